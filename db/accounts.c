@@ -1,0 +1,137 @@
+/*
+ * accounts.c - SQL for accounts. Every statement is parameterised; binary
+ * values (sealed fields, hashes) go as binary parameters.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "db.h"
+
+enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[UUID_STR_LEN])
+{
+	const char *params[1] = {(const char *)idem->key_hash};
+	const int lengths[1] = {32};
+	const int formats[1] = {1};
+	PGresult *res;
+	enum err err;
+
+	err = db_exec(conn,
+		      "SELECT account_id, request_mac FROM idempotency_keys WHERE key_hash = $1",
+		      1, params, lengths, formats, &res);
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) == 0) {
+		err = ERR_NOT_FOUND;
+	} else {
+		size_t mac_len;
+		unsigned char *mac = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 1),
+						     &mac_len);
+
+		if (mac == NULL)
+			err = ERR_NOMEM;
+		else if (mac_len != 32 || memcmp(mac, idem->request_mac, 32) != 0)
+			err = ERR_CONFLICT;
+		else
+			snprintf(ret_id, UUID_STR_LEN, "%s", PQgetvalue(res, 0, 0));
+		PQfreemem(mac);
+	}
+	PQclear(res);
+	return err;
+}
+
+static enum err insert_idempotency(PGconn *conn, const struct idem *idem, const char *id)
+{
+	const char *params[3] = {(const char *)idem->key_hash, (const char *)idem->request_mac,
+				 id};
+	const int lengths[3] = {32, 32, 0};
+	const int formats[3] = {1, 1, 0};
+
+	return db_exec(conn,
+		       "INSERT INTO idempotency_keys (key_hash, request_mac, account_id) "
+		       "VALUES ($1, $2, $3)",
+		       3, params, lengths, formats, NULL);
+}
+
+static enum err insert_consents(PGconn *conn, const struct account_new *acct)
+{
+	enum err err = ERR_OK;
+
+	for (size_t i = 0; err == ERR_OK && i < acct->nconsents; i++) {
+		const char *params[4] = {acct->id, acct->consents[i].purpose,
+					 acct->consents[i].granted ? "t" : "f",
+					 acct->notice_version};
+
+		err = db_exec(conn,
+			      "INSERT INTO consents (account_id, purpose, granted, source, "
+			      "notice_version) VALUES ($1, $2, $3, 'registration', $4)",
+			      4, params, NULL, NULL, NULL);
+	}
+	return err;
+}
+
+enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
+				const struct idem *idem, bool *ret_duplicate,
+				char ret_id[UUID_STR_LEN])
+{
+	const char *params[12] = {
+		acct->id,
+		acct->role,
+		acct->status,
+		(const char *)acct->email_bidx,
+		(const char *)acct->email_enc,
+		(const char *)acct->data_key,
+		(const char *)acct->profile_enc,
+		acct->profile_public,
+		acct->password_hash,
+		acct->catalogue_version,
+		acct->notice_version,
+	};
+	const int lengths[12] = {0,
+				 0,
+				 0,
+				 (int)acct->email_bidx_len,
+				 (int)acct->email_enc_len,
+				 (int)acct->data_key_len,
+				 (int)acct->profile_enc_len};
+	const int formats[12] = {0, 0, 0, 1, 1, 1, 1};
+	PGresult *res = NULL;
+	bool duplicate = false;
+	enum err err;
+
+	err = db_command(conn, "BEGIN");
+	if (err != ERR_OK)
+		return err;
+	/* first the key: a concurrent twin waits here, then finds it taken */
+	if (idem != NULL) {
+		err = insert_idempotency(conn, idem, acct->id);
+		if (err == ERR_CONFLICT) {
+			db_command(conn, "ROLLBACK");
+			return db_idempotency_get(conn, idem, ret_id);
+		}
+		if (err != ERR_OK)
+			goto out;
+	}
+	err = db_exec(conn,
+		      "INSERT INTO accounts (id, role, status, email_bidx, email_enc, data_key, "
+		      "profile_enc, profile_public, password_hash, catalogue_version, "
+		      "notice_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+		      "ON CONFLICT (email_bidx) DO NOTHING RETURNING id",
+		      11, params, lengths, formats, &res);
+	if (err != ERR_OK)
+		goto out;
+	duplicate = PQntuples(res) == 0;
+	PQclear(res);
+	if (!duplicate)
+		err = insert_consents(conn, acct);
+	if (err == ERR_OK)
+		err = db_command(conn, "COMMIT");
+out:
+	if (err != ERR_OK) {
+		db_command(conn, "ROLLBACK");
+		return err;
+	}
+	*ret_duplicate = duplicate;
+	snprintf(ret_id, UUID_STR_LEN, "%s", acct->id);
+	return ERR_OK;
+}

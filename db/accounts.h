@@ -1,0 +1,64 @@
+/*
+ * accounts.h - data access for accounts, consents and registration
+ * idempotency. Values arrive already sealed or hashed: this layer never
+ * sees a plaintext personal field or password.
+ */
+#ifndef HCPD_ACCOUNTS_H
+#define HCPD_ACCOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <libpq-fe.h>
+
+#include "err.h"
+
+#define UUID_STR_LEN 37 /* 36 characters and a NUL */
+
+struct consent_row {
+	const char *purpose;
+	bool granted;
+};
+
+/* One new account, everything sealed by the caller. */
+struct account_new {
+	char id[UUID_STR_LEN];
+	const char *role;   /* "professional" or "admin" */
+	const char *status; /* "pending_verification", ... */
+	const unsigned char *email_bidx;
+	size_t email_bidx_len;
+	const unsigned char *email_enc;
+	size_t email_enc_len;
+	const unsigned char *data_key; /* sealed with the wrap key */
+	size_t data_key_len;
+	const unsigned char *profile_enc; /* may be NULL */
+	size_t profile_enc_len;
+	const char *profile_public; /* JSON text */
+	const char *password_hash;
+	const char *catalogue_version;
+	const char *notice_version;
+	const struct consent_row *consents;
+	size_t nconsents;
+};
+
+/* Idempotency: the key's SHA-256 and the request's MAC. */
+struct idem {
+	unsigned char key_hash[32];
+	unsigned char request_mac[32];
+};
+
+/* Looks up a stored registration reply. ERR_NOT_FOUND when the key is new;
+ * ERR_CONFLICT when it was used with another request; ERR_OK with the id
+ * of the earlier reply otherwise. Blocks. */
+enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[UUID_STR_LEN]);
+
+/* Inserts the account, its consents and (if idem is non-NULL) the
+ * idempotency record, in one transaction. When the email's blind index is
+ * taken, inserts no account: with idem, records acct->id (an id with no
+ * account) so a replay gives the same reply; *ret_duplicate is set. When
+ * the idempotency key was taken meanwhile, returns what
+ * db_idempotency_get() would. Blocks. */
+enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
+				const struct idem *idem, bool *ret_duplicate,
+				char ret_id[UUID_STR_LEN]);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * db.h - a fixed-size pool of libpq connections with reconnect.
+ *
+ * Connections are opened lazily and re-opened after a failure; while
+ * PostgreSQL is down, db_acquire() fails fast with ERR_UNAVAILABLE (at most
+ * one connect attempt per DB_RETRY_MS across the pool), so callers answer
+ * 503 at once and the same process serves again as soon as it is back.
+ * Only parameterised SQL goes through db_exec(). Nothing here logs above
+ * debug.
+ */
+#ifndef HCPD_DB_H
+#define HCPD_DB_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+#include "err.h"
+
+struct db_pool;
+
+struct db_stats {
+	int size;    /* connections the pool may hold */
+	int open;    /* connections currently open */
+	int in_use;  /* connections lent out */
+	int waiting; /* callers blocked in db_acquire() */
+};
+
+/* Creates a pool of size connections to conninfo (libpq conninfo or URI).
+ * No connection is made yet. statement_timeout_ms is set on each session. */
+enum err db_pool_new(const char *conninfo, int size, int statement_timeout_ms,
+		     struct db_pool **ret_pool);
+
+/* Closes every connection and frees the pool. All connections must have
+ * been released. Accepts NULL. */
+void db_pool_free(struct db_pool *pool);
+
+/* Lends a connection, waiting up to wait_ms for one to be free. Blocks.
+ * ERR_BUSY when none became free in time, ERR_UNAVAILABLE when the database
+ * cannot be reached. */
+enum err db_acquire(struct db_pool *pool, int wait_ms, PGconn **ret_conn);
+
+/* Gives a connection back. A connection that is broken, or left inside a
+ * transaction, is closed and re-opened on next use. Accepts NULL. */
+void db_release(struct db_pool *pool, PGconn *conn);
+
+void db_pool_stats(struct db_pool *pool, struct db_stats *ret_stats);
+
+/* Runs one parameterised statement. params may be NULL when n is 0;
+ * lengths/formats may be NULL for all-text parameters. On ERR_OK,
+ * *ret_res (if ret_res is non-NULL) holds the result for the caller to
+ * PQclear; otherwise the result is cleared here. Errors: ERR_UNAVAILABLE
+ * (connection lost, statement timeout), ERR_CONFLICT (unique violation),
+ * ERR_DB (anything else). Blocks. */
+enum err db_exec(PGconn *conn, const char *sql, int n, const char *const *params,
+		 const int *lengths, const int *formats, PGresult **ret_res);
+
+/* db_exec() without parameters or result: BEGIN, COMMIT, ROLLBACK. */
+enum err db_command(PGconn *conn, const char *sql);
+
+/* Opens one connection outside any pool (for the CLI). Blocks. */
+enum err db_connect(const char *conninfo, int statement_timeout_ms, PGconn **ret_conn);
+
+#endif

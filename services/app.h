@@ -1,0 +1,28 @@
+/*
+ * app.h - the process-wide state every handler reaches through its
+ * request: configuration, the database pool, the catalogue, the hashing
+ * pool and the keys derived from the master key. Built once by main.c,
+ * read-only afterwards (the objects it points to do their own locking).
+ */
+#ifndef HCPD_APP_H
+#define HCPD_APP_H
+
+#include "config.h"
+#include "crypto.h"
+
+struct catalogue;
+struct db_pool;
+struct workpool;
+
+struct app {
+	struct config cfg;
+	struct db_pool *db;
+	struct catalogue *catalogue;
+	struct workpool *hashpool;
+	int migrations_latest;			   /* highest migration shipped */
+	unsigned char wrap_key[CRYPTO_KEY_LEN];	   /* seals per-account data keys */
+	unsigned char bidx_key[CRYPTO_KEY_LEN];	   /* email blind index */
+	unsigned char idem_key[CRYPTO_KEY_LEN];	   /* MACs of idempotent requests */
+};
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * catalogue.h - the field catalogue: which profile fields exist, their
+ * format and length, whether each is personal (stored encrypted), and when
+ * each is required, per country and profession; plus the consent purposes.
+ *
+ * It is data (services/catalogue.json, HCPD_CATALOGUE_FILE), validated
+ * strictly at start-up and read-only afterwards, so any thread may use a
+ * loaded catalogue. Handlers never name profile fields: they ask here.
+ */
+#ifndef HCPD_CATALOGUE_H
+#define HCPD_CATALOGUE_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "err.h"
+
+struct catalogue;
+
+/* Loads and validates path. On ERR_INVALID or ERR_IO, why (why_len bytes)
+ * names the file and the key at fault. */
+enum err catalogue_load(const char *path, struct catalogue **ret_cat, char *why, size_t why_len);
+
+/* Accepts NULL. */
+void catalogue_free(struct catalogue *cat);
+
+/* Builds a catalogue from an already parsed document (steals doc). Used by
+ * catalogue_load and by tests and fuzzers. */
+enum err catalogue_from_json(json_t *doc, const char *name, struct catalogue **ret_cat, char *why,
+			     size_t why_len);
+
+/* The catalogue as served by GET /v1/registration/schema (compact JSON,
+ * owned by the catalogue) and its strong ETag. */
+const char *catalogue_body(const struct catalogue *cat, size_t *ret_len);
+const char *catalogue_etag(const struct catalogue *cat);
+const char *catalogue_version(const struct catalogue *cat);
+const char *catalogue_notice_version(const struct catalogue *cat);
+
+/* Checks a profile object. Every problem is appended to errors as
+ * {field: "profile.<name>", code, message} with code one of required,
+ * type, too_long, invalid, unknown_field. Valid fields are copied into
+ * personal or public (both JSON objects) by the field's "personal" flag. */
+void catalogue_check_profile(const struct catalogue *cat, json_t *profile, json_t *errors,
+			     json_t *personal, json_t *public);
+
+/* Checks a consents object: known purposes only, booleans only, required
+ * purposes true. Errors as above with field "consents.<purpose>". */
+void catalogue_check_consents(const struct catalogue *cat, json_t *consents, json_t *errors);
+
+/* The consent purposes, in catalogue order. */
+size_t catalogue_consent_count(const struct catalogue *cat);
+const char *catalogue_consent_purpose(const struct catalogue *cat, size_t i);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * config.c - environment to struct config. Strings are borrowed from the
+ * environment (it outlives the process's use of them); numbers are parsed
+ * strictly and range-checked.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+static const char *env_or(const char *name, const char *dflt)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : dflt;
+}
+
+/* Parses name into *ret within [min, max]; the default when unset. */
+static enum err env_int(const char *name, int dflt, int min, int max, int *ret,
+			const char **ret_why)
+{
+	static char why[160];
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (v == NULL || *v == '\0') {
+		*ret = dflt;
+		return ERR_OK;
+	}
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max) {
+		snprintf(why, sizeof(why), "%s must be an integer from %d to %d", name, min, max);
+		*ret_why = why;
+		return ERR_INVALID;
+	}
+	*ret = (int)n;
+	return ERR_OK;
+}
+
+enum err config_load(struct config *cfg, const char **ret_why)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	enum err err;
+
+	if (cores < 1)
+		cores = 1;
+	cfg->database_url = env_or("HCPD_DATABASE_URL", NULL);
+	cfg->listen = env_or("HCPD_LISTEN", "127.0.0.1:8080");
+	cfg->master_key_file = env_or("HCPD_MASTER_KEY_FILE", NULL);
+	cfg->jwt_key_file = env_or("HCPD_JWT_KEY_FILE", NULL);
+	cfg->catalogue_file = env_or("HCPD_CATALOGUE_FILE", "services/catalogue.json");
+	cfg->migrations_dir = env_or("HCPD_MIGRATIONS_DIR", "db/migrations");
+	cfg->log_level = env_or("HCPD_LOG_LEVEL", "info");
+	if (log_set_level(cfg->log_level) != 0) {
+		*ret_why = "HCPD_LOG_LEVEL must be debug, info, warn or error";
+		return ERR_INVALID;
+	}
+	err = env_int("HCPD_HTTP_THREADS", (int)(cores * 4), 1, 256, &cfg->http_threads, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_DB_POOL_SIZE", (int)(cores * 4 + 2), 1, 500, &cfg->db_pool_size,
+			      ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_DB_ACQUIRE_MS", 2000, 1, 60000, &cfg->db_acquire_ms, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_STATEMENT_TIMEOUT_MS", 5000, 1, 600000,
+			      &cfg->statement_timeout_ms, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_HASH_THREADS", (int)cores, 1, 256, &cfg->hash_threads, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_HASH_QUEUE", 64, 1, 100000, &cfg->hash_queue, ret_why);
+	/* OWASP's argon2id floor: m=19 MiB, t=2, p=1. Higher is allowed. */
+	if (err == ERR_OK)
+		err = env_int("HCPD_ARGON2_MEMORY_KIB", 19456, 19456, 4 * 1024 * 1024,
+			      &cfg->argon2_memory_kib, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_ARGON2_ITERATIONS", 2, 2, 100, &cfg->argon2_iterations,
+			      ret_why);
+	return err;
+}

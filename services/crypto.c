@@ -1,0 +1,285 @@
+/*
+ * crypto.c - random bytes, AES-256-GCM sealing, SHA-256, HMAC-SHA-256 and
+ * the master key file, on OpenSSL 3 (see crypto.h).
+ *
+ * Owns no state: every call builds and frees its own OpenSSL context, so
+ * the functions are thread-safe. It must never log, print or return key
+ * material or plaintext in a message, and it wipes every temporary that
+ * held either (explicit_bzero) before returning.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "crypto.h"
+
+#define KEY_HEX_LEN (2 * CRYPTO_KEY_LEN)
+/* Enough to tell "64 hex + newline" from anything longer, no more. */
+#define KEY_FILE_READ 100
+
+/* OpenSSL's lengths are int: refuse anything that would not fit. */
+#define CRYPTO_MAX_LEN ((size_t)INT_MAX - CRYPTO_SEAL_OVERHEAD)
+
+enum err crypto_random(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		int n = len > INT_MAX ? INT_MAX : (int)len;
+
+		if (RAND_bytes(p, n) != 1) {
+			ERR_clear_error();
+			return ERR_CRYPTO;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return ERR_OK;
+}
+
+static int hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+enum err crypto_master_key_load(const char *path, unsigned char ret_key[CRYPTO_KEY_LEN],
+                                const char **ret_why)
+{
+	unsigned char buf[KEY_FILE_READ];
+	unsigned char key[CRYPTO_KEY_LEN];
+	const char *why = NULL;
+	size_t got = 0, i;
+	enum err err;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		err = ERR_IO;
+		why = "master key file cannot be opened";
+		goto out;
+	}
+	/* A file may arrive in several reads; stop at EOF or a full buffer. */
+	while (got < sizeof(buf)) {
+		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = ERR_IO;
+			why = "master key file cannot be read";
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != KEY_HEX_LEN && !(got == KEY_HEX_LEN + 1 && buf[KEY_HEX_LEN] == '\n')) {
+		err = ERR_INVALID;
+		why = "master key file must hold 64 hex characters";
+		goto out;
+	}
+	for (i = 0; i < CRYPTO_KEY_LEN; i++) {
+		int hi = hex_value(buf[2 * i]), lo = hex_value(buf[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			err = ERR_INVALID;
+			why = "master key file must hold 64 hex characters";
+			goto out;
+		}
+		key[i] = (unsigned char)(hi << 4 | lo);
+	}
+	memcpy(ret_key, key, CRYPTO_KEY_LEN);
+	err = ERR_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(key, sizeof(key));
+	if (err != ERR_OK && ret_why != NULL)
+		*ret_why = why;
+	return err;
+}
+
+/* HMAC-SHA-256 with a 32-byte key. With a fixed, built-in digest it fails
+ * only when OpenSSL cannot allocate; the void API has no way to say so, and
+ * a wrong MAC or subkey is worse than stopping, so that aborts. */
+static void hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg, size_t len,
+                        unsigned char ret_mac[32])
+{
+	unsigned int mac_len = 0;
+
+	if (HMAC(EVP_sha256(), key, CRYPTO_KEY_LEN, msg, len, ret_mac, &mac_len) == NULL ||
+	    mac_len != 32)
+		abort();
+}
+
+void crypto_derive(const unsigned char master[CRYPTO_KEY_LEN], const char *label,
+                   unsigned char ret_key[CRYPTO_KEY_LEN])
+{
+	assert(label != NULL);
+	hmac_sha256(master, label, strlen(label), ret_key);
+}
+
+void crypto_hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg, size_t len,
+                        unsigned char ret_mac[32])
+{
+	hmac_sha256(key, msg, len, ret_mac);
+}
+
+void crypto_sha256(const void *msg, size_t len, unsigned char ret_digest[32])
+{
+	unsigned int digest_len = 0;
+
+	/* As for HMAC: only an allocation failure can make this fail. */
+	if (EVP_Digest(msg, len, ret_digest, &digest_len, EVP_sha256(), NULL) != 1 ||
+	    digest_len != 32)
+		abort();
+}
+
+enum err crypto_seal(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, size_t aad_len,
+                     const void *pt, size_t pt_len, unsigned char **ret_out, size_t *ret_len)
+{
+	EVP_CIPHER_CTX *ctx = NULL;
+	unsigned char *out = NULL, *ct;
+	size_t out_len;
+	int n;
+	enum err err = ERR_CRYPTO;
+
+	if (pt_len > CRYPTO_MAX_LEN || aad_len > CRYPTO_MAX_LEN) {
+		err = ERR_TOO_BIG;
+		goto out;
+	}
+	out_len = pt_len + CRYPTO_SEAL_OVERHEAD;
+	out = malloc(out_len);
+	if (out == NULL) {
+		err = ERR_NOMEM;
+		goto out;
+	}
+	ct = out + CRYPTO_NONCE_LEN;
+	/* A random 96-bit nonce per seal: safe for far more values than one
+	 * key will ever seal here (NIST SP 800-38D, 2^32 invocations). */
+	err = crypto_random(out, CRYPTO_NONCE_LEN);
+	if (err != ERR_OK)
+		goto out;
+	err = ERR_CRYPTO;
+	ctx = EVP_CIPHER_CTX_new();
+	if (ctx == NULL) {
+		err = ERR_NOMEM;
+		goto out;
+	}
+	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, out) != 1)
+		goto out;
+	if (aad_len > 0 && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
+		goto out;
+	n = 0;
+	if (pt_len > 0 && EVP_EncryptUpdate(ctx, ct, &n, pt, (int)pt_len) != 1)
+		goto out;
+	/* GCM is a stream mode: Update wrote everything, Final writes nothing. */
+	if ((size_t)n != pt_len || EVP_EncryptFinal_ex(ctx, ct + n, &n) != 1 || n != 0)
+		goto out;
+	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, CRYPTO_TAG_LEN, ct + pt_len) != 1)
+		goto out;
+	*ret_out = out;
+	*ret_len = out_len;
+	out = NULL;
+	err = ERR_OK;
+out:
+	if (err != ERR_OK)
+		ERR_clear_error();
+	EVP_CIPHER_CTX_free(ctx);
+	free(out);
+	return err;
+}
+
+enum err crypto_open(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, size_t aad_len,
+                     const unsigned char *in, size_t in_len, unsigned char **ret_out,
+                     size_t *ret_len)
+{
+	EVP_CIPHER_CTX *ctx = NULL;
+	unsigned char *out = NULL;
+	unsigned char tag[CRYPTO_TAG_LEN];
+	const unsigned char *ct;
+	size_t ct_len = 0;
+	int n;
+	enum err err = ERR_CRYPTO;
+
+	if (in_len < CRYPTO_SEAL_OVERHEAD) {
+		err = ERR_INVALID;
+		goto out;
+	}
+	if (in_len - CRYPTO_SEAL_OVERHEAD > CRYPTO_MAX_LEN || aad_len > CRYPTO_MAX_LEN) {
+		err = ERR_TOO_BIG;
+		goto out;
+	}
+	ct = in + CRYPTO_NONCE_LEN;
+	ct_len = in_len - CRYPTO_SEAL_OVERHEAD;
+	/* Copied: EVP_CTRL_GCM_SET_TAG takes a non-const pointer. */
+	memcpy(tag, ct + ct_len, CRYPTO_TAG_LEN);
+	out = malloc(ct_len + 1);
+	if (out == NULL) {
+		err = ERR_NOMEM;
+		goto out;
+	}
+	ctx = EVP_CIPHER_CTX_new();
+	if (ctx == NULL) {
+		err = ERR_NOMEM;
+		goto out;
+	}
+	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, in) != 1)
+		goto out;
+	if (aad_len > 0 && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
+		goto out;
+	n = 0;
+	if (ct_len > 0 && EVP_DecryptUpdate(ctx, out, &n, ct, (int)ct_len) != 1)
+		goto out;
+	if ((size_t)n != ct_len)
+		goto out;
+	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, CRYPTO_TAG_LEN, tag) != 1)
+		goto out;
+	/* The tag is checked here: a wrong key, aad, nonce, ciphertext or tag
+	 * all end the same way, and the unauthenticated plaintext is wiped. */
+	if (EVP_DecryptFinal_ex(ctx, out + n, &n) != 1 || n != 0)
+		goto out;
+	out[ct_len] = '\0';
+	*ret_out = out;
+	*ret_len = ct_len;
+	out = NULL;
+	err = ERR_OK;
+out:
+	if (err != ERR_OK)
+		ERR_clear_error();
+	EVP_CIPHER_CTX_free(ctx);
+	if (out != NULL) {
+		explicit_bzero(out, ct_len);
+		free(out);
+	}
+	return err;
+}
+
+void crypto_hex(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0F];
+	}
+	out[2 * len] = '\0';
+}

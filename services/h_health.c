@@ -1,0 +1,53 @@
+/*
+ * h_health.c - GET /healthz (the process answers), GET /readyz (the
+ * database answers and its schema is current) and GET /metrics.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "db.h"
+#include "handlers.h"
+#include "metrics.h"
+#include "migrate.h"
+#include "problem.h"
+
+/* readyz waits at most this long for a pooled connection */
+#define READY_WAIT_MS 500
+
+enum MHD_Result h_healthz(struct req *r)
+{
+	static const char body[] = "{\"status\":\"ok\"}";
+
+	return http_reply_static(r, 200, "application/json", body, sizeof(body) - 1);
+}
+
+enum MHD_Result h_readyz(struct req *r)
+{
+	static const char body[] = "{\"status\":\"ready\"}";
+	PGconn *conn;
+	int version = 0;
+	enum err err = db_acquire(r->app->db, READY_WAIT_MS, &conn);
+
+	if (err == ERR_OK) {
+		err = migrate_current(conn, &version);
+		db_release(r->app->db, conn);
+	}
+	if (err != ERR_OK)
+		return problem_send(r, 503, "not-ready", "the database is unreachable");
+	if (version < r->app->migrations_latest)
+		return problem_send(r, 503, "not-ready",
+				    "database migrations are not current; run hcpd migrate");
+	return http_reply_static(r, 200, "application/json", body, sizeof(body) - 1);
+}
+
+enum MHD_Result h_metrics(struct req *r)
+{
+	char *text;
+	size_t len;
+	enum err err = metrics_render(r->app, &text, &len);
+
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return http_reply_owned(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}

@@ -1,0 +1,250 @@
+/*
+ * h_registrations.c - GET /v1/registration/schema and POST
+ * /v1/registrations.
+ *
+ * A registration is validated (catalogue, password policy, consents),
+ * checked against its Idempotency-Key, hashed with argon2id on the
+ * workpool while the connection is parked, then sealed and stored in one
+ * transaction. A taken email gets the same 202 as a new one, with an id
+ * that has no account, after the same hashing work: the reply reveals
+ * nothing about who is registered. The password is wiped from our copies
+ * as soon as it is hashed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "app.h"
+#include "catalogue.h"
+#include "db.h"
+#include "enroll.h"
+#include "handlers.h"
+#include "password.h"
+#include "problem.h"
+#include "validate.h"
+#include "workpool.h"
+
+#define IDEMPOTENCY_KEY_MAX 255
+
+/* A registration across its suspension. */
+struct reg {
+	struct req *r;
+	char *password;
+	size_t password_len;
+	char hash[PASSWORD_ENCODED_MAX];
+	enum err hash_err;
+	struct idem idem;
+	bool has_idem;
+	json_t *personal; /* personal profile fields: sealed before storage */
+	json_t *public;	  /* the others */
+};
+
+static void reg_free(void *p)
+{
+	struct reg *reg = p;
+
+	if (reg == NULL)
+		return;
+	if (reg->password != NULL) {
+		explicit_bzero(reg->password, reg->password_len);
+		free(reg->password);
+	}
+	explicit_bzero(reg->hash, sizeof(reg->hash));
+	json_decref(reg->personal);
+	json_decref(reg->public);
+	free(reg);
+}
+
+enum MHD_Result h_registration_schema(struct req *r)
+{
+	size_t len;
+	const char *body = catalogue_body(r->app->catalogue, &len);
+
+	http_add_header(r, "ETag", "%s", catalogue_etag(r->app->catalogue));
+	return http_reply_static(r, 200, "application/json", body, len);
+}
+
+static enum MHD_Result reply_accepted(struct req *r, const char *id)
+{
+	http_add_header(r, "Location", "/v1/registrations/%s", id);
+	return http_reply_json(r, 202,
+			       json_pack("{s:s, s:s}", "id", id, "status", "pending_verification"),
+			       NULL);
+}
+
+/* Checks every part of the request; problems go to errors. */
+static void check_request(struct req *r, struct reg *reg, json_t *errors)
+{
+	static const char *const top[] = {"email", "password", "profile", "consents"};
+	json_t *body = r->json, *profile = json_object_get(body, "profile");
+	json_t *email = json_object_get(body, "email");
+	json_t *password = json_object_get(body, "password");
+	const char *names[4] = {NULL};
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(body, key, v) {
+		size_t i = 0;
+
+		while (i < 4 && strcmp(top[i], key) != 0)
+			i++;
+		if (i == 4)
+			problem_add_error(errors, strlen(key) <= 64 ? key : "(body)",
+					  "unknown_field", "this field is not accepted");
+	}
+	if (!json_is_string(email))
+		problem_add_error(errors, "email", email ? "type" : "required",
+				  "an email address is required");
+	else if (!validate_email(json_string_value(email)))
+		problem_add_error(errors, "email", "invalid", "is not a valid email address");
+	catalogue_check_profile(r->app->catalogue, profile, errors, reg->personal, reg->public);
+	catalogue_check_consents(r->app->catalogue, json_object_get(body, "consents"), errors);
+	if (!json_is_string(password)) {
+		problem_add_error(errors, "password", password ? "type" : "required",
+				  "a password is required");
+		return;
+	}
+	names[0] = json_string_value(json_object_get(profile, "given_name"));
+	names[1] = names[0] ? json_string_value(json_object_get(profile, "family_name")) : NULL;
+	names[2] = names[1] ? json_string_value(json_object_get(profile, "middle_name")) : NULL;
+	password_check(json_string_value(password),
+		       json_is_string(email) ? json_string_value(email) : NULL, names, errors);
+}
+
+/* Reads Idempotency-Key; 0 when absent, -1 when malformed. */
+static int read_idempotency(struct req *r, struct reg *reg)
+{
+	const char *key = http_header(r, "Idempotency-Key");
+	size_t len;
+	char *canonical;
+
+	if (key == NULL)
+		return 0;
+	len = strlen(key);
+	if (len == 0 || len > IDEMPOTENCY_KEY_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (key[i] < 0x20 || key[i] > 0x7E)
+			return -1;
+	/* the same request in any key order or spacing gives the same MAC */
+	canonical = json_dumps(r->json, JSON_COMPACT | JSON_SORT_KEYS);
+	if (canonical == NULL)
+		return -1;
+	crypto_sha256(key, len, reg->idem.key_hash);
+	crypto_hmac_sha256(r->app->idem_key, canonical, strlen(canonical), reg->idem.request_mac);
+	explicit_bzero(canonical, strlen(canonical));
+	free(canonical);
+	reg->has_idem = true;
+	return 1;
+}
+
+static void hash_task(void *arg)
+{
+	struct reg *reg = arg;
+
+	reg->hash_err = password_hash(reg->password, reg->r->app->cfg.argon2_memory_kib,
+				      reg->r->app->cfg.argon2_iterations, reg->hash);
+	explicit_bzero(reg->password, reg->password_len);
+	http_resume(reg->r);
+}
+
+/* After hashing: seal everything and store it. */
+static enum MHD_Result finish(struct req *r, struct reg *reg)
+{
+	const struct catalogue *cat = r->app->catalogue;
+	json_t *given = json_object_get(r->json, "consents");
+	struct consent_row consents[16];
+	struct enrollment e = {
+		.role = "professional",
+		.status = "pending_verification",
+		.email = json_string_value(json_object_get(r->json, "email")),
+		.password_hash = reg->hash,
+		.personal = reg->personal,
+		.public = reg->public,
+		.consents = consents,
+		.nconsents = catalogue_consent_count(cat),
+		.idem = reg->has_idem ? &reg->idem : NULL,
+	};
+	char id[UUID_STR_LEN];
+	bool duplicate;
+	enum err err = reg->hash_err;
+
+	if (e.nconsents > sizeof(consents) / sizeof(consents[0]))
+		err = ERR_INTERNAL;
+	for (size_t i = 0; err == ERR_OK && i < e.nconsents; i++) {
+		consents[i].purpose = catalogue_consent_purpose(cat, i);
+		consents[i].granted = json_is_true(json_object_get(given, consents[i].purpose));
+	}
+	if (err == ERR_OK)
+		err = enroll(r->app, &e, &duplicate, id);
+	if (err == ERR_CONFLICT)
+		return problem_send(r, 422, "idempotency-key-reused",
+				    "this Idempotency-Key was used with a different request");
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return reply_accepted(r, id);
+}
+
+enum MHD_Result h_registration_create(struct req *r)
+{
+	struct reg *reg = r->state;
+	const char *password;
+	json_t *errors;
+	PGconn *conn;
+	char id[UUID_STR_LEN];
+	enum err err;
+	int idem;
+
+	if (reg != NULL)
+		return finish(r, reg); /* resumed: the hash is done */
+
+	reg = calloc(1, sizeof(*reg));
+	errors = json_array();
+	if (reg == NULL || errors == NULL ||
+	    (reg->personal = json_object()) == NULL || (reg->public = json_object()) == NULL) {
+		reg_free(reg);
+		json_decref(errors);
+		return problem_from_err(r, ERR_NOMEM);
+	}
+	reg->r = r;
+	r->state = reg;
+	r->state_free = reg_free;
+	check_request(r, reg, errors);
+	if (json_array_size(errors) > 0)
+		return problem_send_errors(r, errors);
+	json_decref(errors);
+
+	idem = read_idempotency(r, reg);
+	if (idem < 0)
+		return problem_send(r, 400, "bad-request",
+				    "Idempotency-Key must be 1 to 255 printable ASCII characters");
+	if (idem > 0) {
+		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+		if (err != ERR_OK)
+			return problem_from_err(r, err);
+		err = db_idempotency_get(conn, &reg->idem, id);
+		db_release(r->app->db, conn);
+		if (err == ERR_OK) {
+			http_add_header(r, "Idempotent-Replayed", "true");
+			return reply_accepted(r, id);
+		}
+		if (err == ERR_CONFLICT)
+			return problem_send(r, 422, "idempotency-key-reused",
+					    "this Idempotency-Key was used with a different "
+					    "request");
+		if (err != ERR_NOT_FOUND)
+			return problem_from_err(r, err);
+	}
+
+	password = json_string_value(json_object_get(r->json, "password"));
+	reg->password_len = strlen(password);
+	reg->password = strdup(password);
+	if (reg->password == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	if (!workpool_reserve(r->app->hashpool))
+		return problem_from_err(r, ERR_BUSY);
+	http_suspend(r);
+	workpool_push(r->app->hashpool, hash_task, reg);
+	return MHD_YES;
+}

@@ -1,0 +1,19 @@
+/*
+ * handlers.h - every route handler, one file per resource (h_*.c). Each
+ * queues exactly one reply or suspends (see http.h).
+ */
+#ifndef HCPD_HANDLERS_H
+#define HCPD_HANDLERS_H
+
+#include "http.h"
+
+/* h_health.c */
+enum MHD_Result h_healthz(struct req *r);
+enum MHD_Result h_readyz(struct req *r);
+enum MHD_Result h_metrics(struct req *r);
+
+/* h_registrations.c */
+enum MHD_Result h_registration_schema(struct req *r);
+enum MHD_Result h_registration_create(struct req *r);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * http.h - the HTTP core on libmicrohttpd: routing, the per-request
+ * context, and the only functions that queue replies.
+ *
+ * A handler is called once the whole body has arrived (capped at
+ * HTTP_BODY_MAX, parsed into r->json for ROUTE_JSON routes) and must queue
+ * exactly one reply through http_reply_*() or problem_*(), or suspend the
+ * connection with http_suspend(); after http_resume() it is called again
+ * with the same request and r->state it left there.
+ */
+#ifndef HCPD_HTTP_H
+#define HCPD_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <microhttpd.h>
+#include <jansson.h>
+
+#include "err.h"
+
+#define HTTP_BODY_MAX	(64 * 1024) /* request bodies; larger is 413 */
+#define HTTP_JSON_DEPTH 16	    /* nesting of request JSON; deeper is 400 */
+#define HTTP_MAX_HEADERS 4	    /* extra reply headers per request */
+
+struct app;
+struct req;
+
+typedef enum MHD_Result (*route_fn)(struct req *r);
+
+enum route_flags {
+	ROUTE_JSON = 1 << 0, /* requires an application/json object body */
+};
+
+struct route {
+	const char *method;  /* "GET", "POST", ... */
+	const char *pattern; /* "/v1/registrations"; a "{id}" segment matches one segment */
+	route_fn fn;	     /* the handler */
+	unsigned flags;	     /* enum route_flags */
+};
+
+/* The route table (routes.c), in openapi.yaml's order. */
+extern const struct route routes[];
+extern const size_t routes_len;
+
+struct req {
+	struct app *app;
+	struct MHD_Connection *conn;
+	const struct route *route; /* NULL until matched */
+	const char *method;	   /* borrowed from libmicrohttpd */
+	char id[33];		   /* request id: 32 hex characters */
+	char param[64];		   /* the "{id}" path segment, if the route has one */
+	long long start_ns;
+	char *body;		   /* the raw body, NUL-terminated, at most HTTP_BODY_MAX */
+	size_t body_len;
+	bool body_too_big;
+	json_t *json;		   /* the parsed body (ROUTE_JSON), owned */
+	unsigned status;	   /* the status queued, for the access log */
+	bool suspended;
+	void *state;		   /* a handler's own state across suspend/resume */
+	void (*state_free)(void *state);
+	struct {
+		const char *name;
+		char value[192];
+	} headers[HTTP_MAX_HEADERS];
+	int nheaders;
+};
+
+/* Adds a header to the reply about to be queued (Location, Retry-After...).
+ * name must be a string literal or otherwise outlive the request. */
+void http_add_header(struct req *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Queues body serialized as application/json (or ctype if non-NULL).
+ * Steals the reference to body. */
+enum MHD_Result http_reply_json(struct req *r, unsigned status, json_t *body, const char *ctype);
+
+/* Queues len bytes of a static or long-lived buffer (not copied). */
+enum MHD_Result http_reply_static(struct req *r, unsigned status, const char *ctype,
+				  const char *body, size_t len);
+
+/* Queues a malloc'd buffer, which libmicrohttpd frees. */
+enum MHD_Result http_reply_owned(struct req *r, unsigned status, const char *ctype, char *body,
+				 size_t len);
+
+/* A request header's value, or NULL. Borrowed for the request's life. */
+const char *http_header(struct req *r, const char *name);
+
+/* Parks the connection; another thread later calls http_resume(). */
+void http_suspend(struct req *r);
+void http_resume(struct req *r);
+
+struct http_server;
+
+/* Binds app->cfg.listen and starts serving on cfg.http_threads threads.
+ * ERR_INVALID for a bad address, ERR_IO when it cannot bind. */
+enum err http_start(struct app *app, struct http_server **ret_server);
+
+/* Stops accepting, closes connections, frees. Suspended connections must
+ * have been resumed first (stop the workpool before this). Accepts NULL. */
+void http_stop(struct http_server *server);
+
+/* The port actually bound (useful with port 0). */
+unsigned http_port(struct http_server *server);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * jsonbody.c - strict request-body parsing (see jsonbody.h). Error
+ * messages are fixed strings: jansson's own text quotes the input, which
+ * may hold a password, so it is never passed on.
+ */
+#include <string.h>
+
+#include "jsonbody.h"
+
+/* Largest nesting of objects and arrays outside strings. Stops counting
+ * once the limit is passed. */
+static int nesting_exceeds(const char *buf, size_t len, int max_depth)
+{
+	int depth = 0;
+	int in_string = 0, escaped = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (in_string) {
+			if (escaped)
+				escaped = 0;
+			else if (c == '\\')
+				escaped = 1;
+			else if (c == '"')
+				in_string = 0;
+			continue;
+		}
+		if (c == '"') {
+			in_string = 1;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max_depth)
+				return 1;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return 0;
+}
+
+enum err json_body_parse(const char *buf, size_t len, int max_depth, json_t **ret_obj,
+			 const char **ret_why)
+{
+	json_error_t jerr;
+	json_t *obj;
+
+	if (len == 0) {
+		*ret_why = "the request body is empty";
+		return ERR_INVALID;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		*ret_why = "the request body contains a NUL byte";
+		return ERR_INVALID;
+	}
+	if (nesting_exceeds(buf, len, max_depth)) {
+		*ret_why = "the JSON body is nested too deeply";
+		return ERR_INVALID;
+	}
+	obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (obj == NULL) {
+		switch (json_error_code(&jerr)) {
+		case json_error_duplicate_key:
+			*ret_why = "the JSON body repeats a key";
+			break;
+		case json_error_invalid_utf8:
+			*ret_why = "the request body is not valid UTF-8";
+			break;
+		case json_error_null_character:
+		case json_error_null_byte_in_key:
+			*ret_why = "the JSON body contains a NUL character";
+			break;
+		case json_error_out_of_memory:
+			return ERR_NOMEM;
+		default:
+			*ret_why = "the request body is not valid JSON";
+			break;
+		}
+		return ERR_INVALID;
+	}
+	if (!json_is_object(obj)) {
+		json_decref(obj);
+		*ret_why = "the JSON body must be an object";
+		return ERR_INVALID;
+	}
+	*ret_obj = obj;
+	return ERR_OK;
+}

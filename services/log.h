@@ -1,0 +1,32 @@
+/*
+ * log.h - one JSON object per line on stderr.
+ *
+ * Every line has "ts" (RFC 3339, UTC, milliseconds), "level" and "msg";
+ * request lines add "request_id". Callers must never pass a password,
+ * token, key or personal field: log what happened and to which route, not
+ * to whom.
+ */
+#ifndef HCPD_LOG_H
+#define HCPD_LOG_H
+
+#include <jansson.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Sets the threshold from "debug", "info", "warn" or "error". Returns -1
+ * (and leaves the level alone) for any other name. Not thread-safe: call at
+ * start-up. */
+int log_set_level(const char *name);
+
+/* True when a line at level would be written. */
+int log_enabled(enum log_level level);
+
+/* Writes one line: fields (may be NULL) plus ts, level and msg. Steals the
+ * reference to fields. Thread-safe: a line is written with one write(2). */
+void log_json(enum log_level level, const char *msg, json_t *fields);
+
+/* printf-style convenience: {"msg": <formatted>}. For start-up and
+ * shutdown messages, never for request data. */
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * main.c - the hcpd command line: serve, migrate, admin create.
+ *
+ * Builds struct app from the environment, runs the subcommand, and tears
+ * everything down in reverse on exit (so LeakSanitizer sees a clean
+ * process). Start-up errors name the setting or file at fault and exit 2.
+ */
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "app.h"
+#include "catalogue.h"
+#include "db.h"
+#include "enroll.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "migrate.h"
+#include "password.h"
+#include "validate.h"
+#include "vault.h"
+#include "workpool.h"
+
+#define EXIT_USAGE 2
+#define ADMIN_PASSWORD_MAX 1024
+
+static const char usage[] =
+	"usage: hcpd <command>\n"
+	"  serve                      run the API server\n"
+	"  migrate                    apply database migrations\n"
+	"  admin create --email E     create an admin; the password is read from stdin\n"
+	"Settings come from HCPD_* environment variables; see README.md.\n";
+
+static int fail(const char *what, const char *why)
+{
+	log_json(LOG_ERROR, what, json_pack("{s:s}", "reason", why));
+	return EXIT_USAGE;
+}
+
+/* Loads what a command needs, by flag. pool_size 0: HCPD_DB_POOL_SIZE. */
+enum need { NEED_DB = 1, NEED_KEYS = 2, NEED_CATALOGUE = 4 };
+
+static int app_open(struct app *app, unsigned need, int pool_size)
+{
+	unsigned char master[CRYPTO_KEY_LEN];
+	const char *why = NULL;
+	char buf[512];
+	enum err err;
+
+	if (config_load(&app->cfg, &why) != ERR_OK)
+		return fail("bad configuration", why);
+	if (need & NEED_DB) {
+		if (app->cfg.database_url == NULL)
+			return fail("bad configuration", "HCPD_DATABASE_URL is not set");
+		if (db_pool_new(app->cfg.database_url, pool_size > 0 ? pool_size : app->cfg.db_pool_size,
+				app->cfg.statement_timeout_ms,
+				&app->db) != ERR_OK)
+			return fail("start-up failed", "out of memory");
+		if (migrate_latest(app->cfg.migrations_dir, &app->migrations_latest) != ERR_OK)
+			return fail("bad configuration",
+				    "HCPD_MIGRATIONS_DIR cannot be read or holds a badly named file");
+	}
+	if (need & NEED_KEYS) {
+		if (app->cfg.master_key_file == NULL)
+			return fail("bad configuration", "HCPD_MASTER_KEY_FILE is not set");
+		err = crypto_master_key_load(app->cfg.master_key_file, master, &why);
+		if (err != ERR_OK) {
+			snprintf(buf, sizeof(buf), "HCPD_MASTER_KEY_FILE (%s): %s",
+				 app->cfg.master_key_file, why != NULL ? why : err_name(err));
+			return fail("bad configuration", buf);
+		}
+		vault_init(app, master);
+		explicit_bzero(master, sizeof(master));
+	}
+	if (need & NEED_CATALOGUE) {
+		if (catalogue_load(app->cfg.catalogue_file, &app->catalogue, buf, sizeof(buf)) !=
+		    ERR_OK)
+			return fail("bad field catalogue (HCPD_CATALOGUE_FILE)", buf);
+	}
+	return 0;
+}
+
+static void app_close(struct app *app)
+{
+	workpool_free(app->hashpool);
+	catalogue_free(app->catalogue);
+	db_pool_free(app->db);
+	explicit_bzero(app->wrap_key, sizeof(app->wrap_key));
+	explicit_bzero(app->bidx_key, sizeof(app->bidx_key));
+	explicit_bzero(app->idem_key, sizeof(app->idem_key));
+}
+
+static int cmd_migrate(struct app *app)
+{
+	PGconn *conn;
+	const char *why;
+	int applied = 0;
+	enum err err;
+
+	err = db_connect(app->cfg.database_url, app->cfg.statement_timeout_ms, &conn);
+	if (err != ERR_OK)
+		return fail("migrate failed", "cannot connect to the database (HCPD_DATABASE_URL)");
+	err = migrate_run(conn, app->cfg.migrations_dir, &applied, &why);
+	PQfinish(conn);
+	if (err != ERR_OK)
+		return fail("migrate failed", why);
+	log_json(LOG_INFO, "migrated",
+		 json_pack("{s:i, s:i}", "applied", applied, "version", app->migrations_latest));
+	return 0;
+}
+
+static int cmd_serve(struct app *app)
+{
+	struct http_server *server = NULL;
+	sigset_t signals;
+	int sig = 0;
+
+	/* argon2 allocates m KiB per hash: a fixed mmap threshold makes each
+	 * such block an mmap, returned to the system on free (glibc's dynamic
+	 * threshold would otherwise keep it in the heap after the first). */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	if (workpool_new(app->cfg.hash_threads, app->cfg.hash_queue, &app->hashpool) != ERR_OK ||
+	    metrics_init(routes_len) != ERR_OK)
+		return fail("start-up failed", "out of memory");
+	/* every thread started from here on inherits the mask: only sigwait
+	 * below sees these signals */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (http_start(app, &server) != ERR_OK) {
+		metrics_release();
+		return fail("start-up failed", "cannot listen on HCPD_LISTEN (bad address, or in use)");
+	}
+	log_json(LOG_INFO, "listening",
+		 json_pack("{s:s, s:i, s:i, s:i}", "listen", app->cfg.listen, "port",
+			   (int)http_port(server), "http_threads", app->cfg.http_threads,
+			   "hash_threads", app->cfg.hash_threads));
+	sigwait(&signals, &sig);
+	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
+	/* finish queued hashes first: each resumes its parked connection */
+	workpool_free(app->hashpool);
+	app->hashpool = NULL;
+	http_stop(server);
+	metrics_release();
+	return 0;
+}
+
+/* Reads one line (the password) from stdin, without its newline. */
+static int read_password(char *buf, size_t size)
+{
+	size_t len;
+
+	if (fgets(buf, (int)size, stdin) == NULL)
+		return -1;
+	len = strcspn(buf, "\r\n");
+	if (buf[len] == '\0' && len == size - 1)
+		return -1; /* longer than the buffer */
+	buf[len] = '\0';
+	return 0;
+}
+
+static int cmd_admin_create(struct app *app, const char *email)
+{
+	char password[ADMIN_PASSWORD_MAX];
+	char hash[PASSWORD_ENCODED_MAX], id[UUID_STR_LEN];
+	json_t *errors = json_array(), *empty = json_object();
+	struct enrollment e = {.role = "admin", .status = "approved", .email = email};
+	bool duplicate = false;
+	int rc = EXIT_USAGE;
+	enum err err;
+
+	if (errors == NULL || empty == NULL)
+		goto out;
+	if (!validate_email(email)) {
+		fprintf(stderr, "hcpd: --email is not a valid email address\n");
+		goto out;
+	}
+	if (read_password(password, sizeof(password)) != 0) {
+		fprintf(stderr, "hcpd: give the password on stdin, one line\n");
+		goto out;
+	}
+	password_check(password, email, NULL, errors);
+	if (json_array_size(errors) > 0) {
+		fprintf(stderr, "hcpd: password refused: %s\n",
+			json_string_value(json_object_get(json_array_get(errors, 0), "message")));
+		goto out;
+	}
+	err = password_hash(password, app->cfg.argon2_memory_kib, app->cfg.argon2_iterations,
+			    hash);
+	if (err == ERR_OK) {
+		e.password_hash = hash;
+		e.personal = empty;
+		e.public = empty;
+		err = enroll(app, &e, &duplicate, id);
+	}
+	if (err != ERR_OK) {
+		fprintf(stderr, "hcpd: admin create failed: %s\n", err_name(err));
+	} else if (duplicate) {
+		fprintf(stderr, "hcpd: an account with this email already exists\n");
+	} else {
+		printf("%s\n", id);
+		rc = 0;
+	}
+out:
+	explicit_bzero(password, sizeof(password));
+	explicit_bzero(hash, sizeof(hash));
+	json_decref(errors);
+	json_decref(empty);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct app app = {0};
+	int rc;
+
+	if (argc >= 2 && strcmp(argv[1], "serve") == 0 && argc == 2) {
+		rc = app_open(&app, NEED_DB | NEED_KEYS | NEED_CATALOGUE, 0);
+		if (rc == 0)
+			rc = cmd_serve(&app);
+	} else if (argc == 2 && strcmp(argv[1], "migrate") == 0) {
+		rc = app_open(&app, NEED_DB, 1);
+		if (rc == 0)
+			rc = cmd_migrate(&app);
+	} else if (argc == 5 && strcmp(argv[1], "admin") == 0 && strcmp(argv[2], "create") == 0 &&
+		   strcmp(argv[3], "--email") == 0) {
+		rc = app_open(&app, NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1);
+		if (rc == 0)
+			rc = cmd_admin_create(&app, argv[4]);
+	} else {
+		fputs(usage, stderr);
+		rc = EXIT_USAGE;
+	}
+	app_close(&app);
+	return rc;
+}

@@ -1,0 +1,101 @@
+/*
+ * problem.c - builds problem+json bodies. Owns the err -> status mapping;
+ * no other file decides what status an internal error becomes.
+ */
+#include <microhttpd.h>
+
+#include "log.h"
+#include "problem.h"
+
+static const char *title_for(unsigned status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 428: return "Precondition Required";
+	case 429: return "Too Many Requests";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return status >= 500 ? "Internal Server Error" : "Bad Request";
+	}
+}
+
+static json_t *problem_body(struct req *r, unsigned status, const char *slug, const char *detail)
+{
+	json_t *body = json_object();
+
+	if (body == NULL)
+		return NULL;
+	json_object_set_new(body, "type", json_sprintf("urn:hcpd:problem:%s", slug));
+	json_object_set_new(body, "title", json_string(title_for(status)));
+	json_object_set_new(body, "status", json_integer(status));
+	if (detail != NULL)
+		json_object_set_new(body, "detail", json_string(detail));
+	json_object_set_new(body, "request_id", json_string(r->id));
+	return body;
+}
+
+enum MHD_Result problem_send(struct req *r, unsigned status, const char *slug, const char *detail)
+{
+	return http_reply_json(r, status, problem_body(r, status, slug, detail),
+			       "application/problem+json");
+}
+
+enum MHD_Result problem_send_errors(struct req *r, json_t *errors)
+{
+	json_t *body = problem_body(r, 422, "validation",
+				    "the request has invalid fields; see errors");
+
+	if (body != NULL)
+		json_object_set_new(body, "errors", errors);
+	else
+		json_decref(errors);
+	return http_reply_json(r, 422, body, "application/problem+json");
+}
+
+void problem_add_error(json_t *errors, const char *field, const char *code, const char *message)
+{
+	json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
+						"message", message));
+}
+
+enum MHD_Result problem_from_err(struct req *r, enum err err)
+{
+	switch (err) {
+	case ERR_OK:
+	case ERR_INTERNAL:
+	case ERR_NOMEM:
+	case ERR_DB:
+	case ERR_CRYPTO:
+	case ERR_IO:
+		break;
+	case ERR_INVALID:
+		return problem_send(r, 400, "bad-request", NULL);
+	case ERR_NOT_FOUND:
+		return problem_send(r, 404, "not-found", NULL);
+	case ERR_CONFLICT:
+		return problem_send(r, 409, "conflict", NULL);
+	case ERR_TOO_BIG:
+		return problem_send(r, 413, "too-big", NULL);
+	case ERR_BUSY:
+		http_add_header(r, "Retry-After", "1");
+		return problem_send(r, 503, "busy", "the service is at capacity; retry shortly");
+	case ERR_UNAVAILABLE:
+		http_add_header(r, "Retry-After", "2");
+		return problem_send(r, 503, "unavailable",
+				    "a dependency is unavailable; retry shortly");
+	case ERR_UPSTREAM:
+		return problem_send(r, 502, "upstream", NULL);
+	}
+	log_json(LOG_ERROR, "internal error",
+		 json_pack("{s:s, s:s}", "request_id", r->id, "error", err_name(err)));
+	return problem_send(r, 500, "internal", "an internal error occurred");
+}

@@ -1,0 +1,32 @@
+/*
+ * problem.h - RFC 9457 application/problem+json replies, and the one
+ * mapping from enum err to an HTTP status.
+ *
+ * Bodies carry type, title, status, detail and request_id; validation
+ * failures add errors[] of {field, code, message}. A detail names what was
+ * wrong, never the value that was sent.
+ */
+#ifndef HCPD_PROBLEM_H
+#define HCPD_PROBLEM_H
+
+#include <jansson.h>
+
+#include "err.h"
+#include "http.h"
+
+/* slug becomes the type URI "urn:hcpd:problem:<slug>". detail may be NULL. */
+enum MHD_Result problem_send(struct req *r, unsigned status, const char *slug, const char *detail);
+
+/* 422 with errors[] (steals the reference). */
+enum MHD_Result problem_send_errors(struct req *r, json_t *errors);
+
+/* The reply for an error from a lower layer: ERR_BUSY and ERR_UNAVAILABLE
+ * are 503 with Retry-After, ERR_INVALID 400, ERR_NOT_FOUND 404,
+ * ERR_CONFLICT 409, ERR_TOO_BIG 413, anything else 500. Logs 5xx once with
+ * the request id and the error's name (never data). */
+enum MHD_Result problem_from_err(struct req *r, enum err err);
+
+/* Appends {field, code, message} to errors (a JSON array). */
+void problem_add_error(json_t *errors, const char *field, const char *code, const char *message);
+
+#endif

@@ -1,0 +1,15 @@
+/*
+ * routes.c - the route table, in openapi.yaml's order. Adding an endpoint
+ * is one line here, its handler, and its description in openapi.yaml.
+ */
+#include "handlers.h"
+
+const struct route routes[] = {
+	{"GET", "/healthz", h_healthz, 0},
+	{"GET", "/readyz", h_readyz, 0},
+	{"GET", "/metrics", h_metrics, 0},
+	{"GET", "/v1/registration/schema", h_registration_schema, 0},
+	{"POST", "/v1/registrations", h_registration_create, ROUTE_JSON},
+};
+
+const size_t routes_len = sizeof(routes) / sizeof(routes[0]);

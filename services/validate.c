@@ -1,0 +1,257 @@
+/*
+ * validate.c - pure validators for single field values (see validate.h).
+ *
+ * Owns only constant tables. Every function reads its argument and returns
+ * a verdict: it must never allocate, log, keep state or call into the
+ * locale (isalpha() and friends depend on it), so that results are the same
+ * on every host and the functions can be fuzzed directly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "validate.h"
+
+#define EMAIL_MIN  3
+#define EMAIL_MAX  254
+#define LOCAL_MAX  64
+#define LABEL_MAX  63
+#define E164_MIN   8
+#define E164_MAX   15
+#define NPI_DIGITS 10
+#define NPI_PREFIX "80840" /* ISO 7812 prefix the NPI check digit covers */
+
+/* Currently assigned ISO 3166-1 alpha-2 codes, sorted for bsearch(). Keep
+ * it sorted: the unit test counts the codes bsearch() finds among all 676
+ * pairs, so a missing, extra or misplaced code makes it fail. Left out of
+ * clang-format so each first letter keeps its own lines for review. */
+/* clang-format off */
+static const char countries[][3] = {
+	"AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT",
+	"AU", "AW", "AX", "AZ",
+	"BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN",
+	"BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ",
+	"CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO",
+	"CR", "CU", "CV", "CW", "CX", "CY", "CZ",
+	"DE", "DJ", "DK", "DM", "DO", "DZ",
+	"EC", "EE", "EG", "EH", "ER", "ES", "ET",
+	"FI", "FJ", "FK", "FM", "FO", "FR",
+	"GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP",
+	"GQ", "GR", "GS", "GT", "GU", "GW", "GY",
+	"HK", "HM", "HN", "HR", "HT", "HU",
+	"ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT",
+	"JE", "JM", "JO", "JP",
+	"KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ",
+	"LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY",
+	"MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO",
+	"MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ",
+	"NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ",
+	"OM",
+	"PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT",
+	"PW", "PY",
+	"QA",
+	"RE", "RO", "RS", "RU", "RW",
+	"SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM",
+	"SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ",
+	"TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR",
+	"TT", "TV", "TW", "TZ",
+	"UA", "UG", "UM", "US", "UY", "UZ",
+	"VA", "VC", "VE", "VG", "VI", "VN", "VU",
+	"WF", "WS",
+	"YE", "YT",
+	"ZA", "ZM", "ZW",
+};
+/* clang-format on */
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+bool validate_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	if (s == NULL)
+		return false;
+	while (i < len) {
+		unsigned char c = p[i];
+		/* Bounds of the second byte narrow for E0/ED/F0/F4: that is what
+		 * rules out overlongs, surrogates and code points > U+10FFFF
+		 * (Unicode Table 3-7). */
+		unsigned char lo = 0x80, hi = 0xBF;
+		size_t n, k;
+
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			if (c == 0xE0)
+				lo = 0xA0;
+			else if (c == 0xED)
+				hi = 0x9F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			if (c == 0xF0)
+				lo = 0x90;
+			else if (c == 0xF4)
+				hi = 0x8F;
+		} else {
+			/* 80-BF stray continuation, C0/C1 overlong, F5-FF. */
+			return false;
+		}
+		if (len - i - 1 < n)
+			return false;
+		if (p[i + 1] < lo || p[i + 1] > hi)
+			return false;
+		for (k = 2; k <= n; k++)
+			if (p[i + k] < 0x80 || p[i + k] > 0xBF)
+				return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+bool validate_no_controls(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (s == NULL)
+		return false;
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7F)
+			return false;
+	return true;
+}
+
+/* A local-part byte: printable ASCII except space, specials and '"'. */
+static bool is_local_char(unsigned char c)
+{
+	if (c <= 0x20 || c >= 0x7F)
+		return false;
+	return strchr("(),:;<>[\\]\"@", c) == NULL;
+}
+
+/* Checks the domain's labels; [s, s + len) holds no '@'. */
+static bool domain_ok(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t start = 0, i, dots = 0;
+
+	for (i = 0; i <= len; i++) {
+		size_t llen, k;
+		bool alpha = true;
+
+		if (i < len && p[i] != '.')
+			continue;
+		llen = i - start;
+		if (llen == 0 || llen > LABEL_MAX)
+			return false;
+		if (p[start] == '-' || p[i - 1] == '-')
+			return false;
+		for (k = start; k < i; k++) {
+			if (!is_alpha(p[k]) && !is_digit(p[k]) && p[k] != '-')
+				return false;
+			if (!is_alpha(p[k]))
+				alpha = false;
+		}
+		if (i == len) {
+			/* The last label is the top-level domain. */
+			if (!alpha || llen < 2)
+				return false;
+		} else {
+			dots++;
+		}
+		start = i + 1;
+	}
+	return dots >= 1;
+}
+
+bool validate_email(const char *s)
+{
+	const char *at;
+	size_t len, local, i;
+
+	if (s == NULL)
+		return false;
+	/* strnlen: never walk further than a valid address could be. */
+	len = strnlen(s, EMAIL_MAX + 1);
+	if (len < EMAIL_MIN || len > EMAIL_MAX)
+		return false;
+	at = strchr(s, '@');
+	if (at == NULL || strchr(at + 1, '@') != NULL)
+		return false;
+	local = (size_t)(at - s);
+	if (local < 1 || local > LOCAL_MAX)
+		return false;
+	for (i = 0; i < local; i++)
+		if (!is_local_char((unsigned char)s[i]))
+			return false;
+	return domain_ok(at + 1, len - local - 1);
+}
+
+bool validate_e164(const char *s)
+{
+	size_t n;
+
+	if (s == NULL || s[0] != '+' || s[1] < '1' || s[1] > '9')
+		return false;
+	for (n = 0; n <= E164_MAX && s[1 + n] != '\0'; n++)
+		if (!is_digit((unsigned char)s[1 + n]))
+			return false;
+	return n >= E164_MIN && n <= E164_MAX;
+}
+
+static int country_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 2);
+}
+
+bool validate_country(const char *s)
+{
+	if (s == NULL || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' || s[2] != '\0')
+		return false;
+	return bsearch(s, countries, sizeof(countries) / sizeof(countries[0]), sizeof(countries[0]),
+	               country_cmp) != NULL;
+}
+
+bool validate_npi(const char *s)
+{
+	char digits[sizeof(NPI_PREFIX) - 1 + NPI_DIGITS];
+	size_t i, n = sizeof(digits);
+	unsigned sum = 0;
+
+	if (s == NULL)
+		return false;
+	for (i = 0; i < NPI_DIGITS; i++)
+		if (!is_digit((unsigned char)s[i]))
+			return false;
+	if (s[NPI_DIGITS] != '\0')
+		return false;
+	memcpy(digits, NPI_PREFIX, sizeof(NPI_PREFIX) - 1);
+	memcpy(digits + sizeof(NPI_PREFIX) - 1, s, NPI_DIGITS);
+	/* Luhn: from the right, the check digit counts once and every second
+	 * digit after it counts double, digit-summed. */
+	for (i = 0; i < n; i++) {
+		unsigned d = (unsigned)(digits[n - 1 - i] - '0');
+
+		if (i % 2 == 1) {
+			d *= 2;
+			if (d > 9)
+				d -= 9;
+		}
+		sum += d;
+	}
+	return sum % 10 == 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * validate.h - pure validators for single field values.
+ *
+ * Each returns true when the NUL-terminated value is acceptable. None of
+ * them allocates, logs or keeps state, so they are safe from any thread and
+ * are fuzzed directly. Field-level rules (required, max length, which format
+ * applies to which field) live in the catalogue, not here.
+ */
+#ifndef HCPD_VALIDATE_H
+#define HCPD_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF), no NUL in
+ * the first len bytes. */
+bool validate_utf8(const char *s, size_t len);
+
+/* No C0 control characters (U+0000-U+001F) and no DEL; CR and LF included. */
+bool validate_no_controls(const char *s);
+
+/* An address for account login: 3-254 bytes, one '@', local part 1-64 bytes
+ * of printable ASCII except space, "(),:;<>[\]" and quotes; domain of dot-separated labels
+ * (1-63 of [A-Za-z0-9-], not starting or ending with '-'), at least one dot,
+ * last label alphabetic and >= 2 chars. No controls, no CR/LF. */
+bool validate_email(const char *s);
+
+/* E.164: '+', a non-zero first digit, 8 to 15 digits in all. */
+bool validate_e164(const char *s);
+
+/* An assigned ISO 3166-1 alpha-2 code, upper case ("US", "GB", "SG"...). */
+bool validate_country(const char *s);
+
+/* A US NPI: exactly 10 ASCII digits whose Luhn check over "80840" followed
+ * by the 10 digits holds. */
+bool validate_npi(const char *s);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * vault.c - per-account data keys and sealed values. Holds no state of its
+ * own: the derived keys live in struct app. Never logs.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "vault.h"
+
+#define EMAIL_MAX 254
+
+void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN])
+{
+	crypto_derive(master, "hcpd data-key wrap v1", app->wrap_key);
+	crypto_derive(master, "hcpd email blind index v1", app->bidx_key);
+	crypto_derive(master, "hcpd idempotency mac v1", app->idem_key);
+}
+
+enum err vault_key_new(const struct app *app, const char *account_id,
+		       unsigned char ret_key[CRYPTO_KEY_LEN], unsigned char **ret_sealed,
+		       size_t *ret_len)
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	enum err err = crypto_random(key, sizeof(key));
+
+	if (err == ERR_OK)
+		err = crypto_seal(app->wrap_key, account_id, strlen(account_id), key, sizeof(key),
+				  ret_sealed, ret_len);
+	if (err == ERR_OK)
+		memcpy(ret_key, key, sizeof(key));
+	explicit_bzero(key, sizeof(key));
+	return err;
+}
+
+enum err vault_key_open(const struct app *app, const char *account_id,
+			const unsigned char *sealed, size_t len,
+			unsigned char ret_key[CRYPTO_KEY_LEN])
+{
+	unsigned char *key;
+	size_t key_len;
+	enum err err = crypto_open(app->wrap_key, account_id, strlen(account_id), sealed, len,
+				   &key, &key_len);
+
+	if (err != ERR_OK)
+		return err;
+	if (key_len == CRYPTO_KEY_LEN)
+		memcpy(ret_key, key, CRYPTO_KEY_LEN);
+	else
+		err = ERR_CRYPTO;
+	explicit_bzero(key, key_len);
+	free(key);
+	return err;
+}
+
+/* aad = "<account id>/<what>" */
+static size_t make_aad(char *aad, size_t size, const char *account_id, const char *what)
+{
+	int n = snprintf(aad, size, "%s/%s", account_id, what);
+
+	return n < 0 || (size_t)n >= size ? size - 1 : (size_t)n;
+}
+
+enum err vault_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
+		    const char *what, const char *value, size_t len, unsigned char **ret_out,
+		    size_t *ret_len)
+{
+	char aad[96];
+	size_t aad_len = make_aad(aad, sizeof(aad), account_id, what);
+
+	return crypto_seal(key, aad, aad_len, value, len, ret_out, ret_len);
+}
+
+enum err vault_open(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
+		    const char *what, const unsigned char *in, size_t len, char **ret_value,
+		    size_t *ret_len)
+{
+	char aad[96];
+	size_t aad_len = make_aad(aad, sizeof(aad), account_id, what);
+
+	return crypto_open(key, aad, aad_len, in, len, (unsigned char **)ret_value, ret_len);
+}
+
+void vault_email_index(const struct app *app, const char *email, unsigned char ret_index[32])
+{
+	char low[EMAIL_MAX + 1];
+	size_t n = strnlen(email, EMAIL_MAX);
+
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)email[i]);
+	low[n] = '\0';
+	crypto_hmac_sha256(app->bidx_key, low, n, ret_index);
+	explicit_bzero(low, sizeof(low));
+}

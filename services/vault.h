@@ -1,0 +1,48 @@
+/*
+ * vault.h - encryption at rest for personal fields.
+ *
+ * Each account has its own random data key; values are sealed with it
+ * (AES-256-GCM, aad = account id and the value's name, so a ciphertext
+ * moved to another row or column fails to open). The data key is stored
+ * sealed under a key derived from the master key. Destroying the sealed
+ * data key (erasure) makes every value of the account unreadable, in the
+ * database and in every backup. Emails are found through a blind index:
+ * HMAC-SHA-256 of the lower-cased address under another derived key.
+ */
+#ifndef HCPD_VAULT_H
+#define HCPD_VAULT_H
+
+#include <stddef.h>
+
+#include "crypto.h"
+#include "err.h"
+
+struct app;
+
+/* Derives the wrap, blind-index and idempotency keys into app from the
+ * master key, which the caller then wipes. */
+void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN]);
+
+/* Makes a new data key for account_id: the clear key into ret_key (wipe it
+ * with explicit_bzero after use) and the sealed form, malloc'd, to store. */
+enum err vault_key_new(const struct app *app, const char *account_id,
+		       unsigned char ret_key[CRYPTO_KEY_LEN], unsigned char **ret_sealed,
+		       size_t *ret_len);
+
+/* Opens a stored data key. ERR_CRYPTO when it does not open. */
+enum err vault_key_open(const struct app *app, const char *account_id,
+			const unsigned char *sealed, size_t len,
+			unsigned char ret_key[CRYPTO_KEY_LEN]);
+
+/* Seals / opens one value named what ("email", "profile") of account_id. */
+enum err vault_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
+		    const char *what, const char *value, size_t len, unsigned char **ret_out,
+		    size_t *ret_len);
+enum err vault_open(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
+		    const char *what, const unsigned char *in, size_t len, char **ret_value,
+		    size_t *ret_len);
+
+/* The blind index of an email address (case-insensitive). */
+void vault_email_index(const struct app *app, const char *email, unsigned char ret_index[32]);
+
+#endif
