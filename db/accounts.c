@@ -17,16 +17,16 @@ enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[U
 	enum err err;
 
 	err = db_exec(conn,
-		      "SELECT account_id, request_mac FROM idempotency_keys WHERE key_hash = $1",
-		      1, params, lengths, formats, &res);
+		      "SELECT account_id, request_mac FROM idempotency_keys WHERE key_hash = $1", 1,
+		      params, lengths, formats, &res);
 	if (err != ERR_OK)
 		return err;
 	if (PQntuples(res) == 0) {
 		err = ERR_NOT_FOUND;
 	} else {
 		size_t mac_len;
-		unsigned char *mac = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 1),
-						     &mac_len);
+		unsigned char *mac =
+			PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 1), &mac_len);
 
 		if (mac == NULL)
 			err = ERR_NOMEM;
@@ -42,8 +42,7 @@ enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[U
 
 static enum err insert_idempotency(PGconn *conn, const struct idem *idem, const char *id)
 {
-	const char *params[3] = {(const char *)idem->key_hash, (const char *)idem->request_mac,
-				 id};
+	const char *params[3] = {(const char *)idem->key_hash, (const char *)idem->request_mac, id};
 	const int lengths[3] = {32, 32, 0};
 	const int formats[3] = {1, 1, 0};
 

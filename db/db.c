@@ -16,7 +16,7 @@
 #include "db.h"
 
 /* While the database is unreachable, try to connect at most this often. */
-#define DB_RETRY_MS	   250
+#define DB_RETRY_MS        250
 #define DB_CONNECT_TIMEOUT "2"
 
 struct db_pool {

@@ -12,7 +12,7 @@
 #include "db.h"
 #include "migrate.h"
 
-#define MIGRATE_LOCK_KEY "7461636864" /* any constant shared by all hcpd processes */
+#define MIGRATE_LOCK_KEY  "7461636864" /* any constant shared by all hcpd processes */
 #define MIGRATE_MAX_FILES 1000
 #define MIGRATE_MAX_BYTES (4 * 1024 * 1024)
 

@@ -19,10 +19,10 @@ struct app {
 	struct db_pool *db;
 	struct catalogue *catalogue;
 	struct workpool *hashpool;
-	int migrations_latest;			   /* highest migration shipped */
-	unsigned char wrap_key[CRYPTO_KEY_LEN];	   /* seals per-account data keys */
-	unsigned char bidx_key[CRYPTO_KEY_LEN];	   /* email blind index */
-	unsigned char idem_key[CRYPTO_KEY_LEN];	   /* MACs of idempotent requests */
+	int migrations_latest;                  /* highest migration shipped */
+	unsigned char wrap_key[CRYPTO_KEY_LEN]; /* seals per-account data keys */
+	unsigned char bidx_key[CRYPTO_KEY_LEN]; /* email blind index */
+	unsigned char idem_key[CRYPTO_KEY_LEN]; /* MACs of idempotent requests */
 };
 
 #endif

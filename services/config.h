@@ -12,20 +12,20 @@
 
 struct config {
 	const char *database_url;    /* HCPD_DATABASE_URL: libpq conninfo or URI */
-	const char *listen;	     /* HCPD_LISTEN: host:port, default 127.0.0.1:8080 */
+	const char *listen;          /* HCPD_LISTEN: host:port, default 127.0.0.1:8080 */
 	const char *master_key_file; /* HCPD_MASTER_KEY_FILE: 64 hex characters */
 	const char *jwt_key_file;    /* HCPD_JWT_KEY_FILE: EC P-256 private key PEM */
 	const char *catalogue_file;  /* HCPD_CATALOGUE_FILE: the field catalogue */
 	const char *migrations_dir;  /* HCPD_MIGRATIONS_DIR: db/migrations */
-	const char *log_level;	     /* HCPD_LOG_LEVEL: debug|info|warn|error */
-	int http_threads;	     /* HCPD_HTTP_THREADS: server threads */
-	int db_pool_size;	     /* HCPD_DB_POOL_SIZE: PostgreSQL connections */
-	int db_acquire_ms;	     /* HCPD_DB_ACQUIRE_MS: wait for a free connection */
+	const char *log_level;       /* HCPD_LOG_LEVEL: debug|info|warn|error */
+	int http_threads;            /* HCPD_HTTP_THREADS: server threads */
+	int db_pool_size;            /* HCPD_DB_POOL_SIZE: PostgreSQL connections */
+	int db_acquire_ms;           /* HCPD_DB_ACQUIRE_MS: wait for a free connection */
 	int statement_timeout_ms;    /* HCPD_STATEMENT_TIMEOUT_MS: per SQL statement */
-	int hash_threads;	     /* HCPD_HASH_THREADS: argon2 threads, default cores */
-	int hash_queue;		     /* HCPD_HASH_QUEUE: hashes waiting before 503 */
-	int argon2_memory_kib;	     /* HCPD_ARGON2_MEMORY_KIB: >= 19456 */
-	int argon2_iterations;	     /* HCPD_ARGON2_ITERATIONS: >= 2 */
+	int hash_threads;            /* HCPD_HASH_THREADS: argon2 threads, default cores */
+	int hash_queue;              /* HCPD_HASH_QUEUE: hashes waiting before 503 */
+	int argon2_memory_kib;       /* HCPD_ARGON2_MEMORY_KIB: >= 19456 */
+	int argon2_iterations;       /* HCPD_ARGON2_ITERATIONS: >= 2 */
 };
 
 /* Fills cfg from the environment. On ERR_INVALID, *ret_why names the

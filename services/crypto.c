@@ -59,7 +59,7 @@ static int hex_value(unsigned char c)
 }
 
 enum err crypto_master_key_load(const char *path, unsigned char ret_key[CRYPTO_KEY_LEN],
-                                const char **ret_why)
+				const char **ret_why)
 {
 	unsigned char buf[KEY_FILE_READ];
 	unsigned char key[CRYPTO_KEY_LEN];
@@ -120,7 +120,7 @@ out:
  * only when OpenSSL cannot allocate; the void API has no way to say so, and
  * a wrong MAC or subkey is worse than stopping, so that aborts. */
 static void hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg, size_t len,
-                        unsigned char ret_mac[32])
+			unsigned char ret_mac[32])
 {
 	unsigned int mac_len = 0;
 
@@ -130,14 +130,14 @@ static void hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg
 }
 
 void crypto_derive(const unsigned char master[CRYPTO_KEY_LEN], const char *label,
-                   unsigned char ret_key[CRYPTO_KEY_LEN])
+		   unsigned char ret_key[CRYPTO_KEY_LEN])
 {
 	assert(label != NULL);
 	hmac_sha256(master, label, strlen(label), ret_key);
 }
 
 void crypto_hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg, size_t len,
-                        unsigned char ret_mac[32])
+			unsigned char ret_mac[32])
 {
 	hmac_sha256(key, msg, len, ret_mac);
 }
@@ -153,7 +153,7 @@ void crypto_sha256(const void *msg, size_t len, unsigned char ret_digest[32])
 }
 
 enum err crypto_seal(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, size_t aad_len,
-                     const void *pt, size_t pt_len, unsigned char **ret_out, size_t *ret_len)
+		     const void *pt, size_t pt_len, unsigned char **ret_out, size_t *ret_len)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 	unsigned char *out = NULL, *ct;
@@ -208,8 +208,8 @@ out:
 }
 
 enum err crypto_open(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, size_t aad_len,
-                     const unsigned char *in, size_t in_len, unsigned char **ret_out,
-                     size_t *ret_len)
+		     const unsigned char *in, size_t in_len, unsigned char **ret_out,
+		     size_t *ret_len)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 	unsigned char *out = NULL;

@@ -14,9 +14,9 @@
 
 #include "err.h"
 
-#define CRYPTO_KEY_LEN	 32
-#define CRYPTO_NONCE_LEN 12
-#define CRYPTO_TAG_LEN	 16
+#define CRYPTO_KEY_LEN       32
+#define CRYPTO_NONCE_LEN     12
+#define CRYPTO_TAG_LEN       16
 #define CRYPTO_SEAL_OVERHEAD (CRYPTO_NONCE_LEN + CRYPTO_TAG_LEN)
 
 /* Fills buf with len bytes from the CSPRNG. ERR_CRYPTO if it fails. */

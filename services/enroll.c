@@ -23,9 +23,9 @@ static enum err uuid_v4(char out[UUID_STR_LEN])
 	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
 	snprintf(out, UUID_STR_LEN,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-		 b[14], b[15]);
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+		 b[15]);
 	return ERR_OK;
 }
 
@@ -58,8 +58,8 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	err = vault_seal(key, acct.id, "email", e->email, strlen(e->email), &email_enc,
 			 &acct.email_enc_len);
 	if (err == ERR_OK)
-		err = vault_seal(key, acct.id, "profile", personal, strlen(personal),
-				 &profile_enc, &acct.profile_enc_len);
+		err = vault_seal(key, acct.id, "profile", personal, strlen(personal), &profile_enc,
+				 &acct.profile_enc_len);
 	explicit_bzero(key, sizeof(key));
 	if (err != ERR_OK)
 		goto out;

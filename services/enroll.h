@@ -15,12 +15,12 @@
 struct app;
 
 struct enrollment {
-	const char *role;	   /* "professional" or "admin" */
-	const char *status;	   /* the account's first status */
-	const char *email;	   /* validated */
+	const char *role;          /* "professional" or "admin" */
+	const char *status;        /* the account's first status */
+	const char *email;         /* validated */
 	const char *password_hash; /* PHC string */
-	json_t *personal;	   /* personal profile fields (sealed here) */
-	json_t *public;		   /* other profile fields */
+	json_t *personal;          /* personal profile fields (sealed here) */
+	json_t *public;            /* other profile fields */
 	const struct consent_row *consents;
 	size_t nconsents;
 	const struct idem *idem; /* NULL without an Idempotency-Key */

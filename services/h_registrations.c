@@ -37,7 +37,7 @@ struct reg {
 	struct idem idem;
 	bool has_idem;
 	json_t *personal; /* personal profile fields: sealed before storage */
-	json_t *public;	  /* the others */
+	json_t *public;   /* the others */
 };
 
 static void reg_free(void *p)
@@ -68,9 +68,8 @@ enum MHD_Result h_registration_schema(struct req *r)
 static enum MHD_Result reply_accepted(struct req *r, const char *id)
 {
 	http_add_header(r, "Location", "/v1/registrations/%s", id);
-	return http_reply_json(r, 202,
-			       json_pack("{s:s, s:s}", "id", id, "status", "pending_verification"),
-			       NULL);
+	return http_reply_json(
+		r, 202, json_pack("{s:s, s:s}", "id", id, "status", "pending_verification"), NULL);
 }
 
 /* Checks every part of the request; problems go to errors. */
@@ -84,7 +83,8 @@ static void check_request(struct req *r, struct reg *reg, json_t *errors)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(body, key, v) {
+	json_object_foreach(body, key, v)
+	{
 		size_t i = 0;
 
 		while (i < 4 && strcmp(top[i], key) != 0)
@@ -201,8 +201,8 @@ enum MHD_Result h_registration_create(struct req *r)
 
 	reg = calloc(1, sizeof(*reg));
 	errors = json_array();
-	if (reg == NULL || errors == NULL ||
-	    (reg->personal = json_object()) == NULL || (reg->public = json_object()) == NULL) {
+	if (reg == NULL || errors == NULL || (reg->personal = json_object()) == NULL ||
+	    (reg->public = json_object()) == NULL) {
 		reg_free(reg);
 		json_decref(errors);
 		return problem_from_err(r, ERR_NOMEM);

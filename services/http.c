@@ -203,8 +203,8 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **req_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
 {
 	struct req *r = *req_cls;
 	unsigned char rnd[16];
@@ -270,10 +270,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (log_enabled(LOG_INFO))
 		log_json(LOG_INFO, "request",
 			 json_pack("{s:s, s:s, s:s, s:i, s:f, s:I, s:b}", "request_id", r->id,
-				   "method", r->method,
-				   "route", r->route != NULL ? r->route->pattern : "unmatched",
-				   "status", (int)r->status, "duration_ms", seconds * 1e3,
-				   "bytes_in", (json_int_t)r->body_len, "completed",
+				   "method", r->method, "route",
+				   r->route != NULL ? r->route->pattern : "unmatched", "status",
+				   (int)r->status, "duration_ms", seconds * 1e3, "bytes_in",
+				   (json_int_t)r->body_len, "completed",
 				   toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
 	if (r->state_free != NULL)
 		r->state_free(r->state);

@@ -18,9 +18,9 @@
 
 #include "err.h"
 
-#define HTTP_BODY_MAX	(64 * 1024) /* request bodies; larger is 413 */
-#define HTTP_JSON_DEPTH 16	    /* nesting of request JSON; deeper is 400 */
-#define HTTP_MAX_HEADERS 4	    /* extra reply headers per request */
+#define HTTP_BODY_MAX    (64 * 1024) /* request bodies; larger is 413 */
+#define HTTP_JSON_DEPTH  16          /* nesting of request JSON; deeper is 400 */
+#define HTTP_MAX_HEADERS 4           /* extra reply headers per request */
 
 struct app;
 struct req;
@@ -34,8 +34,8 @@ enum route_flags {
 struct route {
 	const char *method;  /* "GET", "POST", ... */
 	const char *pattern; /* "/v1/registrations"; a "{id}" segment matches one segment */
-	route_fn fn;	     /* the handler */
-	unsigned flags;	     /* enum route_flags */
+	route_fn fn;         /* the handler */
+	unsigned flags;      /* enum route_flags */
 };
 
 /* The route table (routes.c), in openapi.yaml's order. */
@@ -46,17 +46,17 @@ struct req {
 	struct app *app;
 	struct MHD_Connection *conn;
 	const struct route *route; /* NULL until matched */
-	const char *method;	   /* borrowed from libmicrohttpd */
-	char id[33];		   /* request id: 32 hex characters */
-	char param[64];		   /* the "{id}" path segment, if the route has one */
+	const char *method;        /* borrowed from libmicrohttpd */
+	char id[33];               /* request id: 32 hex characters */
+	char param[64];            /* the "{id}" path segment, if the route has one */
 	long long start_ns;
-	char *body;		   /* the raw body, NUL-terminated, at most HTTP_BODY_MAX */
+	char *body; /* the raw body, NUL-terminated, at most HTTP_BODY_MAX */
 	size_t body_len;
 	bool body_too_big;
-	json_t *json;		   /* the parsed body (ROUTE_JSON), owned */
-	unsigned status;	   /* the status queued, for the access log */
+	json_t *json;    /* the parsed body (ROUTE_JSON), owned */
+	unsigned status; /* the status queued, for the access log */
 	bool suspended;
-	void *state;		   /* a handler's own state across suspend/resume */
+	void *state; /* a handler's own state across suspend/resume */
 	void (*state_free)(void *state);
 	struct {
 		const char *name;

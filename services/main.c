@@ -27,7 +27,7 @@
 #include "vault.h"
 #include "workpool.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE         2
 #define ADMIN_PASSWORD_MAX 1024
 
 static const char usage[] =
@@ -58,13 +58,14 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 	if (need & NEED_DB) {
 		if (app->cfg.database_url == NULL)
 			return fail("bad configuration", "HCPD_DATABASE_URL is not set");
-		if (db_pool_new(app->cfg.database_url, pool_size > 0 ? pool_size : app->cfg.db_pool_size,
-				app->cfg.statement_timeout_ms,
-				&app->db) != ERR_OK)
+		if (db_pool_new(app->cfg.database_url,
+				pool_size > 0 ? pool_size : app->cfg.db_pool_size,
+				app->cfg.statement_timeout_ms, &app->db) != ERR_OK)
 			return fail("start-up failed", "out of memory");
 		if (migrate_latest(app->cfg.migrations_dir, &app->migrations_latest) != ERR_OK)
-			return fail("bad configuration",
-				    "HCPD_MIGRATIONS_DIR cannot be read or holds a badly named file");
+			return fail(
+				"bad configuration",
+				"HCPD_MIGRATIONS_DIR cannot be read or holds a badly named file");
 	}
 	if (need & NEED_KEYS) {
 		if (app->cfg.master_key_file == NULL)
@@ -137,7 +138,8 @@ static int cmd_serve(struct app *app)
 	signal(SIGPIPE, SIG_IGN);
 	if (http_start(app, &server) != ERR_OK) {
 		metrics_release();
-		return fail("start-up failed", "cannot listen on HCPD_LISTEN (bad address, or in use)");
+		return fail("start-up failed",
+			    "cannot listen on HCPD_LISTEN (bad address, or in use)");
 	}
 	log_json(LOG_INFO, "listening",
 		 json_pack("{s:s, s:i, s:i, s:i}", "listen", app->cfg.listen, "port",
@@ -193,8 +195,7 @@ static int cmd_admin_create(struct app *app, const char *email)
 			json_string_value(json_object_get(json_array_get(errors, 0), "message")));
 		goto out;
 	}
-	err = password_hash(password, app->cfg.argon2_memory_kib, app->cfg.argon2_iterations,
-			    hash);
+	err = password_hash(password, app->cfg.argon2_memory_kib, app->cfg.argon2_iterations, hash);
 	if (err == ERR_OK) {
 		e.password_hash = hash;
 		e.personal = empty;

@@ -13,8 +13,7 @@
 #include "workpool.h"
 
 #define NSTATUS 600
-static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-				0.1,   0.25,   0.5,   1,    2.5,   5};
+static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 #define NBUCKETS (sizeof(bounds) / sizeof(bounds[0]) + 1) /* + Inf */
 
 struct route_metrics {
@@ -56,8 +55,7 @@ void metrics_observe(int route, unsigned status, double seconds)
 	while (b < NBUCKETS - 1 && seconds > bounds[b])
 		b++;
 	atomic_fetch_add_explicit(&m->bucket[b], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m->sum_us, (unsigned long)(seconds * 1e6),
-				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->sum_us, (unsigned long)(seconds * 1e6), memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);
 }
 
@@ -72,7 +70,8 @@ static void render_route(FILE *f, size_t i)
 		unsigned long n = atomic_load_explicit(&m->status[s], memory_order_relaxed);
 		if (n > 0)
 			fprintf(f,
-				"hcpd_http_requests_total{method=\"%s\",route=\"%s\",status=\"%u\"} "
+				"hcpd_http_requests_total{method=\"%s\",route=\"%s\",status=\"%u\"}"
+				" "
 				"%lu\n",
 				method, label, s, n);
 	}
@@ -82,12 +81,14 @@ static void render_route(FILE *f, size_t i)
 		cumulative += atomic_load_explicit(&m->bucket[b], memory_order_relaxed);
 		if (b < NBUCKETS - 1)
 			fprintf(f,
-				"hcpd_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
+				"hcpd_http_request_duration_seconds_bucket{method=\"%s\",route=\"%"
+				"s\","
 				"le=\"%g\"} %lu\n",
 				method, label, bounds[b], cumulative);
 		else
 			fprintf(f,
-				"hcpd_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
+				"hcpd_http_request_duration_seconds_bucket{method=\"%s\",route=\"%"
+				"s\","
 				"le=\"+Inf\"} %lu\n",
 				method, label, cumulative);
 	}

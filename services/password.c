@@ -1,13 +1,15 @@
 /*
  * password.c - policy checks and argon2id. Holds no state. Plaintext
- * passwords are only read; lower-cased copies made for comparison are
- * wiped before they are freed.
+ * passwords are only read; the case-folded copy made for comparison is
+ * wiped before returning.
  */
 #include <argon2.h>
-#include <ctype.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
+#include <wctype.h>
 #include <zxcvbn.h>
 
 #include "crypto.h"
@@ -26,45 +28,60 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
-/* ASCII-lower-cased copy of n bytes of s. */
-static char *lower_dup(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
+/* Names shorter than this many characters are not matched: a family name
+ * "Ng" must not forbid every password with "ng" in it. */
+#define NAME_MIN_CHARS 3
 
-	if (d == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		d[i] = (char)tolower((unsigned char)s[i]);
-	d[n] = '\0';
-	return d;
+/* Decodes n bytes of UTF-8 (already validated by the JSON parser) into
+ * case-folded code points; returns how many, at most cap. */
+static size_t fold(const char *s, size_t n, wchar_t *out, size_t cap)
+{
+	static locale_t utf8;
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	size_t len = 0;
+
+	if (utf8 == (locale_t)0)
+		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0); /* benign race */
+	while (p < end && len < cap) {
+		wchar_t c = *p++;
+		int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+
+		if (more > 0)
+			c &= 0x3F >> more;
+		for (; more > 0 && p < end; more--)
+			c = (c << 6) | (*p++ & 0x3F);
+		out[len++] = utf8 != (locale_t)0 ? (wchar_t)towlower_l((wint_t)c, utf8)
+						 : (wchar_t)towlower((wint_t)c);
+	}
+	return len;
 }
 
-/* Does haystack (lower-cased) contain the first n bytes of needle,
- * compared case-insensitively? Short needles (< 3 bytes) never match: a
- * family name "Ng" must not forbid every password with "ng" in it. */
-static bool contains(const char *haystack, const char *needle, size_t n)
+/* Does the folded password contain the first n bytes of needle, compared
+ * case-insensitively (Unicode simple case folding)? */
+static bool contains(const wchar_t *hay, size_t hay_len, const char *needle, size_t n)
 {
-	char *low;
-	bool found;
+	wchar_t low[PASSWORD_MAX_CHARS + 1];
+	size_t len;
 
-	if (needle == NULL || n < 3)
+	if (needle == NULL)
 		return false;
-	low = lower_dup(needle, n);
-	if (low == NULL)
+	len = fold(needle, n, low, PASSWORD_MAX_CHARS + 1);
+	if (len < NAME_MIN_CHARS || len > hay_len)
 		return false;
-	found = strstr(haystack, low) != NULL;
-	free(low);
-	return found;
+	for (size_t i = 0; i + len <= hay_len; i++)
+		if (wmemcmp(hay + i, low, len) == 0)
+			return true;
+	return false;
 }
 
 void password_check(const char *password, const char *email, const char *const *names,
 		    json_t *errors)
 {
 	size_t chars = utf8_chars(password);
-	size_t len = strlen(password);
 	const char *dict[8] = {NULL};
 	size_t ndict = 0;
-	char *low;
+	wchar_t folded[PASSWORD_MAX_CHARS];
+	size_t folded_len;
 
 	if (chars < PASSWORD_MIN_CHARS) {
 		problem_add_error(errors, "password", "too_short",
@@ -72,18 +89,15 @@ void password_check(const char *password, const char *email, const char *const *
 		return;
 	}
 	if (chars > PASSWORD_MAX_CHARS) {
-		problem_add_error(errors, "password", "too_long",
-				  "use at most 128 characters");
+		problem_add_error(errors, "password", "too_long", "use at most 128 characters");
 		return;
 	}
-	low = lower_dup(password, len);
-	if (low == NULL)
-		return;
-	if (email != NULL && contains(low, email, strcspn(email, "@")))
+	folded_len = fold(password, strlen(password), folded, PASSWORD_MAX_CHARS);
+	if (email != NULL && contains(folded, folded_len, email, strcspn(email, "@")))
 		problem_add_error(errors, "password", "contains_email",
 				  "must not contain the local part of your email address");
 	for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
-		if (contains(low, names[i], strlen(names[i]))) {
+		if (contains(folded, folded_len, names[i], strlen(names[i]))) {
 			problem_add_error(errors, "password", "contains_name",
 					  "must not contain your name");
 			break;
@@ -97,8 +111,7 @@ void password_check(const char *password, const char *email, const char *const *
 		problem_add_error(errors, "password", "too_common",
 				  "too easy to guess (common words, patterns or repeats); "
 				  "add more unrelated words");
-	explicit_bzero(low, len);
-	free(low);
+	explicit_bzero(folded, sizeof(folded));
 }
 
 enum err password_hash(const char *password, int memory_kib, int iterations,

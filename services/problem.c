@@ -10,21 +10,36 @@
 static const char *title_for(unsigned status)
 {
 	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 412: return "Precondition Failed";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 428: return "Precondition Required";
-	case 429: return "Too Many Requests";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	default: return status >= 500 ? "Internal Server Error" : "Bad Request";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 428:
+		return "Precondition Required";
+	case 429:
+		return "Too Many Requests";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return status >= 500 ? "Internal Server Error" : "Bad Request";
 	}
 }
 
@@ -51,8 +66,8 @@ enum MHD_Result problem_send(struct req *r, unsigned status, const char *slug, c
 
 enum MHD_Result problem_send_errors(struct req *r, json_t *errors)
 {
-	json_t *body = problem_body(r, 422, "validation",
-				    "the request has invalid fields; see errors");
+	json_t *body =
+		problem_body(r, 422, "validation", "the request has invalid fields; see errors");
 
 	if (body != NULL)
 		json_object_set_new(body, "errors", errors);

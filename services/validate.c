@@ -223,7 +223,7 @@ bool validate_country(const char *s)
 	if (s == NULL || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' || s[2] != '\0')
 		return false;
 	return bsearch(s, countries, sizeof(countries) / sizeof(countries[0]), sizeof(countries[0]),
-	               country_cmp) != NULL;
+		       country_cmp) != NULL;
 }
 
 bool validate_npi(const char *s)

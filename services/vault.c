@@ -35,14 +35,13 @@ enum err vault_key_new(const struct app *app, const char *account_id,
 	return err;
 }
 
-enum err vault_key_open(const struct app *app, const char *account_id,
-			const unsigned char *sealed, size_t len,
-			unsigned char ret_key[CRYPTO_KEY_LEN])
+enum err vault_key_open(const struct app *app, const char *account_id, const unsigned char *sealed,
+			size_t len, unsigned char ret_key[CRYPTO_KEY_LEN])
 {
 	unsigned char *key;
 	size_t key_len;
-	enum err err = crypto_open(app->wrap_key, account_id, strlen(account_id), sealed, len,
-				   &key, &key_len);
+	enum err err = crypto_open(app->wrap_key, account_id, strlen(account_id), sealed, len, &key,
+				   &key_len);
 
 	if (err != ERR_OK)
 		return err;

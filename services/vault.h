@@ -30,9 +30,8 @@ enum err vault_key_new(const struct app *app, const char *account_id,
 		       size_t *ret_len);
 
 /* Opens a stored data key. ERR_CRYPTO when it does not open. */
-enum err vault_key_open(const struct app *app, const char *account_id,
-			const unsigned char *sealed, size_t len,
-			unsigned char ret_key[CRYPTO_KEY_LEN]);
+enum err vault_key_open(const struct app *app, const char *account_id, const unsigned char *sealed,
+			size_t len, unsigned char ret_key[CRYPTO_KEY_LEN]);
 
 /* Seals / opens one value named what ("email", "profile") of account_id. */
 enum err vault_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,

@@ -20,7 +20,7 @@ struct workpool {
 	struct task *ring;
 	int capacity;
 	int head, count; /* tasks in the ring */
-	int reserved;	 /* places taken but not yet pushed */
+	int reserved;    /* places taken but not yet pushed */
 	int running;
 	unsigned long rejected;
 	bool stopping;

@@ -17,9 +17,9 @@
 struct workpool;
 
 struct workpool_stats {
-	int queued;		/* tasks reserved or waiting */
-	int running;		/* tasks being run */
-	int capacity;		/* the queue's bound */
+	int queued;             /* tasks reserved or waiting */
+	int running;            /* tasks being run */
+	int capacity;           /* the queue's bound */
 	unsigned long rejected; /* reservations refused */
 };
 

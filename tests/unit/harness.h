@@ -18,35 +18,34 @@ static int harness_passed, harness_failed, harness_current;
 
 #define TEST(name) static void name(void)
 
-#define CHECK(cond)                                                                     \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, \
-				#cond);                                                 \
-			harness_current = 1;                                            \
-		}                                                                       \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+			harness_current = 1;                                                       \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STREQ(a, b)                                                                 \
-	do {                                                                              \
-		const char *harness_a = (a), *harness_b = (b);                            \
-		if (harness_a == NULL || harness_b == NULL || strcmp(harness_a, harness_b)) { \
-			fprintf(stderr, "  %s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__,    \
-				harness_a ? harness_a : "(null)",                         \
-				harness_b ? harness_b : "(null)");                        \
-			harness_current = 1;                                              \
-		}                                                                         \
+#define CHECK_STREQ(a, b)                                                                          \
+	do {                                                                                       \
+		const char *harness_a = (a), *harness_b = (b);                                     \
+		if (harness_a == NULL || harness_b == NULL || strcmp(harness_a, harness_b)) {      \
+			fprintf(stderr, "  %s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__,         \
+				harness_a ? harness_a : "(null)",                                  \
+				harness_b ? harness_b : "(null)");                                 \
+			harness_current = 1;                                                       \
+		}                                                                                  \
 	} while (0)
 
-#define RUN(name)                                                          \
-	do {                                                               \
-		harness_current = 0;                                       \
-		name();                                                    \
-		printf("%s - %s\n", harness_current ? "not ok" : "ok", #name); \
-		if (harness_current)                                       \
-			harness_failed++;                                  \
-		else                                                       \
-			harness_passed++;                                  \
+#define RUN(name)                                                                                  \
+	do {                                                                                       \
+		harness_current = 0;                                                               \
+		name();                                                                            \
+		printf("%s - %s\n", harness_current ? "not ok" : "ok", #name);                     \
+		if (harness_current)                                                               \
+			harness_failed++;                                                          \
+		else                                                                               \
+			harness_passed++;                                                          \
 	} while (0)
 
 static inline int harness_done(void)

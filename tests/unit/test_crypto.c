@@ -12,9 +12,9 @@
 #include "harness.h"
 
 static const unsigned char key_a[CRYPTO_KEY_LEN] = {
-        0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
-        0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
-        0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
+	0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
+	0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
 };
 
 #define KEY_A_HEX "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -141,9 +141,9 @@ TEST(gcm_known_answer)
 	/* McGrew & Viega's GCM test case 14: zero key, zero nonce, 16 zero
 	 * bytes of plaintext, no aad. Checks the nonce | ct | tag layout. */
 	static const unsigned char ct[16] = {0xce, 0xa7, 0x40, 0x3d, 0x4d, 0x60, 0x6b, 0x6e,
-	                                     0x07, 0x4e, 0xc5, 0xd3, 0xba, 0xf3, 0x9d, 0x18};
+					     0x07, 0x4e, 0xc5, 0xd3, 0xba, 0xf3, 0x9d, 0x18};
 	static const unsigned char tag[16] = {0xd0, 0xd1, 0xc8, 0xa7, 0x99, 0x99, 0x6b, 0xf0,
-	                                      0x26, 0x5b, 0x98, 0xb5, 0xd4, 0x8a, 0xb9, 0x19};
+					      0x26, 0x5b, 0x98, 0xb5, 0xd4, 0x8a, 0xb9, 0x19};
 	unsigned char in[CRYPTO_NONCE_LEN + sizeof(ct) + sizeof(tag)] = {0};
 	unsigned char zero_key[CRYPTO_KEY_LEN] = {0}, zero[16] = {0};
 	unsigned char *out = NULL;
@@ -255,7 +255,7 @@ TEST(open_wrong_key_or_aad)
 	CHECK(crypto_open(key_a, aad_b, strlen(aad_b), sealed, sealed_len, &opened, &opened_len) ==
 	      ERR_CRYPTO);
 	CHECK(crypto_open(key_a, aad_a, strlen(aad_a) - 1, sealed, sealed_len, &opened,
-	                  &opened_len) == ERR_CRYPTO);
+			  &opened_len) == ERR_CRYPTO);
 	CHECK(crypto_open(key_a, NULL, 0, sealed, sealed_len, &opened, &opened_len) == ERR_CRYPTO);
 	/* Out-parameters are untouched on failure. */
 	CHECK(opened == NULL);
@@ -277,7 +277,7 @@ TEST(open_flipped_bits)
 	for (i = 0; i < sealed_len * 8; i++) {
 		sealed[i / 8] ^= (unsigned char)(1u << (i % 8));
 		if (crypto_open(key_a, aad_a, strlen(aad_a), sealed, sealed_len, &opened,
-		                &opened_len) != ERR_CRYPTO)
+				&opened_len) != ERR_CRYPTO)
 			failures++;
 		sealed[i / 8] ^= (unsigned char)(1u << (i % 8));
 	}
@@ -341,11 +341,11 @@ TEST(master_key_good)
 	/* Upper case too. */
 	memset(key, 0xee, sizeof(key));
 	CHECK(load_from("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F\n", key,
-	                &why) == ERR_OK);
+			&why) == ERR_OK);
 	CHECK(memcmp(key, key_a, sizeof(key)) == 0);
 	memset(key, 0, sizeof(key));
 	CHECK(load_from("FFffFFffFFffFFffFFffFFffFFffFFffFFffFFffFFffFFffFFffFFffFFffFFff", key,
-	                &why) == ERR_OK);
+			&why) == ERR_OK);
 	CHECK(key[0] == 0xff && key[31] == 0xff);
 }
 
@@ -395,7 +395,7 @@ TEST(master_key_malformed)
 TEST(master_key_nul_inside)
 {
 	static const char data[] = "0001020304050607\0"
-	                           "8090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+				   "8090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 	unsigned char key[CRYPTO_KEY_LEN] = {0};
 	const char *why = NULL;
 	char path[32];

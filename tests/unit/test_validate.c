@@ -167,10 +167,10 @@ TEST(email_rejects_shape)
 TEST(email_rejects_local_chars)
 {
 	const char *bad[] = {"a b@example.com",     "a(b@example.com", "a)b@example.com",
-	                     "a,b@example.com",     "a:b@example.com", "a;b@example.com",
-	                     "a<b@example.com",     "a>b@example.com", "a[b@example.com",
-	                     "a\\b@example.com",    "a]b@example.com", "\"ab\"@example.com",
-	                     "\xc3\xa9@example.com"};
+			     "a,b@example.com",     "a:b@example.com", "a;b@example.com",
+			     "a<b@example.com",     "a>b@example.com", "a[b@example.com",
+			     "a\\b@example.com",    "a]b@example.com", "\"ab\"@example.com",
+			     "\xc3\xa9@example.com"};
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

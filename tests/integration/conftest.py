@@ -1,0 +1,260 @@
+"""Integration fixtures: a throw-away PostgreSQL and the real bin/hcpd.
+
+Each test session gets its own PostgreSQL cluster (deploy/pg.sh, Unix
+socket only) and one hcpd on a free loopback port; tests that break things
+(stop the database, fill the hash queue) start their own with start_stack().
+Every reply goes through Api.request(), which checks it against openapi.yaml.
+On teardown hcpd gets SIGTERM and must exit 0 with no sanitizer report.
+"""
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+import openapi_check
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HCPD_BIN = os.path.abspath(os.path.join(ROOT, os.environ.get("HCPD_BIN", "bin/hcpd")))
+PG_SH = os.path.join(ROOT, "deploy", "pg.sh")
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer")
+
+SPEC_EXAMPLE = {
+    "email": "ana@example.org",
+    "password": "a long passphrase 2024",
+    "profile": {
+        "given_name": "Ana", "family_name": "Ng", "profession": "physician", "country": "US",
+        "npi": "1234567893", "license_number": "A12345", "license_region": "CA",
+        "specialty": "cardiology", "phone": "+14155550100",
+    },
+    "consents": {"licensure_verification": True, "marketing_email": False},
+}
+
+
+def registration(email, **profile):
+    """The spec's example registration with another email and profile changes."""
+    body = json.loads(json.dumps(SPEC_EXAMPLE))
+    body["email"] = email
+    body["profile"].update(profile)
+    return body
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Postgres:
+    """A private cluster under a temp directory the postgres user can reach."""
+
+    def __init__(self):
+        self.top = tempfile.mkdtemp(prefix="hcpd-test-")
+        os.chmod(self.top, 0o755)
+        self.dir = os.path.join(self.top, "pg")
+        subprocess.run([PG_SH, "init", self.dir], check=True, stdout=subprocess.DEVNULL)
+        self.start()
+        self.url = subprocess.run([PG_SH, "url", self.dir], check=True, capture_output=True,
+                                  text=True).stdout.strip()
+
+    def start(self):
+        subprocess.run([PG_SH, "start", self.dir], check=True, stdout=subprocess.DEVNULL)
+
+    def stop(self, mode="fast"):
+        subprocess.run([PG_SH, "stop", self.dir, mode], check=True, stdout=subprocess.DEVNULL)
+
+    def psql(self, sql):
+        """Runs sql as the superuser; returns stdout (tuples only, unaligned)."""
+        return subprocess.run(["psql", self.url, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    def dump(self):
+        """pg_dump of the hcpd database, as text."""
+        cmd = ["/usr/lib/postgresql/15/bin/pg_dump", self.url]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+    def destroy(self):
+        self.stop("immediate")
+        shutil.rmtree(self.top, ignore_errors=True)
+
+
+class Api:
+    """A minimal HTTP client that checks every reply against openapi.yaml."""
+
+    def __init__(self, port):
+        self.port = port
+
+    def request(self, method, path, body=None, headers=None, raw=None, template=None,
+                check=True, timeout=30):
+        hdrs = dict(headers or {})
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=data, headers=hdrs)
+            resp = conn.getresponse()
+            payload = resp.read()
+        finally:
+            conn.close()
+        reply = Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, payload)
+        if check:
+            tmpl = template or path.split("?")[0]
+            openapi_check.check_response(method, tmpl, reply.status,
+                                         reply.headers.get("content-type", ""), payload)
+            openapi_check.check_headers(method, tmpl, reply.status, reply.headers)
+        return reply
+
+    def register(self, body, headers=None):
+        return self.request("POST", "/v1/registrations", body=body, headers=headers)
+
+
+class Reply:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    @property
+    def json(self):
+        return json.loads(self.body)
+
+    def is_problem(self):
+        return (self.headers.get("content-type", "").startswith("application/problem+json")
+                and self.json["status"] == self.status)
+
+
+class Hcpd:
+    """One `hcpd serve` process; its stderr (JSON log lines) goes to a file."""
+
+    def __init__(self, pg, workdir, env=None):
+        self.pg = pg
+        self.port = free_port()
+        self.log_path = os.path.join(workdir, "hcpd-%d.log" % self.port)
+        self.env = dict(os.environ)
+        self.env.update({
+            "HCPD_DATABASE_URL": pg.url,
+            "HCPD_MASTER_KEY_FILE": master_key(workdir),
+            "HCPD_LISTEN": "127.0.0.1:%d" % self.port,
+            "HCPD_LOG_LEVEL": "info",
+            "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=23",
+            "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+        })
+        self.env.update(env or {})
+        self.api = Api(self.port)
+        self.proc = None
+
+    def cli(self, *args, input=None):
+        return subprocess.run([HCPD_BIN] + list(args), env=self.env, cwd=ROOT, input=input,
+                              capture_output=True, text=True, timeout=60)
+
+    def start(self, wait_ready=True):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([HCPD_BIN, "serve"], env=self.env, cwd=ROOT,
+                                     stdout=self.log, stderr=self.log)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("hcpd exited at start:\n" + self.read_log())
+            try:
+                r = self.api.request("GET", "/readyz" if wait_ready else "/healthz", check=False,
+                                     timeout=2)
+                if r.status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("hcpd did not become ready:\n" + self.read_log())
+
+    def stop(self):
+        """SIGTERM; returns (exit code, seconds taken)."""
+        t0 = time.time()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.log.close()
+        return rc, time.time() - t0
+
+    def read_log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def assert_clean_exit(self):
+        rc, _ = self.stop()
+        log = self.read_log()
+        for mark in SANITIZER_MARKS:
+            assert mark not in log, "sanitizer report in hcpd log:\n" + log[-4000:]
+        assert rc == 0, "hcpd exited %d:\n%s" % (rc, log[-2000:])
+
+
+def master_key(workdir):
+    path = os.path.join(workdir, "master.key")
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write(os.urandom(32).hex() + "\n")
+        os.chmod(path, 0o600)
+    return path
+
+
+def migrate(hcpd):
+    r = hcpd.cli("migrate")
+    assert r.returncode == 0, r.stderr
+
+
+def start_stack(tmp_path, env=None, migrated=True):
+    """A fresh PostgreSQL and hcpd, for tests that break them."""
+    pg = Postgres()
+    h = Hcpd(pg, str(tmp_path), env)
+    if migrated:
+        migrate(h)
+    h.start(wait_ready=migrated)
+    return pg, h
+
+
+@pytest.fixture(scope="session")
+def pg():
+    p = Postgres()
+    yield p
+    p.destroy()
+
+
+@pytest.fixture(scope="session")
+def hcpd(pg, tmp_path_factory):
+    h = Hcpd(pg, str(tmp_path_factory.mktemp("hcpd")))
+    migrate(h)
+    h.start()
+    yield h
+    h.assert_clean_exit()
+
+
+@pytest.fixture
+def api(hcpd):
+    return hcpd.api
+
+
+@pytest.fixture
+def stack(tmp_path):
+    """A private PostgreSQL + hcpd, torn down (and checked) after the test."""
+    made = []
+
+    def make(env=None, migrated=True):
+        pg, h = start_stack(tmp_path, env, migrated)
+        made.append((pg, h))
+        return pg, h
+
+    yield make
+    for pg, h in made:
+        if h.proc.poll() is None:
+            h.assert_clean_exit()
+        pg.destroy()

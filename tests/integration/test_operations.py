@@ -1,0 +1,152 @@
+"""Operations: health, readiness, metrics, migrations, database outages,
+the bounded hashing queue, log hygiene and the admin CLI."""
+
+import subprocess
+import threading
+import time
+import uuid
+
+from conftest import ROOT, HCPD_BIN, registration
+
+
+def test_healthz_and_readyz(api):
+    assert api.request("GET", "/healthz").json == {"status": "ok"}
+    assert api.request("GET", "/readyz").json == {"status": "ready"}
+
+
+def test_metrics(api):
+    api.request("GET", "/healthz")
+    api.request("GET", "/nope")
+    r = api.request("GET", "/metrics")
+    text = r.body.decode()
+    assert r.headers["content-type"].startswith("text/plain")
+    assert 'hcpd_http_requests_total{method="GET",route="/healthz",status="200"}' in text
+    assert 'hcpd_http_requests_total{method="",route="unmatched",status="404"}' in text
+    assert 'hcpd_http_request_duration_seconds_bucket{method="GET",route="/healthz",le="+Inf"}' in text
+    for gauge in ('hcpd_db_pool_connections{state="size"}', 'hcpd_hash_queue{state="capacity"}',
+                  "hcpd_db_pool_waiting", "hcpd_hash_rejected_total"):
+        assert gauge in text
+    assert "/nope" not in text  # labels are route patterns, never raw paths
+
+
+def test_migrate_twice_at_once_then_again(stack):
+    pg, h = stack(migrated=False)
+    assert h.api.request("GET", "/readyz").status == 503  # schema not current
+    procs = [subprocess.Popen([HCPD_BIN, "migrate"], env=h.env, cwd=ROOT,
+                              stderr=subprocess.PIPE) for _ in range(2)]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    files = subprocess.run("ls db/migrations/*.sql | wc -l", shell=True, cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    assert pg.psql("SELECT count(*) FROM schema_migrations") == files
+    again = h.cli("migrate")
+    assert again.returncode == 0 and '"applied":0' in again.stderr
+    assert h.api.request("GET", "/readyz").status == 200
+
+
+def test_database_outage_gives_503_then_recovers(stack):
+    pg, h = stack()
+    body = registration("outage.before@example.org")
+    assert h.api.register(body).status == 202
+    pg.stop("immediate")
+    t0 = time.time()
+    r = h.api.request("GET", "/readyz")
+    assert r.status == 503 and r.is_problem()
+    r = h.api.register(registration("outage.during@example.org"))
+    assert r.status == 503 and r.is_problem() and int(r.headers["retry-after"]) >= 1
+    assert time.time() - t0 < 3, "503s while the database is down must be quick"
+    pg.start()
+    t1 = time.time()
+    while h.api.request("GET", "/readyz").status != 200:
+        assert time.time() - t1 < 5, "not ready 5 s after PostgreSQL came back"
+        time.sleep(0.1)
+    r = h.api.register(registration("outage.after@example.org"))
+    assert r.status == 202
+    # nothing acknowledged before the outage was lost
+    assert pg.psql("SELECT count(*) FROM accounts") == "2"
+    # the pool refills: concurrent requests all get connections again
+    replies = []
+    threads = [threading.Thread(target=lambda: replies.append(
+        h.api.request("GET", "/readyz").status)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert replies == [200] * 8
+
+
+def test_full_hash_queue_sheds_with_503(stack):
+    pg, h = stack({"HCPD_HASH_THREADS": "1", "HCPD_HASH_QUEUE": "1"})
+    replies = []
+
+    def go(i):
+        t0 = time.time()
+        r = h.api.register(registration("flood.%d.%s@example.org" % (i, uuid.uuid4().hex[:6])))
+        replies.append((r, time.time() - t0))
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    # server threads are not held by hashing: health answers meanwhile
+    t0 = time.time()
+    assert h.api.request("GET", "/healthz").status == 200
+    assert time.time() - t0 < 0.5
+    for t in threads:
+        t.join()
+    statuses = [r.status for r, _ in replies]
+    assert 202 in statuses and 503 in statuses, statuses
+    for r, seconds in replies:
+        if r.status == 503:
+            assert r.is_problem() and r.headers["retry-after"] == "1"
+            assert seconds < 1.0
+    accepted = statuses.count(202)
+    assert pg.psql("SELECT count(*) FROM accounts") == str(accepted)
+    metrics = h.api.request("GET", "/metrics").body.decode()
+    assert "hcpd_hash_rejected_total %d" % statuses.count(503) in metrics
+
+
+def test_logs_hold_no_personal_data_or_secrets(hcpd):
+    canaries = {"email": "log.canary.5501@example.org", "password": "canary pass phrase 5501 x",
+                "given_name": "Logcanaria", "family_name": "Fieldington",
+                "npi": "1003000126", "phone": "+14155550155", "license_number": "LC5501"}
+    body = registration(canaries["email"], given_name=canaries["given_name"],
+                        family_name=canaries["family_name"], npi=canaries["npi"],
+                        phone=canaries["phone"], license_number=canaries["license_number"])
+    body["password"] = canaries["password"]
+    assert hcpd.api.register(body, {"Idempotency-Key": "log-canary-key-5501"}).status == 202
+    bad = dict(body, password="short")
+    assert hcpd.api.register(bad).status == 422
+    log = hcpd.read_log()
+    assert '"route":"/v1/registrations"' in log
+    for name, value in list(canaries.items()) + [("idempotency key", "log-canary-key-5501")]:
+        assert value not in log, "%s leaked into the log" % name
+
+
+def test_admin_create(hcpd, pg):
+    email = "admin.%s@example.org" % uuid.uuid4().hex[:8]
+    r = hcpd.cli("admin", "create", "--email", email, input="correct horse battery staple 9\n")
+    assert r.returncode == 0, r.stderr
+    account_id = r.stdout.strip()
+    assert pg.psql("SELECT role FROM accounts WHERE id = '%s'" % account_id) == "admin"
+    dup = hcpd.cli("admin", "create", "--email", email, input="correct horse battery staple 9\n")
+    assert dup.returncode != 0 and "already exists" in dup.stderr
+    weak = hcpd.cli("admin", "create", "--email", "x" + email, input="passwordpassword\n")
+    assert weak.returncode != 0 and "password refused" in weak.stderr
+    assert hcpd.cli("admin", "create", "--email", "nope", input="x\n").returncode != 0
+
+
+def test_bad_configuration_names_the_setting(hcpd):
+    env = dict(hcpd.env, HCPD_ARGON2_MEMORY_KIB="1024", HCPD_LISTEN="127.0.0.1:1")
+    r = subprocess.run([HCPD_BIN, "serve"], env=env, cwd=ROOT, capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 2 and "HCPD_ARGON2_MEMORY_KIB" in r.stderr
+    env = dict(hcpd.env, HCPD_CATALOGUE_FILE="/nonexistent.json")
+    r = subprocess.run([HCPD_BIN, "serve"], env=env, cwd=ROOT, capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 2 and "nonexistent.json" in r.stderr
+
+
+def test_clean_shutdown_is_quick(stack):
+    pg, h = stack()
+    assert h.api.register(registration("shutdown@example.org")).status == 202
+    rc, seconds = h.stop()
+    assert rc == 0 and seconds < 5, (rc, seconds)
