@@ -3,6 +3,7 @@
  * values (sealed fields, hashes) go as binary parameters.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -133,4 +134,58 @@ out:
 	*ret_duplicate = duplicate;
 	snprintf(ret_id, UUID_STR_LEN, "%s", acct->id);
 	return ERR_OK;
+}
+
+/* PQunescapeBytea of a column, or NULL for SQL NULL. */
+static enum err column_bytes(PGresult *res, int col, unsigned char **ret, size_t *ret_len)
+{
+	*ret = NULL;
+	*ret_len = 0;
+	if (PQgetisnull(res, 0, col))
+		return ERR_OK;
+	*ret = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, col), ret_len);
+	return *ret != NULL ? ERR_OK : ERR_NOMEM;
+}
+
+enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_row)
+{
+	const char *params[1] = {id};
+	struct account_row row = {0};
+	PGresult *res;
+	enum err err = db_exec(conn,
+			       "SELECT status, email_verified, data_key, email_enc, profile_enc, "
+			       "profile_public::text FROM accounts WHERE id = $1",
+			       1, params, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return ERR_NOT_FOUND;
+	}
+	snprintf(row.status, sizeof(row.status), "%s", PQgetvalue(res, 0, 0));
+	row.email_verified = PQgetvalue(res, 0, 1)[0] == 't';
+	err = column_bytes(res, 2, &row.data_key, &row.data_key_len);
+	if (err == ERR_OK)
+		err = column_bytes(res, 3, &row.email_enc, &row.email_enc_len);
+	if (err == ERR_OK)
+		err = column_bytes(res, 4, &row.profile_enc, &row.profile_enc_len);
+	if (err == ERR_OK && (row.profile_public = strdup(PQgetvalue(res, 0, 5))) == NULL)
+		err = ERR_NOMEM;
+	PQclear(res);
+	if (err != ERR_OK) {
+		account_row_release(&row);
+		return err;
+	}
+	*ret_row = row;
+	return ERR_OK;
+}
+
+void account_row_release(struct account_row *row)
+{
+	PQfreemem(row->data_key);
+	PQfreemem(row->email_enc);
+	PQfreemem(row->profile_enc);
+	free(row->profile_public);
+	memset(row, 0, sizeof(*row));
 }

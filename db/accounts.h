@@ -61,4 +61,24 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 				const struct idem *idem, bool *ret_duplicate,
 				char ret_id[UUID_STR_LEN]);
 
+/* An account as stored: sealed values still sealed. */
+struct account_row {
+	char status[32];
+	bool email_verified;
+	unsigned char *data_key; /* NULL once erased */
+	size_t data_key_len;
+	unsigned char *email_enc;
+	size_t email_enc_len;
+	unsigned char *profile_enc;
+	size_t profile_enc_len;
+	char *profile_public; /* JSON text */
+};
+
+/* Reads account id. ERR_NOT_FOUND when there is none. Release the row with
+ * account_row_release(). Blocks. */
+enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_row);
+
+/* Frees what db_account_get() put in row (not row itself). */
+void account_row_release(struct account_row *row);
+
 #endif

@@ -9,8 +9,10 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "password.h"
 
 struct catalogue;
+struct jwt_keyring;
 struct db_pool;
 struct workpool;
 
@@ -19,6 +21,8 @@ struct app {
 	struct db_pool *db;
 	struct catalogue *catalogue;
 	struct workpool *hashpool;
+	struct jwt_keyring *keyring;            /* access-token keys */
+	char dummy_hash[PASSWORD_ENCODED_MAX];  /* verified for unknown emails */
 	int migrations_latest;                  /* highest migration shipped */
 	unsigned char wrap_key[CRYPTO_KEY_LEN]; /* seals per-account data keys */
 	unsigned char bidx_key[CRYPTO_KEY_LEN]; /* email blind index */

@@ -53,6 +53,9 @@ enum err config_load(struct config *cfg, const char **ret_why)
 	cfg->listen = env_or("HCPD_LISTEN", "127.0.0.1:8080");
 	cfg->master_key_file = env_or("HCPD_MASTER_KEY_FILE", NULL);
 	cfg->jwt_key_file = env_or("HCPD_JWT_KEY_FILE", NULL);
+	cfg->jwt_previous = env_or("HCPD_JWT_PREVIOUS_KEY_FILES", NULL);
+	cfg->jwt_issuer = env_or("HCPD_JWT_ISSUER", "hcpd");
+	cfg->jwt_audience = env_or("HCPD_JWT_AUDIENCE", "hcpd");
 	cfg->catalogue_file = env_or("HCPD_CATALOGUE_FILE", "services/catalogue.json");
 	cfg->migrations_dir = env_or("HCPD_MIGRATIONS_DIR", "db/migrations");
 	cfg->log_level = env_or("HCPD_LOG_LEVEL", "info");
@@ -80,5 +83,9 @@ enum err config_load(struct config *cfg, const char **ret_why)
 	if (err == ERR_OK)
 		err = env_int("HCPD_ARGON2_ITERATIONS", 2, 2, 100, &cfg->argon2_iterations,
 			      ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_ACCESS_TOKEN_SECONDS", 900, 60, 900, &cfg->access_ttl, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_REFRESH_TOKEN_DAYS", 30, 1, 365, &cfg->refresh_days, ret_why);
 	return err;
 }

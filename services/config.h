@@ -15,6 +15,11 @@ struct config {
 	const char *listen;          /* HCPD_LISTEN: host:port, default 127.0.0.1:8080 */
 	const char *master_key_file; /* HCPD_MASTER_KEY_FILE: 64 hex characters */
 	const char *jwt_key_file;    /* HCPD_JWT_KEY_FILE: EC P-256 private key PEM */
+	const char *jwt_previous;    /* HCPD_JWT_PREVIOUS_KEY_FILES: colon-separated PEMs */
+	const char *jwt_issuer;      /* HCPD_JWT_ISSUER: iss of access tokens */
+	const char *jwt_audience;    /* HCPD_JWT_AUDIENCE: aud of access tokens */
+	int access_ttl;              /* HCPD_ACCESS_TOKEN_SECONDS: <= 900 */
+	int refresh_days;            /* HCPD_REFRESH_TOKEN_DAYS: session lifetime */
 	const char *catalogue_file;  /* HCPD_CATALOGUE_FILE: the field catalogue */
 	const char *migrations_dir;  /* HCPD_MIGRATIONS_DIR: db/migrations */
 	const char *log_level;       /* HCPD_LOG_LEVEL: debug|info|warn|error */

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -282,4 +283,44 @@ void crypto_hex(const unsigned char *in, size_t len, char *out)
 		out[2 * i + 1] = digits[in[i] & 0x0F];
 	}
 	out[2 * len] = '\0';
+}
+
+size_t crypto_base64url(const unsigned char *in, size_t len, char *out)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned long v = (unsigned long)in[i] << 16;
+		size_t n = len - i < 3 ? len - i : 3;
+
+		if (n > 1)
+			v |= (unsigned long)in[i + 1] << 8;
+		if (n > 2)
+			v |= in[i + 2];
+		out[o++] = alphabet[(v >> 18) & 63];
+		out[o++] = alphabet[(v >> 12) & 63];
+		if (n > 1)
+			out[o++] = alphabet[(v >> 6) & 63];
+		if (n > 2)
+			out[o++] = alphabet[v & 63];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+enum err crypto_uuid_v4(char ret_uuid[37])
+{
+	unsigned char b[16];
+
+	if (crypto_random(b, sizeof(b)) != ERR_OK)
+		return ERR_CRYPTO;
+	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* RFC 9562 variant */
+	snprintf(ret_uuid, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+		 b[15]);
+	return ERR_OK;
 }

@@ -48,6 +48,13 @@ void crypto_sha256(const void *msg, size_t len, unsigned char ret_digest[32]);
 void crypto_hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg, size_t len,
 			unsigned char ret_mac[32]);
 
+/* A random (version 4) UUID as 36 lower-case characters and a NUL. */
+enum err crypto_uuid_v4(char ret_uuid[37]);
+
+/* Unpadded base64url of len bytes into out, which holds
+ * 4 * ((len + 2) / 3) + 1 bytes. Returns the string's length. */
+size_t crypto_base64url(const unsigned char *in, size_t len, char *out);
+
 /* Lower-case hex of len bytes into out, which holds 2 * len + 1 bytes. */
 void crypto_hex(const unsigned char *in, size_t len, char *out);
 

@@ -13,22 +13,6 @@
 #include "enroll.h"
 #include "vault.h"
 
-/* Random (version 4) UUID text. */
-static enum err uuid_v4(char out[UUID_STR_LEN])
-{
-	unsigned char b[16];
-
-	if (crypto_random(b, sizeof(b)) != ERR_OK)
-		return ERR_CRYPTO;
-	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-	snprintf(out, UUID_STR_LEN,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-		 b[15]);
-	return ERR_OK;
-}
-
 enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate,
 		char ret_id[UUID_STR_LEN])
 {
@@ -50,7 +34,7 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 
 	if (personal == NULL || public == NULL)
 		goto out;
-	err = uuid_v4(acct.id);
+	err = crypto_uuid_v4(acct.id);
 	if (err == ERR_OK)
 		err = vault_key_new(app, acct.id, key, &sealed_key, &acct.data_key_len);
 	if (err != ERR_OK)

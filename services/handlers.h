@@ -16,4 +16,13 @@ enum MHD_Result h_metrics(struct req *r);
 enum MHD_Result h_registration_schema(struct req *r);
 enum MHD_Result h_registration_create(struct req *r);
 
+/* h_sessions.c */
+enum MHD_Result h_session_create(struct req *r);
+enum MHD_Result h_session_refresh(struct req *r);
+enum MHD_Result h_session_delete(struct req *r);
+enum MHD_Result h_jwks(struct req *r);
+
+/* h_me.c */
+enum MHD_Result h_me_get(struct req *r);
+
 #endif

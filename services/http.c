@@ -15,11 +15,13 @@
 
 #include "app.h"
 #include "crypto.h"
+#include "db.h"
 #include "http.h"
 #include "jsonbody.h"
 #include "log.h"
 #include "metrics.h"
 #include "problem.h"
+#include "sessions.h"
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -55,12 +57,18 @@ static enum MHD_Result queue(struct req *r, unsigned status, const char *ctype,
 
 	if (resp == NULL)
 		return MHD_NO; /* out of memory: libmicrohttpd closes the connection */
-	MHD_add_response_header(resp, "Content-Type", ctype);
+	bool cache_control = false;
+
+	if (ctype != NULL)
+		MHD_add_response_header(resp, "Content-Type", ctype);
 	MHD_add_response_header(resp, "X-Request-Id", r->id);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	for (int i = 0; i < r->nheaders; i++)
+	for (int i = 0; i < r->nheaders; i++) {
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+		cache_control = cache_control || strcmp(r->headers[i].name, "Cache-Control") == 0;
+	}
+	if (!cache_control)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	r->status = status;
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
@@ -166,6 +174,53 @@ static bool is_json_type(const char *ctype)
 	return ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ';
 }
 
+/* A canonical lower-case UUID, as every id hcpd makes. */
+static bool is_uuid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]) || s[i] == '\0')
+			return false;
+	}
+	return s[36] == '\0';
+}
+
+/* Authenticates the caller of a ROUTE_AUTH route into r->auth. Returns
+ * MHD_YES with nothing queued when the caller may go on. */
+static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
+{
+	const char *h = http_header(r, "Authorization");
+	struct jwt_claims claims;
+	PGconn *conn;
+	enum err err;
+
+	*ret_ok = false;
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
+	    jwt_verify(r->app->keyring, r->app->cfg.jwt_issuer, r->app->cfg.jwt_audience, h + 7,
+		       (long long)time(NULL), &claims) != ERR_OK ||
+	    !is_uuid(claims.sub) || !is_uuid(claims.sid)) {
+		http_add_header(r, "WWW-Authenticate", "Bearer");
+		return problem_send(r, 401, "unauthorized", "a valid access token is required");
+	}
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK) {
+		err = db_session_check(conn, claims.sid, claims.sub);
+		db_release(r->app->db, conn);
+	}
+	if (err == ERR_NOT_FOUND) {
+		http_add_header(r, "WWW-Authenticate", "Bearer");
+		return problem_send(r, 401, "unauthorized", "a valid access token is required");
+	}
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	if ((r->route->flags & ROUTE_ADMIN) && strcmp(claims.role, "admin") != 0)
+		return problem_send(r, 403, "forbidden", "this resource is for admins");
+	r->auth = claims;
+	*ret_ok = true;
+	return MHD_YES;
+}
+
 /* Everything known once the body is in: route, method, media type, JSON. */
 static enum MHD_Result dispatch(struct req *r, const char *url)
 {
@@ -185,6 +240,13 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 		}
 		if (r->route == NULL)
 			return problem_send(r, 404, "not-found", "no such resource");
+	}
+	if ((r->route->flags & (ROUTE_AUTH | ROUTE_ADMIN)) && r->auth.sub[0] == '\0') {
+		bool ok;
+		enum MHD_Result ret = authenticate(r, &ok);
+
+		if (!ok)
+			return ret;
 	}
 	if ((r->route->flags & ROUTE_JSON) && r->json == NULL) {
 		if (r->body_len == 0)

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "jwtkeys.h"
 
 #define HTTP_BODY_MAX    (64 * 1024) /* request bodies; larger is 413 */
 #define HTTP_JSON_DEPTH  16          /* nesting of request JSON; deeper is 400 */
@@ -28,7 +29,9 @@ struct req;
 typedef enum MHD_Result (*route_fn)(struct req *r);
 
 enum route_flags {
-	ROUTE_JSON = 1 << 0, /* requires an application/json object body */
+	ROUTE_JSON = 1 << 0,  /* requires an application/json object body */
+	ROUTE_AUTH = 1 << 1,  /* requires a valid access token of a live session */
+	ROUTE_ADMIN = 1 << 2, /* requires an admin's access token (implies AUTH) */
 };
 
 struct route {
@@ -53,8 +56,9 @@ struct req {
 	char *body; /* the raw body, NUL-terminated, at most HTTP_BODY_MAX */
 	size_t body_len;
 	bool body_too_big;
-	json_t *json;    /* the parsed body (ROUTE_JSON), owned */
-	unsigned status; /* the status queued, for the access log */
+	json_t *json;           /* the parsed body (ROUTE_JSON), owned */
+	struct jwt_claims auth; /* the caller (ROUTE_AUTH), else zeroed */
+	unsigned status;        /* the status queued, for the access log */
 	bool suspended;
 	void *state; /* a handler's own state across suspend/resume */
 	void (*state_free)(void *state);

@@ -19,6 +19,7 @@
 #include "db.h"
 #include "enroll.h"
 #include "http.h"
+#include "jwtkeys.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
@@ -44,7 +45,7 @@ static int fail(const char *what, const char *why)
 }
 
 /* Loads what a command needs, by flag. pool_size 0: HCPD_DB_POOL_SIZE. */
-enum need { NEED_DB = 1, NEED_KEYS = 2, NEED_CATALOGUE = 4 };
+enum need { NEED_DB = 1, NEED_KEYS = 2, NEED_CATALOGUE = 4, NEED_TOKENS = 8 };
 
 static int app_open(struct app *app, unsigned need, int pool_size)
 {
@@ -79,6 +80,17 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 		vault_init(app, master);
 		explicit_bzero(master, sizeof(master));
 	}
+	if (need & NEED_TOKENS) {
+		if (app->cfg.jwt_key_file == NULL)
+			return fail("bad configuration", "HCPD_JWT_KEY_FILE is not set");
+		if (jwt_keyring_load(app->cfg.jwt_key_file, app->cfg.jwt_previous, &app->keyring,
+				     buf, sizeof(buf)) != ERR_OK)
+			return fail("bad configuration (HCPD_JWT_KEY_FILE)", buf);
+		/* unknown emails are checked against this, so failures take as long */
+		if (password_hash("no account has this password", app->cfg.argon2_memory_kib,
+				  app->cfg.argon2_iterations, app->dummy_hash) != ERR_OK)
+			return fail("start-up failed", "cannot hash");
+	}
 	if (need & NEED_CATALOGUE) {
 		if (catalogue_load(app->cfg.catalogue_file, &app->catalogue, buf, sizeof(buf)) !=
 		    ERR_OK)
@@ -91,6 +103,7 @@ static void app_close(struct app *app)
 {
 	workpool_free(app->hashpool);
 	catalogue_free(app->catalogue);
+	jwt_keyring_free(app->keyring);
 	db_pool_free(app->db);
 	explicit_bzero(app->wrap_key, sizeof(app->wrap_key));
 	explicit_bzero(app->bidx_key, sizeof(app->bidx_key));
@@ -224,7 +237,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc >= 2 && strcmp(argv[1], "serve") == 0 && argc == 2) {
-		rc = app_open(&app, NEED_DB | NEED_KEYS | NEED_CATALOGUE, 0);
+		rc = app_open(&app, NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_TOKENS, 0);
 		if (rc == 0)
 			rc = cmd_serve(&app);
 	} else if (argc == 2 && strcmp(argv[1], "migrate") == 0) {

@@ -143,6 +143,7 @@ class Hcpd:
         self.env.update({
             "HCPD_DATABASE_URL": pg.url,
             "HCPD_MASTER_KEY_FILE": master_key(workdir),
+            "HCPD_JWT_KEY_FILE": jwt_key(workdir),
             "HCPD_LISTEN": "127.0.0.1:%d" % self.port,
             "HCPD_LOG_LEVEL": "info",
             "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=23",
@@ -204,6 +205,16 @@ def master_key(workdir):
         with open(path, "w") as f:
             f.write(os.urandom(32).hex() + "\n")
         os.chmod(path, 0o600)
+    return path
+
+
+def jwt_key(workdir, name="jwt-es256.pem"):
+    """An EC P-256 signing key, made once per directory."""
+    path = os.path.join(workdir, name)
+    if not os.path.exists(path):
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-out", path], check=True,
+                       capture_output=True)
     return path
 
 

@@ -1,0 +1,65 @@
+/*
+ * sessions.h - data access for login: accounts by email index, the login
+ * throttle, sessions and their refresh-token families. Tokens arrive
+ * already hashed; nothing here sees a secret.
+ */
+#ifndef HCPD_SESSIONS_H
+#define HCPD_SESSIONS_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+#include "accounts.h"
+#include "err.h"
+
+#define LOGIN_FAILURES_BEFORE_LOCK 10
+
+struct login_account {
+	char id[UUID_STR_LEN];
+	char role[16];
+	char password_hash[192];
+};
+
+/* The account with this email index. ERR_NOT_FOUND when there is none. */
+enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
+			  struct login_account *ret_account);
+
+/* Seconds the email index stays locked (0 when it is not). */
+enum err db_throttle_locked(PGconn *conn, const unsigned char bidx[32], int *ret_seconds);
+
+/* Records a failed login; from the LOGIN_FAILURES_BEFORE_LOCK-th in a row
+ * the index is locked for 2^(failures - limit) seconds, at most 15
+ * minutes. */
+enum err db_throttle_fail(PGconn *conn, const unsigned char bidx[32]);
+
+/* Forgets failures after a successful login. */
+enum err db_throttle_reset(PGconn *conn, const unsigned char bidx[32]);
+
+/* Replaces an account's password hash (re-hash with stronger parameters). */
+enum err db_password_hash_set(PGconn *conn, const char *account_id, const char *hash);
+
+/* Starts a session of ttl_days with its first refresh token. */
+enum err db_session_create(PGconn *conn, const char *session_id, const char *account_id,
+			   int ttl_days, const unsigned char token_hash[32]);
+
+/* What a refresh token opened. */
+struct refreshed {
+	char session_id[UUID_STR_LEN];
+	char account_id[UUID_STR_LEN];
+	char role[16];
+};
+
+/* Rotates: the token (by hash) must be unused, its session live; it is
+ * marked used and next_hash becomes the family's new token, in one
+ * transaction. A used token revokes the whole family (reason "reuse").
+ * ERR_NOT_FOUND for any token that does not open a session. */
+enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],
+			    const unsigned char next_hash[32], struct refreshed *ret);
+
+/* Is the session live and the account's? ERR_NOT_FOUND when not. */
+enum err db_session_check(PGconn *conn, const char *session_id, const char *account_id);
+
+/* Revokes one session (reason: "logout", ...). */
+enum err db_session_revoke(PGconn *conn, const char *session_id, const char *reason);
+
+#endif

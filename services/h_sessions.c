@@ -1,0 +1,297 @@
+/*
+ * h_sessions.c - POST /v1/sessions (login), POST /v1/sessions/refresh,
+ * DELETE /v1/sessions/current, GET /.well-known/jwks.json.
+ *
+ * Login verifies argon2id on the workpool while the connection is parked.
+ * An unknown email is verified against a dummy hash, and every failure -
+ * unknown email, wrong password - is the same 401 after the same work.
+ * Failures are throttled per email index (whether or not an account
+ * exists): from the tenth in a row, 429 with a growing Retry-After.
+ * Refresh tokens are 256-bit random, stored as SHA-256, used once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "db.h"
+#include "handlers.h"
+#include "jwtkeys.h"
+#include "password.h"
+#include "problem.h"
+#include "sessions.h"
+#include "vault.h"
+#include "workpool.h"
+
+#define LOGIN_PASSWORD_MAX 1024 /* bytes; longer is refused before hashing */
+#define REFRESH_TOKEN_MAX  128
+
+struct login {
+	struct req *r;
+	char *password;
+	size_t password_len;
+	unsigned char bidx[32];
+	struct login_account acct;
+	bool found;
+	enum err verified; /* ERR_OK when the password matched */
+	char rehash[PASSWORD_ENCODED_MAX];
+	bool rehashed;
+};
+
+static void login_free(void *p)
+{
+	struct login *l = p;
+
+	if (l == NULL)
+		return;
+	if (l->password != NULL) {
+		explicit_bzero(l->password, l->password_len);
+		free(l->password);
+	}
+	explicit_bzero(l, sizeof(*l));
+	free(l);
+}
+
+/* Are the hash's parameters below the configured ones? */
+static bool hash_is_weak(const char *encoded, const struct config *cfg)
+{
+	int m, t, p;
+
+	if (sscanf(encoded, "$argon2id$v=19$m=%d,t=%d,p=%d$", &m, &t, &p) != 3)
+		return true;
+	return m < cfg->argon2_memory_kib || t < cfg->argon2_iterations;
+}
+
+static void verify_task(void *arg)
+{
+	struct login *l = arg;
+	const struct config *cfg = &l->r->app->cfg;
+	const char *hash = l->found ? l->acct.password_hash : l->r->app->dummy_hash;
+
+	l->verified = password_verify(hash, l->password);
+	if (l->found && l->verified == ERR_OK && hash_is_weak(hash, cfg))
+		l->rehashed = password_hash(l->password, cfg->argon2_memory_kib,
+					    cfg->argon2_iterations, l->rehash) == ERR_OK;
+	explicit_bzero(l->password, l->password_len);
+	http_resume(l->r);
+}
+
+/* A fresh refresh token (43 base64url characters) and its SHA-256. */
+static enum err new_refresh_token(char token[64], unsigned char hash[32])
+{
+	unsigned char raw[32];
+
+	if (crypto_random(raw, sizeof(raw)) != ERR_OK)
+		return ERR_CRYPTO;
+	crypto_base64url(raw, sizeof(raw), token);
+	explicit_bzero(raw, sizeof(raw));
+	crypto_sha256(token, strlen(token), hash);
+	return ERR_OK;
+}
+
+/* Signs an access token and replies with the token pair. */
+static enum MHD_Result reply_tokens(struct req *r, const char *account_id, const char *role,
+				    const char *session_id, const char *refresh)
+{
+	const struct config *cfg = &r->app->cfg;
+	struct jwt_claims c = {0};
+	unsigned char jti[16];
+	char *access = NULL;
+	json_t *body;
+	enum err err;
+
+	snprintf(c.sub, sizeof(c.sub), "%s", account_id);
+	snprintf(c.role, sizeof(c.role), "%s", role);
+	snprintf(c.sid, sizeof(c.sid), "%s", session_id);
+	if (crypto_random(jti, sizeof(jti)) != ERR_OK)
+		return problem_from_err(r, ERR_CRYPTO);
+	crypto_hex(jti, sizeof(jti), c.jti);
+	c.iat = c.nbf = (long long)time(NULL);
+	c.exp = c.iat + cfg->access_ttl;
+	err = jwt_sign(r->app->keyring, cfg->jwt_issuer, cfg->jwt_audience, &c, &access);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	body = json_pack("{s:s, s:s, s:s, s:i}", "access_token", access, "refresh_token", refresh,
+			 "token_type", "Bearer", "expires_in", cfg->access_ttl);
+	free(access);
+	return http_reply_json(r, 200, body, NULL);
+}
+
+static enum MHD_Result unauthorized(struct req *r)
+{
+	return problem_send(r, 401, "unauthorized", "the email or password is not correct");
+}
+
+/* Only these keys, each a string: else a 422 listing what is wrong. */
+static bool check_strings(struct req *r, const char *const *keys, json_t *errors)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(r->json, key, v)
+	{
+		size_t i = 0;
+
+		while (keys[i] != NULL && strcmp(keys[i], key) != 0)
+			i++;
+		if (keys[i] == NULL)
+			problem_add_error(errors, strlen(key) <= 64 ? key : "(body)",
+					  "unknown_field", "this field is not accepted");
+	}
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		v = json_object_get(r->json, keys[i]);
+		if (!json_is_string(v))
+			problem_add_error(errors, keys[i], v ? "type" : "required",
+					  "a string is required");
+	}
+	return json_array_size(errors) == 0;
+}
+
+/* After verification: count the outcome, open a session. */
+static enum MHD_Result login_finish(struct req *r, struct login *l)
+{
+	unsigned char token_hash[32];
+	char token[64], sid[UUID_STR_LEN];
+	PGconn *conn;
+	bool ok = l->found && l->verified == ERR_OK;
+	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	if (!ok) {
+		err = db_throttle_fail(conn, l->bidx);
+		db_release(r->app->db, conn);
+		return err == ERR_OK ? unauthorized(r) : problem_from_err(r, err);
+	}
+	err = db_throttle_reset(conn, l->bidx);
+	if (err == ERR_OK && l->rehashed)
+		err = db_password_hash_set(conn, l->acct.id, l->rehash);
+	if (err == ERR_OK)
+		err = new_refresh_token(token, token_hash);
+	if (err == ERR_OK)
+		err = crypto_uuid_v4(sid);
+	if (err == ERR_OK)
+		err = db_session_create(conn, sid, l->acct.id, r->app->cfg.refresh_days,
+					token_hash);
+	db_release(r->app->db, conn);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return reply_tokens(r, l->acct.id, l->acct.role, sid, token);
+}
+
+enum MHD_Result h_session_create(struct req *r)
+{
+	static const char *const keys[] = {"email", "password", NULL};
+	struct login *l = r->state;
+	const char *email, *password;
+	json_t *errors;
+	PGconn *conn;
+	int locked = 0;
+	enum err err;
+
+	if (l != NULL)
+		return login_finish(r, l);
+	errors = json_array();
+	if (errors == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	if (!check_strings(r, keys, errors))
+		return problem_send_errors(r, errors);
+	json_decref(errors);
+	email = json_string_value(json_object_get(r->json, "email"));
+	password = json_string_value(json_object_get(r->json, "password"));
+	if (strlen(password) > LOGIN_PASSWORD_MAX || strlen(email) > 254)
+		return unauthorized(r);
+
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	l->r = r;
+	r->state = l;
+	r->state_free = login_free;
+	vault_email_index(r->app, email, l->bidx);
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	err = db_throttle_locked(conn, l->bidx, &locked);
+	if (err == ERR_OK && locked == 0) {
+		err = db_login_account(conn, l->bidx, &l->acct);
+		l->found = err == ERR_OK;
+		if (err == ERR_NOT_FOUND)
+			err = ERR_OK;
+	}
+	db_release(r->app->db, conn);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	if (locked > 0) {
+		http_add_header(r, "Retry-After", "%d", locked);
+		return problem_send(r, 429, "too-many-attempts",
+				    "too many failed sign-ins; wait before trying again");
+	}
+	l->password_len = strlen(password);
+	l->password = strdup(password);
+	if (l->password == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	if (!workpool_reserve(r->app->hashpool))
+		return problem_from_err(r, ERR_BUSY);
+	http_suspend(r);
+	workpool_push(r->app->hashpool, verify_task, l);
+	return MHD_YES;
+}
+
+enum MHD_Result h_session_refresh(struct req *r)
+{
+	static const char *const keys[] = {"refresh_token", NULL};
+	unsigned char hash[32], next_hash[32];
+	char next[64];
+	struct refreshed s;
+	const char *token;
+	json_t *errors = json_array();
+	PGconn *conn;
+	enum err err;
+
+	if (errors == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	if (!check_strings(r, keys, errors))
+		return problem_send_errors(r, errors);
+	json_decref(errors);
+	token = json_string_value(json_object_get(r->json, "refresh_token"));
+	if (strlen(token) > REFRESH_TOKEN_MAX)
+		return problem_send(r, 401, "unauthorized", "the refresh token is not valid");
+	crypto_sha256(token, strlen(token), hash);
+	err = new_refresh_token(next, next_hash);
+	if (err == ERR_OK)
+		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	err = db_session_refresh(conn, hash, next_hash, &s);
+	db_release(r->app->db, conn);
+	if (err == ERR_NOT_FOUND)
+		return problem_send(r, 401, "unauthorized", "the refresh token is not valid");
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return reply_tokens(r, s.account_id, s.role, s.session_id, next);
+}
+
+enum MHD_Result h_session_delete(struct req *r)
+{
+	PGconn *conn;
+	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+
+	if (err == ERR_OK) {
+		err = db_session_revoke(conn, r->auth.sid, "logout");
+		db_release(r->app->db, conn);
+	}
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return http_reply_static(r, 204, NULL, "", 0);
+}
+
+enum MHD_Result h_jwks(struct req *r)
+{
+	size_t len;
+	const char *body = jwt_jwks(r->app->keyring, &len);
+
+	http_add_header(r, "Cache-Control", "public, max-age=300");
+	return http_reply_static(r, 200, "application/json", body, len);
+}

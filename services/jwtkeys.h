@@ -1,0 +1,66 @@
+/*
+ * jwtkeys.h - ES256 access tokens (jwt.c; named apart from libjwt's <jwt.h>) and the keyring that
+ * signs and checks them.
+ *
+ * libjwt 1.10 takes the algorithm from the token and checks no claims, so
+ * verification never trusts it alone: the header is decoded and checked
+ * here first (alg must be exactly the one pinned to its kid; "none", HS*,
+ * RS* and unknown kids are refused), then libjwt checks the signature with
+ * that kid's key, then every claim is checked here; a missing claim fails.
+ * A loaded keyring is read-only, so any thread may use it.
+ */
+#ifndef HCPD_JWTKEYS_H
+#define HCPD_JWTKEYS_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define JWT_TTL_MAX   900  /* access tokens live at most 15 minutes */
+#define JWT_LEEWAY    30   /* seconds of clock skew allowed on iat/nbf */
+#define JWT_TOKEN_MAX 4096 /* a longer token is refused before parsing */
+#define JWT_ID_MAX    64
+
+struct jwt_keyring;
+
+struct jwt_claims {
+	char sub[JWT_ID_MAX];    /* the account id */
+	char role[16];           /* "professional" or "admin" */
+	char jti[JWT_ID_MAX];    /* this token's id */
+	char sid[JWT_ID_MAX];    /* the session it belongs to (for revocation) */
+	long long iat, nbf, exp; /* seconds since the epoch */
+};
+
+/* Loads the current signing key (EC P-256 private key, PEM) from
+ * current_path, and zero or more previous keys (PEM, private or public)
+ * from previous_paths, a colon-separated list (NULL or "" for none); their
+ * tokens verify until they expire, new tokens use the current key. Each
+ * kid is the first 16 characters of the base64url SHA-256 of the key's DER
+ * SubjectPublicKeyInfo. On error why (why_len) names the file. */
+enum err jwt_keyring_load(const char *current_path, const char *previous_paths,
+			  struct jwt_keyring **ret_keyring, char *why, size_t why_len);
+
+/* Accepts NULL. Wipes private keys. */
+void jwt_keyring_free(struct jwt_keyring *kr);
+
+/* Signs claims with the current key: header {"alg":"ES256","typ":"JWT",
+ * "kid":...}, payload iss, aud, sub, role, jti, sid, iat, nbf, exp.
+ * *ret_token is malloc'd. */
+enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud,
+		  const struct jwt_claims *claims, char **ret_token);
+
+/* Checks token as described above, at time now (seconds since the epoch):
+ * exp > now, nbf <= now + leeway, iat <= now + leeway, exp - iat <=
+ * JWT_TTL_MAX, iss and aud equal (aud may be a string or an array holding
+ * it), sub/role/jti/sid non-empty strings that fit. ERR_INVALID for any
+ * failure (no detail: callers answer one generic 401). Pure apart from
+ * reading the keyring; never logs. */
+enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *aud,
+		    const char *token, long long now, struct jwt_claims *ret_claims);
+
+/* The public keys as a JWKS document {"keys":[{"kty":"EC","crv":"P-256",
+ * "x","y","kid","alg":"ES256","use":"sig"}...]}, current key first;
+ * compact JSON owned by the keyring. */
+const char *jwt_jwks(const struct jwt_keyring *kr, size_t *ret_len);
+
+#endif

@@ -1,0 +1,251 @@
+"""Login, access tokens, JWKS, refresh rotation with reuse detection,
+logout, throttling and GET /v1/me, against the real server."""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import statistics
+import time
+import uuid
+
+import jwt as pyjwt
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from conftest import Hcpd, registration
+
+PASSWORD = "a long passphrase 2024"
+
+
+def new_account(api, **profile):
+    email = "sess.%s@example.org" % uuid.uuid4().hex[:12]
+    r = api.register(registration(email, **profile))
+    assert r.status == 202, r.body
+    return email, r.json["id"]
+
+
+def login(api, email, password=PASSWORD, expect=200):
+    r = api.request("POST", "/v1/sessions", body={"email": email, "password": password})
+    assert r.status == expect, r.body
+    return r
+
+
+def me(api, token, expect=200):
+    r = api.request("GET", "/v1/me", headers={"Authorization": "Bearer " + token})
+    assert r.status == expect, (r.status, r.body)
+    return r
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def raw_es256(key, header, payload):
+    """A correctly signed ES256 token with any header, even ones PyJWT refuses."""
+    signing_input = "%s.%s" % (b64(json.dumps(header).encode()), b64(json.dumps(payload).encode()))
+    r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+    return signing_input + "." + b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+
+
+def signing_key(hcpd):
+    with open(hcpd.env["HCPD_JWT_KEY_FILE"], "rb") as f:
+        return serialization.load_pem_private_key(f.read(), None)
+
+
+def test_login_returns_a_token_pair(api):
+    email, account_id = new_account(api)
+    body = login(api, email).json
+    assert body["token_type"] == "Bearer" and 0 < body["expires_in"] <= 900
+    assert len(body["refresh_token"]) >= 43
+    header = pyjwt.get_unverified_header(body["access_token"])
+    assert header["alg"] == "ES256" and header["kid"]
+
+
+def test_another_library_verifies_our_token_through_jwks(api):
+    email, account_id = new_account(api)
+    token = login(api, email).json["access_token"]
+    jwks = api.request("GET", "/.well-known/jwks.json").json
+    kid = pyjwt.get_unverified_header(token)["kid"]
+    jwk = next(k for k in jwks["keys"] if k["kid"] == kid)
+    key = pyjwt.PyJWK(jwk)
+    claims = pyjwt.decode(token, key.key, algorithms=["ES256"], audience="hcpd", issuer="hcpd",
+                          options={"require": ["exp", "iat", "nbf", "sub", "jti", "iss", "aud"]})
+    assert claims["sub"] == account_id and claims["role"] == "professional"
+    assert claims["exp"] - claims["iat"] <= 900
+
+
+def test_me_returns_own_decrypted_profile(api):
+    email, account_id = new_account(api, given_name="Meera", family_name="Okafor")
+    body = me(api, login(api, email).json["access_token"]).json
+    assert body["id"] == account_id and body["email"] == email
+    assert body["status"] == "pending_verification" and body["verifications"] == []
+    assert body["profile"]["given_name"] == "Meera"
+    assert body["profile"]["family_name"] == "Okafor"
+    assert body["profile"]["npi"] == "1234567893" and body["profile"]["country"] == "US"
+
+
+def test_two_accounts_each_see_only_their_own(api):
+    a_email, a_id = new_account(api, given_name="Alpha")
+    b_email, b_id = new_account(api, given_name="Bravo")
+    a = me(api, login(api, a_email).json["access_token"]).json
+    b = me(api, login(api, b_email).json["access_token"]).json
+    assert (a["id"], a["profile"]["given_name"]) == (a_id, "Alpha")
+    assert (b["id"], b["profile"]["given_name"]) == (b_id, "Bravo")
+
+
+def test_wrong_password_and_unknown_email_look_the_same(api):
+    email, _ = new_account(api)
+    wrong = login(api, email, "not the right pass phrase", expect=401)
+    unknown = login(api, "nobody.%s@example.org" % uuid.uuid4().hex[:8], PASSWORD, expect=401)
+    strip = lambda r: {k: v for k, v in r.json.items() if k != "request_id"}
+    assert strip(wrong) == strip(unknown)
+    assert set(wrong.headers) == set(unknown.headers)
+    # similar timing: both run one argon2id verification
+    t_wrong, t_unknown = [], []
+    for i in range(6):
+        for target, times in ((email, t_wrong), ("ghost%d@example.org" % i, t_unknown)):
+            t0 = time.perf_counter()
+            login(api, target, "not the right pass phrase %d" % i, expect=401)
+            times.append(time.perf_counter() - t0)
+    ratio = statistics.median(t_unknown) / statistics.median(t_wrong)
+    assert 0.6 < ratio < 1.6, (t_wrong, t_unknown)
+
+
+def test_login_body_is_validated(api):
+    r = api.request("POST", "/v1/sessions", body={"email": "a@example.org"})
+    assert r.status == 422 and r.is_problem()
+    r = api.request("POST", "/v1/sessions", body={"email": "a@example.org", "password": "x",
+                                                 "remember": True})
+    assert r.status == 422
+
+
+def forged_tokens(hcpd, api, account_id, good):
+    key = signing_key(hcpd)
+    kid = pyjwt.get_unverified_header(good)["kid"]
+    now = int(time.time())
+    base = {"iss": "hcpd", "aud": "hcpd", "sub": account_id, "role": "professional",
+            "jti": uuid.uuid4().hex, "sid": json.loads(base64.urlsafe_b64decode(
+                good.split(".")[1] + "==="))["sid"], "iat": now, "nbf": now, "exp": now + 600}
+
+    def es256(claims, headers=None):
+        return pyjwt.encode(claims, key, algorithm="ES256", headers=headers or {"kid": kid})
+
+    pub_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    h = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode())
+    p = b64(json.dumps(base).encode())
+    hs256 = "%s.%s.%s" % (h, p, b64(hmac.new(pub_pem, ("%s.%s" % (h, p)).encode(),
+                                              hashlib.sha256).digest()))
+    none = "%s.%s." % (b64(json.dumps({"alg": "none", "kid": kid}).encode()), p)
+    sig = good.split(".")[2]
+    flipped = good[:-len(sig)] + ("A" if sig[0] != "A" else "B") + sig[1:]
+    big = raw_es256(key, {"alg": "ES256", "kid": kid, "x": "a" * 8192}, base)
+    yield "control: a well-formed token we made ourselves passes", es256(base), 200
+    yield "alg none", none, 401
+    yield "HS256 signed with the public key", hs256, 401
+    yield "expired", es256(dict(base, exp=now - 1)), 401
+    yield "not yet valid", es256(dict(base, nbf=now + 3600)), 401
+    yield "wrong aud", es256(dict(base, aud="other")), 401
+    yield "wrong iss", es256(dict(base, iss="evil")), 401
+    yield "unknown kid", es256(base, {"kid": "unknownkid000000"}), 401
+    yield "control: the raw signer makes valid tokens", raw_es256(
+        key, {"alg": "ES256", "typ": "JWT", "kid": kid}, base), 200
+    yield "malformed kid", raw_es256(key, {"alg": "ES256", "kid": 42}, base), 401
+    yield "kid with a path", raw_es256(key, {"alg": "ES256", "kid": "../../etc/passwd"}, base), 401
+    yield "extra crit header", raw_es256(key, {"alg": "ES256", "kid": kid, "crit": ["x"]}, base), 401
+    yield "missing sub", es256({k: v for k, v in base.items() if k != "sub"}), 401
+    yield "flipped bit", flipped, 401
+    yield "four segments", good + ".AAAA", 401
+    yield "8 KiB header", big, 401
+    yield "garbage", "not-a-token", 401
+    yield "another account's sub", es256(dict(base, sub=str(uuid.uuid4()))), 401
+
+
+def test_forged_and_damaged_tokens_are_401(hcpd, api):
+    email, account_id = new_account(api)
+    good = login(api, email).json["access_token"]
+    for name, token, status in forged_tokens(hcpd, api, account_id, good):
+        r = api.request("GET", "/v1/me", headers={"Authorization": "Bearer " + token})
+        assert r.status == status, (name, r.status, r.body)
+        if status == 401:
+            assert r.is_problem() and r.headers["www-authenticate"] == "Bearer", name
+    assert api.request("GET", "/v1/me").status == 401
+    assert api.request("GET", "/v1/me", headers={"Authorization": "Basic eDp5"}).status == 401
+
+
+def test_refresh_rotates_and_reuse_revokes_the_family(api):
+    email, _ = new_account(api)
+    first = login(api, email).json
+    second = api.request("POST", "/v1/sessions/refresh",
+                         body={"refresh_token": first["refresh_token"]})
+    assert second.status == 200
+    second = second.json
+    assert second["refresh_token"] != first["refresh_token"]
+    me(api, second["access_token"])
+    third = api.request("POST", "/v1/sessions/refresh",
+                        body={"refresh_token": second["refresh_token"]}).json
+    # replaying the first token: the whole family dies
+    r = api.request("POST", "/v1/sessions/refresh", body={"refresh_token": first["refresh_token"]})
+    assert r.status == 401 and r.is_problem()
+    r = api.request("POST", "/v1/sessions/refresh", body={"refresh_token": third["refresh_token"]})
+    assert r.status == 401
+    me(api, third["access_token"], expect=401)
+    me(api, first["access_token"], expect=401)
+    # another session of the same account is untouched
+    me(api, login(api, email).json["access_token"])
+
+
+def test_unknown_refresh_token_is_401(api):
+    r = api.request("POST", "/v1/sessions/refresh", body={"refresh_token": "x" * 43})
+    assert r.status == 401 and r.is_problem()
+
+
+def test_logout_revokes_the_session(api):
+    email, _ = new_account(api)
+    tokens = login(api, email).json
+    other = login(api, email).json
+    r = api.request("DELETE", "/v1/sessions/current",
+                    headers={"Authorization": "Bearer " + tokens["access_token"]})
+    assert r.status == 204 and r.body == b""
+    me(api, tokens["access_token"], expect=401)
+    r = api.request("POST", "/v1/sessions/refresh", body={"refresh_token": tokens["refresh_token"]})
+    assert r.status == 401
+    me(api, other["access_token"])  # only the current session ends
+    assert api.request("DELETE", "/v1/sessions/current").status == 401
+
+
+def test_eleventh_failure_is_429_then_back_off_ends(api):
+    email, _ = new_account(api)
+    for _ in range(10):
+        login(api, email, "wrong pass phrase attempt", expect=401)
+    r = login(api, email, PASSWORD, expect=429)
+    assert r.is_problem() and int(r.headers["retry-after"]) >= 1
+    time.sleep(int(r.headers["retry-after"]) + 0.2)
+    login(api, email, PASSWORD)
+    # success resets the count
+    login(api, email, "wrong pass phrase attempt", expect=401)
+    login(api, email, PASSWORD)
+
+
+def test_unknown_email_is_throttled_too(api):
+    ghost = "ghost.%s@example.org" % uuid.uuid4().hex[:8]
+    for _ in range(10):
+        login(api, ghost, "wrong pass phrase attempt", expect=401)
+    assert login(api, ghost, PASSWORD, expect=429).status == 429
+
+
+def test_weaker_hash_is_rehashed_on_login(hcpd, pg, api):
+    email, account_id = new_account(api)
+    before = pg.psql("SELECT password_hash FROM accounts WHERE id = '%s'" % account_id)
+    assert ",t=2," in before
+    stronger = Hcpd(pg, os.path.dirname(hcpd.log_path), {"HCPD_ARGON2_ITERATIONS": "3"}).start()
+    try:
+        login(stronger.api, email)
+        after = pg.psql("SELECT password_hash FROM accounts WHERE id = '%s'" % account_id)
+        assert ",t=3," in after and after != before
+        login(api, email)  # and the new hash verifies everywhere
+    finally:
+        stronger.assert_clean_exit()
