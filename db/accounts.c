@@ -154,7 +154,7 @@ enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_ro
 	PGresult *res;
 	enum err err = db_exec(conn,
 			       "SELECT status, email_verified, data_key, email_enc, profile_enc, "
-			       "profile_public::text FROM accounts WHERE id = $1",
+			       "profile_public::text, password_hash FROM accounts WHERE id = $1",
 			       1, params, NULL, NULL, &res);
 
 	if (err != ERR_OK)
@@ -165,6 +165,7 @@ enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_ro
 	}
 	snprintf(row.status, sizeof(row.status), "%s", PQgetvalue(res, 0, 0));
 	row.email_verified = PQgetvalue(res, 0, 1)[0] == 't';
+	snprintf(row.password_hash, sizeof(row.password_hash), "%s", PQgetvalue(res, 0, 6));
 	err = column_bytes(res, 2, &row.data_key, &row.data_key_len);
 	if (err == ERR_OK)
 		err = column_bytes(res, 3, &row.email_enc, &row.email_enc_len);
@@ -187,5 +188,5 @@ void account_row_release(struct account_row *row)
 	PQfreemem(row->email_enc);
 	PQfreemem(row->profile_enc);
 	free(row->profile_public);
-	memset(row, 0, sizeof(*row));
+	explicit_bzero(row, sizeof(*row));
 }

@@ -72,6 +72,7 @@ struct account_row {
 	unsigned char *profile_enc;
 	size_t profile_enc_len;
 	char *profile_public; /* JSON text */
+	char password_hash[192];
 };
 
 /* Reads account id. ERR_NOT_FOUND when there is none. Release the row with

@@ -94,6 +94,28 @@ enum err db_password_hash_set(PGconn *conn, const char *account_id, const char *
 		       2, params, NULL, NULL, NULL);
 }
 
+enum err db_password_change(PGconn *conn, const char *account_id, const char *hash,
+			    const char *keep_session)
+{
+	const char *params[2] = {account_id, keep_session};
+	enum err err = db_command(conn, "BEGIN");
+
+	if (err != ERR_OK)
+		return err;
+	err = db_password_hash_set(conn, account_id, hash);
+	if (err == ERR_OK)
+		err = db_exec(conn,
+			      "UPDATE sessions SET revoked_at = now(), revoked_reason = "
+			      "'password_change' WHERE account_id = $1 AND id <> $2 "
+			      "AND revoked_at IS NULL",
+			      2, params, NULL, NULL, NULL);
+	if (err == ERR_OK)
+		err = db_command(conn, "COMMIT");
+	if (err != ERR_OK)
+		db_command(conn, "ROLLBACK");
+	return err;
+}
+
 static enum err insert_token(PGconn *conn, const char *session_id, const unsigned char hash[32])
 {
 	const char *params[2] = {BIN32(hash), session_id};

@@ -38,6 +38,11 @@ enum err db_throttle_reset(PGconn *conn, const unsigned char bidx[32]);
 /* Replaces an account's password hash (re-hash with stronger parameters). */
 enum err db_password_hash_set(PGconn *conn, const char *account_id, const char *hash);
 
+/* Sets a new password hash and revokes every session of the account but
+ * keep_session (reason "password_change"), in one transaction. */
+enum err db_password_change(PGconn *conn, const char *account_id, const char *hash,
+			    const char *keep_session);
+
 /* Starts a session of ttl_days with its first refresh token. */
 enum err db_session_create(PGconn *conn, const char *session_id, const char *account_id,
 			   int ttl_days, const unsigned char token_hash[32]);

@@ -15,12 +15,14 @@ struct catalogue;
 struct jwt_keyring;
 struct db_pool;
 struct workpool;
+struct ratelimit;
 
 struct app {
 	struct config cfg;
 	struct db_pool *db;
 	struct catalogue *catalogue;
 	struct workpool *hashpool;
+	struct ratelimit *ratelimit;            /* NULL: no per-address limit */
 	struct jwt_keyring *keyring;            /* access-token keys */
 	char dummy_hash[PASSWORD_ENCODED_MAX];  /* verified for unknown emails */
 	int migrations_latest;                  /* highest migration shipped */

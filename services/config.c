@@ -86,6 +86,9 @@ enum err config_load(struct config *cfg, const char **ret_why)
 	if (err == ERR_OK)
 		err = env_int("HCPD_ACCESS_TOKEN_SECONDS", 900, 60, 900, &cfg->access_ttl, ret_why);
 	if (err == ERR_OK)
+		err = env_int("HCPD_RATE_LIMIT_PER_ADDRESS", 60, 0, 1000000, &cfg->rate_limit,
+			      ret_why);
+	if (err == ERR_OK)
 		err = env_int("HCPD_REFRESH_TOKEN_DAYS", 30, 1, 365, &cfg->refresh_days, ret_why);
 	return err;
 }

@@ -19,6 +19,7 @@ struct config {
 	const char *jwt_issuer;      /* HCPD_JWT_ISSUER: iss of access tokens */
 	const char *jwt_audience;    /* HCPD_JWT_AUDIENCE: aud of access tokens */
 	int access_ttl;              /* HCPD_ACCESS_TOKEN_SECONDS: <= 900 */
+	int rate_limit;              /* HCPD_RATE_LIMIT_PER_ADDRESS: a minute; 0 off */
 	int refresh_days;            /* HCPD_REFRESH_TOKEN_DAYS: session lifetime */
 	const char *catalogue_file;  /* HCPD_CATALOGUE_FILE: the field catalogue */
 	const char *migrations_dir;  /* HCPD_MIGRATIONS_DIR: db/migrations */

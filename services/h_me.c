@@ -1,7 +1,7 @@
 /*
- * h_me.c - GET /v1/me: the caller's own account, personal fields opened
- * with the account's data key. Only ever the token's subject: there is no
- * way to name another account here.
+ * h_me.c - GET /v1/me (the caller's own account, personal fields opened
+ * with the account's data key) and PATCH /v1/me/password. Only ever the
+ * token's subject: there is no way to name another account here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +10,11 @@
 #include "app.h"
 #include "db.h"
 #include "handlers.h"
+#include "password.h"
 #include "problem.h"
+#include "sessions.h"
 #include "vault.h"
+#include "workpool.h"
 
 /* Opens the sealed email and profile of row into body. */
 static enum err open_personal(struct app *app, const char *id, const struct account_row *row,
@@ -76,4 +79,155 @@ enum MHD_Result h_me_get(struct req *r)
 		return problem_from_err(r, err);
 	}
 	return http_reply_json(r, 200, body, NULL);
+}
+
+/* A password change across its suspension. */
+struct pwchange {
+	struct req *r;
+	char *current, *next;
+	char stored[192];
+	enum err verified; /* of the current password */
+	char hash[PASSWORD_ENCODED_MAX];
+	enum err hash_err;
+};
+
+static void wipe_free(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+static void pwchange_free(void *p)
+{
+	struct pwchange *pc = p;
+
+	if (pc == NULL)
+		return;
+	wipe_free(pc->current);
+	wipe_free(pc->next);
+	explicit_bzero(pc, sizeof(*pc));
+	free(pc);
+}
+
+static void pwchange_task(void *arg)
+{
+	struct pwchange *pc = arg;
+	const struct config *cfg = &pc->r->app->cfg;
+
+	pc->verified = password_verify(pc->stored, pc->current);
+	if (pc->verified == ERR_OK)
+		pc->hash_err = password_hash(pc->next, cfg->argon2_memory_kib,
+					     cfg->argon2_iterations, pc->hash);
+	http_resume(pc->r);
+}
+
+/* Checks the body and the new password's policy against the account's own
+ * email and names; fills pc->stored. Problems go to errors. */
+static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *errors)
+{
+	static const char *const keys[] = {"current_password", "new_password"};
+	struct account_row row = {0};
+	json_t *own = json_object(), *profile, *e, *v;
+	const char *names[4] = {NULL}, *key;
+	PGconn *conn;
+	size_t i;
+	enum err err;
+
+	json_object_foreach(r->json, key, v)
+	{
+		if (strcmp(key, keys[0]) != 0 && strcmp(key, keys[1]) != 0)
+			problem_add_error(errors, strlen(key) <= 64 ? key : "(body)",
+					  "unknown_field", "this field is not accepted");
+	}
+	for (i = 0; i < 2; i++) {
+		v = json_object_get(r->json, keys[i]);
+		if (!json_is_string(v))
+			problem_add_error(errors, keys[i], v ? "type" : "required",
+					  "a string is required");
+	}
+	if (own == NULL || json_array_size(errors) > 0) {
+		json_decref(own);
+		return own == NULL ? ERR_NOMEM : ERR_OK;
+	}
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK) {
+		err = db_account_get(conn, r->auth.sub, &row);
+		db_release(r->app->db, conn);
+	}
+	if (err == ERR_OK)
+		err = open_personal(r->app, r->auth.sub, &row, own);
+	if (err == ERR_OK) {
+		snprintf(pc->stored, sizeof(pc->stored), "%s", row.password_hash);
+		profile = json_object_get(own, "profile");
+		names[0] = json_string_value(json_object_get(profile, "given_name"));
+		names[1] = names[0] ? json_string_value(json_object_get(profile, "family_name"))
+				    : NULL;
+		names[2] = names[1] ? json_string_value(json_object_get(profile, "middle_name"))
+				    : NULL;
+		password_check(json_string_value(json_object_get(r->json, keys[1])),
+			       json_string_value(json_object_get(own, "email")), names, errors);
+		/* password_check names the field "password": here it is new_password */
+		json_array_foreach(errors, i, e)
+		{
+			json_object_set_new(e, "field", json_string(keys[1]));
+		}
+	}
+	account_row_release(&row);
+	json_decref(own);
+	return err;
+}
+
+enum MHD_Result h_me_password(struct req *r)
+{
+	struct pwchange *pc = r->state;
+	json_t *errors;
+	PGconn *conn;
+	enum err err;
+
+	if (pc != NULL) { /* resumed: both hashes are done */
+		if (pc->verified != ERR_OK) {
+			errors = json_array();
+			problem_add_error(errors, "current_password", "incorrect",
+					  "the current password is not correct");
+			return problem_send_errors(r, errors);
+		}
+		err = pc->hash_err;
+		if (err == ERR_OK)
+			err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+		if (err == ERR_OK) {
+			err = db_password_change(conn, r->auth.sub, pc->hash, r->auth.sid);
+			db_release(r->app->db, conn);
+		}
+		if (err != ERR_OK)
+			return problem_from_err(r, err);
+		return http_reply_static(r, 204, NULL, "", 0);
+	}
+	pc = calloc(1, sizeof(*pc));
+	errors = json_array();
+	if (pc == NULL || errors == NULL) {
+		free(pc);
+		json_decref(errors);
+		return problem_from_err(r, ERR_NOMEM);
+	}
+	pc->r = r;
+	r->state = pc;
+	r->state_free = pwchange_free;
+	err = pwchange_check(r, pc, errors);
+	if (err != ERR_OK) {
+		json_decref(errors);
+		return problem_from_err(r, err);
+	}
+	if (json_array_size(errors) > 0)
+		return problem_send_errors(r, errors);
+	json_decref(errors);
+	pc->current = strdup(json_string_value(json_object_get(r->json, "current_password")));
+	pc->next = strdup(json_string_value(json_object_get(r->json, "new_password")));
+	if (pc->current == NULL || pc->next == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	if (!workpool_reserve(r->app->hashpool))
+		return problem_from_err(r, ERR_BUSY);
+	http_suspend(r);
+	workpool_push(r->app->hashpool, pwchange_task, pc);
+	return MHD_YES;
 }

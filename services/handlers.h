@@ -24,5 +24,6 @@ enum MHD_Result h_jwks(struct req *r);
 
 /* h_me.c */
 enum MHD_Result h_me_get(struct req *r);
+enum MHD_Result h_me_password(struct req *r);
 
 #endif

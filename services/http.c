@@ -21,6 +21,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "problem.h"
+#include "ratelimit.h"
 #include "sessions.h"
 
 struct http_server {
@@ -240,6 +241,18 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 		}
 		if (r->route == NULL)
 			return problem_send(r, 404, "not-found", "no such resource");
+	}
+	if ((r->route->flags & ROUTE_LIMITED) && r->app->ratelimit != NULL && !r->suspended) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		int wait = ratelimit_hit(r->app->ratelimit, ci != NULL ? ci->client_addr : NULL,
+					 time(NULL));
+
+		if (wait > 0) {
+			http_add_header(r, "Retry-After", "%d", wait);
+			return problem_send(r, 429, "rate-limited",
+					    "too many requests from this address; retry later");
+		}
 	}
 	if ((r->route->flags & (ROUTE_AUTH | ROUTE_ADMIN)) && r->auth.sub[0] == '\0') {
 		bool ok;

@@ -29,9 +29,10 @@ struct req;
 typedef enum MHD_Result (*route_fn)(struct req *r);
 
 enum route_flags {
-	ROUTE_JSON = 1 << 0,  /* requires an application/json object body */
-	ROUTE_AUTH = 1 << 1,  /* requires a valid access token of a live session */
-	ROUTE_ADMIN = 1 << 2, /* requires an admin's access token (implies AUTH) */
+	ROUTE_JSON = 1 << 0,    /* requires an application/json object body */
+	ROUTE_AUTH = 1 << 1,    /* requires a valid access token of a live session */
+	ROUTE_ADMIN = 1 << 2,   /* requires an admin's access token (implies AUTH) */
+	ROUTE_LIMITED = 1 << 3, /* counts against HCPD_RATE_LIMIT_PER_ADDRESS */
 };
 
 struct route {

@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "migrate.h"
 #include "password.h"
+#include "ratelimit.h"
 #include "validate.h"
 #include "vault.h"
 #include "workpool.h"
@@ -104,6 +105,7 @@ static void app_close(struct app *app)
 	workpool_free(app->hashpool);
 	catalogue_free(app->catalogue);
 	jwt_keyring_free(app->keyring);
+	ratelimit_free(app->ratelimit);
 	db_pool_free(app->db);
 	explicit_bzero(app->wrap_key, sizeof(app->wrap_key));
 	explicit_bzero(app->bidx_key, sizeof(app->bidx_key));
@@ -140,7 +142,9 @@ static int cmd_serve(struct app *app)
 	 * threshold would otherwise keep it in the heap after the first). */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (workpool_new(app->cfg.hash_threads, app->cfg.hash_queue, &app->hashpool) != ERR_OK ||
-	    metrics_init(routes_len) != ERR_OK)
+	    metrics_init(routes_len) != ERR_OK ||
+	    (app->cfg.rate_limit > 0 &&
+	     ratelimit_new(app->cfg.rate_limit, &app->ratelimit) != ERR_OK))
 		return fail("start-up failed", "out of memory");
 	/* every thread started from here on inherits the mask: only sigwait
 	 * below sees these signals */

@@ -9,12 +9,13 @@ const struct route routes[] = {
 	{"GET", "/readyz", h_readyz, 0},
 	{"GET", "/metrics", h_metrics, 0},
 	{"GET", "/v1/registration/schema", h_registration_schema, 0},
-	{"POST", "/v1/registrations", h_registration_create, ROUTE_JSON},
-	{"POST", "/v1/sessions", h_session_create, ROUTE_JSON},
+	{"POST", "/v1/registrations", h_registration_create, ROUTE_JSON | ROUTE_LIMITED},
+	{"POST", "/v1/sessions", h_session_create, ROUTE_JSON | ROUTE_LIMITED},
 	{"POST", "/v1/sessions/refresh", h_session_refresh, ROUTE_JSON},
 	{"DELETE", "/v1/sessions/current", h_session_delete, ROUTE_AUTH},
 	{"GET", "/.well-known/jwks.json", h_jwks, 0},
 	{"GET", "/v1/me", h_me_get, ROUTE_AUTH},
+	{"PATCH", "/v1/me/password", h_me_password, ROUTE_AUTH | ROUTE_JSON},
 };
 
 const size_t routes_len = sizeof(routes) / sizeof(routes[0]);

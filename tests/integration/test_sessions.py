@@ -249,3 +249,55 @@ def test_weaker_hash_is_rehashed_on_login(hcpd, pg, api):
         login(api, email)  # and the new hash verifies everywhere
     finally:
         stronger.assert_clean_exit()
+
+
+def change_password(api, token, current, new, expect):
+    r = api.request("PATCH", "/v1/me/password", headers={"Authorization": "Bearer " + token},
+                    body={"current_password": current, "new_password": new})
+    assert r.status == expect, (r.status, r.body)
+    return r
+
+
+def test_password_change_revokes_other_sessions(api):
+    email, _ = new_account(api, given_name="Rosalind")
+    current = login(api, email).json
+    other = login(api, email).json
+    new = "violet tractors hum beneath the quiet moon"
+    change_password(api, current["access_token"], PASSWORD, new, 204)
+    me(api, current["access_token"])  # this session stays
+    me(api, other["access_token"], expect=401)  # every other one ends
+    r = api.request("POST", "/v1/sessions/refresh", body={"refresh_token": other["refresh_token"]})
+    assert r.status == 401
+    login(api, email, PASSWORD, expect=401)
+    login(api, email, new)
+
+
+def test_password_change_checks_current_and_policy(api):
+    email, _ = new_account(api, given_name="Rosalind")
+    token = login(api, email).json["access_token"]
+    r = change_password(api, token, "not my current pass phrase", "violet tractors hum softly", 422)
+    assert {(e["field"], e["code"]) for e in r.json["errors"]} == {("current_password",
+                                                                    "incorrect")}
+    r = change_password(api, token, PASSWORD, "rosalind walks the long road home", 422)
+    assert ("new_password", "contains_name") in {(e["field"], e["code"]) for e in r.json["errors"]}
+    r = change_password(api, token, PASSWORD, "short", 422)
+    assert ("new_password", "too_short") in {(e["field"], e["code"]) for e in r.json["errors"]}
+    login(api, email)  # nothing changed
+    r = api.request("PATCH", "/v1/me/password", body={"current_password": PASSWORD,
+                                                      "new_password": "x" * 20})
+    assert r.status == 401
+
+
+def test_per_address_rate_limit(stack):
+    pg, h = stack({"HCPD_RATE_LIMIT_PER_ADDRESS": "5"})
+    if time.time() % 60 > 55:  # the window is the clock minute: start well inside one
+        time.sleep(61 - time.time() % 60)
+    statuses = []
+    for i in range(7):
+        body = registration("limit.%d.%s@example.org" % (i, uuid.uuid4().hex[:6]))
+        statuses.append(h.api.register(body))
+    assert [r.status for r in statuses] == [202] * 5 + [429] * 2
+    assert all(r.is_problem() and 1 <= int(r.headers["retry-after"]) <= 60
+               for r in statuses[5:])
+    # other routes are not limited
+    assert h.api.request("GET", "/healthz").status == 200

@@ -1,0 +1,30 @@
+/*
+ * ratelimit.h - requests per client address per minute, for registration
+ * and sign-in (HCPD_RATE_LIMIT_PER_ADDRESS).
+ *
+ * A fixed table of per-address counters for the current minute, in memory
+ * and per process (each instance limits on its own). Two addresses that
+ * share a slot share a count, so the limit errs on the strict side; memory
+ * never grows with the number of clients.
+ */
+#ifndef HCPD_RATELIMIT_H
+#define HCPD_RATELIMIT_H
+
+#include <sys/socket.h>
+#include <time.h>
+
+#include "err.h"
+
+struct ratelimit;
+
+/* per_minute > 0. */
+enum err ratelimit_new(int per_minute, struct ratelimit **ret_rl);
+
+/* Accepts NULL. */
+void ratelimit_free(struct ratelimit *rl);
+
+/* Counts one request from addr at now. Returns 0 when it is allowed, else
+ * the seconds until the next minute (for Retry-After). Thread-safe. */
+int ratelimit_hit(struct ratelimit *rl, const struct sockaddr *addr, time_t now);
+
+#endif
