@@ -1,5 +1,5 @@
 /*
- * jwt.c - ES256 access tokens on libjwt 1.10 and OpenSSL 3 (see jwt.h).
+ * jwt.c - ES256 access tokens on libjwt 1.10 and OpenSSL 3 (see jwtkeys.h).
  *
  * Owns the keyring: each key's kid, public PEM and JWKS coordinates, the
  * current key's private PEM, and the JWKS text. libjwt is used only to
@@ -13,9 +13,7 @@
 #include <string.h>
 
 #include <jansson.h>
-/* libjwt's header by full path: the Makefile's -Iservices makes <jwt.h>
- * find our own services/jwt.h first. */
-#include </usr/include/jwt.h>
+#include <jwt.h> /* libjwt's; ours is jwtkeys.h so the names cannot clash */
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
