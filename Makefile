@@ -6,6 +6,7 @@
 #                             everything built into bin/san/ with sanitizers
 #   make run                  private PostgreSQL under var/, keys, migrate, serve
 #   make test                 unit + integration + openapi lint; ends "N passed, N failed"
+#   make fuzz                 libFuzzer over every tests/fuzz target (FUZZ_SECONDS each)
 #   make format / format-check
 
 SANITIZE ?=
@@ -36,9 +37,17 @@ OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
 CORE_OBJS := $(filter-out $(BUILD)/obj/services/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Fuzz targets: libFuzzer binaries for `make fuzz`, and plain replays of
+# their corpora (tests/fuzz/corpus/<target>) that `make test` runs.
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iservices -Idb -Iverifiers \
+	      -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_OBJS := $(CORE_OBJS:$(BUILD)/obj/%=bin/fuzz/obj/%)
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps deps-test build unit-bins run test format format-check clean
+.PHONY: all deps deps-test build unit-bins run test fuzz format format-check clean
 
 all:
 	@./deploy/deps.sh build
@@ -57,7 +66,33 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) $(LDLIBS)
 
-unit-bins: $(UNIT_BINS)
+$(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(CORE_OBJS) \
+		$(PKG_LIBS) $(LDLIBS)
+
+unit-bins: $(UNIT_BINS) $(REPLAY_BINS)
+
+bin/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+bin/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+# Each target for FUZZ_SECONDS; new inputs go to bin/fuzz/corpus-<target>,
+# crashes into tests/fuzz/corpus/<target> (commit them: make test replays).
+fuzz:
+	@./deploy/deps.sh build fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=bin/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p bin/fuzz/corpus-$$t tests/fuzz/corpus/$$t; \
+		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+		bin/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=tests/fuzz/corpus/$$t/crash- \
+			bin/fuzz/corpus-$$t tests/fuzz/corpus/$$t 2>&1 | \
+			grep -E '^(#[0-9]+.*(DONE|pulse)|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY)' || exit 1; \
+	done
 
 deps:
 	@./deploy/deps.sh build run

@@ -11,7 +11,7 @@ set -euo pipefail
 prog=${0##*/}
 
 usage() {
-	echo "usage: $prog GROUP...   (groups: build run test)" >&2
+	echo "usage: $prog GROUP...   (groups: build run test fuzz)" >&2
 	exit 2
 }
 
@@ -35,6 +35,9 @@ for group in "$@"; do
 		if ! command -v npm >/dev/null 2>&1; then
 			pkgs+=(npm)
 		fi
+		;;
+	fuzz)
+		pkgs+=(clang libclang-rt-14-dev)
 		;;
 	-h | --help)
 		usage
