@@ -5,6 +5,7 @@
  */
 #include <argon2.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +35,21 @@ static size_t utf8_chars(const char *s)
 
 /* Decodes n bytes of UTF-8 (already validated by the JSON parser) into
  * case-folded code points; returns how many, at most cap. */
+static locale_t utf8;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+/* Made once for the process's life (server threads call fold at once). */
+static void utf8_init(void)
+{
+	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
 static size_t fold(const char *s, size_t n, wchar_t *out, size_t cap)
 {
-	static locale_t utf8;
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	size_t len = 0;
 
-	if (utf8 == (locale_t)0)
-		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0); /* benign race */
+	pthread_once(&utf8_once, utf8_init);
 	while (p < end && len < cap) {
 		wchar_t c = *p++;
 		int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
