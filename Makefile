@@ -6,6 +6,7 @@
 #                             everything built into bin/san/ with sanitizers
 #   make run                  private PostgreSQL under var/, keys, migrate, serve
 #   make test                 unit + integration + openapi lint; ends "N passed, N failed"
+#   make valgrind             unit tests and fuzz replays under valgrind memcheck
 #   make fuzz                 libFuzzer over every tests/fuzz target (FUZZ_SECONDS each)
 #   make format / format-check
 
@@ -47,7 +48,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iservices -Idb -Iverifiers \
 FUZZ_OBJS := $(CORE_OBJS:$(BUILD)/obj/%=bin/fuzz/obj/%)
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps deps-test build unit-bins run test fuzz format format-check clean
+.PHONY: all deps deps-test build unit-bins run test fuzz valgrind format format-check clean
 
 all:
 	@./deploy/deps.sh build
@@ -106,6 +107,16 @@ test:
 	@./deploy/deps.sh build run test
 	@$(MAKE) --no-print-directory build unit-bins
 	@HCPD_BIN=$(BUILD)/hcpd HCPD_UNIT_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) ./tests/run
+
+# Every unit test and fuzz replay under valgrind memcheck; any report fails.
+valgrind:
+	@./deploy/deps.sh build test
+	@$(MAKE) --no-print-directory unit-bins
+	@p=0; f=0; for t in $(UNIT_BINS) $(REPLAY_BINS); do \
+		if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			$$t >/dev/null 2>bin/valgrind.log; then p=$$((p + 1)); \
+		else f=$$((f + 1)); echo "valgrind: $$t"; cat bin/valgrind.log; fi; \
+	done; echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
 
 format:
 	clang-format -i $(FORMAT_SRCS)
