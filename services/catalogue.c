@@ -45,8 +45,7 @@ static bool only_keys(json_t *obj, const char *const *allowed, const char **ret_
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach (obj, key, v) {
 		const char *const *a = allowed;
 
 		while (*a != NULL && strcmp(*a, key) != 0)
@@ -64,8 +63,7 @@ static bool string_in(json_t *array, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(array, i, v)
-	{
+	json_array_foreach (array, i, v) {
 		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
 			return true;
 	}
@@ -79,8 +77,7 @@ static bool array_of_strings(json_t *a)
 
 	if (!json_is_array(a))
 		return false;
-	json_array_foreach(a, i, v)
-	{
+	json_array_foreach (a, i, v) {
 		if (!json_is_string(v))
 			return false;
 	}
@@ -98,8 +95,7 @@ static bool valid_required(json_t *req, json_t *professions, const char **ret_ke
 		return true;
 	if (!json_is_array(req) || json_array_size(req) == 0)
 		return false;
-	json_array_foreach(req, i, cond)
-	{
+	json_array_foreach (req, i, cond) {
 		json_t *countries = json_object_get(cond, "countries");
 		json_t *profs = json_object_get(cond, "professions");
 
@@ -108,8 +104,7 @@ static bool valid_required(json_t *req, json_t *professions, const char **ret_ke
 		if (countries != NULL) {
 			if (!array_of_strings(countries))
 				return false;
-			json_array_foreach(countries, j, v)
-			{
+			json_array_foreach (countries, j, v) {
 				if (!validate_country(json_string_value(v)))
 					return false;
 			}
@@ -117,8 +112,7 @@ static bool valid_required(json_t *req, json_t *professions, const char **ret_ke
 		if (profs != NULL) {
 			if (!array_of_strings(profs))
 				return false;
-			json_array_foreach(profs, j, v)
-			{
+			json_array_foreach (profs, j, v) {
 				if (!string_in(professions, json_string_value(v)))
 					return false;
 			}
@@ -139,8 +133,7 @@ static enum err load_fields(struct catalogue *cat, json_t *fields, char *why, si
 	cat->fields = calloc(json_array_size(fields) + 1, sizeof(*cat->fields));
 	if (cat->fields == NULL)
 		return ERR_NOMEM;
-	json_array_foreach(fields, i, f)
-	{
+	json_array_foreach (fields, i, f) {
 		struct field *out = &cat->fields[i];
 		const char *fname = json_string_value(json_object_get(f, "name"));
 		const char *format = json_string_value(json_object_get(f, "format"));
@@ -221,8 +214,7 @@ static enum err load_consents(struct catalogue *cat, char *why, size_t why_len, 
 		snprintf(why, why_len, "%s: \"consents\" must be an array", name);
 		return ERR_INVALID;
 	}
-	json_array_foreach(cat->consents, i, c)
-	{
+	json_array_foreach (cat->consents, i, c) {
 		if (!json_is_object(c) || !only_keys(c, keys, &bad) ||
 		    !json_is_string(json_object_get(c, "purpose")) ||
 		    !json_is_boolean(json_object_get(c, "required")) ||
@@ -447,8 +439,7 @@ static bool is_required(json_t *required, const char *country, const char *profe
 
 	if (json_is_boolean(required))
 		return json_is_true(required);
-	json_array_foreach(required, i, cond)
-	{
+	json_array_foreach (required, i, cond) {
 		json_t *countries = json_object_get(cond, "countries");
 		json_t *profs = json_object_get(cond, "professions");
 
@@ -488,8 +479,7 @@ void catalogue_check_profile(const struct catalogue *cat, json_t *profile, json_
 							"message", "profile must be an object"));
 		return;
 	}
-	json_object_foreach(profile, key, v)
-	{
+	json_object_foreach (profile, key, v) {
 		if (field_named(cat, key) == NULL)
 			add_error(errors, "profile", key, "unknown_field",
 				  "this field is not in the catalogue");
@@ -540,12 +530,10 @@ void catalogue_check_consents(const struct catalogue *cat, json_t *consents, jso
 							"message", "consents must be an object"));
 		return;
 	}
-	json_object_foreach(consents, key, v)
-	{
+	json_object_foreach (consents, key, v) {
 		bool known = false;
 
-		json_array_foreach(cat->consents, i, c)
-		{
+		json_array_foreach (cat->consents, i, c) {
 			known = known ||
 				strcmp(json_string_value(json_object_get(c, "purpose")), key) == 0;
 		}
@@ -555,8 +543,7 @@ void catalogue_check_consents(const struct catalogue *cat, json_t *consents, jso
 		else if (!json_is_boolean(v))
 			add_error(errors, "consents", key, "type", "must be true or false");
 	}
-	json_array_foreach(cat->consents, i, c)
-	{
+	json_array_foreach (cat->consents, i, c) {
 		const char *purpose = json_string_value(json_object_get(c, "purpose"));
 
 		if (json_is_true(json_object_get(c, "required")) &&

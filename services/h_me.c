@@ -10,11 +10,11 @@
 #include "app.h"
 #include "db.h"
 #include "handlers.h"
+#include "jsonbody.h"
 #include "password.h"
 #include "problem.h"
 #include "sessions.h"
 #include "vault.h"
-#include "workpool.h"
 
 /* Opens the sealed email and profile of row into body. */
 static enum err open_personal(struct app *app, const char *id, const struct account_row *row,
@@ -126,26 +126,16 @@ static void pwchange_task(void *arg)
  * email and names; fills pc->stored. Problems go to errors. */
 static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *errors)
 {
-	static const char *const keys[] = {"current_password", "new_password"};
+	static const char *const keys[] = {"current_password", "new_password", NULL};
 	struct account_row row = {0};
-	json_t *own = json_object(), *profile, *e, *v;
-	const char *names[4] = {NULL}, *key;
+	json_t *own = json_object(), *profile, *e;
+	const char *names[4] = {NULL};
 	PGconn *conn;
 	size_t i;
 	enum err err;
 
-	json_object_foreach(r->json, key, v)
-	{
-		if (strcmp(key, keys[0]) != 0 && strcmp(key, keys[1]) != 0)
-			problem_add_error(errors, strlen(key) <= 64 ? key : "(body)",
-					  "unknown_field", "this field is not accepted");
-	}
-	for (i = 0; i < 2; i++) {
-		v = json_object_get(r->json, keys[i]);
-		if (!json_is_string(v))
-			problem_add_error(errors, keys[i], v ? "type" : "required",
-					  "a string is required");
-	}
+	json_body_check_keys(r->json, keys, errors);
+	json_body_require_strings(r->json, keys, errors);
 	if (own == NULL || json_array_size(errors) > 0) {
 		json_decref(own);
 		return own == NULL ? ERR_NOMEM : ERR_OK;
@@ -168,8 +158,7 @@ static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *error
 		password_check(json_string_value(json_object_get(r->json, keys[1])),
 			       json_string_value(json_object_get(own, "email")), names, errors);
 		/* password_check names the field "password": here it is new_password */
-		json_array_foreach(errors, i, e)
-		{
+		json_array_foreach (errors, i, e) {
 			json_object_set_new(e, "field", json_string(keys[1]));
 		}
 	}
@@ -225,9 +214,5 @@ enum MHD_Result h_me_password(struct req *r)
 	pc->next = strdup(json_string_value(json_object_get(r->json, "new_password")));
 	if (pc->current == NULL || pc->next == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	if (!workpool_reserve(r->app->hashpool))
-		return problem_from_err(r, ERR_BUSY);
-	http_suspend(r);
-	workpool_push(r->app->hashpool, pwchange_task, pc);
-	return MHD_YES;
+	return http_park(r, r->app->hashpool, pwchange_task, pc);
 }

@@ -20,10 +20,10 @@
 #include "db.h"
 #include "enroll.h"
 #include "handlers.h"
+#include "jsonbody.h"
 #include "password.h"
 #include "problem.h"
 #include "validate.h"
-#include "workpool.h"
 
 #define IDEMPOTENCY_KEY_MAX 255
 
@@ -75,24 +75,13 @@ static enum MHD_Result reply_accepted(struct req *r, const char *id)
 /* Checks every part of the request; problems go to errors. */
 static void check_request(struct req *r, struct reg *reg, json_t *errors)
 {
-	static const char *const top[] = {"email", "password", "profile", "consents"};
+	static const char *const top[] = {"email", "password", "profile", "consents", NULL};
 	json_t *body = r->json, *profile = json_object_get(body, "profile");
 	json_t *email = json_object_get(body, "email");
 	json_t *password = json_object_get(body, "password");
 	const char *names[4] = {NULL};
-	const char *key;
-	json_t *v;
 
-	json_object_foreach(body, key, v)
-	{
-		size_t i = 0;
-
-		while (i < 4 && strcmp(top[i], key) != 0)
-			i++;
-		if (i == 4)
-			problem_add_error(errors, strlen(key) <= 64 ? key : "(body)",
-					  "unknown_field", "this field is not accepted");
-	}
+	json_body_check_keys(body, top, errors);
 	if (!json_is_string(email))
 		problem_add_error(errors, "email", email ? "type" : "required",
 				  "an email address is required");
@@ -242,9 +231,5 @@ enum MHD_Result h_registration_create(struct req *r)
 	reg->password = strdup(password);
 	if (reg->password == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	if (!workpool_reserve(r->app->hashpool))
-		return problem_from_err(r, ERR_BUSY);
-	http_suspend(r);
-	workpool_push(r->app->hashpool, hash_task, reg);
-	return MHD_YES;
+	return http_park(r, r->app->hashpool, hash_task, reg);
 }

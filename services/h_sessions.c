@@ -17,12 +17,12 @@
 #include "app.h"
 #include "db.h"
 #include "handlers.h"
+#include "jsonbody.h"
 #include "jwtkeys.h"
 #include "password.h"
 #include "problem.h"
 #include "sessions.h"
 #include "vault.h"
-#include "workpool.h"
 
 #define LOGIN_PASSWORD_MAX 1024 /* bytes; longer is refused before hashing */
 #define REFRESH_TOKEN_MAX  128
@@ -123,28 +123,11 @@ static enum MHD_Result unauthorized(struct req *r)
 	return problem_send(r, 401, "unauthorized", "the email or password is not correct");
 }
 
-/* Only these keys, each a string: else a 422 listing what is wrong. */
+/* Only these keys, each a string: else the errors for a 422. */
 static bool check_strings(struct req *r, const char *const *keys, json_t *errors)
 {
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(r->json, key, v)
-	{
-		size_t i = 0;
-
-		while (keys[i] != NULL && strcmp(keys[i], key) != 0)
-			i++;
-		if (keys[i] == NULL)
-			problem_add_error(errors, strlen(key) <= 64 ? key : "(body)",
-					  "unknown_field", "this field is not accepted");
-	}
-	for (size_t i = 0; keys[i] != NULL; i++) {
-		v = json_object_get(r->json, keys[i]);
-		if (!json_is_string(v))
-			problem_add_error(errors, keys[i], v ? "type" : "required",
-					  "a string is required");
-	}
+	json_body_check_keys(r->json, keys, errors);
+	json_body_require_strings(r->json, keys, errors);
 	return json_array_size(errors) == 0;
 }
 
@@ -232,11 +215,7 @@ enum MHD_Result h_session_create(struct req *r)
 	l->password = strdup(password);
 	if (l->password == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	if (!workpool_reserve(r->app->hashpool))
-		return problem_from_err(r, ERR_BUSY);
-	http_suspend(r);
-	workpool_push(r->app->hashpool, verify_task, l);
-	return MHD_YES;
+	return http_park(r, r->app->hashpool, verify_task, l);
 }
 
 enum MHD_Result h_session_refresh(struct req *r)

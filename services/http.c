@@ -23,6 +23,7 @@
 #include "problem.h"
 #include "ratelimit.h"
 #include "sessions.h"
+#include "workpool.h"
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -119,6 +120,16 @@ void http_suspend(struct req *r)
 void http_resume(struct req *r)
 {
 	MHD_resume_connection(r->conn);
+}
+
+enum MHD_Result http_park(struct req *r, struct workpool *pool, void (*fn)(void *arg), void *arg)
+{
+	/* reserve first: the task may only start once the connection is parked */
+	if (!workpool_reserve(pool))
+		return problem_from_err(r, ERR_BUSY);
+	http_suspend(r);
+	workpool_push(pool, fn, arg);
+	return MHD_YES;
 }
 
 /* Does path match pattern? A "{...}" segment takes one non-empty segment,

@@ -94,6 +94,13 @@ const char *http_header(struct req *r, const char *name);
 void http_suspend(struct req *r);
 void http_resume(struct req *r);
 
+struct workpool;
+
+/* Runs fn(arg) on pool with the connection parked; fn must end with
+ * http_resume(r), and the handler is then called again. When the pool's
+ * queue is full, replies 503 with Retry-After at once instead. */
+enum MHD_Result http_park(struct req *r, struct workpool *pool, void (*fn)(void *arg), void *arg);
+
 struct http_server;
 
 /* Binds app->cfg.listen and starts serving on cfg.http_threads threads.

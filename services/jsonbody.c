@@ -85,3 +85,35 @@ enum err json_body_parse(const char *buf, size_t len, int max_depth, json_t **re
 	*ret_obj = obj;
 	return ERR_OK;
 }
+
+static void add_error(json_t *errors, const char *field, const char *code, const char *message)
+{
+	json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
+						"message", message));
+}
+
+void json_body_check_keys(json_t *obj, const char *const *allowed, json_t *errors)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (obj, key, v) {
+		size_t i = 0;
+
+		while (allowed[i] != NULL && strcmp(allowed[i], key) != 0)
+			i++;
+		if (allowed[i] == NULL)
+			add_error(errors, strlen(key) <= 64 ? key : "(body)", "unknown_field",
+				  "this field is not accepted");
+	}
+}
+
+void json_body_require_strings(json_t *obj, const char *const *keys, json_t *errors)
+{
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		json_t *v = json_object_get(obj, keys[i]);
+
+		if (!json_is_string(v))
+			add_error(errors, keys[i], v ? "type" : "required", "a string is required");
+	}
+}

@@ -397,8 +397,7 @@ static const struct jwt_key *header_check(const struct jwt_keyring *kr, const ch
 		goto out;
 	/* Any other member ("crit", "jku", "x5u", "jwk" ...) asks for
 	 * processing this code does not do, so it is refused. */
-	json_object_foreach(hdr, name, v)
-	{
+	json_object_foreach (hdr, name, v) {
 		if (strcmp(name, "alg") != 0 && strcmp(name, "typ") != 0 &&
 		    strcmp(name, "kid") != 0)
 			goto out;
@@ -452,8 +451,7 @@ static int aud_ok(json_t *v, const char *aud)
 		return strcmp(json_string_value(v), aud) == 0;
 	if (!json_is_array(v))
 		return 0;
-	json_array_foreach(v, i, item)
-	{
+	json_array_foreach (v, i, item) {
 		if (!json_is_string(item))
 			return 0;
 		if (strcmp(json_string_value(item), aud) == 0)
