@@ -4,8 +4,10 @@
  * strictly and range-checked.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -40,6 +42,22 @@ static enum err env_int(const char *name, int dflt, int min, int max, int *ret,
 	}
 	*ret = (int)n;
 	return ERR_OK;
+}
+
+/* An envelope address: local@domain in printable ASCII, nothing a header
+ * or an SMTP command would split on ("hcpd@localhost" is fine). */
+static bool address_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t len = strnlen(s, 255);
+
+	if (len > 254 || at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return false;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7F ||
+		    strchr("<>(),;:\"\\[]", *s) != NULL)
+			return false;
+	return true;
 }
 
 enum err config_load(struct config *cfg, const char **ret_why)
@@ -90,5 +108,16 @@ enum err config_load(struct config *cfg, const char **ret_why)
 			      ret_why);
 	if (err == ERR_OK)
 		err = env_int("HCPD_REFRESH_TOKEN_DAYS", 30, 1, 365, &cfg->refresh_days, ret_why);
+	cfg->smtp_url = env_or("HCPD_SMTP_URL", NULL);
+	cfg->smtp_from = env_or("HCPD_SMTP_FROM", "hcpd@localhost");
+	if (err == ERR_OK && cfg->smtp_url != NULL && strncmp(cfg->smtp_url, "smtp://", 7) != 0 &&
+	    strncmp(cfg->smtp_url, "smtps://", 8) != 0) {
+		*ret_why = "HCPD_SMTP_URL must start with smtp:// or smtps://";
+		err = ERR_INVALID;
+	}
+	if (err == ERR_OK && !address_ok(cfg->smtp_from)) {
+		*ret_why = "HCPD_SMTP_FROM must be an email address";
+		err = ERR_INVALID;
+	}
 	return err;
 }

@@ -32,6 +32,8 @@ struct config {
 	int hash_queue;              /* HCPD_HASH_QUEUE: hashes waiting before 503 */
 	int argon2_memory_kib;       /* HCPD_ARGON2_MEMORY_KIB: >= 19456 */
 	int argon2_iterations;       /* HCPD_ARGON2_ITERATIONS: >= 2 */
+	const char *smtp_url;        /* HCPD_SMTP_URL: smtp:// or smtps://; NULL: mail off */
+	const char *smtp_from;       /* HCPD_SMTP_FROM: envelope and From address */
 };
 
 /* Fills cfg from the environment. On ERR_INVALID, *ret_why names the

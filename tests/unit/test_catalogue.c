@@ -75,8 +75,7 @@ static int has_error(json_t *errors, const char *field, const char *code)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(errors, i, e)
-	{
+	json_array_foreach (errors, i, e) {
 		if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0 &&
 		    strcmp(json_string_value(json_object_get(e, "code")), code) == 0)
 			return 1;

@@ -447,8 +447,7 @@ TEST(jwks)
 	CHECK(strchr(text, ' ') == NULL && strchr(text, '\n') == NULL); /* compact */
 	keys = json_object_get(doc, "keys");
 	CHECK(json_object_size(doc) == 1 && json_array_size(keys) == 2);
-	json_array_foreach(keys, i, k)
-	{
+	json_array_foreach (keys, i, k) {
 		unsigned char x[64], y[64], want[32];
 		BIGNUM *bn = NULL;
 

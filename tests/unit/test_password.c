@@ -34,8 +34,7 @@ static int codes(json_t *errors, const char *const *want)
 		n++;
 	if (json_array_size(errors) != n)
 		ok = 0;
-	json_array_foreach(errors, i, e)
-	{
+	json_array_foreach (errors, i, e) {
 		const char *code = json_string_value(json_object_get(e, "code"));
 		size_t k;
 
@@ -69,8 +68,7 @@ static int has(json_t *errors, const char *code)
 	json_t *e;
 	int found = 0;
 
-	json_array_foreach(errors, i, e)
-	{
+	json_array_foreach (errors, i, e) {
 		if (strcmp(json_string_value(json_object_get(e, "code")), code) == 0)
 			found = 1;
 	}
