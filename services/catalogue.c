@@ -350,6 +350,13 @@ const char *catalogue_notice_version(const struct catalogue *cat)
 	return cat->notice_version;
 }
 
+bool catalogue_field_is_public(const struct catalogue *cat, const char *name)
+{
+	const struct field *f = field_named(cat, name);
+
+	return f != NULL && !f->personal;
+}
+
 size_t catalogue_consent_count(const struct catalogue *cat)
 {
 	return json_array_size(cat->consents);

@@ -10,6 +10,7 @@
 #ifndef HCPD_CATALOGUE_H
 #define HCPD_CATALOGUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -46,6 +47,10 @@ void catalogue_check_profile(const struct catalogue *cat, json_t *profile, json_
 /* Checks a consents object: known purposes only, booleans only, required
  * purposes true. Errors as above with field "consents.<purpose>". */
 void catalogue_check_consents(const struct catalogue *cat, json_t *consents, json_t *errors);
+
+/* Is name a catalogue field that is not personal (stored in clear, fit
+ * for de-identified statistics)? */
+bool catalogue_field_is_public(const struct catalogue *cat, const char *name);
 
 /* The consent purposes, in catalogue order. */
 size_t catalogue_consent_count(const struct catalogue *cat);

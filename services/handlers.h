@@ -26,4 +26,7 @@ enum MHD_Result h_jwks(struct req *r);
 enum MHD_Result h_me_get(struct req *r);
 enum MHD_Result h_me_password(struct req *r);
 
+/* h_admin.c */
+enum MHD_Result h_admin_stats(struct req *r);
+
 #endif

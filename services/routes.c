@@ -16,6 +16,7 @@ const struct route routes[] = {
 	{"GET", "/.well-known/jwks.json", h_jwks, 0},
 	{"GET", "/v1/me", h_me_get, ROUTE_AUTH},
 	{"PATCH", "/v1/me/password", h_me_password, ROUTE_AUTH | ROUTE_JSON},
+	{"GET", "/v1/admin/stats", h_admin_stats, ROUTE_ADMIN},
 };
 
 const size_t routes_len = sizeof(routes) / sizeof(routes[0]);
