@@ -94,8 +94,9 @@ enum MHD_Result h_admin_stats(struct req *r)
 		cell = json_object();
 		for (int i = 0; i < n; i++)
 			json_object_set_new(cell, names[i],
-					    PQgetisnull(res, row, i) ? json_null()
-								     : json_string(PQgetvalue(res, row, i)));
+					    PQgetisnull(res, row, i)
+						    ? json_null()
+						    : json_string(PQgetvalue(res, row, i)));
 		json_object_set_new(cell, "count", json_integer(count));
 		json_array_append_new(cells, cell);
 	}
