@@ -8,6 +8,7 @@
 
 #include "accounts.h"
 #include "db.h"
+#include "outbox.h"
 
 enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[UUID_STR_LEN])
 {
@@ -70,6 +71,57 @@ static enum err insert_consents(PGconn *conn, const struct account_new *acct)
 	return err;
 }
 
+static enum err column_bytes(PGresult *res, int col, unsigned char **ret, size_t *ret_len);
+
+/* The registration's mail: a confirmation token and message for a new
+ * account, or a notice to the owner of a taken email, sealed with the
+ * owner's data key by acct->notices->seal_for_owner. */
+static enum err queue_notices(PGconn *conn, const struct account_new *acct, bool duplicate)
+{
+	const struct registration_notices *n = acct->notices;
+	const char *params[1] = {(const char *)acct->email_bidx};
+	const int lengths[1] = {(int)acct->email_bidx_len};
+	const int formats[1] = {1};
+	struct owner_sealed owner = {0};
+	unsigned char *data_key = NULL, *email_enc = NULL, *enc = NULL;
+	size_t enc_len = 0;
+	PGresult *res = NULL;
+	enum err err;
+
+	if (!duplicate) {
+		err = db_email_token_insert(conn, n->token_hash, acct->id);
+		if (err == ERR_OK)
+			err = db_outbox_insert(conn, acct->id, OUTBOX_CONFIRM_EMAIL, n->confirm_enc,
+					       n->confirm_enc_len);
+		return err;
+	}
+	err = db_exec(conn,
+		      "SELECT id, data_key, email_enc FROM accounts "
+		      "WHERE email_bidx = $1 AND data_key IS NOT NULL AND email_enc IS NOT NULL",
+		      1, params, lengths, formats, &res);
+	if (err != ERR_OK || PQntuples(res) == 0) /* none: erased */
+		goto out;
+	owner.id = PQgetvalue(res, 0, 0);
+	err = column_bytes(res, 1, &data_key, &owner.data_key_len);
+	if (err == ERR_OK)
+		err = column_bytes(res, 2, &email_enc, &owner.email_enc_len);
+	if (err != ERR_OK)
+		goto out;
+	owner.data_key = data_key;
+	owner.email_enc = email_enc;
+	err = n->seal_for_owner(n->ctx, &owner, &enc, &enc_len);
+	if (err == ERR_OK)
+		err = db_outbox_insert(conn, owner.id, OUTBOX_ALREADY_REGISTERED, enc, enc_len);
+	else if (err == ERR_NOT_FOUND)
+		err = ERR_OK;
+out:
+	PQfreemem(data_key);
+	PQfreemem(email_enc);
+	free(enc);
+	PQclear(res);
+	return err;
+}
+
 enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 				const struct idem *idem, bool *ret_duplicate,
 				char ret_id[UUID_STR_LEN])
@@ -124,6 +176,8 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 	PQclear(res);
 	if (!duplicate)
 		err = insert_consents(conn, acct);
+	if (err == ERR_OK && acct->notices != NULL)
+		err = queue_notices(conn, acct, duplicate);
 	if (err == ERR_OK)
 		err = db_command(conn, "COMMIT");
 out:

@@ -19,6 +19,31 @@ struct consent_row {
 	bool granted;
 };
 
+/* An existing account's sealed data key and email, as read inside a
+ * registration's transaction when the email is taken. Borrowed. */
+struct owner_sealed {
+	const char *id;
+	const unsigned char *data_key; /* sealed with the wrap key */
+	size_t data_key_len;
+	const unsigned char *email_enc;
+	size_t email_enc_len;
+};
+
+/* The mail a registration queues in its own transaction (outbox.h). */
+struct registration_notices {
+	/* a new account: its confirmation token's SHA-256 and the sealed
+	 * confirm_email payload */
+	const unsigned char *token_hash;
+	const unsigned char *confirm_enc;
+	size_t confirm_enc_len;
+	/* a taken email: seals the already_registered payload for the owner
+	 * (malloc'd into *ret_enc). ERR_NOT_FOUND: queue nothing. Called
+	 * inside the transaction, so it must not block. */
+	enum err (*seal_for_owner)(void *ctx, const struct owner_sealed *owner,
+				   unsigned char **ret_enc, size_t *ret_len);
+	void *ctx; /* for seal_for_owner */
+};
+
 /* One new account, everything sealed by the caller. */
 struct account_new {
 	char id[UUID_STR_LEN];
@@ -38,6 +63,7 @@ struct account_new {
 	const char *notice_version;
 	const struct consent_row *consents;
 	size_t nconsents;
+	const struct registration_notices *notices; /* NULL: queue no mail */
 };
 
 /* Idempotency: the key's SHA-256 and the request's MAC. */
@@ -51,10 +77,13 @@ struct idem {
  * of the earlier reply otherwise. Blocks. */
 enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[UUID_STR_LEN]);
 
-/* Inserts the account, its consents and (if idem is non-NULL) the
- * idempotency record, in one transaction. When the email's blind index is
- * taken, inserts no account: with idem, records acct->id (an id with no
- * account) so a replay gives the same reply; *ret_duplicate is set. When
+/* Inserts the account, its consents, (if idem is non-NULL) the
+ * idempotency record and (if acct->notices is non-NULL) its confirmation
+ * token and confirm_email outbox row, in one transaction. When the email's
+ * blind index is taken, inserts no account: with idem, records acct->id (an
+ * id with no account) so a replay gives the same reply; with notices,
+ * queues an already_registered message to the existing account (unless it
+ * was erased); *ret_duplicate is set. When
  * the idempotency key was taken meanwhile, returns what
  * db_idempotency_get() would. Blocks. */
 enum err db_registration_insert(PGconn *conn, const struct account_new *acct,

@@ -324,3 +324,15 @@ enum err crypto_uuid_v4(char ret_uuid[37])
 		 b[15]);
 	return ERR_OK;
 }
+
+enum err crypto_token(char token[64], unsigned char ret_hash[32])
+{
+	unsigned char raw[32];
+
+	if (crypto_random(raw, sizeof(raw)) != ERR_OK)
+		return ERR_CRYPTO;
+	crypto_base64url(raw, sizeof(raw), token);
+	explicit_bzero(raw, sizeof(raw));
+	crypto_sha256(token, strlen(token), ret_hash);
+	return ERR_OK;
+}

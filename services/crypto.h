@@ -48,6 +48,10 @@ void crypto_sha256(const void *msg, size_t len, unsigned char ret_digest[32]);
 void crypto_hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg, size_t len,
 			unsigned char ret_mac[32]);
 
+/* A fresh 256-bit secret token as 43 base64url characters (token holds
+ * 64 bytes), and its SHA-256 - the only form in which it is stored. */
+enum err crypto_token(char token[64], unsigned char ret_hash[32]);
+
 /* A random (version 4) UUID as 36 lower-case characters and a NUL. */
 enum err crypto_uuid_v4(char ret_uuid[37]);
 

@@ -1,7 +1,7 @@
 /*
  * enroll.c - account creation (see enroll.h). Owns nothing beyond the
- * call: the clear data key and serialized personal fields are wiped
- * before returning.
+ * call: the clear data keys, the confirmation token and serialized
+ * personal fields are wiped before returning.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,33 @@
 #include "catalogue.h"
 #include "db.h"
 #include "enroll.h"
+#include "mailer.h"
 #include "vault.h"
+
+/* Seals the already_registered payload for the owner of a taken email
+ * (registration_notices.seal_for_owner): opens the owner's data key and
+ * stored address, and seals the address back under that key. An owner
+ * whose values do not open gets nothing, and the caller the same reply. */
+static enum err seal_for_owner(void *ctx, const struct owner_sealed *owner, unsigned char **ret_enc,
+			       size_t *ret_len)
+{
+	const struct app *app = ctx;
+	unsigned char key[CRYPTO_KEY_LEN];
+	char *email = NULL;
+	size_t len = 0;
+	enum err err = vault_key_open(app, owner->id, owner->data_key, owner->data_key_len, key);
+
+	if (err == ERR_OK)
+		err = vault_open(key, owner->id, "email", owner->email_enc, owner->email_enc_len,
+				 &email, &len);
+	if (err == ERR_OK)
+		err = mailer_payload_seal(key, owner->id, email, NULL, ret_enc, ret_len);
+	explicit_bzero(key, sizeof(key));
+	if (email != NULL)
+		explicit_bzero(email, len);
+	free(email);
+	return err == ERR_CRYPTO || err == ERR_INVALID ? ERR_NOT_FOUND : err;
+}
 
 enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate,
 		char ret_id[UUID_STR_LEN])
@@ -25,8 +51,11 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 		.consents = e->consents,
 		.nconsents = e->nconsents,
 	};
-	unsigned char key[CRYPTO_KEY_LEN], bidx[32];
+	struct registration_notices notices = {.seal_for_owner = seal_for_owner, .ctx = app};
+	unsigned char key[CRYPTO_KEY_LEN], bidx[32], token_hash[32];
 	unsigned char *sealed_key = NULL, *email_enc = NULL, *profile_enc = NULL;
+	unsigned char *confirm_enc = NULL;
+	char token[64];
 	char *personal = json_dumps(e->personal, JSON_COMPACT | JSON_SORT_KEYS);
 	char *public = json_dumps(e->public, JSON_COMPACT | JSON_SORT_KEYS);
 	PGconn *conn = NULL;
@@ -44,6 +73,17 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	if (err == ERR_OK)
 		err = vault_seal(key, acct.id, "profile", personal, strlen(personal), &profile_enc,
 				 &acct.profile_enc_len);
+	/* admins are made by an operator: no confirmation, no notice */
+	if (err == ERR_OK && strcmp(e->role, "admin") != 0) {
+		err = crypto_token(token, token_hash);
+		if (err == ERR_OK)
+			err = mailer_payload_seal(key, acct.id, e->email, token, &confirm_enc,
+						  &notices.confirm_enc_len);
+		explicit_bzero(token, sizeof(token));
+		notices.token_hash = token_hash;
+		notices.confirm_enc = confirm_enc;
+		acct.notices = &notices;
+	}
 	explicit_bzero(key, sizeof(key));
 	if (err != ERR_OK)
 		goto out;
@@ -66,5 +106,6 @@ out:
 	free(sealed_key);
 	free(email_enc);
 	free(profile_enc);
+	free(confirm_enc);
 	return err;
 }

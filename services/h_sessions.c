@@ -77,19 +77,6 @@ static void verify_task(void *arg)
 	http_resume(l->r);
 }
 
-/* A fresh refresh token (43 base64url characters) and its SHA-256. */
-static enum err new_refresh_token(char token[64], unsigned char hash[32])
-{
-	unsigned char raw[32];
-
-	if (crypto_random(raw, sizeof(raw)) != ERR_OK)
-		return ERR_CRYPTO;
-	crypto_base64url(raw, sizeof(raw), token);
-	explicit_bzero(raw, sizeof(raw));
-	crypto_sha256(token, strlen(token), hash);
-	return ERR_OK;
-}
-
 /* Signs an access token and replies with the token pair. */
 static enum MHD_Result reply_tokens(struct req *r, const char *account_id, const char *role,
 				    const char *session_id, const char *refresh)
@@ -151,7 +138,7 @@ static enum MHD_Result login_finish(struct req *r, struct login *l)
 	if (err == ERR_OK && l->rehashed)
 		err = db_password_hash_set(conn, l->acct.id, l->rehash);
 	if (err == ERR_OK)
-		err = new_refresh_token(token, token_hash);
+		err = crypto_token(token, token_hash);
 	if (err == ERR_OK)
 		err = crypto_uuid_v4(sid);
 	if (err == ERR_OK)
@@ -238,7 +225,7 @@ enum MHD_Result h_session_refresh(struct req *r)
 	if (strlen(token) > REFRESH_TOKEN_MAX)
 		return problem_send(r, 401, "unauthorized", "the refresh token is not valid");
 	crypto_sha256(token, strlen(token), hash);
-	err = new_refresh_token(next, next_hash);
+	err = crypto_token(next, next_hash);
 	if (err == ERR_OK)
 		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)

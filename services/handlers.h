@@ -26,6 +26,9 @@ enum MHD_Result h_jwks(struct req *r);
 enum MHD_Result h_me_get(struct req *r);
 enum MHD_Result h_me_password(struct req *r);
 
+/* h_email.c */
+enum MHD_Result h_me_email_confirm(struct req *r);
+
 /* h_admin.c */
 enum MHD_Result h_admin_stats(struct req *r);
 

@@ -21,6 +21,7 @@
 #include "http.h"
 #include "jwtkeys.h"
 #include "log.h"
+#include "mailer.h"
 #include "metrics.h"
 #include "migrate.h"
 #include "password.h"
@@ -134,6 +135,7 @@ static int cmd_migrate(struct app *app)
 static int cmd_serve(struct app *app)
 {
 	struct http_server *server = NULL;
+	struct mailer *mailer = NULL;
 	sigset_t signals;
 	int sig = 0;
 
@@ -162,8 +164,16 @@ static int cmd_serve(struct app *app)
 		 json_pack("{s:s, s:i, s:i, s:i}", "listen", app->cfg.listen, "port",
 			   (int)http_port(server), "http_threads", app->cfg.http_threads,
 			   "hash_threads", app->cfg.hash_threads));
+	if (mailer_start(app, &mailer) != ERR_OK) {
+		workpool_free(app->hashpool);
+		app->hashpool = NULL;
+		http_stop(server);
+		metrics_release();
+		return fail("start-up failed", "cannot start the mailer thread");
+	}
 	sigwait(&signals, &sig);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
+	mailer_stop(mailer);
 	/* finish queued hashes first: each resumes its parked connection */
 	workpool_free(app->hashpool);
 	app->hashpool = NULL;

@@ -16,6 +16,7 @@ const struct route routes[] = {
 	{"GET", "/.well-known/jwks.json", h_jwks, 0},
 	{"GET", "/v1/me", h_me_get, ROUTE_AUTH},
 	{"PATCH", "/v1/me/password", h_me_password, ROUTE_AUTH | ROUTE_JSON},
+	{"POST", "/v1/me/email/confirm", h_me_email_confirm, ROUTE_AUTH | ROUTE_JSON},
 	{"GET", "/v1/admin/stats", h_admin_stats, ROUTE_ADMIN},
 };
 

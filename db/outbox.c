@@ -1,0 +1,199 @@
+/*
+ * outbox.c - SQL for email tokens and the notification outbox. Every
+ * statement is parameterised; hashes and sealed payloads go as binary
+ * parameters. Nothing here logs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "outbox.h"
+
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+enum err db_email_token_insert(PGconn *conn, const unsigned char token_hash[32],
+			       const char *account_id)
+{
+	const char *params[2] = {(const char *)token_hash, account_id};
+	const int lengths[2] = {32, 0};
+	const int formats[2] = {1, 0};
+
+	return db_exec(conn,
+		       "INSERT INTO email_tokens (token_hash, account_id, purpose, expires_at) "
+		       "VALUES ($1, $2, 'confirm_email', "
+		       "now() + interval '" STR(EMAIL_TOKEN_TTL_HOURS) " hours')",
+		       2, params, lengths, formats, NULL);
+}
+
+enum err db_outbox_insert(PGconn *conn, const char *account_id, const char *kind,
+			  const unsigned char *payload, size_t len)
+{
+	const char *params[3] = {account_id, kind, (const char *)payload};
+	const int lengths[3] = {0, 0, (int)len};
+	const int formats[3] = {0, 0, 1};
+
+	return db_exec(conn,
+		       "INSERT INTO outbox (account_id, kind, payload_enc) VALUES ($1, $2, $3)", 3,
+		       params, lengths, formats, NULL);
+}
+
+enum err db_email_confirm(PGconn *conn, const char *account_id, const unsigned char token_hash[32])
+{
+	const char *params[2] = {(const char *)token_hash, account_id};
+	const int lengths[2] = {32, 0};
+	const int formats[2] = {1, 0};
+	PGresult *res = NULL;
+	enum err err = db_command(conn, "BEGIN");
+
+	if (err != ERR_OK)
+		return err;
+	/* the row lock serialises two presentations of one token */
+	err = db_exec(conn,
+		      "UPDATE email_tokens SET used_at = now() WHERE token_hash = $1 "
+		      "AND account_id = $2 AND purpose = 'confirm_email' AND used_at IS NULL "
+		      "AND expires_at > now() RETURNING 1",
+		      2, params, lengths, formats, &res);
+	if (err != ERR_OK)
+		goto out;
+	if (PQntuples(res) == 0) {
+		err = ERR_NOT_FOUND;
+		goto out;
+	}
+	err = db_exec(conn,
+		      "UPDATE accounts SET email_verified = true, updated_at = now() WHERE id = $1",
+		      1, params + 1, NULL, NULL, NULL);
+	if (err == ERR_OK)
+		err = db_command(conn, "COMMIT");
+out:
+	PQclear(res);
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		db_command(conn, "ROLLBACK");
+	return err;
+}
+
+/* PQunescapeBytea of a cell, or NULL for SQL NULL. */
+static enum err cell_bytes(PGresult *res, int row, int col, unsigned char **ret, size_t *ret_len)
+{
+	*ret = NULL;
+	*ret_len = 0;
+	if (PQgetisnull(res, row, col))
+		return ERR_OK;
+	*ret = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col), ret_len);
+	return *ret != NULL ? ERR_OK : ERR_NOMEM;
+}
+
+enum err db_outbox_claim(PGconn *conn, int max, struct outbox_row **ret_rows, size_t *ret_n)
+{
+	char limit[16];
+	const char *params[1] = {limit};
+	struct outbox_row *rows = NULL;
+	PGresult *res = NULL;
+	size_t n = 0;
+	enum err err;
+
+	snprintf(limit, sizeof(limit), "%d", max);
+	err = db_command(conn, "BEGIN");
+	if (err != ERR_OK)
+		return err;
+	err = db_exec(conn,
+		      "SELECT o.id, o.account_id, o.kind, o.payload_enc, a.data_key "
+		      "FROM outbox o JOIN accounts a ON a.id = o.account_id "
+		      "WHERE o.sent_at IS NULL AND o.attempts < " STR(
+			      OUTBOX_MAX_ATTEMPTS) " "
+						   "AND o.next_attempt_at <= now() ORDER BY "
+						   "o.next_attempt_at "
+						   "LIMIT $1::int FOR UPDATE OF o SKIP LOCKED",
+		      1, params, NULL, NULL, &res);
+	if (err != ERR_OK)
+		goto out;
+	if (PQntuples(res) > 0) {
+		rows = calloc((size_t)PQntuples(res), sizeof(*rows));
+		if (rows == NULL) {
+			err = ERR_NOMEM;
+			goto out;
+		}
+	}
+	for (; err == ERR_OK && n < (size_t)PQntuples(res); n++) {
+		struct outbox_row *row = &rows[n];
+
+		row->id = strtoll(PQgetvalue(res, (int)n, 0), NULL, 10);
+		snprintf(row->account_id, sizeof(row->account_id), "%s",
+			 PQgetvalue(res, (int)n, 1));
+		snprintf(row->kind, sizeof(row->kind), "%s", PQgetvalue(res, (int)n, 2));
+		err = cell_bytes(res, (int)n, 3, &row->payload, &row->payload_len);
+		if (err == ERR_OK)
+			err = cell_bytes(res, (int)n, 4, &row->data_key, &row->data_key_len);
+	}
+out:
+	PQclear(res);
+	if (err != ERR_OK) {
+		outbox_rows_free(rows, n);
+		db_command(conn, "ROLLBACK");
+		return err;
+	}
+	*ret_rows = rows;
+	*ret_n = n;
+	return ERR_OK;
+}
+
+enum err db_outbox_sent(PGconn *conn, long long id)
+{
+	char sid[24];
+	const char *params[1] = {sid};
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	return db_exec(conn, "UPDATE outbox SET sent_at = now(), last_error = NULL WHERE id = $1",
+		       1, params, NULL, NULL, NULL);
+}
+
+enum err db_outbox_failed(PGconn *conn, long long id, const char *error, bool final,
+			  int *ret_attempts)
+{
+	char sid[24];
+	const char *params[3] = {sid, error, final ? "t" : "f"};
+	PGresult *res;
+	enum err err;
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	/* in SET, attempts is the old value: the wait is 2^(new count) s */
+	err = db_exec(conn,
+		      "UPDATE outbox SET last_error = $2, "
+		      "attempts = CASE WHEN $3::boolean THEN " STR(
+			      OUTBOX_MAX_ATTEMPTS) " "
+						   "ELSE attempts + 1 END, "
+						   "next_attempt_at = now() + "
+						   "make_interval(secs => least(3600, power(2, "
+						   "attempts + 1))) "
+						   "WHERE id = $1 RETURNING attempts",
+		      3, params, NULL, NULL, &res);
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) == 1)
+		*ret_attempts = atoi(PQgetvalue(res, 0, 0));
+	else
+		err = ERR_NOT_FOUND;
+	PQclear(res);
+	return err;
+}
+
+enum err db_outbox_finish(PGconn *conn, bool ok)
+{
+	enum err err = ok ? db_command(conn, "COMMIT") : ERR_OK;
+
+	if (!ok || err != ERR_OK)
+		db_command(conn, "ROLLBACK");
+	return err;
+}
+
+void outbox_rows_free(struct outbox_row *rows, size_t n)
+{
+	if (rows == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		PQfreemem(rows[i].payload);
+		PQfreemem(rows[i].data_key);
+	}
+	free(rows);
+}

@@ -1,0 +1,466 @@
+/*
+ * mailer.c - the outbox's sender (see mailer.h). Owns its thread, one
+ * libcurl easy handle per message and, while a batch runs, one pooled
+ * database connection holding the claimed rows locked.
+ *
+ * Delivery is at least once: rows are reported in the claim's transaction,
+ * so a crash or a failed commit after a send makes that row due again.
+ * Never logs or stores an address, a token or message text; last_error
+ * holds an error name only.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "app.h"
+#include "db.h"
+#include "log.h"
+#include "mailer.h"
+#include "outbox.h"
+#include "vault.h"
+
+#define SMTP_CONNECT_TIMEOUT_MS 5000
+#define SMTP_TOTAL_TIMEOUT_MS   15000
+#define MAILER_IDLE_MS          1000 /* between polls when the outbox is drained */
+#define TOKEN_MAX               64   /* a confirm token is 43 characters */
+
+struct mailer {
+	struct app *app;
+	pthread_t thread;
+	pthread_mutex_t lock; /* with wake: the idle wait */
+	pthread_cond_t wake;
+	atomic_bool stopping;
+	bool db_failing; /* logged once per outage, not every second */
+};
+
+static const char confirm_subject[] = "Confirm your email address";
+static const char confirm_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"An account was registered with this email address. To confirm that the\r\n"
+	"address is yours, sign in and, within 24 hours, send this token:\r\n"
+	"\r\n"
+	"    %s\r\n"
+	"\r\n"
+	"as the JSON body {\"token\": \"%s\"}\r\n"
+	"in a POST request to /v1/me/email/confirm. The token works once.\r\n"
+	"\r\n"
+	"If you did not register, you can ignore this message.\r\n";
+
+static const char already_subject[] = "Someone tried to register with your email address";
+static const char already_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"Someone tried to register a new account with this email address, which\r\n"
+	"already has an account. No account was made, and nothing about yours was\r\n"
+	"shown to them.\r\n"
+	"\r\n"
+	"If it was you, sign in with your existing password (POST /v1/sessions).\r\n"
+	"If you no longer know it, ask for a password reset where you signed up.\r\n"
+	"\r\n"
+	"If it was not you, you can ignore this message.\r\n";
+
+enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
+			     const char *to, const char *token, unsigned char **ret_enc,
+			     size_t *ret_len)
+{
+	json_t *data = token != NULL ? json_pack("{s:s, s:s}", "to", to, "token", token)
+				     : json_pack("{s:s}", "to", to);
+	char *text = data != NULL ? json_dumps(data, JSON_COMPACT) : NULL;
+	enum err err = ERR_NOMEM;
+
+	if (text != NULL) {
+		err = vault_seal(key, account_id, "outbox", text, strlen(text), ret_enc, ret_len);
+		explicit_bzero(text, strlen(text));
+	}
+	free(text);
+	json_decref(data);
+	return err;
+}
+
+/* An address that can go in a header and an SMTP command as it is. */
+static bool address_safe(const char *s)
+{
+	size_t len = s != NULL ? strnlen(s, 255) : 0;
+
+	if (len == 0 || len > 254 || strchr(s, '@') == NULL)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= 0x20 || c >= 0x7F || strchr("<>(),;:\"\\[]", c) != NULL)
+			return false;
+	}
+	return true;
+}
+
+static bool token_safe(const char *s)
+{
+	size_t len = s != NULL ? strnlen(s, TOKEN_MAX + 1) : 0;
+
+	if (len == 0 || len > TOKEN_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+			   s[i]) == NULL)
+			return false;
+	return true;
+}
+
+enum err mailer_compose(const char *kind, const char *from, const char *to, const char *token,
+			time_t now, const char *unique, char **ret_msg, size_t *ret_len)
+{
+	bool confirm = strcmp(kind, OUTBOX_CONFIRM_EMAIL) == 0;
+	char date[64], body[2048];
+	struct tm tm;
+	char *msg;
+	int n;
+
+	if (!confirm && strcmp(kind, OUTBOX_ALREADY_REGISTERED) != 0)
+		return ERR_INVALID;
+	if (!address_safe(from) || !address_safe(to) || !token_safe(unique) ||
+	    (confirm && !token_safe(token)))
+		return ERR_INVALID;
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0)
+		return ERR_INVALID;
+	if (confirm)
+		n = snprintf(body, sizeof(body), confirm_body, token, token);
+	else
+		n = snprintf(body, sizeof(body), "%s", already_body);
+	if (n < 0 || (size_t)n >= sizeof(body)) {
+		explicit_bzero(body, sizeof(body));
+		return ERR_TOO_BIG;
+	}
+	msg = malloc(MAILER_MESSAGE_MAX);
+	if (msg == NULL) {
+		explicit_bzero(body, sizeof(body));
+		return ERR_NOMEM;
+	}
+	n = snprintf(msg, MAILER_MESSAGE_MAX,
+		     "From: %s\r\n"
+		     "To: %s\r\n"
+		     "Subject: %s\r\n"
+		     "Date: %s\r\n"
+		     "Message-ID: <%s@%s>\r\n"
+		     "MIME-Version: 1.0\r\n"
+		     "Content-Type: text/plain; charset=utf-8\r\n"
+		     "Content-Transfer-Encoding: 7bit\r\n"
+		     "\r\n"
+		     "%s",
+		     from, to, confirm ? confirm_subject : already_subject, date, unique,
+		     strchr(from, '@') + 1, body);
+	explicit_bzero(body, sizeof(body));
+	if (n < 0 || n >= MAILER_MESSAGE_MAX) {
+		explicit_bzero(msg, MAILER_MESSAGE_MAX);
+		free(msg);
+		return ERR_TOO_BIG;
+	}
+	*ret_msg = msg;
+	*ret_len = (size_t)n;
+	return ERR_OK;
+}
+
+/* The message being uploaded. */
+struct upload {
+	const char *data;
+	size_t len, off;
+};
+
+static size_t upload_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct upload *u = arg;
+	size_t n = size * nitems;
+
+	if (n > u->len - u->off)
+		n = u->len - u->off;
+	memcpy(buf, u->data + u->off, n);
+	u->off += n;
+	return n;
+}
+
+/* Called about once a second during a transfer: non-zero aborts it. */
+static int abort_if_stopping(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			     curl_off_t ulnow)
+{
+	struct mailer *m = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return atomic_load(&m->stopping) ? 1 : 0;
+}
+
+/* Sends msg to to through HCPD_SMTP_URL. Blocks up to the total timeout. */
+static CURLcode smtp_send(struct mailer *m, const char *to, const char *msg, size_t len)
+{
+	const struct config *cfg = &m->app->cfg;
+	struct upload u = {.data = msg, .len = len};
+	struct curl_slist *rcpts = NULL;
+	char from[260], rcpt[260];
+	CURL *curl = curl_easy_init();
+	CURLcode rc = CURLE_OUT_OF_MEMORY;
+
+	snprintf(from, sizeof(from), "<%s>", cfg->smtp_from);
+	snprintf(rcpt, sizeof(rcpt), "<%s>", to);
+	if (curl == NULL || (rcpts = curl_slist_append(NULL, rcpt)) == NULL)
+		goto out;
+	curl_easy_setopt(curl, CURLOPT_URL, cfg->smtp_url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, upload_read);
+	curl_easy_setopt(curl, CURLOPT_READDATA, &u);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)SMTP_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)SMTP_TOTAL_TIMEOUT_MS);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, abort_if_stopping);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, m);
+	rc = curl_easy_perform(curl);
+out:
+	curl_slist_free_all(rcpts);
+	curl_easy_cleanup(curl);
+	explicit_bzero(rcpt, sizeof(rcpt));
+	return rc;
+}
+
+/* The name of a libcurl error, for last_error and the log: libcurl has
+ * only sentences (curl_easy_strerror), and those of SMTP replies may quote
+ * the address, so they are never stored. */
+static const char *curl_code_name(CURLcode rc, char *buf, size_t size)
+{
+	static const struct {
+		CURLcode code;
+		const char *name;
+	} names[] = {
+		{CURLE_UNSUPPORTED_PROTOCOL, "CURLE_UNSUPPORTED_PROTOCOL"},
+		{CURLE_URL_MALFORMAT, "CURLE_URL_MALFORMAT"},
+		{CURLE_COULDNT_RESOLVE_HOST, "CURLE_COULDNT_RESOLVE_HOST"},
+		{CURLE_COULDNT_CONNECT, "CURLE_COULDNT_CONNECT"},
+		{CURLE_WEIRD_SERVER_REPLY, "CURLE_WEIRD_SERVER_REPLY"},
+		{CURLE_OUT_OF_MEMORY, "CURLE_OUT_OF_MEMORY"},
+		{CURLE_OPERATION_TIMEDOUT, "CURLE_OPERATION_TIMEDOUT"},
+		{CURLE_ABORTED_BY_CALLBACK, "CURLE_ABORTED_BY_CALLBACK"},
+		{CURLE_SSL_CONNECT_ERROR, "CURLE_SSL_CONNECT_ERROR"},
+		{CURLE_GOT_NOTHING, "CURLE_GOT_NOTHING"},
+		{CURLE_SEND_ERROR, "CURLE_SEND_ERROR"},
+		{CURLE_RECV_ERROR, "CURLE_RECV_ERROR"},
+		{CURLE_PEER_FAILED_VERIFICATION, "CURLE_PEER_FAILED_VERIFICATION"},
+		{CURLE_USE_SSL_FAILED, "CURLE_USE_SSL_FAILED"},
+		{CURLE_LOGIN_DENIED, "CURLE_LOGIN_DENIED"},
+		{CURLE_AUTH_ERROR, "CURLE_AUTH_ERROR"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].code == rc)
+			return names[i].name;
+	snprintf(buf, size, "CURLE_%d", (int)rc);
+	return buf;
+}
+
+static json_t *row_fields(const struct outbox_row *row)
+{
+	return json_pack("{s:s, s:I}", "kind", row->kind, "outbox_id", (json_int_t)row->id);
+}
+
+/* Opens row's payload and composes its message into *ret_msg / *ret_to.
+ * *ret_data owns the strings. */
+static enum err open_row(struct mailer *m, const struct outbox_row *row, json_t **ret_data,
+			 char **ret_msg, size_t *ret_len)
+{
+	unsigned char key[CRYPTO_KEY_LEN], rnd[16];
+	char unique[2 * sizeof(rnd) + 1];
+	char *payload = NULL;
+	size_t len = 0;
+	json_t *data = NULL;
+	enum err err;
+
+	if (row->data_key == NULL)
+		return ERR_NOT_FOUND; /* erased: the payload can never open */
+	err = vault_key_open(m->app, row->account_id, row->data_key, row->data_key_len, key);
+	if (err == ERR_OK)
+		err = vault_open(key, row->account_id, "outbox", row->payload, row->payload_len,
+				 &payload, &len);
+	explicit_bzero(key, sizeof(key));
+	if (err != ERR_OK)
+		goto out;
+	data = json_loads(payload, 0, NULL);
+	if (data == NULL) {
+		err = ERR_INVALID;
+		goto out;
+	}
+	err = crypto_random(rnd, sizeof(rnd));
+	if (err != ERR_OK)
+		goto out;
+	crypto_hex(rnd, sizeof(rnd), unique);
+	err = mailer_compose(row->kind, m->app->cfg.smtp_from,
+			     json_string_value(json_object_get(data, "to")),
+			     json_string_value(json_object_get(data, "token")), time(NULL), unique,
+			     ret_msg, ret_len);
+out:
+	if (payload != NULL)
+		explicit_bzero(payload, len);
+	free(payload);
+	if (err == ERR_OK)
+		*ret_data = data;
+	else
+		json_decref(data);
+	return err;
+}
+
+/* Sends one claimed row and reports it. Returns only database errors. */
+static enum err deliver(struct mailer *m, PGconn *conn, const struct outbox_row *row)
+{
+	json_t *data = NULL;
+	char *msg = NULL, name[32];
+	const char *error = NULL;
+	size_t len = 0;
+	bool final = false;
+	int attempts = 0;
+	CURLcode rc;
+	enum err err = open_row(m, row, &data, &msg, &len);
+
+	if (err != ERR_OK) {
+		/* a payload that cannot open or compose never will */
+		final = err != ERR_NOMEM;
+		error = err == ERR_NOT_FOUND ? "erased" : err_name(err);
+		goto failed;
+	}
+	rc = smtp_send(m, json_string_value(json_object_get(data, "to")), msg, len);
+	if (rc == CURLE_OK) {
+		err = db_outbox_sent(conn, row->id);
+		if (err == ERR_OK)
+			log_json(LOG_INFO, "mail sent", row_fields(row));
+		goto out;
+	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&m->stopping))
+		goto out; /* shutting down: not the message's fault, it stays due */
+	error = curl_code_name(rc, name, sizeof(name));
+failed:
+	err = db_outbox_failed(conn, row->id, error, final, &attempts);
+	if (err == ERR_OK) {
+		json_t *fields = row_fields(row);
+
+		json_object_set_new(fields, "error", json_string(error));
+		json_object_set_new(fields, "attempts", json_integer(attempts));
+		json_object_set_new(fields, "given_up",
+				    json_boolean(attempts >= OUTBOX_MAX_ATTEMPTS));
+		log_json(LOG_WARN, "mail not sent", fields);
+	}
+out:
+	if (msg != NULL)
+		explicit_bzero(msg, len);
+	free(msg);
+	json_decref(data);
+	return err;
+}
+
+/* Claims one batch, sends it, reports it. Returns the rows claimed. */
+static size_t run_batch(struct mailer *m)
+{
+	struct outbox_row *rows = NULL;
+	PGconn *conn = NULL;
+	size_t n = 0, i = 0;
+	enum err done, err = db_acquire(m->app->db, m->app->cfg.db_acquire_ms, &conn);
+
+	if (err == ERR_OK)
+		err = db_outbox_claim(conn, MAILER_BATCH, &rows, &n);
+	if (err == ERR_OK) { /* the claim's transaction is open */
+		for (; err == ERR_OK && i < n && !atomic_load(&m->stopping); i++)
+			err = deliver(m, conn, &rows[i]);
+		done = db_outbox_finish(conn, err == ERR_OK);
+		if (err == ERR_OK)
+			err = done;
+	}
+	if (err != ERR_OK && !m->db_failing)
+		log_json(LOG_WARN, "mailer: database error; retrying",
+			 json_pack("{s:s}", "error", err_name(err)));
+	else if (err == ERR_OK && m->db_failing)
+		log_json(LOG_INFO, "mailer: database back", NULL);
+	m->db_failing = err != ERR_OK;
+	outbox_rows_free(rows, n);
+	db_release(m->app->db, conn);
+	return err == ERR_OK ? n : 0;
+}
+
+static void *mailer_main(void *arg)
+{
+	struct mailer *m = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&m->lock);
+	while (!atomic_load(&m->stopping)) {
+		size_t claimed;
+
+		pthread_mutex_unlock(&m->lock);
+		claimed = run_batch(m);
+		pthread_mutex_lock(&m->lock);
+		if (claimed == MAILER_BATCH || atomic_load(&m->stopping))
+			continue; /* more may be due at once */
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += MAILER_IDLE_MS / 1000;
+		pthread_cond_timedwait(&m->wake, &m->lock, &until);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+enum err mailer_start(struct app *app, struct mailer **ret_mailer)
+{
+	pthread_condattr_t attr;
+	struct mailer *m;
+
+	if (app->cfg.smtp_url == NULL) {
+		log_json(LOG_INFO,
+			 "mail is off (HCPD_SMTP_URL is not set); the outbox keeps messages", NULL);
+		*ret_mailer = NULL;
+		return ERR_OK;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return ERR_NOMEM;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		curl_global_cleanup();
+		return ERR_NOMEM;
+	}
+	m->app = app;
+	atomic_init(&m->stopping, false);
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&m->thread, NULL, mailer_main, m) != 0) {
+		pthread_cond_destroy(&m->wake);
+		pthread_mutex_destroy(&m->lock);
+		free(m);
+		curl_global_cleanup();
+		return ERR_NOMEM;
+	}
+	log_json(LOG_INFO, "mail is on", NULL);
+	*ret_mailer = m;
+	return ERR_OK;
+}
+
+void mailer_stop(struct mailer *m)
+{
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	atomic_store(&m->stopping, true);
+	pthread_cond_signal(&m->wake);
+	pthread_mutex_unlock(&m->lock);
+	pthread_join(m->thread, NULL);
+	pthread_cond_destroy(&m->wake);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+	curl_global_cleanup();
+}

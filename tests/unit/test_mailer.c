@@ -1,0 +1,120 @@
+/*
+ * test_mailer.c - unit tests for the pure parts of services/mailer.c: the
+ * composed RFC 5322 messages (headers, CRLF, what the bodies hold and do
+ * not hold, refusal of header-unsafe input) and the sealed payload.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "harness.h"
+#include "mailer.h"
+#include "outbox.h"
+#include "vault.h"
+
+static const char from[] = "hcpd@localhost";
+static const char to[] = "ana@example.org";
+static const char token[] = "q3Vh1tZ0v2fYlS8nC4rWm6pKxB9eJdA7uGhTiLoN5sE";
+static const char unique[] = "0123456789abcdef0123456789abcdef";
+static const time_t when = 1700000000; /* Tue, 14 Nov 2023 22:13:20 +0000 */
+
+/* Every line ends in CRLF: no bare CR or LF anywhere. */
+static int crlf_only(const char *msg, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (msg[i] == '\r' && (i + 1 == len || msg[i + 1] != '\n'))
+			return 0;
+		if (msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r'))
+			return 0;
+	}
+	return 1;
+}
+
+TEST(confirm_message_has_headers_and_token)
+{
+	char *msg = NULL;
+	size_t len = 0;
+
+	CHECK(mailer_compose(OUTBOX_CONFIRM_EMAIL, from, to, token, when, unique, &msg, &len) ==
+	      ERR_OK);
+	if (msg == NULL)
+		return;
+	CHECK(strlen(msg) == len);
+	CHECK(strncmp(msg, "From: hcpd@localhost\r\n", 22) == 0);
+	CHECK(strstr(msg, "\r\nTo: ana@example.org\r\n") != NULL);
+	CHECK(strstr(msg, "\r\nSubject: Confirm your email address\r\n") != NULL);
+	CHECK(strstr(msg, "\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n") != NULL);
+	CHECK(strstr(msg, "\r\nMessage-ID: <0123456789abcdef0123456789abcdef@localhost>\r\n") !=
+	      NULL);
+	CHECK(strstr(msg, "\r\nMIME-Version: 1.0\r\n") != NULL);
+	CHECK(strstr(msg, "\r\nContent-Type: text/plain; charset=utf-8\r\n") != NULL);
+	CHECK(strstr(msg, "\r\n\r\n") != NULL);
+	CHECK(strstr(strstr(msg, "\r\n\r\n"), token) != NULL);
+	CHECK(strstr(msg, "/v1/me/email/confirm") != NULL);
+	CHECK(crlf_only(msg, len));
+	free(msg);
+}
+
+TEST(already_registered_message_holds_no_token)
+{
+	char *msg = NULL;
+	size_t len = 0;
+
+	CHECK(mailer_compose(OUTBOX_ALREADY_REGISTERED, from, to, NULL, when, unique, &msg, &len) ==
+	      ERR_OK);
+	if (msg == NULL)
+		return;
+	CHECK(strstr(msg, "\r\nTo: ana@example.org\r\n") != NULL);
+	CHECK(strstr(msg, "already has an account") != NULL);
+	CHECK(strstr(msg, "/v1/sessions") != NULL);
+	CHECK(strstr(msg, "/v1/me/email/confirm") == NULL);
+	CHECK(crlf_only(msg, len));
+	free(msg);
+}
+
+TEST(unsafe_input_is_refused)
+{
+	char *msg = NULL;
+	size_t len = 0;
+
+	CHECK(mailer_compose("newsletter", from, to, token, when, unique, &msg, &len) ==
+	      ERR_INVALID);
+	CHECK(mailer_compose(OUTBOX_CONFIRM_EMAIL, from, to, NULL, when, unique, &msg, &len) ==
+	      ERR_INVALID);
+	CHECK(mailer_compose(OUTBOX_CONFIRM_EMAIL, from, "ana@example.org\r\nBcc: x@example.org",
+			     token, when, unique, &msg, &len) == ERR_INVALID);
+	CHECK(mailer_compose(OUTBOX_CONFIRM_EMAIL, from, "ana@example.org>", token, when, unique,
+			     &msg, &len) == ERR_INVALID);
+	CHECK(mailer_compose(OUTBOX_CONFIRM_EMAIL, "no-at-sign", to, token, when, unique, &msg,
+			     &len) == ERR_INVALID);
+	CHECK(mailer_compose(OUTBOX_CONFIRM_EMAIL, from, to, "tok\r\nen", when, unique, &msg,
+			     &len) == ERR_INVALID);
+	CHECK(msg == NULL && len == 0);
+}
+
+TEST(payload_opens_only_for_its_account)
+{
+	static const char account[] = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+	static const char other[] = "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a";
+	unsigned char key[CRYPTO_KEY_LEN] = {7}, *enc = NULL;
+	char *text = NULL;
+	size_t enc_len = 0, len = 0;
+
+	CHECK(mailer_payload_seal(key, account, to, token, &enc, &enc_len) == ERR_OK);
+	CHECK(enc != NULL && memmem(enc, enc_len, to, strlen(to)) == NULL);
+	CHECK(vault_open(key, other, "outbox", enc, enc_len, &text, &len) == ERR_CRYPTO);
+	CHECK(vault_open(key, account, "email", enc, enc_len, &text, &len) == ERR_CRYPTO);
+	CHECK(vault_open(key, account, "outbox", enc, enc_len, &text, &len) == ERR_OK);
+	CHECK(text != NULL && strstr(text, to) != NULL && strstr(text, token) != NULL);
+	free(text);
+	free(enc);
+}
+
+int main(void)
+{
+	RUN(confirm_message_has_headers_and_token);
+	RUN(already_registered_message_holds_no_token);
+	RUN(unsafe_input_is_refused);
+	RUN(payload_opens_only_for_its_account);
+	return harness_done();
+}
