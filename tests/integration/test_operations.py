@@ -150,3 +150,35 @@ def test_clean_shutdown_is_quick(stack):
     assert h.api.register(registration("shutdown@example.org")).status == 202
     rc, seconds = h.stop()
     assert rc == 0 and seconds < 5, (rc, seconds)
+
+
+def test_statement_timeout_and_pool_exhaustion_give_quick_503(stack):
+    pg, h = stack({"HCPD_DB_POOL_SIZE": "1", "HCPD_DB_ACQUIRE_MS": "300",
+                   "HCPD_STATEMENT_TIMEOUT_MS": "800"})
+    # a session that holds every write to accounts for 6 s
+    locker = subprocess.Popen(["psql", pg.url, "-c",
+                               "BEGIN; LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE; "
+                               "SELECT pg_sleep(6); COMMIT;"], stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    replies = []
+
+    def go(i):
+        t0 = time.time()
+        r = h.api.register(registration("locked.%d@example.org" % i))
+        replies.append((r, time.time() - t0))
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    locker.wait(timeout=30)
+    for r, seconds in replies:
+        # the statement times out (0.8 s) or no connection frees up (0.3 s):
+        # both are 503 with Retry-After, well before the lock is released
+        assert r.status == 503 and r.is_problem(), r.body
+        assert "retry-after" in r.headers
+        assert seconds < 3, seconds
+    # nothing half-done, and the pool is usable again
+    assert pg.psql("SELECT count(*) FROM accounts") == "0"
+    assert h.api.register(registration("after.lock@example.org")).status == 202
