@@ -9,8 +9,8 @@
 enum err db_audit_append(PGconn *conn, const struct audit_entry *e)
 {
 	char *details = e->details != NULL ? json_dumps(e->details, JSON_COMPACT) : NULL;
-	const char *params[6] = {e->actor, e->action, e->target, e->reason, e->request_id,
-				 details != NULL ? details : "{}"};
+	const char *params[6] = {e->actor,  e->action,     e->target,
+				 e->reason, e->request_id, details != NULL ? details : "{}"};
 	enum err err;
 
 	if (e->details != NULL && details == NULL)

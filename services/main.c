@@ -33,13 +33,6 @@
 #define EXIT_USAGE         2
 #define ADMIN_PASSWORD_MAX 1024
 
-static const char usage[] =
-	"usage: hcpd <command>\n"
-	"  serve                      run the API server\n"
-	"  migrate                    apply database migrations\n"
-	"  admin create --email E     create an admin; the password is read from stdin\n"
-	"Settings come from HCPD_* environment variables; see README.md.\n";
-
 static int fail(const char *what, const char *why)
 {
 	log_json(LOG_ERROR, what, json_pack("{s:s}", "reason", why));
@@ -245,26 +238,80 @@ out:
 	return rc;
 }
 
+static int run_serve(struct app *app, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cmd_serve(app);
+}
+
+static int run_migrate(struct app *app, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cmd_migrate(app);
+}
+
+static int run_admin_create(struct app *app, int argc, char **argv)
+{
+	(void)argc;
+	if (strcmp(argv[0], "--email") != 0)
+		return -1;
+	return cmd_admin_create(app, argv[1]);
+}
+
+/* The subcommands. A command's own arguments (after its one or two words)
+ * reach run as argc/argv, their count already within [min_args,
+ * max_args]; run returns -1 when they are wrong (usage is printed), else
+ * the exit status. pool: connections it needs (0: HCPD_DB_POOL_SIZE). */
+static const struct command {
+	const char *word, *word2; /* "admin", "create"; word2 NULL for one word */
+	int min_args, max_args;
+	const char *usage; /* its line in the usage message */
+	unsigned need;     /* enum need */
+	int pool;
+	int (*run)(struct app *app, int argc, char **argv);
+} commands[] = {
+	{"serve", NULL, 0, 0, "serve                      run the API server",
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_TOKENS, 0, run_serve},
+	{"migrate", NULL, 0, 0, "migrate                    apply database migrations", NEED_DB, 1,
+	 run_migrate},
+	{"admin", "create", 2, 2,
+	 "admin create --email E     create an admin; the password is read from stdin",
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, run_admin_create},
+};
+
+static void print_usage(void)
+{
+	fputs("usage: hcpd <command>\n", stderr);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  %s\n", commands[i].usage);
+	fputs("Settings come from HCPD_* environment variables; see README.md.\n", stderr);
+}
+
 int main(int argc, char **argv)
 {
 	struct app app = {0};
-	int rc;
+	const struct command *cmd = NULL;
+	int words = 0, rc;
 
-	if (argc >= 2 && strcmp(argv[1], "serve") == 0 && argc == 2) {
-		rc = app_open(&app, NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_TOKENS, 0);
-		if (rc == 0)
-			rc = cmd_serve(&app);
-	} else if (argc == 2 && strcmp(argv[1], "migrate") == 0) {
-		rc = app_open(&app, NEED_DB, 1);
-		if (rc == 0)
-			rc = cmd_migrate(&app);
-	} else if (argc == 5 && strcmp(argv[1], "admin") == 0 && strcmp(argv[2], "create") == 0 &&
-		   strcmp(argv[3], "--email") == 0) {
-		rc = app_open(&app, NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1);
-		if (rc == 0)
-			rc = cmd_admin_create(&app, argv[4]);
-	} else {
-		fputs(usage, stderr);
+	for (size_t i = 0; cmd == NULL && i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct command *c = &commands[i];
+
+		words = c->word2 != NULL ? 2 : 1;
+		if (argc > words && strcmp(argv[1], c->word) == 0 &&
+		    (c->word2 == NULL || strcmp(argv[2], c->word2) == 0))
+			cmd = c;
+	}
+	if (cmd == NULL || argc - 1 - words < cmd->min_args || argc - 1 - words > cmd->max_args) {
+		print_usage();
+		return EXIT_USAGE;
+	}
+	rc = app_open(&app, cmd->need, cmd->pool);
+	if (rc == 0)
+		rc = cmd->run(&app, argc - 1 - words, argv + 1 + words);
+	if (rc < 0) {
+		print_usage();
 		rc = EXIT_USAGE;
 	}
 	app_close(&app);
