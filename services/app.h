@@ -22,13 +22,14 @@ struct app {
 	struct db_pool *db;
 	struct catalogue *catalogue;
 	struct workpool *hashpool;
-	struct ratelimit *ratelimit;            /* NULL: no per-address limit */
-	struct jwt_keyring *keyring;            /* access-token keys */
-	char dummy_hash[PASSWORD_ENCODED_MAX];  /* verified for unknown emails */
-	int migrations_latest;                  /* highest migration shipped */
-	unsigned char wrap_key[CRYPTO_KEY_LEN]; /* seals per-account data keys */
-	unsigned char bidx_key[CRYPTO_KEY_LEN]; /* email blind index */
-	unsigned char idem_key[CRYPTO_KEY_LEN]; /* MACs of idempotent requests */
+	struct ratelimit *ratelimit;             /* NULL: no per-address limit */
+	struct jwt_keyring *keyring;             /* access-token keys */
+	char dummy_hash[PASSWORD_ENCODED_MAX];   /* verified for unknown emails */
+	int migrations_latest;                   /* highest migration shipped */
+	unsigned char wrap_key[CRYPTO_KEY_LEN];  /* seals per-account data keys */
+	unsigned char bidx_key[CRYPTO_KEY_LEN];  /* email blind index */
+	unsigned char idem_key[CRYPTO_KEY_LEN];  /* MACs of idempotent requests */
+	unsigned char unsub_key[CRYPTO_KEY_LEN]; /* one-click unsubscribe tokens */
 };
 
 #endif

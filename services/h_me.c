@@ -13,47 +13,23 @@
 #include "jsonbody.h"
 #include "password.h"
 #include "problem.h"
+#include "profile.h"
 #include "sessions.h"
-#include "vault.h"
 
 /* Opens the sealed email and profile of row into body. */
 static enum err open_personal(struct app *app, const char *id, const struct account_row *row,
 			      json_t *body)
 {
-	unsigned char key[CRYPTO_KEY_LEN];
-	char *email = NULL, *personal = NULL;
-	size_t len;
-	json_t *profile = NULL, *fields = NULL;
-	enum err err = ERR_NOT_FOUND;
+	char *email = NULL;
+	json_t *profile = NULL;
+	enum err err = profile_open(app, id, row, NULL, &email, &profile);
 
-	if (row->data_key == NULL)
-		return err; /* erased */
-	err = vault_key_open(app, id, row->data_key, row->data_key_len, key);
 	if (err != ERR_OK)
 		return err;
-	err = vault_open(key, id, "email", row->email_enc, row->email_enc_len, &email, &len);
-	if (err == ERR_OK && row->profile_enc != NULL)
-		err = vault_open(key, id, "profile", row->profile_enc, row->profile_enc_len,
-				 &personal, &len);
-	explicit_bzero(key, sizeof(key));
-	if (err != ERR_OK)
-		goto out;
-	profile = json_loads(row->profile_public, 0, NULL);
-	fields = personal != NULL ? json_loads(personal, 0, NULL) : json_object();
-	if (profile == NULL || fields == NULL || json_object_update(profile, fields) != 0) {
-		err = ERR_INTERNAL;
-		goto out;
-	}
 	json_object_set_new(body, "email", json_string(email));
-	json_object_set(body, "profile", profile);
-out:
-	json_decref(profile);
-	json_decref(fields);
-	if (personal != NULL)
-		explicit_bzero(personal, strlen(personal));
-	free(personal);
-	free(email);
-	return err;
+	json_object_set_new(body, "profile", profile);
+	profile_wipe_free(email);
+	return ERR_OK;
 }
 
 enum MHD_Result h_me_get(struct req *r)
@@ -91,21 +67,14 @@ struct pwchange {
 	enum err hash_err;
 };
 
-static void wipe_free(char *s)
-{
-	if (s != NULL)
-		explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 static void pwchange_free(void *p)
 {
 	struct pwchange *pc = p;
 
 	if (pc == NULL)
 		return;
-	wipe_free(pc->current);
-	wipe_free(pc->next);
+	profile_wipe_free(pc->current);
+	profile_wipe_free(pc->next);
 	explicit_bzero(pc, sizeof(*pc));
 	free(pc);
 }

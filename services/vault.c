@@ -17,6 +17,7 @@ void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN])
 	crypto_derive(master, "hcpd data-key wrap v1", app->wrap_key);
 	crypto_derive(master, "hcpd email blind index v1", app->bidx_key);
 	crypto_derive(master, "hcpd idempotency mac v1", app->idem_key);
+	crypto_derive(master, "hcpd unsubscribe token v1", app->unsub_key);
 }
 
 enum err vault_key_new(const struct app *app, const char *account_id,

@@ -19,7 +19,7 @@
 
 struct app;
 
-/* Derives the wrap, blind-index and idempotency keys into app from the
+/* Derives the wrap, blind-index, idempotency and unsubscribe keys into app from the
  * master key, which the caller then wipes. */
 void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN]);
 
