@@ -112,14 +112,16 @@ enum err db_legal_hold(PGconn *conn, const char *id, const char *admin_id, const
 	if (err != ERR_OK)
 		return err;
 	/* lifting a hold that is not there changes nothing and records nothing */
-	err = db_exec(conn,
-		      reason != NULL
-			      ? "UPDATE accounts SET legal_hold_at = now(), legal_hold_by = $2, "
-				"legal_hold_reason = $3 WHERE id = $1 AND role = 'professional' "
-				"AND erased_at IS NULL RETURNING true"
-			      : "SELECT legal_hold_at IS NOT NULL FROM accounts WHERE id = $1 "
-				"AND role = 'professional' AND erased_at IS NULL FOR UPDATE",
-		      reason != NULL ? 3 : 1, params, NULL, NULL, &res);
+	err = db_exec(
+		conn,
+		reason != NULL
+			? "UPDATE accounts SET legal_hold_at = coalesce(legal_hold_at, now()), "
+			  "legal_hold_by = $2, "
+			  "legal_hold_reason = $3 WHERE id = $1 AND role = 'professional' "
+			  "AND erased_at IS NULL RETURNING true"
+			: "SELECT legal_hold_at IS NOT NULL FROM accounts WHERE id = $1 "
+			  "AND role = 'professional' AND erased_at IS NULL FOR UPDATE",
+		reason != NULL ? 3 : 1, params, NULL, NULL, &res);
 	if (err == ERR_OK) {
 		if (PQntuples(res) == 0)
 			err = ERR_NOT_FOUND;

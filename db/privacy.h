@@ -44,7 +44,7 @@ enum err db_restriction_set(PGconn *conn, const char *id, bool restricted, const
 /* Sets (reason non-NULL) or lifts (reason NULL) a legal hold on a
  * professional's account, audited as "legal_hold.set" / "legal_hold.lifted"
  * with admin_id as actor and the reason, in one transaction. Setting it
- * again replaces the reason. ERR_NOT_FOUND for no such professional or an
+ * again replaces the reason (the hold's start stays). ERR_NOT_FOUND for no such professional or an
  * erased one. Blocks. */
 enum err db_legal_hold(PGconn *conn, const char *id, const char *admin_id, const char *reason,
 		       const char *request_id);
