@@ -7,6 +7,8 @@
 #ifndef HCPD_APP_H
 #define HCPD_APP_H
 
+#include <stdatomic.h>
+
 #include "config.h"
 #include "crypto.h"
 #include "password.h"
@@ -16,6 +18,7 @@ struct jwt_keyring;
 struct db_pool;
 struct workpool;
 struct ratelimit;
+struct recipients;
 
 struct app {
 	struct config cfg;
@@ -29,6 +32,8 @@ struct app {
 	unsigned char wrap_key[CRYPTO_KEY_LEN]; /* seals per-account data keys */
 	unsigned char bidx_key[CRYPTO_KEY_LEN]; /* email blind index */
 	unsigned char idem_key[CRYPTO_KEY_LEN]; /* MACs of idempotent requests */
+	struct recipients *recipients;          /* the recipients file (serve) */
+	atomic_bool recipients_synced;          /* stored by ledger_sync_recipients() */
 };
 
 #endif

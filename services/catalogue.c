@@ -357,6 +357,11 @@ bool catalogue_field_is_public(const struct catalogue *cat, const char *name)
 	return f != NULL && !f->personal;
 }
 
+bool catalogue_field_exists(const struct catalogue *cat, const char *name)
+{
+	return field_named(cat, name) != NULL;
+}
+
 size_t catalogue_consent_count(const struct catalogue *cat)
 {
 	return json_array_size(cat->consents);

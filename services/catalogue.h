@@ -52,6 +52,9 @@ void catalogue_check_consents(const struct catalogue *cat, json_t *consents, jso
  * for de-identified statistics)? */
 bool catalogue_field_is_public(const struct catalogue *cat, const char *name);
 
+/* Is name a catalogue field (personal or not)? */
+bool catalogue_field_exists(const struct catalogue *cat, const char *name);
+
 /* The consent purposes, in catalogue order. */
 size_t catalogue_consent_count(const struct catalogue *cat);
 const char *catalogue_consent_purpose(const struct catalogue *cat, size_t i);

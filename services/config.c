@@ -119,5 +119,6 @@ enum err config_load(struct config *cfg, const char **ret_why)
 		*ret_why = "HCPD_SMTP_FROM must be an email address";
 		err = ERR_INVALID;
 	}
+	cfg->recipients_file = env_or("HCPD_RECIPIENTS_FILE", "services/recipients.json");
 	return err;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts.h"
 #include "app.h"
 #include "vault.h"
 
@@ -92,4 +93,43 @@ void vault_email_index(const struct app *app, const char *email, unsigned char r
 	low[n] = '\0';
 	crypto_hmac_sha256(app->bidx_key, low, n, ret_index);
 	explicit_bzero(low, sizeof(low));
+}
+
+enum err vault_open_account(const struct app *app, const char *id, const struct account_row *row,
+			    json_t *body)
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	char *email = NULL, *personal = NULL;
+	size_t len;
+	json_t *profile = NULL, *fields = NULL;
+	enum err err = ERR_NOT_FOUND;
+
+	if (row->data_key == NULL)
+		return err; /* erased */
+	err = vault_key_open(app, id, row->data_key, row->data_key_len, key);
+	if (err != ERR_OK)
+		return err;
+	err = vault_open(key, id, "email", row->email_enc, row->email_enc_len, &email, &len);
+	if (err == ERR_OK && row->profile_enc != NULL)
+		err = vault_open(key, id, "profile", row->profile_enc, row->profile_enc_len,
+				 &personal, &len);
+	explicit_bzero(key, sizeof(key));
+	if (err != ERR_OK)
+		goto out;
+	profile = json_loads(row->profile_public, 0, NULL);
+	fields = personal != NULL ? json_loads(personal, 0, NULL) : json_object();
+	if (profile == NULL || fields == NULL || json_object_update(profile, fields) != 0) {
+		err = ERR_INTERNAL;
+		goto out;
+	}
+	json_object_set_new(body, "email", json_string(email));
+	json_object_set(body, "profile", profile);
+out:
+	json_decref(profile);
+	json_decref(fields);
+	if (personal != NULL)
+		explicit_bzero(personal, strlen(personal));
+	free(personal);
+	free(email);
+	return err;
 }
