@@ -7,6 +7,8 @@
 #ifndef HCPD_APP_H
 #define HCPD_APP_H
 
+#include <stdatomic.h>
+
 #include "config.h"
 #include "crypto.h"
 #include "password.h"
@@ -16,20 +18,23 @@ struct jwt_keyring;
 struct db_pool;
 struct workpool;
 struct ratelimit;
+struct recipients;
 
 struct app {
 	struct config cfg;
 	struct db_pool *db;
 	struct catalogue *catalogue;
 	struct workpool *hashpool;
-	struct ratelimit *ratelimit;             /* NULL: no per-address limit */
-	struct jwt_keyring *keyring;             /* access-token keys */
-	char dummy_hash[PASSWORD_ENCODED_MAX];   /* verified for unknown emails */
-	int migrations_latest;                   /* highest migration shipped */
-	unsigned char wrap_key[CRYPTO_KEY_LEN];  /* seals per-account data keys */
-	unsigned char bidx_key[CRYPTO_KEY_LEN];  /* email blind index */
-	unsigned char idem_key[CRYPTO_KEY_LEN];  /* MACs of idempotent requests */
-	unsigned char unsub_key[CRYPTO_KEY_LEN]; /* one-click unsubscribe tokens */
+	struct ratelimit *ratelimit;            /* NULL: no per-address limit */
+	struct jwt_keyring *keyring;            /* access-token keys */
+	char dummy_hash[PASSWORD_ENCODED_MAX];  /* verified for unknown emails */
+	int migrations_latest;                  /* highest migration shipped */
+	unsigned char wrap_key[CRYPTO_KEY_LEN]; /* seals per-account data keys */
+	unsigned char bidx_key[CRYPTO_KEY_LEN]; /* email blind index */
+	unsigned char idem_key[CRYPTO_KEY_LEN]; /* MACs of idempotent requests */
+	struct recipients *recipients;          /* the recipients file (serve) */
+	atomic_bool recipients_synced;          /* stored by ledger_sync_recipients() */
+	unsigned char link_key[CRYPTO_KEY_LEN]; /* one-click unsubscribe tokens */
 };
 
 #endif

@@ -405,6 +405,11 @@ bool catalogue_field_is_public(const struct catalogue *cat, const char *name)
 	return f != NULL && !f->personal;
 }
 
+bool catalogue_field_exists(const struct catalogue *cat, const char *name)
+{
+	return field_named(cat, name) != NULL;
+}
+
 bool catalogue_field_reverifies(const struct catalogue *cat, const char *name)
 {
 	return cat->reverify != NULL && string_in(cat->reverify, name);
@@ -433,6 +438,23 @@ bool catalogue_consent_known(const struct catalogue *cat, const char *purpose, b
 		}
 	}
 	return false;
+}
+
+json_t *catalogue_consents_current(const struct catalogue *cat, json_t *history)
+{
+	json_t *current = json_object(), *row;
+	size_t i;
+
+	for (i = 0; current != NULL && i < catalogue_consent_count(cat); i++)
+		json_object_set_new(current, catalogue_consent_purpose(cat, i), json_false());
+	/* oldest first: the latest row of a purpose is the last one set */
+	json_array_foreach (history, i, row) {
+		const char *purpose = json_string_value(json_object_get(row, "purpose"));
+
+		if (current != NULL && purpose != NULL)
+			json_object_set(current, purpose, json_object_get(row, "granted"));
+	}
+	return current;
 }
 
 size_t catalogue_consent_count(const struct catalogue *cat)

@@ -135,6 +135,7 @@ enum err config_load(struct config *cfg, const char **ret_why)
 		*ret_why = "HCPD_SMTP_FROM must be an email address";
 		err = ERR_INVALID;
 	}
+	cfg->recipients_file = env_or("HCPD_RECIPIENTS_FILE", "services/recipients.json");
 	cfg->public_url = env_or("HCPD_PUBLIC_URL", "http://127.0.0.1:8080");
 	if (err == ERR_OK && !public_url_ok(cfg->public_url)) {
 		*ret_why = "HCPD_PUBLIC_URL must be an http:// or https:// URL of at most 200 "
@@ -146,12 +147,12 @@ enum err config_load(struct config *cfg, const char **ret_why)
 			      ret_why);
 	if (err == ERR_OK)
 		err = env_int("HCPD_RETENTION_UNCOMPLETED_DAYS", 30, 1, 3650,
-			      &cfg->retain_uncompleted_days, ret_why);
+			      &cfg->keep_pending_days, ret_why);
 	if (err == ERR_OK)
 		err = env_int("HCPD_RETENTION_EVIDENCE_DAYS", 365, 0, 36500,
-			      &cfg->retain_evidence_days, ret_why);
+			      &cfg->keep_evidence_days, ret_why);
 	if (err == ERR_OK)
 		err = env_int("HCPD_RETENTION_IDEMPOTENCY_HOURS", 24, 1, 8760,
-			      &cfg->retain_idempotency_hours, ret_why);
+			      &cfg->keep_idem_hours, ret_why);
 	return err;
 }

@@ -11,34 +11,35 @@
 #include "err.h"
 
 struct config {
-	const char *database_url;     /* HCPD_DATABASE_URL: libpq conninfo or URI */
-	const char *listen;           /* HCPD_LISTEN: host:port, default 127.0.0.1:8080 */
-	const char *master_key_file;  /* HCPD_MASTER_KEY_FILE: 64 hex characters */
-	const char *jwt_key_file;     /* HCPD_JWT_KEY_FILE: EC P-256 private key PEM */
-	const char *jwt_previous;     /* HCPD_JWT_PREVIOUS_KEY_FILES: colon-separated PEMs */
-	const char *jwt_issuer;       /* HCPD_JWT_ISSUER: iss of access tokens */
-	const char *jwt_audience;     /* HCPD_JWT_AUDIENCE: aud of access tokens */
-	int access_ttl;               /* HCPD_ACCESS_TOKEN_SECONDS: <= 900 */
-	int rate_limit;               /* HCPD_RATE_LIMIT_PER_ADDRESS: a minute; 0 off */
-	int refresh_days;             /* HCPD_REFRESH_TOKEN_DAYS: session lifetime */
-	const char *catalogue_file;   /* HCPD_CATALOGUE_FILE: the field catalogue */
-	const char *migrations_dir;   /* HCPD_MIGRATIONS_DIR: db/migrations */
-	const char *log_level;        /* HCPD_LOG_LEVEL: debug|info|warn|error */
-	int http_threads;             /* HCPD_HTTP_THREADS: server threads */
-	int db_pool_size;             /* HCPD_DB_POOL_SIZE: PostgreSQL connections */
-	int db_acquire_ms;            /* HCPD_DB_ACQUIRE_MS: wait for a free connection */
-	int statement_timeout_ms;     /* HCPD_STATEMENT_TIMEOUT_MS: per SQL statement */
-	int hash_threads;             /* HCPD_HASH_THREADS: argon2 threads, default cores */
-	int hash_queue;               /* HCPD_HASH_QUEUE: hashes waiting before 503 */
-	int argon2_memory_kib;        /* HCPD_ARGON2_MEMORY_KIB: >= 19456 */
-	int argon2_iterations;        /* HCPD_ARGON2_ITERATIONS: >= 2 */
-	const char *smtp_url;         /* HCPD_SMTP_URL: smtp:// or smtps://; NULL: mail off */
-	const char *smtp_from;        /* HCPD_SMTP_FROM: envelope and From address */
-	const char *public_url;       /* HCPD_PUBLIC_URL: base of links in mail */
-	int purge_interval;           /* HCPD_PURGE_INTERVAL_SECONDS: retention purge period */
-	int retain_uncompleted_days;  /* HCPD_RETENTION_UNCOMPLETED_DAYS */
-	int retain_evidence_days;     /* HCPD_RETENTION_EVIDENCE_DAYS: verifiers without terms */
-	int retain_idempotency_hours; /* HCPD_RETENTION_IDEMPOTENCY_HOURS */
+	const char *database_url;    /* HCPD_DATABASE_URL: libpq conninfo or URI */
+	const char *listen;          /* HCPD_LISTEN: host:port, default 127.0.0.1:8080 */
+	const char *master_key_file; /* HCPD_MASTER_KEY_FILE: 64 hex characters */
+	const char *jwt_key_file;    /* HCPD_JWT_KEY_FILE: EC P-256 private key PEM */
+	const char *jwt_previous;    /* HCPD_JWT_PREVIOUS_KEY_FILES: colon-separated PEMs */
+	const char *jwt_issuer;      /* HCPD_JWT_ISSUER: iss of access tokens */
+	const char *jwt_audience;    /* HCPD_JWT_AUDIENCE: aud of access tokens */
+	int access_ttl;              /* HCPD_ACCESS_TOKEN_SECONDS: <= 900 */
+	int rate_limit;              /* HCPD_RATE_LIMIT_PER_ADDRESS: a minute; 0 off */
+	int refresh_days;            /* HCPD_REFRESH_TOKEN_DAYS: session lifetime */
+	const char *catalogue_file;  /* HCPD_CATALOGUE_FILE: the field catalogue */
+	const char *migrations_dir;  /* HCPD_MIGRATIONS_DIR: db/migrations */
+	const char *log_level;       /* HCPD_LOG_LEVEL: debug|info|warn|error */
+	int http_threads;            /* HCPD_HTTP_THREADS: server threads */
+	int db_pool_size;            /* HCPD_DB_POOL_SIZE: PostgreSQL connections */
+	int db_acquire_ms;           /* HCPD_DB_ACQUIRE_MS: wait for a free connection */
+	int statement_timeout_ms;    /* HCPD_STATEMENT_TIMEOUT_MS: per SQL statement */
+	int hash_threads;            /* HCPD_HASH_THREADS: argon2 threads, default cores */
+	int hash_queue;              /* HCPD_HASH_QUEUE: hashes waiting before 503 */
+	int argon2_memory_kib;       /* HCPD_ARGON2_MEMORY_KIB: >= 19456 */
+	int argon2_iterations;       /* HCPD_ARGON2_ITERATIONS: >= 2 */
+	const char *smtp_url;        /* HCPD_SMTP_URL: smtp:// or smtps://; NULL: mail off */
+	const char *smtp_from;       /* HCPD_SMTP_FROM: envelope and From address */
+	const char *recipients_file; /* HCPD_RECIPIENTS_FILE: non-verifier recipients */
+	const char *public_url;      /* HCPD_PUBLIC_URL: base of links in mail */
+	int purge_interval;          /* HCPD_PURGE_INTERVAL_SECONDS: retention purge period */
+	int keep_pending_days;       /* HCPD_RETENTION_UNCOMPLETED_DAYS */
+	int keep_evidence_days;      /* HCPD_RETENTION_EVIDENCE_DAYS: verifiers without terms */
+	int keep_idem_hours;         /* HCPD_RETENTION_IDEMPOTENCY_HOURS */
 };
 
 /* Fills cfg from the environment. On ERR_INVALID, *ret_why names the

@@ -20,7 +20,6 @@
 #include "handlers.h"
 #include "marketing.h"
 #include "problem.h"
-#include "profile.h"
 
 #define CONSENT_CHANGES_MAX 32
 
@@ -32,7 +31,7 @@ static enum err consents_body(struct req *r, PGconn *conn, json_t **ret_body)
 
 	if (err != ERR_OK)
 		return err;
-	current = profile_consents_current(r->app->catalogue, history);
+	current = catalogue_consents_current(r->app->catalogue, history);
 	*ret_body = json_pack("{s:s, s:o*, s:o}", "notice_version",
 			      catalogue_notice_version(r->app->catalogue), "consents", current,
 			      "history", history);

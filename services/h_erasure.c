@@ -21,7 +21,7 @@
 #include "password.h"
 #include "privacy.h"
 #include "problem.h"
-#include "profile.h"
+#include "vault.h"
 #include "retention.h"
 #include "sessions.h"
 #include "validate.h"
@@ -47,7 +47,7 @@ static void erasure_req_free(void *p)
 
 	if (e == NULL)
 		return;
-	profile_wipe_free(e->password);
+	vault_wipe_free(e->password);
 	explicit_bzero(e, sizeof(*e));
 	free(e);
 }

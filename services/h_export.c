@@ -21,7 +21,6 @@
 #include "handlers.h"
 #include "privacy.h"
 #include "problem.h"
-#include "profile.h"
 #include "vault.h"
 
 static int hex_digit(char c)
@@ -67,7 +66,7 @@ static enum err open_evidence(const unsigned char *key, const char *id, json_t *
 			err = ERR_NOMEM;
 	}
 	json_object_set_new(verification, "evidence", value != NULL ? value : json_null());
-	profile_wipe_free(text);
+	vault_wipe_free(text);
 	free(sealed);
 	return err;
 }
@@ -86,7 +85,7 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 	enum err err = db_account_get(conn, id, &row);
 
 	if (err == ERR_OK)
-		err = profile_open(r->app, id, &row, key, &email, &profile);
+		err = vault_open_profile(r->app, id, &row, key, &email, &profile);
 	account_row_release(&row);
 	if (err != ERR_OK)
 		return err;
@@ -106,14 +105,14 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 	*ret_doc =
 		json_pack("{s:s, s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:o}", "exported_at", now,
 			  "account", account, "profile", profile, "consents",
-			  profile_consents_current(r->app->catalogue, history), "consent_history",
+			  catalogue_consents_current(r->app->catalogue, history), "consent_history",
 			  history, "verifications", json_object_get(records, "verifications"),
 			  "disclosures", json_object_get(records, "disclosures"), "decisions",
 			  json_object_get(records, "decisions"), "fhir_practitioner",
 			  fhir_practitioner(id, email, profile));
 	err = *ret_doc != NULL ? ERR_OK : ERR_NOMEM;
 out:
-	profile_wipe_free(email);
+	vault_wipe_free(email);
 	json_decref(profile);
 	json_decref(history);
 	json_decref(records);

@@ -1,6 +1,7 @@
 /*
  * h_health.c - GET /healthz (the process answers), GET /readyz (the
- * database answers and its schema is current) and GET /metrics.
+ * database answers, its schema is current and the recipients file is
+ * stored) and GET /metrics.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +9,11 @@
 #include "app.h"
 #include "db.h"
 #include "handlers.h"
+#include "log.h"
 #include "metrics.h"
 #include "migrate.h"
 #include "problem.h"
+#include "recipients.h"
 
 /* readyz waits at most this long for a pooled connection */
 #define READY_WAIT_MS 500
@@ -26,6 +29,7 @@ enum MHD_Result h_readyz(struct req *r)
 {
 	static const char body[] = "{\"status\":\"ready\"}";
 	PGconn *conn;
+	char why[512];
 	int version = 0;
 	enum err err = db_acquire(r->app->db, READY_WAIT_MS, &conn);
 
@@ -38,6 +42,15 @@ enum MHD_Result h_readyz(struct req *r)
 	if (version < r->app->migrations_latest)
 		return problem_send(r, 503, "not-ready",
 				    "database migrations are not current; run hcpd migrate");
+	/* serve stores the recipients at start; a database that was not ready
+	 * then is caught up here */
+	err = recipients_sync_app(r->app, why, sizeof(why));
+	if (err != ERR_OK) {
+		log_json(LOG_ERROR, "cannot store recipients (HCPD_RECIPIENTS_FILE)",
+			 json_pack("{s:s, s:s}", "request_id", r->id, "reason", why));
+		return problem_send(r, 503, "not-ready",
+				    "the recipients file cannot be stored; see the log");
+	}
 	return http_reply_static(r, 200, "application/json", body, sizeof(body) - 1);
 }
 

@@ -13,24 +13,8 @@
 #include "jsonbody.h"
 #include "password.h"
 #include "problem.h"
-#include "profile.h"
 #include "sessions.h"
-
-/* Opens the sealed email and profile of row into body. */
-static enum err open_personal(struct app *app, const char *id, const struct account_row *row,
-			      json_t *body)
-{
-	char *email = NULL;
-	json_t *profile = NULL;
-	enum err err = profile_open(app, id, row, NULL, &email, &profile);
-
-	if (err != ERR_OK)
-		return err;
-	json_object_set_new(body, "email", json_string(email));
-	json_object_set_new(body, "profile", profile);
-	profile_wipe_free(email);
-	return ERR_OK;
-}
+#include "vault.h"
 
 enum MHD_Result h_me_get(struct req *r)
 {
@@ -47,7 +31,8 @@ enum MHD_Result h_me_get(struct req *r)
 		/* verifications come with the verifier pipeline; none run yet */
 		body = json_pack("{s:s, s:s, s:b, s:[]}", "id", r->auth.sub, "status", row.status,
 				 "email_verified", row.email_verified, "verifications");
-		err = body != NULL ? open_personal(r->app, r->auth.sub, &row, body) : ERR_NOMEM;
+		err = body != NULL ? vault_open_account(r->app, r->auth.sub, &row, body)
+				   : ERR_NOMEM;
 	}
 	account_row_release(&row);
 	if (err != ERR_OK) {
@@ -67,14 +52,21 @@ struct pwchange {
 	enum err hash_err;
 };
 
+static void wipe_free(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 static void pwchange_free(void *p)
 {
 	struct pwchange *pc = p;
 
 	if (pc == NULL)
 		return;
-	profile_wipe_free(pc->current);
-	profile_wipe_free(pc->next);
+	wipe_free(pc->current);
+	wipe_free(pc->next);
 	explicit_bzero(pc, sizeof(*pc));
 	free(pc);
 }
@@ -115,7 +107,7 @@ static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *error
 		db_release(r->app->db, conn);
 	}
 	if (err == ERR_OK)
-		err = open_personal(r->app, r->auth.sub, &row, own);
+		err = vault_open_account(r->app, r->auth.sub, &row, own);
 	if (err == ERR_OK) {
 		snprintf(pc->stored, sizeof(pc->stored), "%s", row.password_hash);
 		profile = json_object_get(own, "profile");

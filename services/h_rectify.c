@@ -23,7 +23,6 @@
 #include "jsonbody.h"
 #include "privacy.h"
 #include "problem.h"
-#include "profile.h"
 #include "vault.h"
 
 /* The names of fields whose presence or value differs between a and b. */
@@ -99,7 +98,7 @@ static enum err store(struct app *app, PGconn *conn, const char *id, const unsig
 	if (err == ERR_OK)
 		err = db_profile_store(conn, id, sealed, len, public_text,
 				       catalogue_version(app->catalogue));
-	profile_wipe_free(personal_text);
+	vault_wipe_free(personal_text);
 	free(public_text);
 	free(sealed);
 	return err;
@@ -124,7 +123,7 @@ static enum err rectify(struct req *r, PGconn *conn, json_t *patch, json_t *erro
 	if (err == ERR_OK)
 		err = db_account_get(conn, id, &row);
 	if (err == ERR_OK)
-		err = profile_open(app, id, &row, key, &email, &stored);
+		err = vault_open_profile(app, id, &row, key, &email, &stored);
 	if (err != ERR_OK)
 		goto out;
 	err = ERR_NOMEM;
@@ -176,7 +175,7 @@ static enum err rectify(struct req *r, PGconn *conn, json_t *patch, json_t *erro
 out:
 	explicit_bzero(key, sizeof(key));
 	account_row_release(&row);
-	profile_wipe_free(email);
+	vault_wipe_free(email);
 	json_decref(stored);
 	json_decref(merged);
 	json_decref(personal);

@@ -52,4 +52,7 @@ enum MHD_Result h_me_restriction_lift(struct req *r);
 /* h_admin.c */
 enum MHD_Result h_admin_stats(struct req *r);
 
+/* h_disclosures.c */
+enum MHD_Result h_admin_disclosures_export(struct req *r);
+
 #endif

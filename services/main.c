@@ -1,5 +1,5 @@
 /*
- * main.c - the hcpd command line: serve, migrate, admin create.
+ * main.c - the hcpd command line: serve, migrate, admin create, ledger verify.
  *
  * Builds struct app from the environment, runs the subcommand, and tears
  * everything down in reverse on exit (so LeakSanitizer sees a clean
@@ -20,6 +20,7 @@
 #include "enroll.h"
 #include "http.h"
 #include "jwtkeys.h"
+#include "ledger.h"
 #include "log.h"
 #include "mailer.h"
 #include "marketing.h"
@@ -27,6 +28,7 @@
 #include "migrate.h"
 #include "password.h"
 #include "ratelimit.h"
+#include "recipients.h"
 #include "retention.h"
 #include "validate.h"
 #include "vault.h"
@@ -42,7 +44,13 @@ static int fail(const char *what, const char *why)
 }
 
 /* Loads what a command needs, by flag. pool_size 0: HCPD_DB_POOL_SIZE. */
-enum need { NEED_DB = 1, NEED_KEYS = 2, NEED_CATALOGUE = 4, NEED_TOKENS = 8 };
+enum need {
+	NEED_DB = 1,
+	NEED_KEYS = 2,
+	NEED_CATALOGUE = 4,
+	NEED_TOKENS = 8,
+	NEED_RECIPIENTS = 16, /* with NEED_CATALOGUE */
+};
 
 static int app_open(struct app *app, unsigned need, int pool_size)
 {
@@ -93,12 +101,17 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 		    ERR_OK)
 			return fail("bad field catalogue (HCPD_CATALOGUE_FILE)", buf);
 	}
+	if ((need & NEED_RECIPIENTS) &&
+	    recipients_load(app->cfg.recipients_file, app->catalogue, &app->recipients, buf,
+			    sizeof(buf)) != ERR_OK)
+		return fail("bad recipients file (HCPD_RECIPIENTS_FILE)", buf);
 	return 0;
 }
 
 static void app_close(struct app *app)
 {
 	workpool_free(app->hashpool);
+	recipients_free(app->recipients);
 	catalogue_free(app->catalogue);
 	jwt_keyring_free(app->keyring);
 	ratelimit_free(app->ratelimit);
@@ -106,7 +119,7 @@ static void app_close(struct app *app)
 	explicit_bzero(app->wrap_key, sizeof(app->wrap_key));
 	explicit_bzero(app->bidx_key, sizeof(app->bidx_key));
 	explicit_bzero(app->idem_key, sizeof(app->idem_key));
-	explicit_bzero(app->unsub_key, sizeof(app->unsub_key));
+	explicit_bzero(app->link_key, sizeof(app->link_key));
 }
 
 static int cmd_migrate(struct app *app)
@@ -134,12 +147,17 @@ static int cmd_serve(struct app *app)
 	struct mailer *mailer = NULL;
 	struct retention *retention = NULL;
 	sigset_t signals;
+	char why[512];
 	int sig = 0;
 
 	/* argon2 allocates m KiB per hash: a fixed mmap threshold makes each
 	 * such block an mmap, returned to the system on free (glibc's dynamic
 	 * threshold would otherwise keep it in the heap after the first). */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	/* a database not reachable or not migrated yet: /readyz retries */
+	if (recipients_sync_app(app, why, sizeof(why)) != ERR_UNAVAILABLE &&
+	    !atomic_load(&app->recipients_synced))
+		return fail("cannot store recipients (HCPD_RECIPIENTS_FILE)", why);
 	if (workpool_new(app->cfg.hash_threads, app->cfg.hash_queue, &app->hashpool) != ERR_OK ||
 	    metrics_init(routes_len) != ERR_OK ||
 	    (app->cfg.rate_limit > 0 &&
@@ -245,6 +263,30 @@ out:
 	return rc;
 }
 
+static int cmd_ledger_verify(struct app *app)
+{
+	struct ledger_report report;
+	char line[256];
+	PGconn *conn;
+	enum err err;
+
+	err = db_connect(app->cfg.database_url, app->cfg.statement_timeout_ms, &conn);
+	if (err != ERR_OK)
+		return fail("ledger verify failed",
+			    "cannot connect to the database (HCPD_DATABASE_URL)");
+	err = ledger_verify(conn, 10000, &report);
+	PQfinish(conn);
+	if (err != ERR_OK)
+		return fail("ledger verify failed", err_name(err));
+	ledger_report_describe(&report, line, sizeof(line));
+	if (report.fault != CHAIN_OK) {
+		fprintf(stderr, "hcpd: %s\n", line);
+		return 1;
+	}
+	printf("%s\n", line);
+	return 0;
+}
+
 static int run_serve(struct app *app, int argc, char **argv)
 {
 	(void)argc;
@@ -265,6 +307,13 @@ static int run_admin_create(struct app *app, int argc, char **argv)
 	if (strcmp(argv[0], "--email") != 0)
 		return -1;
 	return cmd_admin_create(app, argv[1]);
+}
+
+static int run_ledger_verify(struct app *app, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cmd_ledger_verify(app);
 }
 
 static int run_purge(struct app *app, int argc, char **argv)
@@ -343,12 +392,15 @@ static const struct command {
 	int (*run)(struct app *app, int argc, char **argv);
 } commands[] = {
 	{"serve", NULL, 0, 0, "serve                      run the API server",
-	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_TOKENS, 0, run_serve},
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_TOKENS | NEED_RECIPIENTS, 0, run_serve},
 	{"migrate", NULL, 0, 0, "migrate                    apply database migrations", NEED_DB, 1,
 	 run_migrate},
 	{"admin", "create", 2, 2,
 	 "admin create --email E     create an admin; the password is read from stdin",
 	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, run_admin_create},
+	{"ledger", "verify", 0, 0,
+	 "ledger verify              check the disclosure ledger's hash chain", NEED_DB, 1,
+	 run_ledger_verify},
 	{"purge", NULL, 1, 1, "purge --now                run the retention purge once",
 	 NEED_DB | NEED_CATALOGUE, 1, run_purge},
 	{"marketing", "headers", 2, 2,

@@ -103,7 +103,7 @@ enum err marketing_headers(const struct app *app, PGconn *conn, const char *acco
 
 	if (!marketing_channel_ok(app, channel))
 		return ERR_INVALID;
-	marketing_token(app->unsub_key, account_id, token);
+	marketing_token(app->link_key, account_id, token);
 	crypto_sha256(token, strlen(token), hash);
 	err = db_unsubscribe_token_put(conn, account_id, hash);
 	if (err == ERR_OK)

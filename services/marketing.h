@@ -5,7 +5,7 @@
  *
  * A channel is a consent purpose of the catalogue that registration does
  * not require (marketing_email, marketing_sms, ...). The unsubscribe
- * token of an account is base64url(HMAC-SHA-256(unsub_key, "unsubscribe:"
+ * token of an account is base64url(HMAC-SHA-256(link_key, "unsubscribe:"
  * id)): the same for every message, rebuilt rather than stored, and only
  * its SHA-256 is kept to find the account again. Nothing here logs.
  */

@@ -54,16 +54,16 @@ enum err retention_erase(const struct app *app, PGconn *conn, const char *id, co
 enum err retention_purge(const struct app *app, PGconn *conn, struct purge_counts *ret_counts)
 {
 	const struct config *cfg = &app->cfg;
-	struct purge_limits limits = {.evidence_days = cfg->retain_evidence_days,
-				      .idempotency_hours = cfg->retain_idempotency_hours};
+	struct purge_limits limits = {.evidence_days = cfg->keep_evidence_days,
+				      .idempotency_hours = cfg->keep_idem_hours};
 	struct purge_counts counts = {0};
 	char ids[PURGE_BATCH][UUID_STR_LEN];
 	size_t n = PURGE_BATCH;
 	enum err err = db_purge_expired(conn, &limits, &counts);
 
 	while (err == ERR_OK && n == PURGE_BATCH) {
-		err = db_uncompleted_registrations(conn, cfg->retain_uncompleted_days, PURGE_BATCH,
-						   ids, &n);
+		err = db_uncompleted_registrations(conn, cfg->keep_pending_days, PURGE_BATCH, ids,
+						   &n);
 		for (size_t i = 0; err == ERR_OK && i < n; i++) {
 			err = retention_erase(app, conn, ids[i], AUDIT_ACTOR_SYSTEM,
 					      "account.purged", NULL);

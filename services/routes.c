@@ -29,6 +29,7 @@ const struct route routes[] = {
 	 ROUTE_ADMIN | ROUTE_JSON},
 	{"DELETE", "/v1/admin/accounts/{id}/legal-hold", h_admin_legal_hold_lift, ROUTE_ADMIN},
 	{"GET", "/v1/admin/stats", h_admin_stats, ROUTE_ADMIN},
+	{"POST", "/v1/admin/disclosures", h_admin_disclosures_export, ROUTE_ADMIN | ROUTE_JSON},
 };
 
 const size_t routes_len = sizeof(routes) / sizeof(routes[0]);

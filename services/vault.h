@@ -13,6 +13,7 @@
 #define HCPD_VAULT_H
 
 #include <stddef.h>
+#include <jansson.h>
 
 #include "crypto.h"
 #include "err.h"
@@ -40,6 +41,26 @@ enum err vault_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account
 enum err vault_open(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
 		    const char *what, const unsigned char *in, size_t len, char **ret_value,
 		    size_t *ret_len);
+
+struct account_row;
+
+/* Opens the sealed email and profile of an account as read by
+ * db_account_get() into body: "email" (a string) and "profile" (the
+ * public and personal fields in one object). ERR_NOT_FOUND when the
+ * account is erased (no data key), ERR_CRYPTO when a value does not open. */
+enum err vault_open_account(const struct app *app, const char *id, const struct account_row *row,
+			    json_t *body);
+
+/* vault_open_account() for callers that go on working with the values:
+ * *ret_email is malloc'd (free it with vault_wipe_free()), *ret_profile a
+ * new reference, and when ret_key is non-NULL it receives the clear data
+ * key (wipe it with explicit_bzero after use). Nothing is set on error. */
+enum err vault_open_profile(const struct app *app, const char *id, const struct account_row *row,
+			    unsigned char *ret_key, char **ret_email, json_t **ret_profile);
+
+/* Wipes an opened value (a NUL-terminated string) and frees it. Accepts
+ * NULL. */
+void vault_wipe_free(char *s);
 
 /* The blind index of an email address (case-insensitive). */
 void vault_email_index(const struct app *app, const char *email, unsigned char ret_index[32]);

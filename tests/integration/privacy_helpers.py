@@ -13,6 +13,7 @@ import uuid
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from conftest import registration
+from test_ledger import CME, export
 
 PASSWORD = "a long passphrase 2024"
 
@@ -95,17 +96,12 @@ def seal_for(hcpd, pg, account_id, what, value):
     return (nonce + AESGCM(key).encrypt(nonce, json.dumps(value).encode(), aad)).hex()
 
 
-def insert_disclosure(pg, subject, recipient="test-registry"):
-    """A ledger row for subject (the ledger's own append comes with its
-    branch; the row shape is migration 0004's)."""
-    pg.psql("INSERT INTO recipients (name, kind, display_name, country) VALUES "
-            "('%s', 'verifier', 'Test registry', 'US') ON CONFLICT DO NOTHING" % recipient)
-    next_id = int(pg.psql("SELECT coalesce(max(id), 0) + 1 FROM disclosures"))
-    pg.psql("INSERT INTO disclosures (id, subject, recipient, fields, purpose, terms_version, "
-            "legal_basis, recipient_country, disclosed_at, prev_hash, row_hash) VALUES "
-            "(%d, '%s', '%s', ARRAY['npi','family_name'], 'licensure_verification', '1', "
-            "'consent', 'US', now(), '\\x%s', '\\x%s')"
-            % (next_id, subject, recipient, "00" * 32, "11" * 32))
+def disclose(h, admin, account_id):
+    """A real ledger row for account_id: an admin export of its given name
+    to the sample CME sponsor, through the gate (the account needs the
+    cme_sponsor_sharing consent)."""
+    body = export(h, admin, *CME, ["given_name"], [account_id])
+    assert [d["account"] for d in body["disclosed"]] == [account_id], body
 
 
 def insert_verification(pg, account_id, verifier, evidence_hex=None, days_ago=0,

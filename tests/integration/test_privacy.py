@@ -3,9 +3,9 @@ issue 7): consents with history, one-click unsubscribe and the marketing
 send-time check, export with a FHIR R4 Practitioner that validates,
 rectification, restriction, legal hold and erasure by crypto-shredding.
 
-The disclosure gate itself (restriction and withdrawn consent refusing
-outbound flows) belongs to the ledger; these tests check the state it
-reads: processing_restricted and the latest consents row."""
+Restriction, withdrawn consents and erasure are shown to block outbound
+flows through the ledger's gate (POST /v1/admin/disclosures), end to end
+from the professional's own requests."""
 
 import json
 import os
@@ -14,9 +14,10 @@ import urllib.parse
 
 import jsonschema
 
-from privacy_helpers import (PASSWORD, Pro, bearer, canaries, insert_disclosure,
-                             insert_verification, seal_for)
+from privacy_helpers import (PASSWORD, Pro, bearer, canaries, disclose, insert_verification,
+                             seal_for)
 from test_admin import admin_token
+from test_ledger import CME, export
 
 FHIR_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fhir",
                            "practitioner.schema.json")
@@ -198,7 +199,8 @@ def test_restriction_set_and_lifted_with_audit(api, pg):
 
 def test_export_holds_everything_and_a_valid_fhir_practitioner(hcpd, api, pg):
     c = canaries()
-    pro = Pro(api, email=c["email"], given_name=c["given_name"], middle_name=c["middle_name"],
+    pro = Pro(api, email=c["email"], consents={"cme_sponsor_sharing": True},
+              given_name=c["given_name"], middle_name=c["middle_name"],
               family_name=c["family_name"], npi=c["npi"], phone=c["phone"],
               license_number=c["license_number"], license_expiry="2027-06-30",
               postal_address="1 Main St, Springfield")
@@ -206,7 +208,7 @@ def test_export_holds_everything_and_a_valid_fhir_practitioner(hcpd, api, pg):
     pro.call("PUT", "/v1/me/consents", {"marketing_email": False}, expect=200)  # opt out
     evidence = {"family_name": c["family_name"].upper(), "npi": c["npi"]}
     insert_verification(pg, pro.id, "us-nppes", seal_for(hcpd, pg, pro.id, "evidence", evidence))
-    insert_disclosure(pg, pro.id)
+    disclose(hcpd, admin_token(hcpd), pro.id)
     pg.psql("INSERT INTO audit_log (actor, action, target, reason, details) VALUES "
             "('%s', 'review.decide', '%s', 'licence confirmed by phone', "
             "'{\"decision\": \"approve\"}')" % (pro.id, pro.id))
@@ -229,8 +231,9 @@ def test_export_holds_everything_and_a_valid_fhir_practitioner(hcpd, api, pg):
     assert v["evidence"] == evidence and v["reply_sha256"] == "ab" * 32
     assert v["checks"] == {"family_name": "match"}
     [d] = doc["disclosures"]
-    assert d["recipient"] == "test-registry" and d["fields"] == ["npi", "family_name"]
-    assert d["purpose"] == "licensure_verification" and d["recipient_country"] == "US"
+    assert d["recipient"] == CME[0] and d["fields"] == ["given_name"]
+    assert d["purpose"] == CME[1] and d["recipient_country"] == "US"
+    assert d["terms_version"] and d["legal_basis"] == "consent" and d["disclosed_at"]
     [dec] = doc["decisions"]
     assert dec["reason"] == "licence confirmed by phone"
     assert dec["details"] == {"decision": "approve"}
@@ -371,13 +374,15 @@ def personal_traces(dump, values):
 
 def test_erasure_crypto_shreds_and_keeps_only_pseudonymous_rows(hcpd, api, pg):
     c = canaries()
-    pro = Pro(api, email=c["email"], given_name=c["given_name"], middle_name=c["middle_name"],
+    pro = Pro(api, email=c["email"], consents={"cme_sponsor_sharing": True},
+              given_name=c["given_name"], middle_name=c["middle_name"],
               family_name=c["family_name"], npi=c["npi"], phone=c["phone"],
               license_number=c["license_number"], specialty="nephrology")
     pro.call("PUT", "/v1/me/consents", {"marketing_email": True}, expect=200)
     evidence = seal_for(hcpd, pg, pro.id, "evidence", {"npi": c["npi"]})
     insert_verification(pg, pro.id, "us-nppes", evidence)
-    insert_disclosure(pg, pro.id)
+    admin = bearer(admin_token(hcpd))
+    disclose(hcpd, admin["Authorization"][7:], pro.id)
     marketing_headers = hcpd.cli("marketing", "headers", pro.id, "marketing_email")
     assert marketing_headers.returncode == 0
     old_access, old_refresh = pro.access, pro.refresh
@@ -396,7 +401,6 @@ def test_erasure_crypto_shreds_and_keeps_only_pseudonymous_rows(hcpd, api, pg):
     pro.call("DELETE", "/v1/me", {}, expect=422)
 
     # a legal hold defers it, and the professional is told why, not the admin's note
-    admin = bearer(admin_token(hcpd))
     hold = "/v1/admin/accounts/%s/legal-hold" % pro.id
     tmpl = "/v1/admin/accounts/{id}/legal-hold"
     assert api.request("POST", hold, body={"reason": "subpoena 4471"}, headers=admin,
@@ -430,6 +434,7 @@ def test_erasure_crypto_shreds_and_keeps_only_pseudonymous_rows(hcpd, api, pg):
     assert pg.psql("SELECT count(*) FROM consents WHERE account_id = '%s'" % pro.id) == \
         consent_rows
     assert [a.split("|")[0] for a in audit(pg, pro.id, "account.erased")] == [pro.id]
+    assert hcpd.cli("ledger", "verify").returncode == 0  # the chain is whole
 
     # sign-in and every old token fail
     pro.login(expect=401)
@@ -461,3 +466,4 @@ def test_erasure_throttles_wrong_passwords(api, pg):
     pro.call("DELETE", "/v1/me", {"password": "wrong wrong wrong wrong"}, expect=422)
     assert pg.psql("SELECT failures FROM login_throttle WHERE email_bidx = '\\x%s'" % bidx) == "1"
     pro.call("DELETE", "/v1/me", {"password": PASSWORD}, expect=204)
+

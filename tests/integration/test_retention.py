@@ -10,7 +10,8 @@ import subprocess
 import time
 
 from conftest import HCPD_BIN, ROOT, registration
-from privacy_helpers import Pro, bearer, insert_disclosure, insert_verification
+from privacy_helpers import Pro, bearer, disclose, insert_verification
+from test_admin import admin_token
 
 
 def backdate(pg, account_id, days):
@@ -36,7 +37,7 @@ def test_purge_now(stack):
     pg, h = stack()
     api = h.api
     # registrations: only the old one never completed goes
-    old = Pro(api)
+    old = Pro(api, consents={"cme_sponsor_sharing": True})
     confirmed, verified, held, recent = Pro(api), Pro(api), Pro(api), Pro(api)
     for pro in (old, confirmed, verified, held):
         backdate(pg, pro.id, 31)
@@ -44,7 +45,7 @@ def test_purge_now(stack):
     pg.psql("UPDATE accounts SET status = 'verified' WHERE id = '%s'" % verified.id)
     pg.psql("UPDATE accounts SET legal_hold_at = now(), legal_hold_reason = 'case' "
             "WHERE id = '%s'" % held.id)
-    insert_disclosure(pg, old.id)
+    disclose(h, admin_token(h), old.id)
     ledger = pg.psql("SELECT count(*) FROM disclosures")
 
     # evidence: kept as long as the verifier's terms say, 365 days without terms

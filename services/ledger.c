@@ -1,0 +1,314 @@
+/*
+ * ledger.c - the disclosure gate, the ledger append and the chain check
+ * (see ledger.h). The rules are a pure function of facts read in one
+ * statement, so each is unit-tested alone; the SQL is in db/ledger.c.
+ * Refusals are audited with rule and field names only, never a value.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "crypto.h"
+#include "db.h"
+#include "ledger.h"
+
+/* Fields an advertiser receives only with the advertiser_contact consent. */
+static const char *const contact_fields[] = {"email", "phone", "postal_address", NULL};
+
+/* Purposes that need a consent of their own: (purpose, consent). */
+static const char *const purpose_consents[][2] = {
+	{"licensure_verification", "licensure_verification"},
+};
+
+static const char *const rule_names[] = {
+	[GATE_ALLOWED] = "allowed",
+	[GATE_UNKNOWN_RECIPIENT] = "unknown_recipient",
+	[GATE_TERMS_NOT_IN_FORCE] = "terms_not_in_force",
+	[GATE_PURPOSE] = "purpose",
+	[GATE_FIELD_NOT_ALLOWED] = "field_not_allowed",
+	[GATE_NO_CONSENT] = "no_consent",
+	[GATE_RESTRICTED] = "restricted",
+	[GATE_ADVERTISER_CONTACT] = "advertiser_contact",
+	[GATE_CME_SPONSOR] = "cme_sponsor",
+	[GATE_ERASED] = "erased",
+};
+
+const char *gate_rule_name(enum gate_rule rule)
+{
+	if ((size_t)rule >= sizeof(rule_names) / sizeof(rule_names[0]) || rule_names[rule] == NULL)
+		return "unknown";
+	return rule_names[rule];
+}
+
+static bool in_list(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+static bool granted(const struct gate_facts *f, const char *consent)
+{
+	return in_list(f->granted, f->ngranted, consent);
+}
+
+enum gate_rule gate_decide(const struct gate_facts *f, const struct disclosure_req *d,
+			   const char **ret_field)
+{
+	if (f->kind == NULL)
+		return GATE_UNKNOWN_RECIPIENT;
+	if (f->terms_version == NULL)
+		return GATE_TERMS_NOT_IN_FORCE;
+	if (d->purpose == NULL || strcmp(d->purpose, f->purpose) != 0)
+		return GATE_PURPOSE;
+	for (size_t i = 0; i < d->nfields; i++)
+		if (!in_list(f->allowed, f->nallowed, d->fields[i])) {
+			if (ret_field != NULL)
+				*ret_field = d->fields[i];
+			return GATE_FIELD_NOT_ALLOWED;
+		}
+	if (!f->account_found || f->erased)
+		return GATE_ERASED;
+	if (f->restricted)
+		return GATE_RESTRICTED;
+	for (size_t i = 0; i < sizeof(purpose_consents) / sizeof(purpose_consents[0]); i++)
+		if (strcmp(d->purpose, purpose_consents[i][0]) == 0 &&
+		    !granted(f, purpose_consents[i][1]))
+			return GATE_NO_CONSENT;
+	if (strcmp(f->kind, "advertiser") == 0 && !granted(f, "advertiser_contact"))
+		for (size_t i = 0; i < d->nfields; i++)
+			if (in_list(contact_fields,
+				    sizeof(contact_fields) / sizeof(contact_fields[0]) - 1,
+				    d->fields[i]))
+				return GATE_ADVERTISER_CONTACT;
+	if (strcmp(f->kind, "cme_sponsor") == 0 && !granted(f, "cme_sponsor_sharing"))
+		return GATE_CME_SPONSOR;
+	return GATE_ALLOWED;
+}
+
+bool ledger_is_uuid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (s[i] == '\0' || (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i])))
+			return false;
+	}
+	return s[36] == '\0';
+}
+
+/* The refusal's audit row: rule and names only. */
+static enum err audit_refusal(PGconn *conn, const struct disclosure_req *d, const char *subject,
+			      enum gate_rule rule, const char *field)
+{
+	json_t *details = json_pack("{s:s, s:s?, s:[]}", "recipient", d->recipient, "purpose",
+				    d->purpose, "fields");
+	enum err err = ERR_NOMEM;
+
+	if (details == NULL)
+		return err;
+	for (size_t i = 0; i < d->nfields; i++)
+		if (json_array_append_new(json_object_get(details, "fields"),
+					  json_string(d->fields[i])) != 0)
+			goto out;
+	if ((d->job_id != 0 && json_object_set_new(details, "job_id", json_integer(d->job_id))) ||
+	    (field != NULL && json_object_set_new(details, "field", json_string(field))))
+		goto out;
+	err = db_audit_append(conn,
+			      &(struct audit_entry){
+				      .actor = d->actor != NULL ? d->actor : AUDIT_ACTOR_SYSTEM,
+				      .action = "disclosure.refused",
+				      .target = subject,
+				      .reason = gate_rule_name(rule),
+				      .request_id = d->request_id,
+				      .details = details,
+			      });
+out:
+	json_decref(details);
+	return err;
+}
+
+enum err ledger_disclose_id(PGconn *conn, const struct disclosure_req *d, enum gate_rule *ret_rule,
+			    long long *ret_id)
+{
+	struct gate_facts facts = {0};
+	const char *field = NULL;
+	char subject[37];
+	enum gate_rule rule;
+	enum err err;
+
+	if (d->subject == NULL || !ledger_is_uuid(d->subject) || d->recipient == NULL ||
+	    d->nfields == 0 || PQtransactionStatus(conn) != PQTRANS_INTRANS)
+		return ERR_INVALID;
+	for (int i = 0; i < 37; i++) /* the canonical form hashed into the row */
+		subject[i] = (char)tolower((unsigned char)d->subject[i]);
+	err = db_gate_facts(conn, subject, d->recipient, &facts);
+	if (err != ERR_OK)
+		return err;
+	rule = gate_decide(&facts, d, &field);
+	if (rule == GATE_ALLOWED) {
+		struct ledger_row row = {
+			.subject = subject,
+			.recipient = d->recipient,
+			.fields = d->fields,
+			.nfields = d->nfields,
+			.purpose = d->purpose,
+			.terms_version = facts.terms_version,
+			.legal_basis = facts.legal_basis,
+			.recipient_country = facts.recipient_country,
+			.job_id = d->job_id,
+		};
+
+		err = db_ledger_append(conn, &row);
+		if (err == ERR_OK && ret_id != NULL)
+			*ret_id = row.id;
+	} else {
+		err = audit_refusal(conn, d, subject, rule, field);
+		if (err == ERR_OK && ret_id != NULL)
+			*ret_id = 0;
+	}
+	gate_facts_release(&facts);
+	if (err == ERR_OK)
+		*ret_rule = rule;
+	return err;
+}
+
+enum err ledger_disclose(PGconn *conn, const struct disclosure_req *d, enum gate_rule *ret_rule)
+{
+	return ledger_disclose_id(conn, d, ret_rule, NULL);
+}
+
+/* One recipient and its terms, inside sync's transaction. */
+static enum err sync_one(PGconn *conn, const struct recipient_def *r, char *why, size_t why_len)
+{
+	const struct recipient_terms_def *t = &r->terms;
+	struct terms_version tv = {
+		.recipient = r->name,
+		.version = t->version,
+		.purpose = t->purpose,
+		.allowed_fields = t->allowed_fields,
+		.nallowed = t->nallowed,
+		.retention_days = t->retention_days,
+		.onward_transfer = t->onward_transfer,
+		.legal_basis = t->legal_basis,
+		.recipient_country = t->recipient_country,
+		.effective_from = t->effective_from,
+		.effective_to = t->effective_to,
+	};
+	bool same = false;
+	enum err err;
+
+	if (t->onward_transfer) {
+		snprintf(why, why_len,
+			 "recipient %s: terms version %s allow onward transfer; hcpd discloses "
+			 "only under terms that forbid it",
+			 r->name, t->version);
+		return ERR_INVALID;
+	}
+	err = db_recipient_upsert(conn, r->name, r->kind, r->display_name, r->country);
+	if (err == ERR_OK)
+		err = db_terms_insert(conn, &tv, &same);
+	if (err == ERR_DB) {
+		snprintf(why, why_len,
+			 "recipient %s: the database refused it (a value out of range, or the "
+			 "schema is not current: run hcpd migrate)",
+			 r->name);
+	} else if (err != ERR_OK) {
+		snprintf(why, why_len, "recipient %s: %s", r->name, err_name(err));
+	} else if (!same) {
+		snprintf(why, why_len,
+			 "recipient %s: terms version %s is stored with other content; stored "
+			 "terms never change: bump the terms version",
+			 r->name, t->version);
+		err = ERR_CONFLICT;
+	}
+	return err;
+}
+
+enum err ledger_sync_recipients(PGconn *conn, const struct recipient_def *defs, size_t n, char *why,
+				size_t why_len)
+{
+	enum err err;
+
+	if (why_len > 0)
+		why[0] = '\0';
+	err = db_command(conn, "BEGIN");
+	if (err != ERR_OK) {
+		snprintf(why, why_len, "cannot store recipients: %s", err_name(err));
+		return err;
+	}
+	for (size_t i = 0; i < n && err == ERR_OK; i++)
+		err = sync_one(conn, &defs[i], why, why_len);
+	if (err == ERR_OK)
+		err = db_command(conn, "COMMIT");
+	if (err != ERR_OK) {
+		db_command(conn, "ROLLBACK");
+		if (why[0] == '\0')
+			snprintf(why, why_len, "cannot store recipients: %s", err_name(err));
+	}
+	return err;
+}
+
+struct verify_ctx {
+	struct chain_walk walk;
+	struct ledger_report *report;
+};
+
+static int verify_row(void *arg, const struct ledger_row *row,
+		      const unsigned char prev[LEDGER_HASH_LEN],
+		      const unsigned char hash[LEDGER_HASH_LEN])
+{
+	struct verify_ctx *v = arg;
+	enum chain_fault fault = ledger_chain_step(&v->walk, row, prev, hash);
+
+	if (fault == CHAIN_OK)
+		return 0;
+	v->report->fault = fault;
+	v->report->bad_id = row->id;
+	v->report->expected_id = v->walk.last_id + 1;
+	return 1;
+}
+
+enum err ledger_verify(PGconn *conn, int chunk, struct ledger_report *ret_report)
+{
+	struct ledger_report report = {0};
+	struct verify_ctx v = {.report = &report};
+	enum err err = db_ledger_scan(conn, 0, chunk, verify_row, &v);
+
+	if (err != ERR_OK)
+		return err;
+	report.rows = v.walk.rows;
+	memcpy(report.head, v.walk.last_hash, LEDGER_HASH_LEN);
+	*ret_report = report;
+	return ERR_OK;
+}
+
+void ledger_report_describe(const struct ledger_report *r, char *buf, size_t len)
+{
+	char head[2 * LEDGER_HASH_LEN + 1];
+
+	switch (r->fault) {
+	case CHAIN_OK:
+		crypto_hex(r->head, LEDGER_HASH_LEN, head);
+		snprintf(buf, len, "ledger intact: %lld rows, head %s", r->rows, head);
+		break;
+	case CHAIN_GAP:
+		snprintf(buf, len, "row %lld: gap in ids: expected id %lld after %lld sound rows",
+			 r->bad_id, r->expected_id, r->rows);
+		break;
+	case CHAIN_LINK:
+		snprintf(buf, len,
+			 "row %lld: broken link: prev_hash is not the row_hash of row %lld",
+			 r->bad_id, r->bad_id - 1);
+		break;
+	case CHAIN_CONTENT:
+		snprintf(buf, len,
+			 "row %lld: content hash mismatch: row_hash is not the SHA-256 of the "
+			 "row's content and prev_hash (the row was altered)",
+			 r->bad_id);
+		break;
+	}
+}

@@ -1,0 +1,357 @@
+/*
+ * recipients.c - loads and validates the recipients file (see
+ * recipients.h). Every string in the loaded definitions is borrowed from
+ * the parsed document the set owns. Messages name keys, never values.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "catalogue.h"
+#include "db.h"
+#include "migrate.h"
+#include "recipients.h"
+
+#define RECIPIENTS_MAX 256
+#define RETENTION_MAX  36500 /* days: a hundred years */
+
+struct recipients {
+	json_t *doc;
+	struct recipient_def *defs;
+	const char **fields; /* every def's allowed_fields, one after another */
+	size_t n;
+};
+
+static const char *const kinds[] = {"advertiser", "cme_sponsor", "accreditor", "authority", NULL};
+
+bool ledger_field_known(const struct catalogue *cat, const char *name)
+{
+	return strcmp(name, "email") == 0 || catalogue_field_exists(cat, name);
+}
+
+enum err recipients_parse_time(const char *s, long long *ret_seconds)
+{
+	struct tm tm = {0}, back;
+	time_t t;
+	char tail[4] = "";
+	int n = 0;
+
+	if (strlen(s) == 10) {
+		if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 ||
+		    n != 10)
+			return ERR_INVALID;
+	} else if (strlen(s) == 20) {
+		if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%1s%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, tail, &n) != 7 ||
+		    n != 20 || strcmp(tail, "Z") != 0)
+			return ERR_INVALID;
+	} else {
+		return ERR_INVALID;
+	}
+	if (s[4] != '-' || s[7] != '-' || tm.tm_year < 1970)
+		return ERR_INVALID;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	back = tm;
+	t = timegm(&tm);
+	/* timegm normalises 02-30 into March: a changed field was invalid */
+	if (t == (time_t)-1 || tm.tm_mday != back.tm_mday || tm.tm_mon != back.tm_mon ||
+	    tm.tm_hour != back.tm_hour || tm.tm_min != back.tm_min || tm.tm_sec != back.tm_sec)
+		return ERR_INVALID;
+	*ret_seconds = (long long)t;
+	return ERR_OK;
+}
+
+/* Names the first key of obj not in allowed, or NULL. */
+static const char *unknown_key(json_t *obj, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (obj, key, v) {
+		const char *const *a = allowed;
+
+		while (*a != NULL && strcmp(*a, key) != 0)
+			a++;
+		if (*a == NULL)
+			return key;
+	}
+	return NULL;
+}
+
+static bool matches(const char *s, const char *first, const char *rest, size_t min, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len < min || len > max || strchr(first, s[0]) == NULL)
+		return false;
+	return strspn(s, rest) == len;
+}
+
+#define LOWER_DIGITS "abcdefghijklmnopqrstuvwxyz0123456789"
+#define UPPER        "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+static bool country_ok(const char *s)
+{
+	return s != NULL && matches(s, UPPER, UPPER, 2, 2);
+}
+
+/* A non-empty string of at most max bytes, or NULL. */
+static const char *text(json_t *obj, const char *key, size_t max)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s != NULL && s[0] != '\0' && strlen(s) <= max ? s : NULL;
+}
+
+/* Checks one "terms" object into t; *ret_bad names the key at fault and
+ * *ret_rule what it must be. */
+static bool load_terms(json_t *terms, const struct catalogue *cat, const char **fields,
+		       struct recipient_terms_def *t, const char **ret_bad, const char **ret_rule)
+{
+	static const char *const keys[] = {
+		"version",         "purpose",     "allowed_fields",    "retention_days",
+		"onward_transfer", "legal_basis", "recipient_country", "effective_from",
+		"effective_to",    NULL};
+	json_t *allowed = json_object_get(terms, "allowed_fields"), *v;
+	json_t *retention = json_object_get(terms, "retention_days");
+	json_t *onward = json_object_get(terms, "onward_transfer");
+	json_t *to = json_object_get(terms, "effective_to");
+	size_t i;
+
+	*ret_rule = "unknown key";
+	if ((*ret_bad = unknown_key(terms, keys)) != NULL)
+		return false;
+	*ret_rule = "must be a non-empty string";
+	if ((t->version = text(terms, *ret_bad = "version", 64)) == NULL ||
+	    (t->legal_basis = text(terms, *ret_bad = "legal_basis", 200)) == NULL)
+		return false;
+	*ret_rule = "must be lower-case letters, digits and _";
+	t->purpose = text(terms, *ret_bad = "purpose", 64);
+	if (t->purpose == NULL || !matches(t->purpose, LOWER_DIGITS, LOWER_DIGITS "_", 1, 64))
+		return false;
+	*ret_rule = "must be an ISO 3166-1 alpha-2 code (upper case)";
+	t->recipient_country = text(terms, *ret_bad = "recipient_country", 2);
+	if (!country_ok(t->recipient_country))
+		return false;
+	*ret_bad = "retention_days";
+	*ret_rule = "must be an integer from 0 to 36500";
+	if (!json_is_integer(retention) || json_integer_value(retention) < 0 ||
+	    json_integer_value(retention) > RETENTION_MAX)
+		return false;
+	t->retention_days = (int)json_integer_value(retention);
+	*ret_bad = "onward_transfer";
+	*ret_rule = "must be false: hcpd discloses only under terms that forbid onward transfer";
+	if (!json_is_false(onward))
+		return false;
+	t->onward_transfer = false;
+	*ret_bad = "effective_from";
+	*ret_rule = "must be a date, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ";
+	if (json_string_value(json_object_get(terms, "effective_from")) == NULL ||
+	    recipients_parse_time(json_string_value(json_object_get(terms, "effective_from")),
+				  &t->effective_from) != ERR_OK)
+		return false;
+	*ret_bad = "effective_to";
+	t->effective_to = 0;
+	if (to != NULL && !json_is_null(to)) {
+		*ret_rule = "must be null or a date after effective_from";
+		if (!json_is_string(to) ||
+		    recipients_parse_time(json_string_value(to), &t->effective_to) != ERR_OK ||
+		    t->effective_to <= t->effective_from)
+			return false;
+	}
+	*ret_bad = "allowed_fields";
+	*ret_rule = "must be a non-empty array of distinct catalogue field names (or email)";
+	if (!json_is_array(allowed) || json_array_size(allowed) == 0)
+		return false;
+	json_array_foreach (allowed, i, v) {
+		const char *name = json_string_value(v);
+
+		if (name == NULL || !ledger_field_known(cat, name))
+			return false;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(fields[j], name) == 0)
+				return false;
+		fields[i] = name;
+	}
+	t->allowed_fields = fields;
+	t->nallowed = json_array_size(allowed);
+	return true;
+}
+
+/* Checks recipients[i] into set->defs[i]. */
+static enum err load_one(struct recipients *set, size_t i, json_t *r, const struct catalogue *cat,
+			 const char **fields, const char *name, char *why, size_t why_len)
+{
+	static const char *const keys[] = {"name",    "kind",  "display_name",
+					   "country", "terms", NULL};
+	struct recipient_def *d = &set->defs[i];
+	const char *bad = NULL, *rule = "must be a non-empty string";
+	const char *const *k;
+
+	if (!json_is_object(r)) {
+		snprintf(why, why_len, "%s: recipients[%zu]: must be an object", name, i);
+		return ERR_INVALID;
+	}
+	if ((bad = unknown_key(r, keys)) != NULL) {
+		snprintf(why, why_len, "%s: recipients[%zu]: unknown key \"%s\"", name, i, bad);
+		return ERR_INVALID;
+	}
+	d->name = text(r, bad = "name", 63);
+	if (d->name == NULL || !matches(d->name, LOWER_DIGITS, LOWER_DIGITS "-", 1, 63)) {
+		rule = "must be lower-case letters, digits and -";
+		goto bad;
+	}
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(set->defs[j].name, d->name) == 0) {
+			rule = "is used twice";
+			goto bad;
+		}
+	d->kind = text(r, bad = "kind", 32);
+	for (k = kinds; d->kind != NULL && *k != NULL && strcmp(*k, d->kind) != 0; k++)
+		;
+	if (d->kind == NULL || *k == NULL) {
+		rule = "must be advertiser, cme_sponsor, accreditor or authority (verifiers come "
+		       "from their definitions)";
+		goto bad;
+	}
+	if ((d->display_name = text(r, bad = "display_name", 200)) == NULL)
+		goto bad;
+	d->country = text(r, bad = "country", 2);
+	if (!country_ok(d->country)) {
+		rule = "must be an ISO 3166-1 alpha-2 code (upper case)";
+		goto bad;
+	}
+	if (!json_is_object(json_object_get(r, "terms"))) {
+		bad = "terms";
+		rule = "must be an object";
+		goto bad;
+	}
+	if (!load_terms(json_object_get(r, "terms"), cat, fields, &d->terms, &bad, &rule)) {
+		snprintf(why, why_len, "%s: recipients[%zu].terms: \"%s\" %s", name, i, bad, rule);
+		return ERR_INVALID;
+	}
+	return ERR_OK;
+bad:
+	snprintf(why, why_len, "%s: recipients[%zu]: \"%s\" %s", name, i, bad, rule);
+	return ERR_INVALID;
+}
+
+enum err recipients_from_json(json_t *doc, const char *name, const struct catalogue *cat,
+			      struct recipients **ret_set, char *why, size_t why_len)
+{
+	static const char *const keys[] = {"recipients", NULL};
+	struct recipients *set = calloc(1, sizeof(*set));
+	json_t *list = json_object_get(doc, "recipients"), *r;
+	const char *bad;
+	size_t i, nfields = 0;
+	enum err err = ERR_INVALID;
+
+	if (set == NULL) {
+		json_decref(doc);
+		return ERR_NOMEM;
+	}
+	set->doc = doc;
+	if (!json_is_object(doc)) {
+		snprintf(why, why_len, "%s: must be a JSON object", name);
+		goto out;
+	}
+	if ((bad = unknown_key(doc, keys)) != NULL) {
+		snprintf(why, why_len, "%s: unknown key \"%s\"", name, bad);
+		goto out;
+	}
+	if (!json_is_array(list) || json_array_size(list) > RECIPIENTS_MAX) {
+		snprintf(why, why_len, "%s: \"recipients\" must be an array of at most %d", name,
+			 RECIPIENTS_MAX);
+		goto out;
+	}
+	json_array_foreach (list, i, r) {
+		nfields += json_array_size(
+			json_object_get(json_object_get(r, "terms"), "allowed_fields"));
+	}
+	set->n = json_array_size(list);
+	set->defs = calloc(set->n + 1, sizeof(*set->defs));
+	set->fields = calloc(nfields + 1, sizeof(*set->fields));
+	if (set->defs == NULL || set->fields == NULL) {
+		err = ERR_NOMEM;
+		goto out;
+	}
+	nfields = 0;
+	json_array_foreach (list, i, r) {
+		err = load_one(set, i, r, cat, set->fields + nfields, name, why, why_len);
+		if (err != ERR_OK)
+			goto out;
+		nfields += set->defs[i].terms.nallowed;
+	}
+	*ret_set = set;
+	set = NULL;
+	err = ERR_OK;
+out:
+	recipients_free(set);
+	return err;
+}
+
+enum err recipients_load(const char *path, const struct catalogue *cat, struct recipients **ret_set,
+			 char *why, size_t why_len)
+{
+	json_error_t jerr;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (doc == NULL) {
+		snprintf(why, why_len, "%s: line %d: %s", path, jerr.line, jerr.text);
+		return ERR_IO;
+	}
+	return recipients_from_json(doc, path, cat, ret_set, why, why_len);
+}
+
+void recipients_free(struct recipients *set)
+{
+	if (set == NULL)
+		return;
+	json_decref(set->doc);
+	free(set->defs);
+	free(set->fields);
+	free(set);
+}
+
+const struct recipient_def *recipients_defs(const struct recipients *set, size_t *ret_n)
+{
+	*ret_n = set->n;
+	return set->defs;
+}
+
+enum err recipients_sync_app(struct app *app, char *why, size_t why_len)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	const struct recipient_def *defs;
+	PGconn *conn = NULL;
+	int version = 0;
+	size_t n;
+	enum err err;
+
+	if (atomic_load(&app->recipients_synced) || app->recipients == NULL)
+		return ERR_OK;
+	pthread_mutex_lock(&lock); /* one sync at a time; the rest then see it done */
+	if (atomic_load(&app->recipients_synced)) {
+		pthread_mutex_unlock(&lock);
+		return ERR_OK;
+	}
+	snprintf(why, why_len, "the database is unreachable or its migrations are not current");
+	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK)
+		err = migrate_current(conn, &version);
+	if (err != ERR_OK || version < app->migrations_latest)
+		err = ERR_UNAVAILABLE;
+	if (err == ERR_OK) {
+		defs = recipients_defs(app->recipients, &n);
+		err = ledger_sync_recipients(conn, defs, n, why, why_len);
+	}
+	db_release(app->db, conn);
+	if (err == ERR_OK)
+		atomic_store(&app->recipients_synced, true);
+	pthread_mutex_unlock(&lock);
+	return err;
+}
