@@ -467,3 +467,50 @@ def test_erasure_throttles_wrong_passwords(api, pg):
     assert pg.psql("SELECT failures FROM login_throttle WHERE email_bidx = '\\x%s'" % bidx) == "1"
     pro.call("DELETE", "/v1/me", {"password": PASSWORD}, expect=204)
 
+
+# the gate: what the professional asks for stops outbound flows -------------
+
+def test_restriction_withdrawal_and_erasure_block_flows_through_the_gate(hcpd, api, pg):
+    token = admin_token(hcpd)
+    pg.psql("INSERT INTO recipients (name, kind, display_name, country) VALUES "
+            "('test-board', 'authority', 'Test Board', 'US') ON CONFLICT DO NOTHING")
+    pg.psql("INSERT INTO recipient_terms (recipient, version, purpose, allowed_fields, "
+            "retention_days, onward_transfer, legal_basis, recipient_country, effective_from) "
+            "VALUES ('test-board', '1', 'licensure_verification', '{npi,family_name}', 30, "
+            "false, 'consent', 'US', now() - interval '1 day') ON CONFLICT DO NOTHING")
+    board = ("test-board", "licensure_verification", ["npi"])
+    pro = Pro(api, consents={"cme_sponsor_sharing": True})
+
+    def refused(recipient, purpose, fields):
+        body = export(hcpd, token, recipient, purpose, fields, [pro.id])
+        return body["refused"][0]["rule"] if body["refused"] else None
+
+    assert refused(*CME, ["given_name"]) is None and refused(*board) is None
+    ledger = pg.psql("SELECT count(*) FROM disclosures WHERE subject = '%s'" % pro.id)
+    assert ledger == "2"
+    # what the professional sees: the two disclosures, in the export
+    doc = pro.call("GET", "/v1/me/export", expect=200).json
+    assert [(d["recipient"], d["fields"]) for d in doc["disclosures"]] == \
+        [(CME[0], ["given_name"]), ("test-board", ["npi"])]
+
+    pro.call("POST", "/v1/me/restriction", expect=200)
+    assert refused(*CME, ["given_name"]) == "restricted"
+    assert refused(*board) == "restricted"
+    pro.call("DELETE", "/v1/me/restriction", expect=200)
+    assert refused(*CME, ["given_name"]) is None
+
+    pro.call("PUT", "/v1/me/consents", {"cme_sponsor_sharing": False}, expect=200)
+    assert refused(*CME, ["given_name"]) == "cme_sponsor"
+    pro.call("PUT", "/v1/me/consents", {"licensure_verification": False}, expect=200)
+    assert refused(*board) == "no_consent"
+    pro.call("PUT", "/v1/me/consents", {"licensure_verification": True}, expect=200)
+    assert refused(*board) is None
+
+    disclosed = pg.psql("SELECT count(*) FROM disclosures WHERE subject = '%s'" % pro.id)
+    pro.call("DELETE", "/v1/me", {"password": PASSWORD}, expect=204)
+    assert refused(*board) == "erased"
+    # refusals are audited, never recorded as disclosures
+    assert pg.psql("SELECT count(*) FROM disclosures WHERE subject = '%s'" % pro.id) == disclosed
+    rules = pg.psql("SELECT reason FROM audit_log WHERE target = '%s' AND action = "
+                    "'disclosure.refused' ORDER BY id" % pro.id).splitlines()
+    assert rules == ["restricted", "restricted", "cme_sponsor", "no_consent", "erased"]
