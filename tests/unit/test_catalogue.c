@@ -518,6 +518,29 @@ TEST(consent_changes)
 	json_decref(bad);
 }
 
+/* The latest history row of a purpose wins; unrecorded purposes are false. */
+TEST(consents_current_from_history)
+{
+	json_t *history =
+		json_pack("[{s:s, s:b}, {s:s, s:b}, {s:s, s:b}, {s:s, s:b}]", "purpose",
+			  "licensure_verification", "granted", 1, "purpose", "marketing_email",
+			  "granted", 1, "purpose", "marketing_email", "granted", 0, "purpose",
+			  "licensure_verification", "granted", 0);
+	json_t *current = catalogue_consents_current(cat, history);
+
+	CHECK(json_object_size(current) == catalogue_consent_count(cat));
+	CHECK(json_is_false(json_object_get(current, "licensure_verification")));
+	CHECK(json_is_false(json_object_get(current, "marketing_email")));
+	CHECK(json_is_false(json_object_get(current, "cme_sponsor_sharing")));
+	json_array_append_new(
+		history, json_pack("{s:s, s:b}", "purpose", "cme_sponsor_sharing", "granted", 1));
+	json_decref(current);
+	current = catalogue_consents_current(cat, history);
+	CHECK(json_is_true(json_object_get(current, "cme_sponsor_sharing")));
+	json_decref(current);
+	json_decref(history);
+}
+
 TEST(bad_privacy_lists)
 {
 	const char *end = "\"p\"}]}"; /* the end of the minimal document */
@@ -570,6 +593,7 @@ int main(void)
 	RUN(privacy_lists);
 	RUN(consent_purposes_by_name);
 	RUN(consent_changes);
+	RUN(consents_current_from_history);
 	RUN(bad_privacy_lists);
 	catalogue_free(cat);
 	return harness_done();
