@@ -34,6 +34,7 @@ struct app {
 	unsigned char idem_key[CRYPTO_KEY_LEN]; /* MACs of idempotent requests */
 	struct recipients *recipients;          /* the recipients file (serve) */
 	atomic_bool recipients_synced;          /* stored by ledger_sync_recipients() */
+	unsigned char link_key[CRYPTO_KEY_LEN]; /* one-click unsubscribe tokens */
 };
 
 #endif

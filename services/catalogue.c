@@ -37,6 +37,8 @@ struct catalogue {
 	json_t *consents;    /* array of {purpose, required, description} */
 	struct field *fields;
 	size_t nfields;
+	json_t *reverify; /* field names whose change re-runs verification */
+	json_t *kept;     /* public field names an erasure keeps */
 };
 
 /* Every key of obj must be in allowed (NULL-terminated). */
@@ -236,11 +238,51 @@ static const struct field *field_named(const struct catalogue *cat, const char *
 	return NULL;
 }
 
+/* Is list[i] the first occurrence of its string? */
+static bool first_in(json_t *list, size_t i)
+{
+	const char *s = json_string_value(json_array_get(list, i));
+
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(json_string_value(json_array_get(list, j)), s) == 0)
+			return false;
+	return true;
+}
+
+/* An optional top-level list of distinct field names (public ones only
+ * when public_only), into *ret (borrowed; NULL when absent). */
+static enum err load_field_list(const struct catalogue *cat, const char *key, bool public_only,
+				json_t **ret, char *why, size_t why_len, const char *name)
+{
+	json_t *list = json_object_get(cat->doc, key), *v;
+	size_t i;
+
+	*ret = NULL;
+	if (list == NULL)
+		return ERR_OK;
+	if (!array_of_strings(list)) {
+		snprintf(why, why_len, "%s: \"%s\" must be an array of field names", name, key);
+		return ERR_INVALID;
+	}
+	json_array_foreach (list, i, v) {
+		const struct field *f = field_named(cat, json_string_value(v));
+
+		if (f == NULL || (public_only && f->personal) || !first_in(list, i)) {
+			snprintf(why, why_len, "%s: %s[%zu]: not a%s catalogue field, or repeated",
+				 name, key, i, public_only ? " non-personal" : "");
+			return ERR_INVALID;
+		}
+	}
+	*ret = list;
+	return ERR_OK;
+}
+
 enum err catalogue_from_json(json_t *doc, const char *name, struct catalogue **ret_cat, char *why,
 			     size_t why_len)
 {
-	static const char *const keys[] = {"version",  "notice_version", "professions",
-					   "consents", "fields",         NULL};
+	static const char *const keys[] = {
+		"version", "notice_version",  "professions",        "consents",
+		"fields",  "reverify_fields", "kept_after_erasure", NULL};
 	struct catalogue *cat = calloc(1, sizeof(*cat));
 	unsigned char digest[32];
 	const char *bad = NULL;
@@ -276,6 +318,12 @@ enum err catalogue_from_json(json_t *doc, const char *name, struct catalogue **r
 	err = load_fields(cat, json_object_get(doc, "fields"), why, why_len, name);
 	if (err == ERR_OK)
 		err = load_consents(cat, why, why_len, name);
+	if (err == ERR_OK)
+		err = load_field_list(cat, "reverify_fields", false, &cat->reverify, why, why_len,
+				      name);
+	if (err == ERR_OK)
+		err = load_field_list(cat, "kept_after_erasure", true, &cat->kept, why, why_len,
+				      name);
 	if (err != ERR_OK)
 		goto out;
 	/* required-when conditions read these two fields */
@@ -360,6 +408,53 @@ bool catalogue_field_is_public(const struct catalogue *cat, const char *name)
 bool catalogue_field_exists(const struct catalogue *cat, const char *name)
 {
 	return field_named(cat, name) != NULL;
+}
+
+bool catalogue_field_reverifies(const struct catalogue *cat, const char *name)
+{
+	return cat->reverify != NULL && string_in(cat->reverify, name);
+}
+
+size_t catalogue_kept_count(const struct catalogue *cat)
+{
+	return json_array_size(cat->kept);
+}
+
+const char *catalogue_kept_field(const struct catalogue *cat, size_t i)
+{
+	return json_string_value(json_array_get(cat->kept, i));
+}
+
+bool catalogue_consent_known(const struct catalogue *cat, const char *purpose, bool *ret_required)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach (cat->consents, i, c) {
+		if (strcmp(json_string_value(json_object_get(c, "purpose")), purpose) == 0) {
+			if (ret_required != NULL)
+				*ret_required = json_is_true(json_object_get(c, "required"));
+			return true;
+		}
+	}
+	return false;
+}
+
+json_t *catalogue_consents_current(const struct catalogue *cat, json_t *history)
+{
+	json_t *current = json_object(), *row;
+	size_t i;
+
+	for (i = 0; current != NULL && i < catalogue_consent_count(cat); i++)
+		json_object_set_new(current, catalogue_consent_purpose(cat, i), json_false());
+	/* oldest first: the latest row of a purpose is the last one set */
+	json_array_foreach (history, i, row) {
+		const char *purpose = json_string_value(json_object_get(row, "purpose"));
+
+		if (current != NULL && purpose != NULL)
+			json_object_set(current, purpose, json_object_get(row, "granted"));
+	}
+	return current;
 }
 
 size_t catalogue_consent_count(const struct catalogue *cat)
@@ -530,11 +625,10 @@ void catalogue_check_profile(const struct catalogue *cat, json_t *profile, json_
 	}
 }
 
-void catalogue_check_consents(const struct catalogue *cat, json_t *consents, json_t *errors)
+void catalogue_check_consent_changes(const struct catalogue *cat, json_t *consents, json_t *errors)
 {
 	const char *key;
-	size_t i;
-	json_t *v, *c;
+	json_t *v;
 
 	if (!json_is_object(consents)) {
 		json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", "consents",
@@ -543,18 +637,22 @@ void catalogue_check_consents(const struct catalogue *cat, json_t *consents, jso
 		return;
 	}
 	json_object_foreach (consents, key, v) {
-		bool known = false;
-
-		json_array_foreach (cat->consents, i, c) {
-			known = known ||
-				strcmp(json_string_value(json_object_get(c, "purpose")), key) == 0;
-		}
-		if (!known)
+		if (!catalogue_consent_known(cat, key, NULL))
 			add_error(errors, "consents", key, "unknown_field",
 				  "this consent purpose is not in the catalogue");
 		else if (!json_is_boolean(v))
 			add_error(errors, "consents", key, "type", "must be true or false");
 	}
+}
+
+void catalogue_check_consents(const struct catalogue *cat, json_t *consents, json_t *errors)
+{
+	size_t i;
+	json_t *c;
+
+	catalogue_check_consent_changes(cat, consents, errors);
+	if (!json_is_object(consents))
+		return;
 	json_array_foreach (cat->consents, i, c) {
 		const char *purpose = json_string_value(json_object_get(c, "purpose"));
 

@@ -48,12 +48,34 @@ void catalogue_check_profile(const struct catalogue *cat, json_t *profile, json_
  * purposes true. Errors as above with field "consents.<purpose>". */
 void catalogue_check_consents(const struct catalogue *cat, json_t *consents, json_t *errors);
 
+/* Checks a change of consents (PUT /v1/me/consents): known purposes and
+ * booleans only; any subset, and a required purpose may be false. */
+void catalogue_check_consent_changes(const struct catalogue *cat, json_t *consents, json_t *errors);
+
 /* Is name a catalogue field that is not personal (stored in clear, fit
  * for de-identified statistics)? */
 bool catalogue_field_is_public(const struct catalogue *cat, const char *name);
 
 /* Is name a catalogue field (personal or not)? */
 bool catalogue_field_exists(const struct catalogue *cat, const char *name);
+
+/* Does a change of field name re-run verification (the catalogue's
+ * "reverify_fields": names and licence fields)? */
+bool catalogue_field_reverifies(const struct catalogue *cat, const char *name);
+
+/* The non-personal fields an erased account keeps for statistics (the
+ * catalogue's "kept_after_erasure", e.g. country and profession). */
+size_t catalogue_kept_count(const struct catalogue *cat);
+const char *catalogue_kept_field(const struct catalogue *cat, size_t i);
+
+/* Is purpose a catalogue consent purpose? *ret_required (may be NULL)
+ * then tells whether registration requires it. */
+bool catalogue_consent_known(const struct catalogue *cat, const char *purpose, bool *ret_required);
+
+/* The current state of every consent purpose from a consent history
+ * (db_consent_history(), oldest first): {purpose: granted}, false for a
+ * purpose never recorded. A new reference, or NULL without memory. */
+json_t *catalogue_consents_current(const struct catalogue *cat, json_t *history);
 
 /* The consent purposes, in catalogue order. */
 size_t catalogue_consent_count(const struct catalogue *cat);

@@ -60,6 +60,22 @@ static bool address_ok(const char *s)
 	return true;
 }
 
+/* The base of links hcpd puts in mail: http(s)://host[:port][/path],
+ * printable ASCII, no query, fragment or trailing slash. */
+static bool public_url_ok(const char *s)
+{
+	size_t len = strnlen(s, 201);
+	size_t scheme = strncmp(s, "https://", 8) == 0 ? 8 : strncmp(s, "http://", 7) == 0 ? 7 : 0;
+
+	if (scheme == 0 || len > 200 || len == scheme || s[len - 1] == '/')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F ||
+		    strchr("?#<>\"\\", s[i]) != NULL)
+			return false;
+	return true;
+}
+
 enum err config_load(struct config *cfg, const char **ret_why)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -120,5 +136,23 @@ enum err config_load(struct config *cfg, const char **ret_why)
 		err = ERR_INVALID;
 	}
 	cfg->recipients_file = env_or("HCPD_RECIPIENTS_FILE", "services/recipients.json");
+	cfg->public_url = env_or("HCPD_PUBLIC_URL", "http://127.0.0.1:8080");
+	if (err == ERR_OK && !public_url_ok(cfg->public_url)) {
+		*ret_why = "HCPD_PUBLIC_URL must be an http:// or https:// URL of at most 200 "
+			   "characters, without spaces, query or a trailing slash";
+		err = ERR_INVALID;
+	}
+	if (err == ERR_OK)
+		err = env_int("HCPD_PURGE_INTERVAL_SECONDS", 3600, 1, 86400, &cfg->purge_interval,
+			      ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_UNCOMPLETED_DAYS", 30, 1, 3650,
+			      &cfg->keep_pending_days, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_EVIDENCE_DAYS", 365, 0, 36500,
+			      &cfg->keep_evidence_days, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_IDEMPOTENCY_HOURS", 24, 1, 8760,
+			      &cfg->keep_idem_hours, ret_why);
 	return err;
 }

@@ -35,6 +35,11 @@ struct config {
 	const char *smtp_url;        /* HCPD_SMTP_URL: smtp:// or smtps://; NULL: mail off */
 	const char *smtp_from;       /* HCPD_SMTP_FROM: envelope and From address */
 	const char *recipients_file; /* HCPD_RECIPIENTS_FILE: non-verifier recipients */
+	const char *public_url;      /* HCPD_PUBLIC_URL: base of links in mail */
+	int purge_interval;          /* HCPD_PURGE_INTERVAL_SECONDS: retention purge period */
+	int keep_pending_days;       /* HCPD_RETENTION_UNCOMPLETED_DAYS */
+	int keep_evidence_days;      /* HCPD_RETENTION_EVIDENCE_DAYS: verifiers without terms */
+	int keep_idem_hours;         /* HCPD_RETENTION_IDEMPOTENCY_HOURS */
 };
 
 /* Fills cfg from the environment. On ERR_INVALID, *ret_why names the

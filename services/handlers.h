@@ -29,6 +29,26 @@ enum MHD_Result h_me_password(struct req *r);
 /* h_email.c */
 enum MHD_Result h_me_email_confirm(struct req *r);
 
+/* h_rectify.c */
+enum MHD_Result h_me_patch(struct req *r);
+
+/* h_erasure.c */
+enum MHD_Result h_me_delete(struct req *r);
+enum MHD_Result h_admin_legal_hold_set(struct req *r);
+enum MHD_Result h_admin_legal_hold_lift(struct req *r);
+
+/* h_consents.c */
+enum MHD_Result h_me_consents_get(struct req *r);
+enum MHD_Result h_me_consents_put(struct req *r);
+enum MHD_Result h_unsubscribe(struct req *r);
+
+/* h_export.c */
+enum MHD_Result h_me_export(struct req *r);
+
+/* h_restriction.c */
+enum MHD_Result h_me_restriction_set(struct req *r);
+enum MHD_Result h_me_restriction_lift(struct req *r);
+
 /* h_admin.c */
 enum MHD_Result h_admin_stats(struct req *r);
 

@@ -23,6 +23,7 @@
 #include "problem.h"
 #include "ratelimit.h"
 #include "sessions.h"
+#include "validate.h"
 #include "workpool.h"
 
 struct http_server {
@@ -186,18 +187,6 @@ static bool is_json_type(const char *ctype)
 	return ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ';
 }
 
-/* A canonical lower-case UUID, as every id hcpd makes. */
-static bool is_uuid(const char *s)
-{
-	for (int i = 0; i < 36; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]) || s[i] == '\0')
-			return false;
-	}
-	return s[36] == '\0';
-}
-
 /* Authenticates the caller of a ROUTE_AUTH route into r->auth. Returns
  * MHD_YES with nothing queued when the caller may go on. */
 static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
@@ -211,7 +200,7 @@ static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
 	    jwt_verify(r->app->keyring, r->app->cfg.jwt_issuer, r->app->cfg.jwt_audience, h + 7,
 		       (long long)time(NULL), &claims) != ERR_OK ||
-	    !is_uuid(claims.sub) || !is_uuid(claims.sid)) {
+	    !validate_uuid(claims.sub) || !validate_uuid(claims.sid)) {
 		http_add_header(r, "WWW-Authenticate", "Bearer");
 		return problem_send(r, 401, "unauthorized", "a valid access token is required");
 	}

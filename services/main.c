@@ -23,11 +23,13 @@
 #include "ledger.h"
 #include "log.h"
 #include "mailer.h"
+#include "marketing.h"
 #include "metrics.h"
 #include "migrate.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "recipients.h"
+#include "retention.h"
 #include "validate.h"
 #include "vault.h"
 #include "workpool.h"
@@ -117,6 +119,7 @@ static void app_close(struct app *app)
 	explicit_bzero(app->wrap_key, sizeof(app->wrap_key));
 	explicit_bzero(app->bidx_key, sizeof(app->bidx_key));
 	explicit_bzero(app->idem_key, sizeof(app->idem_key));
+	explicit_bzero(app->link_key, sizeof(app->link_key));
 }
 
 static int cmd_migrate(struct app *app)
@@ -142,6 +145,7 @@ static int cmd_serve(struct app *app)
 {
 	struct http_server *server = NULL;
 	struct mailer *mailer = NULL;
+	struct retention *retention = NULL;
 	sigset_t signals;
 	char why[512];
 	int sig = 0;
@@ -182,8 +186,11 @@ static int cmd_serve(struct app *app)
 		metrics_release();
 		return fail("start-up failed", "cannot start the mailer thread");
 	}
+	if (retention_start(app, &retention) != ERR_OK)
+		log_json(LOG_ERROR, "cannot start the retention purge thread", NULL);
 	sigwait(&signals, &sig);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
+	retention_stop(retention);
 	mailer_stop(mailer);
 	/* finish queued hashes first: each resumes its parked connection */
 	workpool_free(app->hashpool);
@@ -309,6 +316,69 @@ static int run_ledger_verify(struct app *app, int argc, char **argv)
 	return cmd_ledger_verify(app);
 }
 
+static int run_purge(struct app *app, int argc, char **argv)
+{
+	struct purge_counts c = {0};
+	PGconn *conn;
+	enum err err;
+
+	(void)argc;
+	if (strcmp(argv[0], "--now") != 0)
+		return -1;
+	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK) {
+		err = retention_purge(app, conn, &c);
+		db_release(app->db, conn);
+	}
+	if (err != ERR_OK)
+		return fail("purge failed", err_name(err));
+	printf("{\"registrations\": %lld, \"evidence\": %lld, \"email_tokens\": %lld, "
+	       "\"refresh_tokens\": %lld, \"idempotency_keys\": %lld}\n",
+	       c.registrations, c.evidence, c.email_tokens, c.refresh_tokens, c.idempotency_keys);
+	return 0;
+}
+
+/* marketing headers|check ACCOUNT CHANNEL: for marketing sent by another
+ * system, the RFC 8058 headers a message must carry and the send-time
+ * consent check (exit 0: may send, 1: may not). */
+static int run_marketing(struct app *app, const char *what, char **argv)
+{
+	char list[MARKETING_HEADER_MAX], post[MARKETING_HEADER_MAX];
+	bool allowed = false;
+	PGconn *conn;
+	enum err err;
+
+	if (!validate_uuid(argv[0]) || !marketing_channel_ok(app, argv[1]))
+		return fail("bad arguments", "give an account id and an optional consent purpose");
+	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK) {
+		err = strcmp(what, "headers") == 0
+			      ? marketing_headers(app, conn, argv[0], argv[1], list, post)
+			      : marketing_may_send(app, conn, argv[0], argv[1], &allowed);
+		db_release(app->db, conn);
+	}
+	if (err != ERR_OK)
+		return fail("marketing failed", err_name(err));
+	if (strcmp(what, "headers") == 0) {
+		printf("List-Unsubscribe: %s\nList-Unsubscribe-Post: %s\n", list, post);
+		return 0;
+	}
+	printf("{\"allowed\": %s}\n", allowed ? "true" : "false");
+	return allowed ? 0 : 1;
+}
+
+static int run_marketing_headers(struct app *app, int argc, char **argv)
+{
+	(void)argc;
+	return run_marketing(app, "headers", argv);
+}
+
+static int run_marketing_check(struct app *app, int argc, char **argv)
+{
+	(void)argc;
+	return run_marketing(app, "check", argv);
+}
+
 /* The subcommands. A command's own arguments (after its one or two words)
  * reach run as argc/argv, their count already within [min_args,
  * max_args]; run returns -1 when they are wrong (usage is printed), else
@@ -331,6 +401,14 @@ static const struct command {
 	{"ledger", "verify", 0, 0,
 	 "ledger verify              check the disclosure ledger's hash chain", NEED_DB, 1,
 	 run_ledger_verify},
+	{"purge", NULL, 1, 1, "purge --now                run the retention purge once",
+	 NEED_DB | NEED_CATALOGUE, 1, run_purge},
+	{"marketing", "headers", 2, 2,
+	 "marketing headers ID CHAN  the List-Unsubscribe headers for a marketing message",
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, run_marketing_headers},
+	{"marketing", "check", 2, 2,
+	 "marketing check ID CHAN    may marketing on CHAN go to ID now (exit 0) or not (1)",
+	 NEED_DB | NEED_CATALOGUE, 1, run_marketing_check},
 };
 
 static void print_usage(void)

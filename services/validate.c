@@ -255,3 +255,14 @@ bool validate_npi(const char *s)
 	}
 	return sum % 10 == 0;
 }
+
+bool validate_uuid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]) || s[i] == '\0')
+			return false;
+	}
+	return s[36] == '\0';
+}

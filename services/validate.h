@@ -35,4 +35,8 @@ bool validate_country(const char *s);
  * by the 10 digits holds. */
 bool validate_npi(const char *s);
 
+/* A canonical UUID as hcpd makes them: 36 characters, lower-case hex
+ * digits with dashes at 8, 13, 18 and 23. */
+bool validate_uuid(const char *s);
+
 #endif

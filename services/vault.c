@@ -18,6 +18,7 @@ void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN])
 	crypto_derive(master, "hcpd data-key wrap v1", app->wrap_key);
 	crypto_derive(master, "hcpd email blind index v1", app->bidx_key);
 	crypto_derive(master, "hcpd idempotency mac v1", app->idem_key);
+	crypto_derive(master, "hcpd unsubscribe token v1", app->link_key);
 }
 
 enum err vault_key_new(const struct app *app, const char *account_id,
@@ -95,17 +96,24 @@ void vault_email_index(const struct app *app, const char *email, unsigned char r
 	explicit_bzero(low, sizeof(low));
 }
 
-enum err vault_open_account(const struct app *app, const char *id, const struct account_row *row,
-			    json_t *body)
+void vault_wipe_free(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+enum err vault_open_profile(const struct app *app, const char *id, const struct account_row *row,
+			    unsigned char *ret_key, char **ret_email, json_t **ret_profile)
 {
 	unsigned char key[CRYPTO_KEY_LEN];
 	char *email = NULL, *personal = NULL;
 	size_t len;
 	json_t *profile = NULL, *fields = NULL;
-	enum err err = ERR_NOT_FOUND;
+	enum err err;
 
-	if (row->data_key == NULL)
-		return err; /* erased */
+	if (row->data_key == NULL || row->email_enc == NULL)
+		return ERR_NOT_FOUND; /* erased */
 	err = vault_key_open(app, id, row->data_key, row->data_key_len, key);
 	if (err != ERR_OK)
 		return err;
@@ -113,23 +121,41 @@ enum err vault_open_account(const struct app *app, const char *id, const struct 
 	if (err == ERR_OK && row->profile_enc != NULL)
 		err = vault_open(key, id, "profile", row->profile_enc, row->profile_enc_len,
 				 &personal, &len);
-	explicit_bzero(key, sizeof(key));
 	if (err != ERR_OK)
 		goto out;
 	profile = json_loads(row->profile_public, 0, NULL);
 	fields = personal != NULL ? json_loads(personal, 0, NULL) : json_object();
-	if (profile == NULL || fields == NULL || json_object_update(profile, fields) != 0) {
+	if (!json_is_object(profile) || !json_is_object(fields) ||
+	    json_object_update(profile, fields) != 0) {
 		err = ERR_INTERNAL;
 		goto out;
 	}
-	json_object_set_new(body, "email", json_string(email));
-	json_object_set(body, "profile", profile);
+	if (ret_key != NULL)
+		memcpy(ret_key, key, sizeof(key));
+	*ret_email = email;
+	*ret_profile = profile;
+	email = NULL;
+	profile = NULL;
 out:
+	explicit_bzero(key, sizeof(key));
 	json_decref(profile);
 	json_decref(fields);
-	if (personal != NULL)
-		explicit_bzero(personal, strlen(personal));
-	free(personal);
-	free(email);
+	vault_wipe_free(personal);
+	vault_wipe_free(email);
 	return err;
+}
+
+enum err vault_open_account(const struct app *app, const char *id, const struct account_row *row,
+			    json_t *body)
+{
+	char *email = NULL;
+	json_t *profile = NULL;
+	enum err err = vault_open_profile(app, id, row, NULL, &email, &profile);
+
+	if (err != ERR_OK)
+		return err;
+	json_object_set_new(body, "email", json_string(email));
+	json_object_set_new(body, "profile", profile);
+	vault_wipe_free(email);
+	return ERR_OK;
 }

@@ -20,7 +20,7 @@
 
 struct app;
 
-/* Derives the wrap, blind-index and idempotency keys into app from the
+/* Derives the wrap, blind-index, idempotency and unsubscribe keys into app from the
  * master key, which the caller then wipes. */
 void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN]);
 
@@ -50,6 +50,17 @@ struct account_row;
  * account is erased (no data key), ERR_CRYPTO when a value does not open. */
 enum err vault_open_account(const struct app *app, const char *id, const struct account_row *row,
 			    json_t *body);
+
+/* vault_open_account() for callers that go on working with the values:
+ * *ret_email is malloc'd (free it with vault_wipe_free()), *ret_profile a
+ * new reference, and when ret_key is non-NULL it receives the clear data
+ * key (wipe it with explicit_bzero after use). Nothing is set on error. */
+enum err vault_open_profile(const struct app *app, const char *id, const struct account_row *row,
+			    unsigned char *ret_key, char **ret_email, json_t **ret_profile);
+
+/* Wipes an opened value (a NUL-terminated string) and frees it. Accepts
+ * NULL. */
+void vault_wipe_free(char *s);
 
 /* The blind index of an email address (case-insensitive). */
 void vault_email_index(const struct app *app, const char *email, unsigned char ret_index[32]);

@@ -467,6 +467,103 @@ TEST(bad_documents)
 		      NULL));
 }
 
+/* The privacy lists: which fields re-run verification, which an erasure
+ * keeps; and the consent purposes by name. */
+TEST(privacy_lists)
+{
+	CHECK(catalogue_field_reverifies(cat, "family_name"));
+	CHECK(catalogue_field_reverifies(cat, "license_expiry"));
+	CHECK(catalogue_field_reverifies(cat, "npi"));
+	CHECK(!catalogue_field_reverifies(cat, "specialty"));
+	CHECK(!catalogue_field_reverifies(cat, "phone"));
+	CHECK(!catalogue_field_reverifies(cat, "nope"));
+	CHECK(catalogue_kept_count(cat) == 2);
+	CHECK_STREQ(catalogue_kept_field(cat, 0), "country");
+	CHECK_STREQ(catalogue_kept_field(cat, 1), "profession");
+	CHECK(catalogue_kept_field(cat, 2) == NULL);
+	for (size_t i = 0; i < catalogue_kept_count(cat); i++)
+		CHECK(catalogue_field_is_public(cat, catalogue_kept_field(cat, i)));
+}
+
+TEST(consent_purposes_by_name)
+{
+	bool required = false;
+
+	CHECK(catalogue_consent_known(cat, "licensure_verification", &required) && required);
+	CHECK(catalogue_consent_known(cat, "marketing_email", &required) && !required);
+	CHECK(catalogue_consent_known(cat, "cme_sponsor_sharing", NULL));
+	CHECK(!catalogue_consent_known(cat, "marketing_pigeon", &required));
+}
+
+/* A change of consents: any subset, required ones may be withdrawn. */
+TEST(consent_changes)
+{
+	json_t *errors = json_array();
+	json_t *ok = json_pack("{s:b, s:b}", "licensure_verification", 0, "marketing_sms", 1);
+	json_t *bad =
+		json_pack("{s:b, s:s, s:n}", "nope", 1, "marketing_email", "yes", "marketing_fax");
+
+	catalogue_check_consent_changes(cat, ok, errors);
+	CHECK(json_array_size(errors) == 0);
+	catalogue_check_consent_changes(cat, bad, errors);
+	CHECK(json_array_size(errors) == 3);
+	json_array_clear(errors);
+	catalogue_check_consent_changes(cat, NULL, errors);
+	CHECK(one_error(errors, "consents", "required"));
+	errors = json_array();
+	/* registration still insists on the required purpose */
+	catalogue_check_consents(cat, ok, errors);
+	CHECK(one_error(errors, "consents.licensure_verification", "required"));
+	json_decref(ok);
+	json_decref(bad);
+}
+
+/* The latest history row of a purpose wins; unrecorded purposes are false. */
+TEST(consents_current_from_history)
+{
+	json_t *history =
+		json_pack("[{s:s, s:b}, {s:s, s:b}, {s:s, s:b}, {s:s, s:b}]", "purpose",
+			  "licensure_verification", "granted", 1, "purpose", "marketing_email",
+			  "granted", 1, "purpose", "marketing_email", "granted", 0, "purpose",
+			  "licensure_verification", "granted", 0);
+	json_t *current = catalogue_consents_current(cat, history);
+
+	CHECK(json_object_size(current) == catalogue_consent_count(cat));
+	CHECK(json_is_false(json_object_get(current, "licensure_verification")));
+	CHECK(json_is_false(json_object_get(current, "marketing_email")));
+	CHECK(json_is_false(json_object_get(current, "cme_sponsor_sharing")));
+	json_array_append_new(
+		history, json_pack("{s:s, s:b}", "purpose", "cme_sponsor_sharing", "granted", 1));
+	json_decref(current);
+	current = catalogue_consents_current(cat, history);
+	CHECK(json_is_true(json_object_get(current, "cme_sponsor_sharing")));
+	json_decref(current);
+	json_decref(history);
+}
+
+TEST(bad_privacy_lists)
+{
+	const char *end = "\"p\"}]}"; /* the end of the minimal document */
+	char to[256];
+
+	snprintf(to, sizeof(to), "\"p\"}],\"reverify_fields\":[\"npi\",\"nope\"]}");
+	CHECK(refused(end, to, "reverify_fields[1]", NULL));
+	snprintf(to, sizeof(to), "\"p\"}],\"reverify_fields\":[\"npi\",\"npi\"]}");
+	CHECK(refused(end, to, "reverify_fields[1]", "repeated"));
+	snprintf(to, sizeof(to), "\"p\"}],\"reverify_fields\":\"npi\"}");
+	CHECK(refused(end, to, "reverify_fields", NULL));
+	/* an erased account may keep only non-personal fields */
+	snprintf(to, sizeof(to), "\"p\"}],\"kept_after_erasure\":[\"country\",\"npi\"]}");
+	CHECK(refused(end, to, "kept_after_erasure[1]", "non-personal"));
+	snprintf(to, sizeof(to),
+		 "\"p\"}],\"kept_after_erasure\":[\"country\"],\"reverify_fields\":[\"npi\"]}");
+	{
+		char why[256];
+
+		CHECK(load_edited(end, to, why, sizeof(why)) == ERR_OK);
+	}
+}
+
 int main(void)
 {
 	RUN(load_real_catalogue);
@@ -493,6 +590,11 @@ int main(void)
 	RUN(free_accepts_null);
 	RUN(minimal_document_loads);
 	RUN(bad_documents);
+	RUN(privacy_lists);
+	RUN(consent_purposes_by_name);
+	RUN(consent_changes);
+	RUN(consents_current_from_history);
+	RUN(bad_privacy_lists);
 	catalogue_free(cat);
 	return harness_done();
 }

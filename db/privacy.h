@@ -1,0 +1,124 @@
+/*
+ * privacy.h - data access for the professional's privacy rights:
+ * rectification (profile store, back to pending_verification),
+ * restriction of processing, legal hold, erasure (crypto-shredding), the
+ * export's records, and the retention purge.
+ *
+ * Values arrive sealed; nothing here sees a personal value in clear.
+ * Every change a person asked for is recorded in audit_log in the same
+ * transaction. Ledger (disclosures), audit_log and consents rows are never
+ * updated or deleted here.
+ */
+#ifndef HCPD_PRIVACY_H
+#define HCPD_PRIVACY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "accounts.h"
+#include "err.h"
+
+/* Locks account id's row until the caller's transaction ends (FOR
+ * UPDATE). ERR_NOT_FOUND when it does not exist or is erased. Blocks. */
+enum err db_account_lock(PGconn *conn, const char *id);
+
+/* Stores a rectified profile: profile_enc (sealed with the account's data
+ * key), profile_public (JSON text) and the catalogue version that checked
+ * it. Inside the caller's transaction. Blocks. */
+enum err db_profile_store(PGconn *conn, const char *id, const unsigned char *profile_enc,
+			  size_t len, const char *profile_public, const char *catalogue_version);
+
+/* Sets the account's status back to pending_verification (a name or
+ * licence field changed). Inside the caller's transaction. Blocks. */
+enum err db_account_reverify(PGconn *conn, const char *id);
+
+/* Sets or clears processing_restricted; when it changes, appends
+ * "restriction.set" / "restriction.lifted" to the audit log with the
+ * account as actor, in one transaction. *ret_changed tells whether it
+ * changed. ERR_NOT_FOUND for an unknown or erased account. Blocks. */
+enum err db_restriction_set(PGconn *conn, const char *id, bool restricted, const char *request_id,
+			    bool *ret_changed);
+
+/* Sets (reason non-NULL) or lifts (reason NULL) a legal hold on a
+ * professional's account, audited as "legal_hold.set" / "legal_hold.lifted"
+ * with admin_id as actor and the reason, in one transaction. Setting it
+ * again replaces the reason (the hold's start stays). ERR_NOT_FOUND for no such professional or an
+ * erased one. Blocks. */
+enum err db_legal_hold(PGconn *conn, const char *id, const char *admin_id, const char *reason,
+		       const char *request_id);
+
+/* What DELETE /v1/me needs before it may erase. */
+struct erasure_check {
+	char password_hash[192];
+	unsigned char email_bidx[32]; /* for the login throttle */
+	bool held;                    /* a legal hold applies */
+};
+
+/* Reads it for a live (not erased) account. ERR_NOT_FOUND otherwise.
+ * Blocks. */
+enum err db_erasure_check(PGconn *conn, const char *id, struct erasure_check *ret_check);
+
+/* One erasure. */
+struct erasure {
+	const char *id;
+	const char *kept;       /* text[] literal of profile_public keys to keep: "{country}" */
+	const char *actor;      /* the account itself, or AUDIT_ACTOR_SYSTEM */
+	const char *action;     /* "account.erased", "account.purged" */
+	const char *request_id; /* may be NULL */
+};
+
+/* Erases an account in one transaction: revokes every session (reason
+ * "erasure") and deletes their refresh tokens; deletes its email,
+ * unsubscribe and idempotency tokens; cancels its queued verification
+ * jobs; drops verification evidence and reply hashes; destroys the data
+ * key, sealed email and profile, blind index and password hash; keeps in
+ * profile_public only e->kept; sets erased_at; appends e->action to the
+ * audit log. Ledger, audit and consent rows stay (pseudonymous).
+ * ERR_CONFLICT when a legal hold applies (nothing changes), ERR_NOT_FOUND
+ * when the account does not exist or is already erased. Blocks. */
+enum err db_account_erase(PGconn *conn, const struct erasure *e);
+
+/* The export's records about account id, as a new JSON object:
+ * account (id, status, email_verified, processing_restricted, created_at,
+ * updated_at, status_changed_at, catalogue_version, notice_version,
+ * legal_hold_since), verifications [{verifier, outcome, reason, checks,
+ * evidence (still sealed: hex of evidence_enc, or null), reply_sha256,
+ * checked_at}], disclosures [{recipient, fields, purpose, terms_version,
+ * legal_basis, recipient_country, disclosed_at}] and decisions (the admin
+ * "review.decide" audit rows about it). ERR_NOT_FOUND when there is no
+ * such account. Blocks. */
+enum err db_export_records(PGconn *conn, const char *id, json_t **ret_records);
+
+/* Retention periods of one purge run. */
+struct purge_limits {
+	int evidence_days;     /* for a verifier with no terms in force */
+	int idempotency_hours; /* age of idempotency keys */
+};
+
+/* What one purge run removed. */
+struct purge_counts {
+	long long registrations;  /* never-completed registrations erased */
+	long long evidence;       /* verifications whose evidence was dropped */
+	long long email_tokens;   /* expired email tokens deleted */
+	long long refresh_tokens; /* refresh tokens of ended sessions deleted */
+	long long idempotency_keys;
+};
+
+/* Drops verification evidence older than its verifier's retention
+ * (recipient_terms.retention_days of the terms in force when it was
+ * checked; l->evidence_days without terms), and deletes expired email
+ * tokens, refresh tokens of revoked or expired sessions and idempotency
+ * keys older than l->idempotency_hours. Adds to *counts. Each statement
+ * commits on its own. Blocks. */
+enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct purge_counts *counts);
+
+/* Up to max ids of registrations never completed within days: a
+ * professional whose email was never confirmed and whose status is still
+ * pending_verification, created more than days ago, not erased, not under
+ * a legal hold. ids holds max entries; *ret_n how many were found. Blocks. */
+enum err db_uncompleted_registrations(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
+				      size_t *ret_n);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * h_erasure.c - DELETE /v1/me (erasure, after re-entering the password)
+ * and the admin's legal hold, POST / DELETE
+ * /v1/admin/accounts/{id}/legal-hold.
+ *
+ * Erasure verifies the password with argon2id on the hashing pool (as
+ * sign-in does, and counted by the same per-email throttle, so a stolen
+ * access token is no faster a way to guess the password), then destroys
+ * the account's data key and everything that points at the person (see
+ * db_account_erase). A legal hold defers it: the professional gets a 409
+ * saying that a legal hold applies; the admin's reason stays in the audit
+ * log.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "db.h"
+#include "handlers.h"
+#include "jsonbody.h"
+#include "password.h"
+#include "privacy.h"
+#include "problem.h"
+#include "vault.h"
+#include "retention.h"
+#include "sessions.h"
+#include "validate.h"
+
+#define LEGAL_HOLD_REASON_MAX 500 /* bytes */
+
+static const char legal_hold_detail[] =
+	"a legal hold applies to this account: the law requires it to be kept for now, so it "
+	"cannot be erased yet. Nothing about it is used meanwhile beyond that obligation; ask "
+	"again once the hold is lifted";
+
+/* An erasure across its suspension. */
+struct erasure_req {
+	struct req *r;
+	char *password;
+	struct erasure_check check;
+	enum err verified; /* of the password */
+};
+
+static void erasure_req_free(void *p)
+{
+	struct erasure_req *e = p;
+
+	if (e == NULL)
+		return;
+	vault_wipe_free(e->password);
+	explicit_bzero(e, sizeof(*e));
+	free(e);
+}
+
+static void verify_task(void *arg)
+{
+	struct erasure_req *e = arg;
+
+	e->verified = password_verify(e->check.password_hash, e->password);
+	explicit_bzero(e->password, strlen(e->password));
+	http_resume(e->r);
+}
+
+/* After verification: throttle bookkeeping, legal hold, erasure. */
+static enum MHD_Result erase_finish(struct req *r, struct erasure_req *e)
+{
+	PGconn *conn;
+	json_t *errors;
+	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	if (e->verified != ERR_OK) {
+		err = db_throttle_fail(conn, e->check.email_bidx);
+		db_release(r->app->db, conn);
+		if (err != ERR_OK)
+			return problem_from_err(r, err);
+		errors = json_array();
+		problem_add_error(errors, "password", "incorrect", "the password is not correct");
+		return problem_send_errors(r, errors);
+	}
+	err = db_throttle_reset(conn, e->check.email_bidx);
+	if (err == ERR_OK)
+		err = retention_erase(r->app, conn, r->auth.sub, r->auth.sub, "account.erased",
+				      r->id);
+	db_release(r->app->db, conn);
+	if (err == ERR_CONFLICT)
+		return problem_send(r, 409, "legal-hold", legal_hold_detail);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return http_reply_static(r, 204, NULL, "", 0);
+}
+
+enum MHD_Result h_me_delete(struct req *r)
+{
+	static const char *const keys[] = {"password", NULL};
+	struct erasure_req *e = r->state;
+	json_t *errors;
+	PGconn *conn;
+	int locked = 0;
+	enum err err;
+
+	if (e != NULL)
+		return erase_finish(r, e); /* resumed: the password is checked */
+	errors = json_array();
+	if (errors == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	json_body_check_keys(r->json, keys, errors);
+	json_body_require_strings(r->json, keys, errors);
+	if (json_array_size(errors) > 0)
+		return problem_send_errors(r, errors);
+	json_decref(errors);
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	e->r = r;
+	r->state = e;
+	r->state_free = erasure_req_free;
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	err = db_erasure_check(conn, r->auth.sub, &e->check);
+	if (err == ERR_OK)
+		err = db_throttle_locked(conn, e->check.email_bidx, &locked);
+	db_release(r->app->db, conn);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	if (locked > 0) {
+		http_add_header(r, "Retry-After", "%d", locked);
+		return problem_send(r, 429, "throttled",
+				    "too many wrong passwords; retry after Retry-After seconds");
+	}
+	e->password = strdup(json_string_value(json_object_get(r->json, "password")));
+	if (e->password == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	return http_park(r, r->app->hashpool, verify_task, e);
+}
+
+static enum MHD_Result legal_hold(struct req *r, const char *reason)
+{
+	PGconn *conn;
+	enum err err;
+
+	if (!validate_uuid(r->param))
+		return problem_send(r, 404, "not-found", "no such professional");
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK) {
+		err = db_legal_hold(conn, r->param, r->auth.sub, reason, r->id);
+		db_release(r->app->db, conn);
+	}
+	if (err == ERR_NOT_FOUND)
+		return problem_send(r, 404, "not-found", "no such professional (or it is erased)");
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return http_reply_json(
+		r, 200, json_pack("{s:s, s:b}", "id", r->param, "legal_hold", reason != NULL),
+		NULL);
+}
+
+enum MHD_Result h_admin_legal_hold_set(struct req *r)
+{
+	static const char *const keys[] = {"reason", NULL};
+	json_t *errors = json_array();
+	const char *reason;
+
+	if (errors == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	json_body_check_keys(r->json, keys, errors);
+	json_body_require_strings(r->json, keys, errors);
+	reason = json_string_value(json_object_get(r->json, "reason"));
+	if (json_array_size(errors) == 0 &&
+	    (reason[0] == '\0' || strlen(reason) > LEGAL_HOLD_REASON_MAX ||
+	     !validate_no_controls(reason)))
+		problem_add_error(errors, "reason", "invalid",
+				  "give a reason of 1 to 500 bytes without control characters");
+	if (json_array_size(errors) > 0)
+		return problem_send_errors(r, errors);
+	json_decref(errors);
+	return legal_hold(r, reason);
+}
+
+enum MHD_Result h_admin_legal_hold_lift(struct req *r)
+{
+	return legal_hold(r, NULL);
+}

@@ -1,0 +1,136 @@
+/*
+ * h_export.c - GET /v1/me/export: everything hcpd holds about the caller,
+ * as one JSON document: the account and its decrypted email and profile,
+ * consents (current state and full history), verification outcomes with
+ * their evidence opened, the disclosures to third parties (the ledger),
+ * admin decisions, and the profile as a FHIR R4 Practitioner.
+ *
+ * Only the token's subject is ever exported. The clear data key lives
+ * for the request only and is wiped; the reply is not cached (no-store).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accounts.h"
+#include "app.h"
+#include "catalogue.h"
+#include "consents.h"
+#include "db.h"
+#include "fhir_practitioner.h"
+#include "handlers.h"
+#include "privacy.h"
+#include "problem.h"
+#include "vault.h"
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Opens one verification's evidence (hex of the sealed bytes) in place:
+ * its JSON value, or its text when it is not JSON. Evidence that does not
+ * open stays out (null). */
+static enum err open_evidence(const unsigned char *key, const char *id, json_t *verification)
+{
+	const char *hex = json_string_value(json_object_get(verification, "evidence"));
+	size_t len = hex != NULL ? strlen(hex) / 2 : 0, text_len = 0;
+	unsigned char *sealed;
+	char *text = NULL;
+	json_t *value = NULL;
+	enum err err = ERR_OK;
+
+	if (hex == NULL)
+		return ERR_OK;
+	sealed = malloc(len + 1);
+	if (sealed == NULL)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < len; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			len = 0; /* not hex: cannot be opened */
+			break;
+		}
+		sealed[i] = (unsigned char)(hi * 16 + lo);
+	}
+	if (len > 0 && vault_open(key, id, "evidence", sealed, len, &text, &text_len) == ERR_OK) {
+		value = json_loads(text, JSON_DECODE_ANY, NULL);
+		if (value == NULL)
+			value = json_stringn(text, text_len);
+		if (value == NULL)
+			err = ERR_NOMEM;
+	}
+	json_object_set_new(verification, "evidence", value != NULL ? value : json_null());
+	vault_wipe_free(text);
+	free(sealed);
+	return err;
+}
+
+/* Reads and opens everything into *ret_doc. */
+static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
+{
+	const char *id = r->auth.sub;
+	struct account_row row = {0};
+	unsigned char key[CRYPTO_KEY_LEN];
+	char *email = NULL, now[32];
+	json_t *profile = NULL, *history = NULL, *records = NULL, *account, *v;
+	time_t t = time(NULL);
+	struct tm tm;
+	size_t i;
+	enum err err = db_account_get(conn, id, &row);
+
+	if (err == ERR_OK)
+		err = vault_open_profile(r->app, id, &row, key, &email, &profile);
+	account_row_release(&row);
+	if (err != ERR_OK)
+		return err;
+	err = db_consent_history(conn, id, &history);
+	if (err == ERR_OK)
+		err = db_export_records(conn, id, &records);
+	json_array_foreach (json_object_get(records, "verifications"), i, v) {
+		if (err == ERR_OK)
+			err = open_evidence(key, id, v);
+	}
+	explicit_bzero(key, sizeof(key));
+	if (err != ERR_OK)
+		goto out;
+	account = json_object_get(records, "account");
+	json_object_set_new(account, "email", json_string(email));
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	*ret_doc =
+		json_pack("{s:s, s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:o}", "exported_at", now,
+			  "account", account, "profile", profile, "consents",
+			  catalogue_consents_current(r->app->catalogue, history), "consent_history",
+			  history, "verifications", json_object_get(records, "verifications"),
+			  "disclosures", json_object_get(records, "disclosures"), "decisions",
+			  json_object_get(records, "decisions"), "fhir_practitioner",
+			  fhir_practitioner(id, email, profile));
+	err = *ret_doc != NULL ? ERR_OK : ERR_NOMEM;
+out:
+	vault_wipe_free(email);
+	json_decref(profile);
+	json_decref(history);
+	json_decref(records);
+	return err;
+}
+
+enum MHD_Result h_me_export(struct req *r)
+{
+	json_t *doc = NULL;
+	PGconn *conn;
+	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+
+	if (err == ERR_OK) {
+		err = export_build(r, conn, &doc);
+		db_release(r->app->db, conn);
+	}
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	http_add_header(r, "Content-Disposition", "attachment; filename=\"hcpd-export.json\"");
+	return http_reply_json(r, 200, doc, NULL);
+}

@@ -1,0 +1,223 @@
+/*
+ * h_rectify.c - PATCH /v1/me: rectification of the caller's profile.
+ *
+ * The body is {"profile": {...}}, a JSON merge patch of the profile: a
+ * field given replaces the stored one, a null removes it. The merged
+ * profile is checked by the catalogue exactly as registration's (so a
+ * required field cannot be removed and an unknown one is a 422), sealed
+ * again with the account's data key and stored, all inside one
+ * transaction that holds the account row. When a field of the catalogue's
+ * reverify_fields (names, licence fields) changed, the account goes back
+ * to pending_verification and the applicable verifiers run again. The
+ * audit log records which fields changed, never their values.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "app.h"
+#include "audit.h"
+#include "catalogue.h"
+#include "db.h"
+#include "handlers.h"
+#include "jsonbody.h"
+#include "privacy.h"
+#include "problem.h"
+#include "vault.h"
+
+/* The names of fields whose presence or value differs between a and b. */
+static json_t *changed_fields(json_t *a, json_t *b)
+{
+	json_t *names = json_array(), *v;
+	const char *key;
+
+	json_object_foreach (a, key, v) {
+		if (!json_equal(v, json_object_get(b, key)))
+			json_array_append_new(names, json_string(key));
+	}
+	json_object_foreach (b, key, v) {
+		if (json_object_get(a, key) == NULL)
+			json_array_append_new(names, json_string(key));
+	}
+	return names;
+}
+
+/* A rectification of a name or licence field starts a new verification
+ * round: the account returns to pending_verification and one job per
+ * applicable verifier is queued, in the caller's transaction, so the
+ * profile, the status and the jobs commit together.
+ *
+ * LEAD: the pipeline (branch "verifiers") provides jobs_enqueue_account();
+ * when both have landed, add here, after the status change:
+ *
+ *	int queued;
+ *	err = jobs_enqueue_account(conn, app->verifiers, id, country, profession,
+ *				   "rectification", &queued);
+ *
+ * Until then the status changes and no job is queued: nothing pretends a
+ * check ran. */
+static enum err reverify_round(struct app *app, PGconn *conn, const char *id, const char *country,
+			       const char *profession)
+{
+	(void)app;
+	(void)country;
+	(void)profession;
+	return db_account_reverify(conn, id);
+}
+
+/* The stored profile with patch applied (null removes a field). */
+static json_t *merge(json_t *stored, json_t *patch)
+{
+	json_t *merged = json_deep_copy(stored), *v;
+	const char *key;
+
+	json_object_foreach (patch, key, v) {
+		if (merged == NULL)
+			break;
+		if (json_is_null(v))
+			json_object_del(merged, key);
+		else
+			json_object_set(merged, key, v);
+	}
+	return merged;
+}
+
+/* Seals personal with key and stores it with public. */
+static enum err store(struct app *app, PGconn *conn, const char *id, const unsigned char *key,
+		      json_t *personal, json_t *public)
+{
+	char *personal_text = json_dumps(personal, JSON_COMPACT | JSON_SORT_KEYS);
+	char *public_text = json_dumps(public, JSON_COMPACT | JSON_SORT_KEYS);
+	unsigned char *sealed = NULL;
+	size_t len = 0;
+	enum err err = ERR_NOMEM;
+
+	if (personal_text != NULL && public_text != NULL)
+		err = vault_seal(key, id, "profile", personal_text, strlen(personal_text), &sealed,
+				 &len);
+	if (err == ERR_OK)
+		err = db_profile_store(conn, id, sealed, len, public_text,
+				       catalogue_version(app->catalogue));
+	vault_wipe_free(personal_text);
+	free(public_text);
+	free(sealed);
+	return err;
+}
+
+/* Inside the transaction: merges, checks, seals, stores, audits. Problems
+ * with the patch go to errors, and then nothing is stored. */
+static enum err rectify(struct req *r, PGconn *conn, json_t *patch, json_t *errors,
+			json_t **ret_reply)
+{
+	struct app *app = r->app;
+	const char *id = r->auth.sub;
+	struct account_row row = {0};
+	unsigned char key[CRYPTO_KEY_LEN];
+	char *email = NULL;
+	json_t *stored = NULL, *merged = NULL, *personal = json_object(), *public = json_object();
+	json_t *profile = NULL, *changed = NULL, *name;
+	bool reverify = false;
+	size_t i;
+	enum err err = db_account_lock(conn, id);
+
+	if (err == ERR_OK)
+		err = db_account_get(conn, id, &row);
+	if (err == ERR_OK)
+		err = vault_open_profile(app, id, &row, key, &email, &stored);
+	if (err != ERR_OK)
+		goto out;
+	err = ERR_NOMEM;
+	merged = merge(stored, patch);
+	if (merged == NULL || personal == NULL || public == NULL)
+		goto out;
+	catalogue_check_profile(app->catalogue, merged, errors, personal, public);
+	if (json_array_size(errors) > 0) {
+		err = ERR_OK;
+		goto out;
+	}
+	/* what is stored from now on: the checked fields only */
+	profile = json_deep_copy(public);
+	changed = profile != NULL && json_object_update(profile, personal) == 0
+			  ? changed_fields(stored, profile)
+			  : NULL;
+	if (changed == NULL)
+		goto out;
+	json_array_foreach (changed, i, name) {
+		reverify = reverify ||
+			   catalogue_field_reverifies(app->catalogue, json_string_value(name));
+	}
+	err = ERR_OK;
+	if (json_array_size(changed) > 0)
+		err = store(app, conn, id, key, personal, public);
+	if (err == ERR_OK && reverify)
+		err = reverify_round(app, conn, id,
+				     json_string_value(json_object_get(profile, "country")),
+				     json_string_value(json_object_get(profile, "profession")));
+	if (err == ERR_OK && json_array_size(changed) > 0) {
+		json_t *details = json_pack("{s:O, s:b}", "fields", changed, "reverify", reverify);
+
+		err = details == NULL ? ERR_NOMEM
+				      : db_audit_append(conn, &(struct audit_entry){
+								      .actor = id,
+								      .action = "account.rectified",
+								      .target = id,
+								      .request_id = r->id,
+								      .details = details,
+							      });
+		json_decref(details);
+	}
+	if (err == ERR_OK) {
+		*ret_reply = json_pack("{s:s, s:s, s:O, s:O}", "id", id, "status",
+				       reverify ? "pending_verification" : row.status, "profile",
+				       profile, "changed", changed);
+		err = *ret_reply != NULL ? ERR_OK : ERR_NOMEM;
+	}
+out:
+	explicit_bzero(key, sizeof(key));
+	account_row_release(&row);
+	vault_wipe_free(email);
+	json_decref(stored);
+	json_decref(merged);
+	json_decref(personal);
+	json_decref(public);
+	json_decref(profile);
+	json_decref(changed);
+	return err;
+}
+
+enum MHD_Result h_me_patch(struct req *r)
+{
+	static const char *const keys[] = {"profile", NULL};
+	json_t *errors = json_array(), *patch = json_object_get(r->json, "profile");
+	json_t *reply = NULL;
+	PGconn *conn = NULL;
+	enum err err;
+
+	if (errors == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	json_body_check_keys(r->json, keys, errors);
+	if (!json_is_object(patch))
+		problem_add_error(errors, "profile", patch != NULL ? "type" : "required",
+				  "profile must be an object of the fields to change");
+	if (json_array_size(errors) > 0)
+		return problem_send_errors(r, errors);
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK)
+		err = db_command(conn, "BEGIN");
+	if (err == ERR_OK)
+		err = rectify(r, conn, patch, errors, &reply);
+	if (err == ERR_OK && json_array_size(errors) == 0)
+		err = db_command(conn, "COMMIT");
+	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
+		db_command(conn, "ROLLBACK");
+	db_release(r->app->db, conn);
+	if (err != ERR_OK) {
+		json_decref(errors);
+		json_decref(reply);
+		return problem_from_err(r, err);
+	}
+	if (json_array_size(errors) > 0)
+		return problem_send_errors(r, errors);
+	json_decref(errors);
+	return http_reply_json(r, 200, reply, NULL);
+}

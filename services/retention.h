@@ -1,0 +1,48 @@
+/*
+ * retention.h - how personal data leaves hcpd: erasure of one account
+ * (crypto-shredding, see db_account_erase) and the retention purge, run
+ * hourly by a thread of `hcpd serve` and at once by `hcpd purge --now`.
+ *
+ * The purge (durations are settings, README's configuration table):
+ *   - registrations never completed - email never confirmed and status
+ *     still pending_verification - HCPD_RETENTION_UNCOMPLETED_DAYS after
+ *     they were made are erased like DELETE /v1/me would (their pseudonymous
+ *     shell and consent history stay, since consent history is never
+ *     deleted); accounts under a legal hold are skipped;
+ *   - verification evidence older than the retention_days of its
+ *     verifier's terms (HCPD_RETENTION_EVIDENCE_DAYS without terms);
+ *   - expired email tokens, refresh tokens of revoked or expired sessions,
+ *     idempotency keys older than HCPD_RETENTION_IDEMPOTENCY_HOURS.
+ * Ledger, audit and consent rows are never purged.
+ */
+#ifndef HCPD_RETENTION_H
+#define HCPD_RETENTION_H
+
+#include <libpq-fe.h>
+
+#include "err.h"
+#include "privacy.h"
+
+struct app;
+struct retention;
+
+/* Erases account id, keeping in profile_public only the catalogue's
+ * kept_after_erasure fields; actor, action and request_id go to the audit
+ * row (see struct erasure). ERR_CONFLICT under a legal hold, ERR_NOT_FOUND
+ * when already erased. Blocks. */
+enum err retention_erase(const struct app *app, PGconn *conn, const char *id, const char *actor,
+			 const char *action, const char *request_id);
+
+/* One purge pass; *ret_counts says what went. Blocks. */
+enum err retention_purge(const struct app *app, PGconn *conn, struct purge_counts *ret_counts);
+
+/* Starts the thread that purges every cfg.purge_interval seconds (the
+ * first pass at once). Call after the signal mask is set. ERR_NOMEM when
+ * the thread cannot start. */
+enum err retention_start(struct app *app, struct retention **ret_retention);
+
+/* Stops and joins the thread (a pass in progress finishes first). Accepts
+ * NULL. */
+void retention_stop(struct retention *r);
+
+#endif

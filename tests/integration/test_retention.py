@@ -1,0 +1,125 @@
+"""Retention: `hcpd purge --now` and the purge thread of `hcpd serve`
+erase registrations never completed, drop verification evidence past its
+verifier's retention, and delete expired tokens and old idempotency keys;
+ledger, audit and consent rows are never purged. Settings are checked at
+start-up."""
+
+import json
+import os
+import subprocess
+import time
+
+from conftest import HCPD_BIN, ROOT, registration
+from privacy_helpers import Pro, bearer, disclose, insert_verification
+from test_admin import admin_token
+
+
+def backdate(pg, account_id, days):
+    pg.psql("UPDATE accounts SET created_at = now() - make_interval(days => %d) "
+            "WHERE id = '%s'" % (days, account_id))
+
+
+def terms(pg, recipient, retention_days):
+    pg.psql("INSERT INTO recipients (name, kind, display_name, country) VALUES "
+            "('%s', 'verifier', '%s', 'US')" % (recipient, recipient))
+    pg.psql("INSERT INTO recipient_terms (recipient, version, purpose, allowed_fields, "
+            "retention_days, onward_transfer, legal_basis, recipient_country, effective_from) "
+            "VALUES ('%s', '1', 'licensure_verification', ARRAY['npi'], %d, false, "
+            "'consent', 'US', now() - interval '5 years')" % (recipient, retention_days))
+
+
+def erased(pg, account_id):
+    return pg.psql("SELECT erased_at IS NOT NULL FROM accounts WHERE id = '%s'"
+                   % account_id) == "t"
+
+
+def test_purge_now(stack):
+    pg, h = stack()
+    api = h.api
+    # registrations: only the old one never completed goes
+    old = Pro(api, consents={"cme_sponsor_sharing": True})
+    confirmed, verified, held, recent = Pro(api), Pro(api), Pro(api), Pro(api)
+    for pro in (old, confirmed, verified, held):
+        backdate(pg, pro.id, 31)
+    pg.psql("UPDATE accounts SET email_verified = true WHERE id = '%s'" % confirmed.id)
+    pg.psql("UPDATE accounts SET status = 'verified' WHERE id = '%s'" % verified.id)
+    pg.psql("UPDATE accounts SET legal_hold_at = now(), legal_hold_reason = 'case' "
+            "WHERE id = '%s'" % held.id)
+    disclose(h, admin_token(h), old.id)
+    ledger = pg.psql("SELECT count(*) FROM disclosures")
+
+    # evidence: kept as long as the verifier's terms say, 365 days without terms
+    terms(pg, "short-keeper", 10)
+    terms(pg, "long-keeper", 30)
+    gone = [insert_verification(pg, recent.id, "short-keeper", "00" * 40, days_ago=11),
+            insert_verification(pg, recent.id, "no-terms", "00" * 40, days_ago=400)]
+    kept = [insert_verification(pg, recent.id, "long-keeper", "00" * 40, days_ago=11),
+            insert_verification(pg, recent.id, "no-terms", "00" * 40, days_ago=100),
+            insert_verification(pg, recent.id, "short-keeper", "00" * 40, days_ago=9)]
+
+    # tokens: an expired email token, the refresh token of a signed-out session
+    pg.psql("UPDATE email_tokens SET expires_at = now() - interval '1 second' "
+            "WHERE account_id = '%s'" % recent.id)
+    access, _ = recent.login()
+    assert api.request("DELETE", "/v1/sessions/current", headers=bearer(access)).status == 204
+    # idempotency keys: one a day old goes (default 24 hours), a fresh one stays
+    for key in ("purge-old", "purge-new"):
+        body = registration("idem.%s@example.org" % key)
+        assert api.register(body, headers={"Idempotency-Key": key}).status == 202
+    pg.psql("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' "
+            "WHERE key_hash = sha256('purge-old')")
+
+    r = h.cli("purge", "--now")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"registrations": 1, "evidence": 2, "email_tokens": 1,
+                                    "refresh_tokens": 1, "idempotency_keys": 1}
+    assert erased(pg, old.id)
+    assert not any(erased(pg, p.id) for p in (confirmed, verified, held, recent))
+    assert pg.psql("SELECT profile_public::text FROM accounts WHERE id = '%s'" % old.id) == \
+        '{"country": "US", "profession": "physician"}'
+    assert pg.psql("SELECT actor FROM audit_log WHERE target = '%s' AND action = "
+                   "'account.purged'" % old.id) == "system"
+    old.login(expect=401)
+    for vid in gone:
+        assert pg.psql("SELECT evidence_enc IS NULL FROM verifications WHERE id = %s" % vid) == "t"
+    for vid in kept:
+        assert pg.psql("SELECT evidence_enc IS NULL FROM verifications WHERE id = %s" % vid) == "f"
+    assert pg.psql("SELECT count(*) FROM idempotency_keys WHERE key_hash = sha256('purge-new')") == "1"
+    # never purged: the ledger, the consent history of the purged account
+    assert pg.psql("SELECT count(*) FROM disclosures") == ledger
+    assert int(pg.psql("SELECT count(*) FROM consents WHERE account_id = '%s'" % old.id)) > 0
+    # the live session of the recent account still works
+    assert recent.call("GET", "/v1/me").status == 200
+
+    r = h.cli("purge", "--now")  # nothing left to do
+    assert json.loads(r.stdout) == {"registrations": 0, "evidence": 0, "email_tokens": 0,
+                                    "refresh_tokens": 0, "idempotency_keys": 0}
+    assert h.cli("purge").returncode == 2 and h.cli("purge", "--later").returncode == 2
+
+
+def test_purge_thread_runs_in_serve(stack):
+    pg, h = stack({"HCPD_PURGE_INTERVAL_SECONDS": "1", "HCPD_RETENTION_UNCOMPLETED_DAYS": "2"})
+    keep, old = Pro(h.api), Pro(h.api)
+    backdate(pg, keep.id, 1)
+    backdate(pg, old.id, 3)
+    deadline = time.time() + 15
+    while not erased(pg, old.id) and time.time() < deadline:
+        time.sleep(0.2)
+    assert erased(pg, old.id)
+    assert not erased(pg, keep.id)
+    assert '"msg":"retention purge"' in h.read_log()
+
+
+def test_retention_settings_are_checked_at_start_up(tmp_path):
+    env = dict(os.environ)
+    for name, value in (("HCPD_PURGE_INTERVAL_SECONDS", "0"),
+                        ("HCPD_RETENTION_UNCOMPLETED_DAYS", "x"),
+                        ("HCPD_RETENTION_EVIDENCE_DAYS", "-1"),
+                        ("HCPD_RETENTION_IDEMPOTENCY_HOURS", "0"),
+                        ("HCPD_PUBLIC_URL", "ftp://example.org"),
+                        ("HCPD_PUBLIC_URL", "https://example.org/"),
+                        ("HCPD_PUBLIC_URL", "https://example.org/?a=b")):
+        bad = dict(env, **{name: value})
+        r = subprocess.run([HCPD_BIN, "migrate"], env=bad, cwd=ROOT, capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 2 and name in r.stderr, (name, value, r.stderr)
