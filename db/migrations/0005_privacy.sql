@@ -1,4 +1,4 @@
--- 0008: privacy rights - erasure, legal hold, one-click unsubscribe, and
+-- 0005: privacy rights - erasure, legal hold, one-click unsubscribe, and
 -- the indexes the retention purge walks.
 --
 -- An erased account keeps its row as a pseudonymous shell: data_key,
