@@ -92,17 +92,34 @@ static void add_error(json_t *errors, const char *field, const char *code, const
 						"message", message));
 }
 
+static bool key_allowed(const char *key, const char *const *allowed)
+{
+	while (*allowed != NULL && strcmp(*allowed, key) != 0)
+		allowed++;
+	return *allowed != NULL;
+}
+
+bool json_only_keys(json_t *obj, const char *const *allowed, const char **ret_bad)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (obj, key, v) {
+		if (!key_allowed(key, allowed)) {
+			*ret_bad = key;
+			return false;
+		}
+	}
+	return true;
+}
+
 void json_body_check_keys(json_t *obj, const char *const *allowed, json_t *errors)
 {
 	const char *key;
 	json_t *v;
 
 	json_object_foreach (obj, key, v) {
-		size_t i = 0;
-
-		while (allowed[i] != NULL && strcmp(allowed[i], key) != 0)
-			i++;
-		if (allowed[i] == NULL)
+		if (!key_allowed(key, allowed))
 			add_error(errors, strlen(key) <= 64 ? key : "(body)", "unknown_field",
 				  "this field is not accepted");
 	}
