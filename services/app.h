@@ -16,6 +16,7 @@ struct jwt_keyring;
 struct db_pool;
 struct workpool;
 struct ratelimit;
+struct admin_page;
 
 struct app {
 	struct config cfg;
@@ -29,6 +30,7 @@ struct app {
 	unsigned char wrap_key[CRYPTO_KEY_LEN]; /* seals per-account data keys */
 	unsigned char bidx_key[CRYPTO_KEY_LEN]; /* email blind index */
 	unsigned char idem_key[CRYPTO_KEY_LEN]; /* MACs of idempotent requests */
+	struct admin_page *admin_page;          /* the /admin/ files; NULL: page off */
 };
 
 #endif

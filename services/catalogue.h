@@ -56,4 +56,7 @@ bool catalogue_field_is_public(const struct catalogue *cat, const char *name);
 size_t catalogue_consent_count(const struct catalogue *cat);
 const char *catalogue_consent_purpose(const struct catalogue *cat, size_t i);
 
+/* Is s one of the catalogue's professions? */
+bool catalogue_profession_known(const struct catalogue *cat, const char *s);
+
 #endif

@@ -34,6 +34,7 @@ struct config {
 	int argon2_iterations;       /* HCPD_ARGON2_ITERATIONS: >= 2 */
 	const char *smtp_url;        /* HCPD_SMTP_URL: smtp:// or smtps://; NULL: mail off */
 	const char *smtp_from;       /* HCPD_SMTP_FROM: envelope and From address */
+	const char *admin_dir;       /* HCPD_ADMIN_DIR: the admin page's files; NULL: default */
 };
 
 /* Fills cfg from the environment. On ERR_INVALID, *ret_why names the

@@ -23,6 +23,7 @@
 #include "problem.h"
 #include "ratelimit.h"
 #include "sessions.h"
+#include "validate.h"
 #include "workpool.h"
 
 struct http_server {
@@ -111,6 +112,48 @@ const char *http_header(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+/* http_query()'s pass over the parameters. */
+struct query_scan {
+	const char *const *names;
+	const char **values;
+	const char *why; /* the first rule broken, or NULL */
+};
+
+static enum MHD_Result query_one(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct query_scan *q = cls;
+	size_t i;
+
+	(void)kind;
+	for (i = 0; q->names[i] != NULL && strcmp(q->names[i], key) != 0; i++)
+		;
+	if (q->names[i] == NULL)
+		q->why = "unknown query parameter";
+	else if (q->values[i] != NULL)
+		q->why = "a query parameter is given more than once";
+	else if (value == NULL || value[0] == '\0')
+		q->why = "a query parameter has an empty value";
+	else
+		q->values[i] = value;
+	return q->why == NULL ? MHD_YES : MHD_NO;
+}
+
+enum err http_query(struct req *r, const char *const *names, const char **values,
+		    const char **ret_why)
+{
+	struct query_scan q = {.names = names, .values = values};
+
+	for (size_t i = 0; names[i] != NULL; i++)
+		values[i] = NULL;
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one, &q);
+	if (q.why != NULL) {
+		*ret_why = q.why;
+		return ERR_INVALID;
+	}
+	return ERR_OK;
+}
+
 void http_suspend(struct req *r)
 {
 	r->suspended = true;
@@ -186,18 +229,6 @@ static bool is_json_type(const char *ctype)
 	return ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ';
 }
 
-/* A canonical lower-case UUID, as every id hcpd makes. */
-static bool is_uuid(const char *s)
-{
-	for (int i = 0; i < 36; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]) || s[i] == '\0')
-			return false;
-	}
-	return s[36] == '\0';
-}
-
 /* Authenticates the caller of a ROUTE_AUTH route into r->auth. Returns
  * MHD_YES with nothing queued when the caller may go on. */
 static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
@@ -211,7 +242,7 @@ static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
 	    jwt_verify(r->app->keyring, r->app->cfg.jwt_issuer, r->app->cfg.jwt_audience, h + 7,
 		       (long long)time(NULL), &claims) != ERR_OK ||
-	    !is_uuid(claims.sub) || !is_uuid(claims.sid)) {
+	    !validate_uuid(claims.sub) || !validate_uuid(claims.sid)) {
 		http_add_header(r, "WWW-Authenticate", "Bearer");
 		return problem_send(r, 401, "unauthorized", "a valid access token is required");
 	}

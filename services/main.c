@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "adminpage.h"
 #include "app.h"
 #include "catalogue.h"
 #include "db.h"
@@ -97,6 +98,7 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 static void app_close(struct app *app)
 {
 	workpool_free(app->hashpool);
+	adminpage_free(app->admin_page);
 	catalogue_free(app->catalogue);
 	jwt_keyring_free(app->keyring);
 	ratelimit_free(app->ratelimit);
@@ -125,6 +127,21 @@ static int cmd_migrate(struct app *app)
 	return 0;
 }
 
+/* Loads the admin page. Unset HCPD_ADMIN_DIR with no default directory
+ * turns the page off (an install without it); a set one must load. */
+static int admin_page_open(struct app *app)
+{
+	const char *dir = app->cfg.admin_dir != NULL ? app->cfg.admin_dir : ADMINPAGE_DEFAULT_DIR;
+	char why[512];
+
+	if (adminpage_load(dir, &app->admin_page, why, sizeof(why)) == ERR_OK)
+		return 0;
+	if (app->cfg.admin_dir != NULL)
+		return fail("bad configuration (HCPD_ADMIN_DIR)", why);
+	log_json(LOG_WARN, "the admin page is off", json_pack("{s:s}", "reason", why));
+	return 0;
+}
+
 static int cmd_serve(struct app *app)
 {
 	struct http_server *server = NULL;
@@ -136,6 +153,8 @@ static int cmd_serve(struct app *app)
 	 * such block an mmap, returned to the system on free (glibc's dynamic
 	 * threshold would otherwise keep it in the heap after the first). */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	if (admin_page_open(app) != 0)
+		return EXIT_USAGE;
 	if (workpool_new(app->cfg.hash_threads, app->cfg.hash_queue, &app->hashpool) != ERR_OK ||
 	    metrics_init(routes_len) != ERR_OK ||
 	    (app->cfg.rate_limit > 0 &&

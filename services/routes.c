@@ -17,7 +17,16 @@ const struct route routes[] = {
 	{"GET", "/v1/me", h_me_get, ROUTE_AUTH},
 	{"PATCH", "/v1/me/password", h_me_password, ROUTE_AUTH | ROUTE_JSON},
 	{"POST", "/v1/me/email/confirm", h_me_email_confirm, ROUTE_AUTH | ROUTE_JSON},
+	{"GET", "/v1/me/review", h_me_review_get, ROUTE_AUTH},
+	{"POST", "/v1/me/review-response", h_me_review_respond, ROUTE_AUTH | ROUTE_JSON},
 	{"GET", "/v1/admin/stats", h_admin_stats, ROUTE_ADMIN},
+	{"GET", "/v1/admin/reviews", h_review_list, ROUTE_ADMIN},
+	{"GET", "/v1/admin/reviews/{id}", h_review_get, ROUTE_ADMIN},
+	{"POST", "/v1/admin/reviews/{id}/decision", h_review_decide, ROUTE_ADMIN | ROUTE_JSON},
+	{"GET", "/v1/admin/audit", h_admin_audit, ROUTE_ADMIN},
+	{"GET", "/admin", h_admin_page_index, 0},
+	{"GET", "/admin/", h_admin_page_index, 0},
+	{"GET", "/admin/{file}", h_admin_page_file, 0},
 };
 
 const size_t routes_len = sizeof(routes) / sizeof(routes[0]);
