@@ -27,4 +27,28 @@ struct audit_entry {
  * record commits or rolls back with the action it tells of. Blocks. */
 enum err db_audit_append(PGconn *conn, const struct audit_entry *e);
 
+/* A page of the log, newest first. Strings are borrowed; NULL: any. */
+struct audit_query {
+	const char *actor, *action, *target; /* exact matches */
+	long long before_id;                 /* 0: from the newest */
+	int limit;
+};
+
+/* Columns of db_audit_list()'s rows; created_at is RFC 3339 in UTC and
+ * details JSON object text. */
+enum audit_col {
+	AC_ID,
+	AC_ACTOR,
+	AC_ACTION,
+	AC_TARGET,
+	AC_REASON,
+	AC_REQUEST_ID,
+	AC_DETAILS,
+	AC_CREATED_AT
+};
+
+/* Up to q->limit rows with id below q->before_id (if set), newest first.
+ * *ret_res is the caller's to PQclear. Blocks. */
+enum err db_audit_list(PGconn *conn, const struct audit_query *q, PGresult **ret_res);
+
 #endif

@@ -233,3 +233,18 @@ enum err db_command(PGconn *conn, const char *sql)
 {
 	return db_exec(conn, sql, 0, NULL, NULL, NULL, NULL);
 }
+
+enum err db_cell_bytes(PGresult *res, int row, int col, unsigned char **ret, size_t *ret_len)
+{
+	*ret = NULL;
+	*ret_len = 0;
+	if (PQgetisnull(res, row, col))
+		return ERR_OK;
+	*ret = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col), ret_len);
+	return *ret != NULL ? ERR_OK : ERR_NOMEM;
+}
+
+const char *db_cell_text(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}

@@ -18,6 +18,10 @@
 
 struct db_pool;
 
+/* SQL for a timestamptz expression as RFC 3339 text in UTC with
+ * microseconds: the same instant gives the same bytes every time. */
+#define DB_RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 struct db_stats {
 	int size;    /* connections the pool may hold */
 	int open;    /* connections currently open */
@@ -59,5 +63,13 @@ enum err db_command(PGconn *conn, const char *sql);
 
 /* Opens one connection outside any pool (for the CLI). Blocks. */
 enum err db_connect(const char *conninfo, int statement_timeout_ms, PGconn **ret_conn);
+
+/* A bytea cell of a text-format result, unescaped into *ret (PQfreemem
+ * it), or NULL with length 0 for SQL NULL. ERR_NOMEM when it cannot be
+ * unescaped. */
+enum err db_cell_bytes(PGresult *res, int row, int col, unsigned char **ret, size_t *ret_len);
+
+/* A cell's text (dies with res), or NULL for SQL NULL. */
+const char *db_cell_text(PGresult *res, int row, int col);
 
 #endif

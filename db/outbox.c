@@ -73,17 +73,6 @@ out:
 	return err;
 }
 
-/* PQunescapeBytea of a cell, or NULL for SQL NULL. */
-static enum err cell_bytes(PGresult *res, int row, int col, unsigned char **ret, size_t *ret_len)
-{
-	*ret = NULL;
-	*ret_len = 0;
-	if (PQgetisnull(res, row, col))
-		return ERR_OK;
-	*ret = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col), ret_len);
-	return *ret != NULL ? ERR_OK : ERR_NOMEM;
-}
-
 enum err db_outbox_claim(PGconn *conn, int max, struct outbox_row **ret_rows, size_t *ret_n)
 {
 	char limit[16];
@@ -122,9 +111,9 @@ enum err db_outbox_claim(PGconn *conn, int max, struct outbox_row **ret_rows, si
 		snprintf(row->account_id, sizeof(row->account_id), "%s",
 			 PQgetvalue(res, (int)n, 1));
 		snprintf(row->kind, sizeof(row->kind), "%s", PQgetvalue(res, (int)n, 2));
-		err = cell_bytes(res, (int)n, 3, &row->payload, &row->payload_len);
+		err = db_cell_bytes(res, (int)n, 3, &row->payload, &row->payload_len);
 		if (err == ERR_OK)
-			err = cell_bytes(res, (int)n, 4, &row->data_key, &row->data_key_len);
+			err = db_cell_bytes(res, (int)n, 4, &row->data_key, &row->data_key_len);
 	}
 out:
 	PQclear(res);

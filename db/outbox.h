@@ -16,6 +16,10 @@
 /* Outbox kinds (the outbox.kind column). */
 #define OUTBOX_CONFIRM_EMAIL      "confirm_email"
 #define OUTBOX_ALREADY_REGISTERED "already_registered"
+/* Admin review notices (migration 0007 adds them to outbox_kinds). */
+#define OUTBOX_REVIEW_INFO_REQUESTED "review_info_requested"
+#define OUTBOX_REVIEW_APPROVED       "review_approved"
+#define OUTBOX_REVIEW_REJECTED       "review_rejected"
 
 /* Failed sends after which a row is given up (the outbox_due index and
  * the claim query spell it as a literal too). */

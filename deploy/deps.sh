@@ -30,7 +30,8 @@ for group in "$@"; do
 		;;
 	test)
 		pkgs+=(python3-pytest python3-yaml python3-jsonschema python3-jwt
-			python3-aiosmtpd python3-cryptography clang-format valgrind)
+			python3-aiosmtpd python3-cryptography clang-format valgrind
+			chromium)
 		# Any npm will do (a machine may already have a non-Debian node+npm).
 		if ! command -v npm >/dev/null 2>&1; then
 			pkgs+=(npm)

@@ -19,6 +19,7 @@ struct db_pool;
 struct workpool;
 struct ratelimit;
 struct recipients;
+struct admin_page;
 
 struct app {
 	struct config cfg;
@@ -35,6 +36,7 @@ struct app {
 	struct recipients *recipients;          /* the recipients file (serve) */
 	atomic_bool recipients_synced;          /* stored by ledger_sync_recipients() */
 	unsigned char link_key[CRYPTO_KEY_LEN]; /* one-click unsubscribe tokens */
+	struct admin_page *admin_page;          /* the /admin/ files; NULL: page off */
 };
 
 #endif

@@ -644,3 +644,8 @@ void catalogue_check_consents(const struct catalogue *cat, json_t *consents, jso
 				  "this consent is required to register");
 	}
 }
+
+bool catalogue_profession_known(const struct catalogue *cat, const char *s)
+{
+	return string_in(cat->professions, s);
+}

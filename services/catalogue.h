@@ -81,4 +81,7 @@ json_t *catalogue_consents_current(const struct catalogue *cat, json_t *history)
 size_t catalogue_consent_count(const struct catalogue *cat);
 const char *catalogue_consent_purpose(const struct catalogue *cat, size_t i);
 
+/* Is s one of the catalogue's professions? */
+bool catalogue_profession_known(const struct catalogue *cat, const char *s);
+
 #endif

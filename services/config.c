@@ -126,6 +126,7 @@ enum err config_load(struct config *cfg, const char **ret_why)
 		err = env_int("HCPD_REFRESH_TOKEN_DAYS", 30, 1, 365, &cfg->refresh_days, ret_why);
 	cfg->smtp_url = env_or("HCPD_SMTP_URL", NULL);
 	cfg->smtp_from = env_or("HCPD_SMTP_FROM", "hcpd@localhost");
+	cfg->admin_dir = env_or("HCPD_ADMIN_DIR", NULL);
 	if (err == ERR_OK && cfg->smtp_url != NULL && strncmp(cfg->smtp_url, "smtp://", 7) != 0 &&
 	    strncmp(cfg->smtp_url, "smtps://", 8) != 0) {
 		*ret_why = "HCPD_SMTP_URL must start with smtp:// or smtps://";

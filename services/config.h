@@ -40,6 +40,7 @@ struct config {
 	int keep_pending_days;       /* HCPD_RETENTION_UNCOMPLETED_DAYS */
 	int keep_evidence_days;      /* HCPD_RETENTION_EVIDENCE_DAYS: verifiers without terms */
 	int keep_idem_hours;         /* HCPD_RETENTION_IDEMPOTENCY_HOURS */
+	const char *admin_dir;       /* HCPD_ADMIN_DIR: the admin page's files; NULL: default */
 };
 
 /* Fills cfg from the environment. On ERR_INVALID, *ret_why names the

@@ -54,5 +54,18 @@ enum MHD_Result h_admin_stats(struct req *r);
 
 /* h_disclosures.c */
 enum MHD_Result h_admin_disclosures_export(struct req *r);
+/* h_reviews.c */
+enum MHD_Result h_me_review_get(struct req *r);
+enum MHD_Result h_me_review_respond(struct req *r);
+enum MHD_Result h_review_list(struct req *r);
+enum MHD_Result h_review_get(struct req *r);
+enum MHD_Result h_review_decide(struct req *r);
+
+/* h_audit.c */
+enum MHD_Result h_admin_audit(struct req *r);
+
+/* h_admin_page.c */
+enum MHD_Result h_admin_page_index(struct req *r);
+enum MHD_Result h_admin_page_file(struct req *r);
 
 #endif

@@ -21,7 +21,7 @@
 
 #define HTTP_BODY_MAX    (64 * 1024) /* request bodies; larger is 413 */
 #define HTTP_JSON_DEPTH  16          /* nesting of request JSON; deeper is 400 */
-#define HTTP_MAX_HEADERS 4           /* extra reply headers per request */
+#define HTTP_MAX_HEADERS 8           /* extra reply headers per request */
 
 struct app;
 struct req;
@@ -65,7 +65,7 @@ struct req {
 	void (*state_free)(void *state);
 	struct {
 		const char *name;
-		char value[192];
+		char value[256];
 	} headers[HTTP_MAX_HEADERS];
 	int nheaders;
 };
@@ -89,6 +89,14 @@ enum MHD_Result http_reply_owned(struct req *r, unsigned status, const char *cty
 
 /* A request header's value, or NULL. Borrowed for the request's life. */
 const char *http_header(struct req *r, const char *name);
+
+/* Reads the query string strictly: each parameter must be one of names
+ * (NULL-terminated), appear at most once and have a non-empty value.
+ * values[i] gets names[i]'s value or NULL when absent (borrowed for the
+ * request's life). ERR_INVALID otherwise, with *ret_why naming the rule
+ * broken (a static string that never quotes the request). */
+enum err http_query(struct req *r, const char *const *names, const char **values,
+		    const char **ret_why);
 
 /* Parks the connection; another thread later calls http_resume(). */
 void http_suspend(struct req *r);

@@ -38,7 +38,6 @@ struct mailer {
 	bool db_failing; /* logged once per outage, not every second */
 };
 
-static const char confirm_subject[] = "Confirm your email address";
 static const char confirm_body[] =
 	"Hello,\r\n"
 	"\r\n"
@@ -52,7 +51,6 @@ static const char confirm_body[] =
 	"\r\n"
 	"If you did not register, you can ignore this message.\r\n";
 
-static const char already_subject[] = "Someone tried to register with your email address";
 static const char already_body[] =
 	"Hello,\r\n"
 	"\r\n"
@@ -64,6 +62,47 @@ static const char already_body[] =
 	"If you no longer know it, ask for a password reset where you signed up.\r\n"
 	"\r\n"
 	"If it was not you, you can ignore this message.\r\n";
+
+/* The review notices hold no personal value and never the admin's text:
+ * the professional reads the question after signing in. */
+static const char info_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"An administrator reviewing your registration needs more information\r\n"
+	"from you before deciding on it. Sign in, read the question with a GET\r\n"
+	"request to /v1/me/review, and send your answer as the JSON body\r\n"
+	"{\"message\": \"...\"} in a POST request to /v1/me/review-response.\r\n"
+	"\r\n"
+	"This message does not repeat the question, so that it says nothing\r\n"
+	"about you to anyone who reads it on the way.\r\n";
+
+static const char approved_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"An administrator has reviewed your registration and approved it.\r\n"
+	"Nothing more is needed from you.\r\n";
+
+static const char rejected_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"An administrator has reviewed your registration and could not approve\r\n"
+	"it. If you think this is a mistake, contact the site where you\r\n"
+	"registered.\r\n";
+
+/* Every kind of message: its subject and body; a body with a token holds
+ * two %s for it, the others are sent as they are. */
+static const struct message {
+	const char *kind, *subject, *body;
+	bool token;
+} messages[] = {
+	{OUTBOX_CONFIRM_EMAIL, "Confirm your email address", confirm_body, true},
+	{OUTBOX_ALREADY_REGISTERED, "Someone tried to register with your email address",
+	 already_body, false},
+	{OUTBOX_REVIEW_INFO_REQUESTED, "Your registration needs more information", info_body,
+	 false},
+	{OUTBOX_REVIEW_APPROVED, "Your registration was approved", approved_body, false},
+	{OUTBOX_REVIEW_REJECTED, "Your registration was not approved", rejected_body, false},
+};
 
 enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
 			     const char *to, const char *token, unsigned char **ret_enc,
@@ -115,24 +154,27 @@ static bool token_safe(const char *s)
 enum err mailer_compose(const char *kind, const char *from, const char *to, const char *token,
 			time_t now, const char *unique, char **ret_msg, size_t *ret_len)
 {
-	bool confirm = strcmp(kind, OUTBOX_CONFIRM_EMAIL) == 0;
+	const struct message *m = NULL;
 	char date[64], body[2048];
 	struct tm tm;
 	char *msg;
 	int n;
 
-	if (!confirm && strcmp(kind, OUTBOX_ALREADY_REGISTERED) != 0)
+	for (size_t i = 0; m == NULL && i < sizeof(messages) / sizeof(messages[0]); i++)
+		if (strcmp(messages[i].kind, kind) == 0)
+			m = &messages[i];
+	if (m == NULL)
 		return ERR_INVALID;
 	if (!address_safe(from) || !address_safe(to) || !token_safe(unique) ||
-	    (confirm && !token_safe(token)))
+	    (m->token && !token_safe(token)))
 		return ERR_INVALID;
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0)
 		return ERR_INVALID;
-	if (confirm)
-		n = snprintf(body, sizeof(body), confirm_body, token, token);
+	if (m->token)
+		n = snprintf(body, sizeof(body), m->body, token, token);
 	else
-		n = snprintf(body, sizeof(body), "%s", already_body);
+		n = snprintf(body, sizeof(body), "%s", m->body);
 	if (n < 0 || (size_t)n >= sizeof(body)) {
 		explicit_bzero(body, sizeof(body));
 		return ERR_TOO_BIG;
@@ -153,8 +195,7 @@ enum err mailer_compose(const char *kind, const char *from, const char *to, cons
 		     "Content-Transfer-Encoding: 7bit\r\n"
 		     "\r\n"
 		     "%s",
-		     from, to, confirm ? confirm_subject : already_subject, date, unique,
-		     strchr(from, '@') + 1, body);
+		     from, to, m->subject, date, unique, strchr(from, '@') + 1, body);
 	explicit_bzero(body, sizeof(body));
 	if (n < 0 || n >= MAILER_MESSAGE_MAX) {
 		explicit_bzero(msg, MAILER_MESSAGE_MAX);

@@ -31,7 +31,7 @@ enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char
 			     size_t *ret_len);
 
 /* Composes the RFC 5322 message of kind (OUTBOX_CONFIRM_EMAIL, with
- * token; OUTBOX_ALREADY_REGISTERED) from from to to, dated now, with
+ * token; OUTBOX_ALREADY_REGISTERED, OUTBOX_REVIEW_*) from from to to, dated now, with
  * Message-ID <unique@from's domain>. Pure. ERR_INVALID for an unknown kind,
  * a missing token or an address unsafe in a header; ERR_TOO_BIG past
  * MAILER_MESSAGE_MAX. *ret_msg is malloc'd (NUL-terminated); wipe it

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "adminpage.h"
 #include "app.h"
 #include "catalogue.h"
 #include "db.h"
@@ -112,6 +113,7 @@ static void app_close(struct app *app)
 {
 	workpool_free(app->hashpool);
 	recipients_free(app->recipients);
+	adminpage_free(app->admin_page);
 	catalogue_free(app->catalogue);
 	jwt_keyring_free(app->keyring);
 	ratelimit_free(app->ratelimit);
@@ -141,6 +143,21 @@ static int cmd_migrate(struct app *app)
 	return 0;
 }
 
+/* Loads the admin page. Unset HCPD_ADMIN_DIR with no default directory
+ * turns the page off (an install without it); a set one must load. */
+static int admin_page_open(struct app *app)
+{
+	const char *dir = app->cfg.admin_dir != NULL ? app->cfg.admin_dir : ADMINPAGE_DEFAULT_DIR;
+	char why[512];
+
+	if (adminpage_load(dir, &app->admin_page, why, sizeof(why)) == ERR_OK)
+		return 0;
+	if (app->cfg.admin_dir != NULL)
+		return fail("bad configuration (HCPD_ADMIN_DIR)", why);
+	log_json(LOG_WARN, "the admin page is off", json_pack("{s:s}", "reason", why));
+	return 0;
+}
+
 static int cmd_serve(struct app *app)
 {
 	struct http_server *server = NULL;
@@ -158,6 +175,8 @@ static int cmd_serve(struct app *app)
 	if (recipients_sync_app(app, why, sizeof(why)) != ERR_UNAVAILABLE &&
 	    !atomic_load(&app->recipients_synced))
 		return fail("cannot store recipients (HCPD_RECIPIENTS_FILE)", why);
+	if (admin_page_open(app) != 0)
+		return EXIT_USAGE;
 	if (workpool_new(app->cfg.hash_threads, app->cfg.hash_queue, &app->hashpool) != ERR_OK ||
 	    metrics_init(routes_len) != ERR_OK ||
 	    (app->cfg.rate_limit > 0 &&

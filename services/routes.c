@@ -24,12 +24,21 @@ const struct route routes[] = {
 	{"GET", "/v1/me/export", h_me_export, ROUTE_AUTH},
 	{"POST", "/v1/me/restriction", h_me_restriction_set, ROUTE_AUTH},
 	{"DELETE", "/v1/me/restriction", h_me_restriction_lift, ROUTE_AUTH},
+	{"GET", "/v1/me/review", h_me_review_get, ROUTE_AUTH},
+	{"POST", "/v1/me/review-response", h_me_review_respond, ROUTE_AUTH | ROUTE_JSON},
 	{"POST", "/v1/unsubscribe/{token}", h_unsubscribe, 0},
 	{"POST", "/v1/admin/accounts/{id}/legal-hold", h_admin_legal_hold_set,
 	 ROUTE_ADMIN | ROUTE_JSON},
 	{"DELETE", "/v1/admin/accounts/{id}/legal-hold", h_admin_legal_hold_lift, ROUTE_ADMIN},
 	{"GET", "/v1/admin/stats", h_admin_stats, ROUTE_ADMIN},
 	{"POST", "/v1/admin/disclosures", h_admin_disclosures_export, ROUTE_ADMIN | ROUTE_JSON},
+	{"GET", "/v1/admin/reviews", h_review_list, ROUTE_ADMIN},
+	{"GET", "/v1/admin/reviews/{id}", h_review_get, ROUTE_ADMIN},
+	{"POST", "/v1/admin/reviews/{id}/decision", h_review_decide, ROUTE_ADMIN | ROUTE_JSON},
+	{"GET", "/v1/admin/audit", h_admin_audit, ROUTE_ADMIN},
+	{"GET", "/admin", h_admin_page_index, 0},
+	{"GET", "/admin/", h_admin_page_index, 0},
+	{"GET", "/admin/{file}", h_admin_page_file, 0},
 };
 
 const size_t routes_len = sizeof(routes) / sizeof(routes[0]);

@@ -261,8 +261,17 @@ bool validate_uuid(const char *s)
 	for (int i = 0; i < 36; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 
-		if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]) || s[i] == '\0')
+		if (s[i] == '\0' || (dash ? s[i] != '-' : strchr("0123456789abcdef", s[i]) == NULL))
 			return false;
 	}
 	return s[36] == '\0';
+}
+
+size_t validate_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
 }

@@ -35,8 +35,11 @@ bool validate_country(const char *s);
  * by the 10 digits holds. */
 bool validate_npi(const char *s);
 
-/* A canonical UUID as hcpd makes them: 36 characters, lower-case hex
- * digits with dashes at 8, 13, 18 and 23. */
+/* A canonical lower-case UUID, as every id hcpd makes: 36 characters,
+ * dashes at 8, 13, 18 and 23, lower-case hex elsewhere. */
 bool validate_uuid(const char *s);
+
+/* The number of characters (code points) of a well-formed UTF-8 string. */
+size_t validate_utf8_chars(const char *s);
 
 #endif

@@ -3,6 +3,7 @@
  * composed RFC 5322 messages (headers, CRLF, what the bodies hold and do
  * not hold, refusal of header-unsafe input) and the sealed payload.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,35 @@ TEST(already_registered_message_holds_no_token)
 	free(msg);
 }
 
+TEST(review_notices_hold_no_token_and_point_to_the_api)
+{
+	static const struct {
+		const char *kind, *subject, *says;
+	} notices[] = {
+		{OUTBOX_REVIEW_INFO_REQUESTED, "Your registration needs more information",
+		 "/v1/me/review-response"},
+		{OUTBOX_REVIEW_APPROVED, "Your registration was approved", "approved it"},
+		{OUTBOX_REVIEW_REJECTED, "Your registration was not approved", "could not approve"},
+	};
+
+	for (size_t i = 0; i < sizeof(notices) / sizeof(notices[0]); i++) {
+		char *msg = NULL, subject[128];
+		size_t len = 0;
+
+		/* a token given by mistake is not put in */
+		CHECK(mailer_compose(notices[i].kind, from, to, token, when, unique, &msg, &len) ==
+		      ERR_OK);
+		if (msg == NULL)
+			continue;
+		snprintf(subject, sizeof(subject), "\r\nSubject: %s\r\n", notices[i].subject);
+		CHECK(strstr(msg, subject) != NULL);
+		CHECK(strstr(msg, notices[i].says) != NULL);
+		CHECK(strstr(msg, token) == NULL);
+		CHECK(crlf_only(msg, len));
+		free(msg);
+	}
+}
+
 TEST(unsafe_input_is_refused)
 {
 	char *msg = NULL;
@@ -114,6 +144,7 @@ int main(void)
 {
 	RUN(confirm_message_has_headers_and_token);
 	RUN(already_registered_message_holds_no_token);
+	RUN(review_notices_hold_no_token_and_point_to_the_api);
 	RUN(unsafe_input_is_refused);
 	RUN(payload_opens_only_for_its_account);
 	return harness_done();

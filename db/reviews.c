@@ -1,0 +1,342 @@
+/*
+ * reviews.c - SQL for admin review (see reviews.h). Every statement is
+ * parameterised; sealed values come and go as bytea. Times leave as
+ * RFC 3339 text in UTC with microseconds, so a representation built from
+ * them is the same byte for byte each time it is read. Nothing here logs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "reviews.h"
+
+/* The times the statements return, as RFC 3339 text. */
+#define CHANGED_AT   DB_RFC3339("a.status_changed_at")
+#define CREATED_AT   DB_RFC3339("a.created_at")
+#define DISCLOSED_AT DB_RFC3339("d.disclosed_at")
+#define DECIDED_AT_X DB_RFC3339("x.decided_at")
+#define DECIDED_AT_D DB_RFC3339("d.decided_at")
+#define DECIDED_AT   DB_RFC3339("decided_at")
+#define CHECKED_AT   DB_RFC3339("v.checked_at")
+#define RECEIVED_AT  DB_RFC3339("received_at")
+
+/* Who the item waits for: an admin, the professional, or nobody. */
+#define WAITING_FOR                                                                                \
+	"CASE WHEN a.status IN ('flagged', 'suspended') THEN CASE WHEN "                           \
+	"a.review_awaiting_professional THEN 'professional' ELSE 'admin' END END"
+
+/* Seconds since the status changed. */
+#define WAITING_SECONDS "floor(extract(epoch FROM now() - a.status_changed_at))::bigint"
+
+/* The reasons an item is in the queue (CONTRACTS.md): the latest
+ * verification per verifier whose outcome is not verified. */
+#define REASONS                                                                                    \
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object('verifier', v.verifier, 'outcome', "        \
+	"v.outcome, 'reason', v.reason) ORDER BY v.verifier), '[]')::text FROM (SELECT DISTINCT "  \
+	"ON (verifier) verifier, outcome, reason FROM verifications WHERE account_id = a.id "      \
+	"ORDER BY verifier, id DESC) v WHERE v.outcome <> 'verified')"
+
+/* Columns as in enum review_queue_col. The cursor is the position after
+ * ($5 microseconds since 1970, $6 id). */
+static const char queue_sql[] =
+	"SELECT a.id, a.status, " WAITING_FOR ", " WAITING_SECONDS ", " CHANGED_AT ", "
+	"(extract(epoch FROM a.status_changed_at) * 1000000)::bigint, "
+	"a.profile_public->>'country', a.profile_public->>'profession', " REASONS " "
+	"FROM accounts a WHERE a.role = 'professional' AND a.status = $1 "
+	"AND ($2::text IS NULL OR a.profile_public->>'country' = $2) "
+	"AND ($3::text IS NULL OR a.profile_public->>'profession' = $3) "
+	"AND ($4::text IS NULL OR " WAITING_FOR " = $4) "
+	"AND ($5::bigint IS NULL OR (a.status_changed_at, a.id) > "
+	"('epoch'::timestamptz + $5::bigint * interval '1 microsecond', $6::uuid)) "
+	"ORDER BY a.status_changed_at, a.id LIMIT $7::int";
+
+/* The account's row, with the disclosure history and past decisions as
+ * JSON arrays; only professionals under review. */
+static const char account_sql[] =
+	"SELECT a.status, " WAITING_FOR ", " WAITING_SECONDS ", " CHANGED_AT ", " CREATED_AT ", "
+	"a.email_verified, a.processing_restricted, a.data_key, a.email_enc, a.profile_enc, "
+	"a.profile_public::text, " REASONS ", "
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object('id', d.id, 'recipient', d.recipient, "
+	"'fields', d.fields, 'purpose', d.purpose, 'terms_version', d.terms_version, "
+	"'legal_basis', d.legal_basis, 'recipient_country', d.recipient_country, "
+	"'disclosed_at', " DISCLOSED_AT ") ORDER BY d.id), '[]')::text "
+	"FROM disclosures d WHERE d.subject = a.id), "
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'admin_id', x.admin_id, "
+	"'decision', x.decision, 'reason', x.reason, 'from_status', x.from_status, "
+	"'to_status', x.to_status, 'decided_at', " DECIDED_AT_X ") ORDER BY x.id), '[]')::text "
+	"FROM review_decisions x WHERE x.account_id = a.id) "
+	"FROM accounts a WHERE a.id = $1 AND a.role = 'professional' "
+	"AND a.status IN ('flagged', 'suspended', 'approved', 'rejected')";
+
+static const char verifications_sql[] =
+	"SELECT v.id, v.verifier, j.occasion, v.outcome, v.reason, v.checks::text, "
+	"encode(v.reply_sha256, 'hex'), " CHECKED_AT ", v.evidence_enc "
+	"FROM verifications v LEFT JOIN verification_jobs j ON j.id = v.job_id "
+	"WHERE v.account_id = $1 ORDER BY v.id";
+
+static const char responses_sql[] =
+	"SELECT id, decision_id, " RECEIVED_AT ", message_enc FROM review_responses "
+	"WHERE account_id = $1 ORDER BY id";
+
+static const char decision_sql[] =
+	"INSERT INTO review_decisions (account_id, admin_id, decision, reason, from_status, "
+	"to_status, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, " DECIDED_AT;
+
+/* The latest question, joined only while the account awaits its answer. */
+static const char mine_sql[] =
+	"SELECT a.status, a.review_awaiting_professional, d.reason, " DECIDED_AT_D " "
+	"FROM accounts a LEFT JOIN LATERAL (SELECT reason, decided_at FROM review_decisions "
+	"WHERE account_id = a.id AND decision = 'request_info' ORDER BY id DESC LIMIT 1) d "
+	"ON a.review_awaiting_professional WHERE a.id = $1";
+
+enum err db_review_queue(PGconn *conn, const struct review_query *q, PGresult **ret_res)
+{
+	char after_us[24], limit[16];
+	const char *params[7] = {q->status,
+				 q->country,
+				 q->profession,
+				 q->waiting_for,
+				 q->after ? after_us : NULL,
+				 q->after ? q->after_id : NULL,
+				 limit};
+
+	snprintf(after_us, sizeof(after_us), "%lld", q->after_us);
+	snprintf(limit, sizeof(limit), "%d", q->limit);
+	return db_exec(conn, queue_sql, 7, params, NULL, NULL, ret_res);
+}
+
+static enum err load_account(PGconn *conn, struct review_rows *rows)
+{
+	const char *params[1] = {rows->id};
+	PGresult *res;
+	enum err err = db_exec(conn, account_sql, 1, params, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	rows->res[0] = res;
+	if (PQntuples(res) != 1)
+		return ERR_NOT_FOUND;
+	rows->status = db_cell_text(res, 0, 0);
+	rows->waiting_for = db_cell_text(res, 0, 1);
+	rows->waiting_seconds = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	rows->status_changed_at = db_cell_text(res, 0, 3);
+	rows->created_at = db_cell_text(res, 0, 4);
+	rows->email_verified = PQgetvalue(res, 0, 5)[0] == 't';
+	rows->processing_restricted = PQgetvalue(res, 0, 6)[0] == 't';
+	rows->profile_public = db_cell_text(res, 0, 10);
+	rows->reasons = db_cell_text(res, 0, 11);
+	rows->disclosures = db_cell_text(res, 0, 12);
+	rows->decisions = db_cell_text(res, 0, 13);
+	err = db_cell_bytes(res, 0, 7, &rows->data_key, &rows->data_key_len);
+	if (err == ERR_OK)
+		err = db_cell_bytes(res, 0, 8, &rows->email_enc, &rows->email_enc_len);
+	if (err == ERR_OK)
+		err = db_cell_bytes(res, 0, 9, &rows->profile_enc, &rows->profile_enc_len);
+	return err;
+}
+
+static enum err load_verifications(PGconn *conn, struct review_rows *rows)
+{
+	const char *params[1] = {rows->id};
+	PGresult *res;
+	enum err err = db_exec(conn, verifications_sql, 1, params, NULL, NULL, &res);
+	int n;
+
+	if (err != ERR_OK)
+		return err;
+	rows->res[1] = res;
+	n = PQntuples(res);
+	if (n == 0)
+		return ERR_OK;
+	rows->verifications = calloc((size_t)n, sizeof(*rows->verifications));
+	if (rows->verifications == NULL)
+		return ERR_NOMEM;
+	for (int i = 0; err == ERR_OK && i < n; i++) {
+		struct review_verification *v = &rows->verifications[i];
+
+		v->id = db_cell_text(res, i, 0);
+		v->verifier = db_cell_text(res, i, 1);
+		v->occasion = db_cell_text(res, i, 2);
+		v->outcome = db_cell_text(res, i, 3);
+		v->reason = db_cell_text(res, i, 4);
+		v->checks = db_cell_text(res, i, 5);
+		v->reply_sha256 = db_cell_text(res, i, 6);
+		v->checked_at = db_cell_text(res, i, 7);
+		err = db_cell_bytes(res, i, 8, &v->evidence_enc, &v->evidence_len);
+		rows->nverifications++;
+	}
+	return err;
+}
+
+static enum err load_responses(PGconn *conn, struct review_rows *rows)
+{
+	const char *params[1] = {rows->id};
+	PGresult *res;
+	enum err err = db_exec(conn, responses_sql, 1, params, NULL, NULL, &res);
+	int n;
+
+	if (err != ERR_OK)
+		return err;
+	rows->res[2] = res;
+	n = PQntuples(res);
+	if (n == 0)
+		return ERR_OK;
+	rows->responses = calloc((size_t)n, sizeof(*rows->responses));
+	if (rows->responses == NULL)
+		return ERR_NOMEM;
+	for (int i = 0; err == ERR_OK && i < n; i++) {
+		struct review_response *p = &rows->responses[i];
+
+		p->id = db_cell_text(res, i, 0);
+		p->decision_id = db_cell_text(res, i, 1);
+		p->received_at = db_cell_text(res, i, 2);
+		err = db_cell_bytes(res, i, 3, &p->message_enc, &p->message_len);
+		rows->nresponses++;
+	}
+	return err;
+}
+
+enum err db_review_load(PGconn *conn, const char *id, struct review_rows *ret_rows)
+{
+	struct review_rows rows = {0};
+	enum err err;
+
+	snprintf(rows.id, sizeof(rows.id), "%s", id);
+	err = load_account(conn, &rows);
+	if (err == ERR_OK)
+		err = load_verifications(conn, &rows);
+	if (err == ERR_OK)
+		err = load_responses(conn, &rows);
+	if (err != ERR_OK) {
+		review_rows_release(&rows);
+		return err;
+	}
+	*ret_rows = rows;
+	return ERR_OK;
+}
+
+void review_rows_release(struct review_rows *rows)
+{
+	PQfreemem(rows->data_key);
+	PQfreemem(rows->email_enc);
+	PQfreemem(rows->profile_enc);
+	for (size_t i = 0; i < rows->nverifications; i++)
+		PQfreemem(rows->verifications[i].evidence_enc);
+	free(rows->verifications);
+	for (size_t i = 0; i < rows->nresponses; i++)
+		PQfreemem(rows->responses[i].message_enc);
+	free(rows->responses);
+	for (size_t i = 0; i < sizeof(rows->res) / sizeof(rows->res[0]); i++)
+		PQclear(rows->res[i]);
+	memset(rows, 0, sizeof(*rows));
+}
+
+enum err db_review_lock(PGconn *conn, const char *id)
+{
+	const char *params[1] = {id};
+	PGresult *res;
+	enum err err = db_exec(conn,
+			       "SELECT 1 FROM accounts WHERE id = $1 AND role = 'professional' "
+			       "FOR UPDATE",
+			       1, params, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) != 1)
+		err = ERR_NOT_FOUND;
+	PQclear(res);
+	return err;
+}
+
+enum err db_review_decide(PGconn *conn, const struct review_decision *d, long long *ret_id,
+			  char ret_decided_at[40])
+{
+	const char *update[3] = {d->account_id, d->to_status, d->awaiting_professional ? "t" : "f"};
+	const char *insert[7] = {d->account_id,  d->admin_id,  d->decision,  d->reason,
+				 d->from_status, d->to_status, d->request_id};
+	PGresult *res;
+	enum err err = db_exec(conn,
+			       "UPDATE accounts SET status = $2, review_awaiting_professional = "
+			       "$3::boolean, updated_at = now() WHERE id = $1",
+			       3, update, NULL, NULL, NULL);
+
+	if (err != ERR_OK)
+		return err;
+	err = db_exec(conn, decision_sql, 7, insert, NULL, NULL, &res);
+	if (err != ERR_OK)
+		return err;
+	*ret_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(ret_decided_at, 40, "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return ERR_OK;
+}
+
+enum err db_review_respond(PGconn *conn, const char *id, const unsigned char *message_enc,
+			   size_t len)
+{
+	const char *params[2] = {id, (const char *)message_enc};
+	const int lengths[2] = {0, (int)len};
+	const int formats[2] = {0, 1};
+	PGresult *res = NULL;
+	enum err err = db_command(conn, "BEGIN");
+
+	if (err != ERR_OK)
+		return err;
+	/* the row lock orders this against a decision on the same item */
+	err = db_exec(conn,
+		      "SELECT 1 FROM accounts WHERE id = $1 AND review_awaiting_professional "
+		      "AND status IN ('flagged', 'suspended') FOR UPDATE",
+		      1, params, NULL, NULL, &res);
+	if (err != ERR_OK)
+		goto out;
+	if (PQntuples(res) != 1) {
+		err = ERR_CONFLICT;
+		goto out;
+	}
+	err = db_exec(conn,
+		      "INSERT INTO review_responses (account_id, decision_id, message_enc) "
+		      "SELECT $1, max(id), $2 FROM review_decisions WHERE account_id = $1 AND "
+		      "decision = 'request_info'",
+		      2, params, lengths, formats, NULL);
+	if (err == ERR_OK)
+		err = db_exec(conn,
+			      "UPDATE accounts SET status = 'flagged', "
+			      "review_awaiting_professional = false, status_changed_at = now(), "
+			      "updated_at = now() WHERE id = $1",
+			      1, params, NULL, NULL, NULL);
+	if (err == ERR_OK)
+		err = db_command(conn, "COMMIT");
+out:
+	PQclear(res);
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		db_command(conn, "ROLLBACK");
+	return err;
+}
+
+enum err db_review_mine(PGconn *conn, const char *id, struct review_mine *ret)
+{
+	const char *params[1] = {id};
+	struct review_mine mine = {0};
+	PGresult *res;
+	enum err err = db_exec(conn, mine_sql, 1, params, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return ERR_NOT_FOUND;
+	}
+	snprintf(mine.status, sizeof(mine.status), "%s", PQgetvalue(res, 0, 0));
+	mine.awaiting = PQgetvalue(res, 0, 1)[0] == 't';
+	if (mine.awaiting && !PQgetisnull(res, 0, 2)) {
+		mine.question = strdup(PQgetvalue(res, 0, 2));
+		snprintf(mine.asked_at, sizeof(mine.asked_at), "%s", PQgetvalue(res, 0, 3));
+		if (mine.question == NULL)
+			err = ERR_NOMEM;
+	}
+	PQclear(res);
+	if (err == ERR_OK)
+		*ret = mine;
+	return err;
+}

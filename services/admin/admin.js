@@ -1,0 +1,328 @@
+/*
+ * admin.js - the admin review page: sign in, the review queue, one item
+ * (profile beside the verification evidence, disclosures, decisions) and
+ * the decision form. Plain JavaScript calling hcpd's JSON API.
+ *
+ * The access token lives only in this closure: never in storage or a
+ * cookie, so reloading the page signs out. Text from the API is put into
+ * the page with textContent only, never parsed as HTML (the CSP also
+ * refuses inline script and string-to-HTML sinks).
+ */
+(function () {
+  'use strict';
+
+  var token = null;      /* the access token, in memory only */
+  var current = null;    /* the item shown: {id, etag} */
+  var nextCursor = null; /* the queue's next page */
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  function say(text, ok) {
+    var m = $('message');
+    m.textContent = text;
+    m.className = ok ? 'ok' : '';
+    m.hidden = !text;
+  }
+
+  function show(view) {
+    ['signin-view', 'queue-view', 'detail-view'].forEach(function (v) {
+      $(v).hidden = v !== view;
+    });
+    $('signout').hidden = token === null;
+  }
+
+  /* An API error as a sentence an admin can act on. */
+  function explain(status, body) {
+    var detail = body && body.detail ? ' (' + body.detail + ')' : '';
+    switch (status) {
+      case 401: return 'Your session has ended or was refused: sign in again.';
+      case 403: return 'This account is not an admin: the review pages are for admins only.';
+      case 404: return 'That item is not under review any more, or does not exist.';
+      case 409: return 'This decision does not apply to the item' + detail + '.';
+      case 412: return 'Another admin changed this item since you opened it. It has been ' +
+        'reloaded: check it again before deciding.';
+      case 422:
+        if (body && body.errors && body.errors.length) {
+          return 'Please correct: ' + body.errors.map(function (e) { return e.message; }).join('; ');
+        }
+        return 'The request was refused as invalid.';
+      case 428: return 'The page did not say which version of the item you decided on: reload it.';
+      case 429: case 503: return 'The service is busy: try again in a moment.';
+      default: return 'Something went wrong (HTTP ' + status + ')' + detail + '.';
+    }
+  }
+
+  /* Calls the API; resolves to {status, body, etag}. */
+  function api(method, path, body, headers) {
+    var h = { 'Accept': 'application/json' };
+    if (token) h['Authorization'] = 'Bearer ' + token;
+    if (body !== undefined) h['Content-Type'] = 'application/json';
+    Object.keys(headers || {}).forEach(function (k) { h[k] = headers[k]; });
+    return fetch(path, {
+      method: method, headers: h, credentials: 'omit', cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (resp) {
+      var etag = resp.headers.get('ETag');
+      return resp.text().then(function (text) {
+        var parsed = null;
+        try { parsed = text ? JSON.parse(text) : null; } catch (e) { parsed = null; }
+        return { status: resp.status, body: parsed, etag: etag };
+      });
+    });
+  }
+
+  /* Handles a failed call: 401 and 403 end the session. */
+  function failed(r) {
+    if (r.status === 401 || r.status === 403) {
+      token = null;
+      current = null;
+      show('signin-view');
+    }
+    say(explain(r.status, r.body));
+  }
+
+  function waited(seconds) {
+    if (seconds < 3600) return Math.max(1, Math.round(seconds / 60)) + ' min';
+    if (seconds < 86400 * 2) return Math.round(seconds / 3600) + ' h';
+    return Math.round(seconds / 86400) + ' days';
+  }
+
+  function when(iso) {
+    return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '';
+  }
+
+  /* ---- sign-in ---- */
+
+  $('signin-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var creds = { email: $('signin-email').value, password: $('signin-password').value };
+    api('POST', '/v1/sessions', creds).then(function (r) {
+      $('signin-password').value = '';
+      if (r.status !== 200) {
+        say(r.status === 401 ? 'Sign-in failed: wrong email or password.' : explain(r.status, r.body));
+        return;
+      }
+      token = r.body.access_token;
+      say('');
+      loadQueue(false);
+    }, function () { say('The service cannot be reached.'); });
+  });
+
+  $('signout').addEventListener('click', function () {
+    var done = function () {
+      token = null;
+      current = null;
+      show('signin-view');
+      say('Signed out.', true);
+    };
+    api('DELETE', '/v1/sessions/current').then(done, done);
+  });
+
+  /* ---- the queue ---- */
+
+  function queuePath(cursor) {
+    var q = new URLSearchParams();
+    q.set('status', $('filter-status').value);
+    if ($('filter-waiting').value) q.set('waiting_for', $('filter-waiting').value);
+    if ($('filter-country').value.trim()) q.set('country', $('filter-country').value.trim().toUpperCase());
+    if ($('filter-profession').value.trim()) q.set('profession', $('filter-profession').value.trim());
+    if (cursor) q.set('cursor', cursor);
+    return '/v1/admin/reviews?' + q.toString();
+  }
+
+  function queueRow(item) {
+    var tr = el('tr');
+    tr.dataset.id = item.id;
+    tr.appendChild(el('td', waited(item.waiting_seconds)));
+    tr.appendChild(el('td', item.id.slice(0, 8), 'mono'));
+    tr.appendChild(el('td', item.country || ''));
+    tr.appendChild(el('td', item.profession || ''));
+    tr.appendChild(el('td', item.waiting_for === 'professional' ? 'the professional'
+      : item.waiting_for === 'admin' ? 'an admin' : item.status));
+    var reasons = el('td');
+    item.reasons.forEach(function (x) {
+      var line = el('div');
+      line.appendChild(el('span', x.outcome, 'outcome ' + x.outcome));
+      line.appendChild(document.createTextNode(' ' + x.verifier + (x.reason ? ': ' + x.reason : '')));
+      reasons.appendChild(line);
+    });
+    tr.appendChild(reasons);
+    var open = el('td');
+    var b = el('button', 'Open', 'quiet');
+    b.type = 'button';
+    b.addEventListener('click', function () { loadItem(item.id); });
+    open.appendChild(b);
+    tr.appendChild(open);
+    return tr;
+  }
+
+  function loadQueue(more) {
+    return api('GET', queuePath(more ? nextCursor : null)).then(function (r) {
+      if (r.status !== 200) { failed(r); return; }
+      var tbody = $('queue-body');
+      if (!more) clear(tbody);
+      r.body.items.forEach(function (item) { tbody.appendChild(queueRow(item)); });
+      nextCursor = r.body.next_cursor;
+      $('queue-more').hidden = !nextCursor;
+      $('queue-empty').hidden = tbody.children.length > 0;
+      current = null;
+      show('queue-view');
+    }, function () { say('The service cannot be reached.'); });
+  }
+
+  $('filter-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    say('');
+    loadQueue(false);
+  });
+  $('queue-more').addEventListener('click', function () { loadQueue(true); });
+  $('back').addEventListener('click', function () { say(''); loadQueue(false); });
+
+  /* ---- one item ---- */
+
+  /* Fields some verifier did not find matching: marked in the profile. */
+  function doubtful(item) {
+    var fields = {};
+    item.verifications.forEach(function (v) {
+      Object.keys(v.checks || {}).forEach(function (f) {
+        if (v.checks[f] !== 'match') fields[f] = true;
+      });
+    });
+    return fields;
+  }
+
+  function pair(dl, key, value, cls) {
+    var dt = el('dt', key), dd = el('dd', value);
+    if (cls) { dt.className = cls; dd.className = cls; }
+    dl.appendChild(dt);
+    dl.appendChild(dd);
+  }
+
+  function showProfile(item) {
+    var dl = $('profile');
+    clear(dl);
+    if (!item.profile) {
+      pair(dl, 'profile', 'erased: no personal value can be opened');
+      return;
+    }
+    var marked = doubtful(item);
+    pair(dl, 'email', item.email + (item.email_verified ? ' (confirmed)' : ' (not confirmed)'));
+    Object.keys(item.profile).sort().forEach(function (k) {
+      pair(dl, k, item.profile[k], marked[k] ? 'flag' : '');
+    });
+    pair(dl, 'registered', when(item.registered_at));
+    if (item.processing_restricted) pair(dl, 'restriction', 'processing is restricted', 'flag');
+  }
+
+  function showValue(dl, key, value) {
+    if (value !== null && typeof value === 'object') {
+      Object.keys(value).forEach(function (k) { showValue(dl, key + ' / ' + k, value[k]); });
+      return;
+    }
+    pair(dl, key, value === null ? '(none)' : String(value));
+  }
+
+  function showEvidence(item) {
+    var box = $('evidence');
+    clear(box);
+    if (!item.verifications.length) box.appendChild(el('p', 'No verification has finished yet.', 'hint'));
+    item.verifications.forEach(function (v) {
+      var card = el('div', null, 'card');
+      var head = el('h4');
+      head.appendChild(el('span', v.outcome, 'outcome ' + v.outcome));
+      head.appendChild(document.createTextNode(' ' + v.verifier + (v.occasion ? ' (' + v.occasion + ')' : '')));
+      card.appendChild(head);
+      var dl = el('dl', null, 'pairs');
+      pair(dl, 'reason', v.reason || '');
+      pair(dl, 'checked', when(v.checked_at));
+      Object.keys(v.checks || {}).forEach(function (f) {
+        pair(dl, 'check: ' + f, v.checks[f], v.checks[f] === 'match' ? '' : 'flag');
+      });
+      if (v.evidence === null) pair(dl, 'evidence', '(none kept)');
+      else showValue(dl, 'evidence', v.evidence);
+      card.appendChild(dl);
+      if (v.reply_sha256) {
+        card.appendChild(el('p', 'registry reply SHA-256', 'hint'));
+        card.appendChild(el('p', v.reply_sha256, 'mono'));
+      }
+      box.appendChild(card);
+    });
+  }
+
+  function row(tbody, cells) {
+    var tr = el('tr');
+    cells.forEach(function (c) { tr.appendChild(el('td', c)); });
+    tbody.appendChild(tr);
+  }
+
+  function showHistory(item) {
+    var d = $('decisions'), s = $('disclosures'), p = $('responses');
+    clear(d); clear(s); clear(p);
+    item.decisions.forEach(function (x) {
+      row(d, [when(x.decided_at), x.decision, x.from_status + ' \u2192 ' + x.to_status,
+        x.admin_id.slice(0, 8), x.reason]);
+    });
+    if (!item.decisions.length) row(d, ['', 'none yet', '', '', '']);
+    item.disclosures.forEach(function (x) {
+      row(s, [when(x.disclosed_at), x.recipient, x.fields.join(', '), x.purpose, x.terms_version]);
+    });
+    if (!item.disclosures.length) row(s, ['', 'none', '', '', '']);
+    item.responses.forEach(function (x) {
+      p.appendChild(el('li', when(x.received_at) + ': ' + (x.message === null ? '(cannot be opened)' : x.message)));
+    });
+    $('responses-none').hidden = item.responses.length > 0;
+  }
+
+  function loadItem(id) {
+    return api('GET', '/v1/admin/reviews/' + encodeURIComponent(id)).then(function (r) {
+      if (r.status !== 200) { failed(r); return; }
+      var item = r.body;
+      current = { id: item.id, etag: r.etag };
+      $('detail-id').textContent = item.id;
+      $('detail-summary').textContent = 'Status ' + item.status +
+        (item.waiting_for ? ', waiting for ' + (item.waiting_for === 'admin' ? 'an admin' : 'the professional') +
+          ' for ' + waited(item.waiting_seconds) : '') + '.';
+      showProfile(item);
+      showEvidence(item);
+      showHistory(item);
+      $('decision-form').reset();
+      show('detail-view');
+    }, function () { say('The service cannot be reached.'); });
+  }
+
+  $('decision-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var chosen = document.querySelector('input[name="decision"]:checked');
+    if (!current || !chosen) return;
+    var id = current.id;
+    var body = { decision: chosen.value, reason: $('decision-reason').value };
+    api('POST', '/v1/admin/reviews/' + encodeURIComponent(id) + '/decision', body,
+      { 'If-Match': current.etag }).then(function (r) {
+      if (r.status === 200) {
+        loadQueue(false).then(function () {
+          say('Recorded: item ' + id.slice(0, 8) + ' is now ' + r.body.status +
+            (r.body.waiting_for === 'professional' ? ', waiting for the professional' : '') + '.', true);
+        });
+        return;
+      }
+      if (r.status === 412) {
+        loadItem(id).then(function () { say(explain(412, r.body)); });
+        return;
+      }
+      failed(r);
+    }, function () { say('The service cannot be reached.'); });
+  });
+
+  show('signin-view');
+}());

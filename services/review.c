@@ -1,0 +1,279 @@
+/*
+ * review.c - the review state model, input rules for reasons and answers,
+ * If-Match matching, and the representation of an item (see review.h).
+ *
+ * review_build() opens personal values: clear keys and serialised text
+ * are wiped before it returns, and nothing here logs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "crypto.h"
+#include "review.h"
+#include "validate.h"
+#include "vault.h"
+
+/* Every decision that applies, from which status, to which. */
+static const struct transition {
+	const char *decision, *from, *to;
+	bool awaiting; /* waits for the professional afterwards */
+} transitions[] = {
+	{"approve", "flagged", "approved", false},
+	{"approve", "suspended", "approved", false},
+	{"approve", "rejected", "approved", false},
+	{"reject", "flagged", "rejected", false},
+	{"reject", "suspended", "rejected", false},
+	{"reject", "approved", "rejected", false},
+	{"request_info", "flagged", "flagged", true},
+	{"request_info", "suspended", "suspended", true},
+};
+
+enum err review_transition(const char *status, const char *decision, const char **ret_status,
+			   bool *ret_awaiting, const char **ret_why)
+{
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++) {
+		const struct transition *t = &transitions[i];
+
+		if (strcmp(t->decision, decision) != 0)
+			continue;
+		known = true;
+		if (strcmp(t->from, status) == 0) {
+			*ret_status = t->to;
+			*ret_awaiting = t->awaiting;
+			return ERR_OK;
+		}
+	}
+	if (!known) {
+		*ret_why = "decision must be approve, reject or request_info";
+		return ERR_INVALID;
+	}
+	if (strcmp(status, "approved") == 0 && strcmp(decision, "approve") == 0)
+		*ret_why = "the item is already approved";
+	else if (strcmp(status, "rejected") == 0 && strcmp(decision, "reject") == 0)
+		*ret_why = "the item is already rejected";
+	else if (strcmp(status, "approved") == 0 || strcmp(status, "rejected") == 0)
+		*ret_why = "request_info applies only to items waiting in the queue "
+			   "(flagged or suspended)";
+	else
+		*ret_why = "the account is not under review";
+	return ERR_CONFLICT;
+}
+
+const char *review_text_problem(const char *text)
+{
+	bool blank = true;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F)
+			return "invalid";
+		blank = blank && (*p == ' ' || *p == '\n' || *p == '\t');
+	}
+	if (blank)
+		return "required";
+	return validate_utf8_chars(text) > REVIEW_TEXT_MAX ? "too_long" : NULL;
+}
+
+bool review_etag_matches(const char *if_match, const char *etag)
+{
+	size_t etag_len = strlen(etag);
+	const char *p = if_match;
+
+	while (*p != '\0') {
+		const char *end;
+
+		p += strspn(p, " \t,");
+		if (*p != '"')
+			return false; /* "*", a weak tag or garbage: never a match */
+		end = strchr(p + 1, '"');
+		if (end == NULL)
+			return false;
+		if (end[1] != '\0' && end[1] != ',' && end[1] != ' ' && end[1] != '\t')
+			return false;
+		if ((size_t)(end + 1 - p) == etag_len && memcmp(p, etag, etag_len) == 0)
+			return true;
+		p = end + 1;
+	}
+	return false;
+}
+
+/* Opens one sealed value of the item as text; NULL when absent or when it
+ * does not open. The caller wipes and frees it. */
+static char *open_text(const unsigned char *key, const char *id, const char *what,
+		       const unsigned char *sealed, size_t len)
+{
+	char *text = NULL;
+	size_t text_len;
+
+	if (key == NULL || sealed == NULL ||
+	    vault_open(key, id, what, sealed, len, &text, &text_len) != ERR_OK)
+		return NULL;
+	return text;
+}
+
+static void wipe_free(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* JSON text from the database (jsonb output), or null if it does not parse. */
+static json_t *json_text(const char *text)
+{
+	json_t *v = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+
+	return v != NULL ? v : json_null();
+}
+
+/* A string or null. */
+static json_t *json_str(const char *s)
+{
+	json_t *v = s != NULL ? json_string(s) : NULL;
+
+	return v != NULL ? v : json_null();
+}
+
+/* The email and the whole profile (public fields and opened personal
+ * ones), or nulls once erased. */
+static enum err add_personal(const struct review_rows *rows, const unsigned char *key, json_t *body)
+{
+	char *email, *personal = NULL;
+	json_t *profile = NULL, *fields = NULL;
+	enum err err = ERR_CRYPTO;
+
+	if (key == NULL) {
+		json_object_set_new(body, "email", json_null());
+		json_object_set_new(body, "profile", json_null());
+		return ERR_OK;
+	}
+	email = open_text(key, rows->id, "email", rows->email_enc, rows->email_enc_len);
+	if (rows->profile_enc != NULL)
+		personal = open_text(key, rows->id, "profile", rows->profile_enc,
+				     rows->profile_enc_len);
+	if (email == NULL || (rows->profile_enc != NULL && personal == NULL))
+		goto out;
+	err = ERR_INTERNAL;
+	profile = json_loads(rows->profile_public, 0, NULL);
+	fields = personal != NULL ? json_loads(personal, 0, NULL) : json_object();
+	if (profile == NULL || fields == NULL || json_object_update(profile, fields) != 0)
+		goto out;
+	json_object_set_new(body, "email", json_string(email));
+	json_object_set(body, "profile", profile);
+	err = ERR_OK;
+out:
+	json_decref(profile);
+	json_decref(fields);
+	wipe_free(personal);
+	wipe_free(email);
+	return err;
+}
+
+/* Each verification, its evidence opened: JSON as the verifier stored it,
+ * or its text when it is not JSON. */
+static json_t *verifications_json(const struct review_rows *rows, const unsigned char *key)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list != NULL && i < rows->nverifications; i++) {
+		const struct review_verification *v = &rows->verifications[i];
+		char *text = open_text(key, rows->id, "evidence", v->evidence_enc, v->evidence_len);
+		json_t *evidence = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+
+		if (evidence == NULL)
+			evidence = json_str(text);
+		wipe_free(text);
+		json_array_append_new(
+			list, json_pack("{s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:s}", "id",
+					(json_int_t)strtoll(v->id, NULL, 10), "verifier",
+					v->verifier, "occasion", json_str(v->occasion), "outcome",
+					v->outcome, "reason", json_str(v->reason), "checks",
+					json_text(v->checks), "evidence", evidence, "reply_sha256",
+					json_str(v->reply_sha256), "checked_at", v->checked_at));
+	}
+	return list;
+}
+
+/* The professional's answers, opened. */
+static json_t *responses_json(const struct review_rows *rows, const unsigned char *key)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list != NULL && i < rows->nresponses; i++) {
+		const struct review_response *p = &rows->responses[i];
+		char *text =
+			open_text(key, rows->id, "review_response", p->message_enc, p->message_len);
+
+		json_array_append_new(
+			list, json_pack("{s:I, s:I, s:o, s:s}", "id",
+					(json_int_t)strtoll(p->id, NULL, 10), "decision_id",
+					(json_int_t)strtoll(p->decision_id, NULL, 10), "message",
+					json_str(text), "received_at", p->received_at));
+		wipe_free(text);
+	}
+	return list;
+}
+
+/* The strong ETag of body: its canonical text's SHA-256, 128 bits shown. */
+static enum err etag_of(json_t *body, char ret_etag[REVIEW_ETAG_LEN])
+{
+	unsigned char digest[32];
+	char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (text == NULL)
+		return ERR_NOMEM;
+	crypto_sha256(text, strlen(text), digest);
+	wipe_free(text);
+	ret_etag[0] = '"';
+	crypto_hex(digest, 16, ret_etag + 1);
+	ret_etag[33] = '"';
+	ret_etag[34] = '\0';
+	return ERR_OK;
+}
+
+enum err review_build(const struct app *app, const struct review_rows *rows, json_t **ret_body,
+		      char ret_etag[REVIEW_ETAG_LEN])
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	bool have_key = false;
+	json_t *body;
+	enum err err = ERR_OK;
+
+	if (rows->data_key != NULL) {
+		err = vault_key_open(app, rows->id, rows->data_key, rows->data_key_len, key);
+		have_key = err == ERR_OK;
+	}
+	body = json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o}", "id", rows->id,
+			 "status", rows->status, "waiting_for", json_str(rows->waiting_for),
+			 "status_changed_at", rows->status_changed_at, "registered_at",
+			 rows->created_at, "email_verified", rows->email_verified,
+			 "processing_restricted", rows->processing_restricted, "reasons",
+			 json_text(rows->reasons), "disclosures", json_text(rows->disclosures),
+			 "decisions", json_text(rows->decisions), "responses",
+			 responses_json(rows, have_key ? key : NULL));
+	if (err == ERR_OK && body == NULL)
+		err = ERR_NOMEM;
+	if (err == ERR_OK)
+		err = add_personal(rows, have_key ? key : NULL, body);
+	if (err == ERR_OK &&
+	    json_object_set_new(body, "verifications",
+				verifications_json(rows, have_key ? key : NULL)) != 0)
+		err = ERR_NOMEM;
+	explicit_bzero(key, sizeof(key));
+	if (err == ERR_OK)
+		err = etag_of(body, ret_etag);
+	if (err == ERR_OK)
+		err = json_object_set_new(body, "waiting_seconds",
+					  json_integer(rows->waiting_seconds)) == 0
+			      ? ERR_OK
+			      : ERR_NOMEM;
+	if (err != ERR_OK) {
+		json_decref(body);
+		return err;
+	}
+	*ret_body = body;
+	return ERR_OK;
+}

@@ -1,0 +1,55 @@
+/*
+ * review.h - the rules of admin review and what an admin sees of an item.
+ *
+ * State model: an item is in the queue while its account's status is
+ * flagged or suspended; it waits for an admin, or (after request_info) for
+ * the professional, whose answer moves it back to flagged and waiting for
+ * an admin. approve moves flagged, suspended or rejected to approved;
+ * reject moves flagged, suspended or approved to rejected; request_info
+ * keeps flagged or suspended and waits for the professional. Anything else
+ * is a conflict. Pure functions apart from review_build().
+ */
+#ifndef HCPD_REVIEW_H
+#define HCPD_REVIEW_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "err.h"
+#include "reviews.h"
+
+#define REVIEW_TEXT_MAX 2000 /* characters of a reason or a professional's answer */
+#define REVIEW_ETAG_LEN 35   /* a quoted 32-hex-digit strong ETag and its NUL */
+
+struct app;
+
+/* The status a decision ("approve", "reject", "request_info") moves an
+ * item in status to, into *ret_status (a static string), and whether it
+ * then waits for the professional. ERR_INVALID for an unknown decision,
+ * ERR_CONFLICT when the decision does not apply to status; *ret_why then
+ * says why (static, fit for a problem's detail). */
+enum err review_transition(const char *status, const char *decision, const char **ret_status,
+			   bool *ret_awaiting, const char **ret_why);
+
+/* What is wrong with a reason or an answer, as a validation error code:
+ * "required" (empty or only white space), "too_long" (over
+ * REVIEW_TEXT_MAX characters), "invalid" (a control character other than
+ * line feed and tab); NULL when it is fine. text is valid UTF-8. */
+const char *review_text_problem(const char *text);
+
+/* Does the If-Match header value if_match name etag? Strong comparison:
+ * weak tags and "*" never match (a decision must name what it saw). */
+bool review_etag_matches(const char *if_match, const char *etag);
+
+/* Builds what an admin sees of an item from rows: the profile and email
+ * opened with the account's data key (null once erased), each verification
+ * with its evidence opened (null when there is none or it does not open),
+ * the disclosure history, past decisions and the professional's answers.
+ * *ret_etag is the strong ETag of it all, waiting_seconds (which changes
+ * by itself) excepted. *ret_body is a new reference holding personal
+ * values: never log it. ERR_CRYPTO when the data key, email or profile do
+ * not open. Does not block. */
+enum err review_build(const struct app *app, const struct review_rows *rows, json_t **ret_body,
+		      char ret_etag[REVIEW_ETAG_LEN]);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * admin_review.mjs - the admin page in a real headless Chromium: a
+ * professional is refused (403), an admin signs in, sees the flagged
+ * registration, opens it (profile beside the evidence, no horizontal
+ * scrolling at 1366x768), a stale decision gets the 412 message, the item
+ * is approved with a reason and the queue no longer shows it.
+ *
+ * Fails on any JavaScript error and any console error, except the exact
+ * "Failed to load resource" lines of the HTTP errors this script provokes
+ * on purpose (each allowed once, when it is expected). Prints the paths of
+ * the screenshots it keeps under tests/artifacts/.
+ *
+ * Run by tests/integration/test_admin_browser.py with, in the environment:
+ * HCPD_URL, ADMIN_EMAIL, ADMIN_PASSWORD, PRO_EMAIL, PRO_PASSWORD, ITEM_ID,
+ * STALE_ITEM_ID, OTHER_ADMIN_TOKEN, ARTIFACTS.
+ */
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const base = env('HCPD_URL');
+const artifacts = env('ARTIFACTS');
+const itemId = env('ITEM_ID');
+const staleId = env('STALE_ITEM_ID');
+
+const problems = [];  /* every JavaScript or console error not expected */
+const expected = [];  /* HTTP statuses whose console line is allowed, once each */
+
+function expectHttpError(status) { expected.push(status); }
+
+function onConsole(msg) {
+  if (msg.type() !== 'error') return;
+  const m = /^Failed to load resource: the server responded with a status of (\d+)/.exec(msg.text());
+  const i = m ? expected.indexOf(Number(m[1])) : -1;
+  if (i >= 0) { expected.splice(i, 1); return; }
+  problems.push(`console error: ${msg.text()}`);
+}
+
+async function noHorizontalScroll(page, where) {
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width, `${where}: page is ${scroll}px wide in a ${width}px window`);
+}
+
+async function signIn(page, email, password) {
+  await page.fill('#signin-email', email);
+  await page.fill('#signin-password', password);
+  await page.click('#signin-form button[type=submit]');
+}
+
+async function shot(page, name) {
+  const file = path.join(artifacts, name);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot: ${path.relative(process.cwd(), file)}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let failed = false;
+try {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('pageerror', (e) => problems.push(`JavaScript error: ${e.message}`));
+  page.on('console', onConsole);
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+
+  const resp = await page.goto(`${base}/admin/`);
+  assert.equal(resp.status(), 200);
+  assert.match(resp.headers()['content-security-policy'], /default-src 'none'/);
+
+  /* a professional's token is refused with a clear message */
+  expectHttpError(403);
+  await signIn(page, env('PRO_EMAIL'), env('PRO_PASSWORD'));
+  await page.waitForSelector('#message:has-text("not an admin")');
+  assert.ok(await page.isVisible('#signin-view'));
+
+  /* an admin sees the flagged registration in the queue */
+  await signIn(page, env('ADMIN_EMAIL'), env('ADMIN_PASSWORD'));
+  const row = page.locator(`tr[data-id="${itemId}"]`);
+  await row.waitFor();
+  assert.match(await row.innerText(), /mismatch/);
+  assert.match(await row.innerText(), /family name differs/);
+  await noHorizontalScroll(page, 'queue');
+
+  /* opens it: the profile beside the evidence */
+  await row.locator('button', { hasText: 'Open' }).click();
+  await page.waitForSelector(`#detail-id:has-text("${itemId}")`);
+  assert.match(await page.innerText('#profile'), /Aroha/);
+  assert.match(await page.innerText('#evidence'), /NGUYEN/);
+  const profileBox = await page.locator('#profile').boundingBox();
+  const evidenceBox = await page.locator('#evidence').boundingBox();
+  assert.ok(evidenceBox.x >= profileBox.x + profileBox.width, 'evidence is beside the profile');
+  assert.ok(Math.abs(evidenceBox.y - profileBox.y) < 40, 'evidence and profile start level');
+  await noHorizontalScroll(page, 'item');
+  await shot(page, 'admin-review-item.png');
+
+  /* approves it with a reason; the queue no longer shows it */
+  await page.check('input[name=decision][value=approve]');
+  await page.fill('#decision-reason', 'Licence confirmed with the state board by phone.');
+  await page.click('#decision-form button[type=submit]');
+  await page.waitForSelector('#message:has-text("is now approved")');
+  await page.waitForSelector('#queue-view', { state: 'visible' });
+  assert.equal(await page.locator(`tr[data-id="${itemId}"]`).count(), 0);
+  await noHorizontalScroll(page, 'queue after the decision');
+  await shot(page, 'admin-review-queue.png');
+
+  /* another admin decides an item while it is open here: 412, reloaded */
+  await page.locator(`tr[data-id="${staleId}"] button`).click();
+  await page.waitForSelector(`#detail-id:has-text("${staleId}")`);
+  const other = { Authorization: `Bearer ${env('OTHER_ADMIN_TOKEN')}` };
+  const read = await fetch(`${base}/v1/admin/reviews/${staleId}`, { headers: other });
+  const decided = await fetch(`${base}/v1/admin/reviews/${staleId}/decision`, {
+    method: 'POST',
+    headers: { ...other, 'Content-Type': 'application/json', 'If-Match': read.headers.get('etag') },
+    body: JSON.stringify({ decision: 'request_info', reason: 'Which board issued the licence?' }),
+  });
+  assert.equal(decided.status, 200);
+  expectHttpError(412);
+  await page.check('input[name=decision][value=reject]');
+  await page.fill('#decision-reason', 'No such licence.');
+  await page.click('#decision-form button[type=submit]');
+  await page.waitForSelector('#message:has-text("Another admin changed this item")');
+  await page.waitForSelector('#detail-summary:has-text("waiting for the professional")');
+
+  /* signing out forgets the token: the next call would be 401 */
+  await page.click('#signout');
+  await page.waitForSelector('#signin-view', { state: 'visible' });
+  assert.equal(await page.evaluate(() => document.cookie), '');
+  assert.deepEqual(await context.cookies(), []);
+
+  assert.deepEqual(expected, [], 'every provoked HTTP error was seen');
+} catch (e) {
+  failed = true;
+  console.error(`FAILED: ${e.stack || e}`);
+} finally {
+  await browser.close();
+}
+for (const p of problems) console.error(p);
+process.exit(failed || problems.length > 0 ? 1 : 0);

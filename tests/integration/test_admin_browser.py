@@ -1,0 +1,46 @@
+"""The admin page in a real headless Chromium (tests/browser/admin_review.mjs,
+driven by playwright-core): sign-in, the queue, an item with its evidence,
+a decision, the 403 and 412 messages; no JavaScript or console error. The
+screenshots it keeps under tests/artifacts/ are named in the test output."""
+
+import os
+import subprocess
+
+from conftest import ROOT
+from reviewkit import PRO_PASSWORD, ADMIN_PASSWORD, make_admin, make_flagged
+
+SCRIPT = os.path.join(ROOT, "tests", "browser", "admin_review.mjs")
+ARTIFACTS = os.path.join(ROOT, "tests", "artifacts")
+
+
+def ensure_playwright():
+    """Installs the pinned npm packages (tests/package-lock.json) once."""
+    if not os.path.isdir(os.path.join(ROOT, "tests", "node_modules", "playwright-core")):
+        subprocess.run(["npm", "ci", "--prefix", os.path.join(ROOT, "tests"), "--no-audit",
+                        "--no-fund"], check=True, capture_output=True, timeout=600)
+
+
+def test_admin_reviews_in_chromium(stack, capsys):
+    ensure_playwright()
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    pg, h = stack()
+    admin_email, _, _ = make_admin(h)
+    _, _, other_token = make_admin(h)
+    item_id, _ = make_flagged(h, pg, given_name="Aroha", family_name="Ng")
+    stale_id, pro_email = make_flagged(h, pg)
+    env = dict(os.environ, HCPD_URL="http://127.0.0.1:%d" % h.port, ADMIN_EMAIL=admin_email,
+               ADMIN_PASSWORD=ADMIN_PASSWORD, PRO_EMAIL=pro_email, PRO_PASSWORD=PRO_PASSWORD,
+               ITEM_ID=item_id, STALE_ITEM_ID=stale_id, OTHER_ADMIN_TOKEN=other_token,
+               ARTIFACTS=ARTIFACTS)
+    r = subprocess.run(["node", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=180)
+    shots = [line for line in r.stdout.splitlines() if line.startswith("screenshot: ")]
+    with capsys.disabled():
+        print("\n" + "\n".join(shots))
+    assert r.returncode == 0, r.stdout + r.stderr
+    # the server agrees with what the page showed
+    assert pg.psql("SELECT status FROM accounts WHERE id = '%s'" % item_id) == "approved"
+    assert pg.psql("SELECT reason FROM review_decisions WHERE account_id = '%s'" % item_id) == \
+        "Licence confirmed with the state board by phone."
+    assert pg.psql("SELECT count(*) FROM review_decisions WHERE account_id = '%s'"
+                   % stale_id) == "1"
