@@ -131,6 +131,33 @@ typedef int (*ledger_scan_fn)(void *ctx, const struct ledger_row *row,
  * stored row cannot be read as a row (a hash of the wrong length). Blocks. */
 enum err db_ledger_scan(PGconn *conn, long long after, int chunk, ledger_scan_fn fn, void *ctx);
 
+/* Which disclosures db_disclosures_list() reads. */
+struct disclosure_filter {
+	const char *subject;   /* a UUID, or NULL for any */
+	const char *recipient; /* a recipient's name, or NULL for any */
+	long long before;      /* only ids below this; 0: from the newest */
+	int limit;             /* at most this many rows */
+};
+
+/* The columns of db_disclosures_list()'s result. */
+enum disclosure_col {
+	DCOL_ID,
+	DCOL_SUBJECT,
+	DCOL_RECIPIENT,
+	DCOL_DISPLAY_NAME, /* the recipient's display name now */
+	DCOL_FIELDS,       /* a JSON array of field names */
+	DCOL_PURPOSE,
+	DCOL_TERMS_VERSION,
+	DCOL_LEGAL_BASIS,
+	DCOL_COUNTRY,      /* recipient_country */
+	DCOL_JOB_ID,       /* NULL when not a verification job's */
+	DCOL_DISCLOSED_AT, /* RFC 3339 UTC with microseconds */
+};
+
+/* Disclosures matching f, newest first, in *ret_res (PQclear it).
+ * Blocks. */
+enum err db_disclosures_list(PGconn *conn, const struct disclosure_filter *f, PGresult **ret_res);
+
 /* Stores a recipient, or updates its kind, display name and country.
  * Blocks. */
 enum err db_recipient_upsert(PGconn *conn, const char *name, const char *kind,

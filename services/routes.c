@@ -18,6 +18,8 @@ const struct route routes[] = {
 	{"PATCH", "/v1/me/password", h_me_password, ROUTE_AUTH | ROUTE_JSON},
 	{"POST", "/v1/me/email/confirm", h_me_email_confirm, ROUTE_AUTH | ROUTE_JSON},
 	{"GET", "/v1/admin/stats", h_admin_stats, ROUTE_ADMIN},
+	{"GET", "/v1/me/disclosures", h_me_disclosures, ROUTE_AUTH},
+	{"GET", "/v1/admin/disclosures", h_admin_disclosures_list, ROUTE_ADMIN},
 	{"POST", "/v1/admin/disclosures", h_admin_disclosures_export, ROUTE_ADMIN | ROUTE_JSON},
 };
 
