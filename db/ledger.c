@@ -450,11 +450,12 @@ enum err db_recipient_kind(PGconn *conn, const char *name, char ret_kind[16])
 	return err;
 }
 
-enum err db_terms_insert(PGconn *conn, const struct terms_version *t, bool *ret_same)
+enum err db_terms_insert(PGconn *conn, const char *recipient, const struct recipient_terms_def *t,
+			 bool *ret_same)
 {
 	char retention[16], from[24], to[24];
 	char *fields = json_strings(t->allowed_fields, t->nallowed);
-	const char *params[10] = {t->recipient,   t->version,
+	const char *params[10] = {recipient,      t->version,
 				  t->purpose,     fields,
 				  retention,      t->onward_transfer ? "true" : "false",
 				  t->legal_basis, t->recipient_country,

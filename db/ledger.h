@@ -166,24 +166,31 @@ enum err db_recipient_upsert(PGconn *conn, const char *name, const char *kind,
 /* The kind of recipient name. ERR_NOT_FOUND when there is none. Blocks. */
 enum err db_recipient_kind(PGconn *conn, const char *name, char ret_kind[16]);
 
-/* One version of a recipient's terms, as stored. */
-struct terms_version {
-	const char *recipient;
-	const char *version;
-	const char *purpose;
-	const char *const *allowed_fields;
-	size_t nallowed;
-	int retention_days;
-	bool onward_transfer;
-	const char *legal_basis;
-	const char *recipient_country;
-	long long effective_from; /* Unix seconds */
-	long long effective_to;   /* Unix seconds; 0: open-ended */
+/* One recipient and its current limited-use terms, as read from a
+ * verifier definition or the recipients file. */
+struct recipient_def {
+	const char *name; /* [a-z0-9-], the recipients.name */
+	const char *kind; /* verifier|advertiser|cme_sponsor|accreditor|authority */
+	const char *display_name;
+	const char *country; /* ISO 3166-1 alpha-2 of the recipient */
+	struct recipient_terms_def {
+		const char *version;
+		const char *purpose;               /* e.g. "licensure_verification" */
+		const char *const *allowed_fields; /* catalogue field names */
+		size_t nallowed;
+		int retention_days;
+		bool onward_transfer;
+		const char *legal_basis;
+		const char *recipient_country;
+		long long effective_from; /* unix seconds */
+		long long effective_to;   /* unix seconds; 0: open-ended */
+	} terms;
 };
 
-/* Inserts a terms version unless it is stored already; *ret_same is false
+/* Inserts recipient's terms version t unless it is stored already; *ret_same is false
  * when a stored version of that name has other content (allowed fields
  * compare as sets). Blocks. */
-enum err db_terms_insert(PGconn *conn, const struct terms_version *t, bool *ret_same);
+enum err db_terms_insert(PGconn *conn, const char *recipient, const struct recipient_terms_def *t,
+			 bool *ret_same);
 
 #endif

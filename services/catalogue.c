@@ -11,6 +11,7 @@
 
 #include "catalogue.h"
 #include "crypto.h"
+#include "jsonbody.h"
 #include "validate.h"
 
 enum format { F_TEXT, F_NAME, F_PROFESSION, F_COUNTRY, F_NPI, F_E164, F_CODE, F_DATE };
@@ -38,25 +39,6 @@ struct catalogue {
 	struct field *fields;
 	size_t nfields;
 };
-
-/* Every key of obj must be in allowed (NULL-terminated). */
-static bool only_keys(json_t *obj, const char *const *allowed, const char **ret_bad)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach (obj, key, v) {
-		const char *const *a = allowed;
-
-		while (*a != NULL && strcmp(*a, key) != 0)
-			a++;
-		if (*a == NULL) {
-			*ret_bad = key;
-			return false;
-		}
-	}
-	return true;
-}
 
 static bool string_in(json_t *array, const char *s)
 {
@@ -99,7 +81,7 @@ static bool valid_required(json_t *req, json_t *professions, const char **ret_ke
 		json_t *countries = json_object_get(cond, "countries");
 		json_t *profs = json_object_get(cond, "professions");
 
-		if (!json_is_object(cond) || !only_keys(cond, cond_keys, ret_key))
+		if (!json_is_object(cond) || !json_body_only_keys(cond, cond_keys, ret_key))
 			return false;
 		if (countries != NULL) {
 			if (!array_of_strings(countries))
@@ -140,7 +122,7 @@ static enum err load_fields(struct catalogue *cat, json_t *fields, char *why, si
 		json_t *max = json_object_get(f, "max_length");
 		size_t k;
 
-		if (!json_is_object(f) || !only_keys(f, keys, &bad)) {
+		if (!json_is_object(f) || !json_body_only_keys(f, keys, &bad)) {
 			snprintf(why, why_len, "%s: fields[%zu]: unknown key \"%s\"", name, i,
 				 bad != NULL ? bad : "?");
 			return ERR_INVALID;
@@ -215,7 +197,7 @@ static enum err load_consents(struct catalogue *cat, char *why, size_t why_len, 
 		return ERR_INVALID;
 	}
 	json_array_foreach (cat->consents, i, c) {
-		if (!json_is_object(c) || !only_keys(c, keys, &bad) ||
+		if (!json_is_object(c) || !json_body_only_keys(c, keys, &bad) ||
 		    !json_is_string(json_object_get(c, "purpose")) ||
 		    !json_is_boolean(json_object_get(c, "required")) ||
 		    !json_is_string(json_object_get(c, "description"))) {
@@ -252,7 +234,7 @@ enum err catalogue_from_json(json_t *doc, const char *name, struct catalogue **r
 		return ERR_NOMEM;
 	}
 	cat->doc = doc;
-	if (!json_is_object(doc) || !only_keys(doc, keys, &bad)) {
+	if (!json_is_object(doc) || !json_body_only_keys(doc, keys, &bad)) {
 		snprintf(why, why_len, "%s: unknown key \"%s\"", name, bad != NULL ? bad : "?");
 		goto out;
 	}

@@ -92,6 +92,25 @@ static void add_error(json_t *errors, const char *field, const char *code, const
 						"message", message));
 }
 
+bool json_body_only_keys(json_t *obj, const char *const *allowed, const char **ret_bad)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (obj, key, v) {
+		const char *const *a = allowed;
+
+		while (*a != NULL && strcmp(*a, key) != 0)
+			a++;
+		if (*a == NULL) {
+			if (ret_bad != NULL)
+				*ret_bad = key;
+			return false;
+		}
+	}
+	return true;
+}
+
 void json_body_check_keys(json_t *obj, const char *const *allowed, json_t *errors)
 {
 	const char *key;

@@ -10,6 +10,7 @@
 #ifndef HCPD_JSONBODY_H
 #define HCPD_JSONBODY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -19,6 +20,11 @@
  * static description fit for a problem's detail: it never quotes input. */
 enum err json_body_parse(const char *buf, size_t len, int max_depth, json_t **ret_obj,
 			 const char **ret_why);
+
+/* Is every key of obj in allowed (NULL-terminated)? If not, *ret_bad (if
+ * non-NULL) is the first that is not, borrowed from obj. For strict
+ * configuration files as much as request bodies. */
+bool json_body_only_keys(json_t *obj, const char *const *allowed, const char **ret_bad);
 
 /* Appends {field: key, code: "unknown_field", message} to errors for each
  * key of obj not in allowed (NULL-terminated). A key over 64 bytes is

@@ -12,6 +12,7 @@
 #include "app.h"
 #include "catalogue.h"
 #include "db.h"
+#include "jsonbody.h"
 #include "migrate.h"
 #include "recipients.h"
 
@@ -65,23 +66,6 @@ enum err recipients_parse_time(const char *s, long long *ret_seconds)
 	return ERR_OK;
 }
 
-/* Names the first key of obj not in allowed, or NULL. */
-static const char *unknown_key(json_t *obj, const char *const *allowed)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach (obj, key, v) {
-		const char *const *a = allowed;
-
-		while (*a != NULL && strcmp(*a, key) != 0)
-			a++;
-		if (*a == NULL)
-			return key;
-	}
-	return NULL;
-}
-
 static bool matches(const char *s, const char *first, const char *rest, size_t min, size_t max)
 {
 	size_t len = strlen(s);
@@ -123,7 +107,7 @@ static bool load_terms(json_t *terms, const struct catalogue *cat, const char **
 	size_t i;
 
 	*ret_rule = "unknown key";
-	if ((*ret_bad = unknown_key(terms, keys)) != NULL)
+	if (!json_body_only_keys(terms, keys, ret_bad))
 		return false;
 	*ret_rule = "must be a non-empty string";
 	if ((t->version = text(terms, *ret_bad = "version", 64)) == NULL ||
@@ -196,7 +180,7 @@ static enum err load_one(struct recipients *set, size_t i, json_t *r, const stru
 		snprintf(why, why_len, "%s: recipients[%zu]: must be an object", name, i);
 		return ERR_INVALID;
 	}
-	if ((bad = unknown_key(r, keys)) != NULL) {
+	if (!json_body_only_keys(r, keys, &bad)) {
 		snprintf(why, why_len, "%s: recipients[%zu]: unknown key \"%s\"", name, i, bad);
 		return ERR_INVALID;
 	}
@@ -259,7 +243,7 @@ enum err recipients_from_json(json_t *doc, const char *name, const struct catalo
 		snprintf(why, why_len, "%s: must be a JSON object", name);
 		goto out;
 	}
-	if ((bad = unknown_key(doc, keys)) != NULL) {
+	if (!json_body_only_keys(doc, keys, &bad)) {
 		snprintf(why, why_len, "%s: unknown key \"%s\"", name, bad);
 		goto out;
 	}
