@@ -38,6 +38,9 @@ OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
 CORE_OBJS := $(filter-out $(BUILD)/obj/services/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Measuring tools (not tests: tests/run skips them), built with the tests
+# so they keep compiling.
+PERF_BINS := $(patsubst tests/perf/%.c,$(BUILD)/tests/perf_%,$(sort $(wildcard tests/perf/*.c)))
 # Fuzz targets: libFuzzer binaries for `make fuzz`, and plain replays of
 # their corpora (tests/fuzz/corpus/<target>) that `make test` runs.
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
@@ -67,12 +70,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) $(LDLIBS)
 
+$(BUILD)/tests/perf_%: tests/perf/%.c $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) $(LDLIBS)
+
 $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(CORE_OBJS) \
 		$(PKG_LIBS) $(LDLIBS)
 
-unit-bins: $(UNIT_BINS) $(REPLAY_BINS)
+unit-bins: $(UNIT_BINS) $(REPLAY_BINS) $(PERF_BINS)
 
 bin/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -395,6 +395,28 @@ enum err db_ledger_scan(PGconn *conn, long long after, int chunk, ledger_scan_fn
 	return err;
 }
 
+enum err db_disclosures_list(PGconn *conn, const struct disclosure_filter *f, PGresult **ret_res)
+{
+	char before[24], limit[16];
+	const char *params[4] = {f->subject, f->recipient, f->before > 0 ? before : NULL, limit};
+
+	snprintf(before, sizeof(before), "%lld", f->before);
+	snprintf(limit, sizeof(limit), "%d", f->limit);
+	/* unnamed statements are planned with their values: a NULL filter
+	 * drops out and the (subject, id) or (recipient, id) index serves */
+	return db_exec(conn,
+		       "SELECT d.id, d.subject, d.recipient, r.display_name, "
+		       "array_to_json(d.fields)::text, d.purpose, d.terms_version, d.legal_basis, "
+		       "d.recipient_country, d.job_id, to_char(d.disclosed_at AT TIME ZONE 'UTC', "
+		       "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM disclosures d "
+		       "JOIN recipients r ON r.name = d.recipient "
+		       "WHERE ($1::uuid IS NULL OR d.subject = $1::uuid) "
+		       "AND ($2::text IS NULL OR d.recipient = $2) "
+		       "AND ($3::bigint IS NULL OR d.id < $3::bigint) "
+		       "ORDER BY d.id DESC LIMIT $4::int",
+		       4, params, NULL, NULL, ret_res);
+}
+
 enum err db_recipient_upsert(PGconn *conn, const char *name, const char *kind,
 			     const char *display_name, const char *country)
 {
@@ -428,11 +450,12 @@ enum err db_recipient_kind(PGconn *conn, const char *name, char ret_kind[16])
 	return err;
 }
 
-enum err db_terms_insert(PGconn *conn, const struct terms_version *t, bool *ret_same)
+enum err db_terms_insert(PGconn *conn, const char *recipient, const struct recipient_terms_def *t,
+			 bool *ret_same)
 {
 	char retention[16], from[24], to[24];
 	char *fields = json_strings(t->allowed_fields, t->nallowed);
-	const char *params[10] = {t->recipient,   t->version,
+	const char *params[10] = {recipient,      t->version,
 				  t->purpose,     fields,
 				  retention,      t->onward_transfer ? "true" : "false",
 				  t->legal_basis, t->recipient_country,

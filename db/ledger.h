@@ -131,6 +131,33 @@ typedef int (*ledger_scan_fn)(void *ctx, const struct ledger_row *row,
  * stored row cannot be read as a row (a hash of the wrong length). Blocks. */
 enum err db_ledger_scan(PGconn *conn, long long after, int chunk, ledger_scan_fn fn, void *ctx);
 
+/* Which disclosures db_disclosures_list() reads. */
+struct disclosure_filter {
+	const char *subject;   /* a UUID, or NULL for any */
+	const char *recipient; /* a recipient's name, or NULL for any */
+	long long before;      /* only ids below this; 0: from the newest */
+	int limit;             /* at most this many rows */
+};
+
+/* The columns of db_disclosures_list()'s result. */
+enum disclosure_col {
+	DCOL_ID,
+	DCOL_SUBJECT,
+	DCOL_RECIPIENT,
+	DCOL_DISPLAY_NAME, /* the recipient's display name now */
+	DCOL_FIELDS,       /* a JSON array of field names */
+	DCOL_PURPOSE,
+	DCOL_TERMS_VERSION,
+	DCOL_LEGAL_BASIS,
+	DCOL_COUNTRY,      /* recipient_country */
+	DCOL_JOB_ID,       /* NULL when not a verification job's */
+	DCOL_DISCLOSED_AT, /* RFC 3339 UTC with microseconds */
+};
+
+/* Disclosures matching f, newest first, in *ret_res (PQclear it).
+ * Blocks. */
+enum err db_disclosures_list(PGconn *conn, const struct disclosure_filter *f, PGresult **ret_res);
+
 /* Stores a recipient, or updates its kind, display name and country.
  * Blocks. */
 enum err db_recipient_upsert(PGconn *conn, const char *name, const char *kind,
@@ -139,24 +166,31 @@ enum err db_recipient_upsert(PGconn *conn, const char *name, const char *kind,
 /* The kind of recipient name. ERR_NOT_FOUND when there is none. Blocks. */
 enum err db_recipient_kind(PGconn *conn, const char *name, char ret_kind[16]);
 
-/* One version of a recipient's terms, as stored. */
-struct terms_version {
-	const char *recipient;
-	const char *version;
-	const char *purpose;
-	const char *const *allowed_fields;
-	size_t nallowed;
-	int retention_days;
-	bool onward_transfer;
-	const char *legal_basis;
-	const char *recipient_country;
-	long long effective_from; /* Unix seconds */
-	long long effective_to;   /* Unix seconds; 0: open-ended */
+/* One recipient and its current limited-use terms, as read from a
+ * verifier definition or the recipients file. */
+struct recipient_def {
+	const char *name; /* [a-z0-9-], the recipients.name */
+	const char *kind; /* verifier|advertiser|cme_sponsor|accreditor|authority */
+	const char *display_name;
+	const char *country; /* ISO 3166-1 alpha-2 of the recipient */
+	struct recipient_terms_def {
+		const char *version;
+		const char *purpose;               /* e.g. "licensure_verification" */
+		const char *const *allowed_fields; /* catalogue field names */
+		size_t nallowed;
+		int retention_days;
+		bool onward_transfer;
+		const char *legal_basis;
+		const char *recipient_country;
+		long long effective_from; /* unix seconds */
+		long long effective_to;   /* unix seconds; 0: open-ended */
+	} terms;
 };
 
-/* Inserts a terms version unless it is stored already; *ret_same is false
+/* Inserts recipient's terms version t unless it is stored already; *ret_same is false
  * when a stored version of that name has other content (allowed fields
  * compare as sets). Blocks. */
-enum err db_terms_insert(PGconn *conn, const struct terms_version *t, bool *ret_same);
+enum err db_terms_insert(PGconn *conn, const char *recipient, const struct recipient_terms_def *t,
+			 bool *ret_same);
 
 #endif

@@ -262,3 +262,257 @@ out:
 		return problem_from_err(r, err);
 	return http_reply_json(r, 200, body, NULL);
 }
+
+/* Pages of the accounting routes. */
+#define LIST_LIMIT_DEFAULT 50
+#define LIST_LIMIT_MAX     100
+
+/* Reads cursor and limit from the query into f. False when malformed. */
+static bool page_args(struct req *r, struct disclosure_filter *f)
+{
+	const char *cursor = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "cursor");
+	const char *limit = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
+	char *end;
+
+	f->limit = LIST_LIMIT_DEFAULT;
+	f->before = 0;
+	if (limit != NULL) {
+		long n = strtol(limit, &end, 10);
+
+		if (limit[0] == '\0' || *end != '\0' || n < 1 || n > LIST_LIMIT_MAX)
+			return false;
+		f->limit = (int)n;
+	}
+	if (cursor != NULL) {
+		/* the cursor is the last id of the page before: ids below it follow */
+		if (cursor[0] == '\0' || strlen(cursor) > 18 ||
+		    strspn(cursor, "0123456789") != strlen(cursor))
+			return false;
+		f->before = strtoll(cursor, NULL, 10);
+		if (f->before < 1)
+			return false;
+	}
+	return true;
+}
+
+/* One ledger row as the accounting routes show it (admin: with subject
+ * and job). */
+static json_t *item_json(PGresult *res, int i, bool admin)
+{
+	json_t *item = json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "id",
+				 (json_int_t)strtoll(PQgetvalue(res, i, DCOL_ID), NULL, 10),
+				 "recipient", PQgetvalue(res, i, DCOL_RECIPIENT),
+				 "recipient_display_name", PQgetvalue(res, i, DCOL_DISPLAY_NAME),
+				 "fields", json_loads(PQgetvalue(res, i, DCOL_FIELDS), 0, NULL),
+				 "purpose", PQgetvalue(res, i, DCOL_PURPOSE), "terms_version",
+				 PQgetvalue(res, i, DCOL_TERMS_VERSION), "legal_basis",
+				 PQgetvalue(res, i, DCOL_LEGAL_BASIS), "recipient_country",
+				 PQgetvalue(res, i, DCOL_COUNTRY), "disclosed_at",
+				 PQgetvalue(res, i, DCOL_DISCLOSED_AT));
+
+	if (item != NULL && admin &&
+	    (json_object_set_new(item, "subject", json_string(PQgetvalue(res, i, DCOL_SUBJECT))) ||
+	     json_object_set_new(
+		     item, "job_id",
+		     PQgetisnull(res, i, DCOL_JOB_ID)
+			     ? json_null()
+			     : json_integer(strtoll(PQgetvalue(res, i, DCOL_JOB_ID), NULL, 10))))) {
+		json_decref(item);
+		item = NULL;
+	}
+	return item;
+}
+
+#define DCM    "http://dicom.nema.org/resources/ontology/DCM"
+#define HL7_CS "http://terminology.hl7.org/CodeSystem/"
+
+static json_t *coding(const char *system, const char *code, const char *display)
+{
+	return json_pack("{s:s, s:s, s:s}", "system", system, "code", code, "display", display);
+}
+
+/* An AuditEvent.agent: role (a DICOM role code), who by identifier. */
+static json_t *agent(const char *role, const char *role_display, const char *system, const char *id,
+		     const char *display, bool requestor)
+{
+	return json_pack("{s:{s:[o]}, s:{s:{s:s, s:s}, s:s}, s:b}", "type", "coding",
+			 coding(DCM, role, role_display), "who", "identifier", "system", system,
+			 "value", id, "display", display, "requestor", requestor);
+}
+
+/* One ledger row as a FHIR R4 AuditEvent: an export (DICOM 110106) whose
+ * lifecycle is a disclosure, from hcpd (source role) to the recipient
+ * (destination role), about the subject by its pseudonymous id, with the
+ * field names (never values) and the terms as entity details. */
+static json_t *audit_event(PGresult *res, int i)
+{
+	static const struct {
+		const char *type;
+		int col;
+	} terms[] = {
+		{"purpose", DCOL_PURPOSE},
+		{"terms_version", DCOL_TERMS_VERSION},
+		{"legal_basis", DCOL_LEGAL_BASIS},
+		{"recipient_country", DCOL_COUNTRY},
+	};
+	json_t *details = json_array(),
+	       *fields = json_loads(PQgetvalue(res, i, DCOL_FIELDS), 0, NULL);
+	const char *purpose = PQgetvalue(res, i, DCOL_PURPOSE);
+	char id[40];
+	json_t *f;
+	size_t k;
+
+	if (details == NULL || fields == NULL) {
+		json_decref(details);
+		json_decref(fields);
+		return NULL;
+	}
+	json_array_foreach (fields, k, f) {
+		json_array_append_new(details,
+				      json_pack("{s:s, s:O}", "type", "field", "valueString", f));
+	}
+	json_decref(fields);
+	for (size_t t = 0; t < sizeof(terms) / sizeof(terms[0]); t++)
+		json_array_append_new(details,
+				      json_pack("{s:s, s:s}", "type", terms[t].type, "valueString",
+						PQgetvalue(res, i, terms[t].col)));
+	snprintf(id, sizeof(id), "disclosure-%s", PQgetvalue(res, i, DCOL_ID));
+	return json_pack(
+		"{s:s, s:s, s:o, s:[o], s:s, s:s, s:s, s:[{s:[{s:s, s:s}], s:s}], s:[o, o],"
+		" s:{s:{s:s}, s:[o]}, s:[{s:{s:s, s:{s:s, s:s}}, s:o, s:o, s:o}]}",
+		"resourceType", "AuditEvent", "id", id, "type", coding(DCM, "110106", "Export"),
+		"subtype", coding(HL7_CS "iso-21089-lifecycle", "disclose", "Disclose"), "action",
+		"R", "recorded", PQgetvalue(res, i, DCOL_DISCLOSED_AT), "outcome", "0",
+		"purposeOfEvent", "coding", "system", "urn:hcpd:purpose", "code", purpose, "text",
+		purpose, "agent",
+		agent("110153", "Source Role ID", "urn:hcpd:service", "hcpd", "hcpd", true),
+		agent("110152", "Destination Role ID", "urn:hcpd:recipient",
+		      PQgetvalue(res, i, DCOL_RECIPIENT), PQgetvalue(res, i, DCOL_DISPLAY_NAME),
+		      false),
+		"source", "observer", "display", "hcpd", "type",
+		coding(HL7_CS "security-source-type", "4", "Application Server"), "entity", "what",
+		"type", "Practitioner", "identifier", "system", "urn:hcpd:account", "value",
+		PQgetvalue(res, i, DCOL_SUBJECT), "type",
+		coding(HL7_CS "audit-entity-type", "1", "Person"), "lifecycle",
+		coding(HL7_CS "dicom-audit-lifecycle", "11", "Disclosure"), "detail", details);
+}
+
+/* The page as {items, next_cursor} or as a FHIR searchset Bundle. */
+static json_t *page_json(PGresult *res, const struct disclosure_filter *f, bool admin, bool fhir)
+{
+	int n = PQntuples(res) > f->limit ? f->limit : PQntuples(res);
+	json_t *items = json_array(), *body;
+	char next[24] = "", url[96];
+
+	for (int i = 0; items != NULL && i < n; i++)
+		if (json_array_append_new(items, fhir ? json_pack("{s:o, s:{s:s}}", "resource",
+								  audit_event(res, i), "search",
+								  "mode", "match")
+						      : item_json(res, i, admin)) != 0) {
+			json_decref(items);
+			items = NULL;
+		}
+	if (PQntuples(res) > f->limit)
+		snprintf(next, sizeof(next), "%s", PQgetvalue(res, n - 1, DCOL_ID));
+	if (!fhir)
+		return json_pack("{s:o, s:s?}", "items", items, "next_cursor",
+				 next[0] != '\0' ? next : NULL);
+	if (f->before > 0)
+		snprintf(url, sizeof(url), "/v1/me/disclosures?format=fhir&limit=%d&cursor=%lld",
+			 f->limit, f->before);
+	else
+		snprintf(url, sizeof(url), "/v1/me/disclosures?format=fhir&limit=%d", f->limit);
+	body = json_pack("{s:s, s:s, s:[{s:s, s:s}], s:o}", "resourceType", "Bundle", "type",
+			 "searchset", "link", "relation", "self", "url", url, "entry", items);
+	if (body != NULL && next[0] != '\0') {
+		snprintf(url, sizeof(url), "/v1/me/disclosures?format=fhir&limit=%d&cursor=%s",
+			 f->limit, next);
+		json_array_append_new(json_object_get(body, "link"),
+				      json_pack("{s:s, s:s}", "relation", "next", "url", url));
+	}
+	return body;
+}
+
+/* Reads a page for f (one row more than asked, to know if more follow). */
+static enum err page_read(struct req *r, struct disclosure_filter *f, PGresult **ret_res)
+{
+	struct disclosure_filter more = *f;
+	PGconn *conn;
+	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+
+	more.limit = f->limit + 1;
+	if (err == ERR_OK) {
+		err = db_disclosures_list(conn, &more, ret_res);
+		db_release(r->app->db, conn);
+	}
+	return err;
+}
+
+enum MHD_Result h_me_disclosures(struct req *r)
+{
+	const char *format = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "format");
+	struct disclosure_filter f = {.subject = r->auth.sub};
+	bool fhir = format != NULL && strcmp(format, "fhir") == 0;
+	PGresult *res = NULL;
+	json_t *body;
+	enum err err;
+
+	if (!page_args(r, &f) || (format != NULL && !fhir && strcmp(format, "json") != 0))
+		return problem_send(r, 400, "bad-request",
+				    "limit must be 1 to 100, cursor a next_cursor from an earlier "
+				    "page, format json or fhir");
+	err = page_read(r, &f, &res);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	body = page_json(res, &f, false, fhir);
+	PQclear(res);
+	if (body == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	return http_reply_json(r, 200, body, fhir ? "application/fhir+json" : NULL);
+}
+
+enum MHD_Result h_admin_disclosures_list(struct req *r)
+{
+	struct disclosure_filter f = {
+		.recipient =
+			MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "recipient"),
+		.subject = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "subject"),
+	};
+	PGresult *res = NULL;
+	json_t *body, *details;
+	PGconn *conn;
+	enum err err;
+
+	if (!page_args(r, &f) || (f.subject != NULL && !ledger_is_uuid(f.subject)) ||
+	    (f.recipient != NULL && (f.recipient[0] == '\0' || strlen(f.recipient) > 63)))
+		return problem_send(r, 400, "bad-request",
+				    "limit must be 1 to 100, cursor a next_cursor from an earlier "
+				    "page, subject an account id, recipient a recipient's name");
+	err = page_read(r, &f, &res);
+	/* who looked at which disclosures is itself on record */
+	details = json_pack("{s:s?, s:s?}", "recipient", f.recipient, "subject", f.subject);
+	if (err == ERR_OK && details == NULL)
+		err = ERR_NOMEM;
+	if (err == ERR_OK &&
+	    (err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn)) == ERR_OK) {
+		err = db_audit_append(conn,
+				      &(struct audit_entry){
+					      .actor = r->auth.sub,
+					      .action = "disclosure.list",
+					      .target = f.subject != NULL ? f.subject : f.recipient,
+					      .request_id = r->id,
+					      .details = details,
+				      });
+		db_release(r->app->db, conn);
+	}
+	json_decref(details);
+	if (err != ERR_OK) {
+		PQclear(res);
+		return problem_from_err(r, err);
+	}
+	body = page_json(res, &f, true, false);
+	PQclear(res);
+	if (body == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	return http_reply_json(r, 200, body, NULL);
+}

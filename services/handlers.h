@@ -53,6 +53,8 @@ enum MHD_Result h_me_restriction_lift(struct req *r);
 enum MHD_Result h_admin_stats(struct req *r);
 
 /* h_disclosures.c */
+enum MHD_Result h_me_disclosures(struct req *r);
+enum MHD_Result h_admin_disclosures_list(struct req *r);
 enum MHD_Result h_admin_disclosures_export(struct req *r);
 /* h_reviews.c */
 enum MHD_Result h_me_review_get(struct req *r);

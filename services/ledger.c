@@ -185,19 +185,6 @@ enum err ledger_disclose(PGconn *conn, const struct disclosure_req *d, enum gate
 static enum err sync_one(PGconn *conn, const struct recipient_def *r, char *why, size_t why_len)
 {
 	const struct recipient_terms_def *t = &r->terms;
-	struct terms_version tv = {
-		.recipient = r->name,
-		.version = t->version,
-		.purpose = t->purpose,
-		.allowed_fields = t->allowed_fields,
-		.nallowed = t->nallowed,
-		.retention_days = t->retention_days,
-		.onward_transfer = t->onward_transfer,
-		.legal_basis = t->legal_basis,
-		.recipient_country = t->recipient_country,
-		.effective_from = t->effective_from,
-		.effective_to = t->effective_to,
-	};
 	bool same = false;
 	enum err err;
 
@@ -210,7 +197,7 @@ static enum err sync_one(PGconn *conn, const struct recipient_def *r, char *why,
 	}
 	err = db_recipient_upsert(conn, r->name, r->kind, r->display_name, r->country);
 	if (err == ERR_OK)
-		err = db_terms_insert(conn, &tv, &same);
+		err = db_terms_insert(conn, r->name, t, &same);
 	if (err == ERR_DB) {
 		snprintf(why, why_len,
 			 "recipient %s: the database refused it (a value out of range, or the "

@@ -22,26 +22,8 @@
 /* db/ledger.h by path: a plain "ledger.h" from here would be this file */
 #include "../db/ledger.h"
 
-/* One recipient and its current limited-use terms, as read from a
- * verifier definition or the recipients file. */
-struct recipient_def {
-	const char *name; /* [a-z0-9-], the recipients.name */
-	const char *kind; /* verifier|advertiser|cme_sponsor|accreditor|authority */
-	const char *display_name;
-	const char *country; /* ISO 3166-1 alpha-2 of the recipient */
-	struct recipient_terms_def {
-		const char *version;
-		const char *purpose;               /* e.g. "licensure_verification" */
-		const char *const *allowed_fields; /* catalogue field names */
-		size_t nallowed;
-		int retention_days;
-		bool onward_transfer;
-		const char *legal_basis;
-		const char *recipient_country;
-		long long effective_from; /* unix seconds */
-		long long effective_to;   /* unix seconds; 0: open-ended */
-	} terms;
-};
+/* struct recipient_def, one recipient and its current limited-use terms,
+ * is declared in db/ledger.h (included above), which stores it. */
 
 /* Stores recipients and their terms: new ones are inserted; a stored
  * version whose content differs is ERR_CONFLICT, with why naming the

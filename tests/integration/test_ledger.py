@@ -5,6 +5,7 @@ by `hcpd ledger verify`, and appends from two processes keep one chain."""
 
 import json
 import os
+import re
 import subprocess
 import threading
 import uuid
@@ -16,8 +17,8 @@ CME = ("example-cme-sponsor", "cme_sponsorship")
 ADS = ("example-advertiser", "advertising")
 
 
-def register(h, **consents):
-    body = registration("led.%s@example.org" % uuid.uuid4().hex[:10])
+def register(h, email=None, **consents):
+    body = registration(email or "led.%s@example.org" % uuid.uuid4().hex[:10])
     body["consents"] = dict({"licensure_verification": True}, **consents)
     r = h.api.register(body)
     assert r.status == 202
@@ -317,3 +318,126 @@ def test_recipients_are_stored_once_the_database_is_migrated(stack):
     assert h.cli("migrate").returncode == 0
     assert h.api.request("GET", "/readyz").status == 200
     assert pg.psql("SELECT count(*) FROM recipients") == "3"
+
+
+def login(h, email):
+    r = h.api.request("POST", "/v1/sessions",
+                      body={"email": email, "password": "a long passphrase 2024"})
+    assert r.status == 200
+    return {"Authorization": "Bearer " + r.json["access_token"]}
+
+
+def get(h, path, auth, status=200):
+    r = h.api.request("GET", path, headers=auth, template=path.split("?")[0])
+    assert r.status == status, r.body
+    return r
+
+
+def test_me_disclosures_are_own_newest_first_and_paged(hcpd, pg):
+    token = admin_token(hcpd)
+    email = "acct.%s@example.org" % uuid.uuid4().hex[:8]
+    mine = register(hcpd, email, cme_sponsor_sharing=True, advertiser_contact=True)
+    other = register(hcpd, cme_sponsor_sharing=True)
+    export(hcpd, token, *CME, ["given_name"], [mine, other])
+    export(hcpd, token, *ADS, ["specialty", "email"], [mine])
+    export(hcpd, token, *CME, ["given_name", "family_name"], [mine, other])
+    auth = login(hcpd, email)
+    want = ledger_rows(pg, mine)[::-1]  # newest first
+    assert len(want) == 3
+
+    page = get(hcpd, "/v1/me/disclosures?limit=2", auth).json
+    assert [i["id"] for i in page["items"]] == [w["id"] for w in want[:2]]
+    assert page["next_cursor"]
+    rest = get(hcpd, "/v1/me/disclosures?limit=2&cursor=" + page["next_cursor"], auth).json
+    assert [i["id"] for i in rest["items"]] == [want[2]["id"]] and rest["next_cursor"] is None
+    items = page["items"] + rest["items"]
+    for item, row in zip(items, want):
+        assert item["recipient"] == row["recipient"] and item["fields"] == row["fields"]
+        assert item["purpose"] == row["purpose"]
+        assert item["terms_version"] == row["terms_version"]
+        assert "subject" not in item  # the caller knows who they are; admins see it
+    assert items[1]["recipient"] == "example-advertiser"
+    assert items[1]["fields"] == ["specialty", "email"]
+    assert items[1]["legal_basis"] == "consent" and items[1]["recipient_country"] == "US"
+    everything = get(hcpd, "/v1/me/disclosures", auth).json
+    assert [i["id"] for i in everything["items"]] == [w["id"] for w in want]
+    for bad in ("limit=0", "limit=101", "limit=x", "cursor=abc", "cursor=0", "cursor=",
+                "format=xml"):
+        r = get(hcpd, "/v1/me/disclosures?" + bad, auth, status=400)
+        assert r.is_problem()
+    get(hcpd, "/v1/me/disclosures", {}, status=401)
+
+
+FHIR_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def check_audit_event(ev, subject):
+    """The FHIR R4 AuditEvent rules that matter here: required elements and
+    their types (type: Coding; recorded: instant; agent 1..* each with
+    requestor; source.observer; entity with what/lifecycle/detail)."""
+    assert ev["resourceType"] == "AuditEvent"
+    assert set(ev["type"]) >= {"system", "code"} and ev["type"]["code"] == "110106"
+    assert ev["subtype"][0]["code"] == "disclose"
+    assert FHIR_INSTANT.match(ev["recorded"]), ev["recorded"]
+    assert ev["action"] in ("C", "R", "U", "D", "E") and ev["outcome"] in ("0", "4", "8", "12")
+    assert all(isinstance(a["requestor"], bool) and a["who"] for a in ev["agent"])
+    sender = [a for a in ev["agent"] if a["requestor"]]
+    dest = [a for a in ev["agent"] if a["type"]["coding"][0]["code"] == "110152"]
+    assert sender[0]["who"]["identifier"]["value"] == "hcpd"
+    assert len(dest) == 1 and not dest[0]["requestor"]
+    assert ev["source"]["observer"]
+    entity = ev["entity"][0]
+    assert entity["what"]["identifier"] == {"system": "urn:hcpd:account", "value": subject}
+    assert entity["lifecycle"]["code"] == "11"
+    assert all(set(d) == {"type", "valueString"} for d in entity["detail"])
+    return dest[0]["who"]["identifier"]["value"], \
+        [d["valueString"] for d in entity["detail"] if d["type"] == "field"], \
+        ev["purposeOfEvent"][0]["coding"][0]["code"]
+
+
+def test_me_disclosures_as_a_fhir_bundle_of_audit_events(hcpd, pg):
+    token = admin_token(hcpd)
+    email = "fhir.%s@example.org" % uuid.uuid4().hex[:8]
+    mine = register(hcpd, email, cme_sponsor_sharing=True)
+    for fields in (["given_name"], ["given_name", "specialty"], ["family_name"]):
+        export(hcpd, token, *CME, fields, [mine])
+    auth = login(hcpd, email)
+    want = ledger_rows(pg, mine)[::-1]
+    r = get(hcpd, "/v1/me/disclosures?format=fhir&limit=2", auth)
+    assert r.headers["content-type"].startswith("application/fhir+json")
+    bundle = r.json
+    assert bundle["resourceType"] == "Bundle" and bundle["type"] in ("searchset", "collection")
+    seen = []
+    while True:
+        for entry in bundle["entry"]:
+            seen.append(check_audit_event(entry["resource"], mine))
+        nxt = [link["url"] for link in bundle["link"] if link["relation"] == "next"]
+        if not nxt:
+            break
+        bundle = get(hcpd, nxt[0], auth).json
+    assert seen == [(row["recipient"], row["fields"], row["purpose"]) for row in want]
+    assert "Ana" not in json.dumps(bundle)
+
+
+def test_admin_lists_disclosures_by_recipient(hcpd, pg):
+    token = admin_token(hcpd)
+    auth = {"Authorization": "Bearer " + token}
+    a = register(hcpd, cme_sponsor_sharing=True, advertiser_contact=True)
+    export(hcpd, token, *ADS, ["specialty"], [a])
+    export(hcpd, token, *CME, ["given_name"], [a])
+    page = get(hcpd, "/v1/admin/disclosures?recipient=example-advertiser&limit=100", auth).json
+    assert page["items"] and all(i["recipient"] == "example-advertiser" for i in page["items"])
+    assert page["items"][0]["subject"] == a and page["items"][0]["job_id"] is None
+    ids = [i["id"] for i in page["items"]]
+    assert ids == sorted(ids, reverse=True)
+    page = get(hcpd, "/v1/admin/disclosures?subject=%s&limit=1" % a, auth).json
+    assert len(page["items"]) == 1 and page["items"][0]["recipient"] == CME[0]
+    page = get(hcpd, "/v1/admin/disclosures?subject=%s&limit=1&cursor=%s"
+               % (a, page["next_cursor"]), auth).json
+    assert [i["recipient"] for i in page["items"]] == [ADS[0]] and page["next_cursor"] is None
+    assert pg.psql("SELECT count(*) FROM audit_log WHERE action = 'disclosure.list' "
+                   "AND target = '%s'" % a) == "2"
+    for bad in ("subject=nope", "limit=1000", "recipient="):
+        get(hcpd, "/v1/admin/disclosures?" + bad, auth, status=400)
+    pro = {"Authorization": "Bearer " + professional_token(hcpd)}
+    get(hcpd, "/v1/admin/disclosures", pro, status=403)
