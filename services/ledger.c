@@ -1,7 +1,7 @@
 /*
  * ledger.c - the disclosure gate, the ledger append and the chain check
  * (see ledger.h). The rules are a pure function of facts read in one
- * statement, so each is unit-tested alone; the SQL is in db/ledger.c.
+ * statement, so each is unit-tested alone; the SQL is in db/disclosures.c.
  * Refusals are audited with rule and field names only, never a value.
  */
 #include <ctype.h>

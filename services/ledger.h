@@ -9,7 +9,7 @@
  * sends nothing unless it answers GATE_ALLOWED. The ledger holds field
  * names, never values. Recipients and their versioned terms are stored by
  * ledger_sync_recipients() at start-up. The row format and the chain are
- * documented in db/ledger.h; `hcpd ledger verify` runs ledger_verify().
+ * documented in db/disclosures.h; `hcpd ledger verify` runs ledger_verify().
  */
 #ifndef HCPD_LEDGER_H
 #define HCPD_LEDGER_H
@@ -19,11 +19,10 @@
 #include <libpq-fe.h>
 
 #include "err.h"
-/* db/ledger.h by path: a plain "ledger.h" from here would be this file */
-#include "../db/ledger.h"
+#include "disclosures.h"
 
 /* struct recipient_def, one recipient and its current limited-use terms,
- * is declared in db/ledger.h (included above), which stores it. */
+ * is declared in db/disclosures.h (included above), which stores it. */
 
 /* Stores recipients and their terms: new ones are inserted; a stored
  * version whose content differs is ERR_CONFLICT, with why naming the

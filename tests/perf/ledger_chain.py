@@ -1,5 +1,5 @@
 """The ledger's canonical row encoding and hash chain, written again in
-Python from db/ledger.h's description alone, so the format is checked by
+Python from db/disclosures.h's description alone, so the format is checked by
 a second implementation (tests/unit/test_ledger.c holds a vector made
 here) and rows can be generated without hcpd (ledger_fill.py)."""
 

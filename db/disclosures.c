@@ -1,5 +1,5 @@
 /*
- * db/ledger.c - the ledger's row encoding, hash chain and SQL (see
+ * db/disclosures.c - the ledger's row encoding, hash chain and SQL (see
  * ledger.h). Field lists cross into SQL as JSON arrays, so no array
  * literal is ever spliced together by hand.
  */
@@ -10,7 +10,7 @@
 
 #include "crypto.h"
 #include "db.h"
-#include "ledger.h"
+#include "disclosures.h"
 
 /* Any constant shared by all hcpd processes, not MIGRATE_LOCK_KEY. */
 #define LEDGER_LOCK_KEY "465557301093" /* 0x6c65646765, "ledge" */

@@ -1,5 +1,5 @@
 /*
- * db/ledger.h - SQL and row format of the limited-use disclosure ledger
+ * db/disclosures.h - SQL and row format of the limited-use disclosure ledger
  * (tables recipients, recipient_terms, disclosures; migration 0004).
  *
  * Owns the hash chain: how a row is encoded, hashed and linked, how an
@@ -26,8 +26,8 @@
  * row_hash of row id - 1 and 32 zero bytes for id 1. Every item is
  * length-prefixed, so no two different rows encode alike.
  */
-#ifndef HCPD_DB_LEDGER_H
-#define HCPD_DB_LEDGER_H
+#ifndef HCPD_DISCLOSURES_H
+#define HCPD_DISCLOSURES_H
 
 #include <stdbool.h>
 #include <stddef.h>
