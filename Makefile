@@ -9,6 +9,8 @@
 #   make valgrind             unit tests and fuzz replays under valgrind memcheck
 #   make fuzz                 libFuzzer over every tests/fuzz target (FUZZ_SECONDS each)
 #   make format / format-check
+#   make install [DESTDIR=...] [prefix=/usr/local]
+#                             bin/hcpd and the data it reads (deploy/Dockerfile, hcpd.service)
 
 SANITIZE ?=
 ifeq ($(SANITIZE),)
@@ -51,7 +53,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iservices -Idb -Iverifiers \
 FUZZ_OBJS := $(CORE_OBJS:$(BUILD)/obj/%=bin/fuzz/obj/%)
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps deps-test build unit-bins run test fuzz valgrind format format-check clean
+.PHONY: all deps deps-test build unit-bins run test fuzz valgrind format format-check clean install
 
 all:
 	@./deploy/deps.sh build
@@ -101,6 +103,24 @@ fuzz:
 			bin/fuzz/corpus-$$t tests/fuzz/corpus/$$t 2>&1 | \
 			grep -E '^(#[0-9]+.*(DONE|pulse)|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY)' || exit 1; \
 	done
+
+# The installed layout: $(prefix)/bin/hcpd, and under $(datadir) the files
+# hcpd reads at run time with the same relative paths as in the repository
+# (its defaults, e.g. services/catalogue.json, work from there): migrations,
+# every non-C file of services/ (catalogue, and data that handlers ship),
+# verifier definitions when they exist.
+prefix ?= /usr/local
+datadir ?= $(prefix)/share/hcpd
+INSTALL_DATA = db/migrations $(filter-out %.c %.h,$(wildcard services/*)) \
+	       $(wildcard verifiers/registries)
+
+install: build
+	install -D -m 0755 $(BUILD)/hcpd $(DESTDIR)$(prefix)/bin/hcpd
+	@for p in $(INSTALL_DATA); do \
+		mkdir -p "$(DESTDIR)$(datadir)/$$(dirname $$p)" && \
+		cp -R "$$p" "$(DESTDIR)$(datadir)/$$(dirname $$p)/" || exit 1; \
+	done
+	@echo "installed $(DESTDIR)$(prefix)/bin/hcpd and $(DESTDIR)$(datadir)/"
 
 deps:
 	@./deploy/deps.sh build run

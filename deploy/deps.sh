@@ -2,19 +2,28 @@
 # deploy/deps.sh GROUP... - make sure the Debian packages hcpd needs are installed.
 #
 # Groups: build (compile bin/hcpd), run (PostgreSQL, openssl for `make run`),
-# test (everything `make test` uses). Runs before every build, so the common
-# case (nothing missing) is one dpkg-query call and no output.
+# test (everything `make test` uses), runtime (what an installed bin/hcpd
+# needs without the build group: the container image's runtime stage
+# installs exactly this; a test checks it against `ldd bin/hcpd`). Runs
+# before every build, so the common case (nothing missing) is one
+# dpkg-query call and no output.
 # Missing packages: as root they are installed with apt-get; as any other user
 # the exact command to run is printed to stderr and the script exits 1.
+# `deps.sh --print GROUP...` only prints the groups' packages, one a line.
 set -euo pipefail
 
 prog=${0##*/}
 
 usage() {
-	echo "usage: $prog GROUP...   (groups: build run test fuzz)" >&2
+	echo "usage: $prog [--print] GROUP...   (groups: build run test fuzz runtime)" >&2
 	exit 2
 }
 
+print=0
+if [[ ${1:-} == --print ]]; then
+	print=1
+	shift
+fi
 (($# > 0)) || usage
 
 pkgs=()
@@ -32,6 +41,8 @@ for group in "$@"; do
 		pkgs+=(python3-pytest python3-yaml python3-jsonschema python3-jwt
 			python3-aiosmtpd python3-cryptography clang-format valgrind
 			chromium)
+		# Offline checks of deploy/: compose file schema, systemd unit.
+		pkgs+=(docker-compose systemd yamllint)
 		# Any npm will do (a machine may already have a non-Debian node+npm).
 		if ! command -v npm >/dev/null 2>&1; then
 			pkgs+=(npm)
@@ -39,6 +50,12 @@ for group in "$@"; do
 		;;
 	fuzz)
 		pkgs+=(clang libclang-rt-14-dev)
+		;;
+	runtime)
+		# One package per library bin/hcpd links (libcrypto.so.3: libssl3),
+		# then CA roots for TLS to registries and curl for health checks.
+		pkgs+=(libmicrohttpd12 libpq5 libjansson4 libjwt0 libargon2-1 libcurl4
+			libssl3 libzxcvbn0 ca-certificates curl)
 		;;
 	-h | --help)
 		usage
@@ -49,6 +66,11 @@ for group in "$@"; do
 		;;
 	esac
 done
+
+if ((print)); then
+	printf '%s\n' "${pkgs[@]}"
+	exit 0
+fi
 
 # One dpkg-query for all packages. Unknown packages make it complain and exit
 # non-zero; they simply count as missing.

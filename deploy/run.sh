@@ -55,31 +55,14 @@ if [[ -z ${HCPD_DATABASE_URL:-} ]]; then
 	HCPD_DATABASE_URL=$("$pg" url "$pgdir")
 fi
 
-# Keys: made once, never overwritten; written to a temporary name, then moved.
+# Keys: made once, never overwritten (deploy/secrets.sh).
 if [[ -z ${HCPD_JWT_KEY_FILE:-} ]]; then
 	HCPD_JWT_KEY_FILE=$root/var/jwt-es256.pem
-	if [[ ! -e $HCPD_JWT_KEY_FILE ]]; then
-		(
-			umask 077
-			openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-				-out "$HCPD_JWT_KEY_FILE.tmp" 2>/dev/null
-			mv -n -- "$HCPD_JWT_KEY_FILE.tmp" "$HCPD_JWT_KEY_FILE"
-			rm -f -- "$HCPD_JWT_KEY_FILE.tmp"
-		)
-		echo "$prog: generated $HCPD_JWT_KEY_FILE (EC P-256 JWT signing key)"
-	fi
+	"$root/deploy/secrets.sh" jwt "$HCPD_JWT_KEY_FILE" | sed "s/\$/ (EC P-256 JWT signing key)/; s/^/$prog: /"
 fi
 if [[ -z ${HCPD_MASTER_KEY_FILE:-} ]]; then
 	HCPD_MASTER_KEY_FILE=$root/var/master.key
-	if [[ ! -e $HCPD_MASTER_KEY_FILE ]]; then
-		(
-			umask 077
-			openssl rand -hex 32 >"$HCPD_MASTER_KEY_FILE.tmp"
-			mv -n -- "$HCPD_MASTER_KEY_FILE.tmp" "$HCPD_MASTER_KEY_FILE"
-			rm -f -- "$HCPD_MASTER_KEY_FILE.tmp"
-		)
-		echo "$prog: generated $HCPD_MASTER_KEY_FILE (master key)"
-	fi
+	"$root/deploy/secrets.sh" master "$HCPD_MASTER_KEY_FILE" | sed "s/\$/ (master key)/; s/^/$prog: /"
 fi
 : "${HCPD_LISTEN:=127.0.0.1:8080}"
 export HCPD_DATABASE_URL HCPD_JWT_KEY_FILE HCPD_MASTER_KEY_FILE HCPD_LISTEN

@@ -133,10 +133,14 @@ class Reply:
 
 
 class Hcpd:
-    """One `hcpd serve` process; its stderr (JSON log lines) goes to a file."""
+    """One `hcpd serve` process; its stderr (JSON log lines) goes to a file.
+    argv (the command before the subcommand) and cwd may be changed before
+    start(), e.g. to run an installed tree."""
 
     def __init__(self, pg, workdir, env=None):
         self.pg = pg
+        self.argv = [HCPD_BIN]
+        self.cwd = ROOT
         self.port = free_port()
         self.log_path = os.path.join(workdir, "hcpd-%d.log" % self.port)
         self.env = dict(os.environ)
@@ -157,12 +161,12 @@ class Hcpd:
         self.proc = None
 
     def cli(self, *args, input=None):
-        return subprocess.run([HCPD_BIN] + list(args), env=self.env, cwd=ROOT, input=input,
+        return subprocess.run(self.argv + list(args), env=self.env, cwd=self.cwd, input=input,
                               capture_output=True, text=True, timeout=60)
 
     def start(self, wait_ready=True):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([HCPD_BIN, "serve"], env=self.env, cwd=ROOT,
+        self.proc = subprocess.Popen(self.argv + ["serve"], env=self.env, cwd=self.cwd,
                                      stdout=self.log, stderr=self.log)
         deadline = time.time() + 15
         while time.time() < deadline:
