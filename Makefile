@@ -8,6 +8,8 @@
 #   make test                 unit + integration + openapi lint; ends "N passed, N failed"
 #   make valgrind             unit tests and fuzz replays under valgrind memcheck
 #   make fuzz                 libFuzzer over every tests/fuzz target (FUZZ_SECONDS each)
+#   make alloc-fail           a registration with its n-th allocation failed, every n
+#                             (ALLOC_FAIL=1 SANITIZE=address build, in bin/san/allocfail/)
 #   make format / format-check
 
 SANITIZE ?=
@@ -19,7 +21,7 @@ BUILD := bin/san
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PKGS := libmicrohttpd libpq jansson libjwt libargon2 libcurl openssl
+PKGS := libmicrohttpd libpq jansson libargon2 libcurl openssl
 # `=` (not `:=`): pkg-config runs when a rule needs it, after `deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
@@ -33,7 +35,19 @@ CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wvla 
 LDLIBS += -lzxcvbn -lpthread -lm
 LDFLAGS += $(SANFLAGS)
 
+# ALLOC_FAIL=1: fault injection (services/allocfail.h); never in a release.
+ALLOC_FAIL ?=
+ALLOC_WRAP := malloc calloc realloc strdup strndup json_loadb json_loads
+ifneq ($(ALLOC_FAIL),)
+BUILD := $(BUILD)/allocfail
+CFLAGS += -DHCPD_ALLOC_FAIL
+LDFLAGS += $(ALLOC_WRAP:%=-Wl,--wrap=%)
+endif
+
 SRCS := $(sort $(wildcard services/*.c db/*.c verifiers/*.c verifiers/*/*.c))
+ifeq ($(ALLOC_FAIL),)
+SRCS := $(filter-out services/allocfail.c,$(SRCS))
+endif
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
 CORE_OBJS := $(filter-out $(BUILD)/obj/services/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))

@@ -40,12 +40,18 @@ static enum err open_personal(struct app *app, const char *id, const struct acco
 		goto out;
 	profile = json_loads(row->profile_public, 0, NULL);
 	fields = personal != NULL ? json_loads(personal, 0, NULL) : json_object();
-	if (profile == NULL || fields == NULL || json_object_update(profile, fields) != 0) {
-		err = ERR_INTERNAL;
+	if (profile == NULL || (fields == NULL && personal != NULL)) {
+		err = ERR_INTERNAL; /* stored text hcpd wrote does not parse */
 		goto out;
 	}
-	json_object_set_new(body, "email", json_string(email));
-	json_object_set(body, "profile", profile);
+	if (fields == NULL) {
+		err = ERR_NOMEM;
+		goto out;
+	}
+	if (json_object_update(profile, fields) != 0 ||
+	    json_object_set_new(body, "email", json_string(email)) != 0 ||
+	    json_object_set(body, "profile", profile) != 0)
+		err = ERR_NOMEM; /* a reply without them would be wrong, not short */
 out:
 	json_decref(profile);
 	json_decref(fields);

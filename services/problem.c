@@ -76,10 +76,13 @@ enum MHD_Result problem_send_errors(struct req *r, json_t *errors)
 	return http_reply_json(r, 422, body, "application/problem+json");
 }
 
-void problem_add_error(json_t *errors, const char *field, const char *code, const char *message)
+enum err problem_add_error(json_t *errors, const char *field, const char *code,
+			   const char *message)
 {
-	json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
-						"message", message));
+	if (json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code",
+						    code, "message", message)) != 0)
+		return ERR_NOMEM;
+	return ERR_OK;
 }
 
 enum MHD_Result problem_from_err(struct req *r, enum err err)
@@ -87,7 +90,6 @@ enum MHD_Result problem_from_err(struct req *r, enum err err)
 	switch (err) {
 	case ERR_OK:
 	case ERR_INTERNAL:
-	case ERR_NOMEM:
 	case ERR_DB:
 	case ERR_CRYPTO:
 	case ERR_IO:
@@ -103,6 +105,11 @@ enum MHD_Result problem_from_err(struct req *r, enum err err)
 	case ERR_BUSY:
 		http_add_header(r, "Retry-After", "1");
 		return problem_send(r, 503, "busy", "the service is at capacity; retry shortly");
+	case ERR_NOMEM:
+		/* transient like a full queue: the same request may well succeed */
+		http_add_header(r, "Retry-After", "1");
+		return problem_send(r, 503, "out-of-memory",
+				    "the service is short of memory; retry shortly");
 	case ERR_UNAVAILABLE:
 		http_add_header(r, "Retry-After", "2");
 		return problem_send(r, 503, "unavailable",
