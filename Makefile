@@ -62,7 +62,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iservices -Idb -Iverifiers \
 FUZZ_OBJS := $(CORE_OBJS:$(BUILD)/obj/%=bin/fuzz/obj/%)
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps deps-test build unit-bins run test fuzz valgrind format format-check clean
+.PHONY: all deps deps-test build unit-bins run test fuzz valgrind alloc-fail format format-check clean
 
 all:
 	@./deploy/deps.sh build
@@ -131,6 +131,14 @@ valgrind:
 			$$t >/dev/null 2>bin/valgrind.log; then p=$$((p + 1)); \
 		else f=$$((f + 1)); echo "valgrind: $$t"; cat bin/valgrind.log; fi; \
 	done; echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
+
+# Every allocation of a registration, sign-in, refresh, GET /v1/me ... made
+# to fail in turn (services/allocfail.h), under AddressSanitizer and
+# LeakSanitizer; tests/fault/test_alloc_fail.py. Ends "N passed, N failed".
+alloc-fail:
+	@./deploy/deps.sh build run test
+	@$(MAKE) --no-print-directory ALLOC_FAIL=1 SANITIZE=address build
+	@HCPD_BIN=bin/san/allocfail/hcpd ./tests/pytest-summary -s tests/fault/test_alloc_fail.py
 
 format:
 	clang-format -i $(FORMAT_SRCS)

@@ -31,7 +31,7 @@ json_t *__wrap_json_loads(const char *input, size_t flags, json_error_t *error);
 static atomic_long countdown; /* allocations left until the failure; 0: disarmed */
 static atomic_bool fired;
 static _Thread_local bool serving; /* this thread is running the armed request */
-static _Thread_local int paused;    /* inside jansson's decoder on this thread */
+static _Thread_local int paused;   /* inside jansson's decoder on this thread */
 
 /* Counts one allocation; true for the one that must fail. */
 static bool inject(void)

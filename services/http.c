@@ -1,8 +1,8 @@
 /*
  * http.c - libmicrohttpd glue. Owns the daemon and every struct req: one
  * is created on a request's first callback and freed in the completion
- * callback, after the access-log line. Routes are matched by router.c. The access log holds method, route
- * pattern, status and timing - never the path, query, headers or body.
+ * callback, after the access-log line. Routes are matched by router.c. The access log holds method,
+ * route pattern, status and timing - never the path, query, headers or body.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -93,7 +93,8 @@ static enum MHD_Result queue(struct req *r, unsigned status, const char *ctype,
 	for (int i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
 	add_default(resp, r, "Cache-Control", "no-store");
-	add_default(resp, r, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+	add_default(resp, r, "Content-Security-Policy",
+		    "default-src 'none'; frame-ancestors 'none'");
 	add_default(resp, r, "X-Frame-Options", "DENY");
 	add_default(resp, r, "Referrer-Policy", "no-referrer");
 	if (is_json_reply(ctype))
@@ -326,8 +327,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		crypto_hex(rnd, sizeof(rnd), r->id);
 		*req_cls = r;
 #ifdef HCPD_ALLOC_FAIL
-		const char *arm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							      ALLOCFAIL_HEADER);
+		const char *arm =
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, ALLOCFAIL_HEADER);
 		if (arm != NULL && atol(arm) > 0) {
 			allocfail_arm(atol(arm));
 			allocfail_enter();

@@ -29,15 +29,15 @@ struct app;
 struct req {
 	struct app *app;
 	struct MHD_Connection *conn;
-	const struct route *route; /* NULL until matched */
-	const char *method;        /* borrowed from libmicrohttpd */
-	char id[33];               /* request id: 32 hex characters */
+	const struct route *route;    /* NULL until matched */
+	const char *method;           /* borrowed from libmicrohttpd */
+	char id[33];                  /* request id: 32 hex characters */
 	char param[ROUTER_PARAM_MAX]; /* the "{id}" path segment, if the route has one */
 	long long start_ns;
 	char *body; /* the raw body, NUL-terminated, at most HTTP_BODY_MAX */
 	size_t body_len;
 	bool body_too_big;
-	bool body_nomem; /* the body could not be stored: 503 once it is in */
+	bool body_nomem;        /* the body could not be stored: 503 once it is in */
 	json_t *json;           /* the parsed body (ROUTE_JSON), owned */
 	struct jwt_claims auth; /* the caller (ROUTE_AUTH), else zeroed */
 	unsigned status;        /* the status queued, for the access log */

@@ -113,8 +113,9 @@ enum err json_body_require_strings(json_t *obj, const char *const *keys, json_t 
 	for (size_t i = 0; keys[i] != NULL; i++) {
 		json_t *v = json_object_get(obj, keys[i]);
 
-		if (!json_is_string(v) && problem_add_error(errors, keys[i], v ? "type" : "required",
-							    "a string is required") != ERR_OK)
+		if (!json_is_string(v) &&
+		    problem_add_error(errors, keys[i], v ? "type" : "required",
+				      "a string is required") != ERR_OK)
 			err = ERR_NOMEM;
 	}
 	return err;

@@ -318,8 +318,7 @@ static enum err es256_sign(EVP_PKEY *key, const char *msg, size_t len, unsigned 
 	    EVP_DigestSign(ctx, der, &der_len, (const unsigned char *)msg, len) != 1)
 		goto out;
 	ecsig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-	if (ecsig == NULL ||
-	    BN_bn2binpad(ECDSA_SIG_get0_r(ecsig), sig, COORD_LEN) != COORD_LEN ||
+	if (ecsig == NULL || BN_bn2binpad(ECDSA_SIG_get0_r(ecsig), sig, COORD_LEN) != COORD_LEN ||
 	    BN_bn2binpad(ECDSA_SIG_get0_s(ecsig), sig + COORD_LEN, COORD_LEN) != COORD_LEN)
 		goto out;
 	err = ERR_OK;

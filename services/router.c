@@ -29,7 +29,8 @@ static bool match(const char *pattern, const char *path, char *seg, size_t seg_l
 			if (n == 0 || n >= sizeof(got) || n >= seg_len ||
 			    (path[n] != '/' && path[n] != '\0'))
 				return false;
-			if ((n == 1 && path[0] == '.') || (n == 2 && path[0] == '.' && path[1] == '.'))
+			if ((n == 1 && path[0] == '.') ||
+			    (n == 2 && path[0] == '.' && path[1] == '.'))
 				return false;
 			memcpy(got, path, n);
 			got[n] = '\0';

@@ -70,7 +70,7 @@ TEST(known_path_other_method_lists_allow)
 	CHECK_STREQ(allow, "GET");
 	CHECK(find("PATCH", "/v1/items/7") == NULL);
 	CHECK_STREQ(allow, "GET, DELETE");
-	CHECK_STREQ(param, ""); /* no route: no parameter either */
+	CHECK_STREQ(param, "");                 /* no route: no parameter either */
 	CHECK(find("get", "/healthz") == NULL); /* methods are case-sensitive */
 	CHECK_STREQ(allow, "GET");
 }
@@ -78,9 +78,9 @@ TEST(known_path_other_method_lists_allow)
 TEST(hostile_segments_match_nothing)
 {
 	static const char *const bad[] = {
-		"/v1/items/..",      "/v1/items/.",      "/v1/items/a%2fb", "/v1/items/a b",
+		"/v1/items/..",       "/v1/items/.",      "/v1/items/a%2fb", "/v1/items/a b",
 		"/v1/items/\xc3\xa9", "/v1/items/a\rb",   "/v1/items/{id}",  "/v1/items/a\"b",
-		"/v1/items/a;b",     "/v1/items/../etc", "/v1/items/*",
+		"/v1/items/a;b",      "/v1/items/../etc", "/v1/items/*",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -105,8 +105,8 @@ TEST(param_length_is_bounded)
 	/* a smaller buffer is honoured as well */
 	CHECK(router_find(table, N, "GET", "/v1/items/abcd", small, sizeof(small), al,
 			  sizeof(al)) == NULL);
-	CHECK(router_find(table, N, "GET", "/v1/items/abc", small, sizeof(small), al,
-			  sizeof(al)) == &table[2]);
+	CHECK(router_find(table, N, "GET", "/v1/items/abc", small, sizeof(small), al, sizeof(al)) ==
+	      &table[2]);
 	CHECK_STREQ(small, "abc");
 }
 
