@@ -119,15 +119,21 @@ test:
 	@$(MAKE) --no-print-directory build unit-bins
 	@HCPD_BIN=$(BUILD)/hcpd HCPD_UNIT_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) ./tests/run
 
-# Every unit test and fuzz replay under valgrind memcheck; any report fails.
+# Every unit test and fuzz replay under valgrind memcheck, then bin/hcpd
+# itself through a short scenario (tests/fault/test_valgrind.py); any
+# report fails.
 valgrind:
-	@./deploy/deps.sh build test
-	@$(MAKE) --no-print-directory unit-bins
+	@./deploy/deps.sh build run test
+	@$(MAKE) --no-print-directory build unit-bins
 	@p=0; f=0; for t in $(UNIT_BINS) $(REPLAY_BINS); do \
 		if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 			$$t >/dev/null 2>bin/valgrind.log; then p=$$((p + 1)); \
 		else f=$$((f + 1)); echo "valgrind: $$t"; cat bin/valgrind.log; fi; \
-	done; echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
+	done; \
+	HCPD_BIN=bin/hcpd ./tests/pytest-summary -s tests/fault/test_valgrind.py | tee bin/valgrind.log; \
+	line=$$(tail -1 bin/valgrind.log); p=$$((p + $${line%% passed*})); \
+	f=$$((f + $$(echo "$$line" | sed -E 's/.*passed, ([0-9]+) failed/\1/'))); \
+	echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
 
 # Every allocation of a registration, sign-in, refresh, GET /v1/me ... made
 # to fail in turn (services/allocfail.h), under AddressSanitizer and

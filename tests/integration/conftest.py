@@ -133,9 +133,10 @@ class Reply:
 
 
 class Hcpd:
-    """One `hcpd serve` process; its stderr (JSON log lines) goes to a file."""
+    """One `hcpd serve` process; its stderr (JSON log lines) goes to a file.
+    prefix runs it under another program (valgrind and its options)."""
 
-    def __init__(self, pg, workdir, env=None):
+    def __init__(self, pg, workdir, env=None, prefix=None):
         self.pg = pg
         self.port = free_port()
         self.log_path = os.path.join(workdir, "hcpd-%d.log" % self.port)
@@ -155,6 +156,8 @@ class Hcpd:
         self.env.update(env or {})
         self.api = Api(self.port)
         self.proc = None
+        self.prefix = list(prefix or [])
+        self.start_seconds = 15
 
     def cli(self, *args, input=None):
         return subprocess.run([HCPD_BIN] + list(args), env=self.env, cwd=ROOT, input=input,
@@ -162,9 +165,9 @@ class Hcpd:
 
     def start(self, wait_ready=True):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([HCPD_BIN, "serve"], env=self.env, cwd=ROOT,
+        self.proc = subprocess.Popen(self.prefix + [HCPD_BIN, "serve"], env=self.env, cwd=ROOT,
                                      stdout=self.log, stderr=self.log)
-        deadline = time.time() + 15
+        deadline = time.time() + self.start_seconds
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("hcpd exited at start:\n" + self.read_log())
@@ -178,12 +181,12 @@ class Hcpd:
             time.sleep(0.05)
         raise RuntimeError("hcpd did not become ready:\n" + self.read_log())
 
-    def stop(self):
+    def stop(self, timeout=20):
         """SIGTERM; returns (exit code, seconds taken)."""
         t0 = time.time()
         self.proc.send_signal(signal.SIGTERM)
         try:
-            rc = self.proc.wait(timeout=20)
+            rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = self.proc.wait()
