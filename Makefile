@@ -81,7 +81,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CORE_OBJS)
+$(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(CORE_OBJS) \
 		$(PKG_LIBS) $(LDLIBS)
@@ -95,8 +95,9 @@ bin/fuzz/obj/%.o: %.c
 # kept between runs: they are not intermediate files to delete
 .SECONDARY: $(FUZZ_OBJS)
 
-bin/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
-	clang $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+bin/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) \
+		$(LDLIBS)
 
 # Each target for FUZZ_SECONDS, then a table of executions, coverage and
 # crashes (tests/fuzz/run); crashes are kept in tests/fuzz/corpus/<target>

@@ -11,14 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "password.h"
 #include "validate.h"
-
-#define EXPECT(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
 
 static size_t utf8_chars(const char *s)
 {
@@ -31,7 +26,7 @@ static size_t utf8_chars(const char *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const codes[] = {"too_short",     "too_long",      "too_common",
+	static const char *const codes[] = {"too_short",      "too_long",      "too_common",
 					    "contains_email", "contains_name", NULL};
 	char *text, *part[5] = {NULL};
 	const char *names[4] = {NULL};

@@ -17,13 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "catalogue.h"
-
-#define EXPECT(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
 
 #define FIELDS_MAX 64
 
@@ -113,8 +108,8 @@ static int has_error(json_t *errors, const char *field)
 
 static void check_errors(json_t *errors)
 {
-	static const char *const codes[] = {"required", "type", "too_long", "invalid",
-					    "unknown_field", NULL};
+	static const char *const codes[] = {"required", "type",          "too_long",
+					    "invalid",  "unknown_field", NULL};
 	size_t i, k;
 	json_t *e;
 
@@ -149,7 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_t *s;
 
 		switch (op % 8) {
-		case 0: case 1: case 2: case 3: /* a catalogue field, as a string */
+		case 0:
+		case 1:
+		case 2:
+		case 3: /* a catalogue field, as a string */
 			s = next_string(&in);
 			if (s != NULL && json_is_object(profile))
 				json_object_set_new(profile, fields[which % nfields], s);
@@ -169,8 +167,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 6: /* a consent purpose */
 			if (json_is_object(consents))
-				json_object_set_new(consents, catalogue_consent_purpose(cat, which % np),
-						    which & 0x80 ? wrong_type(which) : json_boolean(which & 1));
+				json_object_set_new(
+					consents, catalogue_consent_purpose(cat, which % np),
+					which & 0x80 ? wrong_type(which) : json_boolean(which & 1));
 			break;
 		default: /* an unknown purpose */
 			s = next_string(&in);

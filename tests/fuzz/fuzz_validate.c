@@ -8,13 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "validate.h"
-
-#define EXPECT(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
 
 /* RFC 3629: shortest forms only, no surrogates, at most U+10FFFF; and no
  * NUL, as validate.h adds. */
