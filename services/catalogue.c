@@ -461,8 +461,8 @@ static bool is_required(json_t *required, const char *country, const char *profe
 	return false;
 }
 
-/* "<prefix>.<key>", or just prefix for a key too long to echo back. */
-/* Appends one error; records ERR_NOMEM in *err when it cannot. */
+/* Appends one error for field "<prefix>.<key>", or just prefix when key is
+ * NULL or too long to echo back; records ERR_NOMEM in *err when it cannot. */
 static void add_error(json_t *errors, const char *prefix, const char *key, const char *code,
 		      const char *message, enum err *err)
 {

@@ -1,8 +1,9 @@
 /*
  * http.c - libmicrohttpd glue. Owns the daemon and every struct req: one
  * is created on a request's first callback and freed in the completion
- * callback, after the access-log line. Routes are matched by router.c. The access log holds method,
- * route pattern, status and timing - never the path, query, headers or body.
+ * callback, after the access-log line. The access log holds method, route
+ * pattern, status and timing - never the path, query, headers or body.
+ * Routes are matched by router.c.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
