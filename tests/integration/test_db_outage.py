@@ -83,21 +83,26 @@ def test_database_killed_under_load_then_back(stack):
     stored = set(pg.psql("SELECT id FROM accounts").split())
     assert acked <= stored, "acknowledged and lost: %r" % (acked - stored)
     # nothing stays lent out, and the pool fills to its size again: with
-    # accounts locked, registrations block holding connections; a server
-    # thread runs one at a time, and connections land on threads at random,
-    # so many more than POOL are sent to fill it
+    # sessions locked, GET /v1/me blocks in its session check holding a
+    # connection (and its server thread, so the next request, sent a moment
+    # later, is taken by another thread: a burst would be accepted by one)
     assert pool_gauges(h.api)["in_use"] == 0
-    locker = subprocess.Popen(["psql", pg.url, "-c", "BEGIN; LOCK TABLE accounts IN ACCESS "
+    email = "pool.%s@example.org" % run
+    assert h.api.register(registration(email)).status == 202
+    token = h.api.request("POST", "/v1/sessions",
+                          body={"email": email, "password": "a long passphrase 2024"})
+    auth = {"Authorization": "Bearer " + token.json["access_token"]}
+    locker = subprocess.Popen(["psql", pg.url, "-c", "BEGIN; LOCK TABLE sessions IN ACCESS "
                                "EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;"],
                               stdout=subprocess.DEVNULL)
     while pg.psql("SELECT count(*) FROM pg_locks WHERE granted AND mode = "
-                  "'AccessExclusiveLock' AND relation = 'accounts'::regclass") != "1":
+                  "'AccessExclusiveLock' AND relation = 'sessions'::regclass") != "1":
         time.sleep(0.05)
-    held = [threading.Thread(target=h.api.register,
-                             args=(registration("held.%s.%d@example.org" % (run, i)),))
-            for i in range(4 * POOL)]
+    held = [threading.Thread(target=h.api.request, args=("GET", "/v1/me"),
+                             kwargs={"headers": auth, "check": False}) for _ in range(POOL + 2)]
     for t in held:
         t.start()
+        time.sleep(0.1)
     deadline = time.time() + 2.5
     while pool_gauges(h.api)["in_use"] < POOL and time.time() < deadline:
         time.sleep(0.05)
