@@ -8,6 +8,8 @@
 #   make test                 unit + integration + openapi lint; ends "N passed, N failed"
 #   make valgrind             unit tests and fuzz replays under valgrind memcheck
 #   make fuzz                 libFuzzer over every tests/fuzz target (FUZZ_SECONDS each)
+#   make alloc-fail           a registration with its n-th allocation failed, every n
+#                             (ALLOC_FAIL=1 SANITIZE=address build, in bin/san/allocfail/)
 #   make format / format-check
 #   make install [DESTDIR=...] [prefix=/usr/local]
 #                             bin/hcpd and the data it reads (deploy/Dockerfile, hcpd.service)
@@ -21,7 +23,7 @@ BUILD := bin/san
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PKGS := libmicrohttpd libpq jansson libjwt libargon2 libcurl openssl
+PKGS := libmicrohttpd libpq jansson libargon2 libcurl openssl
 # `=` (not `:=`): pkg-config runs when a rule needs it, after `deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
@@ -35,7 +37,19 @@ CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wvla 
 LDLIBS += -lzxcvbn -lpthread -lm
 LDFLAGS += $(SANFLAGS)
 
+# ALLOC_FAIL=1: fault injection (services/allocfail.h); never in a release.
+ALLOC_FAIL ?=
+ALLOC_WRAP := malloc calloc realloc strdup strndup json_loadb json_loads
+ifneq ($(ALLOC_FAIL),)
+BUILD := $(BUILD)/allocfail
+CFLAGS += -DHCPD_ALLOC_FAIL
+LDFLAGS += $(ALLOC_WRAP:%=-Wl,--wrap=%)
+endif
+
 SRCS := $(sort $(wildcard services/*.c db/*.c verifiers/*.c verifiers/*/*.c))
+ifeq ($(ALLOC_FAIL),)
+SRCS := $(filter-out services/allocfail.c,$(SRCS))
+endif
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
 CORE_OBJS := $(filter-out $(BUILD)/obj/services/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -53,7 +67,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iservices -Idb -Iverifiers \
 FUZZ_OBJS := $(CORE_OBJS:$(BUILD)/obj/%=bin/fuzz/obj/%)
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps deps-test build unit-bins run test fuzz valgrind format format-check clean install
+.PHONY: all deps deps-test build unit-bins run test fuzz valgrind alloc-fail format format-check clean install
 
 all:
 	@./deploy/deps.sh build
@@ -76,7 +90,7 @@ $(BUILD)/tests/perf_%: tests/perf/%.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CORE_OBJS)
+$(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(CORE_OBJS) \
 		$(PKG_LIBS) $(LDLIBS)
@@ -87,22 +101,20 @@ bin/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-bin/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
-	clang $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+# kept between runs: they are not intermediate files to delete
+.SECONDARY: $(FUZZ_OBJS)
 
-# Each target for FUZZ_SECONDS; new inputs go to bin/fuzz/corpus-<target>,
-# crashes into tests/fuzz/corpus/<target> (commit them: make test replays).
+bin/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) \
+		$(LDLIBS)
+
+# Each target for FUZZ_SECONDS, then a table of executions, coverage and
+# crashes (tests/fuzz/run); crashes are kept in tests/fuzz/corpus/<target>
+# (commit them: make test replays them). Ends "N passed, N failed".
 fuzz:
 	@./deploy/deps.sh build fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=bin/fuzz/fuzz_%)
-	@for t in $(FUZZ_TARGETS); do \
-		mkdir -p bin/fuzz/corpus-$$t tests/fuzz/corpus/$$t; \
-		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
-		bin/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			-artifact_prefix=tests/fuzz/corpus/$$t/crash- \
-			bin/fuzz/corpus-$$t tests/fuzz/corpus/$$t 2>&1 | \
-			grep -E '^(#[0-9]+.*(DONE|pulse)|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY)' || exit 1; \
-	done
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_TARGETS)
 
 # The installed layout: $(prefix)/bin/hcpd, and under $(datadir) the files
 # hcpd reads at run time with the same relative paths as in the repository
@@ -135,15 +147,29 @@ test:
 	@$(MAKE) --no-print-directory build unit-bins
 	@HCPD_BIN=$(BUILD)/hcpd HCPD_UNIT_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) ./tests/run
 
-# Every unit test and fuzz replay under valgrind memcheck; any report fails.
+# Every unit test and fuzz replay under valgrind memcheck, then bin/hcpd
+# itself through a short scenario (tests/fault/test_valgrind.py); any
+# report fails.
 valgrind:
-	@./deploy/deps.sh build test
-	@$(MAKE) --no-print-directory unit-bins
+	@./deploy/deps.sh build run test
+	@$(MAKE) --no-print-directory build unit-bins
 	@p=0; f=0; for t in $(UNIT_BINS) $(REPLAY_BINS); do \
 		if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 			$$t >/dev/null 2>bin/valgrind.log; then p=$$((p + 1)); \
 		else f=$$((f + 1)); echo "valgrind: $$t"; cat bin/valgrind.log; fi; \
-	done; echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
+	done; \
+	HCPD_BIN=bin/hcpd ./tests/pytest-summary -s tests/fault/test_valgrind.py | tee bin/valgrind.log; \
+	line=$$(tail -1 bin/valgrind.log); p=$$((p + $${line%% passed*})); \
+	f=$$((f + $$(echo "$$line" | sed -E 's/.*passed, ([0-9]+) failed/\1/'))); \
+	echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
+
+# Every allocation of a registration, sign-in, refresh, GET /v1/me ... made
+# to fail in turn (services/allocfail.h), under AddressSanitizer and
+# LeakSanitizer; tests/fault/test_alloc_fail.py. Ends "N passed, N failed".
+alloc-fail:
+	@./deploy/deps.sh build run test
+	@$(MAKE) --no-print-directory ALLOC_FAIL=1 SANITIZE=address build
+	@HCPD_BIN=bin/san/allocfail/hcpd ./tests/pytest-summary -s tests/fault/test_alloc_fail.py
 
 format:
 	clang-format -i $(FORMAT_SRCS)

@@ -6,12 +6,13 @@
 
 #include "audit.h"
 #include "db.h"
+#include "jsontext.h"
 
 #define CREATED_AT DB_RFC3339("created_at")
 
 enum err db_audit_append(PGconn *conn, const struct audit_entry *e)
 {
-	char *details = e->details != NULL ? json_dumps(e->details, JSON_COMPACT) : NULL;
+	char *details = e->details != NULL ? json_text_dump(e->details, JSON_COMPACT) : NULL;
 	const char *params[6] = {e->actor,  e->action,     e->target,
 				 e->reason, e->request_id, details != NULL ? details : "{}"};
 	enum err err;

@@ -219,7 +219,10 @@ enum err db_exec(PGconn *conn, const char *sql, int n, const char *const *params
 	if (res != NULL && PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL)
 		snprintf(state, sizeof(state), "%s", PQresultErrorField(res, PG_DIAG_SQLSTATE));
 	PQclear(res); /* the SQLSTATE string dies with it: copied above */
-	if (PQstatus(conn) != CONNECTION_OK)
+	/* No SQLSTATE: libpq's own failure, not the server's answer - such as
+	 * "server closed the connection unexpectedly" while sending, which
+	 * leaves PQstatus() still CONNECTION_OK until the next read. */
+	if (PQstatus(conn) != CONNECTION_OK || state[0] == '\0')
 		return ERR_UNAVAILABLE;
 	if (strcmp(state, "23505") == 0) /* unique_violation */
 		return ERR_CONFLICT;

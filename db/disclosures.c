@@ -11,6 +11,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "disclosures.h"
+#include "jsontext.h"
 
 /* Any constant shared by all hcpd processes, not MIGRATE_LOCK_KEY. */
 #define LEDGER_LOCK_KEY "465557301093" /* 0x6c65646765, "ledge" */
@@ -238,7 +239,7 @@ static char *json_strings(const char *const *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (json_array_append_new(a, json_string(v[i])) != 0)
 			goto out;
-	text = json_dumps(a, JSON_COMPACT);
+	text = json_text_dump(a, JSON_COMPACT);
 out:
 	json_decref(a);
 	return text;

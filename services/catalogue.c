@@ -12,6 +12,8 @@
 #include "catalogue.h"
 #include "crypto.h"
 #include "jsonbody.h"
+#include "jsontext.h"
+#include "problem.h"
 #include "validate.h"
 
 enum format { F_TEXT, F_NAME, F_PROFESSION, F_COUNTRY, F_NPI, F_E164, F_CODE, F_DATE };
@@ -320,7 +322,7 @@ enum err catalogue_from_json(json_t *doc, const char *name, struct catalogue **r
 		err = ERR_INVALID;
 		goto out;
 	}
-	cat->body = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	cat->body = json_text_dump(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (cat->body == NULL) {
 		err = ERR_NOMEM;
 		goto out;
@@ -541,37 +543,38 @@ static bool is_required(json_t *required, const char *country, const char *profe
 	return false;
 }
 
-/* "<prefix>.<key>", or just prefix for a key too long to echo back. */
+/* Appends one error for field "<prefix>.<key>", or just prefix when key is
+ * NULL or too long to echo back; records ERR_NOMEM in *err when it cannot. */
 static void add_error(json_t *errors, const char *prefix, const char *key, const char *code,
-		      const char *message)
+		      const char *message, enum err *err)
 {
 	char field[96];
 
-	if (strlen(key) <= 64)
-		snprintf(field, sizeof(field), "%s.%s", prefix, key);
-	else
+	if (key == NULL || strlen(key) > 64)
 		snprintf(field, sizeof(field), "%s", prefix);
-	json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
-						"message", message));
+	else
+		snprintf(field, sizeof(field), "%s.%s", prefix, key);
+	if (problem_add_error(errors, field, code, message) != ERR_OK)
+		*err = ERR_NOMEM;
 }
 
-void catalogue_check_profile(const struct catalogue *cat, json_t *profile, json_t *errors,
-			     json_t *personal, json_t *public)
+enum err catalogue_check_profile(const struct catalogue *cat, json_t *profile, json_t *errors,
+				 json_t *personal, json_t *public)
 {
 	const char *key, *country, *profession;
+	enum err err = ERR_OK;
 	json_t *v;
 	char msg[128];
 
 	if (!json_is_object(profile)) {
-		json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", "profile",
-							"code", profile ? "type" : "required",
-							"message", "profile must be an object"));
-		return;
+		add_error(errors, "profile", NULL, profile ? "type" : "required",
+			  "profile must be an object", &err);
+		return err;
 	}
 	json_object_foreach (profile, key, v) {
 		if (field_named(cat, key) == NULL)
 			add_error(errors, "profile", key, "unknown_field",
-				  "this field is not in the catalogue");
+				  "this field is not in the catalogue", &err);
 	}
 	country = json_string_value(json_object_get(profile, "country"));
 	profession = json_string_value(json_object_get(profile, "profession"));
@@ -585,64 +588,70 @@ void catalogue_check_profile(const struct catalogue *cat, json_t *profile, json_
 			if (is_required(f->required, country, profession))
 				add_error(errors, "profile", f->name, "required",
 					  "this field is required for your country and "
-					  "profession");
+					  "profession",
+					  &err);
 			continue;
 		}
 		if (!json_is_string(v)) {
-			add_error(errors, "profile", f->name, "type", "must be a string");
+			add_error(errors, "profile", f->name, "type", "must be a string", &err);
 			continue;
 		}
 		s = json_string_value(v);
 		if (utf8_chars(s) > f->max_length) {
 			snprintf(msg, sizeof(msg), "must be at most %zu characters", f->max_length);
-			add_error(errors, "profile", f->name, "too_long", msg);
+			add_error(errors, "profile", f->name, "too_long", msg, &err);
 			continue;
 		}
 		if (!format_ok(cat, f->format, s)) {
 			snprintf(msg, sizeof(msg), "is not a valid %s", format_names[f->format]);
-			add_error(errors, "profile", f->name, "invalid", msg);
+			add_error(errors, "profile", f->name, "invalid", msg, &err);
 			continue;
 		}
-		json_object_set(f->personal ? personal : public, f->name, v);
+		if (json_object_set(f->personal ? personal : public, f->name, v) != 0)
+			err = ERR_NOMEM; /* a field silently missing would be stored so */
 	}
+	return err;
 }
 
-void catalogue_check_consent_changes(const struct catalogue *cat, json_t *consents, json_t *errors)
+enum err catalogue_check_consent_changes(const struct catalogue *cat, json_t *consents,
+					 json_t *errors)
 {
+	enum err err = ERR_OK;
 	const char *key;
 	json_t *v;
 
 	if (!json_is_object(consents)) {
-		json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", "consents",
-							"code", consents ? "type" : "required",
-							"message", "consents must be an object"));
-		return;
+		add_error(errors, "consents", NULL, consents ? "type" : "required",
+			  "consents must be an object", &err);
+		return err;
 	}
 	json_object_foreach (consents, key, v) {
 		if (!catalogue_consent_known(cat, key, NULL))
 			add_error(errors, "consents", key, "unknown_field",
-				  "this consent purpose is not in the catalogue");
+				  "this consent purpose is not in the catalogue", &err);
 		else if (!json_is_boolean(v))
-			add_error(errors, "consents", key, "type", "must be true or false");
+			add_error(errors, "consents", key, "type", "must be true or false", &err);
 	}
+	return err;
 }
 
-void catalogue_check_consents(const struct catalogue *cat, json_t *consents, json_t *errors)
+enum err catalogue_check_consents(const struct catalogue *cat, json_t *consents, json_t *errors)
 {
+	enum err err = catalogue_check_consent_changes(cat, consents, errors);
 	size_t i;
 	json_t *c;
 
-	catalogue_check_consent_changes(cat, consents, errors);
 	if (!json_is_object(consents))
-		return;
+		return err;
 	json_array_foreach (cat->consents, i, c) {
 		const char *purpose = json_string_value(json_object_get(c, "purpose"));
 
 		if (json_is_true(json_object_get(c, "required")) &&
 		    !json_is_true(json_object_get(consents, purpose)))
 			add_error(errors, "consents", purpose, "required",
-				  "this consent is required to register");
+				  "this consent is required to register", &err);
 	}
+	return err;
 }
 
 bool catalogue_profession_known(const struct catalogue *cat, const char *s)

@@ -40,17 +40,22 @@ const char *catalogue_notice_version(const struct catalogue *cat);
 /* Checks a profile object. Every problem is appended to errors as
  * {field: "profile.<name>", code, message} with code one of required,
  * type, too_long, invalid, unknown_field. Valid fields are copied into
- * personal or public (both JSON objects) by the field's "personal" flag. */
-void catalogue_check_profile(const struct catalogue *cat, json_t *profile, json_t *errors,
-			     json_t *personal, json_t *public);
+ * personal or public (both JSON objects) by the field's "personal" flag.
+ * ERR_NOMEM when an error or a field could not be added: errors, personal
+ * and public are then incomplete and must not be acted on. */
+enum err catalogue_check_profile(const struct catalogue *cat, json_t *profile, json_t *errors,
+				 json_t *personal, json_t *public);
 
 /* Checks a consents object: known purposes only, booleans only, required
- * purposes true. Errors as above with field "consents.<purpose>". */
-void catalogue_check_consents(const struct catalogue *cat, json_t *consents, json_t *errors);
+ * purposes true. Errors as above with field "consents.<purpose>";
+ * ERR_NOMEM as above. */
+enum err catalogue_check_consents(const struct catalogue *cat, json_t *consents, json_t *errors);
 
 /* Checks a change of consents (PUT /v1/me/consents): known purposes and
- * booleans only; any subset, and a required purpose may be false. */
-void catalogue_check_consent_changes(const struct catalogue *cat, json_t *consents, json_t *errors);
+ * booleans only; any subset, and a required purpose may be false. Errors
+ * and ERR_NOMEM as catalogue_check_consents(). */
+enum err catalogue_check_consent_changes(const struct catalogue *cat, json_t *consents,
+					 json_t *errors);
 
 /* Is name a catalogue field that is not personal (stored in clear, fit
  * for de-identified statistics)? */

@@ -11,6 +11,7 @@
 #include "catalogue.h"
 #include "db.h"
 #include "enroll.h"
+#include "jsontext.h"
 #include "mailer.h"
 #include "vault.h"
 
@@ -56,8 +57,8 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	unsigned char *sealed_key = NULL, *email_enc = NULL, *profile_enc = NULL;
 	unsigned char *confirm_enc = NULL;
 	char token[64];
-	char *personal = json_dumps(e->personal, JSON_COMPACT | JSON_SORT_KEYS);
-	char *public = json_dumps(e->public, JSON_COMPACT | JSON_SORT_KEYS);
+	char *personal = json_text_dump(e->personal, JSON_COMPACT | JSON_SORT_KEYS);
+	char *public = json_text_dump(e->public, JSON_COMPACT | JSON_SORT_KEYS);
 	PGconn *conn = NULL;
 	enum err err = ERR_NOMEM;
 

@@ -65,7 +65,11 @@ enum MHD_Result h_me_consents_put(struct req *r)
 
 	if (errors == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	catalogue_check_consent_changes(r->app->catalogue, r->json, errors);
+	err = catalogue_check_consent_changes(r->app->catalogue, r->json, errors);
+	if (err != ERR_OK) {
+		json_decref(errors);
+		return problem_from_err(r, err);
+	}
 	if (json_array_size(errors) > 0)
 		return problem_send_errors(r, errors);
 	json_decref(errors);

@@ -37,14 +37,18 @@ enum MHD_Result h_me_email_confirm(struct req *r)
 
 	if (errors == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	json_body_check_keys(r->json, keys, errors);
-	json_body_require_strings(r->json, keys, errors);
+	err = json_body_check_keys(r->json, keys, errors);
+	if (json_body_require_strings(r->json, keys, errors) != ERR_OK)
+		err = ERR_NOMEM;
 	token = json_string_value(json_object_get(r->json, "token"));
-	if (token != NULL && strlen(token) > EMAIL_TOKEN_MAX)
-		problem_add_error(errors, "token", "too_long", "use at most 128 characters");
-	if (json_array_size(errors) > 0)
+	if (token != NULL && strlen(token) > EMAIL_TOKEN_MAX &&
+	    problem_add_error(errors, "token", "too_long", "use at most 128 characters") != ERR_OK)
+		err = ERR_NOMEM;
+	if (err == ERR_OK && json_array_size(errors) > 0)
 		return problem_send_errors(r, errors);
 	json_decref(errors);
+	if (err != ERR_OK || token == NULL) /* no token and no error recorded: out of memory */
+		return problem_from_err(r, ERR_NOMEM);
 
 	crypto_sha256(token, strlen(token), hash);
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);

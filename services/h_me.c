@@ -93,13 +93,13 @@ static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *error
 	const char *names[4] = {NULL};
 	PGconn *conn;
 	size_t i;
-	enum err err;
+	enum err err = json_body_check_keys(r->json, keys, errors);
 
-	json_body_check_keys(r->json, keys, errors);
-	json_body_require_strings(r->json, keys, errors);
-	if (own == NULL || json_array_size(errors) > 0) {
+	if (json_body_require_strings(r->json, keys, errors) != ERR_OK)
+		err = ERR_NOMEM;
+	if (own == NULL || err != ERR_OK || json_array_size(errors) > 0) {
 		json_decref(own);
-		return own == NULL ? ERR_NOMEM : ERR_OK;
+		return own == NULL ? ERR_NOMEM : err;
 	}
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err == ERR_OK) {
@@ -116,11 +116,14 @@ static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *error
 				    : NULL;
 		names[2] = names[1] ? json_string_value(json_object_get(profile, "middle_name"))
 				    : NULL;
-		password_check(json_string_value(json_object_get(r->json, keys[1])),
-			       json_string_value(json_object_get(own, "email")), names, errors);
+		err = password_check(json_string_value(json_object_get(r->json, keys[1])),
+				     json_string_value(json_object_get(own, "email")), names,
+				     errors);
 		/* password_check names the field "password": here it is new_password */
 		json_array_foreach (errors, i, e) {
-			json_object_set_new(e, "field", json_string(keys[1]));
+			if (err == ERR_OK &&
+			    json_object_set_new(e, "field", json_string(keys[1])) != 0)
+				err = ERR_NOMEM;
 		}
 	}
 	account_row_release(&row);

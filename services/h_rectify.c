@@ -21,6 +21,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "jsonbody.h"
+#include "jsontext.h"
 #include "privacy.h"
 #include "problem.h"
 #include "vault.h"
@@ -86,8 +87,8 @@ static json_t *merge(json_t *stored, json_t *patch)
 static enum err store(struct app *app, PGconn *conn, const char *id, const unsigned char *key,
 		      json_t *personal, json_t *public)
 {
-	char *personal_text = json_dumps(personal, JSON_COMPACT | JSON_SORT_KEYS);
-	char *public_text = json_dumps(public, JSON_COMPACT | JSON_SORT_KEYS);
+	char *personal_text = json_text_dump(personal, JSON_COMPACT | JSON_SORT_KEYS);
+	char *public_text = json_text_dump(public, JSON_COMPACT | JSON_SORT_KEYS);
 	unsigned char *sealed = NULL;
 	size_t len = 0;
 	enum err err = ERR_NOMEM;

@@ -21,6 +21,7 @@
 #include "enroll.h"
 #include "handlers.h"
 #include "jsonbody.h"
+#include "jsontext.h"
 #include "password.h"
 #include "problem.h"
 #include "validate.h"
@@ -72,60 +73,73 @@ static enum MHD_Result reply_accepted(struct req *r, const char *id)
 		r, 202, json_pack("{s:s, s:s}", "id", id, "status", "pending_verification"), NULL);
 }
 
-/* Checks every part of the request; problems go to errors. */
-static void check_request(struct req *r, struct reg *reg, json_t *errors)
+/* Checks every part of the request; problems go to errors. ERR_NOMEM when
+ * a check could not record its outcome: nothing may then be stored. */
+static enum err check_request(struct req *r, struct reg *reg, json_t *errors)
 {
 	static const char *const top[] = {"email", "password", "profile", "consents", NULL};
 	json_t *body = r->json, *profile = json_object_get(body, "profile");
 	json_t *email = json_object_get(body, "email");
 	json_t *password = json_object_get(body, "password");
 	const char *names[4] = {NULL};
+	enum err err[6] = {ERR_OK};
 
-	json_body_check_keys(body, top, errors);
+	err[0] = json_body_check_keys(body, top, errors);
 	if (!json_is_string(email))
-		problem_add_error(errors, "email", email ? "type" : "required",
-				  "an email address is required");
+		err[1] = problem_add_error(errors, "email", email ? "type" : "required",
+					   "an email address is required");
 	else if (!validate_email(json_string_value(email)))
-		problem_add_error(errors, "email", "invalid", "is not a valid email address");
-	catalogue_check_profile(r->app->catalogue, profile, errors, reg->personal, reg->public);
-	catalogue_check_consents(r->app->catalogue, json_object_get(body, "consents"), errors);
+		err[1] = problem_add_error(errors, "email", "invalid",
+					   "is not a valid email address");
+	err[2] = catalogue_check_profile(r->app->catalogue, profile, errors, reg->personal,
+					 reg->public);
+	err[3] = catalogue_check_consents(r->app->catalogue, json_object_get(body, "consents"),
+					  errors);
 	if (!json_is_string(password)) {
-		problem_add_error(errors, "password", password ? "type" : "required",
-				  "a password is required");
-		return;
+		err[4] = problem_add_error(errors, "password", password ? "type" : "required",
+					   "a password is required");
+	} else {
+		names[0] = json_string_value(json_object_get(profile, "given_name"));
+		names[1] = names[0] ? json_string_value(json_object_get(profile, "family_name"))
+				    : NULL;
+		names[2] = names[1] ? json_string_value(json_object_get(profile, "middle_name"))
+				    : NULL;
+		err[5] = password_check(json_string_value(password),
+					json_is_string(email) ? json_string_value(email) : NULL,
+					names, errors);
 	}
-	names[0] = json_string_value(json_object_get(profile, "given_name"));
-	names[1] = names[0] ? json_string_value(json_object_get(profile, "family_name")) : NULL;
-	names[2] = names[1] ? json_string_value(json_object_get(profile, "middle_name")) : NULL;
-	password_check(json_string_value(password),
-		       json_is_string(email) ? json_string_value(email) : NULL, names, errors);
+	for (size_t i = 0; i < sizeof(err) / sizeof(err[0]); i++)
+		if (err[i] != ERR_OK)
+			return err[i];
+	return ERR_OK;
 }
 
-/* Reads Idempotency-Key; 0 when absent, -1 when malformed. */
-static int read_idempotency(struct req *r, struct reg *reg)
+/* Reads Idempotency-Key into reg (reg->has_idem when there is one);
+ * ERR_INVALID when it is malformed. */
+static enum err read_idempotency(struct req *r, struct reg *reg)
 {
 	const char *key = http_header(r, "Idempotency-Key");
 	size_t len;
 	char *canonical;
 
 	if (key == NULL)
-		return 0;
+		return ERR_OK;
 	len = strlen(key);
 	if (len == 0 || len > IDEMPOTENCY_KEY_MAX)
-		return -1;
+		return ERR_INVALID;
 	for (size_t i = 0; i < len; i++)
 		if (key[i] < 0x20 || key[i] > 0x7E)
-			return -1;
+			return ERR_INVALID;
 	/* the same request in any key order or spacing gives the same MAC */
-	canonical = json_dumps(r->json, JSON_COMPACT | JSON_SORT_KEYS);
+	canonical = json_text_dump(r->json, JSON_COMPACT | JSON_SORT_KEYS);
 	if (canonical == NULL)
-		return -1;
+		return ERR_NOMEM;
 	crypto_sha256(key, len, reg->idem.key_hash);
 	crypto_hmac_sha256(r->app->idem_key, canonical, strlen(canonical), reg->idem.request_mac);
 	explicit_bzero(canonical, strlen(canonical));
 	free(canonical);
 	reg->has_idem = true;
-	return 1;
+	return ERR_OK;
 }
 
 static void hash_task(void *arg)
@@ -183,7 +197,6 @@ enum MHD_Result h_registration_create(struct req *r)
 	PGconn *conn;
 	char id[UUID_STR_LEN];
 	enum err err;
-	int idem;
 
 	if (reg != NULL)
 		return finish(r, reg); /* resumed: the hash is done */
@@ -199,16 +212,20 @@ enum MHD_Result h_registration_create(struct req *r)
 	reg->r = r;
 	r->state = reg;
 	r->state_free = reg_free;
-	check_request(r, reg, errors);
-	if (json_array_size(errors) > 0)
+	err = check_request(r, reg, errors);
+	if (err == ERR_OK && json_array_size(errors) > 0)
 		return problem_send_errors(r, errors);
 	json_decref(errors);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
 
-	idem = read_idempotency(r, reg);
-	if (idem < 0)
+	err = read_idempotency(r, reg);
+	if (err == ERR_INVALID)
 		return problem_send(r, 400, "bad-request",
 				    "Idempotency-Key must be 1 to 255 printable ASCII characters");
-	if (idem > 0) {
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	if (reg->has_idem) {
 		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 		if (err != ERR_OK)
 			return problem_from_err(r, err);

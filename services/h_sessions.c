@@ -110,12 +110,16 @@ static enum MHD_Result unauthorized(struct req *r)
 	return problem_send(r, 401, "unauthorized", "the email or password is not correct");
 }
 
-/* Only these keys, each a string: else the errors for a 422. */
-static bool check_strings(struct req *r, const char *const *keys, json_t *errors)
+/* Only these keys, each a string: else ERR_INVALID with the errors for a
+ * 422. ERR_NOMEM when the errors could not all be recorded. */
+static enum err check_strings(struct req *r, const char *const *keys, json_t *errors)
 {
-	json_body_check_keys(r->json, keys, errors);
-	json_body_require_strings(r->json, keys, errors);
-	return json_array_size(errors) == 0;
+	enum err keys_err = json_body_check_keys(r->json, keys, errors);
+	enum err strings_err = json_body_require_strings(r->json, keys, errors);
+
+	if (keys_err != ERR_OK || strings_err != ERR_OK)
+		return ERR_NOMEM;
+	return json_array_size(errors) == 0 ? ERR_OK : ERR_INVALID;
 }
 
 /* After verification: count the outcome, open a session. */
@@ -165,9 +169,12 @@ enum MHD_Result h_session_create(struct req *r)
 	errors = json_array();
 	if (errors == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	if (!check_strings(r, keys, errors))
+	err = check_strings(r, keys, errors);
+	if (err == ERR_INVALID)
 		return problem_send_errors(r, errors);
 	json_decref(errors);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
 	email = json_string_value(json_object_get(r->json, "email"));
 	password = json_string_value(json_object_get(r->json, "password"));
 	if (strlen(password) > LOGIN_PASSWORD_MAX || strlen(email) > 254)
@@ -218,9 +225,12 @@ enum MHD_Result h_session_refresh(struct req *r)
 
 	if (errors == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	if (!check_strings(r, keys, errors))
+	err = check_strings(r, keys, errors);
+	if (err == ERR_INVALID)
 		return problem_send_errors(r, errors);
 	json_decref(errors);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
 	token = json_string_value(json_object_get(r->json, "refresh_token"));
 	if (strlen(token) > REFRESH_TOKEN_MAX)
 		return problem_send(r, 401, "unauthorized", "the refresh token is not valid");

@@ -3,6 +3,7 @@
  * is created on a request's first callback and freed in the completion
  * callback, after the access-log line. The access log holds method, route
  * pattern, status and timing - never the path, query, headers or body.
+ * Routes are matched by router.c.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,11 +14,13 @@
 #include <strings.h>
 #include <time.h>
 
+#include "allocfail.h"
 #include "app.h"
 #include "crypto.h"
 #include "db.h"
 #include "http.h"
 #include "jsonbody.h"
+#include "jsontext.h"
 #include "log.h"
 #include "metrics.h"
 #include "problem.h"
@@ -52,7 +55,32 @@ void http_add_header(struct req *r, const char *name, const char *fmt, ...)
 	r->nheaders++;
 }
 
-/* Adds the headers every reply carries, then queues it. */
+static bool has_header(const struct req *r, const char *name)
+{
+	for (int i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Adds the header unless the handler set its own. */
+static void add_default(struct MHD_Response *resp, const struct req *r, const char *name,
+			const char *value)
+{
+	if (!has_header(r, name))
+		MHD_add_response_header(resp, name, value);
+}
+
+static bool is_json_reply(const char *ctype)
+{
+	return ctype != NULL && (strncmp(ctype, "application/json", 16) == 0 ||
+				 strncmp(ctype, "application/problem+json", 24) == 0);
+}
+
+/* Adds the headers every reply carries, then queues it. The defaults are
+ * those of OWASP ASVS 4.0.3 V14.4 for an API: never cached, never
+ * sniffed, framed, or rendered with script, JSON saved rather than shown;
+ * a handler that serves a page sets its own Content-Security-Policy. */
 static enum MHD_Result queue(struct req *r, unsigned status, const char *ctype,
 			     struct MHD_Response *resp)
 {
@@ -60,31 +88,56 @@ static enum MHD_Result queue(struct req *r, unsigned status, const char *ctype,
 
 	if (resp == NULL)
 		return MHD_NO; /* out of memory: libmicrohttpd closes the connection */
-	bool cache_control = false;
-
 	if (ctype != NULL)
 		MHD_add_response_header(resp, "Content-Type", ctype);
 	MHD_add_response_header(resp, "X-Request-Id", r->id);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	for (int i = 0; i < r->nheaders; i++) {
+	for (int i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
-		cache_control = cache_control || strcmp(r->headers[i].name, "Cache-Control") == 0;
+	add_default(resp, r, "Cache-Control", "no-store");
+	add_default(resp, r, "Content-Security-Policy",
+		    "default-src 'none'; frame-ancestors 'none'");
+	add_default(resp, r, "X-Frame-Options", "DENY");
+	add_default(resp, r, "Referrer-Policy", "no-referrer");
+	if (is_json_reply(ctype))
+		add_default(resp, r, "Content-Disposition", "attachment; filename=\"api.json\"");
+#ifdef HCPD_ALLOC_FAIL
+	if (r->alloc_armed) {
+		MHD_add_response_header(resp, ALLOCFAIL_HEADER,
+					allocfail_disarm() ? "fired" : "missed");
+		r->alloc_armed = false;
 	}
-	if (!cache_control)
-		MHD_add_response_header(resp, "Cache-Control", "no-store");
+#endif
 	r->status = status;
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
+/* The last resort when a reply cannot be built for want of memory: a 503
+ * problem formatted on the stack, which libmicrohttpd copies. */
+static enum MHD_Result reply_nomem(struct req *r)
+{
+	char body[256];
+	int len = snprintf(body, sizeof(body),
+			   "{\"type\":\"urn:hcpd:problem:out-of-memory\",\"title\":"
+			   "\"Service Unavailable\",\"status\":503,\"detail\":\"the service "
+			   "is short of memory; retry shortly\",\"request_id\":\"%s\"}",
+			   r->id);
+
+	r->nheaders = 0; /* the failed reply's Location or ETag would mislead */
+	http_add_header(r, "Retry-After", "1");
+	return queue(r, 503, "application/problem+json",
+		     MHD_create_response_from_buffer((size_t)len, body, MHD_RESPMEM_MUST_COPY));
+}
+
 enum MHD_Result http_reply_json(struct req *r, unsigned status, json_t *body, const char *ctype)
 {
-	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	char *text = body != NULL ? json_text_dump(body, JSON_COMPACT) : NULL;
 
 	json_decref(body);
 	if (text == NULL)
-		return MHD_NO;
+		return reply_nomem(r);
 	return http_reply_owned(r, status, ctype != NULL ? ctype : "application/json", text,
 				strlen(text));
 }
@@ -95,8 +148,10 @@ enum MHD_Result http_reply_owned(struct req *r, unsigned status, const char *cty
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 
-	if (resp == NULL)
+	if (resp == NULL) {
 		free(body);
+		return reply_nomem(r);
+	}
 	return queue(r, status, ctype, resp);
 }
 
@@ -175,51 +230,6 @@ enum MHD_Result http_park(struct req *r, struct workpool *pool, void (*fn)(void 
 	return MHD_YES;
 }
 
-/* Does path match pattern? A "{...}" segment takes one non-empty segment,
- * copied to param. */
-static bool match(const char *pattern, const char *path, char *param, size_t param_len)
-{
-	while (*pattern != '\0' && *path != '\0') {
-		if (*pattern == '{') {
-			size_t n = strcspn(path, "/");
-
-			if (n == 0 || n >= param_len)
-				return false;
-			memcpy(param, path, n);
-			param[n] = '\0';
-			path += n;
-			pattern = strchr(pattern, '}');
-			if (pattern == NULL)
-				return false;
-			pattern++;
-			continue;
-		}
-		if (*pattern++ != *path++)
-			return false;
-	}
-	return *pattern == '\0' && *path == '\0';
-}
-
-/* Finds the route for method and path. On a path match with no method
- * match, fills allow (comma-separated) and returns NULL. */
-static const struct route *route_find(const char *method, const char *path, char *param,
-				      size_t param_len, char *allow, size_t allow_len)
-{
-	allow[0] = '\0';
-	for (size_t i = 0; i < routes_len; i++) {
-		if (!match(routes[i].pattern, path, param, param_len))
-			continue;
-		if (strcmp(routes[i].method, method) == 0)
-			return &routes[i];
-		if (strlen(allow) + strlen(routes[i].method) + 3 < allow_len) {
-			if (allow[0] != '\0')
-				strcat(allow, ", ");
-			strcat(allow, routes[i].method);
-		}
-	}
-	return NULL;
-}
-
 static bool is_json_type(const char *ctype)
 {
 	size_t n = strlen("application/json");
@@ -239,10 +249,13 @@ static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
 	enum err err;
 
 	*ret_ok = false;
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
-	    jwt_verify(r->app->keyring, r->app->cfg.jwt_issuer, r->app->cfg.jwt_audience, h + 7,
-		       (long long)time(NULL), &claims) != ERR_OK ||
-	    !validate_uuid(claims.sub) || !validate_uuid(claims.sid)) {
+	err = h != NULL && strncasecmp(h, "Bearer ", 7) == 0
+		      ? jwt_verify(r->app->keyring, r->app->cfg.jwt_issuer,
+				   r->app->cfg.jwt_audience, h + 7, (long long)time(NULL), &claims)
+		      : ERR_INVALID;
+	if (err == ERR_NOMEM)
+		return problem_from_err(r, err); /* the token may be good: no 401 */
+	if (err != ERR_OK || !validate_uuid(claims.sub) || !validate_uuid(claims.sid)) {
 		http_add_header(r, "WWW-Authenticate", "Bearer");
 		return problem_send(r, 401, "unauthorized", "a valid access token is required");
 	}
@@ -267,15 +280,17 @@ static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
 /* Everything known once the body is in: route, method, media type, JSON. */
 static enum MHD_Result dispatch(struct req *r, const char *url)
 {
-	char allow[64];
+	char allow[ROUTER_ALLOW_MAX];
 	const char *why;
 	enum err err;
 
 	if (r->body_too_big)
 		return problem_send(r, 413, "too-big", "the request body exceeds 64 KiB");
+	if (r->body_nomem)
+		return problem_from_err(r, ERR_NOMEM);
 	if (r->route == NULL) {
-		r->route = route_find(r->method, url, r->param, sizeof(r->param), allow,
-				      sizeof(allow));
+		r->route = router_find(routes, routes_len, r->method, url, r->param,
+				       sizeof(r->param), allow, sizeof(allow));
 		if (r->route == NULL && allow[0] != '\0') {
 			http_add_header(r, "Allow", "%s", allow);
 			return problem_send(r, 405, "method-not-allowed",
@@ -319,9 +334,10 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 	return r->route->fn(r);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **req_cls)
+static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url,
+				      const char *method, const char *version,
+				      const char *upload_data, size_t *upload_data_size,
+				      void **req_cls)
 {
 	struct req *r = *req_cls;
 	unsigned char rnd[16];
@@ -342,6 +358,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		crypto_hex(rnd, sizeof(rnd), r->id);
 		*req_cls = r;
+#ifdef HCPD_ALLOC_FAIL
+		const char *arm =
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, ALLOCFAIL_HEADER);
+		if (arm != NULL && atol(arm) > 0) {
+			allocfail_arm(atol(arm));
+			allocfail_enter();
+			r->alloc_armed = true;
+		}
+#endif
 		clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (clen != NULL && strtoull(clen, NULL, 10) > HTTP_BODY_MAX) {
 			/* refuse before reading it; libmicrohttpd then closes */
@@ -354,13 +379,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
+		if (r->body_nomem)
+			return MHD_YES; /* drop the rest; 503 once it is in */
 		if (r->body_too_big || r->body_len + n > HTTP_BODY_MAX) {
 			r->body_too_big = true; /* keep reading, drop the bytes */
 			return MHD_YES;
 		}
 		char *grown = realloc(r->body, r->body_len + n + 1);
-		if (grown == NULL)
-			return MHD_NO;
+		if (grown == NULL) {
+			r->body_nomem = true; /* answered 503 once the body is in */
+			return MHD_YES;
+		}
 		memcpy(grown + r->body_len, upload_data, n);
 		r->body = grown;
 		r->body_len += n;
@@ -368,6 +397,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	return dispatch(r, url);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
+{
+#ifdef HCPD_ALLOC_FAIL
+	struct req *r = *req_cls;
+	enum MHD_Result ret;
+
+	if (r != NULL && r->alloc_armed)
+		allocfail_enter();
+	ret = handle_request(cls, conn, url, method, version, upload_data, upload_data_size,
+			     req_cls);
+	allocfail_leave();
+	return ret;
+#else
+	return handle_request(cls, conn, url, method, version, upload_data, upload_data_size,
+			      req_cls);
+#endif
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -381,6 +430,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	(void)conn;
 	if (r == NULL)
 		return;
+#ifdef HCPD_ALLOC_FAIL
+	if (r->alloc_armed)
+		allocfail_disarm(); /* closed before a reply */
+#endif
 	seconds = (double)(mono_ns() - r->start_ns) / 1e9;
 	route = r->route != NULL ? (int)(r->route - routes) : -1;
 	metrics_observe(route, r->status, seconds);

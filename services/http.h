@@ -1,6 +1,6 @@
 /*
- * http.h - the HTTP core on libmicrohttpd: routing, the per-request
- * context, and the only functions that queue replies.
+ * http.h - the HTTP core on libmicrohttpd: the per-request context and
+ * the only functions that queue replies. Routes are matched by router.h.
  *
  * A handler is called once the whole body has arrived (capped at
  * HTTP_BODY_MAX, parsed into r->json for ROUTE_JSON routes) and must queue
@@ -18,45 +18,26 @@
 
 #include "err.h"
 #include "jwtkeys.h"
+#include "router.h"
 
 #define HTTP_BODY_MAX    (64 * 1024) /* request bodies; larger is 413 */
 #define HTTP_JSON_DEPTH  16          /* nesting of request JSON; deeper is 400 */
 #define HTTP_MAX_HEADERS 8           /* extra reply headers per request */
 
 struct app;
-struct req;
-
-typedef enum MHD_Result (*route_fn)(struct req *r);
-
-enum route_flags {
-	ROUTE_JSON = 1 << 0,    /* requires an application/json object body */
-	ROUTE_AUTH = 1 << 1,    /* requires a valid access token of a live session */
-	ROUTE_ADMIN = 1 << 2,   /* requires an admin's access token (implies AUTH) */
-	ROUTE_LIMITED = 1 << 3, /* counts against HCPD_RATE_LIMIT_PER_ADDRESS */
-};
-
-struct route {
-	const char *method;  /* "GET", "POST", ... */
-	const char *pattern; /* "/v1/registrations"; a "{id}" segment matches one segment */
-	route_fn fn;         /* the handler */
-	unsigned flags;      /* enum route_flags */
-};
-
-/* The route table (routes.c), in openapi.yaml's order. */
-extern const struct route routes[];
-extern const size_t routes_len;
 
 struct req {
 	struct app *app;
 	struct MHD_Connection *conn;
-	const struct route *route; /* NULL until matched */
-	const char *method;        /* borrowed from libmicrohttpd */
-	char id[33];               /* request id: 32 hex characters */
-	char param[64];            /* the "{id}" path segment, if the route has one */
+	const struct route *route;    /* NULL until matched */
+	const char *method;           /* borrowed from libmicrohttpd */
+	char id[33];                  /* request id: 32 hex characters */
+	char param[ROUTER_PARAM_MAX]; /* the "{id}" path segment, if the route has one */
 	long long start_ns;
 	char *body; /* the raw body, NUL-terminated, at most HTTP_BODY_MAX */
 	size_t body_len;
 	bool body_too_big;
+	bool body_nomem;        /* the body could not be stored: 503 once it is in */
 	json_t *json;           /* the parsed body (ROUTE_JSON), owned */
 	struct jwt_claims auth; /* the caller (ROUTE_AUTH), else zeroed */
 	unsigned status;        /* the status queued, for the access log */
@@ -68,6 +49,9 @@ struct req {
 		char value[256];
 	} headers[HTTP_MAX_HEADERS];
 	int nheaders;
+#ifdef HCPD_ALLOC_FAIL
+	bool alloc_armed; /* this request armed allocfail (see allocfail.h) */
+#endif
 };
 
 /* Adds a header to the reply about to be queued (Location, Retry-After...).

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jsonbody.h"
+#include "problem.h"
 
 /* Largest nesting of objects and arrays outside strings. Stops counting
  * once the limit is passed. */
@@ -86,12 +87,6 @@ enum err json_body_parse(const char *buf, size_t len, int max_depth, json_t **re
 	return ERR_OK;
 }
 
-static void add_error(json_t *errors, const char *field, const char *code, const char *message)
-{
-	json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
-						"message", message));
-}
-
 static bool key_allowed(const char *key, const char *const *allowed)
 {
 	while (*allowed != NULL && strcmp(*allowed, key) != 0)
@@ -113,24 +108,32 @@ bool json_only_keys(json_t *obj, const char *const *allowed, const char **ret_ba
 	return true;
 }
 
-void json_body_check_keys(json_t *obj, const char *const *allowed, json_t *errors)
+enum err json_body_check_keys(json_t *obj, const char *const *allowed, json_t *errors)
 {
+	enum err err = ERR_OK;
 	const char *key;
 	json_t *v;
 
 	json_object_foreach (obj, key, v) {
-		if (!key_allowed(key, allowed))
-			add_error(errors, strlen(key) <= 64 ? key : "(body)", "unknown_field",
-				  "this field is not accepted");
+		if (!key_allowed(key, allowed) &&
+		    problem_add_error(errors, strlen(key) <= 64 ? key : "(body)", "unknown_field",
+				      "this field is not accepted") != ERR_OK)
+			err = ERR_NOMEM;
 	}
+	return err;
 }
 
-void json_body_require_strings(json_t *obj, const char *const *keys, json_t *errors)
+enum err json_body_require_strings(json_t *obj, const char *const *keys, json_t *errors)
 {
+	enum err err = ERR_OK;
+
 	for (size_t i = 0; keys[i] != NULL; i++) {
 		json_t *v = json_object_get(obj, keys[i]);
 
-		if (!json_is_string(v))
-			add_error(errors, keys[i], v ? "type" : "required", "a string is required");
+		if (!json_is_string(v) &&
+		    problem_add_error(errors, keys[i], v ? "type" : "required",
+				      "a string is required") != ERR_OK)
+			err = ERR_NOMEM;
 	}
+	return err;
 }

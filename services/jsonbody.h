@@ -28,11 +28,13 @@ bool json_only_keys(json_t *obj, const char *const *allowed, const char **ret_ba
 
 /* Appends {field: key, code: "unknown_field", message} to errors for each
  * key of obj not in allowed (NULL-terminated). A key over 64 bytes is
- * reported as "(body)" rather than echoed. */
-void json_body_check_keys(json_t *obj, const char *const *allowed, json_t *errors);
+ * reported as "(body)" rather than echoed. ERR_NOMEM when an error could
+ * not be appended (errors is then incomplete). */
+enum err json_body_check_keys(json_t *obj, const char *const *allowed, json_t *errors);
 
 /* Appends {field, code: "required" or "type", message} to errors for each
- * of keys (NULL-terminated) that is not a string in obj. */
-void json_body_require_strings(json_t *obj, const char *const *keys, json_t *errors);
+ * of keys (NULL-terminated) that is not a string in obj. ERR_NOMEM as
+ * above. */
+enum err json_body_require_strings(json_t *obj, const char *const *keys, json_t *errors);
 
 #endif

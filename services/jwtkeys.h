@@ -1,13 +1,12 @@
 /*
- * jwtkeys.h - ES256 access tokens (jwt.c; named apart from libjwt's <jwt.h>) and the keyring that
- * signs and checks them.
+ * jwtkeys.h - ES256 access tokens (jwt.c) and the keyring that signs and
+ * checks them.
  *
- * libjwt 1.10 takes the algorithm from the token and checks no claims, so
- * verification never trusts it alone: the header is decoded and checked
- * here first (alg must be exactly the one pinned to its kid; "none", HS*,
- * RS* and unknown kids are refused), then libjwt checks the signature with
- * that kid's key, then every claim is checked here; a missing claim fails.
- * A loaded keyring is read-only, so any thread may use it.
+ * Verification trusts nothing in the token before it is checked: the
+ * header is decoded and checked first (alg must be exactly ES256, the one
+ * pinned to every kid; "none", HS*, RS* and unknown kids are refused),
+ * then the signature with that kid's key, then every claim; a missing
+ * claim fails. A loaded keyring is read-only, so any thread may use it.
  */
 #ifndef HCPD_JWTKEYS_H
 #define HCPD_JWTKEYS_H
@@ -45,7 +44,8 @@ void jwt_keyring_free(struct jwt_keyring *kr);
 
 /* Signs claims with the current key: header {"alg":"ES256","typ":"JWT",
  * "kid":...}, payload iss, aud, sub, role, jti, sid, iat, nbf, exp.
- * *ret_token is malloc'd. */
+ * *ret_token is malloc'd. ERR_INVALID for claims jwt_verify would refuse,
+ * ERR_NOMEM when memory runs out. */
 enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud,
 		  const struct jwt_claims *claims, char **ret_token);
 
@@ -53,8 +53,10 @@ enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud
  * exp > now, nbf <= now + leeway, iat <= now + leeway, exp - iat <=
  * JWT_TTL_MAX, iss and aud equal (aud may be a string or an array holding
  * it), sub/role/jti/sid non-empty strings that fit. ERR_INVALID for any
- * failure (no detail: callers answer one generic 401). Pure apart from
- * reading the keyring; never logs. */
+ * failure (no detail: callers answer one generic 401), except ERR_NOMEM
+ * when memory ran out before the token could be judged (callers answer
+ * 503: the token may well be good). Pure apart from reading the keyring;
+ * never logs. */
 enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *aud,
 		    const char *token, long long now, struct jwt_claims *ret_claims);
 

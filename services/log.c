@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsontext.h"
 #include "log.h"
 
 static enum log_level threshold = LOG_INFO;
@@ -52,7 +53,7 @@ void log_json(enum log_level level, const char *msg, json_t *fields)
 	json_object_set_new(fields, "ts", json_string(ts));
 	json_object_set_new(fields, "level", json_string(level_names[level]));
 	json_object_set_new(fields, "msg", json_string(msg));
-	line = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	line = json_text_dump(fields, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(fields);
 	if (line == NULL)
 		return;

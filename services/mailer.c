@@ -19,6 +19,7 @@
 
 #include "app.h"
 #include "db.h"
+#include "jsontext.h"
 #include "log.h"
 #include "mailer.h"
 #include "outbox.h"
@@ -110,7 +111,7 @@ enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char
 {
 	json_t *data = token != NULL ? json_pack("{s:s, s:s}", "to", to, "token", token)
 				     : json_pack("{s:s}", "to", to);
-	char *text = data != NULL ? json_dumps(data, JSON_COMPACT) : NULL;
+	char *text = data != NULL ? json_text_dump(data, JSON_COMPACT) : NULL;
 	enum err err = ERR_NOMEM;
 
 	if (text != NULL) {

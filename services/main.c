@@ -253,7 +253,10 @@ static int cmd_admin_create(struct app *app, const char *email)
 		fprintf(stderr, "hcpd: give the password on stdin, one line\n");
 		goto out;
 	}
-	password_check(password, email, NULL, errors);
+	if (password_check(password, email, NULL, errors) != ERR_OK) {
+		fprintf(stderr, "hcpd: out of memory\n");
+		goto out;
+	}
 	if (json_array_size(errors) > 0) {
 		fprintf(stderr, "hcpd: password refused: %s\n",
 			json_string_value(json_object_get(json_array_get(errors, 0), "message")));

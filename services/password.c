@@ -82,32 +82,33 @@ static bool contains(const wchar_t *hay, size_t hay_len, const char *needle, siz
 	return false;
 }
 
-void password_check(const char *password, const char *email, const char *const *names,
-		    json_t *errors)
+enum err password_check(const char *password, const char *email, const char *const *names,
+			json_t *errors)
 {
 	size_t chars = utf8_chars(password);
+	enum err err = ERR_OK;
 	const char *dict[8] = {NULL};
 	size_t ndict = 0;
 	wchar_t folded[PASSWORD_MAX_CHARS];
 	size_t folded_len;
 
-	if (chars < PASSWORD_MIN_CHARS) {
-		problem_add_error(errors, "password", "too_short",
-				  "use at least 15 characters; a few unrelated words work well");
-		return;
-	}
-	if (chars > PASSWORD_MAX_CHARS) {
-		problem_add_error(errors, "password", "too_long", "use at most 128 characters");
-		return;
-	}
+	if (chars < PASSWORD_MIN_CHARS)
+		return problem_add_error(errors, "password", "too_short",
+					 "use at least 15 characters; a few unrelated words work "
+					 "well");
+	if (chars > PASSWORD_MAX_CHARS)
+		return problem_add_error(errors, "password", "too_long",
+					 "use at most 128 characters");
 	folded_len = fold(password, strlen(password), folded, PASSWORD_MAX_CHARS);
-	if (email != NULL && contains(folded, folded_len, email, strcspn(email, "@")))
-		problem_add_error(errors, "password", "contains_email",
-				  "must not contain the local part of your email address");
+	if (email != NULL && contains(folded, folded_len, email, strcspn(email, "@")) &&
+	    problem_add_error(errors, "password", "contains_email",
+			      "must not contain the local part of your email address") != ERR_OK)
+		err = ERR_NOMEM;
 	for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
 		if (contains(folded, folded_len, names[i], strlen(names[i]))) {
-			problem_add_error(errors, "password", "contains_name",
-					  "must not contain your name");
+			if (problem_add_error(errors, "password", "contains_name",
+					      "must not contain your name") != ERR_OK)
+				err = ERR_NOMEM;
 			break;
 		}
 	}
@@ -115,11 +116,13 @@ void password_check(const char *password, const char *email, const char *const *
 	for (size_t i = 0; names != NULL && names[i] != NULL && ndict < 6; i++)
 		dict[ndict++] = names[i];
 	dict[ndict] = NULL;
-	if (ZxcvbnMatch(password, dict, NULL) < MIN_ENTROPY_BITS)
-		problem_add_error(errors, "password", "too_common",
-				  "too easy to guess (common words, patterns or repeats); "
-				  "add more unrelated words");
+	if (ZxcvbnMatch(password, dict, NULL) < MIN_ENTROPY_BITS &&
+	    problem_add_error(errors, "password", "too_common",
+			      "too easy to guess (common words, patterns or repeats); "
+			      "add more unrelated words") != ERR_OK)
+		err = ERR_NOMEM;
 	explicit_bzero(folded, sizeof(folded));
+	return err;
 }
 
 enum err password_hash(const char *password, int memory_kib, int iterations,

@@ -22,9 +22,10 @@
 /* Appends {field: "password", code, message} to errors for each rule the
  * password breaks; codes: too_short, too_long, too_common, contains_email,
  * contains_name. email and names (NULL-terminated, entries may be NULL)
- * may be NULL. Never copies the password anywhere. */
-void password_check(const char *password, const char *email, const char *const *names,
-		    json_t *errors);
+ * may be NULL. Never copies the password anywhere. ERR_NOMEM when an error
+ * could not be appended: the password must then not be taken as good. */
+enum err password_check(const char *password, const char *email, const char *const *names,
+			json_t *errors);
 
 /* argon2id with a random 16-byte salt, p=1, into a PHC string
  * ($argon2id$v=19$m=...,t=...,p=1$salt$hash). Blocks for the hash's

@@ -43,18 +43,21 @@ static const char *title_for(unsigned status)
 	}
 }
 
+/* The problem document, or NULL when memory runs out (http_reply_json
+ * then sends its last-resort 503): never one with a member missing. */
 static json_t *problem_body(struct req *r, unsigned status, const char *slug, const char *detail)
 {
 	json_t *body = json_object();
 
-	if (body == NULL)
+	if (body == NULL ||
+	    json_object_set_new(body, "type", json_sprintf("urn:hcpd:problem:%s", slug)) != 0 ||
+	    json_object_set_new(body, "title", json_string(title_for(status))) != 0 ||
+	    json_object_set_new(body, "status", json_integer(status)) != 0 ||
+	    (detail != NULL && json_object_set_new(body, "detail", json_string(detail)) != 0) ||
+	    json_object_set_new(body, "request_id", json_string(r->id)) != 0) {
+		json_decref(body);
 		return NULL;
-	json_object_set_new(body, "type", json_sprintf("urn:hcpd:problem:%s", slug));
-	json_object_set_new(body, "title", json_string(title_for(status)));
-	json_object_set_new(body, "status", json_integer(status));
-	if (detail != NULL)
-		json_object_set_new(body, "detail", json_string(detail));
-	json_object_set_new(body, "request_id", json_string(r->id));
+	}
 	return body;
 }
 
@@ -69,17 +72,21 @@ enum MHD_Result problem_send_errors(struct req *r, json_t *errors)
 	json_t *body =
 		problem_body(r, 422, "validation", "the request has invalid fields; see errors");
 
-	if (body != NULL)
-		json_object_set_new(body, "errors", errors);
-	else
+	if (body == NULL) {
 		json_decref(errors);
+	} else if (json_object_set_new(body, "errors", errors) != 0) {
+		json_decref(body); /* set_new released errors too */
+		body = NULL;
+	}
 	return http_reply_json(r, 422, body, "application/problem+json");
 }
 
-void problem_add_error(json_t *errors, const char *field, const char *code, const char *message)
+enum err problem_add_error(json_t *errors, const char *field, const char *code, const char *message)
 {
-	json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
-						"message", message));
+	if (json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
+						    "message", message)) != 0)
+		return ERR_NOMEM;
+	return ERR_OK;
 }
 
 enum MHD_Result problem_from_err(struct req *r, enum err err)
@@ -87,7 +94,6 @@ enum MHD_Result problem_from_err(struct req *r, enum err err)
 	switch (err) {
 	case ERR_OK:
 	case ERR_INTERNAL:
-	case ERR_NOMEM:
 	case ERR_DB:
 	case ERR_CRYPTO:
 	case ERR_IO:
@@ -103,6 +109,11 @@ enum MHD_Result problem_from_err(struct req *r, enum err err)
 	case ERR_BUSY:
 		http_add_header(r, "Retry-After", "1");
 		return problem_send(r, 503, "busy", "the service is at capacity; retry shortly");
+	case ERR_NOMEM:
+		/* transient like a full queue: the same request may well succeed */
+		http_add_header(r, "Retry-After", "1");
+		return problem_send(r, 503, "out-of-memory",
+				    "the service is short of memory; retry shortly");
 	case ERR_UNAVAILABLE:
 		http_add_header(r, "Retry-After", "2");
 		return problem_send(r, 503, "unavailable",

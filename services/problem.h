@@ -21,12 +21,14 @@ enum MHD_Result problem_send(struct req *r, unsigned status, const char *slug, c
 enum MHD_Result problem_send_errors(struct req *r, json_t *errors);
 
 /* The reply for an error from a lower layer: ERR_BUSY and ERR_UNAVAILABLE
- * are 503 with Retry-After, ERR_INVALID 400, ERR_NOT_FOUND 404,
+ * and ERR_NOMEM are 503 with Retry-After, ERR_INVALID 400, ERR_NOT_FOUND 404,
  * ERR_CONFLICT 409, ERR_TOO_BIG 413, anything else 500. Logs 5xx once with
  * the request id and the error's name (never data). */
 enum MHD_Result problem_from_err(struct req *r, enum err err);
 
-/* Appends {field, code, message} to errors (a JSON array). */
-void problem_add_error(json_t *errors, const char *field, const char *code, const char *message);
+/* Appends {field, code, message} to errors (a JSON array). ERR_NOMEM when
+ * it could not: a caller must then not take errors for the whole story. */
+enum err problem_add_error(json_t *errors, const char *field, const char *code,
+			   const char *message);
 
 #endif

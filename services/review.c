@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "crypto.h"
+#include "jsontext.h"
 #include "review.h"
 #include "validate.h"
 #include "vault.h"
@@ -221,7 +222,7 @@ static json_t *responses_json(const struct review_rows *rows, const unsigned cha
 static enum err etag_of(json_t *body, char ret_etag[REVIEW_ETAG_LEN])
 {
 	unsigned char digest[32];
-	char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	char *text = json_text_dump(body, JSON_COMPACT | JSON_SORT_KEYS);
 
 	if (text == NULL)
 		return ERR_NOMEM;

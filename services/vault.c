@@ -125,9 +125,12 @@ enum err vault_open_profile(const struct app *app, const char *id, const struct 
 		goto out;
 	profile = json_loads(row->profile_public, 0, NULL);
 	fields = personal != NULL ? json_loads(personal, 0, NULL) : json_object();
-	if (!json_is_object(profile) || !json_is_object(fields) ||
-	    json_object_update(profile, fields) != 0) {
-		err = ERR_INTERNAL;
+	if (!json_is_object(profile) || (personal != NULL && !json_is_object(fields))) {
+		err = ERR_INTERNAL; /* stored text hcpd wrote does not parse */
+		goto out;
+	}
+	if (fields == NULL || json_object_update(profile, fields) != 0) {
+		err = ERR_NOMEM; /* a profile missing fields would be wrong, not short */
 		goto out;
 	}
 	if (ret_key != NULL)
@@ -154,8 +157,9 @@ enum err vault_open_account(const struct app *app, const char *id, const struct 
 
 	if (err != ERR_OK)
 		return err;
-	json_object_set_new(body, "email", json_string(email));
-	json_object_set_new(body, "profile", profile);
+	if (json_object_set_new(body, "email", json_string(email)) != 0 ||
+	    json_object_set_new(body, "profile", profile) != 0)
+		err = ERR_NOMEM; /* a reply without them would be wrong, not short */
 	vault_wipe_free(email);
-	return ERR_OK;
+	return err;
 }

@@ -135,9 +135,10 @@ class Reply:
 class Hcpd:
     """One `hcpd serve` process; its stderr (JSON log lines) goes to a file.
     argv (the command before the subcommand) and cwd may be changed before
-    start(), e.g. to run an installed tree."""
+    start(), e.g. to run an installed tree; prefix runs it under another
+    program (valgrind and its options)."""
 
-    def __init__(self, pg, workdir, env=None):
+    def __init__(self, pg, workdir, env=None, prefix=None):
         self.pg = pg
         self.argv = [HCPD_BIN]
         self.cwd = ROOT
@@ -159,6 +160,8 @@ class Hcpd:
         self.env.update(env or {})
         self.api = Api(self.port)
         self.proc = None
+        self.prefix = list(prefix or [])
+        self.start_seconds = 15
 
     def cli(self, *args, input=None):
         return subprocess.run(self.argv + list(args), env=self.env, cwd=self.cwd, input=input,
@@ -166,9 +169,9 @@ class Hcpd:
 
     def start(self, wait_ready=True):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv + ["serve"], env=self.env, cwd=self.cwd,
+        self.proc = subprocess.Popen(self.prefix + self.argv + ["serve"], env=self.env, cwd=self.cwd,
                                      stdout=self.log, stderr=self.log)
-        deadline = time.time() + 15
+        deadline = time.time() + self.start_seconds
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("hcpd exited at start:\n" + self.read_log())
@@ -182,12 +185,12 @@ class Hcpd:
             time.sleep(0.05)
         raise RuntimeError("hcpd did not become ready:\n" + self.read_log())
 
-    def stop(self):
+    def stop(self, timeout=20):
         """SIGTERM; returns (exit code, seconds taken)."""
         t0 = time.time()
         self.proc.send_signal(signal.SIGTERM)
         try:
-            rc = self.proc.wait(timeout=20)
+            rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = self.proc.wait()

@@ -1,11 +1,16 @@
 """A corpus of hostile requests over raw sockets. Every reply is a 4xx
 problem+json from hcpd, or one of libmicrohttpd's own protocol-level 4xx
 replies with the connection closed, or a closed connection; never a 5xx;
-and the server answers /healthz afterwards."""
+and the server answers /healthz afterwards. The bodies are sent to
+/v1/registrations and, signed in, to every other operation openapi.yaml
+documents with a JSON body, so new routes are covered as they are added."""
 
 import json
+import re
 import socket
+import uuid
 
+import openapi_check
 from conftest import registration
 
 GOOD = json.dumps(registration("hostile@example.org")).encode()
@@ -133,3 +138,70 @@ def test_slowloris_is_cut_off(hcpd):
         s.settimeout(35)
         assert s.recv(1) == b""  # closed by the server
     assert hcpd.api.request("GET", "/healthz").status == 200
+
+
+def json_operations():
+    """(method, path template, property names) of every documented
+    operation that takes a JSON body."""
+    doc = openapi_check.load_document()
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            content = (op.get("requestBody") or {}).get("content", {}) if isinstance(op, dict) \
+                else {}
+            if "application/json" not in content:
+                continue
+            schema = content["application/json"].get("schema", {})
+            while "$ref" in schema:
+                node = doc
+                for part in schema["$ref"][2:].split("/"):
+                    node = node[part]
+                schema = node
+            yield method.upper(), path, sorted(schema.get("properties", {}))
+
+
+def body_cases(props):
+    """Hostile bodies for an operation whose body has these properties."""
+    good = {p: "x" for p in props}
+    text = json.dumps(good).encode()
+    for n in range(0, len(text), 3):
+        yield "truncated at %d" % n, text[:n]
+    for raw in (b"", b"\xff\xfe{}", b'{"a":"\x00"}', b'{"a":"\\u0000"}', b"[" * 5000, b"{" * 40,
+                b'{"a":1,"a":2}', b"[]", b'"str"', b"null", b"{}" * 2, b"x" * 70000,
+                b'{"a":"' + b"\xc3\x28" + b'"}', b'{"\xed\xa0\x80":1}'):
+        yield "raw %r" % raw[:12], raw
+    for p in props:
+        for value in (None, 1, -1e308, True, [], {}, [[[[[[]]]]]], "", "\u202e", "a\r\nb",
+                      "x" * 70000, "é" * 2000):
+            yield "%s=%r" % (p, value)[:40], json.dumps(dict(good, **{p: value})).encode()
+    yield "unknown key", json.dumps(dict(good, extra="x")).encode()
+    yield "key of 100 KiB", json.dumps({"k" * 100000: 1}).encode()
+
+
+def test_hostile_bodies_on_every_json_operation(hcpd):
+    api = hcpd.api
+    email = "hostile.%s@example.org" % uuid.uuid4().hex[:8]
+    assert api.register(registration(email)).status == 202
+    token = api.request("POST", "/v1/sessions", body={"email": email,
+                                                      "password": "a long passphrase 2024"})
+    auth = b"Authorization: Bearer " + token.json["access_token"].encode() + b"\r\n"
+    seen, bad, total = {}, [], 0
+    for method, path, props in json_operations():
+        url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path).encode()
+        for name, body in body_cases(props):
+            req = (method.encode() + b" " + url + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
+                   b"Content-Type: application/json\r\n" + auth +
+                   b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            kind = classify(exchange(hcpd.port, req))
+            seen[kind] = seen.get(kind, 0) + 1
+            total += 1
+            if kind.startswith("BAD"):
+                bad.append((method, path, name, kind))
+    assert not bad, bad[:10]
+    assert total >= 250, total
+    assert hcpd.api.request("GET", "/healthz").status == 200
+    # the account is untouched: its password still works
+    assert api.request("POST", "/v1/sessions", body={"email": email,
+                                                     "password": "a long passphrase 2024"}).status \
+        == 200
+    print("hostile bodies: %d cases over %d operations, %r" % (total, len(list(json_operations())),
+                                                                seen))

@@ -1,0 +1,63 @@
+/*
+ * router.h - the route table's types and the matcher that picks a route
+ * for a request's method and path.
+ *
+ * router_find() is pure: it reads the table and its arguments and writes
+ * only its outputs (no allocation, no globals, no I/O), so it is
+ * unit-tested (tests/unit/test_router.c) and fuzzed (tests/fuzz/fuzz_router.c)
+ * directly. http.c calls it once per request.
+ */
+#ifndef HCPD_ROUTER_H
+#define HCPD_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <microhttpd.h>
+
+struct req;
+
+typedef enum MHD_Result (*route_fn)(struct req *r);
+
+enum route_flags {
+	ROUTE_JSON = 1 << 0,    /* requires an application/json object body */
+	ROUTE_AUTH = 1 << 1,    /* requires a valid access token of a live session */
+	ROUTE_ADMIN = 1 << 2,   /* requires an admin's access token (implies AUTH) */
+	ROUTE_LIMITED = 1 << 3, /* counts against HCPD_RATE_LIMIT_PER_ADDRESS */
+};
+
+struct route {
+	const char *method;  /* "GET", "POST", ... */
+	const char *pattern; /* "/v1/registrations"; a "{id}" segment matches one segment */
+	route_fn fn;         /* the handler */
+	unsigned flags;      /* enum route_flags */
+};
+
+/* The route table (routes.c), in openapi.yaml's order. */
+extern const struct route routes[];
+extern const size_t routes_len;
+
+#define ROUTER_PARAM_MAX 64 /* a "{...}" segment, NUL included */
+#define ROUTER_ALLOW_MAX 64 /* the Allow list of a 405, NUL included */
+
+/* Finds the route of table (n rows) for method and path. A pattern's
+ * "{...}" segment matches one segment of 1 to param_len - 1 URL-unreserved
+ * characters (A-Z a-z 0-9 - . _ ~) other than "." and ".."; anything else
+ * in it (an encoded slash, a NUL, a space, percent signs) matches no route.
+ * Every other character must match exactly.
+ *
+ * Returns the route and copies its "{...}" segment (or "") into param.
+ * When no row matches the path, returns NULL with allow "". When rows
+ * match the path but none the method, returns NULL with their methods,
+ * comma-separated, in allow (for a 405's Allow header; methods that do not
+ * fit in allow_len are left out). param and allow are always
+ * NUL-terminated; param_len and allow_len must be at least 1. */
+const struct route *router_find(const struct route *table, size_t n, const char *method,
+				const char *path, char *param, size_t param_len, char *allow,
+				size_t allow_len);
+
+/* Is pattern well formed: starts with '/', no "//", each "{...}" a whole
+ * segment with a non-empty name of [a-z_], at most one of them (struct req
+ * keeps one)? The unit test holds the route table to it. */
+bool router_pattern_valid(const char *pattern);
+
+#endif
