@@ -23,7 +23,7 @@ BUILD := bin/san
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PKGS := libmicrohttpd libpq jansson libargon2 libcurl openssl
+PKGS := libmicrohttpd libpq jansson libjwt libargon2 libcurl openssl
 # `=` (not `:=`): pkg-config runs when a rule needs it, after `deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
@@ -39,7 +39,7 @@ LDFLAGS += $(SANFLAGS)
 
 # ALLOC_FAIL=1: fault injection (services/allocfail.h); never in a release.
 ALLOC_FAIL ?=
-ALLOC_WRAP := malloc calloc realloc strdup strndup json_loadb json_loads
+ALLOC_WRAP := malloc calloc realloc strdup strndup json_loadb json_loads jwt_encode_str jwt_decode
 ifneq ($(ALLOC_FAIL),)
 BUILD := $(BUILD)/allocfail
 CFLAGS += -DHCPD_ALLOC_FAIL

@@ -31,7 +31,7 @@ for group in "$@"; do
 	case $group in
 	build)
 		pkgs+=(gcc make pkgconf libmicrohttpd-dev libpq-dev libjansson-dev
-			libargon2-dev libcurl4-openssl-dev libssl-dev libzxcvbn-dev)
+			libjwt-dev libargon2-dev libcurl4-openssl-dev libssl-dev libzxcvbn-dev)
 		;;
 	run)
 		pkgs+=(postgresql-15 openssl)

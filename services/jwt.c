@@ -1,22 +1,29 @@
 /*
- * jwt.c - ES256 access tokens on OpenSSL 3 (see jwtkeys.h).
+ * jwt.c - ES256 access tokens on libjwt 1.10 and OpenSSL 3 (see jwtkeys.h).
  *
- * Owns the keyring: each key's kid, OpenSSL key and JWKS coordinates (the
- * current key with its private half), and the JWKS text. Tokens are
- * encoded, signed, decoded and checked here with OpenSSL's EVP interface
- * and jansson: libjwt 1.10, used before, dereferenced a NULL from
- * json_dumps() when memory ran out while signing (found by the
- * allocation-failure test) and re-read the PEM key on every call. Never
- * logs, and never returns key material or a token's contents in an error.
+ * Owns the keyring: each key's kid, public PEM and JWKS coordinates, the
+ * current key's private PEM, and the JWKS text. libjwt is used only to
+ * sign and to check a signature; every decision about the header and the
+ * claims is made here, before and after it. Never logs, and never returns
+ * key material or a token's contents in an error.
+ *
+ * Out of memory: libjwt 1.10 reports a failed allocation as ENOMEM in
+ * most places, which becomes ERR_NOMEM here (a 503, never a 401 for a
+ * token that may be good), but jwt_encode_str() dereferences a NULL from
+ * json_dumps() when jansson cannot allocate, and its decoder goes through
+ * jansson's (allocfail.c explains why that one is exempt). The
+ * allocation-failure build therefore does not fail allocations made
+ * inside those two calls.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <jwt.h> /* libjwt's; ours is jwtkeys.h so the names cannot clash */
 #include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -35,12 +42,15 @@
 struct jwt_key {
 	char kid[KID_LEN + 1];
 	char x[B64_LEN(COORD_LEN) + 1], y[B64_LEN(COORD_LEN) + 1];
-	EVP_PKEY *pkey; /* read-only once loaded; keys[0]'s holds the private key */
+	char *pub_pem; /* SubjectPublicKeyInfo PEM, handed to jwt_decode */
+	size_t pub_pem_len;
 };
 
 struct jwt_keyring {
 	struct jwt_key keys[KEYS_MAX]; /* keys[0] is the current key */
 	size_t nkeys;
+	char *priv_pem; /* the current key's private PEM, wiped on free */
+	size_t priv_pem_len;
 	char *jwks;
 	size_t jwks_len;
 };
@@ -115,6 +125,30 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
+/* The PEM text written by write(bio, pkey), NUL-terminated. A secure-heap
+ * BIO is used so that private key text is wiped as the buffer grows and
+ * when it is freed. */
+static char *pem_text(EVP_PKEY *pkey, int private, size_t *ret_len)
+{
+	BIO *bio = BIO_new(BIO_s_secmem());
+	char *data, *text = NULL;
+	long n;
+	int ok;
+
+	if (bio == NULL)
+		return NULL;
+	ok = private ? PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL)
+		     : PEM_write_bio_PUBKEY(bio, pkey);
+	n = BIO_get_mem_data(bio, &data);
+	if (ok == 1 && n > 0 && (text = malloc((size_t)n + 1)) != NULL) {
+		memcpy(text, data, (size_t)n);
+		text[n] = '\0';
+		*ret_len = (size_t)n;
+	}
+	BIO_free(bio);
+	return text;
+}
+
 /* A P-256 coordinate as base64url of exactly 32 big-endian bytes. */
 static int coord(EVP_PKEY *pkey, const char *param, char *out)
 {
@@ -153,7 +187,8 @@ static const char *key_fill(struct jwt_key *key, EVP_PKEY *pkey)
 	if (coord(pkey, OSSL_PKEY_PARAM_EC_PUB_X, key->x) != 0 ||
 	    coord(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, key->y) != 0)
 		return "public point cannot be read";
-	return NULL;
+	key->pub_pem = pem_text(pkey, 0, &key->pub_pem_len);
+	return key->pub_pem != NULL ? NULL : "public key cannot be encoded";
 }
 
 /* Reads the key at path into the next slot of kr; the current key must be
@@ -203,13 +238,20 @@ static enum err key_add(struct jwt_keyring *kr, const char *path, char *why, siz
 			goto out;
 		}
 	}
-	key->pkey = pkey; /* the keyring's now */
-	pkey = NULL;
+	if (current) {
+		kr->priv_pem = pem_text(pkey, 1, &kr->priv_pem_len);
+		if (kr->priv_pem == NULL) {
+			reason = "private key cannot be encoded";
+			goto out;
+		}
+	}
 	kr->nkeys++;
 	err = ERR_OK;
 out:
-	if (err != ERR_OK && key != NULL)
+	if (err != ERR_OK && key != NULL) {
+		free(key->pub_pem);
 		memset(key, 0, sizeof(*key));
+	}
 	if (err != ERR_OK) {
 		if (why != NULL && why_len > 0)
 			snprintf(why, why_len, "JWT key %s %s", path, reason);
@@ -289,7 +331,11 @@ void jwt_keyring_free(struct jwt_keyring *kr)
 	if (kr == NULL)
 		return;
 	for (i = 0; i < kr->nkeys; i++)
-		EVP_PKEY_free(kr->keys[i].pkey); /* OpenSSL clears private key material */
+		free(kr->keys[i].pub_pem);
+	if (kr->priv_pem != NULL) {
+		explicit_bzero(kr->priv_pem, kr->priv_pem_len);
+		free(kr->priv_pem);
+	}
 	free(kr->jwks);
 	free(kr);
 }
@@ -300,75 +346,12 @@ static int field_ok(const char *s, size_t size)
 	return s[0] != '\0' && memchr(s, '\0', size) != NULL;
 }
 
-/* The ES256 signature of msg with key: r || s, 32 bytes each. ERR_NOMEM
- * when OpenSSL cannot allocate, ERR_CRYPTO otherwise. */
-static enum err es256_sign(EVP_PKEY *key, const char *msg, size_t len, unsigned char sig[SIG_LEN])
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char der[80]; /* a DER ECDSA-Sig-Value for P-256: at most 72 */
-	const unsigned char *p = der;
-	size_t der_len = sizeof(der);
-	ECDSA_SIG *ecsig = NULL;
-	enum err err = ERR_NOMEM;
-
-	if (ctx == NULL)
-		goto out;
-	err = ERR_CRYPTO;
-	if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
-	    EVP_DigestSign(ctx, der, &der_len, (const unsigned char *)msg, len) != 1)
-		goto out;
-	ecsig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-	if (ecsig == NULL || BN_bn2binpad(ECDSA_SIG_get0_r(ecsig), sig, COORD_LEN) != COORD_LEN ||
-	    BN_bn2binpad(ECDSA_SIG_get0_s(ecsig), sig + COORD_LEN, COORD_LEN) != COORD_LEN)
-		goto out;
-	err = ERR_OK;
-out:
-	ECDSA_SIG_free(ecsig);
-	EVP_MD_CTX_free(ctx);
-	return err;
-}
-
-/* Does sig (r || s) verify msg under key? ERR_INVALID when it does not,
- * ERR_NOMEM when OpenSSL cannot allocate to tell. */
-static enum err es256_verify(EVP_PKEY *key, const char *msg, size_t len,
-			     const unsigned char sig[SIG_LEN])
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	ECDSA_SIG *ecsig = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(sig, COORD_LEN, NULL);
-	BIGNUM *s = BN_bin2bn(sig + COORD_LEN, COORD_LEN, NULL);
-	unsigned char *der = NULL;
-	int der_len;
-	enum err err = ERR_NOMEM;
-
-	if (ctx == NULL || ecsig == NULL || r == NULL || s == NULL)
-		goto out;
-	ECDSA_SIG_set0(ecsig, r, s); /* ecsig owns them now */
-	r = s = NULL;
-	der_len = i2d_ECDSA_SIG(ecsig, &der);
-	if (der_len <= 0)
-		goto out;
-	err = ERR_INVALID;
-	if (EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
-	    EVP_DigestVerify(ctx, der, (size_t)der_len, (const unsigned char *)msg, len) == 1)
-		err = ERR_OK;
-out:
-	OPENSSL_free(der);
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(ecsig);
-	EVP_MD_CTX_free(ctx);
-	return err;
-}
-
 enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud,
 		  const struct jwt_claims *claims, char **ret_token)
 {
 	const struct jwt_claims *c = claims;
-	char header[96], *payload = NULL, *token = NULL;
-	unsigned char sig[SIG_LEN];
-	json_t *doc = NULL;
-	size_t hlen, plen, len;
+	jwt_t *jwt = NULL;
+	char *token;
 	enum err err = ERR_INVALID;
 
 	/* Refuse to mint what jwt_verify would refuse. */
@@ -376,40 +359,32 @@ enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud
 	    !field_ok(c->jti, sizeof(c->jti)) || !field_ok(c->sid, sizeof(c->sid)) || c->iat < 0 ||
 	    c->nbf < 0 || c->exp <= c->iat || c->exp - c->iat > JWT_TTL_MAX)
 		goto out;
-	/* the kid is base64url: nothing in it needs escaping */
-	snprintf(header, sizeof(header), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
-		 kr->keys[0].kid);
 	err = ERR_NOMEM;
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "iss", iss, "aud", aud,
-			"sub", c->sub, "role", c->role, "jti", c->jti, "sid", c->sid, "iat",
-			(json_int_t)c->iat, "nbf", (json_int_t)c->nbf, "exp", (json_int_t)c->exp);
-	payload = json_text_dump(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (payload == NULL)
+	if (jwt_new(&jwt) != 0)
 		goto out;
-	hlen = B64_LEN(strlen(header));
-	plen = B64_LEN(strlen(payload));
-	len = hlen + 1 + plen + 1 + B64_LEN(SIG_LEN);
-	err = ERR_TOO_BIG;
-	if (len > JWT_TOKEN_MAX)
-		goto out; /* iss or aud absurdly long: jwt_verify would refuse it */
+	err = ERR_CRYPTO;
+	if (jwt_set_alg(jwt, JWT_ALG_ES256, (const unsigned char *)kr->priv_pem,
+			(int)kr->priv_pem_len) != 0)
+		goto out;
 	err = ERR_NOMEM;
-	token = malloc(len + 1);
-	if (token == NULL)
+	if (jwt_add_header(jwt, "typ", "JWT") != 0 ||
+	    jwt_add_header(jwt, "kid", kr->keys[0].kid) != 0 ||
+	    jwt_add_grant(jwt, "iss", iss) != 0 || jwt_add_grant(jwt, "aud", aud) != 0 ||
+	    jwt_add_grant(jwt, "sub", c->sub) != 0 || jwt_add_grant(jwt, "role", c->role) != 0 ||
+	    jwt_add_grant(jwt, "jti", c->jti) != 0 || jwt_add_grant(jwt, "sid", c->sid) != 0 ||
+	    jwt_add_grant_int(jwt, "iat", c->iat) != 0 ||
+	    jwt_add_grant_int(jwt, "nbf", c->nbf) != 0 ||
+	    jwt_add_grant_int(jwt, "exp", c->exp) != 0)
 		goto out;
-	b64url_encode((const unsigned char *)header, strlen(header), token);
-	token[hlen] = '.';
-	b64url_encode((const unsigned char *)payload, strlen(payload), token + hlen + 1);
-	err = es256_sign(kr->keys[0].pkey, token, hlen + 1 + plen, sig);
-	if (err != ERR_OK)
+	token = jwt_encode_str(jwt); /* sets errno on failure */
+	if (token == NULL) {
+		err = errno == ENOMEM ? ERR_NOMEM : ERR_CRYPTO;
 		goto out;
-	token[hlen + 1 + plen] = '.';
-	b64url_encode(sig, sizeof(sig), token + hlen + 1 + plen + 1);
+	}
 	*ret_token = token;
-	token = NULL;
+	err = ERR_OK;
 out:
-	free(token);
-	free(payload);
-	json_decref(doc);
+	jwt_free(jwt);
 	ERR_clear_error();
 	return err;
 }
@@ -517,10 +492,12 @@ enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *a
 	struct jwt_claims c;
 	const struct jwt_key *key;
 	const char *dot1, *dot2;
-	size_t len = strnlen(token, JWT_TOKEN_MAX + 1), plen;
-	unsigned char sig[SIG_LEN], *text = NULL;
+	size_t len = strnlen(token, JWT_TOKEN_MAX + 1);
+	jwt_t *jwt = NULL;
+	char *grants = NULL;
 	json_t *payload = NULL;
 	enum err err = ERR_INVALID;
+	int rc;
 
 	if (len > JWT_TOKEN_MAX)
 		goto out;
@@ -528,28 +505,31 @@ enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *a
 	dot2 = dot1 != NULL ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
 	if (dot2 == NULL || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
 		goto out;
-	/* Three non-empty segments in canonical base64url; an ES256
+	/* Three non-empty segments in canonical base64url, so libjwt (which
+	 * is more lenient) decodes exactly what was checked here; an ES256
 	 * signature is always r || s, 64 bytes. */
 	if (dot1 == token || dot2 == dot1 + 1 ||
 	    b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), NULL, NULL) != 0 ||
 	    len - (size_t)(dot2 + 1 - token) != B64_LEN(SIG_LEN) ||
-	    b64url_decode(dot2 + 1, B64_LEN(SIG_LEN), sig, NULL) != 0)
+	    b64url_decode(dot2 + 1, B64_LEN(SIG_LEN), NULL, NULL) != 0)
 		goto out;
-	/* The alg is ES256 and the key the one named by kid, or nothing. */
 	key = header_check(kr, token, (size_t)(dot1 - token));
 	if (key == NULL)
 		goto out;
-	err = es256_verify(key->pkey, token, (size_t)(dot2 - token), sig);
-	if (err != ERR_OK)
+	/* Only now may libjwt see the token: the alg it will pick from the
+	 * header is ES256 and the key is the one named by kid. */
+	rc = jwt_decode(&jwt, token, (const unsigned char *)key->pub_pem, (int)key->pub_pem_len);
+	if (rc == ENOMEM)
+		err = ERR_NOMEM; /* the token may well be good */
+	if (rc != 0 || jwt_get_alg(jwt) != JWT_ALG_ES256)
 		goto out;
-	err = ERR_NOMEM;
-	text = malloc((size_t)(dot2 - dot1)); /* 3/4 of the segment, and more */
-	if (text == NULL)
+	/* Parsed again here so the claims' JSON types are visible. */
+	grants = jwt_get_grants_json(jwt, NULL);
+	if (grants == NULL) {
+		err = ERR_NOMEM; /* a decoded token always has a payload object */
 		goto out;
-	err = ERR_INVALID;
-	if (b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), text, &plen) != 0)
-		goto out;
-	payload = json_loadb((const char *)text, plen, JSON_REJECT_DUPLICATES, NULL);
+	}
+	payload = json_loads(grants, JSON_REJECT_DUPLICATES, NULL);
 	memset(&c, 0, sizeof(c));
 	if (!json_is_object(payload) || !claims_ok(payload, iss, aud, now, &c))
 		goto out;
@@ -557,7 +537,8 @@ enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *a
 	err = ERR_OK;
 out:
 	json_decref(payload);
-	free(text);
+	free(grants);
+	jwt_free(jwt);
 	ERR_clear_error();
 	return err;
 }

@@ -1,12 +1,13 @@
 /*
- * jwtkeys.h - ES256 access tokens (jwt.c) and the keyring that signs and
- * checks them.
+ * jwtkeys.h - ES256 access tokens (jwt.c; named apart from libjwt's <jwt.h>) and the keyring that
+ * signs and checks them.
  *
- * Verification trusts nothing in the token before it is checked: the
- * header is decoded and checked first (alg must be exactly ES256, the one
- * pinned to every kid; "none", HS*, RS* and unknown kids are refused),
- * then the signature with that kid's key, then every claim; a missing
- * claim fails. A loaded keyring is read-only, so any thread may use it.
+ * libjwt 1.10 takes the algorithm from the token and checks no claims, so
+ * verification never trusts it alone: the header is decoded and checked
+ * here first (alg must be exactly the one pinned to its kid; "none", HS*,
+ * RS* and unknown kids are refused), then libjwt checks the signature with
+ * that kid's key, then every claim is checked here; a missing claim fails.
+ * A loaded keyring is read-only, so any thread may use it.
  */
 #ifndef HCPD_JWTKEYS_H
 #define HCPD_JWTKEYS_H

@@ -155,11 +155,16 @@ def test_clean_shutdown_is_quick(stack):
 def test_statement_timeout_and_pool_exhaustion_give_quick_503(stack):
     pg, h = stack({"HCPD_DB_POOL_SIZE": "1", "HCPD_DB_ACQUIRE_MS": "300",
                    "HCPD_STATEMENT_TIMEOUT_MS": "800"})
-    # a session that holds every write to accounts for 6 s
+    # a session that holds every write to accounts for 8 s
     locker = subprocess.Popen(["psql", pg.url, "-c",
                                "BEGIN; LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE; "
-                               "SELECT pg_sleep(6); COMMIT;"], stdout=subprocess.DEVNULL)
-    time.sleep(0.5)
+                               "SELECT pg_sleep(8); COMMIT;"], stdout=subprocess.DEVNULL)
+    # go on only once the lock is held (a slow machine may take a while)
+    deadline = time.time() + 10
+    while pg.psql("SELECT count(*) FROM pg_locks WHERE relation = 'accounts'::regclass "
+                  "AND mode = 'AccessExclusiveLock' AND granted") != "1":
+        assert time.time() < deadline, "the locker never got its lock"
+        time.sleep(0.05)
     replies = []
 
     def go(i):
