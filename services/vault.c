@@ -157,9 +157,12 @@ enum err vault_open_account(const struct app *app, const char *id, const struct 
 
 	if (err != ERR_OK)
 		return err;
-	if (json_object_set_new(body, "email", json_string(email)) != 0 ||
-	    json_object_set_new(body, "profile", profile) != 0)
-		err = ERR_NOMEM; /* a reply without them would be wrong, not short */
+	/* both calls, always: the second steals profile even when the first
+	 * failed. A reply without them would be wrong, not short. */
+	if (json_object_set_new(body, "email", json_string(email)) != 0)
+		err = ERR_NOMEM;
+	if (json_object_set_new(body, "profile", profile) != 0)
+		err = ERR_NOMEM;
 	vault_wipe_free(email);
 	return err;
 }
