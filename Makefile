@@ -23,6 +23,12 @@ BUILD := bin/san
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
+# O=dir: build into dir instead (e.g. to keep two builds apart).
+O ?=
+ifneq ($(O),)
+BUILD := $(O)
+endif
+
 PKGS := libmicrohttpd libpq jansson libjwt libargon2 libcurl openssl
 # `=` (not `:=`): pkg-config runs when a rule needs it, after `deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
@@ -32,7 +38,7 @@ CC ?= cc
 OPT ?= -O2
 CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wvla \
 	  -Wformat=2 -Wno-format-nonliteral -fstack-protector-strong \
-	  -Iservices -Idb -Iverifiers $(SANFLAGS)
+	  -iquote services -iquote db -iquote verifiers $(SANFLAGS)
 # zxcvbn-c ships no .pc file: it is linked directly.
 LDLIBS += -lzxcvbn -lpthread -lm
 LDFLAGS += $(SANFLAGS)
@@ -62,7 +68,7 @@ PERF_BINS := $(patsubst tests/perf/%.c,$(BUILD)/tests/perf_%,$(sort $(wildcard t
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iservices -Idb -Iverifiers \
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -iquote services -iquote db -iquote verifiers \
 	      -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_OBJS := $(CORE_OBJS:$(BUILD)/obj/%=bin/fuzz/obj/%)
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

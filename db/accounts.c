@@ -8,6 +8,7 @@
 
 #include "accounts.h"
 #include "db.h"
+#include "jobs.h"
 #include "outbox.h"
 
 enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[UUID_STR_LEN])
@@ -176,6 +177,9 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 	PQclear(res);
 	if (!duplicate)
 		err = insert_consents(conn, acct);
+	if (err == ERR_OK && !duplicate)
+		err = db_jobs_enqueue(conn, acct->id, "registration", acct->jobs, acct->njobs,
+				      NULL);
 	if (err == ERR_OK && acct->notices != NULL)
 		err = queue_notices(conn, acct, duplicate);
 	if (err == ERR_OK)

@@ -14,6 +14,8 @@
 
 #define UUID_STR_LEN 37 /* 36 characters and a NUL */
 
+struct job_spec; /* jobs.h */
+
 struct consent_row {
 	const char *purpose;
 	bool granted;
@@ -64,6 +66,8 @@ struct account_new {
 	const struct consent_row *consents;
 	size_t nconsents;
 	const struct registration_notices *notices; /* NULL: queue no mail */
+	const struct job_spec *jobs;                /* verification jobs to queue */
+	size_t njobs;
 };
 
 /* Idempotency: the key's SHA-256 and the request's MAC. */
@@ -77,9 +81,9 @@ struct idem {
  * of the earlier reply otherwise. Blocks. */
 enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[UUID_STR_LEN]);
 
-/* Inserts the account, its consents, (if idem is non-NULL) the
- * idempotency record and (if acct->notices is non-NULL) its confirmation
- * token and confirm_email outbox row, in one transaction. When the email's
+/* Inserts the account, its consents, its verification jobs, (if idem is
+ * non-NULL) the idempotency record and (if acct->notices is non-NULL) its
+ * confirmation token and confirm_email outbox row, in one transaction. When the email's
  * blind index is taken, inserts no account: with idem, records acct->id (an
  * id with no account) so a replay gives the same reply; with notices,
  * queues an already_registered message to the existing account (unless it

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "log.h"
 
 /* While the database is unreachable, try to connect at most this often. */
 #define DB_RETRY_MS        250
@@ -219,6 +220,11 @@ enum err db_exec(PGconn *conn, const char *sql, int n, const char *const *params
 	if (res != NULL && PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL)
 		snprintf(state, sizeof(state), "%s", PQresultErrorField(res, PG_DIAG_SQLSTATE));
 	PQclear(res); /* the SQLSTATE string dies with it: copied above */
+	/* the statement's text is hcpd's own; the server's message may quote
+	 * a value, so it stays out */
+	if (log_enabled(LOG_DEBUG))
+		log_json(LOG_DEBUG, "statement failed",
+			 json_pack("{s:s, s:s%}", "sqlstate", state, "sql", sql, strnlen(sql, 60)));
 	/* No SQLSTATE: libpq's own failure, not the server's answer - such as
 	 * "server closed the connection unexpectedly" while sending, which
 	 * leaves PQstatus() still CONNECTION_OK until the next read. */

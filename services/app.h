@@ -20,6 +20,7 @@ struct workpool;
 struct ratelimit;
 struct recipients;
 struct admin_page;
+struct verifier_set;
 
 struct app {
 	struct config cfg;
@@ -37,6 +38,7 @@ struct app {
 	atomic_bool recipients_synced;          /* stored by ledger_sync_recipients() */
 	unsigned char link_key[CRYPTO_KEY_LEN]; /* one-click unsubscribe tokens */
 	struct admin_page *admin_page;          /* the /admin/ files; NULL: page off */
+	struct verifier_set *verifiers;         /* HCPD_REGISTRIES_DIR's definitions */
 };
 
 #endif

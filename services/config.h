@@ -41,6 +41,8 @@ struct config {
 	int keep_evidence_days;      /* HCPD_RETENTION_EVIDENCE_DAYS: verifiers without terms */
 	int keep_idem_hours;         /* HCPD_RETENTION_IDEMPOTENCY_HOURS */
 	const char *admin_dir;       /* HCPD_ADMIN_DIR: the admin page's files; NULL: default */
+	const char *registries_dir;  /* HCPD_REGISTRIES_DIR: verifier definitions */
+	int verify_concurrency;      /* HCPD_VERIFY_CONCURRENCY: checks in flight; 0: none here */
 };
 
 /* Fills cfg from the environment. On ERR_INVALID, *ret_why names the

@@ -51,6 +51,8 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 		.notice_version = catalogue_notice_version(app->catalogue),
 		.consents = e->consents,
 		.nconsents = e->nconsents,
+		.jobs = e->jobs,
+		.njobs = e->njobs,
 	};
 	struct registration_notices notices = {.seal_for_owner = seal_for_owner, .ctx = app};
 	unsigned char key[CRYPTO_KEY_LEN], bidx[32], token_hash[32];

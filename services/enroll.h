@@ -26,7 +26,9 @@ struct enrollment {
 	json_t *public;            /* other profile fields */
 	const struct consent_row *consents;
 	size_t nconsents;
-	const struct idem *idem; /* NULL without an Idempotency-Key */
+	const struct idem *idem;     /* NULL without an Idempotency-Key */
+	const struct job_spec *jobs; /* verification jobs to queue with the account */
+	size_t njobs;
 };
 
 /* Stores e. *ret_duplicate tells that the email already had an account (no

@@ -10,6 +10,7 @@
 #include "app.h"
 #include "db.h"
 #include "handlers.h"
+#include "jobs.h"
 #include "jsonbody.h"
 #include "password.h"
 #include "problem.h"
@@ -19,21 +20,26 @@
 enum MHD_Result h_me_get(struct req *r)
 {
 	struct account_row row = {0};
-	json_t *body = NULL;
+	json_t *body = NULL, *verifications = NULL;
+	char *summary = NULL;
 	PGconn *conn;
 	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 
 	if (err == ERR_OK) {
 		err = db_account_get(conn, r->auth.sub, &row);
+		if (err == ERR_OK)
+			err = db_verifications_summary(conn, r->auth.sub, &summary);
 		db_release(r->app->db, conn);
 	}
 	if (err == ERR_OK) {
-		/* verifications come with the verifier pipeline; none run yet */
-		body = json_pack("{s:s, s:s, s:b, s:[]}", "id", r->auth.sub, "status", row.status,
-				 "email_verified", row.email_verified, "verifications");
+		verifications = json_loads(summary, 0, NULL);
+		body = json_pack("{s:s, s:s, s:b, s:o}", "id", r->auth.sub, "status", row.status,
+				 "email_verified", row.email_verified, "verifications",
+				 verifications);
 		err = body != NULL ? vault_open_account(r->app, r->auth.sub, &row, body)
 				   : ERR_NOMEM;
 	}
+	free(summary);
 	account_row_release(&row);
 	if (err != ERR_OK) {
 		json_decref(body);

@@ -21,9 +21,11 @@
 #include "db.h"
 #include "handlers.h"
 #include "jsonbody.h"
+#include "jobs.h"
 #include "jsontext.h"
 #include "privacy.h"
 #include "problem.h"
+#include "runner.h"
 #include "vault.h"
 
 /* The names of fields whose presence or value differs between a and b. */
@@ -44,26 +46,22 @@ static json_t *changed_fields(json_t *a, json_t *b)
 }
 
 /* A rectification of a name or licence field starts a new verification
- * round: the account returns to pending_verification and one job per
- * applicable verifier is queued, in the caller's transaction, so the
- * profile, the status and the jobs commit together.
- *
- * LEAD: the pipeline (branch "verifiers") provides jobs_enqueue_account();
- * when both have landed, add here, after the status change:
- *
- *	int queued;
- *	err = jobs_enqueue_account(conn, app->verifiers, id, country, profession,
- *				   "rectification", &queued);
- *
- * Until then the status changes and no job is queued: nothing pretends a
- * check ran. */
+ * round, in the caller's transaction (so the profile, the status and the
+ * jobs commit together): the account returns to pending_verification,
+ * checks still open for the old values are cancelled, and one job per
+ * verifier that applies to the new profile is queued. */
 static enum err reverify_round(struct app *app, PGconn *conn, const char *id, const char *country,
 			       const char *profession)
 {
-	(void)app;
-	(void)country;
-	(void)profession;
-	return db_account_reverify(conn, id);
+	struct job_spec specs[RUNNER_JOBS_MAX];
+	size_t n = runner_jobs_for(app->verifiers, country, profession, specs, RUNNER_JOBS_MAX);
+	enum err err = db_account_reverify(conn, id);
+
+	if (err == ERR_OK)
+		err = db_jobs_cancel_open(conn, id, "superseded");
+	if (err == ERR_OK)
+		err = db_jobs_enqueue(conn, id, "rectification", specs, n, NULL);
+	return err;
 }
 
 /* The stored profile with patch applied (null removes a field). */

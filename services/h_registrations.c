@@ -24,6 +24,7 @@
 #include "jsontext.h"
 #include "password.h"
 #include "problem.h"
+#include "runner.h"
 #include "validate.h"
 
 #define IDEMPOTENCY_KEY_MAX 255
@@ -152,6 +153,14 @@ static void hash_task(void *arg)
 	http_resume(reg->r);
 }
 
+/* A checked profile field, wherever the catalogue keeps it. */
+static const char *profile_text(const struct reg *reg, const char *name)
+{
+	const char *s = json_string_value(json_object_get(reg->public, name));
+
+	return s != NULL ? s : json_string_value(json_object_get(reg->personal, name));
+}
+
 /* After hashing: seal everything and store it. */
 static enum MHD_Result finish(struct req *r, struct reg *reg)
 {
@@ -169,10 +178,14 @@ static enum MHD_Result finish(struct req *r, struct reg *reg)
 		.nconsents = catalogue_consent_count(cat),
 		.idem = reg->has_idem ? &reg->idem : NULL,
 	};
+	struct job_spec jobs[RUNNER_JOBS_MAX];
 	char id[UUID_STR_LEN];
 	bool duplicate;
 	enum err err = reg->hash_err;
 
+	e.jobs = jobs;
+	e.njobs = runner_jobs_for(r->app->verifiers, profile_text(reg, "country"),
+				  profile_text(reg, "profession"), jobs, RUNNER_JOBS_MAX);
 	if (e.nconsents > sizeof(consents) / sizeof(consents[0]))
 		err = ERR_INTERNAL;
 	for (size_t i = 0; err == ERR_OK && i < e.nconsents; i++) {

@@ -1,5 +1,6 @@
 /*
- * main.c - the hcpd command line: serve, migrate, admin create, ledger verify.
+ * main.c - the hcpd command line: serve, worker, migrate, verifier, roster, admin,
+ * ledger, purge and marketing commands (the table at the end).
  *
  * Builds struct app from the environment, runs the subcommand, and tears
  * everything down in reverse on exit (so LeakSanitizer sees a clean
@@ -31,8 +32,11 @@
 #include "ratelimit.h"
 #include "recipients.h"
 #include "retention.h"
+#include "roster.h"
+#include "runner.h"
 #include "validate.h"
 #include "vault.h"
+#include "verifier.h"
 #include "workpool.h"
 
 #define EXIT_USAGE         2
@@ -51,6 +55,7 @@ enum need {
 	NEED_CATALOGUE = 4,
 	NEED_TOKENS = 8,
 	NEED_RECIPIENTS = 16, /* with NEED_CATALOGUE */
+	NEED_VERIFIERS = 32,  /* with NEED_CATALOGUE */
 };
 
 static int app_open(struct app *app, unsigned need, int pool_size)
@@ -106,6 +111,10 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 	    recipients_load(app->cfg.recipients_file, app->catalogue, &app->recipients, buf,
 			    sizeof(buf)) != ERR_OK)
 		return fail("bad recipients file (HCPD_RECIPIENTS_FILE)", buf);
+	if ((need & NEED_VERIFIERS) &&
+	    verifier_set_load(app->cfg.registries_dir, app->catalogue, &app->verifiers, buf,
+			      sizeof(buf)) != ERR_OK)
+		return fail("bad verifier definition (HCPD_REGISTRIES_DIR)", buf);
 	return 0;
 }
 
@@ -113,6 +122,7 @@ static void app_close(struct app *app)
 {
 	workpool_free(app->hashpool);
 	recipients_free(app->recipients);
+	verifier_set_free(app->verifiers);
 	adminpage_free(app->admin_page);
 	catalogue_free(app->catalogue);
 	jwt_keyring_free(app->keyring);
@@ -163,6 +173,7 @@ static int cmd_serve(struct app *app)
 	struct http_server *server = NULL;
 	struct mailer *mailer = NULL;
 	struct retention *retention = NULL;
+	struct runner *runner = NULL;
 	sigset_t signals;
 	char why[512];
 	int sig = 0;
@@ -207,8 +218,11 @@ static int cmd_serve(struct app *app)
 	}
 	if (retention_start(app, &retention) != ERR_OK)
 		log_json(LOG_ERROR, "cannot start the retention purge thread", NULL);
+	if (runner_start(app, &runner) != ERR_OK)
+		log_json(LOG_ERROR, "cannot start the verification runner", NULL);
 	sigwait(&signals, &sig);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
+	runner_stop(runner);
 	retention_stop(retention);
 	mailer_stop(mailer);
 	/* finish queued hashes first: each resumes its parked connection */
@@ -217,6 +231,135 @@ static int cmd_serve(struct app *app)
 	http_stop(server);
 	metrics_release();
 	return 0;
+}
+
+/* hcpd worker: the verification runner and the mailer, no HTTP; until
+ * SIGINT or SIGTERM. */
+static int cmd_worker(struct app *app)
+{
+	struct mailer *mailer = NULL;
+	struct runner *runner = NULL;
+	sigset_t signals;
+	char why[512];
+	int sig = 0;
+
+	if (app->cfg.verify_concurrency == 0)
+		return fail("bad configuration",
+			    "hcpd worker needs HCPD_VERIFY_CONCURRENCY above 0");
+	if (recipients_sync_app(app, why, sizeof(why)) != ERR_UNAVAILABLE &&
+	    !atomic_load(&app->recipients_synced))
+		return fail("cannot store recipients (HCPD_RECIPIENTS_FILE)", why);
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (mailer_start(app, &mailer) != ERR_OK || runner_start(app, &runner) != ERR_OK) {
+		mailer_stop(mailer);
+		return fail("start-up failed", "cannot start the worker threads");
+	}
+	sigwait(&signals, &sig);
+	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
+	runner_stop(runner);
+	mailer_stop(mailer);
+	return 0;
+}
+
+static int run_worker(struct app *app, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cmd_worker(app);
+}
+
+/* hcpd verifier list: every loaded definition, as a JSON array. */
+static int run_verifier_list(struct app *app, int argc, char **argv)
+{
+	json_t *list = json_array();
+
+	(void)argc;
+	(void)argv;
+	for (size_t i = 0; list != NULL && i < verifier_set_count(app->verifiers); i++) {
+		const struct verifier *v = verifier_set_at(app->verifiers, i);
+		json_t *fields = json_array(), *compares = json_array();
+
+		for (size_t k = 0; fields != NULL && k < v->nfields; k++)
+			json_array_append_new(fields, json_string(v->fields[k]));
+		for (size_t k = 0; compares != NULL && k < v->ncompares; k++)
+			json_array_append_new(compares, json_string(v->compares[k]));
+		json_array_append_new(
+			list,
+			json_pack("{s:s, s:s, s:s, s:O, s:O?, s:o?, s:o?, s:s?, s:s?, s:s}", "name",
+				  v->name, "display_name", v->display_name, "kind", v->ops->kind,
+				  "countries", v->countries, "professions", v->professions,
+				  "fields", fields, "compares", compares, "base_url", v->base_url,
+				  "terms_version",
+				  v->ops->transport != TRANSPORT_LOCAL ? v->recipient.terms.version
+								       : NULL,
+				  "file", v->file));
+	}
+	if (list == NULL || json_dumpf(list, stdout, JSON_INDENT(2)) != 0)
+		return fail("verifier list failed", "out of memory");
+	putchar('\n');
+	json_decref(list);
+	return 0;
+}
+
+/* hcpd verifier check NAME --field k=v ...: one attempt against the
+ * registry, the outcome as JSON on stdout. */
+static int run_verifier_check(struct app *app, int argc, char **argv)
+{
+	const struct verifier *v = verifier_lookup(app->verifiers, argv[0]);
+	struct verifier_result res = {0};
+	json_t *profile = json_object(), *out = NULL;
+	PGconn *conn = NULL;
+	char sha[65];
+	int rc = EXIT_USAGE;
+	enum err err;
+
+	if (v == NULL) {
+		rc = fail("bad arguments", "no such verifier (see hcpd verifier list)");
+		goto out;
+	}
+	for (int i = 1; i < argc; i += 2) {
+		const char *eq = i + 1 < argc ? strchr(argv[i + 1], '=') : NULL;
+
+		if (strcmp(argv[i], "--field") != 0 || eq == NULL || eq == argv[i + 1]) {
+			rc = -1;
+			goto out;
+		}
+		json_object_setn_new(profile, argv[i + 1], (size_t)(eq - argv[i + 1]),
+				     json_string(eq + 1));
+	}
+	if (v->ops->transport == TRANSPORT_LOCAL &&
+	    (app->cfg.database_url == NULL ||
+	     db_connect(app->cfg.database_url, app->cfg.statement_timeout_ms, &conn) != ERR_OK)) {
+		rc = fail("verifier check failed",
+			  "this verifier reads PostgreSQL: set HCPD_DATABASE_URL");
+		goto out;
+	}
+	err = runner_check_once(v, conn, profile, &res, sha);
+	if (err != ERR_OK) {
+		rc = fail("verifier check failed", err_name(err));
+		goto out;
+	}
+	out = json_pack("{s:s, s:s, s:s, s:O, s:O, s:s?, s:s?}", "verifier", v->name, "outcome",
+			outcome_name(res.outcome), "reason", res.reason, "checks", res.checks,
+			"evidence", res.evidence, "expires", res.expires[0] ? res.expires : NULL,
+			"reply_sha256", sha[0] ? sha : NULL);
+	if (out == NULL || json_dumpf(out, stdout, JSON_COMPACT) != 0) {
+		rc = fail("verifier check failed", "out of memory");
+		goto out;
+	}
+	putchar('\n');
+	rc = 0;
+out:
+	verifier_result_release(&res);
+	json_decref(profile);
+	json_decref(out);
+	if (conn != NULL)
+		PQfinish(conn);
+	return rc;
 }
 
 /* Reads one line (the password) from stdin, without its newline. */
@@ -401,6 +544,35 @@ static int run_marketing_check(struct app *app, int argc, char **argv)
 	return run_marketing(app, "check", argv);
 }
 
+/* hcpd roster load NAME FILE: replaces a roster_csv verifier's entries
+ * with FILE's rows in one transaction and queues the re-checks a reload
+ * calls for (verifiers/roster.h). A bad file changes nothing; the message
+ * names its line, never its content. */
+static int run_roster_load(struct app *app, int argc, char **argv)
+{
+	const struct verifier *v = verifier_lookup(app->verifiers, argv[0]);
+	struct roster_report report;
+	char why[512] = "";
+	PGconn *conn = NULL;
+	enum err err;
+
+	(void)argc;
+	if (!roster_is(v))
+		return fail("roster load failed",
+			    v == NULL ? "no such verifier (see hcpd verifier list)"
+				      : "not a roster_csv verifier");
+	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK) {
+		err = roster_load(conn, v, argv[1], &report, why, sizeof(why));
+		db_release(app->db, conn);
+	}
+	if (err != ERR_OK)
+		return fail("roster load failed", why[0] != '\0' ? why : err_name(err));
+	printf("{\"roster\": \"%s\", \"entries\": %lld, \"queued\": %lld, \"sha256\": \"%s\"}\n",
+	       v->name, report.entries, report.queued, report.sha256);
+	return 0;
+}
+
 /* The subcommands. A command's own arguments (after its one or two words)
  * reach run as argc/argv, their count already within [min_args,
  * max_args]; run returns -1 when they are wrong (usage is printed), else
@@ -414,9 +586,17 @@ static const struct command {
 	int (*run)(struct app *app, int argc, char **argv);
 } commands[] = {
 	{"serve", NULL, 0, 0, "serve                      run the API server",
-	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_TOKENS | NEED_RECIPIENTS, 0, run_serve},
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_TOKENS | NEED_RECIPIENTS | NEED_VERIFIERS, 0,
+	 run_serve},
+	{"worker", NULL, 0, 0, "worker                     run verification jobs and mail, no API",
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_RECIPIENTS | NEED_VERIFIERS, 0, run_worker},
 	{"migrate", NULL, 0, 0, "migrate                    apply database migrations", NEED_DB, 1,
 	 run_migrate},
+	{"verifier", "list", 0, 0, "verifier list              the loaded verifier definitions",
+	 NEED_CATALOGUE | NEED_VERIFIERS, 0, run_verifier_list},
+	{"verifier", "check", 1, 1 + 2 * 32,
+	 "verifier check NAME --field k=v ...  check against one registry now",
+	 NEED_CATALOGUE | NEED_VERIFIERS, 0, run_verifier_check},
 	{"admin", "create", 2, 2,
 	 "admin create --email E     create an admin; the password is read from stdin",
 	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, run_admin_create},
@@ -431,6 +611,9 @@ static const struct command {
 	{"marketing", "check", 2, 2,
 	 "marketing check ID CHAN    may marketing on CHAN go to ID now (exit 0) or not (1)",
 	 NEED_DB | NEED_CATALOGUE, 1, run_marketing_check},
+	{"roster", "load", 2, 2,
+	 "roster load NAME FILE      replace a roster verifier's entries with a CSV file",
+	 NEED_DB | NEED_CATALOGUE | NEED_VERIFIERS, 1, run_roster_load},
 };
 
 static void print_usage(void)

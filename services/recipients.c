@@ -15,6 +15,7 @@
 #include "jsonbody.h"
 #include "migrate.h"
 #include "recipients.h"
+#include "verifier.h"
 
 #define RECIPIENTS_MAX 256
 #define RETENTION_MAX  36500 /* days: a hundred years */
@@ -91,10 +92,9 @@ static const char *text(json_t *obj, const char *key, size_t max)
 	return s != NULL && s[0] != '\0' && strlen(s) <= max ? s : NULL;
 }
 
-/* Checks one "terms" object into t; *ret_bad names the key at fault and
- * *ret_rule what it must be. */
-static bool load_terms(json_t *terms, const struct catalogue *cat, const char **fields,
-		       struct recipient_terms_def *t, const char **ret_bad, const char **ret_rule)
+bool recipients_parse_terms(json_t *terms, const struct catalogue *cat, const char **fields,
+			    struct recipient_terms_def *t, const char **ret_bad,
+			    const char **ret_rule)
 {
 	static const char *const keys[] = {
 		"version",         "purpose",     "allowed_fields",    "retention_days",
@@ -214,7 +214,8 @@ static enum err load_one(struct recipients *set, size_t i, json_t *r, const stru
 		rule = "must be an object";
 		goto bad;
 	}
-	if (!load_terms(json_object_get(r, "terms"), cat, fields, &d->terms, &bad, &rule)) {
+	if (!recipients_parse_terms(json_object_get(r, "terms"), cat, fields, &d->terms, &bad,
+				    &rule)) {
 		snprintf(why, why_len, "%s: recipients[%zu].terms: \"%s\" %s", name, i, bad, rule);
 		return ERR_INVALID;
 	}
@@ -310,13 +311,15 @@ const struct recipient_def *recipients_defs(const struct recipients *set, size_t
 enum err recipients_sync_app(struct app *app, char *why, size_t why_len)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	const struct recipient_def *defs;
+	const struct recipient_def *file = NULL, *verifiers;
+	struct recipient_def *all = NULL;
 	PGconn *conn = NULL;
 	int version = 0;
-	size_t n;
+	size_t nfile = 0, nverifiers;
 	enum err err;
 
-	if (atomic_load(&app->recipients_synced) || app->recipients == NULL)
+	if (atomic_load(&app->recipients_synced) ||
+	    (app->recipients == NULL && app->verifiers == NULL))
 		return ERR_OK;
 	pthread_mutex_lock(&lock); /* one sync at a time; the rest then see it done */
 	if (atomic_load(&app->recipients_synced)) {
@@ -329,10 +332,20 @@ enum err recipients_sync_app(struct app *app, char *why, size_t why_len)
 		err = migrate_current(conn, &version);
 	if (err != ERR_OK || version < app->migrations_latest)
 		err = ERR_UNAVAILABLE;
+	/* the verifiers' and the file's, in one transaction */
+	if (app->recipients != NULL)
+		file = recipients_defs(app->recipients, &nfile);
+	verifiers = verifier_set_recipients(app->verifiers, &nverifiers);
+	if (err == ERR_OK && (all = calloc(nfile + nverifiers + 1, sizeof(*all))) == NULL)
+		err = ERR_NOMEM;
 	if (err == ERR_OK) {
-		defs = recipients_defs(app->recipients, &n);
-		err = ledger_sync_recipients(conn, defs, n, why, why_len);
+		if (nverifiers > 0)
+			memcpy(all, verifiers, nverifiers * sizeof(*all));
+		if (nfile > 0)
+			memcpy(all + nverifiers, file, nfile * sizeof(*all));
+		err = ledger_sync_recipients(conn, all, nfile + nverifiers, why, why_len);
 	}
+	free(all);
 	db_release(app->db, conn);
 	if (err == ERR_OK)
 		atomic_store(&app->recipients_synced, true);

@@ -38,9 +38,18 @@ void recipients_free(struct recipients *set);
 /* The recipients, borrowed from set, in file order. */
 const struct recipient_def *recipients_defs(const struct recipients *set, size_t *ret_n);
 
+/* Checks one "terms" object (the recipients file's and a verifier
+ * definition's) into t: fields must have room for its allowed_fields,
+ * whose names t then borrows from terms. On false, *ret_bad names the key
+ * at fault and *ret_rule what it must be (static strings). */
+bool recipients_parse_terms(json_t *terms, const struct catalogue *cat, const char **fields,
+			    struct recipient_terms_def *t, const char **ret_bad,
+			    const char **ret_rule);
+
 struct app;
 
-/* Stores app->recipients with ledger_sync_recipients() once: sets
+/* Stores app->recipients and the recipients of app->verifiers' remote
+ * verifiers with ledger_sync_recipients() once: sets
  * app->recipients_synced on success, and is a no-op afterwards.
  * ERR_UNAVAILABLE while the database cannot be reached or its migrations
  * are not current (try again later: /readyz does); any other error

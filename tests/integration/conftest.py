@@ -150,10 +150,15 @@ class Hcpd:
             "HCPD_MASTER_KEY_FILE": master_key(workdir),
             "HCPD_JWT_KEY_FILE": jwt_key(workdir),
             "HCPD_LISTEN": "127.0.0.1:%d" % self.port,
-            "HCPD_LOG_LEVEL": "info",
+            "HCPD_LOG_LEVEL": os.environ.get("HCPD_TEST_LOG_LEVEL", "info"),
             # the suite sends far more than a person would; tests of the
             # limit itself set it
             "HCPD_RATE_LIMIT_PER_ADDRESS": "0",
+            # no verification jobs run (they stay queued) unless a test
+            # turns the runner on, with a stub registry: nothing here ever
+            # reaches a real registry
+            "HCPD_VERIFY_CONCURRENCY": "0",
+            "HCPD_REGISTRY_URL_US_NPPES": "http://127.0.0.1:9/unreachable/",
             "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=23",
             "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
         })

@@ -317,7 +317,11 @@ def test_recipients_are_stored_once_the_database_is_migrated(stack):
     assert h.api.request("GET", "/readyz").status == 503
     assert h.cli("migrate").returncode == 0
     assert h.api.request("GET", "/readyz").status == 200
-    assert pg.psql("SELECT count(*) FROM recipients") == "3"
+    # the recipients file's three and the remote verifier us-nppes
+    assert pg.psql("SELECT string_agg(name || ':' || kind, ',' ORDER BY name) "
+                   "FROM recipients") == ("example-accreditor:accreditor,"
+                                          "example-advertiser:advertiser,"
+                                          "example-cme-sponsor:cme_sponsor,us-nppes:verifier")
 
 
 def login(h, email):

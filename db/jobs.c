@@ -1,0 +1,372 @@
+/*
+ * jobs.c - SQL for verification jobs, verifications and rate-limit buckets
+ * (see jobs.h). Every statement is parameterised; sealed values travel as
+ * binary parameters.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "jobs.h"
+
+enum err db_jobs_enqueue(PGconn *conn, const char *account_id, const char *occasion,
+			 const struct job_spec *specs, size_t n, int *ret_queued)
+{
+	int queued = 0;
+	enum err err = ERR_OK;
+
+	for (size_t i = 0; err == ERR_OK && i < n; i++) {
+		const char *params[4] = {account_id, specs[i].verifier, occasion,
+					 specs[i].needs_roster ? "t" : "f"};
+		PGresult *res;
+
+		err = db_exec(
+			conn,
+			"INSERT INTO verification_jobs (account_id, verifier, occasion) "
+			"SELECT $1, $2, $3 WHERE NOT $4::boolean OR EXISTS "
+			"(SELECT 1 FROM rosters WHERE name = $2) "
+			"ON CONFLICT (account_id, verifier) WHERE state IN ('queued', 'running') "
+			"DO NOTHING RETURNING id",
+			4, params, NULL, NULL, &res);
+		if (err == ERR_OK) {
+			queued += PQntuples(res);
+			PQclear(res);
+		}
+	}
+	if (err == ERR_OK && ret_queued != NULL)
+		*ret_queued = queued;
+	return err;
+}
+
+enum err db_jobs_cancel_open(PGconn *conn, const char *account_id, const char *why)
+{
+	const char *params[2] = {account_id, why};
+
+	return db_exec(conn,
+		       "UPDATE verification_jobs SET state = 'cancelled', finished_at = now(), "
+		       "last_error = $2, lease_owner = NULL, lease_until = NULL "
+		       "WHERE account_id = $1 AND state IN ('queued', 'running')",
+		       2, params, NULL, NULL, NULL);
+}
+
+enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_claim **ret_claims,
+		       size_t *ret_n)
+{
+	char limit[16];
+	const char *params[2] = {verifier, limit};
+	struct job_claim *claims = NULL;
+	PGresult *res;
+	size_t n;
+	enum err err;
+
+	snprintf(limit, sizeof(limit), "%d", max);
+	err = db_exec(conn,
+		      "SELECT j.id, j.account_id, j.occasion, j.attempts, a.data_key, a.email_enc, "
+		      "a.profile_enc, a.profile_public::text FROM verification_jobs j "
+		      "JOIN accounts a ON a.id = j.account_id "
+		      "WHERE j.verifier = $1 AND j.state IN ('queued', 'running') "
+		      "AND j.next_attempt_at <= now() "
+		      "AND (j.state = 'queued' OR j.lease_until < now()) "
+		      "ORDER BY j.next_attempt_at, j.id LIMIT $2 FOR UPDATE OF j SKIP LOCKED",
+		      2, params, NULL, NULL, &res);
+	if (err != ERR_OK)
+		return err;
+	n = (size_t)PQntuples(res);
+	if (n > 0 && (claims = calloc(n, sizeof(*claims))) == NULL)
+		err = ERR_NOMEM;
+	for (size_t i = 0; err == ERR_OK && i < n; i++) {
+		struct job_claim *c = &claims[i];
+
+		c->id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+		snprintf(c->account_id, sizeof(c->account_id), "%s", PQgetvalue(res, (int)i, 1));
+		snprintf(c->occasion, sizeof(c->occasion), "%s", PQgetvalue(res, (int)i, 2));
+		c->attempts = atoi(PQgetvalue(res, (int)i, 3));
+		err = db_cell_bytes(res, (int)i, 4, &c->data_key, &c->data_key_len);
+		if (err == ERR_OK)
+			err = db_cell_bytes(res, (int)i, 5, &c->email_enc, &c->email_enc_len);
+		if (err == ERR_OK)
+			err = db_cell_bytes(res, (int)i, 6, &c->profile_enc, &c->profile_enc_len);
+		if (err == ERR_OK &&
+		    (c->profile_public = strdup(PQgetvalue(res, (int)i, 7))) == NULL)
+			err = ERR_NOMEM;
+	}
+	PQclear(res);
+	if (err != ERR_OK) {
+		job_claims_free(claims, n);
+		return err;
+	}
+	*ret_claims = claims;
+	*ret_n = n;
+	return ERR_OK;
+}
+
+void job_claims_free(struct job_claim *claims, size_t n)
+{
+	for (size_t i = 0; claims != NULL && i < n; i++) {
+		PQfreemem(claims[i].data_key);
+		PQfreemem(claims[i].email_enc);
+		PQfreemem(claims[i].profile_enc);
+		free(claims[i].profile_public);
+	}
+	if (claims != NULL)
+		explicit_bzero(claims, n * sizeof(*claims));
+	free(claims);
+}
+
+enum err db_job_start(PGconn *conn, long long id, const char *owner, int lease_ms, bool attempt)
+{
+	char sid[24], lease[24];
+	const char *params[4] = {sid, owner, lease, attempt ? "1" : "0"};
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	snprintf(lease, sizeof(lease), "%d", lease_ms);
+	return db_exec(conn,
+		       "UPDATE verification_jobs SET state = 'running', attempts = attempts + $4, "
+		       "lease_owner = $2, lease_until = clock_timestamp() + $3 * interval '1 ms' "
+		       "WHERE id = $1",
+		       4, params, NULL, NULL, NULL);
+}
+
+enum err db_job_cancel(PGconn *conn, long long id, const char *why)
+{
+	char sid[24];
+	const char *params[2] = {sid, why};
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	return db_exec(conn,
+		       "UPDATE verification_jobs SET state = 'cancelled', finished_at = now(), "
+		       "last_error = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+		       2, params, NULL, NULL, NULL);
+}
+
+/* A statement that must change exactly one row of owner's job. */
+static enum err owned_update(PGconn *conn, const char *sql, int n, const char *const *params)
+{
+	PGresult *res;
+	enum err err = db_exec(conn, sql, n, params, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	err = PQntuples(res) == 1 ? ERR_OK : ERR_NOT_FOUND;
+	PQclear(res);
+	return err;
+}
+
+enum err db_job_retry(PGconn *conn, long long id, const char *owner, long long delay_ms,
+		      const char *error)
+{
+	char sid[24], delay[24];
+	const char *params[4] = {sid, owner, delay, error};
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	snprintf(delay, sizeof(delay), "%lld", delay_ms);
+	return owned_update(conn,
+			    "UPDATE verification_jobs SET state = 'queued', lease_owner = NULL, "
+			    "lease_until = NULL, last_error = $4, "
+			    "next_attempt_at = clock_timestamp() + $3 * interval '1 ms' "
+			    "WHERE id = $1 AND state = 'running' AND lease_owner = $2 RETURNING id",
+			    4, params);
+}
+
+enum err db_jobs_release(PGconn *conn, const char *owner)
+{
+	const char *params[1] = {owner};
+
+	return db_exec(conn,
+		       "UPDATE verification_jobs SET state = 'queued', lease_owner = NULL, "
+		       "lease_until = NULL, next_attempt_at = now() "
+		       "WHERE state = 'running' AND lease_owner = $1",
+		       1, params, NULL, NULL, NULL);
+}
+
+enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *account_id,
+		     const struct job_outcome *o, struct job_facts *ret_facts)
+{
+	char sid[24];
+	const char *lock[1] = {account_id};
+	const char *mark[4] = {sid, owner, o->outcome, o->error};
+	const char *store[7] = {sid,
+				o->outcome,
+				o->reason,
+				o->checks,
+				(const char *)o->evidence_enc,
+				(const char *)o->reply_sha256,
+				o->licence_expires};
+	const int lengths[7] = {0, 0, 0, 0, (int)o->evidence_len, o->reply_sha256 != NULL ? 32 : 0};
+	const int formats[7] = {0, 0, 0, 0, 1, 1, 0};
+	struct job_facts facts = {0};
+	PGresult *res = NULL;
+	enum err err;
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	/* the account first: completions of one account's jobs take turns */
+	err = db_exec(
+		conn,
+		"SELECT status FROM accounts WHERE id = $1 AND data_key IS NOT NULL FOR UPDATE", 1,
+		lock, NULL, NULL, &res);
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return ERR_NOT_FOUND;
+	}
+	snprintf(facts.status, sizeof(facts.status), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	err = db_exec(conn,
+		      "UPDATE verification_jobs SET state = 'done', outcome = $3, last_error = $4, "
+		      "finished_at = now(), lease_owner = NULL, lease_until = NULL "
+		      "WHERE id = $1 AND state = 'running' AND lease_owner = $2 RETURNING occasion",
+		      4, mark, NULL, NULL, &res);
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return ERR_NOT_FOUND;
+	}
+	snprintf(facts.occasion, sizeof(facts.occasion), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	err = db_exec(conn,
+		      "INSERT INTO verifications (account_id, job_id, verifier, outcome, reason, "
+		      "checks, evidence_enc, reply_sha256, licence_expires) "
+		      "SELECT account_id, id, verifier, $2, $3, $4::jsonb, $5, $6, $7::date "
+		      "FROM verification_jobs WHERE id = $1",
+		      7, store, lengths, formats, NULL);
+	if (err != ERR_OK)
+		return err;
+	err = db_exec(
+		conn,
+		"SELECT count(*) FILTER (WHERE state IN ('queued', 'running')), "
+		"coalesce(bool_and(state = 'done' AND outcome = 'verified'), false) "
+		"FROM (SELECT DISTINCT ON (verifier) state, outcome FROM verification_jobs "
+		"WHERE account_id = $1 AND state <> 'cancelled' ORDER BY verifier, id DESC) l",
+		1, lock, NULL, NULL, &res);
+	if (err != ERR_OK)
+		return err;
+	facts.open = atoi(PQgetvalue(res, 0, 0));
+	facts.all_verified = PQgetvalue(res, 0, 1)[0] == 't';
+	PQclear(res);
+	*ret_facts = facts;
+	return ERR_OK;
+}
+
+enum err db_account_set_status(PGconn *conn, const char *account_id, const char *status)
+{
+	const char *params[2] = {account_id, status};
+
+	return db_exec(conn, "UPDATE accounts SET status = $2, updated_at = now() WHERE id = $1", 2,
+		       params, NULL, NULL, NULL);
+}
+
+/* Refills verifier's bucket and reads it: tokens now, and milliseconds
+ * left of a pause. ERR_NOT_FOUND when it has no row yet. */
+static enum err bucket_read(PGconn *conn, const char *const params[3], double *ret_tokens,
+			    double *ret_paused_ms)
+{
+	PGresult *res;
+	enum err err = db_exec(
+		conn,
+		"WITH t AS (SELECT clock_timestamp() AS now) "
+		"UPDATE verifier_buckets b SET tokens = LEAST($3::float8, b.tokens + $2::float8 * "
+		"EXTRACT(EPOCH FROM (t.now - b.refilled_at))::float8), refilled_at = t.now FROM t "
+		"WHERE b.verifier = $1 RETURNING b.tokens, "
+		"coalesce(GREATEST(EXTRACT(EPOCH FROM (b.paused_until - t.now))::float8 * 1000, "
+		"0), 0)",
+		3, params, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return ERR_NOT_FOUND;
+	}
+	*ret_tokens = strtod(PQgetvalue(res, 0, 0), NULL);
+	*ret_paused_ms = strtod(PQgetvalue(res, 0, 1), NULL);
+	PQclear(res);
+	return ERR_OK;
+}
+
+enum err db_bucket_take(PGconn *conn, const char *verifier, double rate, int burst, int want,
+			int *ret_granted, long long *ret_wait_ms)
+{
+	char srate[32], sburst[16], staken[16];
+	const char *params[3] = {verifier, srate, sburst};
+	const char *take[2] = {verifier, staken};
+	double tokens = 0, paused_ms = 0;
+	int granted = 0;
+	enum err err;
+
+	snprintf(srate, sizeof(srate), "%.17g", rate);
+	snprintf(sburst, sizeof(sburst), "%d", burst);
+	err = bucket_read(conn, params, &tokens, &paused_ms);
+	if (err == ERR_NOT_FOUND) {
+		const char *fill[2] = {verifier, sburst};
+
+		err = db_exec(conn,
+			      "INSERT INTO verifier_buckets (verifier, tokens, refilled_at) "
+			      "VALUES ($1, $2::float8, clock_timestamp()) ON CONFLICT DO NOTHING",
+			      2, fill, NULL, NULL, NULL);
+		if (err == ERR_OK)
+			err = bucket_read(conn, params, &tokens, &paused_ms);
+	}
+	if (err != ERR_OK)
+		return err;
+	if (paused_ms <= 0)
+		granted = tokens >= want ? want : (int)floor(tokens);
+	if (granted > 0) {
+		snprintf(staken, sizeof(staken), "%d", granted);
+		err = db_exec(conn,
+			      "UPDATE verifier_buckets SET tokens = tokens - $2::float8 "
+			      "WHERE verifier = $1",
+			      2, take, NULL, NULL, NULL);
+		if (err != ERR_OK)
+			return err;
+	}
+	*ret_granted = granted;
+	*ret_wait_ms = paused_ms > 0
+			       ? (long long)ceil(paused_ms)
+			       : (long long)ceil((1.0 - (tokens - floor(tokens))) / rate * 1000);
+	return ERR_OK;
+}
+
+enum err db_bucket_pause(PGconn *conn, const char *verifier, long seconds)
+{
+	char s[24];
+	const char *params[2] = {verifier, s};
+
+	snprintf(s, sizeof(s), "%ld", seconds);
+	return db_exec(conn,
+		       "UPDATE verifier_buckets SET paused_until = GREATEST(coalesce(paused_until, "
+		       "'-infinity'), clock_timestamp() + $2 * interval '1 s') WHERE verifier = $1",
+		       2, params, NULL, NULL, NULL);
+}
+
+enum err db_verifications_summary(PGconn *conn, const char *account_id, char **ret_json)
+{
+	const char *params[1] = {account_id};
+	PGresult *res;
+	char *json;
+	enum err err = db_exec(
+		conn,
+		"SELECT coalesce(json_agg(json_build_object('verifier', l.verifier, 'outcome', "
+		"l.outcome, 'checked_at', l.checked_at) ORDER BY l.verifier), '[]')::text FROM "
+		"(SELECT DISTINCT ON (j.verifier) j.verifier, CASE WHEN j.state IN ('queued', "
+		"'running') THEN 'queued' ELSE j.outcome END AS outcome, "
+		"CASE WHEN j.state = 'done' THEN " DB_RFC3339(
+			"v.checked_at") " END AS checked_at "
+					"FROM verification_jobs j LEFT JOIN verifications v ON "
+					"v.job_id = j.id "
+					"WHERE j.account_id = $1 AND j.state <> 'cancelled' "
+					"ORDER BY j.verifier, j.id DESC) l",
+		1, params, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	json = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (json == NULL)
+		return ERR_NOMEM;
+	*ret_json = json;
+	return ERR_OK;
+}

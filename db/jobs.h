@@ -1,0 +1,135 @@
+/*
+ * jobs.h - data access for verification jobs, their outcomes and the
+ * verifiers' shared rate-limit buckets (migrations 0004 and 0008).
+ *
+ * A job is queued, then claimed (FOR UPDATE SKIP LOCKED, so two processes
+ * never claim one job) and held by a lease: lease_owner names the process
+ * and lease_until when the claim lapses, after which the job is due again
+ * (its worker died). A result is recorded only while the lease is still
+ * the recorder's, so a job's effect happens once. Sealed values stay
+ * sealed here; nothing logs.
+ */
+#ifndef HCPD_JOBS_H
+#define HCPD_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <libpq-fe.h>
+
+#include "accounts.h"
+#include "err.h"
+
+#define JOB_OWNER_MAX 64 /* bytes of a lease owner's name */
+
+/* What to queue for one verifier. */
+struct job_spec {
+	const char *verifier;
+	bool needs_roster; /* queue only once the verifier's roster is loaded */
+};
+
+/* Queues one job of occasion per spec for account_id, in the caller's
+ * transaction; a verifier with an open job already gets no second one.
+ * *ret_queued (may be NULL) counts the jobs queued. Blocks. */
+enum err db_jobs_enqueue(PGconn *conn, const char *account_id, const char *occasion,
+			 const struct job_spec *specs, size_t n, int *ret_queued);
+
+/* Cancels account_id's open jobs (why: a short name, e.g. "superseded"),
+ * in the caller's transaction; a worker running one then drops its result.
+ * Blocks. */
+enum err db_jobs_cancel_open(PGconn *conn, const char *account_id, const char *why);
+
+/* One claimed job and its account's sealed values. */
+struct job_claim {
+	long long id;
+	char account_id[UUID_STR_LEN];
+	char occasion[24];
+	int attempts;            /* attempts made before this claim */
+	unsigned char *data_key; /* sealed; NULL once the account is erased */
+	size_t data_key_len;
+	unsigned char *email_enc;
+	size_t email_enc_len;
+	unsigned char *profile_enc;
+	size_t profile_enc_len;
+	char *profile_public; /* JSON text */
+};
+
+/* Locks up to max due jobs of verifier (queued, or running with a lapsed
+ * lease, next_attempt_at passed), oldest first, skipping rows other
+ * transactions hold. Inside the caller's transaction; mark each with
+ * db_job_start() or db_job_cancel() before committing. *ret_claims is
+ * freed with job_claims_free(). Blocks. */
+enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_claim **ret_claims,
+		       size_t *ret_n);
+
+/* Frees n claims and wipes their sealed values. Accepts NULL. */
+void job_claims_free(struct job_claim *claims, size_t n);
+
+/* A claimed job is running under owner's lease for lease_ms, and (when
+ * attempt is set) one more attempt is counted. Blocks. */
+enum err db_job_start(PGconn *conn, long long id, const char *owner, int lease_ms, bool attempt);
+
+/* Ends a claimed job without an outcome (why: "consent_withdrawn",
+ * "erased", ...: a name, never content). Blocks. */
+enum err db_job_cancel(PGconn *conn, long long id, const char *why);
+
+/* Puts owner's running job back in the queue for another attempt in
+ * delay_ms, recording error (a name). ERR_NOT_FOUND when the job is no
+ * longer owner's (cancelled, or its lease lapsed and another took it).
+ * Blocks. */
+enum err db_job_retry(PGconn *conn, long long id, const char *owner, long long delay_ms,
+		      const char *error);
+
+/* Every job owner still runs goes back to the queue at once (a clean
+ * shutdown: the next process need not wait for the leases). Blocks. */
+enum err db_jobs_release(PGconn *conn, const char *owner);
+
+/* A finished check, ready to store: evidence sealed, checks as JSON text
+ * holding no values. */
+struct job_outcome {
+	const char *outcome;
+	const char *reason;
+	const char *checks; /* JSON text */
+	const unsigned char *evidence_enc;
+	size_t evidence_len;
+	const unsigned char *reply_sha256; /* 32 bytes, or NULL */
+	const char *licence_expires;       /* YYYY-MM-DD, or NULL */
+	const char *error;                 /* last_error for an error outcome, or NULL */
+};
+
+/* What the account's status depends on once a job is done. */
+struct job_facts {
+	char status[32]; /* the account's status (its row is locked) */
+	char occasion[24];
+	int open;          /* the account's jobs still queued or running */
+	bool all_verified; /* each verifier's latest job is done and verified */
+};
+
+/* Records owner's running job as done with o, in the caller's
+ * transaction: locks the account row, marks the job, inserts its
+ * verification and reads what the status depends on into *ret_facts.
+ * ERR_NOT_FOUND when the job is no longer owner's or the account is
+ * erased: record nothing then (roll back). Blocks. */
+enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *account_id,
+		     const struct job_outcome *o, struct job_facts *ret_facts);
+
+/* Sets account_id's status (its row locked by db_job_done()). Blocks. */
+enum err db_account_set_status(PGconn *conn, const char *account_id, const char *status);
+
+/* Takes up to want tokens from verifier's bucket (refilled at rate a
+ * second up to burst since it was last read), in the caller's
+ * transaction, which holds the bucket's row until it ends. *ret_granted
+ * may be 0; then *ret_wait_ms says how long until a token (or a pause
+ * set by db_bucket_pause()) frees up. Blocks. */
+enum err db_bucket_take(PGconn *conn, const char *verifier, double rate, int burst, int want,
+			int *ret_granted, long long *ret_wait_ms);
+
+/* No request to verifier before seconds from now (a 429's Retry-After).
+ * Blocks. */
+enum err db_bucket_pause(PGconn *conn, const char *verifier, long seconds);
+
+/* The professional's verifications, one per verifier, as a JSON array
+ * text [{verifier, outcome, checked_at}] (outcome "queued" while a job is
+ * open, checked_at then null); malloc'd into *ret_json. Blocks. */
+enum err db_verifications_summary(PGconn *conn, const char *account_id, char **ret_json);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * rosters.c - SQL for roster verifiers (see rosters.h). Owns the COPY
+ * buffer of a load, a fixed ROSTER_COPY_CHUNK bytes whatever the roster's
+ * size; holds no entry longer than it takes to escape it. Statements are
+ * parameterised; the only text built here is COPY data, escaped. Nothing
+ * here logs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "rosters.h"
+
+#define ROSTER_COPY_CHUNK 65536 /* bytes of COPY data sent at once */
+/* the longest line one entry makes: every byte escaped, the roster name,
+ * the NPI, three names, a date, a boolean, a detail, separators */
+#define ROSTER_LINE_MAX (2 * (64 + 11 + 3 * ROSTER_TEXT_MAX + 11 + ROSTER_DETAIL_MAX) + 16)
+
+struct db_roster_copy {
+	PGconn *conn;
+	const char *roster;
+	size_t used;    /* bytes of buf waiting to be sent */
+	long long rows; /* entries put */
+	enum err err;   /* the first failure: later puts return it */
+	char buf[ROSTER_COPY_CHUNK];
+};
+
+static enum err flush(struct db_roster_copy *c)
+{
+	if (c->used > 0 && PQputCopyData(c->conn, c->buf, (int)c->used) != 1)
+		return ERR_UNAVAILABLE;
+	c->used = 0;
+	return ERR_OK;
+}
+
+/* s in COPY text format (NULL as \N), then sep. Room was checked. */
+static void put_text(struct db_roster_copy *c, const char *s, char sep)
+{
+	if (s == NULL) {
+		memcpy(c->buf + c->used, "\\N", 2);
+		c->used += 2;
+	}
+	for (; s != NULL && *s != '\0'; s++) {
+		const char *esc = *s == '\\'   ? "\\\\"
+				  : *s == '\t' ? "\\t"
+				  : *s == '\n' ? "\\n"
+				  : *s == '\r' ? "\\r"
+					       : NULL;
+
+		if (esc != NULL) {
+			memcpy(c->buf + c->used, esc, 2);
+			c->used += 2;
+		} else {
+			c->buf[c->used++] = *s;
+		}
+	}
+	c->buf[c->used++] = sep;
+}
+
+static bool text_ok(const char *s, size_t max, bool may_be_empty)
+{
+	return s != NULL && strlen(s) < max && (may_be_empty || s[0] != '\0');
+}
+
+static bool npi_ok(const char *s)
+{
+	return s == NULL || (strlen(s) == 10 && strspn(s, "0123456789") == 10);
+}
+
+static bool date_ok(const char *s)
+{
+	return s == NULL ||
+	       (strlen(s) == 10 && strspn(s, "0123456789-") == 10 && s[4] == '-' && s[7] == '-');
+}
+
+enum err db_roster_put(struct db_roster_copy *copy, const struct roster_entry *e)
+{
+	struct db_roster_copy *c = copy;
+
+	if (c->err != ERR_OK)
+		return c->err;
+	if (!text_ok(e->family_name, ROSTER_TEXT_MAX, false) ||
+	    !text_ok(e->given_name, ROSTER_TEXT_MAX, true) ||
+	    !text_ok(e->state, ROSTER_TEXT_MAX, true) ||
+	    !text_ok(e->detail, ROSTER_DETAIL_MAX, true) || !npi_ok(e->npi) ||
+	    !date_ok(e->listed_on))
+		return ERR_INVALID;
+	if (c->used + ROSTER_LINE_MAX > sizeof(c->buf) && (c->err = flush(c)) != ERR_OK)
+		return c->err;
+	put_text(c, c->roster, '\t');
+	put_text(c, e->npi, '\t');
+	put_text(c, e->family_name, '\t');
+	put_text(c, e->given_name, '\t');
+	put_text(c, e->state, '\t');
+	put_text(c, e->listed_on, '\t');
+	put_text(c, e->reinstated ? "t" : "f", '\t');
+	put_text(c, e->detail, '\n');
+	c->rows++;
+	return ERR_OK;
+}
+
+/* Ends the COPY (abandoning it unless ok) and reads its outcome. */
+static enum err copy_end(PGconn *conn, bool ok)
+{
+	enum err err = ERR_OK;
+	bool first = true;
+	PGresult *res;
+
+	if (PQputCopyEnd(conn, ok ? NULL : "roster load abandoned") != 1)
+		err = ERR_UNAVAILABLE;
+	while ((res = PQgetResult(conn)) != NULL) {
+		if (first && PQresultStatus(res) != PGRES_COMMAND_OK)
+			err = PQstatus(conn) != CONNECTION_OK ? ERR_UNAVAILABLE : ERR_DB;
+		first = false;
+		PQclear(res);
+	}
+	return first ? ERR_UNAVAILABLE : err;
+}
+
+enum err db_roster_load(PGconn *conn, const struct db_roster_target *t, db_roster_producer produce,
+			void *ctx, long long *ret_entries, long long *ret_queued)
+{
+	struct db_roster_copy *copy = malloc(sizeof(*copy));
+	unsigned char sha256[32];
+	char entries[24];
+	const char *params[3] = {t->name, entries, (const char *)sha256};
+	const char *jobs[3] = {t->name, t->countries, t->professions};
+	const int lengths[3] = {0, 0, sizeof(sha256)};
+	const int formats[3] = {0, 0, 1};
+	PGresult *res = NULL;
+	long long queued;
+	enum err err;
+
+	if (copy == NULL)
+		return ERR_NOMEM;
+	copy->conn = conn;
+	copy->roster = t->name;
+	copy->used = 0;
+	copy->rows = 0;
+	copy->err = ERR_OK;
+	err = db_command(conn, "BEGIN");
+	/* a large roster takes longer than any request may */
+	if (err == ERR_OK)
+		err = db_command(conn, "SET LOCAL statement_timeout = 0");
+	/* the row lock makes a second load of the same roster wait */
+	if (err == ERR_OK)
+		err = db_exec(conn,
+			      "INSERT INTO rosters (name, entries, sha256) "
+			      "VALUES ($1, 0, decode(repeat('00', 32), 'hex')) "
+			      "ON CONFLICT (name) DO UPDATE SET loaded_at = now()",
+			      1, params, NULL, NULL, NULL);
+	if (err == ERR_OK)
+		err = db_exec(conn, "DELETE FROM roster_entries WHERE roster = $1", 1, params, NULL,
+			      NULL, NULL);
+	if (err != ERR_OK)
+		goto out;
+	res = PQexec(conn, "COPY roster_entries (roster, npi, family_name, given_name, state, "
+			   "listed_on, reinstated, detail) FROM STDIN");
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		err = PQstatus(conn) != CONNECTION_OK ? ERR_UNAVAILABLE : ERR_DB;
+		goto out;
+	}
+	PQclear(res);
+	res = NULL;
+	err = produce(ctx, copy, sha256);
+	if (err == ERR_OK)
+		err = copy->err;
+	if (err == ERR_OK)
+		err = flush(copy);
+	if (err != ERR_OK) {
+		copy_end(conn, false);
+		goto out;
+	}
+	err = copy_end(conn, true);
+	if (err != ERR_OK)
+		goto out;
+	snprintf(entries, sizeof(entries), "%lld", copy->rows);
+	err = db_exec(conn,
+		      "UPDATE rosters SET entries = $2, sha256 = $3, loaded_at = now() "
+		      "WHERE name = $1",
+		      3, params, lengths, formats, NULL);
+	if (err != ERR_OK)
+		goto out;
+	/* the partial unique index verification_jobs_open keeps it to one open
+	 * job per account and verifier */
+	err = db_exec(conn,
+		      "INSERT INTO verification_jobs (account_id, verifier, occasion) "
+		      "SELECT id, $1::text, 'roster_reload' FROM accounts "
+		      "WHERE role = 'professional' AND data_key IS NOT NULL "
+		      "AND status IN ('verified', 'approved') "
+		      "AND profile_public->>'country' = "
+		      "ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb))) "
+		      "AND (jsonb_array_length($3::jsonb) = 0 OR profile_public->>'profession' = "
+		      "ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))) "
+		      "ON CONFLICT (account_id, verifier) WHERE state IN ('queued', 'running') "
+		      "DO NOTHING",
+		      3, jobs, NULL, NULL, &res);
+	if (err != ERR_OK)
+		goto out;
+	queued = atoll(PQcmdTuples(res));
+	err = db_command(conn, "COMMIT");
+	if (err != ERR_OK)
+		goto out;
+	*ret_entries = copy->rows;
+	*ret_queued = queued;
+out:
+	PQclear(res);
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		db_command(conn, "ROLLBACK");
+	free(copy);
+	return err;
+}
+
+enum err db_roster_loaded(PGconn *conn, const char *name, bool *ret_loaded)
+{
+	PGresult *res = NULL;
+	enum err err =
+		db_exec(conn, "SELECT 1 FROM rosters WHERE name = $1", 1, &name, NULL, NULL, &res);
+
+	if (err == ERR_OK)
+		*ret_loaded = PQntuples(res) > 0;
+	PQclear(res);
+	return err;
+}
+
+/* A cell's text into a buffer of size bytes ("" for NULL). */
+static void cell(PGresult *res, int col, char *out, size_t size)
+{
+	const char *s = db_cell_text(res, 0, col);
+
+	snprintf(out, size, "%s", s != NULL ? s : "");
+}
+
+static bool cell_true(PGresult *res, int col)
+{
+	const char *s = db_cell_text(res, 0, col);
+
+	return s != NULL && strcmp(s, "t") == 0;
+}
+
+enum err db_roster_match(PGconn *conn, const char *name, const struct roster_query *q,
+			 struct roster_hit *ret_hit)
+{
+	const char *params[5] = {name, q->npi, q->family_name, q->given_name, q->state};
+	struct roster_hit hit;
+	PGresult *res = NULL;
+	enum err err;
+
+	/* a NULL parameter compares as unknown: that branch matches nothing */
+	err = db_exec(
+		conn,
+		"SELECT npi, family_name, given_name, state, "
+		"to_char(listed_on, 'YYYY-MM-DD'), coalesce(listed_on > current_date, false), "
+		"reinstated, detail, coalesce(npi = $2, false) AS by_npi "
+		"FROM roster_entries WHERE roster = $1 AND (npi = $2 OR (npi IS NULL "
+		"AND family_name = $3 AND given_name = $4 AND state = $5)) "
+		"ORDER BY reinstated, by_npi DESC, listed_on NULLS LAST LIMIT 1",
+		5, params, NULL, NULL, &res);
+	if (err != ERR_OK)
+		goto out;
+	if (PQntuples(res) == 0) {
+		err = ERR_NOT_FOUND;
+		goto out;
+	}
+	cell(res, 0, hit.npi, sizeof(hit.npi));
+	cell(res, 1, hit.family_name, sizeof(hit.family_name));
+	cell(res, 2, hit.given_name, sizeof(hit.given_name));
+	cell(res, 3, hit.state, sizeof(hit.state));
+	cell(res, 4, hit.listed_on, sizeof(hit.listed_on));
+	hit.listed_later = cell_true(res, 5);
+	hit.reinstated = cell_true(res, 6);
+	cell(res, 7, hit.detail, sizeof(hit.detail));
+	hit.by_npi = cell_true(res, 8);
+	*ret_hit = hit;
+out:
+	PQclear(res);
+	return err;
+}

@@ -1,0 +1,96 @@
+/*
+ * roster.h - the "roster_csv" kind's loader and row mapping (roster.c).
+ * A roster verifier's definition names, under "roster_csv", the CSV
+ * columns that play each role (npi, family_name, given_name, middle_name,
+ * state, listed_on, reinstated_on, detail); `hcpd roster load` streams a
+ * file through csv.h and these mappings into PostgreSQL (db/rosters.h),
+ * and the kind's check_local matches a professional there. Nothing
+ * leaves hcpd, so the kind has no terms.
+ *
+ * The mapping is pure (record in, entry out) so it is tested and fuzzed
+ * directly. Messages name lines and columns, never a value of the file.
+ */
+#ifndef HCPD_ROSTER_H
+#define HCPD_ROSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <libpq-fe.h>
+
+#include "err.h"
+#include "rosters.h"
+#include "verifier.h"
+
+/* What a column can be to the roster. */
+enum roster_role {
+	ROSTER_NPI = 0,
+	ROSTER_FAMILY_NAME, /* required; a row without one (an entity) is skipped */
+	ROSTER_GIVEN_NAME,
+	ROSTER_MIDDLE_NAME, /* read and checked, but not matched on: rosters spell it too loosely */
+	ROSTER_STATE,
+	ROSTER_LISTED_ON,
+	ROSTER_REINSTATED_ON,
+	ROSTER_DETAIL,
+	ROSTER_ROLES,
+};
+
+/* Where each role is in a file, from its header line. */
+struct roster_map {
+	size_t ncolumns;          /* fields of the header: every record has as many */
+	int column[ROSTER_ROLES]; /* the role's field, or -1 when the definition maps none */
+};
+
+/* One record made an entry; entry's strings point into the buffers. */
+struct roster_row {
+	struct roster_entry entry;
+	char npi[11];
+	char family_name[ROSTER_TEXT_MAX];
+	char given_name[ROSTER_TEXT_MAX];
+	char state[ROSTER_TEXT_MAX];
+	char listed_on[11];
+	char detail[ROSTER_DETAIL_MAX];
+};
+
+/* Is v a roster_csv verifier? */
+bool roster_is(const struct verifier *v);
+
+/* Finds the columns v's definition names in the header record fields[n].
+ * ERR_INVALID, with why naming the column, when one is missing or the
+ * header repeats it. v must be a roster verifier. Pure. */
+enum err roster_map_header(const struct verifier *v, const char *const *fields, size_t n,
+			   struct roster_map *ret_map, char *why, size_t why_len);
+
+/* One data record as an entry: names normalised (compare.h), NPI "" or
+ * "0000000000" as none, dates in the definition's date_format with ""
+ * and zeros as none. A reinstatement dated after today (YYYY-MM-DD, the
+ * day of the load) is not one yet: the row stays excluded until a later
+ * load. ERR_NOT_FOUND for a record to skip (an empty line, a row without
+ * a family name such as LEIE's entities); ERR_INVALID, with why naming
+ * the column (never its value), for a wrong number of fields, text that
+ * is not UTF-8, an NPI that is not ten digits or a bad date. Pure. */
+enum err roster_map_record(const struct verifier *v, const struct roster_map *map,
+			   const char *today, const char *const *fields, const size_t *lens,
+			   size_t n, struct roster_row *ret_row, char *why, size_t why_len);
+
+/* Parses a date in v's date_format into YYYY-MM-DD; "" (after trimming
+ * spaces) and all zeros give "" and ERR_OK. ERR_INVALID for anything
+ * else that is not a calendar date. Pure. */
+enum err roster_parse_date(const struct verifier *v, const char *s, char ret_date[11]);
+
+/* What a load did. */
+struct roster_report {
+	long long entries; /* rows stored */
+	long long queued;  /* roster_reload jobs queued */
+	char sha256[65];   /* of the file, lower-case hex */
+};
+
+/* Replaces v's roster with the CSV file at path, streaming it (memory
+ * stays bounded whatever its size), and queues the re-checks
+ * (db_roster_load). A file with no entry after its header is refused. On
+ * failure nothing changed; why says what, naming the line for a bad file
+ * ("line 7: text after a closing quote"), and is "" for a database error
+ * (then err tells). Blocks for as long as the file takes. */
+enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
+		     struct roster_report *ret_report, char *why, size_t why_len);
+
+#endif
