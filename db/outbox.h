@@ -20,6 +20,10 @@
 #define OUTBOX_REVIEW_INFO_REQUESTED "review_info_requested"
 #define OUTBOX_REVIEW_APPROVED       "review_approved"
 #define OUTBOX_REVIEW_REJECTED       "review_rejected"
+/* Monitoring notices (migration 0009). */
+#define OUTBOX_ACCOUNT_SUSPENDED       "account_suspended"
+#define OUTBOX_LICENCE_EXPIRY_REMINDER "licence_expiry_reminder"
+#define OUTBOX_ADMIN_REVIEW_DIGEST     "admin_review_digest"
 
 /* Failed sends after which a row is given up (the outbox_due index and
  * the claim query spell it as a literal too). */

@@ -159,5 +159,12 @@ enum err config_load(struct config *cfg, const char **ret_why)
 	if (err == ERR_OK)
 		err = env_int("HCPD_VERIFY_CONCURRENCY", 32, 0, 1024, &cfg->verify_concurrency,
 			      ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_REVERIFY_DAYS", 30, 1, 3650, &cfg->reverify_days, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_REVERIFY_INTERVAL_SECONDS", 3600, 1, 86400,
+			      &cfg->reverify_interval, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_REVIEW_DIGEST_HOURS", 48, 1, 8760, &cfg->digest_hours, ret_why);
 	return err;
 }

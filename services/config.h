@@ -43,6 +43,9 @@ struct config {
 	const char *admin_dir;       /* HCPD_ADMIN_DIR: the admin page's files; NULL: default */
 	const char *registries_dir;  /* HCPD_REGISTRIES_DIR: verifier definitions */
 	int verify_concurrency;      /* HCPD_VERIFY_CONCURRENCY: checks in flight; 0: none here */
+	int reverify_days;           /* HCPD_REVERIFY_DAYS: re-check verified accounts this often */
+	int reverify_interval;       /* HCPD_REVERIFY_INTERVAL_SECONDS: between monitoring passes */
+	int digest_hours;            /* HCPD_REVIEW_DIGEST_HOURS: queue age that mails admins */
 };
 
 /* Fills cfg from the environment. On ERR_INVALID, *ret_why names the

@@ -90,6 +90,33 @@ static const char rejected_body[] =
 	"it. If you think this is a mistake, contact the site where you\r\n"
 	"registered.\r\n";
 
+/* The monitoring notices say what happened and what to do, nothing about
+ * the licence itself (which registry, which record, which date). */
+static const char suspended_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"A routine re-check of your licence with the registries that apply to\r\n"
+	"you did not confirm it, so your account is suspended while an\r\n"
+	"administrator looks at it. If your licence details changed, sign in and\r\n"
+	"correct them with a PATCH request to /v1/me: they are checked again.\r\n";
+
+static const char expiry_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"The licence on your account expires within the next 30 days. When you\r\n"
+	"have renewed it, sign in and update your licence details with a PATCH\r\n"
+	"request to /v1/me, so that it is checked again before then.\r\n"
+	"\r\n"
+	"This is a message about your account, not marketing.\r\n";
+
+static const char digest_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"Registrations in the review queue have waited longer than they should.\r\n"
+	"Sign in to the admin page (/admin/) to review them.\r\n"
+	"\r\n"
+	"You get at most one such reminder a day.\r\n";
+
 /* Every kind of message: its subject and body; a body with a token holds
  * two %s for it, the others are sent as they are. */
 static const struct message {
@@ -103,6 +130,10 @@ static const struct message {
 	 false},
 	{OUTBOX_REVIEW_APPROVED, "Your registration was approved", approved_body, false},
 	{OUTBOX_REVIEW_REJECTED, "Your registration was not approved", rejected_body, false},
+	{OUTBOX_ACCOUNT_SUSPENDED, "Your account is suspended pending review", suspended_body,
+	 false},
+	{OUTBOX_LICENCE_EXPIRY_REMINDER, "Your licence expires soon", expiry_body, false},
+	{OUTBOX_ADMIN_REVIEW_DIGEST, "Registrations are waiting for review", digest_body, false},
 };
 
 enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
@@ -120,6 +151,30 @@ enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char
 	}
 	free(text);
 	json_decref(data);
+	return err;
+}
+
+enum err mailer_notice_queue(const struct app *app, PGconn *conn, const char *account_id,
+			     const unsigned char *data_key, size_t data_key_len,
+			     const unsigned char *email_enc, size_t email_enc_len, const char *kind)
+{
+	unsigned char key[CRYPTO_KEY_LEN], *enc = NULL;
+	char *email = NULL;
+	size_t len = 0;
+	enum err err;
+
+	if (data_key == NULL || email_enc == NULL)
+		return ERR_OK; /* erased: no address */
+	err = vault_key_open(app, account_id, data_key, data_key_len, key);
+	if (err == ERR_OK)
+		err = vault_open(key, account_id, "email", email_enc, email_enc_len, &email, &len);
+	if (err == ERR_OK)
+		err = mailer_payload_seal(key, account_id, email, NULL, &enc, &len);
+	explicit_bzero(key, sizeof(key));
+	if (err == ERR_OK)
+		err = db_outbox_insert(conn, account_id, kind, enc, len);
+	vault_wipe_free(email);
+	free(enc);
 	return err;
 }
 

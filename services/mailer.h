@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+
 #include "crypto.h"
 #include "err.h"
 
@@ -29,6 +31,15 @@ struct mailer;
 enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
 			     const char *to, const char *token, unsigned char **ret_enc,
 			     size_t *ret_len);
+
+/* Queues a notice of kind (one without a token) to account_id's address,
+ * in the caller's transaction: opens the account's sealed data key and
+ * email and seals the payload under that key. An erased account (NULL
+ * key or email) gets nothing and ERR_OK. Blocks on the database. */
+enum err mailer_notice_queue(const struct app *app, PGconn *conn, const char *account_id,
+			     const unsigned char *data_key, size_t data_key_len,
+			     const unsigned char *email_enc, size_t email_enc_len,
+			     const char *kind);
 
 /* Composes the RFC 5322 message of kind (OUTBOX_CONFIRM_EMAIL, with
  * token; OUTBOX_ALREADY_REGISTERED, OUTBOX_REVIEW_*) from from to to, dated now, with

@@ -34,6 +34,7 @@
 #include "retention.h"
 #include "roster.h"
 #include "runner.h"
+#include "schedule.h"
 #include "validate.h"
 #include "vault.h"
 #include "verifier.h"
@@ -174,6 +175,7 @@ static int cmd_serve(struct app *app)
 	struct mailer *mailer = NULL;
 	struct retention *retention = NULL;
 	struct runner *runner = NULL;
+	struct schedule *schedule = NULL;
 	sigset_t signals;
 	char why[512];
 	int sig = 0;
@@ -218,10 +220,12 @@ static int cmd_serve(struct app *app)
 	}
 	if (retention_start(app, &retention) != ERR_OK)
 		log_json(LOG_ERROR, "cannot start the retention purge thread", NULL);
-	if (runner_start(app, &runner) != ERR_OK)
+	if (runner_start(app, &runner) != ERR_OK ||
+	    (runner != NULL && schedule_start(app, &schedule) != ERR_OK))
 		log_json(LOG_ERROR, "cannot start the verification runner", NULL);
 	sigwait(&signals, &sig);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
+	schedule_stop(schedule);
 	runner_stop(runner);
 	retention_stop(retention);
 	mailer_stop(mailer);
@@ -239,6 +243,7 @@ static int cmd_worker(struct app *app)
 {
 	struct mailer *mailer = NULL;
 	struct runner *runner = NULL;
+	struct schedule *schedule = NULL;
 	sigset_t signals;
 	char why[512];
 	int sig = 0;
@@ -254,12 +259,15 @@ static int cmd_worker(struct app *app)
 	sigaddset(&signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (mailer_start(app, &mailer) != ERR_OK || runner_start(app, &runner) != ERR_OK) {
+	if (mailer_start(app, &mailer) != ERR_OK || runner_start(app, &runner) != ERR_OK ||
+	    (runner != NULL && schedule_start(app, &schedule) != ERR_OK)) {
+		runner_stop(runner);
 		mailer_stop(mailer);
 		return fail("start-up failed", "cannot start the worker threads");
 	}
 	sigwait(&signals, &sig);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
+	schedule_stop(schedule);
 	runner_stop(runner);
 	mailer_stop(mailer);
 	return 0;
@@ -544,6 +552,28 @@ static int run_marketing_check(struct app *app, int argc, char **argv)
 	return run_marketing(app, "check", argv);
 }
 
+/* hcpd reverify --all | --due: one monitoring pass now (waiting for a
+ * pass another process runs), its counts as JSON. */
+static int run_reverify(struct app *app, int argc, char **argv)
+{
+	struct schedule_counts c;
+	PGconn *conn = NULL;
+	enum err err;
+
+	(void)argc;
+	if (strcmp(argv[0], "--all") != 0 && strcmp(argv[0], "--due") != 0)
+		return -1;
+	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK)
+		err = schedule_pass(app, conn, strcmp(argv[0], "--all") == 0, true, &c);
+	db_release(app->db, conn);
+	if (err != ERR_OK)
+		return fail("reverify failed", err_name(err));
+	printf("{\"queued\": %lld, \"reminders\": %lld, \"digests\": %lld}\n", c.queued,
+	       c.reminders, c.digests);
+	return 0;
+}
+
 /* hcpd roster load NAME FILE: replaces a roster_csv verifier's entries
  * with FILE's rows in one transaction and queues the re-checks a reload
  * calls for (verifiers/roster.h). A bad file changes nothing; the message
@@ -611,6 +641,9 @@ static const struct command {
 	{"marketing", "check", 2, 2,
 	 "marketing check ID CHAN    may marketing on CHAN go to ID now (exit 0) or not (1)",
 	 NEED_DB | NEED_CATALOGUE, 1, run_marketing_check},
+	{"reverify", NULL, 1, 1,
+	 "reverify --all | --due     queue re-verification of every verified account, or the due",
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_VERIFIERS, 1, run_reverify},
 	{"roster", "load", 2, 2,
 	 "roster load NAME FILE      replace a roster verifier's entries with a CSV file",
 	 NEED_DB | NEED_CATALOGUE | NEED_VERIFIERS, 1, run_roster_load},

@@ -10,6 +10,8 @@
 #include "db.h"
 #include "http.h"
 #include "metrics.h"
+#include "runner.h"
+#include "schedule.h"
 #include "workpool.h"
 
 #define NSTATUS 600
@@ -138,6 +140,8 @@ enum err metrics_render(struct app *app, char **ret_text, size_t *ret_len)
 		"# TYPE hcpd_hash_rejected_total counter\n"
 		"hcpd_hash_rejected_total %lu\n",
 		wp.queued, wp.running, wp.capacity, wp.rejected);
+	runner_metrics_render(app->verifiers, f);
+	schedule_metrics_render(app, f);
 	if (fclose(f) != 0) {
 		free(text);
 		return ERR_NOMEM;

@@ -22,7 +22,9 @@
 #include "jsontext.h"
 #include "ledger.h"
 #include "log.h"
+#include "mailer.h"
 #include "net.h"
+#include "outbox.h"
 #include "recipients.h"
 #include "runner.h"
 #include "spawn.h"
@@ -73,6 +75,9 @@ struct runner {
 	unsigned seed;
 	bool db_failing; /* logged once per outage */
 };
+
+/* Checks this process finished, by verifier (set order) and outcome. */
+static atomic_ulong checks_done[MAX_VERIFIERS][OUTCOME_ERROR + 1];
 
 static long long now_ms(void)
 {
@@ -132,6 +137,20 @@ long long runner_backoff_ms(int backoff_ms, int attempt, long retry_after_s, uns
 
 /* --- recording -------------------------------------------------------- */
 
+/* The professional is told, in the transaction that suspends them. */
+static enum err notify_suspended(struct runner *r, PGconn *conn, const char *account_id)
+{
+	struct account_row row = {0};
+	enum err err = db_account_get(conn, account_id, &row);
+
+	if (err == ERR_OK)
+		err = mailer_notice_queue(r->app, conn, account_id, row.data_key, row.data_key_len,
+					  row.email_enc, row.email_enc_len,
+					  OUTBOX_ACCOUNT_SUSPENDED);
+	account_row_release(&row);
+	return err;
+}
+
 /* Stores a finished check of c in the caller's transaction and moves the
  * account's status. ERR_NOT_FOUND: the job is no longer ours (cancelled,
  * erased, taken over) and nothing was stored. */
@@ -170,6 +189,11 @@ static enum err record(struct runner *r, PGconn *conn, const struct check *c,
 				  facts.all_verified);
 	if (next != NULL)
 		err = db_account_set_status(conn, c->account_id, next);
+	if (err == ERR_OK && next != NULL && strcmp(next, "suspended") == 0)
+		err = notify_suspended(r, conn, c->account_id);
+	if (err == ERR_OK) /* counted before the commit: a failed one may count twice */
+		atomic_fetch_add_explicit(&checks_done[c->vi][res->outcome], 1,
+					  memory_order_relaxed);
 	log_json(LOG_INFO, "verification done",
 		 json_pack("{s:I, s:s, s:s, s:i, s:s?}", "job", (json_int_t)c->job_id, "verifier",
 			   c->v->name, "outcome", o.outcome, "attempt", c->attempt, "status",
@@ -440,8 +464,10 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 	snprintf(c->account_id, sizeof(c->account_id), "%s", jc->account_id);
 	c->attempt = over ? jc->attempts : jc->attempts + 1;
 	err = open_profile(r, jc, c, &profile);
-	if (err == ERR_NOT_FOUND) {
-		err = db_job_cancel(conn, jc->id, "erased");
+	if (err == ERR_NOT_FOUND || err == ERR_CRYPTO || err == ERR_INTERNAL) {
+		/* erased, or values that do not open: nothing to check, and a
+		 * job that cannot run must not block the others */
+		err = db_job_cancel(conn, jc->id, err == ERR_NOT_FOUND ? "erased" : "unreadable");
 		goto out;
 	}
 	if (err == ERR_OK)
@@ -820,4 +846,19 @@ out:
 	json_decref(sent);
 	json_decref(local);
 	return err;
+}
+
+void runner_metrics_render(const struct verifier_set *set, FILE *f)
+{
+	fputs("# HELP hcpd_verification_checks_total Checks this process finished, by verifier "
+	      "and outcome (error: after every attempt).\n"
+	      "# TYPE hcpd_verification_checks_total counter\n",
+	      f);
+	for (size_t i = 0; i < verifier_set_count(set) && i < MAX_VERIFIERS; i++)
+		for (int o = OUTCOME_VERIFIED; o <= OUTCOME_ERROR; o++)
+			fprintf(f,
+				"hcpd_verification_checks_total{verifier=\"%s\",outcome=\"%s\"} "
+				"%lu\n",
+				verifier_set_at(set, i)->name, outcome_name((enum outcome)o),
+				atomic_load_explicit(&checks_done[i][o], memory_order_relaxed));
 }

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 #include "jobs.h"
@@ -72,5 +73,8 @@ long long runner_backoff_ms(int backoff_ms, int attempt, long retry_after_s, uns
  * for up to v->timeout_ms. */
 enum err runner_check_once(const struct verifier *v, PGconn *conn, json_t *profile,
 			   struct verifier_result *ret_res, char ret_sha[65]);
+
+/* Writes this process's check counters in the Prometheus text format. */
+void runner_metrics_render(const struct verifier_set *set, FILE *f);
 
 #endif

@@ -1,0 +1,264 @@
+/*
+ * schedule.c - the monitoring passes and their thread (see schedule.h).
+ * Owns the thread and, during a pass, one pooled connection. Opens each
+ * scanned account's profile only to read its declared licence expiry,
+ * and wipes it at once. Logs counts, never an account's values.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "db.h"
+#include "jobs.h"
+#include "log.h"
+#include "mailer.h"
+#include "monitor.h"
+#include "outbox.h"
+#include "runner.h"
+#include "schedule.h"
+#include "vault.h"
+#include "verifier.h"
+
+#define SCAN_BATCH   500
+#define EXPIRY_FIELD "license_expiry" /* the catalogue's declared expiry */
+
+struct schedule {
+	struct app *app;
+	pthread_t thread;
+	pthread_mutex_t lock; /* with wake: the wait between passes */
+	pthread_cond_t wake;
+	atomic_bool stopping;
+};
+
+/* Today plus days, as YYYY-MM-DD (UTC). */
+static void day(int days, char out[11])
+{
+	time_t t = time(NULL) + (time_t)days * 86400;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* The professional's declared expiry from their sealed profile, or "". */
+static void declared_expiry(struct app *app, const struct monitor_account *a, char out[11])
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	char *text = NULL;
+	size_t len = 0;
+	json_t *profile = NULL;
+	const char *s;
+
+	out[0] = '\0';
+	if (a->profile_enc == NULL ||
+	    vault_key_open(app, a->id, a->data_key, a->data_key_len, key) != ERR_OK)
+		return;
+	if (vault_open(key, a->id, "profile", a->profile_enc, a->profile_enc_len, &text, &len) ==
+	    ERR_OK)
+		profile = json_loadb(text, len, 0, NULL);
+	explicit_bzero(key, sizeof(key));
+	s = json_string_value(json_object_get(profile, EXPIRY_FIELD));
+	if (s != NULL && strlen(s) == 10)
+		memcpy(out, s, 11);
+	json_decref(profile);
+	vault_wipe_free(text);
+}
+
+/* Re-checks and reminds the professionals whose known expiry is near. */
+static enum err expiry_scan(struct app *app, PGconn *conn, struct schedule_counts *c)
+{
+	char today[11], horizon[11], after[UUID_STR_LEN] = "";
+	struct monitor_account *batch = NULL;
+	size_t n = 0;
+	enum err err;
+
+	day(0, today);
+	day(SCHEDULE_EXPIRY_DAYS, horizon);
+	do {
+		err = db_monitor_accounts(conn, after, SCAN_BATCH, &batch, &n);
+		for (size_t i = 0; err == ERR_OK && i < n; i++) {
+			const struct monitor_account *a = &batch[i];
+			struct job_spec specs[RUNNER_JOBS_MAX];
+			char known[11];
+			size_t nspecs;
+			int queued = 0;
+
+			declared_expiry(app, a, known);
+			if (strcmp(known, today) < 0)
+				known[0] = '\0'; /* past: the registry says what it is now */
+			if (a->registry_expiry[0] != '\0' &&
+			    (known[0] == '\0' || strcmp(a->registry_expiry, known) < 0))
+				memcpy(known, a->registry_expiry, sizeof(known));
+			if (known[0] == '\0' || strcmp(known, horizon) > 0 ||
+			    strcmp(known, a->reminded_for) == 0)
+				continue;
+			nspecs = runner_jobs_for(app->verifiers, a->country, a->profession, specs,
+						 RUNNER_JOBS_MAX);
+			err = db_jobs_enqueue(conn, a->id, "reverification", specs, nspecs,
+					      &queued);
+			if (err == ERR_OK)
+				err = mailer_notice_queue(app, conn, a->id, a->data_key,
+							  a->data_key_len, a->email_enc,
+							  a->email_enc_len,
+							  OUTBOX_LICENCE_EXPIRY_REMINDER);
+			if (err == ERR_OK)
+				err = db_monitor_reminded(conn, a->id, known);
+			c->queued += queued;
+			c->reminders++;
+		}
+		if (n > 0)
+			memcpy(after, batch[n - 1].id, sizeof(after));
+		monitor_accounts_free(batch, n);
+		batch = NULL;
+	} while (err == ERR_OK && n == SCAN_BATCH);
+	return err;
+}
+
+/* Every verifier's due professionals. */
+static enum err queue_due(struct app *app, PGconn *conn, bool all, struct schedule_counts *c)
+{
+	enum err err = ERR_OK;
+
+	for (size_t i = 0; err == ERR_OK && i < verifier_set_count(app->verifiers); i++) {
+		const struct verifier *v = verifier_set_at(app->verifiers, i);
+		const char *countries[300], *professions[300];
+		struct monitor_scope s = {.verifier = v->name,
+					  .countries = countries,
+					  .professions = professions,
+					  .needs_roster = v->ops->transport == TRANSPORT_LOCAL};
+		long long queued = 0;
+
+		for (size_t k = 0; k < json_array_size(v->countries) && k < 300; k++)
+			countries[s.ncountries++] =
+				json_string_value(json_array_get(v->countries, k));
+		for (size_t k = 0; k < json_array_size(v->professions) && k < 300; k++)
+			professions[s.nprofessions++] =
+				json_string_value(json_array_get(v->professions, k));
+		err = db_monitor_queue_due(conn, &s, app->cfg.reverify_days, all, &queued);
+		c->queued += queued;
+	}
+	return err;
+}
+
+static enum err digest(struct app *app, PGconn *conn, struct schedule_counts *c)
+{
+	struct monitor_account *admins = NULL;
+	size_t n = 0;
+	enum err err = db_monitor_digest_due(conn, app->cfg.digest_hours, &admins, &n);
+
+	for (size_t i = 0; err == ERR_OK && i < n; i++) {
+		err = mailer_notice_queue(app, conn, admins[i].id, admins[i].data_key,
+					  admins[i].data_key_len, admins[i].email_enc,
+					  admins[i].email_enc_len, OUTBOX_ADMIN_REVIEW_DIGEST);
+		c->digests++;
+	}
+	monitor_accounts_free(admins, n);
+	return err;
+}
+
+enum err schedule_pass(struct app *app, PGconn *conn, bool all, bool wait,
+		       struct schedule_counts *ret_counts)
+{
+	struct schedule_counts c = {0};
+	enum err err = db_command(conn, "BEGIN");
+
+	if (err == ERR_OK)
+		err = db_monitor_lock(conn, wait, &c.ran);
+	if (err == ERR_OK && c.ran)
+		err = queue_due(app, conn, all, &c);
+	if (err == ERR_OK && c.ran)
+		err = expiry_scan(app, conn, &c);
+	if (err == ERR_OK && c.ran)
+		err = digest(app, conn, &c);
+	if (err == ERR_OK)
+		err = db_command(conn, "COMMIT");
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		db_command(conn, "ROLLBACK");
+	if (err == ERR_OK)
+		*ret_counts = c;
+	return err;
+}
+
+static void *schedule_main(void *arg)
+{
+	struct schedule *s = arg;
+	struct app *app = s->app;
+
+	while (!atomic_load(&s->stopping)) {
+		struct schedule_counts c = {0};
+		struct timespec until;
+		PGconn *conn = NULL;
+		enum err err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
+
+		if (err == ERR_OK)
+			err = schedule_pass(app, conn, false, false, &c);
+		db_release(app->db, conn);
+		if (err != ERR_OK)
+			log_json(LOG_WARN, "monitoring pass failed; trying again at the next",
+				 json_pack("{s:s}", "error", err_name(err)));
+		else if (c.ran && (c.queued > 0 || c.reminders > 0 || c.digests > 0))
+			log_json(LOG_INFO, "monitoring pass",
+				 json_pack("{s:I, s:I, s:I}", "reverifications",
+					   (json_int_t)c.queued, "reminders",
+					   (json_int_t)c.reminders, "digests",
+					   (json_int_t)c.digests));
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += app->cfg.reverify_interval;
+		pthread_mutex_lock(&s->lock);
+		while (!atomic_load(&s->stopping) &&
+		       pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
+			;
+		pthread_mutex_unlock(&s->lock);
+	}
+	return NULL;
+}
+
+enum err schedule_start(struct app *app, struct schedule **ret_schedule)
+{
+	struct schedule *s = calloc(1, sizeof(*s));
+	pthread_condattr_t attr;
+
+	if (s == NULL)
+		return ERR_NOMEM;
+	s->app = app;
+	atomic_init(&s->stopping, false);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&s->thread, NULL, schedule_main, s) != 0) {
+		pthread_cond_destroy(&s->wake);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return ERR_NOMEM;
+	}
+	*ret_schedule = s;
+	return ERR_OK;
+}
+
+void schedule_stop(struct schedule *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	atomic_store(&s->stopping, true);
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+void schedule_metrics_render(struct app *app, FILE *f)
+{
+	PGconn *conn = NULL;
+
+	if (db_acquire(app->db, app->cfg.db_acquire_ms, &conn) == ERR_OK)
+		db_monitor_gauges(conn, f);
+	db_release(app->db, conn);
+}
