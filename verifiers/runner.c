@@ -516,7 +516,13 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 			.actor = "system",
 		};
 
-		err = d.nfields > 0 ? ledger_disclose(conn, &d, &rule) : ERR_OK;
+		/* a request carrying no field of the professional's is still a
+		 * flow about them: without a field to record, nothing goes */
+		if (d.nfields == 0) {
+			err = record_error(r, conn, c, "no field to send", "unusable_fields");
+			goto out;
+		}
+		err = ledger_disclose(conn, &d, &rule);
 	}
 	if (err != ERR_OK)
 		goto out;

@@ -36,6 +36,8 @@ def pipeline(stack, stub, tmp_path, concurrency=8, env=None, **definition):
 def register(h, npi=None, email=None, **profile):
     email = email or unique_email("pipe")
     body = registration(email, npi=npi or valid_npi(), **profile)
+    # a profile value of None leaves the field out
+    body["profile"] = {k: v for k, v in body["profile"].items() if v is not None}
     r = h.api.register(body)
     assert r.status == 202, r.body
     return r.json["id"], email, body["profile"]["npi"]
@@ -348,3 +350,84 @@ def test_worker_command_runs_jobs_without_the_api(stack, stub, tmp_path):
     finally:
         w.send_signal(signal.SIGTERM)
         assert w.wait(timeout=20) == 0
+
+
+# --- what leaves is what the ledger says ----------------------------------------
+
+RECORDER = """#!/usr/bin/python3
+import json, os, sys
+request = json.load(sys.stdin)
+with open(os.environ["RECORD_FILE"], "a") as f:
+    f.write(json.dumps(request["fields"]) + "\\n")
+print(json.dumps({"outcome": "verified", "reason": "recorded"}))
+"""
+
+
+def test_what_a_recipient_receives_is_exactly_what_the_ledger_records(stack, tmp_path):
+    """Over many registrations with different optional fields, the keys a
+    recipient received are, job by job, the ledger row's fields, within
+    the terms' allowed fields, and nothing the definition does not list."""
+    regs = tmp_path / "regs"
+    regs.mkdir()
+    program = regs / "verifier-recorder"
+    program.write_text(RECORDER)
+    program.chmod(0o755)
+    record = tmp_path / "received.jsonl"
+    allowed = ["npi", "family_name", "license_number", "phone"]
+    definition = {
+        "name": "recorder", "display_name": "A recipient that records what it gets",
+        "kind": "process", "countries": ["US"], "fields": allowed,
+        "terms": dict(nppes_definition()["terms"], allowed_fields=allowed),
+        "process": {"env": ["RECORD_FILE"]}, "timeout_ms": 5000, "attempts": 1,
+        "rate_limit": {"per_second": 1000, "burst": 100}}
+    (regs / "recorder.json").write_text(json.dumps(definition))
+    pg, h = stack({"HCPD_REGISTRIES_DIR": str(regs), "HCPD_VERIFY_CONCURRENCY": "8",
+                   "RECORD_FILE": str(record)})
+    ids = {}
+    for i in range(30):
+        profile = {"license_number": "L%d" % i if i % 2 else None}
+        # registration() carries a phone: every third keeps it
+        profile["phone"] = "+1415555%04d" % i if i % 3 == 0 else None
+        account, _, npi = register(h, **profile)
+        ids[npi] = account
+    for account in ids.values():
+        jobs_settled(pg, account)
+    received = [json.loads(line) for line in record.read_text().splitlines()]
+    assert len(received) == 30
+    for fields in received:
+        account = ids[fields["npi"]]
+        ledger = pg.psql("SELECT array_to_json(d.fields) FROM disclosures d JOIN "
+                         "verification_jobs j ON j.id = d.job_id WHERE d.subject = '%s' "
+                         "AND d.recipient = 'recorder'" % account)
+        assert sorted(json.loads(ledger)) == sorted(fields), (fields, ledger)
+        assert set(fields) <= set(allowed)
+        assert "given_name" not in fields and "email" not in fields
+    # and every ledger row names terms that allow its fields
+    assert pg.psql("SELECT count(*) FROM disclosures d JOIN recipient_terms t ON "
+                   "t.recipient = d.recipient AND t.version = d.terms_version "
+                   "WHERE NOT d.fields <@ t.allowed_fields") == "0"
+    # optional fields went only where they were given
+    assert {len(f) for f in received} > {2}
+
+
+def test_nothing_goes_when_no_listed_field_is_held(stack, tmp_path):
+    regs = tmp_path / "regs"
+    regs.mkdir()
+    program = regs / "verifier-recorder"
+    program.write_text(RECORDER)
+    program.chmod(0o755)
+    record = tmp_path / "received.jsonl"
+    definition = {
+        "name": "recorder", "display_name": "A recipient that records what it gets",
+        "kind": "process", "countries": ["US"], "fields": ["postal_address"],
+        "terms": dict(nppes_definition()["terms"], allowed_fields=["postal_address"]),
+        "process": {"env": ["RECORD_FILE"]}, "attempts": 1}
+    (regs / "recorder.json").write_text(json.dumps(definition))
+    pg, h = stack({"HCPD_REGISTRIES_DIR": str(regs), "HCPD_VERIFY_CONCURRENCY": "8",
+                   "RECORD_FILE": str(record)})
+    account, _, _ = register(h)  # no postal address
+    assert jobs_settled(pg, account) == "flagged"
+    assert pg.psql("SELECT outcome || ':' || reason FROM verifications WHERE account_id = "
+                   "'%s'" % account) == "error:no field to send"
+    assert not record.exists()
+    assert pg.psql("SELECT count(*) FROM disclosures WHERE subject = '%s'" % account) == "0"
