@@ -169,6 +169,17 @@ static int admin_page_open(struct app *app)
 	return 0;
 }
 
+/* Every thread started after this inherits the mask: only the sigwait
+ * of serve or worker sees SIGINT and SIGTERM. */
+static void block_signals(sigset_t *signals)
+{
+	sigemptyset(signals);
+	sigaddset(signals, SIGINT);
+	sigaddset(signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static int cmd_serve(struct app *app)
 {
 	struct http_server *server = NULL;
@@ -195,13 +206,7 @@ static int cmd_serve(struct app *app)
 	    (app->cfg.rate_limit > 0 &&
 	     ratelimit_new(app->cfg.rate_limit, &app->ratelimit) != ERR_OK))
 		return fail("start-up failed", "out of memory");
-	/* every thread started from here on inherits the mask: only sigwait
-	 * below sees these signals */
-	sigemptyset(&signals);
-	sigaddset(&signals, SIGINT);
-	sigaddset(&signals, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	block_signals(&signals);
 	if (http_start(app, &server) != ERR_OK) {
 		metrics_release();
 		return fail("start-up failed",
@@ -254,11 +259,7 @@ static int cmd_worker(struct app *app)
 	if (recipients_sync_app(app, why, sizeof(why)) != ERR_UNAVAILABLE &&
 	    !atomic_load(&app->recipients_synced))
 		return fail("cannot store recipients (HCPD_RECIPIENTS_FILE)", why);
-	sigemptyset(&signals);
-	sigaddset(&signals, SIGINT);
-	sigaddset(&signals, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	block_signals(&signals);
 	if (mailer_start(app, &mailer) != ERR_OK || runner_start(app, &runner) != ERR_OK ||
 	    (runner != NULL && schedule_start(app, &schedule) != ERR_OK)) {
 		runner_stop(runner);
