@@ -123,6 +123,21 @@ bool validate_utf8(const char *s, size_t len)
 	return true;
 }
 
+/* Is the character at p (valid UTF-8) one that can make displayed text lie
+ * about itself: a C1 control, a bidirectional mark, embedding, override or
+ * isolate, a line or paragraph separator, or a byte-order mark? */
+static bool is_deceptive(const unsigned char *p)
+{
+	if (p[0] == 0xC2)
+		return p[1] >= 0x80 && p[1] <= 0x9F; /* U+0080-U+009F */
+	if (p[0] == 0xE2 && p[1] == 0x80)
+		return p[2] == 0x8E || p[2] == 0x8F || /* U+200E, U+200F */
+		       (p[2] >= 0xA8 && p[2] <= 0xAE); /* U+2028-U+202E */
+	if (p[0] == 0xE2 && p[1] == 0x81)
+		return p[2] >= 0xA6 && p[2] <= 0xA9;         /* U+2066-U+2069 */
+	return p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF; /* U+FEFF */
+}
+
 bool validate_no_controls(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -130,7 +145,7 @@ bool validate_no_controls(const char *s)
 	if (s == NULL)
 		return false;
 	for (; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7F)
+		if (*p < 0x20 || *p == 0x7F || (*p >= 0xC2 && is_deceptive(p)))
 			return false;
 	return true;
 }

@@ -16,7 +16,11 @@
  * the first len bytes. */
 bool validate_utf8(const char *s, size_t len);
 
-/* No C0 control characters (U+0000-U+001F) and no DEL; CR and LF included. */
+/* No control characters and nothing that makes text display other than it
+ * reads: C0 (U+0000-U+001F, CR and LF included), DEL, C1 (U+0080-U+009F),
+ * the bidirectional marks, embeddings, overrides and isolates (U+200E,
+ * U+200F, U+202A-U+202E, U+2066-U+2069), the line and paragraph
+ * separators (U+2028, U+2029) and U+FEFF. s is valid UTF-8. */
 bool validate_no_controls(const char *s);
 
 /* An address for account login: 3-254 bytes, one '@', local part 1-64 bytes

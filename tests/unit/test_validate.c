@@ -122,6 +122,23 @@ TEST(no_controls)
 	CHECK(!validate_no_controls("a\nb"));
 	CHECK(!validate_no_controls("a\rb"));
 	CHECK(!validate_no_controls("tab\there"));
+	/* text that would display other than it reads */
+	CHECK(!validate_no_controls("\xe2\x80\xae"
+				    "Ana"));             /* U+202E RLO */
+	CHECK(!validate_no_controls("Ana\xe2\x81\xa6")); /* U+2066 LRI */
+	CHECK(!validate_no_controls("a\xe2\x80\x8f"
+				    "b")); /* U+200F RLM */
+	CHECK(!validate_no_controls("a\xe2\x80\xa8"
+				    "b")); /* U+2028 */
+	CHECK(!validate_no_controls("a\xc2\x85"
+				    "b")); /* U+0085 NEL */
+	CHECK(!validate_no_controls("\xef\xbb\xbf"
+				    "Ana")); /* U+FEFF */
+	/* their neighbours are fine: U+00A0, U+2010 hyphen, U+2070, U+FEFE */
+	CHECK(validate_no_controls("a\xc2\xa0"
+				   "b\xe2\x80\x90"
+				   "c\xe2\x81\xb0\xef\xbb\xbe"));
+	CHECK(validate_no_controls("\xe0\xa4\x95\xe2\x80\x8d")); /* U+0915 U+200D ZWJ */
 	CHECK(!validate_no_controls("esc\x1b[0m"));
 	CHECK(!validate_no_controls(NULL));
 }
