@@ -4,6 +4,7 @@
  * statements); nothing user-supplied is ever interpolated here.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,22 +134,60 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-enum err migrate_current(PGconn *conn, int *ret_version)
+/* The applied versions, ascending, into *ret (caller frees); none when
+ * the table does not exist yet. */
+static enum err applied_versions(PGconn *conn, int **ret, size_t *ret_n)
 {
 	PGresult *res;
-	enum err err = db_exec(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0,
+	enum err err = db_exec(conn, "SELECT version FROM schema_migrations ORDER BY version", 0,
 			       NULL, NULL, NULL, &res);
+	size_t n;
+	int *v;
 
-	if (err == ERR_DB) {
-		/* the table does not exist yet: nothing applied */
-		*ret_version = 0;
+	if (err == ERR_DB) { /* no table: nothing applied */
+		*ret = NULL;
+		*ret_n = 0;
 		return ERR_OK;
 	}
 	if (err != ERR_OK)
 		return err;
-	*ret_version = atoi(PQgetvalue(res, 0, 0));
+	n = (size_t)PQntuples(res);
+	v = calloc(n + 1, sizeof(*v));
+	for (size_t i = 0; v != NULL && i < n; i++)
+		v[i] = atoi(PQgetvalue(res, (int)i, 0));
 	PQclear(res);
+	if (v == NULL)
+		return ERR_NOMEM;
+	*ret = v;
+	*ret_n = n;
 	return ERR_OK;
+}
+
+static bool applied(const int *versions, size_t n, int version)
+{
+	for (size_t i = 0; i < n; i++)
+		if (versions[i] == version)
+			return true;
+	return false;
+}
+
+enum err migrate_pending(PGconn *conn, const char *dir, bool *ret_pending)
+{
+	struct migration *list = NULL;
+	int *done = NULL;
+	size_t n = 0, ndone = 0;
+	bool pending = false;
+	enum err err = scan(dir, &list, &n);
+
+	if (err == ERR_OK)
+		err = applied_versions(conn, &done, &ndone);
+	for (size_t i = 0; err == ERR_OK && i < n; i++)
+		pending = pending || !applied(done, ndone, list[i].version);
+	if (err == ERR_OK)
+		*ret_pending = pending;
+	free(list);
+	free(done);
+	return err;
 }
 
 /* Runs one file and records it, in one transaction. */
@@ -193,8 +232,9 @@ out:
 enum err migrate_run(PGconn *conn, const char *dir, int *ret_applied, const char **ret_why)
 {
 	struct migration *list = NULL;
-	size_t n = 0;
-	int current = 0, applied = 0;
+	int *done = NULL;
+	size_t n = 0, ndone = 0;
+	int count = 0;
 	enum err err;
 
 	why_buf[0] = '\0';
@@ -208,21 +248,24 @@ enum err migrate_run(PGconn *conn, const char *dir, int *ret_applied, const char
 			       "version integer PRIMARY KEY, name text NOT NULL, "
 			       "applied_at timestamptz NOT NULL DEFAULT now())");
 	if (err == ERR_OK)
-		err = migrate_current(conn, &current);
+		err = applied_versions(conn, &done, &ndone);
+	/* every file not applied yet, in order: one numbered below an applied
+	 * one (a branch landed late) is applied too */
 	for (size_t i = 0; err == ERR_OK && i < n; i++) {
-		if (list[i].version <= current)
+		if (applied(done, ndone, list[i].version))
 			continue;
 		err = apply(conn, dir, &list[i]);
-		applied += err == ERR_OK;
+		count += err == ERR_OK;
 	}
 	/* released even after a failure; a lost connection releases it anyway */
 	PQclear(PQexec(conn, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")"));
 	if (err == ERR_OK)
-		*ret_applied = applied;
+		*ret_applied = count;
 out:
 	if (err != ERR_OK && why_buf[0] == '\0')
 		snprintf(why_buf, sizeof(why_buf), "database error: %s", PQerrorMessage(conn));
 	*ret_why = why_buf;
 	free(list);
+	free(done);
 	return err;
 }

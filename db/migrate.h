@@ -8,6 +8,7 @@
 #ifndef HCPD_MIGRATE_H
 #define HCPD_MIGRATE_H
 
+#include <stdbool.h>
 #include <libpq-fe.h>
 
 #include "err.h"
@@ -16,12 +17,14 @@
  * dir cannot be read, ERR_INVALID for a badly named .sql file. */
 enum err migrate_latest(const char *dir, int *ret_version);
 
-/* Applies every file in dir not yet recorded. *ret_applied counts them.
+/* Applies every file in dir not yet recorded, in version order (also one
+ * numbered below versions already applied). *ret_applied counts them.
  * On failure *ret_why describes it (static or a buffer owned by this
  * module, valid until the next call). Blocks. */
 enum err migrate_run(PGconn *conn, const char *dir, int *ret_applied, const char **ret_why);
 
-/* The highest applied version, 0 if none or the table does not exist. */
-enum err migrate_current(PGconn *conn, int *ret_version);
+/* Is a file of dir not applied yet (whatever its number)? ERR_IO or
+ * ERR_INVALID for dir as migrate_latest(). Blocks. */
+enum err migrate_pending(PGconn *conn, const char *dir, bool *ret_pending);
 
 #endif

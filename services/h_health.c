@@ -30,16 +30,16 @@ enum MHD_Result h_readyz(struct req *r)
 	static const char body[] = "{\"status\":\"ready\"}";
 	PGconn *conn;
 	char why[512];
-	int version = 0;
+	bool pending = true;
 	enum err err = db_acquire(r->app->db, READY_WAIT_MS, &conn);
 
 	if (err == ERR_OK) {
-		err = migrate_current(conn, &version);
+		err = migrate_pending(conn, r->app->cfg.migrations_dir, &pending);
 		db_release(r->app->db, conn);
 	}
 	if (err != ERR_OK)
 		return problem_send(r, 503, "not-ready", "the database is unreachable");
-	if (version < r->app->migrations_latest)
+	if (pending)
 		return problem_send(r, 503, "not-ready",
 				    "database migrations are not current; run hcpd migrate");
 	/* serve stores the recipients at start; a database that was not ready

@@ -314,7 +314,7 @@ enum err recipients_sync_app(struct app *app, char *why, size_t why_len)
 	const struct recipient_def *file = NULL, *verifiers;
 	struct recipient_def *all = NULL;
 	PGconn *conn = NULL;
-	int version = 0;
+	bool pending = true;
 	size_t nfile = 0, nverifiers;
 	enum err err;
 
@@ -329,8 +329,8 @@ enum err recipients_sync_app(struct app *app, char *why, size_t why_len)
 	snprintf(why, why_len, "the database is unreachable or its migrations are not current");
 	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
 	if (err == ERR_OK)
-		err = migrate_current(conn, &version);
-	if (err != ERR_OK || version < app->migrations_latest)
+		err = migrate_pending(conn, app->cfg.migrations_dir, &pending);
+	if (err != ERR_OK || pending)
 		err = ERR_UNAVAILABLE;
 	/* the verifiers' and the file's, in one transaction */
 	if (app->recipients != NULL)

@@ -187,3 +187,20 @@ def test_statement_timeout_and_pool_exhaustion_give_quick_503(stack):
     # nothing half-done, and the pool is usable again
     assert pg.psql("SELECT count(*) FROM accounts") == "0"
     assert h.api.register(registration("after.lock@example.org")).status == 202
+
+
+def test_a_migration_numbered_below_applied_ones_is_still_applied(stack, tmp_path):
+    """A branch's migration that lands after a later-numbered one (0006
+    after 0009) is not skipped: readiness waits for it, migrate applies it."""
+    import shutil
+    migrations = tmp_path / "migrations"
+    shutil.copytree(ROOT + "/db/migrations", migrations)
+    pg, h = stack({"HCPD_MIGRATIONS_DIR": str(migrations)})
+    assert h.api.request("GET", "/readyz").status == 200
+    (migrations / "0006_late_branch.sql").write_text("CREATE TABLE late_branch (x int);\n")
+    r = h.api.request("GET", "/readyz")
+    assert r.status == 503 and "migrations" in r.json["detail"]
+    again = h.cli("migrate")
+    assert again.returncode == 0 and '"applied":1' in again.stderr, again.stderr
+    assert h.api.request("GET", "/readyz").status == 200
+    assert pg.psql("SELECT count(*) FROM late_branch") == "0"
