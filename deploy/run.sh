@@ -81,7 +81,7 @@ cat <<EOF
 hcpd is starting.
   API base URL:         $base/
   registration schema:  $base/v1/registration/schema
-  admin page:           $base/admin/ (arrives with admin review)
+  admin page:           $base/admin/
   metrics:              $base/metrics
   create an admin (password on stdin), from $root:
     HCPD_DATABASE_URL=$(shq "$HCPD_DATABASE_URL") HCPD_MASTER_KEY_FILE=$(shq "$HCPD_MASTER_KEY_FILE") bin/hcpd admin create --email you@example.org
