@@ -160,7 +160,8 @@ valgrind:
 	@./deploy/deps.sh build run test
 	@$(MAKE) --no-print-directory build unit-bins
 	@p=0; f=0; for t in $(UNIT_BINS) $(REPLAY_BINS); do \
-		if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		if HCPD_UNDER_VALGRIND=1 valgrind -q --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite,indirect \
 			$$t >/dev/null 2>bin/valgrind.log; then p=$$((p + 1)); \
 		else f=$$((f + 1)); echo "valgrind: $$t"; cat bin/valgrind.log; fi; \
 	done; \

@@ -82,6 +82,10 @@ static bool gone(pid_t pid, int ms)
 	return false;
 }
 
+/* Milliseconds a timed step may run late: more under valgrind, which
+ * runs everything many times slower (make valgrind sets the variable). */
+static int slack = 500;
+
 TEST(status_names)
 {
 	CHECK_STREQ(spawn_status_name(SPAWN_RUNNING), "running");
@@ -172,8 +176,11 @@ TEST(cannot_execute)
 	spawn_free(s);
 	s = NULL;
 	/* executable, but its interpreter is missing: the exec itself fails
-	 * (seen as a non-zero exit where posix_spawn cannot report it, as
-	 * under valgrind) */
+	 * (seen as a non-zero exit where posix_spawn cannot report it).
+	 * valgrind cannot survive a failed execve in the child ("EXEC FAILED:
+	 * I can't recover"), so `make valgrind` leaves this case out. */
+	if (getenv("HCPD_UNDER_VALGRIND") != NULL)
+		return;
 	fd = mkstemp(script);
 	CHECK(fd >= 0);
 	if (fd < 0)
@@ -196,7 +203,7 @@ TEST(timeout_kills)
 	int64_t took = now_ms() - t0;
 
 	CHECK(s != NULL && spawn_step(s) == SPAWN_TIMEOUT);
-	CHECK(took >= 290 && took < 300 + 500);
+	CHECK(took >= 290 && took < 300 + slack);
 	CHECK(s != NULL && strcmp(output(s), "started\n") == 0);
 	CHECK(s != NULL && spawn_exit_code(s) == -1);
 	spawn_free(s);
@@ -214,7 +221,7 @@ TEST(start_does_not_block)
 	CHECK(s != NULL && spawn_wait_ms(s) > 9000 && spawn_wait_ms(s) <= 10000);
 	/* freeing a running program kills and reaps it, at once */
 	spawn_free(s);
-	CHECK(now_ms() - t0 < 500);
+	CHECK(now_ms() - t0 < slack);
 }
 
 TEST(closes_stdout_but_keeps_running)
@@ -234,7 +241,7 @@ TEST(closes_stdout_but_keeps_running)
 		poll(&pfd, 1, spawn_wait_ms(s));
 	}
 	CHECK(s != NULL && spawn_step(s) == SPAWN_TIMEOUT);
-	CHECK(now_ms() - t0 < 400 + 500);
+	CHECK(now_ms() - t0 < 400 + slack);
 	CHECK(s != NULL && strcmp(output(s), "early\n") == 0);
 	spawn_free(s);
 }
@@ -286,7 +293,7 @@ TEST(group_kill_ends_background_child)
 	pid_t child = 0;
 
 	CHECK(s != NULL && spawn_step(s) == SPAWN_TIMEOUT);
-	CHECK(now_ms() - t0 < 300 + 500);
+	CHECK(now_ms() - t0 < 300 + slack);
 	if (s != NULL)
 		child = (pid_t)atoi(output(s));
 	CHECK(child > 0);
@@ -433,7 +440,7 @@ static void on_alarm(int sig)
 /* Signals arriving all the time (EINTR in poll, read and write). */
 TEST(eintr)
 {
-	struct sigaction sa = {0}, old;
+	struct sigaction sa = {0};
 	struct itimerval every = {{0, 2000}, {0, 2000}}, off = {{0, 0}, {0, 0}};
 	char *in = malloc(65536);
 	struct spawn *s;
@@ -445,11 +452,12 @@ TEST(eintr)
 	memset(in, 'c', 65536);
 	sa.sa_handler = on_alarm; /* no SA_RESTART */
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &old);
+	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &every, NULL);
 	s = run_sh("sleep 0.2; cat", NULL, in, 65536, MIB, 5000);
 	setitimer(ITIMER_REAL, &off, NULL);
-	sigaction(SIGALRM, &old, NULL);
+	/* the counting handler stays: a signal already on its way (valgrind
+	 * delivers them late) must not find the default action, which kills */
 	CHECK(alarms > 10);
 	CHECK(s != NULL && spawn_step(s) == SPAWN_EXITED);
 	CHECK(s != NULL && spawn_output(s, &len) != NULL && len == 65536);
@@ -482,6 +490,7 @@ TEST(many_at_once)
 			if (s[i] == NULL || spawn_step(s[i]) != SPAWN_RUNNING) {
 				done++;
 				pfd[i].fd = -1;
+				pfd[i].events = 0;
 				continue;
 			}
 			pfd[i].fd = spawn_fd(s[i]);
@@ -504,7 +513,7 @@ TEST(many_at_once)
 		}
 		spawn_free(s[i]);
 	}
-	CHECK(now_ms() - t0 < 1000 + 500);
+	CHECK(now_ms() - t0 < 1000 + slack);
 }
 
 /* Every program started above has been reaped. */
@@ -516,6 +525,8 @@ TEST(no_zombies)
 
 int main(void)
 {
+	if (getenv("HCPD_UNDER_VALGRIND") != NULL)
+		slack = 5000;
 	RUN(status_names);
 	RUN(echo_of_input);
 	RUN(no_input_and_no_output);
