@@ -3,8 +3,9 @@
  * one-click unsubscribe tokens and the marketing send-time check.
  *
  * The consents table is a history: a change is a new row (time, source,
- * notice version); rows are never updated or deleted, and the current
- * state of a purpose is its latest row (no row: never granted). A change
+ * notice version); rows are never updated or deleted (the schema's
+ * triggers, migration 0010, refuse it), and the current state of a
+ * purpose is its latest row (no row: never granted). A change
  * to the state a purpose already has adds no row.
  */
 #ifndef HCPD_CONSENTS_H

@@ -238,8 +238,11 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 	return finish(conn, err);
 }
 
-/* The export's records in one statement; evidence stays sealed (hex).
- * Timestamps become RFC 3339 strings in the JSON. */
+/* The export's records in one statement; evidence and answers stay
+ * sealed (hex). Timestamps become RFC 3339 strings in the JSON. An admin's
+ * reason leaves only as the question of a request_info (the professional
+ * reads it at GET /v1/me/review already); approve and reject reasons are
+ * internal notes, and which admin decided is not said. */
 static const char export_sql[] =
 	"SELECT json_build_object("
 	"'account', json_build_object('id', a.id, 'status', a.status, "
@@ -258,9 +261,14 @@ static const char export_sql[] =
 	"'recipient_country', d.recipient_country, 'disclosed_at', d.disclosed_at) "
 	"ORDER BY d.id), '[]') FROM disclosures d WHERE d.subject = a.id), "
 	"'decisions', (SELECT coalesce(json_agg(json_build_object("
-	"'action', l.action, 'reason', l.reason, 'details', l.details, "
-	"'decided_at', l.created_at) ORDER BY l.id), '[]') "
-	"FROM audit_log l WHERE l.target = a.id::text AND l.action = 'review.decide')"
+	"'id', x.id, 'decision', x.decision, 'from_status', x.from_status, "
+	"'to_status', x.to_status, 'decided_at', x.decided_at, "
+	"'question', CASE WHEN x.decision = 'request_info' THEN x.reason END) "
+	"ORDER BY x.id), '[]') FROM review_decisions x WHERE x.account_id = a.id), "
+	"'review_responses', (SELECT coalesce(json_agg(json_build_object("
+	"'id', p.id, 'decision_id', p.decision_id, 'message', encode(p.message_enc, 'hex'), "
+	"'received_at', p.received_at) ORDER BY p.id), '[]') "
+	"FROM review_responses p WHERE p.account_id = a.id)"
 	") FROM accounts a WHERE a.id = $1";
 
 enum err db_export_records(PGconn *conn, const char *id, json_t **ret_records)

@@ -86,9 +86,13 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e);
  * legal_hold_since), verifications [{verifier, outcome, reason, checks,
  * evidence (still sealed: hex of evidence_enc, or null), reply_sha256,
  * checked_at}], disclosures [{recipient, fields, purpose, terms_version,
- * legal_basis, recipient_country, disclosed_at}] and decisions (the admin
- * "review.decide" audit rows about it). ERR_NOT_FOUND when there is no
- * such account. Blocks. */
+ * legal_basis, recipient_country, disclosed_at}], decisions (the admin
+ * review decisions about it, from review_decisions: [{id, decision,
+ * from_status, to_status, decided_at, question}], question being the
+ * admin's reason for request_info and null otherwise: approve and reject
+ * reasons and the admin's id stay internal) and review_responses [{id,
+ * decision_id, message (still sealed: hex of message_enc), received_at}].
+ * ERR_NOT_FOUND when there is no such account. Blocks. */
 enum err db_export_records(PGconn *conn, const char *id, json_t **ret_records);
 
 /* Retention periods of one purge run. */

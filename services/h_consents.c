@@ -7,9 +7,10 @@
  * version; a change to the state a purpose already has records nothing.
  * The required purpose (licensure_verification) may be withdrawn here:
  * that is recorded like any other change, and the disclosure gate then
- * refuses every further check (rule no_consent). The unsubscribe reply is
- * the same for every token, known or not, so it tells nobody who has an
- * account.
+ * refuses every further check (rule no_consent). An unsubscribe link
+ * withdraws only the marketing channel its token was made for (see
+ * marketing.h). Its reply is the same for every token, known or not, or
+ * made for another channel, so it tells nobody who has an account.
  */
 #include <string.h>
 
@@ -101,7 +102,7 @@ enum MHD_Result h_unsubscribe(struct req *r)
 
 	if (!marketing_channel_ok(r->app, channel))
 		return problem_send(r, 400, "bad-request",
-				    "channel must name an optional consent purpose, "
+				    "channel must name a marketing channel, "
 				    "e.g. ?channel=marketing_email");
 	if (!marketing_one_click_body(http_header(r, "Content-Type"), r->body, r->body_len))
 		return problem_send(r, 400, "bad-request",

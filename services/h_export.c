@@ -3,11 +3,14 @@
  * as one JSON document: the account and its decrypted email and profile,
  * consents (current state and full history), verification outcomes with
  * their evidence opened, the disclosures to third parties (the ledger),
- * admin decisions, and the profile as a FHIR R4 Practitioner.
+ * admin review decisions (the question of a request_info, never the
+ * internal reason of an approval or rejection), the professional's own
+ * answers opened, and the profile as a FHIR R4 Practitioner.
  *
  * Only the token's subject is ever exported. The clear data key lives
  * for the request only and is wiped; the reply is not cached (no-store).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,12 +35,13 @@ static int hex_digit(char c)
 	return -1;
 }
 
-/* Opens one verification's evidence (hex of the sealed bytes) in place:
- * its JSON value, or its text when it is not JSON. Evidence that does not
- * open stays out (null). */
-static enum err open_evidence(const unsigned char *key, const char *id, json_t *verification)
+/* Opens obj's member (hex of bytes sealed as what) in place: as JSON when
+ * json is set and it parses, else as text. A value that does not open
+ * stays out (null). */
+static enum err open_member(const unsigned char *key, const char *id, const char *what, json_t *obj,
+			    const char *member, bool json)
 {
-	const char *hex = json_string_value(json_object_get(verification, "evidence"));
+	const char *hex = json_string_value(json_object_get(obj, member));
 	size_t len = hex != NULL ? strlen(hex) / 2 : 0, text_len = 0;
 	unsigned char *sealed;
 	char *text = NULL;
@@ -58,16 +62,35 @@ static enum err open_evidence(const unsigned char *key, const char *id, json_t *
 		}
 		sealed[i] = (unsigned char)(hi * 16 + lo);
 	}
-	if (len > 0 && vault_open(key, id, "evidence", sealed, len, &text, &text_len) == ERR_OK) {
-		value = json_loads(text, JSON_DECODE_ANY, NULL);
+	if (len > 0 && vault_open(key, id, what, sealed, len, &text, &text_len) == ERR_OK) {
+		value = json ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 		if (value == NULL)
 			value = json_stringn(text, text_len);
 		if (value == NULL)
 			err = ERR_NOMEM;
 	}
-	json_object_set_new(verification, "evidence", value != NULL ? value : json_null());
+	json_object_set_new(obj, member, value != NULL ? value : json_null());
 	vault_wipe_free(text);
 	free(sealed);
+	return err;
+}
+
+/* Opens every sealed value of the records: each verification's evidence
+ * (JSON as the verifier stored it) and each answer to an admin (text). */
+static enum err open_records(const unsigned char *key, const char *id, json_t *records)
+{
+	json_t *v;
+	size_t i;
+	enum err err = ERR_OK;
+
+	json_array_foreach (json_object_get(records, "verifications"), i, v) {
+		if (err == ERR_OK)
+			err = open_member(key, id, "evidence", v, "evidence", true);
+	}
+	json_array_foreach (json_object_get(records, "review_responses"), i, v) {
+		if (err == ERR_OK)
+			err = open_member(key, id, "review_response", v, "message", false);
+	}
 	return err;
 }
 
@@ -78,10 +101,9 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 	struct account_row row = {0};
 	unsigned char key[CRYPTO_KEY_LEN];
 	char *email = NULL, now[32];
-	json_t *profile = NULL, *history = NULL, *records = NULL, *account, *v;
+	json_t *profile = NULL, *history = NULL, *records = NULL, *account;
 	time_t t = time(NULL);
 	struct tm tm;
-	size_t i;
 	enum err err = db_account_get(conn, id, &row);
 
 	if (err == ERR_OK)
@@ -92,10 +114,8 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 	err = db_consent_history(conn, id, &history);
 	if (err == ERR_OK)
 		err = db_export_records(conn, id, &records);
-	json_array_foreach (json_object_get(records, "verifications"), i, v) {
-		if (err == ERR_OK)
-			err = open_evidence(key, id, v);
-	}
+	if (err == ERR_OK)
+		err = open_records(key, id, records);
 	explicit_bzero(key, sizeof(key));
 	if (err != ERR_OK)
 		goto out;
@@ -103,12 +123,13 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 	json_object_set_new(account, "email", json_string(email));
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 	*ret_doc =
-		json_pack("{s:s, s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:o}", "exported_at", now,
+		json_pack("{s:s, s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:O, s:o}", "exported_at", now,
 			  "account", account, "profile", profile, "consents",
 			  catalogue_consents_current(r->app->catalogue, history), "consent_history",
 			  history, "verifications", json_object_get(records, "verifications"),
 			  "disclosures", json_object_get(records, "disclosures"), "decisions",
-			  json_object_get(records, "decisions"), "fhir_practitioner",
+			  json_object_get(records, "decisions"), "review_responses",
+			  json_object_get(records, "review_responses"), "fhir_practitioner",
 			  fhir_practitioner(id, email, profile));
 	err = *ret_doc != NULL ? ERR_OK : ERR_NOMEM;
 out:

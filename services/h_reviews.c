@@ -5,8 +5,9 @@
  * POST /v1/me/review-response). The rules are in review.h.
  *
  * Every view of an item and every decision is appended to the audit log
- * in the transaction that read or changed it: nothing is shown or decided
- * without its record. A decision names the ETag it was made on; the ETag
+ * in the transaction that read or changed it, and every read of the queue
+ * ("review.list", with its filters) before the page is sent: nothing is
+ * shown or decided without its record. A decision names the ETag it was made on; the ETag
  * is recomputed under the account's row lock, so of two admins deciding
  * one item exactly one wins and the other gets 412. Replies hold personal
  * values; logs never do.
@@ -96,21 +97,38 @@ enum MHD_Result h_review_list(struct req *r)
 	struct review_query q = {0};
 	char after_id[UUID_STR_LEN] = "";
 	const char *why = queue_query(r, &q, after_id);
-	json_t *body;
+	json_t *body, *filters;
 	PGresult *res = NULL;
 	PGconn *conn;
 	enum err err;
 
 	if (why != NULL)
 		return problem_send(r, 400, "bad-request", why);
+	/* what was asked for, never what was shown: no personal value */
+	filters = json_pack("{s:s, s:s?, s:s?, s:s?, s:b, s:i}", "status", q.status, "country",
+			    q.country, "profession", q.profession, "waiting_for", q.waiting_for,
+			    "cursor", q.after, "limit", q.limit);
+	if (filters == NULL)
+		return problem_from_err(r, ERR_NOMEM);
 	q.limit++; /* one more than shown: is there a next page? */
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err == ERR_OK) {
 		err = db_review_queue(conn, &q, &res);
+		/* the page goes out only with its record */
+		if (err == ERR_OK)
+			err = db_audit_append(conn, &(struct audit_entry){
+							    .actor = r->auth.sub,
+							    .action = "review.list",
+							    .request_id = r->id,
+							    .details = filters,
+						    });
 		db_release(r->app->db, conn);
 	}
-	if (err != ERR_OK)
+	json_decref(filters);
+	if (err != ERR_OK) {
+		PQclear(res);
 		return problem_from_err(r, err);
+	}
 	body = paging_reply(res, q.limit - 1, queue_item, RQ_CHANGED_US, RQ_ID);
 	PQclear(res);
 	if (body == NULL)

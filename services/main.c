@@ -523,7 +523,7 @@ static int run_marketing(struct app *app, const char *what, char **argv)
 	enum err err;
 
 	if (!validate_uuid(argv[0]) || !marketing_channel_ok(app, argv[1]))
-		return fail("bad arguments", "give an account id and an optional consent purpose");
+		return fail("bad arguments", "give an account id and a marketing channel (marketing_*)");
 	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
 	if (err == ERR_OK) {
 		err = strcmp(what, "headers") == 0

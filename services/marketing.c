@@ -7,12 +7,42 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "app.h"
 #include "catalogue.h"
 #include "consents.h"
 #include "marketing.h"
 
-#define ONE_CLICK "List-Unsubscribe=One-Click"
+#define ONE_CLICK      "List-Unsubscribe=One-Click"
+#define CHANNEL_CHARS  "abcdefghijklmnopqrstuvwxyz0123456789_"
+#define CHANNEL_PREFIX "marketing_"
+
+/* 1 to MARKETING_CHANNEL_MAX characters of CHANNEL_CHARS? */
+static bool channel_chars_ok(const char *channel)
+{
+	size_t n = strspn(channel, CHANNEL_CHARS);
+
+	return n > 0 && n <= MARKETING_CHANNEL_MAX && channel[n] == '\0';
+}
+
+enum err marketing_channel_token(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
+				 const char *channel, char ret_token[MARKETING_TOKEN_LEN + 1])
+{
+	char msg[UUID_STR_LEN + MARKETING_CHANNEL_MAX + 16];
+	unsigned char mac[32];
+	int n;
+
+	if (!channel_chars_ok(channel))
+		return ERR_INVALID;
+	n = snprintf(msg, sizeof(msg), "unsubscribe:%s:%s", account_id, channel);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return ERR_INVALID;
+	crypto_hmac_sha256(key, msg, (size_t)n, mac);
+	crypto_base64url(mac, sizeof(mac), ret_token);
+	explicit_bzero(mac, sizeof(mac));
+	return ERR_OK;
+}
 
 void marketing_token(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
 		     char ret_token[MARKETING_TOKEN_LEN + 1])
@@ -31,8 +61,7 @@ enum err marketing_headers_format(const char *public_url, const char *token, con
 {
 	int n;
 
-	if (channel[0] == '\0' ||
-	    strspn(channel, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(channel))
+	if (!channel_chars_ok(channel))
 		return ERR_INVALID;
 	n = snprintf(ret_list, MARKETING_HEADER_MAX, "<%s/v1/unsubscribe/%s?channel=%s>",
 		     public_url, token, channel);
@@ -90,8 +119,10 @@ bool marketing_channel_ok(const struct app *app, const char *channel)
 {
 	bool required = true;
 
-	return channel != NULL && catalogue_consent_known(app->catalogue, channel, &required) &&
-	       !required;
+	return channel != NULL &&
+	       strncmp(channel, CHANNEL_PREFIX, sizeof(CHANNEL_PREFIX) - 1) == 0 &&
+	       channel_chars_ok(channel) &&
+	       catalogue_consent_known(app->catalogue, channel, &required) && !required;
 }
 
 enum err marketing_headers(const struct app *app, PGconn *conn, const char *account_id,
@@ -103,7 +134,9 @@ enum err marketing_headers(const struct app *app, PGconn *conn, const char *acco
 
 	if (!marketing_channel_ok(app, channel))
 		return ERR_INVALID;
-	marketing_token(app->link_key, account_id, token);
+	err = marketing_channel_token(app->link_key, account_id, channel, token);
+	if (err != ERR_OK)
+		return err;
 	crypto_sha256(token, strlen(token), hash);
 	err = db_unsubscribe_token_put(conn, account_id, hash);
 	if (err == ERR_OK)
@@ -121,6 +154,24 @@ enum err marketing_may_send(const struct app *app, PGconn *conn, const char *acc
 	return db_consent_allows(conn, account_id, channel, ret_allowed);
 }
 
+/* Is token account_id's token for channel, or its pre-channel token? */
+static bool token_binds(const struct app *app, const char *account_id, const char *token,
+			const char *channel)
+{
+	char bound[MARKETING_TOKEN_LEN + 1], legacy[MARKETING_TOKEN_LEN + 1];
+	bool ok = false;
+
+	if (strlen(token) != MARKETING_TOKEN_LEN)
+		return false;
+	if (marketing_channel_token(app->link_key, account_id, channel, bound) == ERR_OK)
+		ok = CRYPTO_memcmp(bound, token, MARKETING_TOKEN_LEN) == 0;
+	marketing_token(app->link_key, account_id, legacy);
+	ok = ok || CRYPTO_memcmp(legacy, token, MARKETING_TOKEN_LEN) == 0;
+	explicit_bzero(bound, sizeof(bound));
+	explicit_bzero(legacy, sizeof(legacy));
+	return ok;
+}
+
 enum err marketing_unsubscribe(const struct app *app, PGconn *conn, const char *token,
 			       const char *channel)
 {
@@ -134,6 +185,9 @@ enum err marketing_unsubscribe(const struct app *app, PGconn *conn, const char *
 		return ERR_INVALID;
 	crypto_sha256(token, strlen(token), hash);
 	err = db_unsubscribe_token_account(conn, hash, account_id);
+	/* another channel's link names this account but not this channel */
+	if (err == ERR_OK && !token_binds(app, account_id, token, channel))
+		err = ERR_NOT_FOUND;
 	if (err == ERR_OK)
 		err = db_consents_change(conn, account_id, &out, 1, CONSENT_UNSUBSCRIBE_LINK,
 					 catalogue_notice_version(app->catalogue), &changed);

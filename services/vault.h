@@ -4,10 +4,17 @@
  * Each account has its own random data key; values are sealed with it
  * (AES-256-GCM, aad = account id and the value's name, so a ciphertext
  * moved to another row or column fails to open). The data key is stored
- * sealed under a key derived from the master key. Destroying the sealed
- * data key (erasure) makes every value of the account unreadable, in the
- * database and in every backup. Emails are found through a blind index:
- * HMAC-SHA-256 of the lower-cased address under another derived key.
+ * sealed under a key derived from the master key, in the same database
+ * (accounts.data_key). Destroying the sealed data key (erasure) makes
+ * every value of the account unreadable in the live database and in every
+ * dump or backup taken after it. It does not reach backups taken before
+ * the erasure: they still hold the sealed data key, so anyone with such a
+ * backup and the master key can open the account's values. Such a copy
+ * becomes unreadable only when it expires or when that master key is gone
+ * (hcpd has no master-key rotation: the live database needs the same key),
+ * so keep backups no longer than the erasure promise allows (README,
+ * privacy rights). Emails are found through a blind index: HMAC-SHA-256
+ * of the lower-cased address under another derived key.
  */
 #ifndef HCPD_VAULT_H
 #define HCPD_VAULT_H

@@ -7,17 +7,26 @@ Restriction, withdrawn consents and erasure are shown to block outbound
 flows through the ledger's gate (POST /v1/admin/disclosures), end to end
 from the professional's own requests."""
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
+import subprocess
 import urllib.parse
 
 import jsonschema
+import pytest
 
-from privacy_helpers import (PASSWORD, Pro, bearer, canaries, disclose, insert_verification,
-                             seal_for)
+from pipeline_helpers import jobs_settled
+from privacy_helpers import (PASSWORD, Pro, bearer, canaries, derive, disclose,
+                             insert_verification, master_hex, seal_for, valid_npi)
+from reviewkit import decide, item, login
 from test_admin import admin_token
 from test_ledger import CME, export
+from test_pipeline import answer, pipeline, register
+from test_pipeline import stub  # noqa: F401 (the stub registry fixture)
 
 FHIR_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fhir",
                            "practitioner.schema.json")
@@ -73,6 +82,29 @@ def test_withdrawing_licensure_verification_is_recorded(api, pg):
     assert r.json["consents"]["licensure_verification"] is True
 
 
+def test_consent_history_is_append_only(api, pg):
+    pro = Pro(api)
+    pro.call("PUT", "/v1/me/consents", {"marketing_email": True}, expect=200)
+    pro.call("PUT", "/v1/me/consents", {"marketing_email": False}, expect=200)  # the opt-out
+    rows = pg.psql("SELECT id, purpose, granted, source, created_at FROM consents "
+                   "WHERE account_id = '%s' ORDER BY id" % pro.id)
+    where = "WHERE account_id = '%s'" % pro.id
+    for sql in ("UPDATE consents SET granted = true " + where,
+                "UPDATE consents SET source = 'admin' " + where + " AND NOT granted",
+                "DELETE FROM consents " + where,
+                "DELETE FROM consents " + where + " AND purpose = 'marketing_email'",
+                "TRUNCATE consents",
+                "TRUNCATE consents CASCADE"):
+        with pytest.raises(subprocess.CalledProcessError) as e:
+            pg.psql(sql)
+        assert "consents is append-only" in e.value.stderr, sql
+    assert pg.psql("SELECT id, purpose, granted, source, created_at FROM consents "
+                   "WHERE account_id = '%s' ORDER BY id" % pro.id) == rows
+    # appending is what hcpd does, and still works
+    pro.call("PUT", "/v1/me/consents", {"marketing_email": True}, expect=200)
+    assert history(pro)[-1]["granted"] is True
+
+
 def test_bad_consent_changes_are_422(api):
     pro = Pro(api)
     before = len(history(pro))
@@ -115,7 +147,8 @@ def test_one_click_unsubscribe_records_an_opt_out(hcpd, api, pg):
     pro = Pro(api, consents={"marketing_email": True, "marketing_sms": True})
     assert marketing(hcpd, "check", pro.id, "marketing_email").returncode == 0
     path = unsubscribe_path(hcpd, pro, "marketing_email")
-    assert unsubscribe_path(hcpd, pro, "marketing_email") == path  # stable per account
+    # stable per account and channel
+    assert unsubscribe_path(hcpd, pro, "marketing_email") == path
     token = path.split("/")[-1].split("?")[0]
     # stored only as its SHA-256
     assert pg.psql("SELECT count(*) FROM unsubscribe_tokens WHERE account_id = '%s'" % pro.id) == "1"
@@ -132,8 +165,8 @@ def test_one_click_unsubscribe_records_an_opt_out(hcpd, api, pg):
     assert one_click(api, path).status == 204
     assert len(history(pro)) == n  # already out: nothing more recorded
 
-    # multipart/form-data, as RFC 8058 prefers; another channel
-    sms = path.replace("marketing_email", "marketing_sms")
+    # multipart/form-data, as RFC 8058 prefers; another channel, its own link
+    sms = unsubscribe_path(hcpd, pro, "marketing_sms")
     body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n"
             b"One-Click\r\n--XyZ--\r\n")
     assert one_click(api, sms, "multipart/form-data; boundary=XyZ", body).status == 204
@@ -157,6 +190,69 @@ def test_unsubscribe_tells_nothing_about_unknown_tokens(api, pg):
     for path, ctype, raw in bad:
         r = one_click(api, path, ctype, raw)
         assert r.status == 400 and r.is_problem(), (path, ctype, raw)
+
+
+def link_token(hcpd, message):
+    """base64url(HMAC-SHA-256(link key, message)), the link key derived
+    from the master key as services/vault.c derives it."""
+    key = derive(master_hex(hcpd), "hcpd unsubscribe token v1")
+    mac = hmac.new(key, message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+OPTIONAL = {"marketing_email": True, "marketing_sms": True, "marketing_phone": True,
+            "advertiser_contact": True, "cme_sponsor_sharing": True}
+
+
+def test_an_unsubscribe_link_withdraws_only_its_own_channel(hcpd, api):
+    pro = Pro(api, consents=OPTIONAL)
+    path = unsubscribe_path(hcpd, pro, "marketing_email")
+    token = path.split("/")[-1].split("?")[0]
+    # bound to the account and the channel
+    assert token == link_token(hcpd, "unsubscribe:%s:marketing_email" % pro.id)
+    sms = unsubscribe_path(hcpd, pro, "marketing_sms")
+    assert sms.split("/")[-1].split("?")[0] != token
+    before = history(pro)
+
+    # the email link with another marketing channel: the same 204, nothing recorded
+    for channel in ("marketing_sms", "marketing_phone"):
+        r = one_click(api, "/v1/unsubscribe/%s?channel=%s" % (token, channel))
+        assert r.status == 204 and r.body == b""
+    # and no link reaches a purpose that is not a marketing channel
+    for channel in ("advertiser_contact", "cme_sponsor_sharing", "licensure_verification"):
+        r = one_click(api, "/v1/unsubscribe/%s?channel=%s" % (token, channel))
+        assert r.status == 400 and r.is_problem(), channel
+        assert marketing(hcpd, "headers", pro.id, channel).returncode == 2, channel
+        assert marketing(hcpd, "check", pro.id, channel).returncode == 2, channel
+    assert history(pro) == before
+    assert all(pro.call("GET", "/v1/me/consents", expect=200).json["consents"][p]
+               for p in OPTIONAL)
+
+    # its own channel, and only that one
+    assert one_click(api, path).status == 204
+    now = pro.call("GET", "/v1/me/consents", expect=200).json
+    assert [(h["purpose"], h["granted"], h["source"]) for h in now["history"][len(before):]] == \
+        [("marketing_email", False, "unsubscribe_link")]
+    assert {p for p, granted in now["consents"].items() if p in OPTIONAL and not granted} == \
+        {"marketing_email"}
+
+
+def test_links_from_before_channel_tokens_work_for_marketing_channels_only(hcpd, api, pg):
+    pro = Pro(api, consents=OPTIONAL)
+    # a link of the old kind: one token per account, its hash stored then
+    old = link_token(hcpd, "unsubscribe:%s" % pro.id)
+    pg.psql("INSERT INTO unsubscribe_tokens (token_hash, account_id) VALUES ('\\x%s', '%s')"
+            % (hashlib.sha256(old.encode()).hexdigest(), pro.id))
+    assert one_click(api, "/v1/unsubscribe/%s?channel=marketing_sms" % old).status == 204
+    last = history(pro)[-1]
+    assert (last["purpose"], last["granted"], last["source"]) == \
+        ("marketing_sms", False, "unsubscribe_link")
+    n = len(history(pro))
+    r = one_click(api, "/v1/unsubscribe/%s?channel=advertiser_contact" % old)
+    assert r.status == 400
+    assert len(history(pro)) == n
+    assert pro.call("GET", "/v1/me/consents", expect=200).json["consents"][
+        "advertiser_contact"] is True
 
 
 def test_marketing_check_says_no_without_consent_restricted_or_erased(hcpd, api):
@@ -208,16 +304,26 @@ def test_export_holds_everything_and_a_valid_fhir_practitioner(hcpd, api, pg):
     pro.call("PUT", "/v1/me/consents", {"marketing_email": False}, expect=200)  # opt out
     evidence = {"family_name": c["family_name"].upper(), "npi": c["npi"]}
     insert_verification(pg, pro.id, "us-nppes", seal_for(hcpd, pg, pro.id, "evidence", evidence))
-    disclose(hcpd, admin_token(hcpd), pro.id)
-    pg.psql("INSERT INTO audit_log (actor, action, target, reason, details) VALUES "
-            "('%s', 'review.decide', '%s', 'licence confirmed by phone', "
-            "'{\"decision\": \"approve\"}')" % (pro.id, pro.id))
+    admin = admin_token(hcpd)
+    disclose(hcpd, admin, pro.id)
+    # real review decisions, through the admin API: a question, the
+    # professional's answer, then an approval with an internal note
+    pg.psql("UPDATE accounts SET status = 'flagged' WHERE id = '%s'" % pro.id)
+    question = "Which state issued licence %s?" % c["license_number"]
+    r = decide(hcpd, admin, pro.id, "request_info", question,
+               item(hcpd, admin, pro.id).headers["etag"])
+    assert r.status == 200, r.body
+    said = "California, since 2019; my middle name is %s." % c["middle_name"]
+    pro.call("POST", "/v1/me/review-response", {"message": said}, expect=204)
+    r = decide(hcpd, admin, pro.id, "approve", "licence confirmed by phone; internal note 4471",
+               item(hcpd, admin, pro.id).headers["etag"])
+    assert r.status == 200, r.body
 
     r = pro.call("GET", "/v1/me/export", expect=200)
     assert r.headers["content-disposition"] == 'attachment; filename="hcpd-export.json"'
     doc = r.json
     assert doc["account"]["id"] == pro.id and doc["account"]["email"] == c["email"]
-    assert doc["account"]["status"] == "pending_verification"
+    assert doc["account"]["status"] == "approved"
     assert doc["profile"]["family_name"] == c["family_name"]
     assert doc["profile"]["license_number"] == c["license_number"]
     # the consent history: registration, then opt-in, then opt-out
@@ -234,9 +340,20 @@ def test_export_holds_everything_and_a_valid_fhir_practitioner(hcpd, api, pg):
     assert d["recipient"] == CME[0] and d["fields"] == ["given_name"]
     assert d["purpose"] == CME[1] and d["recipient_country"] == "US"
     assert d["terms_version"] and d["legal_basis"] == "consent" and d["disclosed_at"]
-    [dec] = doc["decisions"]
-    assert dec["reason"] == "licence confirmed by phone"
-    assert dec["details"] == {"decision": "approve"}
+    # decisions from review_decisions: what was decided, from and to which
+    # status, when; the question asked, never the internal reason
+    asked, approved = doc["decisions"]
+    assert (asked["decision"], asked["from_status"], asked["to_status"]) == \
+        ("request_info", "flagged", "flagged")
+    assert asked["question"] == question and asked["decided_at"]
+    assert (approved["decision"], approved["from_status"], approved["to_status"]) == \
+        ("approve", "flagged", "approved")
+    assert approved["question"] is None and approved["decided_at"]
+    assert "4471" not in r.body.decode() and "admin_id" not in approved
+    # the professional's own answer, opened with their data key
+    [reply] = doc["review_responses"]
+    assert reply["message"] == said and reply["decision_id"] == asked["id"]
+    assert reply["received_at"]
 
     fhir = doc["fhir_practitioner"]
     with open(FHIR_SCHEMA) as f:
@@ -514,3 +631,29 @@ def test_restriction_withdrawal_and_erasure_block_flows_through_the_gate(hcpd, a
     rules = pg.psql("SELECT reason FROM audit_log WHERE target = '%s' AND action = "
                     "'disclosure.refused' ORDER BY id" % pro.id).splitlines()
     assert rules == ["restricted", "restricted", "cme_sponsor", "no_consent", "erased"]
+
+
+def test_withdrawn_consent_stops_a_real_verification_job(stack, stub, tmp_path):  # noqa: F811
+    """Through the real runner and a stub registry: the job waits (runner
+    off), the professional withdraws licensure_verification, then the
+    runner starts and the gate refuses before anything is sent."""
+    pg, h = pipeline(stack, stub, tmp_path, concurrency=0)  # jobs wait
+    npi = valid_npi()
+    answer(stub, npi)
+    account, email, _ = register(h, npi=npi)
+    r = h.api.request("PUT", "/v1/me/consents", body={"licensure_verification": False},
+                      headers=bearer(login(h, email)))
+    assert r.status == 200 and r.json["consents"]["licensure_verification"] is False, r.body
+    assert pg.psql("SELECT state FROM verification_jobs WHERE account_id = '%s'"
+                   % account) == "queued"
+    h.stop()
+    h.env["HCPD_VERIFY_CONCURRENCY"] = "8"
+    h.start()
+    jobs_settled(pg, account)
+    assert stub.count() == 0  # nothing reached the registry
+    assert pg.psql("SELECT state || ':' || last_error FROM verification_jobs "
+                   "WHERE account_id = '%s'" % account) == "cancelled:refused:no_consent"
+    assert pg.psql("SELECT count(*) FROM disclosures WHERE subject = '%s'" % account) == "0"
+    assert pg.psql("SELECT actor || ':' || reason FROM audit_log WHERE action = "
+                   "'disclosure.refused' AND target = '%s'" % account) == "system:no_consent"
+    assert pg.psql("SELECT count(*) FROM verifications WHERE account_id = '%s'" % account) == "0"

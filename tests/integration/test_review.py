@@ -111,6 +111,31 @@ def test_queue_filters(hcpd, pg, admin):
     assert ids("?status=approved&country=SG") == []
 
 
+def test_queue_reads_are_audited_with_their_filters(hcpd, pg):
+    _, admin_id, token = make_admin(hcpd)  # a fresh admin: only these reads are theirs
+    for _ in range(2):
+        make_flagged(hcpd, pg, country="SG", profession="nurse", given_name="Siew")
+    first = queue(hcpd, token)
+    r = queue(hcpd, token, "?country=SG&profession=nurse&waiting_for=admin&limit=1")
+    assert r.json["next_cursor"] is not None
+    queue(hcpd, token, "?country=SG&limit=1&cursor=" + r.json["next_cursor"])
+    queue(hcpd, token, "?status=nope", check_status=400)  # refused: nothing read, no record
+    rows = list(reversed(audit(hcpd, token, "action=review.list&actor=" + admin_id)))
+    assert [x["details"] for x in rows] == [
+        {"status": "flagged", "country": None, "profession": None, "waiting_for": None,
+         "cursor": False, "limit": 50},
+        {"status": "flagged", "country": "SG", "profession": "nurse", "waiting_for": "admin",
+         "cursor": False, "limit": 1},
+        {"status": "flagged", "country": "SG", "profession": None, "waiting_for": None,
+         "cursor": True, "limit": 1}]
+    assert rows[0]["request_id"] == first.headers["x-request-id"]
+    assert rows[1]["request_id"] == r.headers["x-request-id"]
+    # filters and page sizes only: no item, no personal value
+    assert all(x["target"] is None and x["reason"] is None for x in rows)
+    assert "Siew" not in pg.psql("SELECT string_agg(details::text, ' ') FROM audit_log "
+                                 "WHERE action = 'review.list'")
+
+
 @pytest.mark.parametrize("query", [
     "?status=pending_verification", "?status=verified", "?status=", "?status", "?status=FLAGGED",
     "?status=flagged&status=rejected", "?country=usa", "?country=XX", "?country=us",
