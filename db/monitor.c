@@ -78,6 +78,11 @@ enum err db_monitor_queue_due(PGconn *conn, const struct monitor_scope *s, int d
 		      "AND (cardinality($3::text[]) = 0 "
 		      "     OR a.profile_public->>'profession' = ANY($3::text[])) "
 		      "AND (NOT $4::boolean OR EXISTS (SELECT 1 FROM rosters WHERE name = $1)) "
+		      /* open in this statement's snapshot: a job that ends while it
+		       * runs is no conflict by the time of the insert, yet its
+		       * check is new (ON CONFLICT alone queued such accounts twice) */
+		      "AND NOT EXISTS (SELECT 1 FROM verification_jobs j WHERE j.account_id = a.id "
+		      "  AND j.verifier = $1 AND j.state IN ('queued', 'running')) "
 		      "AND ($5::boolean OR NOT EXISTS (SELECT 1 FROM verifications v "
 		      "  WHERE v.account_id = a.id AND v.verifier = $1 AND v.outcome <> 'error' "
 		      "  AND v.checked_at > now() - $6 * interval '1 day') "

@@ -2,7 +2,9 @@
 # deploy/deps.sh GROUP... - make sure the Debian packages hcpd needs are installed.
 #
 # Groups: build (compile bin/hcpd), run (PostgreSQL, openssl for `make run`),
-# test (everything `make test` uses), runtime (what an installed bin/hcpd
+# test (everything `make test` uses), bench (`make bench` beyond build and
+# run: wrk, and the Python modules its driver imports from the test
+# helpers; pgbench comes with postgresql-15), runtime (what an installed bin/hcpd
 # needs without the build group: the container image's runtime stage
 # installs exactly this; a test checks it against `ldd bin/hcpd`). Runs
 # before every build, so the common case (nothing missing) is one
@@ -15,7 +17,7 @@ set -euo pipefail
 prog=${0##*/}
 
 usage() {
-	echo "usage: $prog [--print] GROUP...   (groups: build run test fuzz runtime)" >&2
+	echo "usage: $prog [--print] GROUP...   (groups: build run test fuzz bench runtime)" >&2
 	exit 2
 }
 
@@ -49,6 +51,9 @@ for group in "$@"; do
 		;;
 	fuzz)
 		pkgs+=(clang libclang-rt-14-dev)
+		;;
+	bench)
+		pkgs+=(wrk python3 python3-yaml python3-jsonschema python3-cryptography python3-pytest)
 		;;
 	runtime)
 		# One package per library bin/hcpd links (libcrypto.so.3: libssl3),

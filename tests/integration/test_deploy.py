@@ -226,8 +226,18 @@ def test_image_env_paths_exist_in_the_tree(image_tree):
     assert os.path.isdir(image_tree + env["HCPD_MIGRATIONS_DIR"])
     migrations = sorted(os.listdir(os.path.join(ROOT, "db/migrations")))
     assert sorted(os.listdir(image_tree + env["HCPD_MIGRATIONS_DIR"])) == migrations
-    if os.path.isdir(os.path.join(ROOT, "verifiers/registries")):
-        assert os.path.isdir(image_tree + env["HCPD_REGISTRIES_DIR"])
+    # the shipped verifier definitions, all of them, where the image says
+    shipped = sorted(f for f in os.listdir(os.path.join(ROOT, "verifiers/registries"))
+                     if f.endswith(".json"))
+    assert shipped
+    installed = image_tree + env["HCPD_REGISTRIES_DIR"]
+    assert sorted(f for f in os.listdir(installed) if f.endswith(".json")) == shipped
+    # and they load from the installed tree with the defaults (WORKDIR-relative)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HCPD_")}
+    r = run([image_tree + entry, "verifier", "list"], cwd=image_tree + runtime["WORKDIR"],
+            env=clean)
+    assert r.returncode == 0, r.stderr
+    assert sorted(v["name"] + ".json" for v in json.loads(r.stdout)) == shipped
 
 
 # Every mount of a private namespace read-only, then prove nothing is
@@ -349,6 +359,15 @@ def test_compose_wiring(tmp_path):
     assert s["worker"]["environment"]["HCPD_MASTER_KEY_FILE"] in \
         {m["target"] for m in s["worker"]["secrets"]}
     assert s["db"]["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+    # the API runs no checks and sends no mail (so the scheduler is off
+    # too); the worker does both, with the same settings otherwise
+    api_env, worker_env = s["api"]["environment"], s["worker"]["environment"]
+    assert api_env["HCPD_VERIFY_CONCURRENCY"] == "0"
+    assert api_env["HCPD_SMTP_URL"] == ""
+    assert worker_env.get("HCPD_VERIFY_CONCURRENCY", "32") not in ("0", "")
+    assert worker_env["HCPD_SMTP_URL"] == "${HCPD_SMTP_URL:-}"
+    differs = {k for k in set(api_env) | set(worker_env) if api_env.get(k) != worker_env.get(k)}
+    assert differs == {"HCPD_VERIFY_CONCURRENCY", "HCPD_SMTP_URL"}
     assert run(["git", "-C", ROOT, "check-ignore", "-q", "deploy/secrets/x"]).returncode == 0
 
 
@@ -509,8 +528,26 @@ def test_k8s_wiring_and_security():
     for name in ("hcpd-api", "hcpd-worker"):
         pdb = o[("PodDisruptionBudget", name)]["spec"]
         assert selects(pdb["selector"]["matchLabels"], pods[name]["metadata"]["labels"])
+    # the split: API pods run no checks (so no scheduler) and send no mail;
+    # workers keep the runner's default and the configured relay
+    wenv = container_env(pods["hcpd-worker"]["spec"]["containers"][0], config)
+    assert env["HCPD_VERIFY_CONCURRENCY"] == "0"
+    assert env["HCPD_SMTP_URL"] == ""
+    assert wenv.get("HCPD_VERIFY_CONCURRENCY", "32") not in ("0", "")
+    assert wenv["HCPD_SMTP_URL"].startswith(("smtp://", "smtps://"))
+    smtp_port = int(wenv["HCPD_SMTP_URL"].rsplit(":", 1)[1])
+    # registry credentials: one optional Secret, for every process that
+    # loads the definitions (API and workers)
+    for name in ("hcpd-api", "hcpd-worker"):
+        refs = [e["secretRef"] for e in pods[name]["spec"]["containers"][0]["envFrom"]
+                if "secretRef" in e]
+        assert refs == [{"name": "hcpd-registry-credentials", "optional": True}], name
+    # links in mail go to the public host the Ingress serves
+    ingress_host = o[("Ingress", "hcpd")]["spec"]["rules"][0]["host"]
+    assert config["HCPD_PUBLIC_URL"] == "https://" + ingress_host
     # network: a default deny plus one policy per pod kind; API ingress on its port only
     policies = [d for (k, _), d in o.items() if k == "NetworkPolicy"]
+    internet = {}
     for name, pod in pods.items():
         mine = [p for p in policies if selects(p["spec"]["podSelector"]["matchLabels"],
                                                pod["metadata"]["labels"])]
@@ -520,13 +557,30 @@ def test_k8s_wiring_and_security():
         db = [r for r in egress if any(t.get("podSelector", {}).get("matchLabels") ==
                                        {"cnpg.io/cluster": cname} for t in r["to"])]
         assert db and db[0]["ports"] == [{"port": 5432, "protocol": "TCP"}], name
-        assert any(p["port"] == 53 for r in egress for p in r["ports"]), name
+        dns = [r for r in egress if all(t.get("podSelector", {}).get("matchLabels") ==
+                                        {"k8s-app": "kube-dns"} for t in r["to"])]
+        assert dns and {p["port"] for r in dns for p in r["ports"]} == {53}, name
+        others = [r for r in egress if r not in db and r not in dns]
+        # anything else goes to public addresses only: never the pod network,
+        # private ranges or the cloud metadata address
+        for r in others:
+            for t in r["to"]:
+                assert t["ipBlock"]["cidr"] == "0.0.0.0/0", name
+                for private in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                "169.254.0.0/16"):
+                    assert private in t["ipBlock"]["except"], (name, private)
+        internet[name] = {p["port"] for r in others for p in r["ports"]}
         ingress = [r for p in mine for r in p["spec"].get("ingress", [])]
         if name == "hcpd-api":
             assert [p for r in ingress for p in r["ports"]] == [{"port": port["containerPort"],
                                                                  "protocol": "TCP"}]
         else:
             assert ingress == [], name
+    # registries (443) and the relay from workers only; API and migration:
+    # PostgreSQL and DNS and nothing else
+    assert internet == {"hcpd-api": set(), "hcpd-migrate": set(),
+                        "hcpd-worker": {443, 587, 465}}
+    assert smtp_port in internet["hcpd-worker"]
     # CloudNativePG: three instances, one synchronous standby, PostgreSQL 15
     assert cluster["spec"]["instances"] == 3
     sync = cluster["spec"]["postgresql"].get("synchronous")
