@@ -201,12 +201,13 @@ static int cmd_serve(struct app *app)
 		return fail("cannot store recipients (HCPD_RECIPIENTS_FILE)", why);
 	if (admin_page_open(app) != 0)
 		return EXIT_USAGE;
+	/* before any thread starts: every thread inherits the mask */
+	block_signals(&signals);
 	if (workpool_new(app->cfg.hash_threads, app->cfg.hash_queue, &app->hashpool) != ERR_OK ||
 	    metrics_init(routes_len) != ERR_OK ||
 	    (app->cfg.rate_limit > 0 &&
 	     ratelimit_new(app->cfg.rate_limit, &app->ratelimit) != ERR_OK))
 		return fail("start-up failed", "out of memory");
-	block_signals(&signals);
 	if (http_start(app, &server) != ERR_OK) {
 		metrics_release();
 		return fail("start-up failed",
@@ -523,7 +524,8 @@ static int run_marketing(struct app *app, const char *what, char **argv)
 	enum err err;
 
 	if (!validate_uuid(argv[0]) || !marketing_channel_ok(app, argv[1]))
-		return fail("bad arguments", "give an account id and a marketing channel (marketing_*)");
+		return fail("bad arguments",
+			    "give an account id and a marketing channel (marketing_*)");
 	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
 	if (err == ERR_OK) {
 		err = strcmp(what, "headers") == 0
