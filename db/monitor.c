@@ -102,7 +102,7 @@ out:
 }
 
 /* Fills accounts from rows of id, country, profession, registry expiry,
- * reminded_for, data_key, email_enc, profile_enc. */
+ * expiry_reminded_enc, data_key, email_enc, profile_enc. */
 static enum err accounts_from(PGresult *res, struct monitor_account **ret_accounts, size_t *ret_n)
 {
 	size_t n = (size_t)PQntuples(res);
@@ -117,9 +117,9 @@ static enum err accounts_from(PGresult *res, struct monitor_account **ret_accoun
 		snprintf(a[i].profession, sizeof(a[i].profession), "%s", PQgetvalue(res, row, 2));
 		snprintf(a[i].registry_expiry, sizeof(a[i].registry_expiry), "%s",
 			 PQgetvalue(res, row, 3));
-		snprintf(a[i].reminded_for, sizeof(a[i].reminded_for), "%s",
-			 PQgetvalue(res, row, 4));
-		err = db_cell_bytes(res, row, 5, &a[i].data_key, &a[i].data_key_len);
+		err = db_cell_bytes(res, row, 4, &a[i].reminded_enc, &a[i].reminded_enc_len);
+		if (err == ERR_OK)
+			err = db_cell_bytes(res, row, 5, &a[i].data_key, &a[i].data_key_len);
 		if (err == ERR_OK)
 			err = db_cell_bytes(res, row, 6, &a[i].email_enc, &a[i].email_enc_len);
 		if (err == ERR_OK)
@@ -149,7 +149,7 @@ enum err db_monitor_accounts(PGconn *conn, const char *after, int max,
 		      "coalesce(a.profile_public->>'profession', ''), "
 		      "coalesce((SELECT min(v.licence_expires)::text FROM verifications v "
 		      "  WHERE v.account_id = a.id AND v.licence_expires >= current_date), ''), "
-		      "coalesce(a.expiry_reminded_for::text, ''), a.data_key, a.email_enc, "
+		      "a.expiry_reminded_enc, a.data_key, a.email_enc, "
 		      "a.profile_enc FROM accounts a WHERE a.role = 'professional' "
 		      "AND a.status IN ('verified', 'approved') AND a.data_key IS NOT NULL "
 		      "AND a.id > $1::uuid ORDER BY a.id LIMIT $2",
@@ -164,6 +164,7 @@ enum err db_monitor_accounts(PGconn *conn, const char *after, int max,
 void monitor_accounts_free(struct monitor_account *accounts, size_t n)
 {
 	for (size_t i = 0; accounts != NULL && i < n; i++) {
+		PQfreemem(accounts[i].reminded_enc);
 		PQfreemem(accounts[i].data_key);
 		PQfreemem(accounts[i].email_enc);
 		PQfreemem(accounts[i].profile_enc);
@@ -171,12 +172,15 @@ void monitor_accounts_free(struct monitor_account *accounts, size_t n)
 	free(accounts);
 }
 
-enum err db_monitor_reminded(PGconn *conn, const char *account_id, const char *date)
+enum err db_monitor_reminded(PGconn *conn, const char *account_id, const unsigned char *sealed,
+			     size_t len)
 {
-	const char *params[2] = {account_id, date};
+	const char *params[2] = {account_id, (const char *)sealed};
+	const int lengths[2] = {0, (int)len};
+	const int formats[2] = {0, 1};
 
-	return db_exec(conn, "UPDATE accounts SET expiry_reminded_for = $2::date WHERE id = $1", 2,
-		       params, NULL, NULL, NULL);
+	return db_exec(conn, "UPDATE accounts SET expiry_reminded_enc = $2 WHERE id = $1", 2,
+		       params, lengths, formats, NULL);
 }
 
 enum err db_monitor_digest_due(PGconn *conn, int hours, struct monitor_account **ret_admins,

@@ -44,9 +44,10 @@ struct monitor_account {
 	char id[UUID_STR_LEN];
 	char country[8];
 	char profession[48];
-	char registry_expiry[11]; /* the earliest expiry a registry reported, or "" */
-	char reminded_for[11];    /* the expiry last reminded of, or "" */
-	unsigned char *data_key;  /* sealed */
+	char registry_expiry[11];    /* the earliest expiry a registry reported, or "" */
+	unsigned char *reminded_enc; /* the expiry last reminded of, sealed; NULL: none */
+	size_t reminded_enc_len;
+	unsigned char *data_key; /* sealed */
 	size_t data_key_len;
 	unsigned char *email_enc;
 	size_t email_enc_len;
@@ -61,8 +62,9 @@ enum err db_monitor_accounts(PGconn *conn, const char *after, int max,
 
 void monitor_accounts_free(struct monitor_account *accounts, size_t n);
 
-/* Records that account_id was reminded of the expiry date (YYYY-MM-DD). */
-enum err db_monitor_reminded(PGconn *conn, const char *account_id, const char *date);
+/* Records which expiry account_id was reminded of (sealed by the caller). */
+enum err db_monitor_reminded(PGconn *conn, const char *account_id, const unsigned char *sealed,
+			     size_t len);
 
 /* The admins to send the review digest now: the queue holds an item
  * waiting for an admin longer than hours, and the admin has had no digest

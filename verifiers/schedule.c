@@ -1,8 +1,9 @@
 /*
  * schedule.c - the monitoring passes and their thread (see schedule.h).
  * Owns the thread and, during a pass, one pooled connection. Opens each
- * scanned account's profile only to read its declared licence expiry,
- * and wipes it at once. Logs counts, never an account's values.
+ * scanned account's profile only to read its declared licence expiry
+ * (and the sealed date it was last reminded of), and wipes them at once.
+ * Logs counts, never an account's values.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -43,28 +44,64 @@ static void day(int days, char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-/* The professional's declared expiry from their sealed profile, or "". */
-static void declared_expiry(struct app *app, const struct monitor_account *a, char out[11])
+/* A sealed value of account a opened with key into out (size bytes),
+ * or "" when there is none or it does not open. */
+static void open_text(const unsigned char key[CRYPTO_KEY_LEN], const struct monitor_account *a,
+		      const char *what, const unsigned char *enc, size_t len, char *out,
+		      size_t size)
 {
-	unsigned char key[CRYPTO_KEY_LEN];
+	char *text = NULL;
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (enc != NULL && vault_open(key, a->id, what, enc, len, &text, &n) == ERR_OK &&
+	    n < size) {
+		memcpy(out, text, n);
+		out[n] = '\0';
+	}
+	vault_wipe_free(text);
+}
+
+/* The professional's declared expiry (the catalogue's EXPIRY_FIELD, in
+ * their sealed profile) and the expiry they were last reminded of, each
+ * YYYY-MM-DD or "". ERR_CRYPTO when the data key does not open. */
+static enum err expiry_facts(struct app *app, const struct monitor_account *a,
+			     unsigned char key[CRYPTO_KEY_LEN], char declared[11],
+			     char reminded[11])
+{
 	char *text = NULL;
 	size_t len = 0;
 	json_t *profile = NULL;
 	const char *s;
+	enum err err = vault_key_open(app, a->id, a->data_key, a->data_key_len, key);
 
-	out[0] = '\0';
-	if (a->profile_enc == NULL ||
-	    vault_key_open(app, a->id, a->data_key, a->data_key_len, key) != ERR_OK)
-		return;
-	if (vault_open(key, a->id, "profile", a->profile_enc, a->profile_enc_len, &text, &len) ==
-	    ERR_OK)
+	declared[0] = reminded[0] = '\0';
+	if (err != ERR_OK)
+		return err;
+	open_text(key, a, "expiry_reminded", a->reminded_enc, a->reminded_enc_len, reminded, 11);
+	if (a->profile_enc != NULL && vault_open(key, a->id, "profile", a->profile_enc,
+						 a->profile_enc_len, &text, &len) == ERR_OK)
 		profile = json_loadb(text, len, 0, NULL);
-	explicit_bzero(key, sizeof(key));
+	vault_wipe_free(text);
 	s = json_string_value(json_object_get(profile, EXPIRY_FIELD));
 	if (s != NULL && strlen(s) == 10)
-		memcpy(out, s, 11);
+		memcpy(declared, s, 11);
 	json_decref(profile);
-	vault_wipe_free(text);
+	return ERR_OK;
+}
+
+/* Records, sealed, that a was reminded of the expiry date. */
+static enum err remember_reminder(PGconn *conn, const unsigned char key[CRYPTO_KEY_LEN],
+				  const struct monitor_account *a, const char *date)
+{
+	unsigned char *sealed = NULL;
+	size_t len = 0;
+	enum err err = vault_seal(key, a->id, "expiry_reminded", date, strlen(date), &sealed, &len);
+
+	if (err == ERR_OK)
+		err = db_monitor_reminded(conn, a->id, sealed, len);
+	free(sealed);
+	return err;
 }
 
 /* Re-checks and reminds the professionals whose known expiry is near. */
@@ -82,19 +119,23 @@ static enum err expiry_scan(struct app *app, PGconn *conn, struct schedule_count
 		for (size_t i = 0; err == ERR_OK && i < n; i++) {
 			const struct monitor_account *a = &batch[i];
 			struct job_spec specs[RUNNER_JOBS_MAX];
-			char known[11];
+			unsigned char key[CRYPTO_KEY_LEN];
+			char known[11], reminded[11];
 			size_t nspecs;
 			int queued = 0;
 
-			declared_expiry(app, a, known);
+			if (expiry_facts(app, a, key, known, reminded) != ERR_OK)
+				continue; /* values that do not open: nothing to go by */
 			if (strcmp(known, today) < 0)
 				known[0] = '\0'; /* past: the registry says what it is now */
 			if (a->registry_expiry[0] != '\0' &&
 			    (known[0] == '\0' || strcmp(a->registry_expiry, known) < 0))
 				memcpy(known, a->registry_expiry, sizeof(known));
 			if (known[0] == '\0' || strcmp(known, horizon) > 0 ||
-			    strcmp(known, a->reminded_for) == 0)
+			    strcmp(known, reminded) == 0) {
+				explicit_bzero(key, sizeof(key));
 				continue;
+			}
 			nspecs = runner_jobs_for(app->verifiers, a->country, a->profession, specs,
 						 RUNNER_JOBS_MAX);
 			err = db_jobs_enqueue(conn, a->id, "reverification", specs, nspecs,
@@ -105,7 +146,8 @@ static enum err expiry_scan(struct app *app, PGconn *conn, struct schedule_count
 							  a->email_enc_len,
 							  OUTBOX_LICENCE_EXPIRY_REMINDER);
 			if (err == ERR_OK)
-				err = db_monitor_reminded(conn, a->id, known);
+				err = remember_reminder(conn, key, a, known);
+			explicit_bzero(key, sizeof(key));
 			c->queued += queued;
 			c->reminders++;
 		}

@@ -7,7 +7,8 @@ INSERT INTO outbox_kinds (kind) VALUES
 -- "Does this account have a check of this verifier since ...?"
 CREATE INDEX verifications_recent ON verifications (account_id, verifier, checked_at);
 
--- When each account was last reminded of its licence's expiry, and an
--- admin of the queue: one reminder per expiry, one digest a day.
-ALTER TABLE accounts ADD COLUMN expiry_reminded_for date;
+-- Which expiry date an account was last reminded of (sealed with its
+-- data key: the date is personal), and when an admin last got the digest:
+-- one reminder per expiry, one digest a day.
+ALTER TABLE accounts ADD COLUMN expiry_reminded_enc bytea;
 ALTER TABLE accounts ADD COLUMN digest_sent_at timestamptz;

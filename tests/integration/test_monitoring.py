@@ -124,6 +124,10 @@ def test_a_licence_about_to_expire_is_rechecked_and_reminded_once(stack, stub, t
     [m] = sink.wait_for(email, "expires soon")
     assert soon not in m["msg"].get_content() and npi not in m["msg"].get_content()
     assert reverify(h) == {"queued": 0, "reminders": 0, "digests": 0}  # once per expiry
+    # what it was reminded of is kept sealed: the date is personal
+    assert pg.psql("SELECT position(convert_to('%s', 'UTF8') in expiry_reminded_enc) "
+                   "FROM accounts WHERE id = '%s'" % (soon, account)) == "0"
+    assert soon not in pg.dump()
     time.sleep(1.5)
     assert sink.received(far_email, "expires soon") == []
 
