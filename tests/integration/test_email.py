@@ -194,6 +194,33 @@ def test_confirm_body_and_auth_are_checked(stack, smtp):
     confirm(h.api, access, token, 204)
 
 
+def test_expired_confirmation_token_is_refused(stack, smtp):
+    sink, port = smtp
+    pg, h = stack({"HCPD_SMTP_URL": "smtp://127.0.0.1:%d" % port})
+    address = unique_email("conf.expired")
+    account_id = register(h.api, address).json["id"]
+    token = token_of(sink.wait_for(address, "Confirm your email address")[0])
+    tokens = "FROM email_tokens WHERE account_id = '%s'" % account_id
+    expire_in = ("UPDATE email_tokens SET expires_at = now() + interval '%%s' "
+                 "WHERE account_id = '%s'" % account_id)
+    verified = "SELECT email_verified FROM accounts WHERE id = '%s'" % account_id
+    # the mailed token lives 24 h
+    assert pg.psql("SELECT expires_at - created_at " + tokens) == "1 day"
+    access = login(h.api, address)
+    wrong = confirm(h.api, access, "A" * 43, 422)
+    pg.psql(expire_in % "-1 second")
+    expired = confirm(h.api, access, token, 422)
+    assert_invalid_token(expired)
+    strip = lambda reply: {k: v for k, v in reply.json.items() if k != "request_id"}
+    assert strip(expired) == strip(wrong)  # nothing tells an expired token apart
+    assert pg.psql(verified) == "f"
+    assert pg.psql("SELECT used_at IS NULL " + tokens) == "t"
+    # the same token inside its lifetime confirms: expiry was the only reason
+    pg.psql(expire_in % "1 hour")
+    confirm(h.api, access, token, 204)
+    assert pg.psql(verified) == "t"
+
+
 def test_smtp_down_backs_off_then_delivers(stack):
     port = free_port()  # nothing listens here yet
     pg, h = stack({"HCPD_SMTP_URL": "smtp://127.0.0.1:%d" % port})

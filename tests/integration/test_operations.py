@@ -1,6 +1,7 @@
 """Operations: health, readiness, metrics, migrations, database outages,
 the bounded hashing queue, log hygiene and the admin CLI."""
 
+import signal
 import subprocess
 import threading
 import time
@@ -104,6 +105,42 @@ def test_full_hash_queue_sheds_with_503(stack):
     assert "hcpd_hash_rejected_total %d" % statuses.count(503) in metrics
 
 
+def test_hashing_holds_no_server_thread(stack):
+    """One HTTP thread, one hashing thread, eight registrations hashing:
+    /healthz is still answered at once, because a connection waiting for
+    its hash is suspended and gives the server thread back."""
+    pg, h = stack({"HCPD_HTTP_THREADS": "1", "HCPD_HASH_THREADS": "1",
+                   "HCPD_ARGON2_ITERATIONS": "6"})  # each hash long enough to overlap
+    done = []
+
+    def go(i):
+        r = h.api.register(registration("busy.%d.%s@example.org" % (i, uuid.uuid4().hex[:6])))
+        done.append(r.status)
+
+    h.api.request("GET", "/healthz")  # openapi.yaml is loaded now, not inside the timing
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(8)]
+    t_start = time.time()
+    for t in threads:
+        t.start()
+    time.sleep(0.15)  # the requests are in and their hashes queued
+    samples = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        assert h.api.request("GET", "/healthz", check=False).status == 200
+        samples.append((time.perf_counter() - t0, len(done)))
+        time.sleep(0.03)
+    for t in threads:
+        t.join()
+    hashing = time.time() - t_start
+    print("healthz while hashing (seconds, registrations done):", samples,
+          "; the 8 took %.2f s" % hashing)
+    # the samples were taken while registrations were still hashing
+    assert samples[-1][1] < 8, (samples, hashing)
+    assert max(seconds for seconds, _ in samples) < 0.1, samples
+    assert done == [202] * 8
+    assert pg.psql("SELECT count(*) FROM accounts") == "8"
+
+
 def test_logs_hold_no_personal_data_or_secrets(hcpd):
     canaries = {"email": "log.canary.5501@example.org", "password": "canary pass phrase 5501 x",
                 "given_name": "Logcanaria", "family_name": "Fieldington",
@@ -150,6 +187,34 @@ def test_clean_shutdown_is_quick(stack):
     assert h.api.register(registration("shutdown@example.org")).status == 202
     rc, seconds = h.stop()
     assert rc == 0 and seconds < 5, (rc, seconds)
+
+
+def test_second_signal_while_stopping_is_not_fatal(stack):
+    """One Ctrl-C under `make run` sends hcpd two signals: SIGINT from the
+    terminal, then SIGTERM from run.sh. The second, arriving while queued
+    hashes drain, must not kill hcpd by its default action."""
+    pg, h = stack({"HCPD_HASH_THREADS": "1", "HCPD_ARGON2_ITERATIONS": "20"})
+
+    def register():
+        try:
+            h.api.register(registration("drain.%s@example.org" % uuid.uuid4().hex[:6]))
+        except OSError:
+            pass  # whether it is answered is not this test's question
+
+    worker = threading.Thread(target=register)
+    worker.start()
+    time.sleep(0.2)  # its hash is running: shutdown waits for it
+    h.proc.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    h.proc.send_signal(signal.SIGTERM)
+    try:
+        rc = h.proc.wait(timeout=30)
+    finally:
+        h.log.close()
+    worker.join(timeout=30)
+    log = h.read_log()
+    assert rc == 0, (rc, log[-2000:])  # -15: killed by SIGTERM mid-shutdown
+    assert log.count('"msg":"stopping"') == 1
 
 
 def test_statement_timeout_and_pool_exhaustion_give_quick_503(stack):

@@ -199,9 +199,17 @@ def test_bad_idempotency_key_is_400(api):
 def test_pg_dump_holds_no_plaintext_personal_field(api, pg):
     values = {"email": "plaintext.canary.77@example.org", "given_name": "Zebulonia",
               "family_name": "Quargstrom", "npi": "1245319599", "license_number": "QZ98765",
-              "phone": "+14155550199", "postal_address": "17 Canary Lane, Springfield"}
+              "phone": "+14155550199", "postal_address": "17 Canary Lane, Springfield",
+              "middle_name": "Wilhelmtrude", "license_expiry": "2087-11-23"}
     body = registration(values["email"], **{k: v for k, v in values.items() if k != "email"})
     assert api.register(body).status == 202
+    # every canary was kept (so its absence below is encryption, not loss)
+    token = api.request("POST", "/v1/sessions", body={"email": values["email"],
+                                                      "password": body["password"]})
+    profile = api.request("GET", "/v1/me", headers={
+        "Authorization": "Bearer " + token.json["access_token"]}).json["profile"]
+    assert {k: profile.get(k) for k in values if k != "email"} == \
+        {k: v for k, v in values.items() if k != "email"}
     dump = pg.dump()
     for name, value in values.items():
         assert value not in dump, "%s found in clear in pg_dump" % name

@@ -4,6 +4,7 @@ logout, throttling and GET /v1/me, against the real server."""
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import statistics
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from conftest import Hcpd, registration
+from conftest import Hcpd, jwt_key, registration
 
 PASSWORD = "a long passphrase 2024"
 
@@ -304,3 +305,121 @@ def test_per_address_rate_limit(stack):
                for r in statuses[5:])
     # other routes are not limited
     assert h.api.request("GET", "/healthz").status == 200
+
+
+def kids(api):
+    keys = api.request("GET", "/.well-known/jwks.json").json["keys"]
+    assert all("d" not in k and k["alg"] == "ES256" and k["crv"] == "P-256" for k in keys)
+    return [k["kid"] for k in keys]
+
+
+def restart(h, **env):
+    """Stops h cleanly and starts the same hcpd (same port, database and
+    master key) with env changed; a None value removes the variable."""
+    rc, _ = h.stop()
+    assert rc == 0, h.read_log()[-2000:]
+    for name, value in env.items():
+        if value is None:
+            h.env.pop(name, None)
+        else:
+            h.env[name] = value
+    h.start()
+
+
+def test_key_rotation_through_the_running_server(stack, tmp_path):
+    pg, h = stack()
+    key_a = h.env["HCPD_JWT_KEY_FILE"]
+    key_b = jwt_key(str(tmp_path), "jwt-es256-b.pem")
+    [kid_a] = kids(h.api)
+    email, account_id = new_account(h.api)
+    old = login(h.api, email).json["access_token"]
+    assert pyjwt.get_unverified_header(old)["kid"] == kid_a
+
+    # B is current, A is still published and still verifies its tokens
+    restart(h, HCPD_JWT_KEY_FILE=key_b, HCPD_JWT_PREVIOUS_KEY_FILES=key_a)
+    listed = kids(h.api)
+    assert len(listed) == 2 and kid_a in listed, listed
+    [kid_b] = [k for k in listed if k != kid_a]
+    assert me(h.api, old).json["id"] == account_id
+    new = login(h.api, email).json["access_token"]
+    assert pyjwt.get_unverified_header(new)["kid"] == kid_b
+    jwk = next(k for k in h.api.request("GET", "/.well-known/jwks.json").json["keys"]
+               if k["kid"] == kid_b)
+    claims = pyjwt.decode(new, pyjwt.PyJWK(jwk).key, algorithms=["ES256"], audience="hcpd",
+                          issuer="hcpd")
+    assert claims["sub"] == account_id
+    me(h.api, new)
+
+    # A retired: its tokens die, B's live on
+    restart(h, HCPD_JWT_PREVIOUS_KEY_FILES=None)
+    assert kids(h.api) == [kid_b]
+    me(h.api, old, expect=401)
+    me(h.api, new)
+
+
+def expire_login_locks(pg):
+    """Ends every login lock now, keeping the failure counts (this stack's
+    database holds only this test's email)."""
+    pg.psql("UPDATE login_throttle SET locked_until = now() - interval '1 second' "
+            "WHERE locked_until > now()")
+
+
+def test_back_off_grows_with_each_lock(stack):
+    pg, h = stack()
+    email, _ = new_account(h.api)
+    for _ in range(10):
+        login(h.api, email, "wrong pass phrase attempt", expect=401)
+    waits = []
+    for lock in range(3):
+        if lock > 0:
+            # a lock has ended: one more failure locks again, for longer
+            expire_login_locks(pg)
+            login(h.api, email, "wrong pass phrase attempt", expect=401)
+        r = login(h.api, email, PASSWORD, expect=429)  # even the right password
+        assert r.is_problem() and r.json["type"].endswith("too-many-attempts")
+        waits.append(int(r.headers["retry-after"]))
+    # 2^(failures - 10) s: 1, 2, 4 when read at once, never less than 1
+    assert 1 <= waits[0] < waits[1] < waits[2] <= 4, waits
+    assert pg.psql("SELECT failures FROM login_throttle") == "12"
+    expire_login_locks(pg)
+    login(h.api, email, PASSWORD)  # and success clears the count
+    assert pg.psql("SELECT count(*) FROM login_throttle") == "0"
+
+
+def login_from(port, source, email, password):
+    """POST /v1/sessions from the loopback address source; (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
+    try:
+        conn.request("POST", "/v1/sessions", body=json.dumps({"email": email,
+                                                              "password": password}),
+                     headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def test_per_address_rate_limit_on_login(hcpd, pg, api):
+    email, _ = new_account(api)  # through the unlimited server
+    limited = Hcpd(pg, os.path.dirname(hcpd.log_path), {"HCPD_RATE_LIMIT_PER_ADDRESS": "5"})
+    limited.start()
+    try:
+        if time.time() % 60 > 55:  # the window is the clock minute: start well inside one
+            time.sleep(61 - time.time() % 60)
+        # right and wrong passwords, known and unknown emails: every attempt counts
+        attempts = [(email, PASSWORD), (email, "wrong pass phrase attempt"),
+                    ("ghost.%s@example.org" % uuid.uuid4().hex[:8], PASSWORD),
+                    (email, PASSWORD), (email, PASSWORD), (email, PASSWORD), (email, PASSWORD)]
+        replies = [limited.api.request("POST", "/v1/sessions", body={"email": e, "password": p})
+                   for e, p in attempts]
+        assert [r.status for r in replies] == [200, 401, 401, 200, 200, 429, 429]
+        for r in replies[5:]:
+            assert r.is_problem() and r.json["type"].endswith("rate-limited")
+            assert 1 <= int(r.headers["retry-after"]) <= 60
+        # the limit is the address's: another loopback address still signs in
+        status, _, body = login_from(limited.port, "127.0.0.2", email, PASSWORD)
+        assert status == 200, body
+        # and the account is not throttled: the unlimited server lets it in
+        login(api, email)
+    finally:
+        limited.assert_clean_exit()
