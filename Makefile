@@ -8,6 +8,8 @@
 #   make test                 unit + integration + openapi lint; ends "N passed, N failed"
 #   make valgrind             unit tests and fuzz replays under valgrind memcheck
 #   make fuzz                 libFuzzer over every tests/fuzz target (FUZZ_SECONDS each)
+#   make bench                the performance bars against same-run baselines (wrk,
+#                             pgbench, the argon2id ceiling); not part of make test
 #   make alloc-fail           a registration with its n-th allocation failed, every n
 #                             (ALLOC_FAIL=1 SANITIZE=address build, in bin/san/allocfail/)
 #   make format / format-check
@@ -73,7 +75,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -iquote services -iquote db -iquote 
 FUZZ_OBJS := $(CORE_OBJS:$(BUILD)/obj/%=bin/fuzz/obj/%)
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps deps-test build unit-bins run test fuzz valgrind alloc-fail format format-check clean install
+.PHONY: all deps deps-test build unit-bins run test fuzz bench valgrind alloc-fail format format-check clean install
 
 all:
 	@./deploy/deps.sh build
@@ -121,6 +123,19 @@ fuzz:
 	@./deploy/deps.sh build fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=bin/fuzz/fuzz_%)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_TARGETS)
+
+# The SPEC's performance bars (issue 9), each against a baseline measured in
+# the same run: its own PostgreSQL and hcpd, load from wrk (tests/bench/*.lua)
+# and tests/perf/paced_load.c, baselines from pgbench and perf_argon2_ceiling.
+# Prints one table, writes it to bench/results/bench-<time>.json, ends
+# "N passed, N failed" counting bars (tests/bench/run.py). About three
+# minutes; BENCH_ARGS=--quick for a short smoke run.
+BENCH_ARGS ?=
+bench:
+	@./deploy/deps.sh build run bench
+	@$(MAKE) --no-print-directory build $(BUILD)/tests/perf_argon2_ceiling \
+		$(BUILD)/tests/perf_paced_load
+	@HCPD_BIN=$(BUILD)/hcpd /usr/bin/python3 tests/bench/run.py $(BENCH_ARGS)
 
 # The installed layout: $(prefix)/bin/hcpd, and under $(datadir) the files
 # hcpd reads at run time with the same relative paths as in the repository

@@ -205,15 +205,20 @@ static enum err column_bytes(PGresult *res, int col, unsigned char **ret, size_t
 	return *ret != NULL ? ERR_OK : ERR_NOMEM;
 }
 
-enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_row)
+#define ACCOUNT_COLUMNS                                                                            \
+	"status, email_verified, data_key, email_enc, profile_enc, profile_public::text, "         \
+	"password_hash"
+
+/* Reads an account by id with sql, whose first columns are ACCOUNT_COLUMNS;
+ * with ret_extra, column 7's text too (malloc'd). */
+static enum err account_read(PGconn *conn, const char *sql, const char *id,
+			     struct account_row *ret_row, char **ret_extra)
 {
 	const char *params[1] = {id};
 	struct account_row row = {0};
+	char *extra = NULL;
 	PGresult *res;
-	enum err err = db_exec(conn,
-			       "SELECT status, email_verified, data_key, email_enc, profile_enc, "
-			       "profile_public::text, password_hash FROM accounts WHERE id = $1",
-			       1, params, NULL, NULL, &res);
+	enum err err = db_exec(conn, sql, 1, params, NULL, NULL, &res);
 
 	if (err != ERR_OK)
 		return err;
@@ -231,13 +236,33 @@ enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_ro
 		err = column_bytes(res, 4, &row.profile_enc, &row.profile_enc_len);
 	if (err == ERR_OK && (row.profile_public = strdup(PQgetvalue(res, 0, 5))) == NULL)
 		err = ERR_NOMEM;
+	if (err == ERR_OK && ret_extra != NULL && (extra = strdup(PQgetvalue(res, 0, 7))) == NULL)
+		err = ERR_NOMEM;
 	PQclear(res);
 	if (err != ERR_OK) {
 		account_row_release(&row);
 		return err;
 	}
 	*ret_row = row;
+	if (ret_extra != NULL)
+		*ret_extra = extra;
 	return ERR_OK;
+}
+
+enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_row)
+{
+	return account_read(conn, "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1", id,
+			    ret_row, NULL);
+}
+
+enum err db_account_get_me(PGconn *conn, const char *id, struct account_row *ret_row,
+			   char **ret_verifications)
+{
+	/* one statement, so GET /v1/me is one round trip */
+	return account_read(conn,
+			    "SELECT " ACCOUNT_COLUMNS
+			    ", " DB_VERIFICATIONS_SUMMARY("$1") " FROM accounts WHERE id = $1",
+			    id, ret_row, ret_verifications);
 }
 
 void account_row_release(struct account_row *row)

@@ -112,6 +112,12 @@ struct account_row {
  * account_row_release(). Blocks. */
 enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_row);
 
+/* db_account_get() and DB_VERIFICATIONS_SUMMARY (jobs.h) in one
+ * statement, for GET /v1/me: the row, and the verifications as a JSON
+ * array text malloc'd into *ret_verifications. Blocks. */
+enum err db_account_get_me(PGconn *conn, const char *id, struct account_row *ret_row,
+			   char **ret_verifications);
+
 /* Frees what db_account_get() put in row (not row itself). */
 void account_row_release(struct account_row *row);
 

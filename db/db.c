@@ -5,6 +5,14 @@
  * found broken on release is closed so the next acquire reconnects.
  * Reconnects happen outside the pool lock, so a slow or failing connect
  * never blocks callers that only need a healthy connection.
+ *
+ * Statements with parameters are prepared once per connection and then
+ * only bound and executed: hcpd's SQL is a fixed set of texts, and
+ * parsing and planning them again for every request was most of the
+ * database's work on a GET /v1/me. The names prepared on a connection
+ * are kept with it (libpq instance data, freed with the PGconn, cleared
+ * when it is reset), at most DB_PREPARED_MAX of them; beyond that a
+ * text runs unprepared.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,12 +21,24 @@
 #include <string.h>
 #include <time.h>
 
+#include <libpq-events.h>
+
 #include "db.h"
 #include "log.h"
 
 /* While the database is unreachable, try to connect at most this often. */
 #define DB_RETRY_MS        250
 #define DB_CONNECT_TIMEOUT "2"
+#define DB_PREPARED_MAX    128 /* statements prepared on one connection */
+
+/* What one connection has prepared: statement i is named "hcpd_<i>". */
+struct prepared {
+	size_t n;
+	struct {
+		unsigned long long hash; /* FNV-1a of the text */
+		char *sql;
+	} stmts[DB_PREPARED_MAX];
+};
 
 struct db_pool {
 	pthread_mutex_t lock;
@@ -203,10 +223,102 @@ void db_pool_stats(struct db_pool *pool, struct db_stats *ret_stats)
 	*ret_stats = s;
 }
 
+static void prepared_clear(struct prepared *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		free(p->stmts[i].sql);
+	p->n = 0;
+}
+
+/* libpq's events on a connection with prepared statements: a reset loses
+ * them on the server, a PQfinish frees our list. */
+static int prepared_event(PGEventId id, void *info, void *pass)
+{
+	(void)pass;
+	if (id == PGEVT_CONNRESET) {
+		PGEventConnReset *e = info;
+
+		prepared_clear(PQinstanceData(e->conn, prepared_event));
+	} else if (id == PGEVT_CONNDESTROY) {
+		PGEventConnDestroy *e = info;
+		struct prepared *p = PQinstanceData(e->conn, prepared_event);
+
+		prepared_clear(p);
+		free(p);
+	}
+	return 1;
+}
+
+static unsigned long long fnv1a(const char *s)
+{
+	unsigned long long h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The connection's list, made on first use; NULL when it cannot be. */
+static struct prepared *prepared_of(PGconn *conn)
+{
+	struct prepared *p = PQinstanceData(conn, prepared_event);
+
+	if (p != NULL)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	if (PQregisterEventProc(conn, prepared_event, "hcpd prepared statements", NULL) == 0 ||
+	    PQsetInstanceData(conn, prepared_event, p) == 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Runs sql: prepared on this connection when it has parameters (preparing
+ * it first if need be), else as it is. The result is the execution's, or
+ * the failed preparation's. */
+static PGresult *run(PGconn *conn, const char *sql, int n, const char *const *params,
+		     const int *lengths, const int *formats)
+{
+	struct prepared *p = n > 0 ? prepared_of(conn) : NULL;
+	unsigned long long hash;
+	char name[32];
+	char *copy;
+	PGresult *res;
+	size_t i;
+
+	if (p == NULL)
+		return PQexecParams(conn, sql, n, NULL, params, lengths, formats, 0);
+	hash = fnv1a(sql);
+	for (i = 0; i < p->n; i++)
+		if (p->stmts[i].hash == hash && strcmp(p->stmts[i].sql, sql) == 0)
+			break;
+	snprintf(name, sizeof(name), "hcpd_%zu", i);
+	if (i == p->n) {
+		copy = i < DB_PREPARED_MAX ? strdup(sql) : NULL;
+		if (copy == NULL) /* list full, or no memory for it */
+			return PQexecParams(conn, sql, n, NULL, params, lengths, formats, 0);
+		res = PQprepare(conn, name, sql, n, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			free(copy);
+			return res;
+		}
+		PQclear(res);
+		p->stmts[i].hash = hash;
+		p->stmts[i].sql = copy;
+		p->n++;
+	}
+	return PQexecPrepared(conn, name, n, params, lengths, formats, 0);
+}
+
 enum err db_exec(PGconn *conn, const char *sql, int n, const char *const *params,
 		 const int *lengths, const int *formats, PGresult **ret_res)
 {
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, lengths, formats, 0);
+	PGresult *res = run(conn, sql, n, params, lengths, formats);
 	ExecStatusType st = PQresultStatus(res);
 	char state[6] = "";
 

@@ -341,32 +341,3 @@ enum err db_bucket_pause(PGconn *conn, const char *verifier, long seconds)
 		       "'-infinity'), clock_timestamp() + $2 * interval '1 s') WHERE verifier = $1",
 		       2, params, NULL, NULL, NULL);
 }
-
-enum err db_verifications_summary(PGconn *conn, const char *account_id, char **ret_json)
-{
-	const char *params[1] = {account_id};
-	PGresult *res;
-	char *json;
-	enum err err = db_exec(
-		conn,
-		"SELECT coalesce(json_agg(json_build_object('verifier', l.verifier, 'outcome', "
-		"l.outcome, 'checked_at', l.checked_at) ORDER BY l.verifier), '[]')::text FROM "
-		"(SELECT DISTINCT ON (j.verifier) j.verifier, CASE WHEN j.state IN ('queued', "
-		"'running') THEN 'queued' ELSE j.outcome END AS outcome, "
-		"CASE WHEN j.state = 'done' THEN " DB_RFC3339(
-			"v.checked_at") " END AS checked_at "
-					"FROM verification_jobs j LEFT JOIN verifications v ON "
-					"v.job_id = j.id "
-					"WHERE j.account_id = $1 AND j.state <> 'cancelled' "
-					"ORDER BY j.verifier, j.id DESC) l",
-		1, params, NULL, NULL, &res);
-
-	if (err != ERR_OK)
-		return err;
-	json = strdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	if (json == NULL)
-		return ERR_NOMEM;
-	*ret_json = json;
-	return ERR_OK;
-}

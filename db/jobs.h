@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "accounts.h"
+#include "db.h"
 #include "err.h"
 
 #define JOB_OWNER_MAX 64 /* bytes of a lease owner's name */
@@ -127,9 +128,20 @@ enum err db_bucket_take(PGconn *conn, const char *verifier, double rate, int bur
  * Blocks. */
 enum err db_bucket_pause(PGconn *conn, const char *verifier, long seconds);
 
-/* The professional's verifications, one per verifier, as a JSON array
- * text [{verifier, outcome, checked_at}] (outcome "queued" while a job is
- * open, checked_at then null); malloc'd into *ret_json. Blocks. */
-enum err db_verifications_summary(PGconn *conn, const char *account_id, char **ret_json);
+/* SQL for the professional's verifications, one per verifier, as a JSON
+ * array text [{verifier, outcome, checked_at}] (outcome "queued" while a
+ * job is open, checked_at then null), for the account id in parameter
+ * param (e.g. "$1"). A scalar sub-select: GET /v1/me reads it with the
+ * account in one statement (db_account_get_me()). */
+#define DB_VERIFICATIONS_SUMMARY(param)                                                            \
+	"(SELECT coalesce(json_agg(json_build_object('verifier', l.verifier, 'outcome', "          \
+	"l.outcome, 'checked_at', l.checked_at) ORDER BY l.verifier), '[]')::text FROM "           \
+	"(SELECT DISTINCT ON (j.verifier) j.verifier, CASE WHEN j.state IN ('queued', "            \
+	"'running') THEN 'queued' ELSE j.outcome END AS outcome, CASE WHEN j.state = 'done' "      \
+	"THEN " DB_RFC3339(                                                                        \
+		"v.checked_at") " END AS checked_at FROM verification_jobs j "                     \
+				"LEFT JOIN verifications v ON v.job_id = j.id WHERE j.account_id " \
+				"= " param " "                                                     \
+				"AND j.state <> 'cancelled' ORDER BY j.verifier, j.id DESC) l)"
 
 #endif

@@ -1,15 +1,106 @@
 /*
  * sessions.c - SQL for login, throttling and refresh-token families.
  * Every statement is parameterised; hashes go as binary parameters.
+ *
+ * Also owns the live-session cache (sessions.h): db_session_check()'s
+ * yes answers of the last SESSION_LIVE_CACHE_MS, so that a token used
+ * many times a second costs one query a session and half-second. Every
+ * revocation made here forgets what it revokes, and bumps a generation
+ * so that a check already under way when a session is revoked cannot put
+ * it back.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "sessions.h"
 
 #define BIN32(p) ((const char *)(p))
+
+/* The live-session cache: direct-mapped by session id. */
+#define LIVE_SLOTS 1024
+
+struct live_session {
+	char sid[UUID_STR_LEN]; /* "": empty */
+	char account_id[UUID_STR_LEN];
+	long long checked_ms; /* monotonic time of the database's yes */
+};
+
+static struct live_session live_cache[LIVE_SLOTS];
+static unsigned long live_generation; /* bumped by every forget */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct live_session *live_slot(const char *sid)
+{
+	unsigned long h = 5381;
+
+	for (const char *p = sid; *p != '\0'; p++)
+		h = h * 33 + (unsigned char)*p;
+	return &live_cache[h % LIVE_SLOTS];
+}
+
+bool db_session_live_cached(const char *session_id, const char *account_id)
+{
+	struct live_session *l = live_slot(session_id);
+	bool hit;
+
+	pthread_mutex_lock(&live_lock);
+	hit = strcmp(l->sid, session_id) == 0 && strcmp(l->account_id, account_id) == 0 &&
+	      mono_ms() - l->checked_ms < SESSION_LIVE_CACHE_MS;
+	pthread_mutex_unlock(&live_lock);
+	return hit;
+}
+
+/* Remembers a yes that the database gave while the generation was gen:
+ * not when anything was forgotten since. */
+static void live_remember(const char *session_id, const char *account_id, unsigned long gen,
+			  long long checked_ms)
+{
+	struct live_session *l = live_slot(session_id);
+
+	if (strlen(session_id) >= sizeof(l->sid) || strlen(account_id) >= sizeof(l->account_id))
+		return;
+	pthread_mutex_lock(&live_lock);
+	if (gen == live_generation) {
+		snprintf(l->sid, sizeof(l->sid), "%s", session_id);
+		snprintf(l->account_id, sizeof(l->account_id), "%s", account_id);
+		l->checked_ms = checked_ms;
+	}
+	pthread_mutex_unlock(&live_lock);
+}
+
+void db_session_forget(const char *session_id)
+{
+	struct live_session *l = live_slot(session_id);
+
+	pthread_mutex_lock(&live_lock);
+	live_generation++;
+	if (strcmp(l->sid, session_id) == 0)
+		memset(l, 0, sizeof(*l));
+	pthread_mutex_unlock(&live_lock);
+}
+
+void db_session_forget_account(const char *account_id)
+{
+	pthread_mutex_lock(&live_lock);
+	live_generation++;
+	for (size_t i = 0; i < LIVE_SLOTS; i++)
+		if (live_cache[i].sid[0] != '\0' &&
+		    strcmp(live_cache[i].account_id, account_id) == 0)
+			memset(&live_cache[i], 0, sizeof(live_cache[i]));
+	pthread_mutex_unlock(&live_lock);
+}
 
 static enum err exec_bidx(PGconn *conn, const char *sql, const unsigned char bidx[32],
 			  PGresult **ret_res)
@@ -113,63 +204,62 @@ enum err db_password_change(PGconn *conn, const char *account_id, const char *ha
 		err = db_command(conn, "COMMIT");
 	if (err != ERR_OK)
 		db_command(conn, "ROLLBACK");
+	/* committed or not, what the cache says of the account is now doubtful */
+	db_session_forget_account(account_id);
 	return err;
-}
-
-static enum err insert_token(PGconn *conn, const char *session_id, const unsigned char hash[32])
-{
-	const char *params[2] = {BIN32(hash), session_id};
-	const int lengths[2] = {32, 0};
-	const int formats[2] = {1, 0};
-
-	return db_exec(conn, "INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)",
-		       2, params, lengths, formats, NULL);
 }
 
 enum err db_session_create(PGconn *conn, const char *session_id, const char *account_id,
 			   int ttl_days, const unsigned char token_hash[32])
 {
 	char days[16];
-	const char *params[3] = {session_id, account_id, days};
-	enum err err;
+	const char *params[4] = {session_id, account_id, days, BIN32(token_hash)};
+	const int lengths[4] = {0, 0, 0, 32};
+	const int formats[4] = {0, 0, 0, 1};
 
 	snprintf(days, sizeof(days), "%d", ttl_days);
-	err = db_command(conn, "BEGIN");
-	if (err != ERR_OK)
-		return err;
-	err = db_exec(conn,
-		      "INSERT INTO sessions (id, account_id, expires_at) "
-		      "VALUES ($1, $2, now() + make_interval(days => $3::int))",
-		      3, params, NULL, NULL, NULL);
-	if (err == ERR_OK)
-		err = insert_token(conn, session_id, token_hash);
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
-	if (err != ERR_OK)
-		db_command(conn, "ROLLBACK");
-	return err;
+	/* one statement, so one transaction and one round trip */
+	return db_exec(conn,
+		       "WITH s AS (INSERT INTO sessions (id, account_id, expires_at) "
+		       "VALUES ($1, $2, now() + make_interval(days => $3::int)) RETURNING id) "
+		       "INSERT INTO refresh_tokens (token_hash, session_id) SELECT $4, id FROM s",
+		       4, params, lengths, formats, NULL);
 }
 
 enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],
 			    const unsigned char next_hash[32], struct refreshed *ret)
 {
+	const char *params[2] = {BIN32(token_hash), BIN32(next_hash)};
+	const int lengths[2] = {32, 32};
+	const int formats[2] = {1, 1};
 	struct refreshed out;
 	PGresult *res = NULL;
 	bool used, live;
-	enum err err = db_command(conn, "BEGIN");
+	enum err err;
 
+	/* One statement, so one transaction and one round trip. The row
+	 * lock of t serialises two presentations of one token: the second
+	 * waits, then reads the token as used (READ COMMITTED re-reads a
+	 * locked row) and revokes the family. The other parts act on what t
+	 * found: rotate a live unused token, or revoke a live session whose
+	 * used token came back. */
+	err = db_exec(
+		conn,
+		"WITH t AS (SELECT s.id, s.account_id, a.role, rt.used_at IS NOT NULL AS used, "
+		"s.revoked_at IS NULL AND s.expires_at > now() AS live "
+		"FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
+		"JOIN accounts a ON a.id = s.account_id "
+		"WHERE rt.token_hash = $1 FOR UPDATE OF rt, s), "
+		"rotated AS (UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1 "
+		"AND EXISTS (SELECT 1 FROM t WHERE NOT used AND live)), "
+		"next AS (INSERT INTO refresh_tokens (token_hash, session_id) "
+		"SELECT $2, id FROM t WHERE NOT used AND live), "
+		"revoked AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'reuse' "
+		"WHERE id IN (SELECT id FROM t WHERE used AND live) AND revoked_at IS NULL) "
+		"SELECT id, account_id, role, used, live FROM t",
+		2, params, lengths, formats, &res);
 	if (err != ERR_OK)
 		return err;
-	/* the row lock serialises two presentations of one token */
-	err = exec_bidx(conn,
-			"SELECT s.id, s.account_id, a.role, rt.used_at IS NOT NULL, "
-			"s.revoked_at IS NULL AND s.expires_at > now() "
-			"FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
-			"JOIN accounts a ON a.id = s.account_id "
-			"WHERE rt.token_hash = $1 FOR UPDATE OF rt, s",
-			token_hash, &res);
-	if (err != ERR_OK)
-		goto out;
 	if (PQntuples(res) == 0) {
 		err = ERR_NOT_FOUND;
 		goto out;
@@ -179,31 +269,15 @@ enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],
 	snprintf(out.role, sizeof(out.role), "%s", PQgetvalue(res, 0, 2));
 	used = PQgetvalue(res, 0, 3)[0] == 't';
 	live = PQgetvalue(res, 0, 4)[0] == 't';
-	if (used && live) {
-		/* replay of a rotated token: whoever holds the family loses it */
-		err = db_session_revoke(conn, out.session_id, "reuse");
-		if (err == ERR_OK)
-			err = db_command(conn, "COMMIT");
-		if (err == ERR_OK)
-			err = ERR_NOT_FOUND;
-		goto out;
-	}
+	if (used && live)
+		db_session_forget(out.session_id); /* revoked above: reuse */
 	if (used || !live) {
 		err = ERR_NOT_FOUND;
 		goto out;
 	}
-	err = exec_bidx(conn, "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1",
-			token_hash, NULL);
-	if (err == ERR_OK)
-		err = insert_token(conn, out.session_id, next_hash);
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
-	if (err == ERR_OK)
-		*ret = out;
+	*ret = out;
 out:
 	PQclear(res);
-	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-		db_command(conn, "ROLLBACK");
 	return err;
 }
 
@@ -211,24 +285,34 @@ enum err db_session_check(PGconn *conn, const char *session_id, const char *acco
 {
 	const char *params[2] = {session_id, account_id};
 	PGresult *res;
-	enum err err = db_exec(conn,
-			       "SELECT 1 FROM sessions WHERE id = $1 AND account_id = $2 "
-			       "AND revoked_at IS NULL AND expires_at > now()",
-			       2, params, NULL, NULL, &res);
+	unsigned long gen;
+	long long asked_ms = mono_ms();
+	enum err err;
 
+	pthread_mutex_lock(&live_lock);
+	gen = live_generation;
+	pthread_mutex_unlock(&live_lock);
+	err = db_exec(conn,
+		      "SELECT 1 FROM sessions WHERE id = $1 AND account_id = $2 "
+		      "AND revoked_at IS NULL AND expires_at > now()",
+		      2, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
 	err = PQntuples(res) == 1 ? ERR_OK : ERR_NOT_FOUND;
 	PQclear(res);
+	if (err == ERR_OK)
+		live_remember(session_id, account_id, gen, asked_ms);
 	return err;
 }
 
 enum err db_session_revoke(PGconn *conn, const char *session_id, const char *reason)
 {
 	const char *params[2] = {session_id, reason};
+	enum err err = db_exec(conn,
+			       "UPDATE sessions SET revoked_at = now(), revoked_reason = $2 "
+			       "WHERE id = $1 AND revoked_at IS NULL",
+			       2, params, NULL, NULL, NULL);
 
-	return db_exec(conn,
-		       "UPDATE sessions SET revoked_at = now(), revoked_reason = $2 "
-		       "WHERE id = $1 AND revoked_at IS NULL",
-		       2, params, NULL, NULL, NULL);
+	db_session_forget(session_id);
+	return err;
 }

@@ -61,10 +61,28 @@ struct refreshed {
 enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],
 			    const unsigned char next_hash[32], struct refreshed *ret);
 
-/* Is the session live and the account's? ERR_NOT_FOUND when not. */
+/* Is the session live and the account's? ERR_NOT_FOUND when not. A yes
+ * is remembered for db_session_live_cached(). */
 enum err db_session_check(PGconn *conn, const char *session_id, const char *account_id);
 
-/* Revokes one session (reason: "logout", ...). */
+/* How long a yes of db_session_check() is trusted without asking again:
+ * a revocation made by another process (another hcpd, an operator's SQL)
+ * takes effect within this time; one made through this process's
+ * db_session_revoke(), db_password_change() or db_session_forget*() at
+ * once. */
+#define SESSION_LIVE_CACHE_MS 500
+
+/* Did db_session_check() say yes for this session and account within
+ * SESSION_LIVE_CACHE_MS, with nothing forgotten since? Never blocks long,
+ * needs no connection. */
+bool db_session_live_cached(const char *session_id, const char *account_id);
+
+/* Forget the cached yes for one session, or for every session of an
+ * account: for revocations made elsewhere than this file (erasure). */
+void db_session_forget(const char *session_id);
+void db_session_forget_account(const char *account_id);
+
+/* Revokes one session (reason: "logout", ...); forgets its cached yes. */
 enum err db_session_revoke(PGconn *conn, const char *session_id, const char *reason);
 
 #endif

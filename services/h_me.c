@@ -10,7 +10,6 @@
 #include "app.h"
 #include "db.h"
 #include "handlers.h"
-#include "jobs.h"
 #include "jsonbody.h"
 #include "password.h"
 #include "problem.h"
@@ -26,9 +25,7 @@ enum MHD_Result h_me_get(struct req *r)
 	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 
 	if (err == ERR_OK) {
-		err = db_account_get(conn, r->auth.sub, &row);
-		if (err == ERR_OK)
-			err = db_verifications_summary(conn, r->auth.sub, &summary);
+		err = db_account_get_me(conn, r->auth.sub, &row, &summary);
 		db_release(r->app->db, conn);
 	}
 	if (err == ERR_OK) {

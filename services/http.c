@@ -4,6 +4,13 @@
  * callback, after the access-log line. The access log holds method, route
  * pattern, status and timing - never the path, query, headers or body.
  * Routes are matched by router.c.
+ *
+ * Authentication is cheap when repeated: jwt_verify() remembers tokens it
+ * has verified, and a session found live is trusted for
+ * SESSION_LIVE_CACHE_MS (sessions.h). Any change an authenticated caller
+ * makes (a non-GET that succeeds: sign-out, password change, erasure ...)
+ * forgets its sessions' cached state before the reply goes out, so a
+ * revocation it caused holds for its very next request.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -28,6 +35,13 @@
 #include "sessions.h"
 #include "validate.h"
 #include "workpool.h"
+
+/* libmicrohttpd's memory per connection: request line, headers and its
+ * buffers (bodies are copied out as they arrive). It zeroes the whole of
+ * it for each request, so all of it is resident for every open
+ * connection: 32 KiB (its default) holds a 20 KiB header, and 256
+ * connections cost 8 MiB. */
+#define HTTP_CONNECTION_MEMORY (32 * 1024)
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -109,6 +123,9 @@ static enum MHD_Result queue(struct req *r, unsigned status, const char *ctype,
 	}
 #endif
 	r->status = status;
+	if (r->auth.sub[0] != '\0' && status < 400 && strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0)
+		db_session_forget_account(r->auth.sub);
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -259,10 +276,13 @@ static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
 		http_add_header(r, "WWW-Authenticate", "Bearer");
 		return problem_send(r, 401, "unauthorized", "a valid access token is required");
 	}
-	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
-	if (err == ERR_OK) {
-		err = db_session_check(conn, claims.sid, claims.sub);
-		db_release(r->app->db, conn);
+	err = ERR_OK;
+	if (!db_session_live_cached(claims.sid, claims.sub)) {
+		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+		if (err == ERR_OK) {
+			err = db_session_check(conn, claims.sid, claims.sub);
+			db_release(r->app->db, conn);
+		}
 	}
 	if (err == ERR_NOT_FOUND) {
 		http_add_header(r, "WWW-Authenticate", "Bearer");
@@ -311,6 +331,14 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 					    "too many requests from this address; retry later");
 		}
 	}
+	/* Registration and sign-in (the routes limited per address) are the
+	 * ones that hash: with the hashing queue full they are shed here, at
+	 * the cost of a lock, before their body is parsed and checked (a
+	 * flood would otherwise keep the server threads busy with work whose
+	 * reply is a 503 anyway). http_park() still has the last word. */
+	if ((r->route->flags & ROUTE_LIMITED) && !r->suspended && r->state == NULL &&
+	    r->app->hashpool != NULL && workpool_full(r->app->hashpool))
+		return problem_from_err(r, ERR_BUSY);
 	if ((r->route->flags & (ROUTE_AUTH | ROUTE_ADMIN)) && r->auth.sub[0] == '\0') {
 		bool ok;
 		enum MHD_Result ret = authenticate(r, &ok);
@@ -437,14 +465,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	seconds = (double)(mono_ns() - r->start_ns) / 1e9;
 	route = r->route != NULL ? (int)(r->route - routes) : -1;
 	metrics_observe(route, r->status, seconds);
-	if (log_enabled(LOG_INFO))
-		log_json(LOG_INFO, "request",
-			 json_pack("{s:s, s:s, s:s, s:i, s:f, s:I, s:b}", "request_id", r->id,
-				   "method", r->method, "route",
-				   r->route != NULL ? r->route->pattern : "unmatched", "status",
-				   (int)r->status, "duration_ms", seconds * 1e3, "bytes_in",
-				   (json_int_t)r->body_len, "completed",
-				   toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
+	log_access(r->id, r->method, r->route != NULL ? r->route->pattern : "unmatched",
+		   (int)r->status, seconds * 1e3, (long long)r->body_len,
+		   toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (r->state_free != NULL)
 		r->state_free(r->state);
 	json_decref(r->json);
@@ -519,7 +542,7 @@ enum err http_start(struct app *app, struct http_server **ret_server)
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.http_threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_EXTERNAL_LOGGER,
 		on_mhd_log, NULL, MHD_OPTION_END);
 	if (server->daemon == NULL) {

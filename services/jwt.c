@@ -2,10 +2,21 @@
  * jwt.c - ES256 access tokens on libjwt 1.10 and OpenSSL 3 (see jwtkeys.h).
  *
  * Owns the keyring: each key's kid, public PEM and JWKS coordinates, the
- * current key's private PEM, and the JWKS text. libjwt is used only to
- * sign and to check a signature; every decision about the header and the
- * claims is made here, before and after it. Never logs, and never returns
- * key material or a token's contents in an error.
+ * current key's private PEM, the JWKS text, and a cache of tokens already
+ * verified. libjwt signs and checks signatures; every decision about the
+ * header and the claims is made here, before and after it. Never
+ * logs, and never returns key material or a token's contents in an error.
+ *
+ * Signing goes through libjwt (the project's JWT library), which parses
+ * the private PEM again for every token: with OpenSSL 3.0's decoders that
+ * is about 1.7 ms a token, most of a refresh (BENCHMARKS.md).
+ *
+ * The verified-token cache: a token that passed every check is
+ * remembered by the SHA-256 of (iss, aud, token) with its claims, until
+ * it expires; the same token again skips libjwt (1.3 ms: the public PEM
+ * is parsed again too) and only its times are checked anew. Only tokens
+ * that passed get in, so a forged token can never be answered from it,
+ * and it says nothing about the session: callers still check that.
  *
  * Out of memory: libjwt 1.10 reports a failed allocation as ENOMEM in
  * most places, which becomes ERR_NOMEM here (a 503, never a 401 for a
@@ -16,6 +27,8 @@
  * inside those two calls.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +59,22 @@ struct jwt_key {
 	size_t pub_pem_len;
 };
 
+/* The verified-token cache: direct-mapped, CACHE_SLOTS entries (about
+ * 200 bytes each, touched only as used), one lock per CACHE_LOCKS slots. */
+#define CACHE_SLOTS   4096
+#define CACHE_LOCKS   16
+#define CACHE_KEY_MAX (JWT_TOKEN_MAX + 512) /* iss, aud and the token, hashed */
+
+struct cache_entry {
+	unsigned char key[32]; /* SHA-256 of iss NUL aud NUL token; all zero: empty */
+	struct jwt_claims claims;
+};
+
+struct token_cache {
+	pthread_mutex_t locks[CACHE_LOCKS];
+	struct cache_entry slots[CACHE_SLOTS];
+};
+
 struct jwt_keyring {
 	struct jwt_key keys[KEYS_MAX]; /* keys[0] is the current key */
 	size_t nkeys;
@@ -53,6 +82,7 @@ struct jwt_keyring {
 	size_t priv_pem_len;
 	char *jwks;
 	size_t jwks_len;
+	struct token_cache *cache; /* shared by every thread that verifies */
 };
 
 static const char b64url_chars[] =
@@ -286,6 +316,18 @@ static enum err jwks_build(struct jwt_keyring *kr)
 	return ERR_OK;
 }
 
+static enum err cache_new(struct token_cache **ret_cache)
+{
+	struct token_cache *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < CACHE_LOCKS; i++)
+		pthread_mutex_init(&c->locks[i], NULL);
+	*ret_cache = c;
+	return ERR_OK;
+}
+
 enum err jwt_keyring_load(const char *current_path, const char *previous_paths,
 			  struct jwt_keyring **ret_keyring, char *why, size_t why_len)
 {
@@ -312,6 +354,8 @@ enum err jwt_keyring_load(const char *current_path, const char *previous_paths,
 		}
 	}
 	err = jwks_build(kr);
+	if (err == ERR_OK)
+		err = cache_new(&kr->cache);
 	if (err != ERR_OK)
 		goto out;
 	*ret_keyring = kr;
@@ -335,6 +379,12 @@ void jwt_keyring_free(struct jwt_keyring *kr)
 	if (kr->priv_pem != NULL) {
 		explicit_bzero(kr->priv_pem, kr->priv_pem_len);
 		free(kr->priv_pem);
+	}
+	if (kr->cache != NULL) {
+		for (i = 0; i < CACHE_LOCKS; i++)
+			pthread_mutex_destroy(&kr->cache->locks[i]);
+		explicit_bzero(kr->cache, sizeof(*kr->cache));
+		free(kr->cache);
 	}
 	free(kr->jwks);
 	free(kr);
@@ -486,6 +536,60 @@ static int claims_ok(json_t *p, const char *iss, const char *aud, long long now,
 	       c->exp - c->iat <= JWT_TTL_MAX;
 }
 
+/* The cache key of token for iss and aud; false when they do not fit
+ * (such a token is simply not cached). */
+static bool cache_key(const char *iss, const char *aud, const char *token, size_t len,
+		      unsigned char ret_key[32])
+{
+	char buf[CACHE_KEY_MAX];
+	size_t ni = strlen(iss), na = strlen(aud);
+
+	if (ni + na + len + 2 > sizeof(buf))
+		return false;
+	memcpy(buf, iss, ni + 1);
+	memcpy(buf + ni + 1, aud, na + 1);
+	memcpy(buf + ni + na + 2, token, len);
+	crypto_sha256(buf, ni + na + 2 + len, ret_key);
+	return true;
+}
+
+static size_t cache_slot(const unsigned char key[32])
+{
+	return ((size_t)key[0] | (size_t)key[1] << 8 | (size_t)key[2] << 16) % CACHE_SLOTS;
+}
+
+/* The claims remembered for key, if any. */
+static bool cache_get(struct token_cache *cache, const unsigned char key[32],
+		      struct jwt_claims *ret_claims)
+{
+	size_t i = cache_slot(key);
+	bool hit;
+
+	pthread_mutex_lock(&cache->locks[i % CACHE_LOCKS]);
+	hit = memcmp(cache->slots[i].key, key, 32) == 0;
+	if (hit)
+		*ret_claims = cache->slots[i].claims;
+	pthread_mutex_unlock(&cache->locks[i % CACHE_LOCKS]);
+	return hit;
+}
+
+static void cache_put(struct token_cache *cache, const unsigned char key[32],
+		      const struct jwt_claims *claims)
+{
+	size_t i = cache_slot(key);
+
+	pthread_mutex_lock(&cache->locks[i % CACHE_LOCKS]);
+	memcpy(cache->slots[i].key, key, 32);
+	cache->slots[i].claims = *claims;
+	pthread_mutex_unlock(&cache->locks[i % CACHE_LOCKS]);
+}
+
+/* The checks of claims_ok() that depend on the time. */
+static int times_ok(const struct jwt_claims *c, long long now)
+{
+	return c->exp > now && c->nbf - JWT_LEEWAY <= now && c->iat - JWT_LEEWAY <= now;
+}
+
 enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *aud,
 		    const char *token, long long now, struct jwt_claims *ret_claims)
 {
@@ -493,6 +597,8 @@ enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *a
 	const struct jwt_key *key;
 	const char *dot1, *dot2;
 	size_t len = strnlen(token, JWT_TOKEN_MAX + 1);
+	unsigned char ckey[32];
+	bool cacheable;
 	jwt_t *jwt = NULL;
 	unsigned char *text = NULL;
 	size_t plen;
@@ -502,6 +608,15 @@ enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *a
 
 	if (len > JWT_TOKEN_MAX)
 		goto out;
+	/* a token that passed before: only its times can have changed */
+	cacheable = cache_key(iss, aud, token, len, ckey);
+	if (cacheable && cache_get(kr->cache, ckey, &c)) {
+		if (times_ok(&c, now)) {
+			*ret_claims = c;
+			err = ERR_OK;
+		}
+		goto out;
+	}
 	dot1 = memchr(token, '.', len);
 	dot2 = dot1 != NULL ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
 	if (dot2 == NULL || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
@@ -538,6 +653,8 @@ enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *a
 	memset(&c, 0, sizeof(c));
 	if (!json_is_object(payload) || !claims_ok(payload, iss, aud, now, &c))
 		goto out;
+	if (cacheable)
+		cache_put(kr->cache, ckey, &c);
 	*ret_claims = c;
 	err = ERR_OK;
 out:

@@ -56,8 +56,10 @@ enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud
  * it), sub/role/jti/sid non-empty strings that fit. ERR_INVALID for any
  * failure (no detail: callers answer one generic 401), except ERR_NOMEM
  * when memory ran out before the token could be judged (callers answer
- * 503: the token may well be good). Pure apart from reading the keyring;
- * never logs. */
+ * 503: the token may well be good). A token that passed is remembered
+ * (by a hash of iss, aud and the token) until it expires, and the same
+ * token again is answered from memory with its times checked anew; the
+ * session it names is not checked here. Never logs. */
 enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *aud,
 		    const char *token, long long now, struct jwt_claims *ret_claims);
 

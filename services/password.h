@@ -10,6 +10,7 @@
 #ifndef HCPD_PASSWORD_H
 #define HCPD_PASSWORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -36,5 +37,14 @@ enum err password_hash(const char *password, int memory_kib, int iterations,
 /* ERR_OK when password matches encoded, ERR_INVALID when it does not or
  * encoded is malformed. Blocks like password_hash(). */
 enum err password_verify(const char *encoded, const char *password);
+
+/* On the calling thread only: with keep, the working memory of one hash
+ * (memory_kib) is kept for the next instead of being returned to the
+ * system (a hashing pool's thread, while it has work); without, and on
+ * every thread that never asked, each hash returns it when done. */
+void password_memory_keep(bool keep);
+
+/* Returns the memory this thread kept, if any. Never fails. */
+void password_memory_release(void);
 
 #endif

@@ -1,10 +1,27 @@
 /*
  * workpool.c - owns its threads and a ring of tasks. One mutex guards the
  * ring and the counters; the work itself runs outside it.
+ *
+ * The threads run at nice WORKPOOL_NICE: the work is CPU-bound and long
+ * (argon2id, ~20 ms), the server threads' is short and waited for, so a
+ * server thread that wakes up gets a core at once instead of queueing
+ * behind hashes (a GET /v1/me during a registration flood). Alone on the
+ * machine the pool still gets every core.
+ *
+ * While it has work a thread keeps argon2id's working memory from one
+ * task to the next (password_memory_keep), and returns it once the queue
+ * has been empty for KEEP_IDLE_S (password_memory_release): hashing at
+ * full speed under load, nothing held when idle.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "password.h"
 #include "workpool.h"
 
 struct task {
@@ -26,13 +43,37 @@ struct workpool {
 	bool stopping;
 };
 
+#define WORKPOOL_NICE 10
+#define KEEP_IDLE_S   1 /* an idle thread keeps its hashing memory this long */
+
 static void *worker(void *arg)
 {
 	struct workpool *pool = arg;
 	struct task t;
 
+	/* Linux: a thread's own nice value; no privilege is needed to raise
+	 * it, and failing to changes nothing but latency */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKPOOL_NICE);
+	password_memory_keep(true);
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
+		if (pool->count == 0 && !pool->stopping) {
+			/* idle: keep the memory KEEP_IDLE_S for a next task, then
+			 * give it back */
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += KEEP_IDLE_S;
+			while (pool->count == 0 && !pool->stopping &&
+			       pthread_cond_timedwait(&pool->ready, &pool->lock, &until) !=
+				       ETIMEDOUT)
+				;
+			if (pool->count == 0) {
+				pthread_mutex_unlock(&pool->lock);
+				password_memory_release();
+				pthread_mutex_lock(&pool->lock);
+			}
+		}
 		while (pool->count == 0 && !(pool->stopping && pool->reserved == 0))
 			pthread_cond_wait(&pool->ready, &pool->lock);
 		if (pool->count == 0) {
@@ -50,6 +91,7 @@ static void *worker(void *arg)
 		pool->running--;
 	}
 	pthread_mutex_unlock(&pool->lock);
+	password_memory_keep(false);
 	return NULL;
 }
 
@@ -95,6 +137,18 @@ bool workpool_reserve(struct workpool *pool)
 		pool->rejected++;
 	pthread_mutex_unlock(&pool->lock);
 	return ok;
+}
+
+bool workpool_full(struct workpool *pool)
+{
+	bool full;
+
+	pthread_mutex_lock(&pool->lock);
+	full = pool->stopping || pool->count + pool->reserved >= pool->capacity;
+	if (full)
+		pool->rejected++;
+	pthread_mutex_unlock(&pool->lock);
+	return full;
 }
 
 void workpool_push(struct workpool *pool, void (*fn)(void *arg), void *arg)

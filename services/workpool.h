@@ -6,6 +6,7 @@
  * when the queue is full - the caller answers 503 - and only then park
  * their connection and push the task, which can no longer fail. This
  * ordering means a task never finishes before its connection is parked.
+ * The threads run niced (workpool.c), below the server threads.
  */
 #ifndef HCPD_WORKPOOL_H
 #define HCPD_WORKPOOL_H
@@ -29,6 +30,11 @@ enum err workpool_new(int threads, int capacity, struct workpool **ret_pool);
 /* Takes a place in the queue. False when full or stopping (counted in
  * rejected). Never blocks. */
 bool workpool_reserve(struct workpool *pool);
+
+/* Would workpool_reserve() fail now (full or stopping)? A true answer is
+ * counted in rejected: the caller is expected to shed the work. Never
+ * blocks. */
+bool workpool_full(struct workpool *pool);
 
 /* Queues fn(arg) into a reserved place. Never fails, never blocks long. */
 void workpool_push(struct workpool *pool, void (*fn)(void *arg), void *arg);

@@ -8,15 +8,20 @@ one-second window, and (with --enforce) how many it refused as above its
 own limit.
 
     HCPD_BIN=bin/hcpd tests/perf/verify_throughput.py [--jobs 300]
-        [--rate 50] [--burst N] [--latency 0.1] [--concurrency 32]
+        [--rate 50] [--burst N] [--latency 0.1] [--concurrency 32] [--enforce N]
+
+`make bench` (tests/bench/run.py) calls measure() with --enforce 0: the
+stub's own bucket has the definition's rate and burst, so any 429 it
+sends is a request above the limit.
 """
 
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
-import time
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
@@ -27,25 +32,20 @@ from privacy_helpers import valid_npi  # noqa: E402
 from registry_stub import RegistryStub  # noqa: E402
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--jobs", type=int, default=300)
-    ap.add_argument("--rate", type=float, default=50.0)
-    ap.add_argument("--latency", type=float, default=0.1)
-    ap.add_argument("--concurrency", type=int, default=32)
-    ap.add_argument("--burst", type=int, default=None)
-    ap.add_argument("--enforce", type=int, default=0, metavar="TOLERANCE",
-                    help="the stub limits too, with this many requests of slack")
-    a = ap.parse_args()
-
+def measure(jobs=300, rate=50.0, latency=0.1, concurrency=32, burst=None, enforce=None,
+            clients=4):
+    """Runs the measurement (see the module's text); returns its dict.
+    enforce: None, the stub does not limit; N (0 too), it answers 429 above
+    a token bucket of the same rate and burst + N. clients: registrations
+    sent at once while the jobs are queued (the runner is off then)."""
     work = tempfile.mkdtemp(prefix="hcpd-verify-bench-")
-    # --enforce: the registry answers 429 above the limit the definition
+    # enforce: the registry answers 429 above the limit the definition
     # declares (its own token bucket, as it sees arrivals: network and the
     # stub's own scheduling jitter count against hcpd)
-    stub = RegistryStub(latency=a.latency,
-                        limit=(a.rate, (a.burst or 2) + a.enforce) if a.enforce else None)
+    stub = RegistryStub(latency=latency,
+                        limit=(rate, (burst or 2) + enforce) if enforce is not None else None)
     regs = registries_dir(work, nppes_definition(
-        rate_limit=dict({"per_second": a.rate}, **({"burst": a.burst} if a.burst else {})),
+        rate_limit=dict({"per_second": rate}, **({"burst": burst} if burst else {})),
         timeout_ms=10000, attempts=3))
     pg = Postgres()
     env = {"HCPD_REGISTRIES_DIR": regs, "HCPD_REGISTRY_URL_US_NPPES": stub.url,
@@ -54,16 +54,19 @@ def main():
     try:
         migrate(h)
         h.start()
-        ids = []
-        for i in range(a.jobs):
+
+        def register(i):
             r = h.api.register(registration("bench%d@example.org" % i, npi=valid_npi()))
             assert r.status == 202, r.body
-            ids.append(r.json["id"])
+            return r.json["id"]
+
+        with ThreadPoolExecutor(clients) as pool:
+            ids = list(pool.map(register, range(jobs)))
         h.stop()
-        h.env["HCPD_VERIFY_CONCURRENCY"] = str(a.concurrency)
+        h.env["HCPD_VERIFY_CONCURRENCY"] = str(concurrency)
         h.start()
         for i in ids:
-            jobs_settled(pg, i, timeout=a.jobs / a.rate * 3 + 30)
+            jobs_settled(pg, i, timeout=jobs / rate * 3 + 30)
         times = sorted(stub.times)
         span = times[-1] - times[0]
         # the most requests in any window of one second
@@ -72,21 +75,35 @@ def main():
             while times[j] < t - 1.0:
                 j += 1
             peak = max(peak, i - j + 1)
-        rate = (len(times) - 1) / span if span > 0 else float("inf")
-        print(json.dumps({
-            "jobs": a.jobs, "requests": len(times), "registry_latency_s": a.latency,
-            "concurrency": a.concurrency, "rate_limit_per_s": a.rate,
-            "jobs_per_s": round(rate, 2), "ratio_to_limit": round(rate / a.rate, 3),
+        got = (len(times) - 1) / span if span > 0 else float("inf")
+        return {
+            "jobs": jobs, "requests": len(times), "registry_latency_s": latency,
+            "concurrency": concurrency, "rate_limit_per_s": rate, "burst": burst or 2,
+            "jobs_per_s": round(got, 2), "ratio_to_limit": round(got / rate, 3),
             "peak_requests_in_1s": peak, "registry_429s": stub.limited,
             "outcomes": pg.psql("SELECT string_agg(outcome || '=' || n, ',') FROM "
                                 "(SELECT outcome, count(*) n FROM verifications "
                                 "GROUP BY outcome) o"),
-        }))
+        }
     finally:
         if h.proc is not None and h.proc.poll() is None:
             h.stop()
         stub.close()
         pg.destroy()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jobs", type=int, default=300)
+    ap.add_argument("--rate", type=float, default=50.0)
+    ap.add_argument("--latency", type=float, default=0.1)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--burst", type=int, default=None)
+    ap.add_argument("--enforce", type=int, default=None, metavar="TOLERANCE",
+                    help="the stub limits too, with this many requests of slack (0: none)")
+    a = ap.parse_args()
+    print(json.dumps(measure(a.jobs, a.rate, a.latency, a.concurrency, a.burst, a.enforce)))
 
 
 if __name__ == "__main__":

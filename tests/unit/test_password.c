@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <argon2.h>
+
 #include "harness.h"
 #include "password.h"
 
@@ -242,6 +244,33 @@ TEST(verify_other_params)
 	CHECK(password_verify(encoded, "another long passphrase") == ERR_OK);
 }
 
+/* password.c writes and reads the PHC string itself: libargon2 must
+ * agree both ways, and memory kept by a hashing thread changes nothing. */
+TEST(libargon2_agrees)
+{
+	char ours[PASSWORD_ENCODED_MAX], theirs[PASSWORD_ENCODED_MAX];
+	const unsigned char salt[16] = "0123456789abcdef";
+	const char pw[] = "a long passphrase 2024";
+
+	CHECK(password_hash(pw, MEMORY_KIB, ITERATIONS, ours) == ERR_OK);
+	CHECK(argon2id_verify(ours, pw, strlen(pw)) == ARGON2_OK);
+	CHECK(argon2id_verify(ours, "not it", 6) == ARGON2_VERIFY_MISMATCH);
+	CHECK(argon2id_hash_encoded(ITERATIONS, MEMORY_KIB, 1, pw, strlen(pw), salt, sizeof(salt),
+				    32, theirs, sizeof(theirs)) == ARGON2_OK);
+	CHECK(password_verify(theirs, pw) == ERR_OK);
+	CHECK(password_verify(theirs, "not it") == ERR_INVALID);
+	password_memory_keep(true);
+	CHECK(password_verify(theirs, pw) == ERR_OK);
+	CHECK(password_verify(ours, pw) == ERR_OK); /* the kept memory, reused */
+	CHECK(password_verify(ours, "not it") == ERR_INVALID);
+	password_memory_keep(false);
+	/* malformed numbers are refused before any hashing */
+	CHECK(password_verify("$argon2id$v=19$m=+19456,t=2,p=1$MDEyMzQ1Njc4OWFiY2RlZg$AAAA", pw) ==
+	      ERR_INVALID);
+	CHECK(password_verify("$argon2id$v=19$m=19456,t=2,p=1,x=1$MDEy$AAAA", pw) == ERR_INVALID);
+	CHECK(password_verify("$argon2id$v=19$m=99999999999,t=2,p=1$MDEy$AAAA", pw) == ERR_INVALID);
+}
+
 int main(void)
 {
 	RUN(accepts_good_passphrase);
@@ -257,5 +286,6 @@ int main(void)
 	RUN(hash_format);
 	RUN(hash_salted_and_verifies);
 	RUN(verify_other_params);
+	RUN(libargon2_agrees);
 	return harness_done();
 }
