@@ -135,40 +135,35 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 	return err;
 }
 
-enum err db_throttle_locked(PGconn *conn, const unsigned char bidx[32], int *ret_seconds)
-{
-	PGresult *res;
-	enum err err =
-		exec_bidx(conn,
-			  "SELECT ceil(extract(epoch FROM locked_until - now()))::int "
-			  "FROM login_throttle WHERE email_bidx = $1 AND locked_until > now()",
-			  bidx, &res);
-
-	if (err != ERR_OK)
-		return err;
-	*ret_seconds = PQntuples(res) > 0 ? atoi(PQgetvalue(res, 0, 0)) : 0;
-	if (PQntuples(res) > 0 && *ret_seconds < 1)
-		*ret_seconds = 1;
-	PQclear(res);
-	return ERR_OK;
-}
-
-enum err db_throttle_fail(PGconn *conn, const unsigned char bidx[32])
+enum err db_throttle_begin(PGconn *conn, const unsigned char bidx[32], int *ret_seconds)
 {
 	char limit[16];
 	const char *params[2] = {BIN32(bidx), limit};
 	const int lengths[2] = {32, 0};
 	const int formats[2] = {1, 0};
+	PGresult *res;
+	enum err err;
 
 	snprintf(limit, sizeof(limit), "%d", LOGIN_FAILURES_BEFORE_LOCK);
-	/* 2^(n - limit) seconds once n failures reach the limit, capped at 900 */
-	return db_exec(conn,
-		       "INSERT INTO login_throttle AS t (email_bidx, failures) VALUES ($1, 1) "
-		       "ON CONFLICT (email_bidx) DO UPDATE SET failures = t.failures + 1, "
-		       "locked_until = CASE WHEN t.failures + 1 >= $2::int THEN now() + "
-		       "make_interval(secs => least(900, power(2, t.failures + 1 - $2::int))) "
-		       "ELSE t.locked_until END",
-		       2, params, lengths, formats, NULL);
+	/* counted unless locked; when locked, the lock's remaining seconds as
+	 * the snapshot saw them (the insert's own row is not visible there) */
+	err = db_exec(
+		conn,
+		"WITH c AS (INSERT INTO login_throttle AS t (email_bidx, failures) "
+		"VALUES ($1, 1) ON CONFLICT (email_bidx) DO UPDATE SET failures = "
+		"t.failures + 1, locked_until = CASE WHEN t.failures + 1 >= $2::int THEN "
+		"now() + make_interval(secs => least(900, power(2, t.failures + 1 - $2::int))) "
+		"ELSE t.locked_until END "
+		"WHERE t.locked_until IS NULL OR t.locked_until <= now() RETURNING 1) "
+		"SELECT CASE WHEN EXISTS (SELECT 1 FROM c) THEN 0 ELSE "
+		"coalesce((SELECT greatest(1, ceil(extract(epoch FROM locked_until - now()))"
+		"::int) FROM login_throttle WHERE email_bidx = $1), 1) END",
+		2, params, lengths, formats, &res);
+	if (err != ERR_OK)
+		return err;
+	*ret_seconds = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return ERR_OK;
 }
 
 enum err db_throttle_reset(PGconn *conn, const unsigned char bidx[32])

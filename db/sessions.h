@@ -24,15 +24,18 @@ struct login_account {
 enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 			  struct login_account *ret_account);
 
-/* Seconds the email index stays locked (0 when it is not). */
-enum err db_throttle_locked(PGconn *conn, const unsigned char bidx[32], int *ret_seconds);
+/* Counts a password attempt against the email index before the password
+ * is checked, in one statement, so attempts sent at once are each counted
+ * as they arrive (checking first and counting after the hash let every
+ * attempt in flight through). An attempt counts as a failure until
+ * db_throttle_reset() says otherwise; from the
+ * LOGIN_FAILURES_BEFORE_LOCK-th in a row the index is locked for
+ * 2^(failures - limit) seconds, at most 15 minutes. *ret_seconds is 0
+ * when the attempt may go on, else how long the index stays locked (that
+ * attempt is not counted). Blocks. */
+enum err db_throttle_begin(PGconn *conn, const unsigned char bidx[32], int *ret_seconds);
 
-/* Records a failed login; from the LOGIN_FAILURES_BEFORE_LOCK-th in a row
- * the index is locked for 2^(failures - limit) seconds, at most 15
- * minutes. */
-enum err db_throttle_fail(PGconn *conn, const unsigned char bidx[32]);
-
-/* Forgets failures after a successful login. */
+/* Forgets failures after a successful attempt. */
 enum err db_throttle_reset(PGconn *conn, const unsigned char bidx[32]);
 
 /* Replaces an account's password hash (re-hash with stronger parameters). */

@@ -70,11 +70,8 @@ static enum MHD_Result erase_finish(struct req *r, struct erasure_req *e)
 
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	if (e->verified != ERR_OK) {
-		err = db_throttle_fail(conn, e->check.email_bidx);
+	if (e->verified != ERR_OK) { /* counted as a failure already, before the hash */
 		db_release(r->app->db, conn);
-		if (err != ERR_OK)
-			return problem_from_err(r, err);
 		errors = json_array();
 		problem_add_error(errors, "password", "incorrect", "the password is not correct");
 		return problem_send_errors(r, errors);
@@ -121,7 +118,7 @@ enum MHD_Result h_me_delete(struct req *r)
 		return problem_from_err(r, err);
 	err = db_erasure_check(conn, r->auth.sub, &e->check);
 	if (err == ERR_OK)
-		err = db_throttle_locked(conn, e->check.email_bidx, &locked);
+		err = db_throttle_begin(conn, e->check.email_bidx, &locked);
 	db_release(r->app->db, conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);

@@ -50,7 +50,8 @@ struct pwchange {
 	struct req *r;
 	char *current, *next;
 	char stored[192];
-	enum err verified; /* of the current password */
+	enum err verified;      /* of the current password */
+	unsigned char bidx[32]; /* the account's email index: the sign-in throttle's */
 	char hash[PASSWORD_ENCODED_MAX];
 	enum err hash_err;
 };
@@ -113,6 +114,8 @@ static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *error
 		err = vault_open_account(r->app, r->auth.sub, &row, own);
 	if (err == ERR_OK) {
 		snprintf(pc->stored, sizeof(pc->stored), "%s", row.password_hash);
+		vault_email_index(r->app, json_string_value(json_object_get(own, "email")),
+				  pc->bidx);
 		profile = json_object_get(own, "profile");
 		names[0] = json_string_value(json_object_get(profile, "given_name"));
 		names[1] = names[0] ? json_string_value(json_object_get(profile, "family_name"))
@@ -139,10 +142,11 @@ enum MHD_Result h_me_password(struct req *r)
 	struct pwchange *pc = r->state;
 	json_t *errors;
 	PGconn *conn;
+	int locked = 0;
 	enum err err;
 
-	if (pc != NULL) { /* resumed: both hashes are done */
-		if (pc->verified != ERR_OK) {
+	if (pc != NULL) {                     /* resumed: both hashes are done */
+		if (pc->verified != ERR_OK) { /* counted as a failure before the hash */
 			errors = json_array();
 			problem_add_error(errors, "current_password", "incorrect",
 					  "the current password is not correct");
@@ -152,7 +156,9 @@ enum MHD_Result h_me_password(struct req *r)
 		if (err == ERR_OK)
 			err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 		if (err == ERR_OK) {
-			err = db_password_change(conn, r->auth.sub, pc->hash, r->auth.sid);
+			err = db_throttle_reset(conn, pc->bidx);
+			if (err == ERR_OK)
+				err = db_password_change(conn, r->auth.sub, pc->hash, r->auth.sid);
 			db_release(r->app->db, conn);
 		}
 		if (err != ERR_OK)
@@ -177,6 +183,20 @@ enum MHD_Result h_me_password(struct req *r)
 	if (json_array_size(errors) > 0)
 		return problem_send_errors(r, errors);
 	json_decref(errors);
+	/* a stolen token must not make guessing the password cheap: the
+	 * sign-in throttle counts this attempt too */
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK) {
+		err = db_throttle_begin(conn, pc->bidx, &locked);
+		db_release(r->app->db, conn);
+	}
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	if (locked > 0) {
+		http_add_header(r, "Retry-After", "%d", locked);
+		return problem_send(r, 429, "too-many-attempts",
+				    "too many wrong passwords; wait before trying again");
+	}
 	pc->current = strdup(json_string_value(json_object_get(r->json, "current_password")));
 	pc->next = strdup(json_string_value(json_object_get(r->json, "new_password")));
 	if (pc->current == NULL || pc->next == NULL)

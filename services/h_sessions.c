@@ -133,10 +133,9 @@ static enum MHD_Result login_finish(struct req *r, struct login *l)
 
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	if (!ok) {
-		err = db_throttle_fail(conn, l->bidx);
+	if (!ok) { /* counted as a failure already, before the hash */
 		db_release(r->app->db, conn);
-		return err == ERR_OK ? unauthorized(r) : problem_from_err(r, err);
+		return unauthorized(r);
 	}
 	err = db_throttle_reset(conn, l->bidx);
 	if (err == ERR_OK && l->rehashed)
@@ -190,7 +189,7 @@ enum MHD_Result h_session_create(struct req *r)
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	err = db_throttle_locked(conn, l->bidx, &locked);
+	err = db_throttle_begin(conn, l->bidx, &locked);
 	if (err == ERR_OK && locked == 0) {
 		err = db_login_account(conn, l->bidx, &l->acct);
 		l->found = err == ERR_OK;

@@ -423,3 +423,38 @@ def test_per_address_rate_limit_on_login(hcpd, pg, api):
         login(api, email)
     finally:
         limited.assert_clean_exit()
+
+
+def test_wrong_passwords_sent_at_once_are_throttled_like_one_by_one(stack):
+    """The throttle counts each attempt before its hash: 30 wrong
+    passwords sent together get at most 10 checks, the rest 429."""
+    import threading
+    _, h = stack({"HCPD_HASH_QUEUE": "100"})
+    email = "parallel.%s@example.org" % uuid.uuid4().hex[:8]
+    assert h.api.register(registration(email)).status == 202
+    statuses = []
+
+    def guess(i):
+        r = h.api.request("POST", "/v1/sessions",
+                          body={"email": email, "password": "wrong guess number %d" % i})
+        statuses.append(r.status)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(401) <= 10, statuses
+    assert statuses.count(429) >= 20 and set(statuses) <= {401, 429}, statuses
+
+
+def test_wrong_current_passwords_are_throttled(stack):
+    _, h = stack()
+    email = "pwthrottle.%s@example.org" % uuid.uuid4().hex[:8]
+    assert h.api.register(registration(email)).status == 202
+    token = login(h.api, email).json["access_token"]
+    auth = {"Authorization": "Bearer " + token}
+    body = {"current_password": "not the password at all", "new_password": "another long passphrase 2025"}
+    statuses = [h.api.request("PATCH", "/v1/me/password", body=body, headers=auth).status
+                for _ in range(11)]
+    assert statuses[:10] == [422] * 10 and statuses[10] == 429, statuses
