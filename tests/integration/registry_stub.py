@@ -22,6 +22,13 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class Server(ThreadingHTTPServer):
+    # the default backlog of 5 overflows when 16 checks connect at once
+    # (two workers of 8): Linux then drops the handshake, the connect waits
+    # for a retransmission a second later and an attempt times out
+    request_queue_size = 128
+
+
 class RegistryStub:
     def __init__(self, key="number", latency=0.0, limit=None):
         self.key = key
@@ -50,7 +57,7 @@ class RegistryStub:
             def do_POST(self):
                 stub._handle(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = "http://127.0.0.1:%d/api/" % self.port
