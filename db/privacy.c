@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "keystore.h"
 #include "privacy.h"
 
 /* Runs sql ($1 = id) and tells whether it touched a row. */
@@ -214,10 +215,14 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 			err = ERR_CONFLICT;
 		PQclear(res);
 	}
+	/* the secret goes first, while the row lock keeps a legal hold from
+	 * being set: every value sealed under the account's data key, here or
+	 * in any dump of this database, can no longer be opened. A failure
+	 * after it leaves an account that can be erased again. */
+	if (err == ERR_OK)
+		err = keystore_destroy(e->keys, e->id);
 	for (size_t i = 0; err == ERR_OK && i < sizeof(shred) / sizeof(shred[0]); i++)
 		err = exec_id(conn, shred[i], e->id, NULL);
-	/* the data key goes: every value sealed with it, here or in a dump
-	 * taken from now on, can no longer be opened */
 	if (err == ERR_OK)
 		err = db_exec(
 			conn,

@@ -61,23 +61,25 @@ struct erasure_check {
 enum err db_erasure_check(PGconn *conn, const char *id, struct erasure_check *ret_check);
 
 /* One erasure. */
+struct keystore;
+
 struct erasure {
 	const char *id;
 	const char *kept;       /* text[] literal of profile_public keys to keep: "{country}" */
 	const char *actor;      /* the account itself, or AUDIT_ACTOR_SYSTEM */
 	const char *action;     /* "account.erased", "account.purged" */
 	const char *request_id; /* may be NULL */
+	struct keystore *keys;  /* the account's secret is destroyed there */
 };
 
 /* Erases an account in one transaction: revokes every session (reason
  * "erasure") and deletes their refresh tokens; deletes its email,
  * unsubscribe and idempotency tokens; cancels its queued verification
- * jobs; drops verification evidence and reply hashes; destroys the data
- * key, sealed email and profile, blind index and password hash; keeps in
- * profile_public only e->kept; sets erased_at; appends e->action to the
- * audit log. Ledger, audit and consent rows stay (pseudonymous).
- * ERR_CONFLICT when a legal hold applies (nothing changes), ERR_NOT_FOUND
- * when the account does not exist or is already erased. Blocks. */
+ * jobs; drops verification evidence and reply hashes; destroys the
+ * account's secret in e->keys, the sealed data key, email and profile, blind index and password
+ * hash; keeps in profile_public only e->kept; sets erased_at; appends e->action to the audit log.
+ * Ledger, audit and consent rows stay (pseudonymous). ERR_CONFLICT when a legal hold applies
+ * (nothing changes), ERR_NOT_FOUND when the account does not exist or is already erased. Blocks. */
 enum err db_account_erase(PGconn *conn, const struct erasure *e);
 
 /* The export's records about account id, as a new JSON object:

@@ -4,9 +4,10 @@
 # (DIR under a temporary directory).
 #
 #   pg.sh init DIR                 initdb into DIR/data (once)
-#   pg.sh start DIR                init if needed, start, create database hcpd
+#   pg.sh start DIR                init if needed, start, create databases hcpd
+#                                  and hcpd_keys (the keystore, HCPD_KEYSTORE_URL)
 #   pg.sh stop DIR [fast|immediate]
-#   pg.sh url DIR                  print the libpq conninfo of database hcpd
+#   pg.sh url DIR [DB]             print the libpq conninfo of database DB (hcpd)
 #   pg.sh status DIR               exit 0 if running
 #
 # The socket is DIR/.s.PGSQL.5432, the server log DIR/postgres.log.
@@ -28,7 +29,8 @@ die() {
 }
 
 usage() {
-	echo "usage: $prog init|start|status|url DIR" >&2
+	echo "usage: $prog init|start|status DIR" >&2
+	echo "       $prog url DIR [hcpd|hcpd_keys]" >&2
 	echo "       $prog stop DIR [fast|immediate]" >&2
 	exit 2
 }
@@ -140,14 +142,14 @@ cmd_start() {
 			die "PostgreSQL did not start (log: $DIR/postgres.log)"
 		fi
 	fi
-	local exists
-	exists=$(psql_pg -tAc "SELECT 1 FROM pg_database WHERE datname = 'hcpd'")
-	if [[ $exists != 1 ]]; then
+	local db
+	for db in hcpd hcpd_keys; do
+		[[ $(psql_pg -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'") == 1 ]] && continue
 		# Another start may race us to it: only fail if it is still missing.
-		"$PGBIN/createdb" -h "$DIR" -p "$PGPORT_FIXED" -U postgres hcpd 2>/dev/null ||
-			[[ $(psql_pg -tAc "SELECT 1 FROM pg_database WHERE datname = 'hcpd'") == 1 ]] ||
-			die "could not create database hcpd"
-	fi
+		"$PGBIN/createdb" -h "$DIR" -p "$PGPORT_FIXED" -U postgres "$db" 2>/dev/null ||
+			[[ $(psql_pg -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'") == 1 ]] ||
+			die "could not create database $db"
+	done
 }
 
 cmd_stop() {
@@ -181,14 +183,16 @@ stop)
 	cmd_stop "$@"
 	;;
 url)
-	(($# == 0)) || usage
+	(($# <= 1)) || usage
+	db=${1:-hcpd}
+	[[ $db == hcpd || $db == hcpd_keys ]] || usage
 	# conninfo values with blanks, quotes or backslashes need quoting.
 	if [[ $DIR =~ [[:space:]\'\\] ]]; then
 		q=${DIR//\\/\\\\}
 		q=${q//\'/\\\'}
-		printf "host='%s' dbname=hcpd user=postgres\n" "$q"
+		printf "host='%s' dbname=%s user=postgres\n" "$q" "$db"
 	else
-		printf 'host=%s dbname=hcpd user=postgres\n' "$DIR"
+		printf 'host=%s dbname=%s user=postgres\n' "$DIR" "$db"
 	fi
 	;;
 status)

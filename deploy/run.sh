@@ -4,9 +4,10 @@
 # once, mode 0600), `hcpd migrate`, then `hcpd serve` in the foreground until
 # Ctrl-C, which stops hcpd and then PostgreSQL.
 #
-# HCPD_DATABASE_URL, HCPD_JWT_KEY_FILE, HCPD_MASTER_KEY_FILE and HCPD_LISTEN
-# already set in the environment are respected. When HCPD_DATABASE_URL is set,
-# no private cluster is started: that database is used instead.
+# HCPD_DATABASE_URL, HCPD_KEYSTORE_URL, HCPD_JWT_KEY_FILE, HCPD_MASTER_KEY_FILE
+# and HCPD_LISTEN already set in the environment are respected. When
+# HCPD_DATABASE_URL is set, no private cluster is started: that database is
+# used instead (with HCPD_KEYSTORE_URL, or the same one for the keystore).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -53,7 +54,9 @@ if [[ -z ${HCPD_DATABASE_URL:-} ]]; then
 	"$pg" init "$pgdir"
 	"$pg" start "$pgdir"
 	HCPD_DATABASE_URL=$("$pg" url "$pgdir")
+	: "${HCPD_KEYSTORE_URL:=$("$pg" url "$pgdir" hcpd_keys)}"
 fi
+: "${HCPD_KEYSTORE_URL:=$HCPD_DATABASE_URL}"
 
 # Keys: made once, never overwritten (deploy/secrets.sh).
 if [[ -z ${HCPD_JWT_KEY_FILE:-} ]]; then
@@ -65,7 +68,7 @@ if [[ -z ${HCPD_MASTER_KEY_FILE:-} ]]; then
 	"$root/deploy/secrets.sh" master "$HCPD_MASTER_KEY_FILE" | sed "s/\$/ (master key)/; s/^/$prog: /"
 fi
 : "${HCPD_LISTEN:=127.0.0.1:8080}"
-export HCPD_DATABASE_URL HCPD_JWT_KEY_FILE HCPD_MASTER_KEY_FILE HCPD_LISTEN
+export HCPD_DATABASE_URL HCPD_KEYSTORE_URL HCPD_JWT_KEY_FILE HCPD_MASTER_KEY_FILE HCPD_LISTEN
 
 "$hcpd" migrate
 
@@ -84,7 +87,7 @@ hcpd is starting.
   admin page:           $base/admin/
   metrics:              $base/metrics
   create an admin (password on stdin), from $root:
-    HCPD_DATABASE_URL=$(shq "$HCPD_DATABASE_URL") HCPD_MASTER_KEY_FILE=$(shq "$HCPD_MASTER_KEY_FILE") bin/hcpd admin create --email you@example.org
+    HCPD_DATABASE_URL=$(shq "$HCPD_DATABASE_URL") HCPD_KEYSTORE_URL=$(shq "$HCPD_KEYSTORE_URL") HCPD_MASTER_KEY_FILE=$(shq "$HCPD_MASTER_KEY_FILE") bin/hcpd admin create --email you@example.org
 Ctrl-C stops hcpd and PostgreSQL.
 
 EOF

@@ -6,7 +6,8 @@
 #   secrets.sh master FILE     32 random bytes as 64 hex characters (HCPD_MASTER_KEY_FILE)
 #   secrets.sh compose DIR     all that deploy/compose.yaml mounts: jwt-es256.pem,
 #                              master.key, db_password and pg_service.conf (libpq
-#                              service "hcpd" on host "db" with that password)
+#                              services "hcpd" on host "db" and "hcpd_keys" on
+#                              host "keys", with that password)
 #
 # Files are written under a temporary name and moved into place, mode 0600.
 # `compose` makes DIR mode 0700 and its files 0644 instead: Compose mounts
@@ -44,10 +45,14 @@ gen_jwt() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/de
 gen_master() { openssl rand -hex 32; }
 gen_password() { openssl rand -hex 24; }
 
-# A libpq connection service file: HCPD_DATABASE_URL="service=hcpd" with
-# PGSERVICEFILE pointing at it keeps the password out of the environment.
+# A libpq connection service file: HCPD_DATABASE_URL="service=hcpd" and
+# HCPD_KEYSTORE_URL="service=hcpd_keys" with PGSERVICEFILE pointing at it
+# keep the password out of the environment.
 gen_service() {
-	printf '[hcpd]\nhost=db\nport=5432\ndbname=hcpd\nuser=hcpd\npassword=%s\n' "$(cat "$1")"
+	local pw
+	pw=$(cat "$1")
+	printf '[hcpd]\nhost=db\nport=5432\ndbname=hcpd\nuser=hcpd\npassword=%s\n' "$pw"
+	printf '[hcpd_keys]\nhost=keys\nport=5432\ndbname=hcpd_keys\nuser=hcpd\npassword=%s\n' "$pw"
 }
 
 (($# == 2)) || usage

@@ -16,6 +16,7 @@
 struct catalogue;
 struct jwt_keyring;
 struct db_pool;
+struct keystore;
 struct workpool;
 struct ratelimit;
 struct recipients;
@@ -25,6 +26,7 @@ struct verifier_set;
 struct app {
 	struct config cfg;
 	struct db_pool *db;
+	struct keystore *keys; /* account secrets (vault.c) */
 	struct catalogue *catalogue;
 	struct workpool *hashpool;
 	struct ratelimit *ratelimit;            /* NULL: no per-address limit */

@@ -84,6 +84,7 @@ enum err config_load(struct config *cfg, const char **ret_why)
 	if (cores < 1)
 		cores = 1;
 	cfg->database_url = env_or("HCPD_DATABASE_URL", NULL);
+	cfg->keystore_url = env_or("HCPD_KEYSTORE_URL", cfg->database_url);
 	cfg->listen = env_or("HCPD_LISTEN", "127.0.0.1:8080");
 	cfg->master_key_file = env_or("HCPD_MASTER_KEY_FILE", NULL);
 	cfg->jwt_key_file = env_or("HCPD_JWT_KEY_FILE", NULL);

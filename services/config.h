@@ -12,6 +12,7 @@
 
 struct config {
 	const char *database_url;    /* HCPD_DATABASE_URL: libpq conninfo or URI */
+	const char *keystore_url;    /* HCPD_KEYSTORE_URL: the account secrets' database */
 	const char *listen;          /* HCPD_LISTEN: host:port, default 127.0.0.1:8080 */
 	const char *master_key_file; /* HCPD_MASTER_KEY_FILE: 64 hex characters */
 	const char *jwt_key_file;    /* HCPD_JWT_KEY_FILE: EC P-256 private key PEM */

@@ -1,7 +1,7 @@
 /*
  * h_health.c - GET /healthz (the process answers), GET /readyz (the
- * database answers, its schema is current and the recipients file is
- * stored) and GET /metrics.
+ * database and the keystore answer, their schemas are current and the
+ * recipients file is stored) and GET /metrics.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "app.h"
 #include "db.h"
 #include "handlers.h"
+#include "keystore.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
@@ -39,6 +40,10 @@ enum MHD_Result h_readyz(struct req *r)
 	}
 	if (err != ERR_OK)
 		return problem_send(r, 503, "not-ready", "the database is unreachable");
+	if (keystore_ready(r->app->keys) != ERR_OK)
+		return problem_send(
+			r, 503, "not-ready",
+			"the keystore is unreachable or not migrated (HCPD_KEYSTORE_URL)");
 	if (pending)
 		return problem_send(r, 503, "not-ready",
 				    "database migrations are not current; run hcpd migrate");

@@ -19,6 +19,7 @@
 #include "handlers.h"
 #include "jsonbody.h"
 #include "jwtkeys.h"
+#include "keystore.h"
 #include "password.h"
 #include "problem.h"
 #include "sessions.h"
@@ -125,12 +126,21 @@ static enum err check_strings(struct req *r, const char *const *keys, json_t *er
 /* After verification: count the outcome, open a session. */
 static enum MHD_Result login_finish(struct req *r, struct login *l)
 {
-	unsigned char token_hash[32];
+	unsigned char token_hash[32], secret[CRYPTO_KEY_LEN];
 	char token[64], sid[UUID_STR_LEN];
 	PGconn *conn;
 	bool ok = l->found && l->verified == ERR_OK;
-	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	enum err err = ERR_OK;
 
+	/* an account restored from a backup taken before its erasure has no
+	 * secret left in the keystore: it signs in no more than an erased one */
+	if (ok) {
+		err = keystore_get(r->app->keys, l->acct.id, secret);
+		explicit_bzero(secret, sizeof(secret));
+		ok = err != ERR_NOT_FOUND;
+	}
+	if (err == ERR_OK || err == ERR_NOT_FOUND)
+		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
 	if (!ok) { /* counted as a failure already, before the hash */

@@ -22,6 +22,7 @@
 #include "enroll.h"
 #include "http.h"
 #include "jwtkeys.h"
+#include "keystore.h"
 #include "ledger.h"
 #include "log.h"
 #include "mailer.h"
@@ -42,6 +43,7 @@
 
 #define EXIT_USAGE         2
 #define ADMIN_PASSWORD_MAX 1024
+#define KEYSTORE_POOL      4 /* secrets are cached: few reads reach it */
 
 static int fail(const char *what, const char *why)
 {
@@ -73,7 +75,10 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 			return fail("bad configuration", "HCPD_DATABASE_URL is not set");
 		if (db_pool_new(app->cfg.database_url,
 				pool_size > 0 ? pool_size : app->cfg.db_pool_size,
-				app->cfg.statement_timeout_ms, &app->db) != ERR_OK)
+				app->cfg.statement_timeout_ms, &app->db) != ERR_OK ||
+		    keystore_open(app->cfg.keystore_url, KEYSTORE_POOL,
+				  app->cfg.statement_timeout_ms, app->cfg.db_acquire_ms,
+				  &app->keys) != ERR_OK)
 			return fail("start-up failed", "out of memory");
 		if (migrate_latest(app->cfg.migrations_dir, &app->migrations_latest) != ERR_OK)
 			return fail(
@@ -129,6 +134,7 @@ static void app_close(struct app *app)
 	jwt_keyring_free(app->keyring);
 	ratelimit_free(app->ratelimit);
 	db_pool_free(app->db);
+	keystore_free(app->keys);
 	explicit_bzero(app->wrap_key, sizeof(app->wrap_key));
 	explicit_bzero(app->bidx_key, sizeof(app->bidx_key));
 	explicit_bzero(app->idem_key, sizeof(app->idem_key));
@@ -149,6 +155,13 @@ static int cmd_migrate(struct app *app)
 	PQfinish(conn);
 	if (err != ERR_OK)
 		return fail("migrate failed", why);
+	err = db_connect(app->cfg.keystore_url, app->cfg.statement_timeout_ms, &conn);
+	if (err != ERR_OK)
+		return fail("migrate failed", "cannot connect to the keystore (HCPD_KEYSTORE_URL)");
+	err = keystore_migrate(conn);
+	PQfinish(conn);
+	if (err != ERR_OK)
+		return fail("migrate failed", "cannot create the keystore's table");
 	log_json(LOG_INFO, "migrated",
 		 json_pack("{s:i, s:i}", "applied", applied, "version", app->migrations_latest));
 	return 0;
@@ -180,6 +193,16 @@ static void block_signals(sigset_t *signals)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Secrets kept in the main database are in its backups: say so. */
+static void warn_shared_keystore(const struct app *app)
+{
+	if (app->cfg.keystore_url == app->cfg.database_url)
+		log_json(LOG_WARN,
+			 "HCPD_KEYSTORE_URL is not set: account secrets are kept in the main "
+			 "database, so an erasure does not reach its backups taken before it",
+			 NULL);
+}
+
 static int cmd_serve(struct app *app)
 {
 	struct http_server *server = NULL;
@@ -195,6 +218,7 @@ static int cmd_serve(struct app *app)
 	 * such block an mmap, returned to the system on free (glibc's dynamic
 	 * threshold would otherwise keep it in the heap after the first). */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	warn_shared_keystore(app);
 	/* a database not reachable or not migrated yet: /readyz retries */
 	if (recipients_sync_app(app, why, sizeof(why)) != ERR_UNAVAILABLE &&
 	    !atomic_load(&app->recipients_synced))
@@ -257,6 +281,7 @@ static int cmd_worker(struct app *app)
 	if (app->cfg.verify_concurrency == 0)
 		return fail("bad configuration",
 			    "hcpd worker needs HCPD_VERIFY_CONCURRENCY above 0");
+	warn_shared_keystore(app);
 	if (recipients_sync_app(app, why, sizeof(why)) != ERR_UNAVAILABLE &&
 	    !atomic_load(&app->recipients_synced))
 		return fail("cannot store recipients (HCPD_RECIPIENTS_FILE)", why);

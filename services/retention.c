@@ -48,7 +48,8 @@ enum err retention_erase(const struct app *app, PGconn *conn, const char *id, co
 							.kept = kept,
 							.actor = actor,
 							.action = action,
-							.request_id = request_id});
+							.request_id = request_id,
+							.keys = app->keys});
 }
 
 enum err retention_purge(const struct app *app, PGconn *conn, struct purge_counts *ret_counts)

@@ -9,6 +9,7 @@
 
 #include "accounts.h"
 #include "app.h"
+#include "keystore.h"
 #include "vault.h"
 
 #define EMAIL_MAX 254
@@ -21,30 +22,53 @@ void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN])
 	crypto_derive(master, "hcpd unsubscribe token v1", app->link_key);
 }
 
-enum err vault_key_new(const struct app *app, const char *account_id,
-		       unsigned char ret_key[CRYPTO_KEY_LEN], unsigned char **ret_sealed,
-		       size_t *ret_len)
+/* The key a data key is sealed under: the master's wrap key and the
+ * account's secret, HMAC'd. */
+static void key_wrap_key(const struct app *app, const unsigned char secret[CRYPTO_KEY_LEN],
+			 unsigned char ret_wrap[CRYPTO_KEY_LEN])
 {
-	unsigned char key[CRYPTO_KEY_LEN];
-	enum err err = crypto_random(key, sizeof(key));
-
-	if (err == ERR_OK)
-		err = crypto_seal(app->wrap_key, account_id, strlen(account_id), key, sizeof(key),
-				  ret_sealed, ret_len);
-	if (err == ERR_OK)
-		memcpy(ret_key, key, sizeof(key));
-	explicit_bzero(key, sizeof(key));
-	return err;
+	crypto_hmac_sha256(app->wrap_key, secret, CRYPTO_KEY_LEN, ret_wrap);
 }
 
-enum err vault_key_open(const struct app *app, const char *account_id, const unsigned char *sealed,
-			size_t len, unsigned char ret_key[CRYPTO_KEY_LEN])
+enum err vault_key_seal(const struct app *app, const char *account_id,
+			const unsigned char secret[CRYPTO_KEY_LEN],
+			const unsigned char key[CRYPTO_KEY_LEN], unsigned char **ret_sealed,
+			size_t *ret_len)
 {
-	unsigned char *key;
-	size_t key_len;
-	enum err err = crypto_open(app->wrap_key, account_id, strlen(account_id), sealed, len, &key,
-				   &key_len);
+	unsigned char wrap[CRYPTO_KEY_LEN], *sealed, *out;
+	size_t len;
+	enum err err;
 
+	key_wrap_key(app, secret, wrap);
+	err = crypto_seal(wrap, account_id, strlen(account_id), key, CRYPTO_KEY_LEN, &sealed, &len);
+	explicit_bzero(wrap, sizeof(wrap));
+	if (err != ERR_OK)
+		return err;
+	out = malloc(len + 1);
+	if (out != NULL) {
+		out[0] = VAULT_KEY_SCHEME;
+		memcpy(out + 1, sealed, len);
+		*ret_sealed = out;
+		*ret_len = len + 1;
+	}
+	free(sealed);
+	return out != NULL ? ERR_OK : ERR_NOMEM;
+}
+
+enum err vault_key_unseal(const struct app *app, const char *account_id,
+			  const unsigned char secret[CRYPTO_KEY_LEN], const unsigned char *sealed,
+			  size_t len, unsigned char ret_key[CRYPTO_KEY_LEN])
+{
+	unsigned char wrap[CRYPTO_KEY_LEN], *key = NULL;
+	size_t key_len = 0;
+	enum err err = ERR_CRYPTO;
+
+	if (len < 1 || sealed[0] != VAULT_KEY_SCHEME)
+		return err;
+	key_wrap_key(app, secret, wrap);
+	err = crypto_open(wrap, account_id, strlen(account_id), sealed + 1, len - 1, &key,
+			  &key_len);
+	explicit_bzero(wrap, sizeof(wrap));
 	if (err != ERR_OK)
 		return err;
 	if (key_len == CRYPTO_KEY_LEN)
@@ -53,6 +77,37 @@ enum err vault_key_open(const struct app *app, const char *account_id, const uns
 		err = ERR_CRYPTO;
 	explicit_bzero(key, key_len);
 	free(key);
+	return err;
+}
+
+enum err vault_key_new(const struct app *app, const char *account_id,
+		       unsigned char ret_key[CRYPTO_KEY_LEN], unsigned char **ret_sealed,
+		       size_t *ret_len)
+{
+	unsigned char key[CRYPTO_KEY_LEN], secret[CRYPTO_KEY_LEN];
+	enum err err = crypto_random(key, sizeof(key));
+
+	if (err == ERR_OK)
+		err = keystore_create(app->keys, account_id, secret);
+	if (err == ERR_OK)
+		err = vault_key_seal(app, account_id, secret, key, ret_sealed, ret_len);
+	if (err == ERR_OK)
+		memcpy(ret_key, key, sizeof(key));
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(secret, sizeof(secret));
+	return err;
+}
+
+enum err vault_key_open(const struct app *app, const char *account_id, const unsigned char *sealed,
+			size_t len, unsigned char ret_key[CRYPTO_KEY_LEN])
+{
+	unsigned char secret[CRYPTO_KEY_LEN];
+	enum err err;
+
+	err = keystore_get(app->keys, account_id, secret);
+	if (err == ERR_OK)
+		err = vault_key_unseal(app, account_id, secret, sealed, len, ret_key);
+	explicit_bzero(secret, sizeof(secret));
 	return err;
 }
 

@@ -4,16 +4,12 @@
  * Each account has its own random data key; values are sealed with it
  * (AES-256-GCM, aad = account id and the value's name, so a ciphertext
  * moved to another row or column fails to open). The data key is stored
- * sealed under a key derived from the master key, in the same database
- * (accounts.data_key). Destroying the sealed data key (erasure) makes
- * every value of the account unreadable in the live database and in every
- * dump or backup taken after it. It does not reach backups taken before
- * the erasure: they still hold the sealed data key, so anyone with such a
- * backup and the master key can open the account's values. Such a copy
- * becomes unreadable only when it expires or when that master key is gone
- * (hcpd has no master-key rotation: the live database needs the same key),
- * so keep backups no longer than the erasure promise allows (README,
- * privacy rights). Emails are found through a blind index: HMAC-SHA-256
+ * with the account (accounts.data_key), sealed under HMAC(wrap key, the
+ * account's secret): the wrap key comes from the master key, the secret
+ * from the keystore (db/keystore.h), a database backed up apart. Erasure
+ * destroys the secret, so a dump or backup of the main database, taken
+ * before or after, no longer opens the account's values.
+ * Emails are found through a blind index: HMAC-SHA-256
  * of the lower-cased address under another derived key.
  */
 #ifndef HCPD_VAULT_H
@@ -31,15 +27,30 @@ struct app;
  * master key, which the caller then wipes. */
 void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN]);
 
-/* Makes a new data key for account_id: the clear key into ret_key (wipe it
- * with explicit_bzero after use) and the sealed form, malloc'd, to store. */
+/* The first byte of a data key sealed with a keystore secret. */
+#define VAULT_KEY_SCHEME 2
+
+/* Makes a new data key for account_id and its secret in the keystore: the
+ * clear key into ret_key (wipe it with explicit_bzero after use) and the
+ * sealed form, malloc'd, to store with the account. */
 enum err vault_key_new(const struct app *app, const char *account_id,
 		       unsigned char ret_key[CRYPTO_KEY_LEN], unsigned char **ret_sealed,
 		       size_t *ret_len);
 
-/* Opens a stored data key. ERR_CRYPTO when it does not open. */
+/* Opens a stored data key with the account's secret from the keystore.
+ * ERR_NOT_FOUND when the secret is gone (erased), ERR_CRYPTO when the key
+ * does not open, ERR_UNAVAILABLE when the keystore cannot be reached. */
 enum err vault_key_open(const struct app *app, const char *account_id, const unsigned char *sealed,
 			size_t len, unsigned char ret_key[CRYPTO_KEY_LEN]);
+
+/* vault_key_new() and vault_key_open() with the secret given: no keystore. */
+enum err vault_key_seal(const struct app *app, const char *account_id,
+			const unsigned char secret[CRYPTO_KEY_LEN],
+			const unsigned char key[CRYPTO_KEY_LEN], unsigned char **ret_sealed,
+			size_t *ret_len);
+enum err vault_key_unseal(const struct app *app, const char *account_id,
+			  const unsigned char secret[CRYPTO_KEY_LEN], const unsigned char *sealed,
+			  size_t len, unsigned char ret_key[CRYPTO_KEY_LEN]);
 
 /* Seals / opens one value named what ("email", "profile") of account_id. */
 enum err vault_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,

@@ -61,8 +61,12 @@ class Postgres:
         self.dir = os.path.join(self.top, "pg")
         subprocess.run([PG_SH, "init", self.dir], check=True, stdout=subprocess.DEVNULL)
         self.start()
-        self.url = subprocess.run([PG_SH, "url", self.dir], check=True, capture_output=True,
-                                  text=True).stdout.strip()
+        self.url = self.url_of("hcpd")
+        self.keys_url = self.url_of("hcpd_keys")  # the keystore (HCPD_KEYSTORE_URL)
+
+    def url_of(self, db):
+        return subprocess.run([PG_SH, "url", self.dir, db], check=True, capture_output=True,
+                              text=True).stdout.strip()
 
     def start(self):
         subprocess.run([PG_SH, "start", self.dir], check=True, stdout=subprocess.DEVNULL)
@@ -70,9 +74,10 @@ class Postgres:
     def stop(self, mode="fast"):
         subprocess.run([PG_SH, "stop", self.dir, mode], check=True, stdout=subprocess.DEVNULL)
 
-    def psql(self, sql):
-        """Runs sql as the superuser; returns stdout (tuples only, unaligned)."""
-        return subprocess.run(["psql", self.url, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
+    def psql(self, sql, url=None):
+        """Runs sql as the superuser in the hcpd database (or url's);
+        returns stdout (tuples only, unaligned)."""
+        return subprocess.run(["psql", url or self.url, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
                               check=True, capture_output=True, text=True).stdout.strip()
 
     def dump(self):
@@ -147,6 +152,7 @@ class Hcpd:
         self.env = dict(os.environ)
         self.env.update({
             "HCPD_DATABASE_URL": pg.url,
+            "HCPD_KEYSTORE_URL": pg.keys_url,
             "HCPD_MASTER_KEY_FILE": master_key(workdir),
             "HCPD_JWT_KEY_FILE": jwt_key(workdir),
             "HCPD_LISTEN": "127.0.0.1:%d" % self.port,

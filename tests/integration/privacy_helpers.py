@@ -5,14 +5,13 @@ unique canary values, and sealing a value the way services/vault.c does
 import hashlib
 import hmac
 import json
-import os
 import random
 import string
 import uuid
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from conftest import registration
+from reviewkit import data_key, seal
 from test_ledger import CME, export
 
 PASSWORD = "a long passphrase 2024"
@@ -87,13 +86,7 @@ def master_hex(hcpd):
 def seal_for(hcpd, pg, account_id, what, value):
     """Seals value (JSON-serialised) with the account's data key, as
     vault_seal(key, id, what, ...) does; returns the sealed bytes as hex."""
-    sealed_key = bytes.fromhex(pg.psql(
-        "SELECT encode(data_key, 'hex') FROM accounts WHERE id = '%s'" % account_id))
-    wrap = derive(master_hex(hcpd), "hcpd data-key wrap v1")
-    key = AESGCM(wrap).decrypt(sealed_key[:12], sealed_key[12:], account_id.encode())
-    nonce = os.urandom(12)
-    aad = ("%s/%s" % (account_id, what)).encode()
-    return (nonce + AESGCM(key).encrypt(nonce, json.dumps(value).encode(), aad)).hex()
+    return seal(data_key(hcpd, pg, account_id), account_id, what, json.dumps(value)).hex()
 
 
 def disclose(h, admin, account_id):

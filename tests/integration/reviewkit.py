@@ -47,13 +47,22 @@ def bearer(token):
 
 
 def data_key(h, pg, account_id):
-    """The account's clear data key, opened as hcpd opens it."""
+    """The account's clear data key, opened as vault_key_open() does: the
+    sealed key (scheme byte 2, from h's database) under HMAC(wrap key, the
+    secret from h's keystore). None when the keystore holds no secret for
+    it (erased)."""
     with open(h.env["HCPD_MASTER_KEY_FILE"]) as f:
         master = bytes.fromhex(f.read().strip())
     wrap = hmac.new(master, b"hcpd data-key wrap v1", hashlib.sha256).digest()
+    secret = pg.psql("SELECT encode(secret, 'hex') FROM account_keys WHERE account_id = '%s'"
+                     % account_id, url=h.env["HCPD_KEYSTORE_URL"])
     sealed = bytes.fromhex(pg.psql("SELECT encode(data_key, 'hex') FROM accounts WHERE id = '%s'"
-                                   % account_id))
-    return AESGCM(wrap).decrypt(sealed[:12], sealed[12:], account_id.encode())
+                                   % account_id, url=h.env["HCPD_DATABASE_URL"]))
+    if not secret:
+        return None
+    assert sealed[0] == 2, "not sealed with a keystore secret"
+    key = hmac.new(wrap, bytes.fromhex(secret), hashlib.sha256).digest()
+    return AESGCM(key).decrypt(sealed[1:13], sealed[13:], account_id.encode())
 
 
 def seal(key, account_id, what, text):

@@ -263,14 +263,16 @@ def test_image_serves_from_a_read_only_root(image_tree, pg, tmp_path):
     assert r.returncode == 0, r.stderr
     # Compose's service file, pointed at the test cluster's socket
     service = open(os.path.join(secrets, "pg_service.conf")).read()
+    assert re.findall(r"(?m)^\[(\w+)\]$", service) == ["hcpd", "hcpd_keys"]
     socket_dir = re.search(r"host=(\S+)", pg.url).group(1)
     service = re.sub(r"(?m)^host=.*$", "host=" + socket_dir, service)
-    service = re.sub(r"(?m)^(user|dbname)=.*$", "", service) + "user=postgres\ndbname=hcpd\n"
+    service = re.sub(r"(?m)^user=.*$", "user=postgres", service)
     with open(os.path.join(secrets, "pg_service.conf"), "w") as f:
         f.write(service)
     runtime = dockerfile_stages()[1][1]
     env = {
         "HCPD_DATABASE_URL": "service=hcpd",
+        "HCPD_KEYSTORE_URL": "service=hcpd_keys",
         "PGSERVICEFILE": os.path.join(secrets, "pg_service.conf"),
         "HCPD_JWT_KEY_FILE": os.path.join(secrets, "jwt-es256.pem"),
         "HCPD_MASTER_KEY_FILE": os.path.join(secrets, "master.key"),
@@ -325,15 +327,21 @@ def test_compose_validator_rejects_a_typo(tmp_path):
 def test_compose_wiring(tmp_path):
     c = yaml.safe_load(open(COMPOSE))
     s = c["services"]
-    assert {"db", "migrate", "api", "worker"} <= set(s)
-    assert s["db"]["image"].startswith("postgres:15")
-    assert "healthcheck" in s["db"]
+    assert {"db", "keys", "migrate", "api", "worker"} <= set(s)
+    for db in ("db", "keys"):
+        assert s[db]["image"].startswith("postgres:15")
+        assert "healthcheck" in s[db]
+        assert s[db]["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+    # the keystore apart: its own server and volume, backed up apart
+    assert s["keys"]["environment"]["POSTGRES_DB"] == "hcpd_keys"
+    assert s["keys"]["volumes"] != s["db"]["volumes"]
     assert s["migrate"]["command"] == ["migrate"] and s["migrate"]["restart"] == "no"
     assert s["api"]["command"] == ["serve"] and s["worker"]["command"] == ["worker"]
-    assert s["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    for name in ("migrate", "api", "worker"):
+        deps = s[name]["depends_on"]
+        assert deps["db"]["condition"] == deps["keys"]["condition"] == "service_healthy"
     for name in ("api", "worker"):
         deps = s[name]["depends_on"]
-        assert deps["db"]["condition"] == "service_healthy"
         assert deps["migrate"]["condition"] == "service_completed_successfully"
     api_port = s["api"]["environment"]["HCPD_LISTEN"].rsplit(":", 1)[1]
     assert s["api"]["ports"] == ["127.0.0.1:8080:%s" % api_port]
@@ -354,11 +362,11 @@ def test_compose_wiring(tmp_path):
         env = svc["environment"]
         assert env["PGSERVICEFILE"] in mounted, name
         assert env["HCPD_DATABASE_URL"] == "service=hcpd"
+        assert env["HCPD_KEYSTORE_URL"] == "service=hcpd_keys"
     for key in ("HCPD_JWT_KEY_FILE", "HCPD_MASTER_KEY_FILE"):
         assert s["api"]["environment"][key] in {m["target"] for m in s["api"]["secrets"]}
     assert s["worker"]["environment"]["HCPD_MASTER_KEY_FILE"] in \
         {m["target"] for m in s["worker"]["secrets"]}
-    assert s["db"]["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
     # the API runs no checks and sends no mail (so the scheduler is off
     # too); the worker does both, with the same settings otherwise
     api_env, worker_env = s["api"]["environment"], s["worker"]["environment"]
@@ -472,8 +480,9 @@ def selects(selector, labels):
 def test_k8s_wiring_and_security():
     o = objects()
     config = o[("ConfigMap", "hcpd-config")]["data"]
-    cluster = next(d for (k, _), d in o.items() if k == "Cluster")
-    cname = cluster["metadata"]["name"]
+    clusters = {n: d for (k, n), d in o.items() if k == "Cluster"}
+    assert set(clusters) == {"hcpd-db", "hcpd-keystore"}
+    cluster, cname = clusters["hcpd-db"], "hcpd-db"
     dockerfile_user = int(dict(dockerfile_stages()[1][1])["USER"].split(":")[0])
     assert not [k for k in o if k[0] == "Secret"], "secrets are referenced, never defined"
     pods = {}
@@ -489,6 +498,15 @@ def test_k8s_wiring_and_security():
     assert url["dbname"] == cluster["spec"]["bootstrap"]["initdb"]["database"]
     assert url["user"] == cluster["spec"]["bootstrap"]["initdb"]["owner"]
     assert url["sslmode"] == "verify-full"
+    # the keystore: a cluster of its own (backed up apart), the same owner
+    # and password (PGPASSWORD), its own CA
+    keystore = clusters["hcpd-keystore"]["spec"]
+    keys_url = dict(kv.split("=", 1) for kv in config["HCPD_KEYSTORE_URL"].split())
+    assert keys_url["host"] == "hcpd-keystore-rw"
+    assert keys_url["dbname"] == keystore["bootstrap"]["initdb"]["database"]
+    assert keys_url["user"] == keystore["bootstrap"]["initdb"]["owner"] == url["user"]
+    assert keystore["bootstrap"]["initdb"]["secret"]["name"] == cname + "-app"
+    assert keys_url["sslmode"] == "verify-full"
     for name, pod in pods.items():
         spec = pod["spec"]
         assert spec["automountServiceAccountToken"] is False, name
@@ -504,8 +522,9 @@ def test_k8s_wiring_and_security():
             assert env["PGPASSWORD"]["secretKeyRef"]["name"] == cname + "-app", name
             mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
             vols = {v["name"]: v for v in spec["volumes"]}
-            ca_dir = os.path.dirname(url["sslrootcert"])
-            assert vols[mounts[ca_dir]]["secret"]["secretName"] == cname + "-ca", name
+            for u, cluster_name in ((url, cname), (keys_url, "hcpd-keystore")):
+                ca_dir = os.path.dirname(u["sslrootcert"])
+                assert vols[mounts[ca_dir]]["secret"]["secretName"] == cluster_name + "-ca", name
             for key in ("HCPD_JWT_KEY_FILE", "HCPD_MASTER_KEY_FILE"):
                 if key in env:
                     vol = vols[mounts[os.path.dirname(env[key])]]["secret"]
@@ -582,13 +601,14 @@ def test_k8s_wiring_and_security():
                         "hcpd-worker": {443, 587, 465}}
     assert smtp_port in internet["hcpd-worker"]
     # CloudNativePG: three instances, one synchronous standby, PostgreSQL 15
-    assert cluster["spec"]["instances"] == 3
-    sync = cluster["spec"]["postgresql"].get("synchronous")
-    if sync:
-        assert sync["number"] >= 1 and sync["dataDurability"] == "required"
-    else:
-        assert cluster["spec"]["minSyncReplicas"] >= 1
-    assert cluster["spec"]["imageName"].endswith(":15")
+    for c in clusters.values():
+        assert c["spec"]["instances"] == 3
+        sync = c["spec"]["postgresql"].get("synchronous")
+        if sync:
+            assert sync["number"] >= 1 and sync["dataDurability"] == "required"
+        else:
+            assert c["spec"]["minSyncReplicas"] >= 1
+        assert c["spec"]["imageName"].endswith(":15")
 
 
 def test_k8s_sizing_follows_scaling_md():
@@ -611,7 +631,7 @@ def test_k8s_sizing_follows_scaling_md():
     wenv = container_env(worker["template"]["spec"]["containers"][0], config)
     conns = (hpa["maxReplicas"] * int(env["HCPD_DB_POOL_SIZE"]) +
              worker["replicas"] * int(wenv["HCPD_DB_POOL_SIZE"]) + 1)
-    cluster = next(d for (k, _), d in o.items() if k == "Cluster")
+    cluster = o[("Cluster", "hcpd-db")]
     max_conn = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
     assert conns <= max_conn - 20, "room for the operator, superusers and admin sessions"
     assert int(env["HCPD_DB_POOL_SIZE"]) >= threads + 2

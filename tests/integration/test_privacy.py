@@ -22,7 +22,8 @@ import pytest
 from pipeline_helpers import jobs_settled
 from privacy_helpers import (PASSWORD, Pro, bearer, canaries, derive, disclose,
                              insert_verification, master_hex, seal_for, valid_npi)
-from reviewkit import decide, item, login
+from conftest import Hcpd
+from reviewkit import data_key, decide, item, login
 from test_admin import admin_token
 from test_ledger import CME, export
 from test_pipeline import answer, pipeline, register
@@ -526,6 +527,7 @@ def test_erasure_crypto_shreds_and_keeps_only_pseudonymous_rows(hcpd, api, pg):
     assert r.is_problem() and r.json["type"] == "urn:hcpd:problem:legal-hold"
     assert "legal hold" in r.json["detail"] and "4471" not in r.json["detail"]
     assert pg.psql("SELECT data_key IS NOT NULL FROM accounts WHERE id = '%s'" % pro.id) == "t"
+    assert data_key(hcpd, pg, pro.id) is not None  # the keystore's secret stays too
     assert api.request("DELETE", hold, headers=admin, template=tmpl).status == 200
 
     r = pro.call("DELETE", "/v1/me", {"password": PASSWORD}, expect=204)
@@ -570,6 +572,60 @@ def test_erasure_crypto_shreds_and_keeps_only_pseudonymous_rows(hcpd, api, pg):
     again = Pro(api, email=c["email"])
     assert again.id != pro.id
     assert again.call("GET", "/v1/me", expect=200).json["email"] == c["email"]
+
+
+def test_erasure_reaches_a_dump_taken_before_it(hcpd, api, pg, tmp_path):
+    """The backup half of crypto-shredding: a pg_dump taken before the
+    erasure, restored and served with the same master key and the live
+    keystore, no longer opens the erased account, while the accounts it
+    holds that were not erased still open (the backup stays a backup)."""
+    c = canaries()
+    gone = Pro(api, email=c["email"], given_name=c["given_name"],
+               family_name=c["family_name"], npi=c["npi"], phone=c["phone"])
+    kept = Pro(api)
+    assert data_key(hcpd, pg, gone.id) is not None
+    before = pg.dump()
+    assert personal_traces(before, c) == []  # sealed, yet it holds the sealed key
+    gone.call("DELETE", "/v1/me", {"password": PASSWORD}, expect=204)
+
+    def secrets(pro):
+        return pg.psql("SELECT count(*) FROM account_keys WHERE account_id = '%s'" % pro.id,
+                       url=pg.keys_url)
+
+    # the secret left the keystore, which no dump of the main database holds
+    assert (secrets(gone), secrets(kept)) == ("0", "1")
+    assert "account_keys" not in before
+
+    pg.psql("CREATE DATABASE restored")
+    url = pg.url.replace("dbname=hcpd", "dbname=restored")
+    subprocess.run(["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"], input=before,
+                   check=True, capture_output=True, text=True)
+    # the dump still holds the erased account's sealed key and values
+    assert pg.psql("SELECT data_key IS NOT NULL AND email_enc IS NOT NULL FROM accounts "
+                   "WHERE id = '%s'" % gone.id, url=url) == "t"
+    old = Hcpd(pg, str(tmp_path), {
+        "HCPD_DATABASE_URL": url,
+        "HCPD_MASTER_KEY_FILE": hcpd.env["HCPD_MASTER_KEY_FILE"],
+        "HCPD_JWT_KEY_FILE": hcpd.env["HCPD_JWT_KEY_FILE"]}).start()
+    try:
+        # with the master key and the keystore, nothing opens it any more
+        assert data_key(old, pg, gone.id) is None
+        assert data_key(old, pg, kept.id) is not None
+        r = old.api.request("POST", "/v1/sessions",
+                            body={"email": gone.email, "password": PASSWORD})
+        assert r.status == 401 and r.is_problem()
+        # an access token from before the erasure meets nothing to open
+        r = old.api.request("GET", "/v1/me", headers=bearer(gone.access))
+        assert r.status == 404 and r.is_problem()
+        assert not any(v in r.body.decode() for v in c.values())
+        r = old.api.request("POST", "/v1/sessions",
+                            body={"email": kept.email, "password": PASSWORD})
+        assert r.status == 200, r.body
+        r = old.api.request("GET", "/v1/me", headers=bearer(r.json["access_token"]))
+        assert r.status == 200 and r.json["email"] == kept.email
+    finally:
+        old.assert_clean_exit()
+        pg.psql("DROP DATABASE restored")
 
 
 def test_erasure_throttles_wrong_passwords(api, pg):

@@ -75,6 +75,9 @@ def test_purge_now(stack):
                                     "refresh_tokens": 1, "idempotency_keys": 1}
     assert erased(pg, old.id)
     assert not any(erased(pg, p.id) for p in (confirmed, verified, held, recent))
+    # the purged account's secret left the keystore; the others' stay
+    assert [pg.psql("SELECT count(*) FROM account_keys WHERE account_id = '%s'" % p.id,
+                    url=pg.keys_url) for p in (old, confirmed, held)] == ["0", "1", "1"]
     assert pg.psql("SELECT profile_public::text FROM accounts WHERE id = '%s'" % old.id) == \
         '{"country": "US", "profession": "physician"}'
     assert pg.psql("SELECT actor FROM audit_log WHERE target = '%s' AND action = "

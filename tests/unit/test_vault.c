@@ -1,8 +1,8 @@
 /*
  * test_vault.c - unit tests for services/vault.c: data keys sealed under
- * the master key and bound to their account, values bound to account and
- * name, and the email blind index. A zeroed struct app with keys derived
- * from a fixed master key stands in for the process state.
+ * the master key and the account's keystore secret and bound to their
+ * account, values bound to account and name, and the email blind index. A zeroed struct app with
+ * keys derived from a fixed master key stands in for the process state.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,18 @@ static const unsigned char master_a[CRYPTO_KEY_LEN] = {
 static const char account_1[] = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
 static const char account_2[] = "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a";
 
+static const unsigned char secret_1[CRYPTO_KEY_LEN] = {7, 7, 7};
+
 static struct app app_a, app_b;
+
+/* vault_key_new() with secret_1 instead of the keystore. */
+static enum err key_new(const struct app *app, const char *id, unsigned char key[CRYPTO_KEY_LEN],
+			unsigned char **sealed, size_t *len)
+{
+	enum err err = crypto_random(key, CRYPTO_KEY_LEN);
+
+	return err == ERR_OK ? vault_key_seal(app, id, secret_1, key, sealed, len) : err;
+}
 
 static void init_apps(void)
 {
@@ -54,17 +65,18 @@ TEST(data_key_round_trip)
 	unsigned char *sealed = NULL, *sealed2 = NULL;
 	size_t len = 0, len2 = 0;
 
-	CHECK(vault_key_new(&app_a, account_1, key, &sealed, &len) == ERR_OK);
-	CHECK(sealed != NULL && len == CRYPTO_KEY_LEN + CRYPTO_SEAL_OVERHEAD);
+	CHECK(key_new(&app_a, account_1, key, &sealed, &len) == ERR_OK);
+	CHECK(sealed != NULL && len == 1 + CRYPTO_KEY_LEN + CRYPTO_SEAL_OVERHEAD);
+	CHECK(sealed != NULL && sealed[0] == VAULT_KEY_SCHEME);
 	if (sealed == NULL)
 		return;
 	memset(opened, 0, sizeof(opened));
-	CHECK(vault_key_open(&app_a, account_1, sealed, len, opened) == ERR_OK);
+	CHECK(vault_key_unseal(&app_a, account_1, secret_1, sealed, len, opened) == ERR_OK);
 	CHECK(memcmp(key, opened, CRYPTO_KEY_LEN) == 0);
 	/* the sealed form does not hold the clear key */
 	CHECK(memmem(sealed, len, key, CRYPTO_KEY_LEN) == NULL);
 	/* every new key is random */
-	CHECK(vault_key_new(&app_a, account_1, key2, &sealed2, &len2) == ERR_OK);
+	CHECK(key_new(&app_a, account_1, key2, &sealed2, &len2) == ERR_OK);
 	CHECK(memcmp(key, key2, CRYPTO_KEY_LEN) != 0);
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(key2, sizeof(key2));
@@ -79,24 +91,35 @@ TEST(data_key_bound_to_account_and_master)
 	unsigned char *sealed = NULL;
 	size_t len = 0;
 
-	CHECK(vault_key_new(&app_a, account_1, key, &sealed, &len) == ERR_OK);
+	CHECK(key_new(&app_a, account_1, key, &sealed, &len) == ERR_OK);
 	if (sealed == NULL)
 		return;
 	memset(opened, 0x5a, sizeof(opened));
-	CHECK(vault_key_open(&app_a, account_2, sealed, len, opened) == ERR_CRYPTO);
-	CHECK(vault_key_open(&app_b, account_1, sealed, len, opened) == ERR_CRYPTO);
+	CHECK(vault_key_unseal(&app_a, account_2, secret_1, sealed, len, opened) == ERR_CRYPTO);
+	CHECK(vault_key_unseal(&app_b, account_1, secret_1, sealed, len, opened) == ERR_CRYPTO);
+	/* another secret (the keystore's for another account) fails */
+	{
+		unsigned char secret_2[CRYPTO_KEY_LEN] = {7, 7, 8};
+
+		CHECK(vault_key_unseal(&app_a, account_1, secret_2, sealed, len, opened) ==
+		      ERR_CRYPTO);
+	}
 	/* ret_key is left untouched on failure */
 	for (size_t i = 0; i < sizeof(opened); i++)
 		CHECK(opened[i] == 0x5a);
 	/* any changed byte fails */
 	sealed[len / 2] ^= 1;
-	CHECK(vault_key_open(&app_a, account_1, sealed, len, opened) == ERR_CRYPTO);
+	CHECK(vault_key_unseal(&app_a, account_1, secret_1, sealed, len, opened) == ERR_CRYPTO);
 	sealed[len / 2] ^= 1;
-	CHECK(vault_key_open(&app_a, account_1, sealed, len - 1, opened) == ERR_CRYPTO);
+	CHECK(vault_key_unseal(&app_a, account_1, secret_1, sealed, len - 1, opened) == ERR_CRYPTO);
+	/* another scheme byte */
+	sealed[0] ^= 1;
+	CHECK(vault_key_unseal(&app_a, account_1, secret_1, sealed, len, opened) == ERR_CRYPTO);
+	sealed[0] ^= 1;
 	/* shorter than nonce and tag */
-	CHECK(vault_key_open(&app_a, account_1, sealed, CRYPTO_SEAL_OVERHEAD - 1, opened) !=
-	      ERR_OK);
-	CHECK(vault_key_open(&app_a, account_1, sealed, len, opened) == ERR_OK);
+	CHECK(vault_key_unseal(&app_a, account_1, secret_1, sealed, CRYPTO_SEAL_OVERHEAD - 1,
+			       opened) != ERR_OK);
+	CHECK(vault_key_unseal(&app_a, account_1, secret_1, sealed, len, opened) == ERR_OK);
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(opened, sizeof(opened));
 	free(sealed);
@@ -109,7 +132,7 @@ TEST(value_round_trip)
 	char *value = NULL;
 	static const char profile[] = "{\"given_name\":\"Ana\",\"npi\":\"1234567893\"}";
 
-	CHECK(vault_key_new(&app_a, account_1, key, &sealed, &len) == ERR_OK);
+	CHECK(key_new(&app_a, account_1, key, &sealed, &len) == ERR_OK);
 	free(sealed);
 	sealed = NULL;
 	CHECK(vault_seal(key, account_1, "profile", profile, strlen(profile), &sealed, &len) ==
@@ -142,9 +165,9 @@ TEST(value_bound_to_name_account_and_key)
 	size_t len = 0, vlen = 0, len2 = 0;
 	char *value = NULL;
 
-	CHECK(vault_key_new(&app_a, account_1, key, &sealed, &len) == ERR_OK);
+	CHECK(key_new(&app_a, account_1, key, &sealed, &len) == ERR_OK);
 	free(sealed);
-	CHECK(vault_key_new(&app_a, account_1, other, &s2, &len2) == ERR_OK);
+	CHECK(key_new(&app_a, account_1, other, &s2, &len2) == ERR_OK);
 	free(s2);
 	sealed = NULL;
 	CHECK(vault_seal(key, account_1, "email", "ana@example.org", 15, &sealed, &len) == ERR_OK);
