@@ -82,18 +82,25 @@ static struct slot *slot_of(struct keystore *ks, const char *id)
 	return &ks->cache[h % CACHE_SLOTS];
 }
 
-static void remember(struct keystore *ks, const char *id, const unsigned char *secret)
+static void cache_put(struct keystore *ks, const char *id, const unsigned char *secret)
 {
 	struct slot *s;
 
 	pthread_mutex_lock(&ks->lock);
 	s = slot_of(ks, id);
-	if (secret != NULL) {
-		snprintf(s->id, sizeof(s->id), "%s", id);
-		memcpy(s->secret, secret, CRYPTO_KEY_LEN);
-	} else if (strcmp(s->id, id) == 0) {
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	memcpy(s->secret, secret, CRYPTO_KEY_LEN);
+	pthread_mutex_unlock(&ks->lock);
+}
+
+static void cache_drop(struct keystore *ks, const char *id)
+{
+	struct slot *s;
+
+	pthread_mutex_lock(&ks->lock);
+	s = slot_of(ks, id);
+	if (strcmp(s->id, id) == 0)
 		explicit_bzero(s, sizeof(*s));
-	}
 	pthread_mutex_unlock(&ks->lock);
 }
 
@@ -127,7 +134,7 @@ enum err keystore_create(struct keystore *ks, const char *account_id,
 		err = run(ks, "INSERT INTO account_keys (account_id, secret) VALUES ($1, $2)", 2,
 			  params, lengths, formats, NULL);
 	if (err == ERR_OK) {
-		remember(ks, account_id, secret);
+		cache_put(ks, account_id, secret);
 		memcpy(ret_secret, secret, sizeof(secret));
 	}
 	explicit_bzero(secret, sizeof(secret));
@@ -163,7 +170,7 @@ enum err keystore_get(struct keystore *ks, const char *account_id,
 	if (err == ERR_OK && len != CRYPTO_KEY_LEN)
 		err = ERR_CRYPTO;
 	if (err == ERR_OK) {
-		remember(ks, account_id, secret);
+		cache_put(ks, account_id, secret);
 		memcpy(ret_secret, secret, CRYPTO_KEY_LEN);
 	}
 	if (secret != NULL) {
@@ -178,7 +185,7 @@ enum err keystore_destroy(struct keystore *ks, const char *account_id)
 {
 	const char *params[1] = {account_id};
 
-	remember(ks, account_id, NULL);
+	cache_drop(ks, account_id);
 	return run(ks, "DELETE FROM account_keys WHERE account_id = $1", 1, params, NULL, NULL,
 		   NULL);
 }

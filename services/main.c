@@ -193,10 +193,11 @@ static void block_signals(sigset_t *signals)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Secrets kept in the main database are in its backups: say so. */
+/* Secrets kept in the main database are in its backups: say so. Both
+ * URLs are set here (serve and worker need the database). */
 static void warn_shared_keystore(const struct app *app)
 {
-	if (app->cfg.keystore_url == app->cfg.database_url)
+	if (strcmp(app->cfg.keystore_url, app->cfg.database_url) == 0)
 		log_json(LOG_WARN,
 			 "HCPD_KEYSTORE_URL is not set: account secrets are kept in the main "
 			 "database, so an erasure does not reach its backups taken before it",

@@ -30,6 +30,38 @@ def test_metrics(api):
     assert "/nope" not in text  # labels are route patterns, never raw paths
 
 
+def test_keystore_in_the_main_database_works_and_warns(stack):
+    """HCPD_KEYSTORE_URL unset (empty): the secrets go to the main database,
+    registration, sign-in and erasure work, and serve warns that erasure
+    then misses older backups. The suite's own hcpd (a keystore apart)
+    does not warn."""
+    pg, h = stack({"HCPD_KEYSTORE_URL": ""})
+    assert "HCPD_KEYSTORE_URL is not set" in h.read_log()
+    body = registration("shared.keystore@example.org")
+    r = h.api.register(body)
+    assert r.status == 202
+    keys = "SELECT count(*) FROM account_keys WHERE account_id = '%s'" % r.json["id"]
+    assert pg.psql(keys) == "1"
+    r = h.api.request("POST", "/v1/sessions",
+                      body={"email": body["email"], "password": body["password"]})
+    assert r.status == 200
+    auth = {"Authorization": "Bearer " + r.json["access_token"]}
+    assert h.api.request("GET", "/v1/me", headers=auth).json["email"] == body["email"]
+    assert h.api.request("DELETE", "/v1/me", body={"password": body["password"]},
+                         headers=auth).status == 204
+    assert pg.psql(keys) == "0"
+
+
+def test_readyz_waits_for_the_keystore(stack):
+    pg, h = stack()
+    assert "HCPD_KEYSTORE_URL is not set" not in h.read_log()
+    pg.psql("ALTER TABLE account_keys RENAME TO account_keys_away", url=pg.keys_url)
+    r = h.api.request("GET", "/readyz")
+    assert r.status == 503 and "keystore" in r.json["detail"]
+    pg.psql("ALTER TABLE account_keys_away RENAME TO account_keys", url=pg.keys_url)
+    assert h.api.request("GET", "/readyz").status == 200
+
+
 def test_migrate_twice_at_once_then_again(stack):
     pg, h = stack(migrated=False)
     assert h.api.request("GET", "/readyz").status == 503  # schema not current
