@@ -11,6 +11,7 @@
 #include "catalogue.h"
 #include "db.h"
 #include "enroll.h"
+#include "keystore.h"
 #include "jsontext.h"
 #include "mailer.h"
 #include "vault.h"
@@ -100,6 +101,11 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
 	if (err == ERR_OK)
 		err = db_registration_insert(conn, &acct, e->idem, ret_duplicate, ret_id);
+	/* no account was made (a replay answers another id; or the email had
+	 * one): its secret goes too. Not on an error, which may follow a
+	 * commit. A replay leaves *ret_duplicate unset: read it last. */
+	if (err == ERR_OK && (strcmp(ret_id, acct.id) != 0 || *ret_duplicate))
+		keystore_destroy(app->keys, acct.id);
 out:
 	db_release(app->db, conn);
 	if (personal != NULL)

@@ -62,6 +62,21 @@ def test_readyz_waits_for_the_keystore(stack):
     assert h.api.request("GET", "/readyz").status == 200
 
 
+def test_a_registration_that_makes_no_account_leaves_no_secret(api, pg):
+    def secrets():
+        return int(pg.psql("SELECT count(*) FROM account_keys", url=pg.keys_url))
+
+    body = registration("one.secret.%s@example.org" % uuid.uuid4().hex[:8])
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    before = secrets()
+    first = api.register(body, headers=key)
+    assert first.status == 202 and secrets() == before + 1
+    replay = api.register(body, headers=key)  # the same id again
+    twin = api.register(body)  # the email is taken: 202 with an id of no account
+    assert replay.json["id"] == first.json["id"] and twin.status == 202
+    assert secrets() == before + 1
+
+
 def test_migrate_twice_at_once_then_again(stack):
     pg, h = stack(migrated=False)
     assert h.api.request("GET", "/readyz").status == 503  # schema not current
