@@ -137,9 +137,12 @@ static enum MHD_Result login_finish(struct req *r, struct login *l)
 	if (ok) {
 		err = keystore_get(r->app->keys, l->acct.id, secret);
 		explicit_bzero(secret, sizeof(secret));
-		ok = err != ERR_NOT_FOUND;
+		if (err == ERR_NOT_FOUND) {
+			ok = false;
+			err = ERR_OK;
+		}
 	}
-	if (err == ERR_OK || err == ERR_NOT_FOUND)
+	if (err == ERR_OK)
 		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
