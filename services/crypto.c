@@ -2,7 +2,9 @@
  * crypto.c - random bytes, AES-256-GCM sealing, SHA-256, HMAC-SHA-256 and
  * the master key file, on OpenSSL 3 (see crypto.h).
  *
- * Owns no state: every call builds and frees its own OpenSSL context, so
+ * Its only state is the three OpenSSL algorithms it uses, fetched once
+ * (an implicit fetch costs more than the operation on the small values
+ * hcpd seals); every call builds and frees its own context from them, so
  * the functions are thread-safe. It must never log, print or return key
  * material or plaintext in a message, and it wipes every temporary that
  * held either (explicit_bzero) before returning.
@@ -16,10 +18,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "crypto.h"
@@ -30,6 +34,39 @@
 
 /* OpenSSL's lengths are int: refuse anything that would not fit. */
 #define CRYPTO_MAX_LEN ((size_t)INT_MAX - CRYPTO_SEAL_OVERHEAD)
+
+static struct {
+	EVP_CIPHER *gcm;
+	EVP_MD *sha256;
+	EVP_MAC_CTX *hmac; /* HMAC with SHA-256 chosen, no key: each call dups it */
+} algs;
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+
+/* They are built into OpenSSL's default provider: a fetch fails only when
+ * it cannot allocate, at the first use, and nothing here can go on
+ * without them. */
+static void algs_fetch(void)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+
+	algs.gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	algs.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	algs.hmac = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_free(mac); /* the context holds its own reference */
+	if (algs.gcm == NULL || algs.sha256 == NULL || algs.hmac == NULL ||
+	    EVP_MAC_CTX_set_params(algs.hmac, params) != 1)
+		abort();
+}
+
+static void algs_ready(void)
+{
+	if (pthread_once(&algs_once, algs_fetch) != 0)
+		abort();
+}
 
 enum err crypto_random(void *buf, size_t len)
 {
@@ -123,11 +160,16 @@ out:
 static void hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg, size_t len,
 			unsigned char ret_mac[32])
 {
-	unsigned int mac_len = 0;
+	EVP_MAC_CTX *ctx;
+	size_t mac_len = 0;
 
-	if (HMAC(EVP_sha256(), key, CRYPTO_KEY_LEN, msg, len, ret_mac, &mac_len) == NULL ||
+	algs_ready();
+	ctx = EVP_MAC_CTX_dup(algs.hmac);
+	if (ctx == NULL || EVP_MAC_init(ctx, key, CRYPTO_KEY_LEN, NULL) != 1 ||
+	    EVP_MAC_update(ctx, msg, len) != 1 || EVP_MAC_final(ctx, ret_mac, &mac_len, 32) != 1 ||
 	    mac_len != 32)
 		abort();
+	EVP_MAC_CTX_free(ctx); /* wipes the keyed state */
 }
 
 void crypto_derive(const unsigned char master[CRYPTO_KEY_LEN], const char *label,
@@ -148,7 +190,8 @@ void crypto_sha256(const void *msg, size_t len, unsigned char ret_digest[32])
 	unsigned int digest_len = 0;
 
 	/* As for HMAC: only an allocation failure can make this fail. */
-	if (EVP_Digest(msg, len, ret_digest, &digest_len, EVP_sha256(), NULL) != 1 ||
+	algs_ready();
+	if (EVP_Digest(msg, len, ret_digest, &digest_len, algs.sha256, NULL) != 1 ||
 	    digest_len != 32)
 		abort();
 }
@@ -179,12 +222,13 @@ enum err crypto_seal(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, s
 	if (err != ERR_OK)
 		goto out;
 	err = ERR_CRYPTO;
+	algs_ready();
 	ctx = EVP_CIPHER_CTX_new();
 	if (ctx == NULL) {
 		err = ERR_NOMEM;
 		goto out;
 	}
-	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, out) != 1)
+	if (EVP_EncryptInit_ex(ctx, algs.gcm, NULL, key, out) != 1)
 		goto out;
 	if (aad_len > 0 && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
 		goto out;
@@ -237,12 +281,13 @@ enum err crypto_open(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, s
 		err = ERR_NOMEM;
 		goto out;
 	}
+	algs_ready();
 	ctx = EVP_CIPHER_CTX_new();
 	if (ctx == NULL) {
 		err = ERR_NOMEM;
 		goto out;
 	}
-	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, in) != 1)
+	if (EVP_DecryptInit_ex(ctx, algs.gcm, NULL, key, in) != 1)
 		goto out;
 	if (aad_len > 0 && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
 		goto out;

@@ -2,7 +2,9 @@
 against openapi.yaml by the client) and the server stays up."""
 
 import json
+import re
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -108,7 +110,11 @@ def test_unknown_path_is_404(api):
 
 
 def test_every_reply_has_a_request_id(api):
-    ids = {api.request("GET", "/healthz").headers["x-request-id"] for _ in range(5)}
-    assert len(ids) == 5
+    # from several connections at once, so several server threads number them
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda _: api.request("GET", "/healthz").headers["x-request-id"],
+                            range(200)))
+    assert len(set(ids)) == 200
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
     r = api.request("GET", "/nope")
     assert r.json["request_id"] == r.headers["x-request-id"]
