@@ -72,8 +72,6 @@ static enum err insert_consents(PGconn *conn, const struct account_new *acct)
 	return err;
 }
 
-static enum err column_bytes(PGresult *res, int col, unsigned char **ret, size_t *ret_len);
-
 /* The registration's mail: a confirmation token and message for a new
  * account, or a notice to the owner of a taken email, sealed with the
  * owner's data key by acct->notices->seal_for_owner. */
@@ -103,9 +101,9 @@ static enum err queue_notices(PGconn *conn, const struct account_new *acct, bool
 	if (err != ERR_OK || PQntuples(res) == 0) /* none: erased */
 		goto out;
 	owner.id = PQgetvalue(res, 0, 0);
-	err = column_bytes(res, 1, &data_key, &owner.data_key_len);
+	err = db_cell_bytes(res, 0, 1, &data_key, &owner.data_key_len);
 	if (err == ERR_OK)
-		err = column_bytes(res, 2, &email_enc, &owner.email_enc_len);
+		err = db_cell_bytes(res, 0, 2, &email_enc, &owner.email_enc_len);
 	if (err != ERR_OK)
 		goto out;
 	owner.data_key = data_key;
@@ -194,21 +192,6 @@ out:
 	return ERR_OK;
 }
 
-/* PQunescapeBytea of a column, or NULL for SQL NULL. */
-static enum err column_bytes(PGresult *res, int col, unsigned char **ret, size_t *ret_len)
-{
-	*ret = NULL;
-	*ret_len = 0;
-	if (PQgetisnull(res, 0, col))
-		return ERR_OK;
-	*ret = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, col), ret_len);
-	return *ret != NULL ? ERR_OK : ERR_NOMEM;
-}
-
-#define ACCOUNT_COLUMNS                                                                            \
-	"status, email_verified, data_key, email_enc, profile_enc, profile_public::text, "         \
-	"password_hash"
-
 /* Reads an account by id with sql, whose first columns are ACCOUNT_COLUMNS;
  * with ret_extra, column 7's text too (malloc'd). */
 static enum err account_read(PGconn *conn, const char *sql, const char *id,
@@ -229,11 +212,11 @@ static enum err account_read(PGconn *conn, const char *sql, const char *id,
 	snprintf(row.status, sizeof(row.status), "%s", PQgetvalue(res, 0, 0));
 	row.email_verified = PQgetvalue(res, 0, 1)[0] == 't';
 	snprintf(row.password_hash, sizeof(row.password_hash), "%s", PQgetvalue(res, 0, 6));
-	err = column_bytes(res, 2, &row.data_key, &row.data_key_len);
+	err = db_cell_bytes(res, 0, 2, &row.data_key, &row.data_key_len);
 	if (err == ERR_OK)
-		err = column_bytes(res, 3, &row.email_enc, &row.email_enc_len);
+		err = db_cell_bytes(res, 0, 3, &row.email_enc, &row.email_enc_len);
 	if (err == ERR_OK)
-		err = column_bytes(res, 4, &row.profile_enc, &row.profile_enc_len);
+		err = db_cell_bytes(res, 0, 4, &row.profile_enc, &row.profile_enc_len);
 	if (err == ERR_OK && (row.profile_public = strdup(PQgetvalue(res, 0, 5))) == NULL)
 		err = ERR_NOMEM;
 	if (err == ERR_OK && ret_extra != NULL && (extra = strdup(PQgetvalue(res, 0, 7))) == NULL)
@@ -259,10 +242,7 @@ enum err db_account_get_me(PGconn *conn, const char *id, struct account_row *ret
 			   char **ret_verifications)
 {
 	/* one statement, so GET /v1/me is one round trip */
-	return account_read(conn,
-			    "SELECT " ACCOUNT_COLUMNS
-			    ", " DB_VERIFICATIONS_SUMMARY("$1") " FROM accounts WHERE id = $1",
-			    id, ret_row, ret_verifications);
+	return account_read(conn, DB_ACCOUNT_ME_SQL, id, ret_row, ret_verifications);
 }
 
 void account_row_release(struct account_row *row)

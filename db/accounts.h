@@ -112,9 +112,20 @@ struct account_row {
  * account_row_release(). Blocks. */
 enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_row);
 
-/* db_account_get() and DB_VERIFICATIONS_SUMMARY (jobs.h) in one
- * statement, for GET /v1/me: the row, and the verifications as a JSON
- * array text malloc'd into *ret_verifications. Blocks. */
+#define ACCOUNT_COLUMNS                                                                            \
+	"status, email_verified, data_key, email_enc, profile_enc, profile_public::text, "         \
+	"password_hash"
+
+/* GET /v1/me's one statement (with jobs.h): the account $1 and its
+ * verifications. Public for `make bench`, whose baseline is pgbench
+ * running this very statement. */
+#define DB_ACCOUNT_ME_SQL                                                                          \
+	"SELECT " ACCOUNT_COLUMNS ", " DB_VERIFICATIONS_SUMMARY("$1") " FROM accounts WHERE id = " \
+								      "$1"
+
+/* db_account_get() with DB_ACCOUNT_ME_SQL, for GET /v1/me: the row, and
+ * the verifications as a JSON array text malloc'd into
+ * *ret_verifications. Blocks. */
 enum err db_account_get_me(PGconn *conn, const char *id, struct account_row *ret_row,
 			   char **ret_verifications);
 

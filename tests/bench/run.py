@@ -154,6 +154,31 @@ class Bench:
             raise RuntimeError("pgbench failed:\n" + out.stdout + out.stderr)
         return float(m.group(1))
 
+    def pgbench_p99(self, script, clients, rate, seconds, defines=()):
+        """p99 latency (ms) of pgbench offering script at a fixed rate,
+        counted like paced_load's: from when each transaction was due."""
+        logs = os.path.join(self.work, "pgbench-log")
+        shutil.rmtree(logs, ignore_errors=True)
+        os.mkdir(logs)
+        path = os.path.join(logs, "script.sql")
+        with open(path, "w") as f:
+            f.write(script)
+        cmd = [PGBENCH, "-n", "-M", "prepared", "-c", str(clients), "-j",
+               str(min(clients, CORES)), "-R", str(rate), "-T", str(seconds), "-l", "-f", path]
+        for d in defines:
+            cmd += ["-D", d]
+        out = subprocess.run(cmd + [self.pg.url], capture_output=True, text=True, cwd=logs,
+                             timeout=seconds + 60)
+        if out.returncode != 0:
+            raise RuntimeError("pgbench failed:\n" + out.stdout + out.stderr)
+        us = []
+        for name in os.listdir(logs):
+            if name.startswith("pgbench_log."):
+                with open(os.path.join(logs, name)) as f:
+                    us += [int(line.split()[2]) for line in f]
+        us.sort()
+        return us[min(len(us) - 1, int(len(us) * 0.99))] / 1000.0
+
     def register_accounts(self, prefix, n):
         """n accounts (emails prefix-i@bench.example.org), registered n at a time."""
         emails = ["%s-%s-%d@bench.example.org" % (prefix, self.tag, i) for i in range(n)]
@@ -266,29 +291,44 @@ COMMIT;
         return self.pgbench(script, 32, self.secs(6))
 
     def me(self):
-        emails = self.register_accounts("me", 16)
+        """SPEC: >= 0.5x pgbench's select-only rate for the equivalent
+        query. The query is GET /v1/me's own statement (printed by
+        perf_me_statement, so the two cannot drift apart) for one account,
+        one statement a transaction; the primary-key lookup alone is
+        measured too, for the record. The p99 is judged at half the rate
+        reached, against pgbench running the statement at that same rate
+        on as many connections (the machine's own tail)."""
+        conns = 16
+        emails = self.register_accounts("me", conns)
         sessions = self.login(emails)
         tokens = [s["access_token"] for s in sessions]
         self.facts["me_tokens"] = tokens
         path = self.write_lines("me-tokens.txt", tokens)
-        account = jwt_claims(tokens[0])["sub"]
-        script = ("SELECT status, email_verified, data_key, email_enc, profile_enc, "
-                  "profile_public::text, password_hash FROM accounts WHERE id = :id;\n")
-        base = self.pgbench(script, 16, self.secs(10), ["id=" + account])
-        r = self.wrk("me.lua", 16, self.secs(10), [path, 2])
+        account = "id=" + jwt_claims(tokens[0])["sub"]
+        script = pgbench_sql(subprocess.run([os.path.join(TOOLS, "perf_me_statement")],
+                                            capture_output=True, text=True,
+                                            check=True).stdout.strip().replace("$1", ":id")) + ";\n"
+        base = self.pgbench(script, conns, self.secs(10), [account])
+        pk = self.pgbench("SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id = :id;\n",
+                          conns, self.secs(4), [account])
+        self.facts["me_pgbench_pk_lookup_tps"] = pk
+        r = self.wrk("me.lua", conns, self.secs(10), [path, 2])
         rate = r["rate"](200)
         self.facts["me_wrk"] = strip(r)
-        self.row("GET /v1/me/s (wrk, 16 connections)", rate, "/s", base,
-                 "pgbench select-only by pk, 16 clients", rate / base, ">= 0.5x",
-                 rate / base >= 0.5)
+        self.row("GET /v1/me/s (wrk, %d connections)" % conns, rate, "/s", base,
+                 "pgbench, GET /v1/me's statement, %d clients (pk lookup alone: %.0f)" % (
+                     conns, pk), rate / base, ">= 0.5x", rate / base >= 0.5)
         half = max(1, int(rate / 2))
-        p = self.paced("/v1/me", half, self.secs(10), 32,
+        p = self.paced("/v1/me", half, self.secs(10), conns,
                        headers=["Authorization: Bearer " + tokens[0]])
         self.facts["me_paced"] = p
+        tail = self.pgbench_p99(script, conns, half, self.secs(10), [account])
+        self.facts["me_pgbench_paced_p99_ms"] = tail
         p99 = p["latency_ms"]["p99"]
         ok = p99 <= 5 and p["by_status"].get("200", {}).get("count", 0) == p["completed"]
-        self.row("GET /v1/me p99 at half that load (paced)", p99, "ms", half,
-                 "offered load, requests/s", None, "<= 5 ms", ok)
+        self.row("GET /v1/me p99 at half that load (paced)", p99, "ms", tail,
+                 "pgbench p99, the statement at %d/s, %d clients" % (half, conns), p99 / tail,
+                 "<= 5 ms", ok)
 
     def flood(self):
         """SPEC: a registration flood at 3x hashing capacity, here from 256
@@ -431,6 +471,22 @@ COMMIT;
 
 def strip(r):
     return {k: v for k, v in r.items() if not callable(v)}
+
+
+ACCOUNT_COLUMNS = ("status, email_verified, data_key, email_enc, profile_enc, "
+                   "profile_public::text, password_hash")
+
+
+def pgbench_sql(sql):
+    """sql with each string literal that holds a colon rewritten as the
+    same constant in escape syntax (E'..\\x3a..'): pgbench would read
+    ':MI' in 'HH24:MI:SS' as a variable."""
+    parts = sql.split("'")
+    for i in range(1, len(parts), 2):  # inside quotes: the odd parts
+        if ":" in parts[i]:
+            parts[i] = parts[i].replace("\\", "\\\\").replace(":", "\\x3a")
+            parts[i - 1] += "E"
+    return "'".join(parts)
 
 
 def jwt_claims(token):
