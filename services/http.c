@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "allocfail.h"
 #include "app.h"
@@ -48,6 +50,7 @@
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct app *app;
+	atomic_int open; /* requests begun and not yet completed */
 };
 
 static long long mono_ns(void)
@@ -388,6 +391,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 				      const char *upload_data, size_t *upload_data_size,
 				      void **req_cls)
 {
+	struct http_server *server = cls;
 	struct req *r = *req_cls;
 	const char *clen;
 
@@ -396,7 +400,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		r = calloc(1, sizeof(*r));
 		if (r == NULL)
 			return MHD_NO;
-		r->app = cls;
+		r->app = server->app;
 		r->conn = conn;
 		r->method = method;
 		r->start_ns = mono_ns();
@@ -405,6 +409,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 			return MHD_NO;
 		}
 		*req_cls = r;
+		atomic_fetch_add(&server->open, 1);
 #ifdef HCPD_ALLOC_FAIL
 		const char *arm =
 			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, ALLOCFAIL_HEADER);
@@ -469,14 +474,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *server = cls;
 	struct req *r = *req_cls;
 	double seconds;
 	int route;
 
-	(void)cls;
 	(void)conn;
 	if (r == NULL)
 		return;
+	atomic_fetch_sub(&server->open, 1);
 #ifdef HCPD_ALLOC_FAIL
 	if (r->alloc_armed)
 		allocfail_disarm(); /* closed before a reply */
@@ -557,11 +563,11 @@ enum err http_start(struct app *app, struct http_server **ret_server)
 		return ERR_NOMEM;
 	server->app = app;
 	server->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, app, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.http_threads,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+		flags, 0, NULL, NULL, on_request, server, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)app->cfg.http_threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)4096, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_EXTERNAL_LOGGER,
 		on_mhd_log, NULL, MHD_OPTION_END);
 	if (server->daemon == NULL) {
@@ -578,6 +584,22 @@ unsigned http_port(struct http_server *server)
 		MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
 
 	return info != NULL ? info->port : 0;
+}
+
+void http_quiesce(struct http_server *server)
+{
+	MHD_socket fd = MHD_quiesce_daemon(server->daemon);
+
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd); /* connecting now is refused, not left in the backlog */
+}
+
+void http_drain(struct http_server *server, int wait_ms)
+{
+	struct timespec tick = {0, 10 * 1000 * 1000};
+
+	for (int waited = 0; atomic_load(&server->open) > 0 && waited < wait_ms; waited += 10)
+		nanosleep(&tick, NULL);
 }
 
 void http_stop(struct http_server *server)

@@ -99,6 +99,14 @@ struct http_server;
  * ERR_INVALID for a bad address, ERR_IO when it cannot bind. */
 enum err http_start(struct app *app, struct http_server **ret_server);
 
+/* Stops listening: connecting is refused from now on. Requests on
+ * connections already open are still served. */
+void http_quiesce(struct http_server *server);
+
+/* Waits until no request is open (each begun has had its reply sent, or
+ * its connection closed), at most wait_ms. */
+void http_drain(struct http_server *server, int wait_ms);
+
 /* Stops accepting, closes connections, frees. Suspended connections must
  * have been resumed first (stop the workpool before this). Accepts NULL. */
 void http_stop(struct http_server *server);

@@ -43,7 +43,8 @@
 
 #define EXIT_USAGE         2
 #define ADMIN_PASSWORD_MAX 1024
-#define KEYSTORE_POOL      4 /* secrets are cached: few reads reach it */
+#define KEYSTORE_POOL      4     /* secrets are cached: few reads reach it */
+#define HTTP_DRAIN_MS      10000 /* for replies at shutdown; Kubernetes waits 30 s */
 
 static int fail(const char *what, const char *why)
 {
@@ -256,13 +257,16 @@ static int cmd_serve(struct app *app)
 		log_json(LOG_ERROR, "cannot start the verification runner", NULL);
 	sigwait(&signals, &sig);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
+	/* a rollout: new connections go to other processes; every request
+	 * already here gets its reply (new hashes 503, Retry-After) */
+	http_quiesce(server);
 	schedule_stop(schedule);
 	runner_stop(runner);
 	retention_stop(retention);
 	mailer_stop(mailer);
-	/* finish queued hashes first: each resumes its parked connection */
-	workpool_free(app->hashpool);
-	app->hashpool = NULL;
+	/* queued hashes run, each resuming its parked connection */
+	workpool_stop(app->hashpool);
+	http_drain(server, HTTP_DRAIN_MS);
 	http_stop(server);
 	metrics_release();
 	return 0;

@@ -161,16 +161,22 @@ void workpool_push(struct workpool *pool, void (*fn)(void *arg), void *arg)
 	pthread_mutex_unlock(&pool->lock);
 }
 
-void workpool_free(struct workpool *pool)
+void workpool_stop(struct workpool *pool)
 {
-	if (pool == NULL)
-		return;
 	pthread_mutex_lock(&pool->lock);
 	pool->stopping = true;
 	pthread_cond_broadcast(&pool->ready);
 	pthread_mutex_unlock(&pool->lock);
 	for (int i = 0; i < pool->nthreads; i++)
 		pthread_join(pool->threads[i], NULL);
+	pool->nthreads = 0;
+}
+
+void workpool_free(struct workpool *pool)
+{
+	if (pool == NULL)
+		return;
+	workpool_stop(pool);
 	pthread_mutex_destroy(&pool->lock);
 	pthread_cond_destroy(&pool->ready);
 	free(pool->threads);

@@ -39,8 +39,11 @@ bool workpool_full(struct workpool *pool);
 /* Queues fn(arg) into a reserved place. Never fails, never blocks long. */
 void workpool_push(struct workpool *pool, void (*fn)(void *arg), void *arg);
 
-/* Refuses new reservations, runs every task already queued, joins the
- * threads and frees the pool. Accepts NULL. Blocks. */
+/* Refuses new reservations (workpool_reserve() fails from now on), runs
+ * every task already queued and joins the threads. Blocks. */
+void workpool_stop(struct workpool *pool);
+
+/* workpool_stop() unless done, then frees the pool. Accepts NULL. */
 void workpool_free(struct workpool *pool);
 
 void workpool_stats(struct workpool *pool, struct workpool_stats *ret_stats);

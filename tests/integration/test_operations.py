@@ -7,6 +7,8 @@ import threading
 import time
 import uuid
 
+import pytest
+
 from conftest import ROOT, HCPD_BIN, registration
 
 
@@ -234,6 +236,37 @@ def test_clean_shutdown_is_quick(stack):
     assert h.api.register(registration("shutdown@example.org")).status == 202
     rc, seconds = h.stop()
     assert rc == 0 and seconds < 5, (rc, seconds)
+
+
+def test_registrations_hashing_at_sigterm_are_answered(stack):
+    """A rollout's SIGTERM while registrations hash: hcpd stops listening
+    at once, finishes the hashes, sends every reply, then exits 0. None
+    is cut off without an answer (its account may be stored)."""
+    pg, h = stack({"HCPD_HASH_THREADS": "1", "HCPD_ARGON2_ITERATIONS": "20"})
+    replies = {}
+
+    def register(i):
+        try:
+            replies[i] = h.api.register(
+                registration("rollout.%d.%s@example.org" % (i, uuid.uuid4().hex[:6]))).status
+        except OSError as e:
+            replies[i] = repr(e)
+
+    threads = [threading.Thread(target=register, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)  # one hashing, two queued
+    h.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    with pytest.raises(ConnectionRefusedError):
+        h.api.request("GET", "/healthz", timeout=5)
+    for t in threads:
+        t.join(timeout=30)
+    rc = h.proc.wait(timeout=30)
+    h.log.close()
+    assert replies == {0: 202, 1: 202, 2: 202}, (replies, h.read_log()[-2000:])
+    assert rc == 0
+    assert pg.psql("SELECT count(*) FROM accounts") == "3"
 
 
 def test_second_signal_while_stopping_is_not_fatal(stack):
