@@ -122,11 +122,8 @@ enum MHD_Result h_me_delete(struct req *r)
 	db_release(r->app->db, conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	if (locked > 0) {
-		http_add_header(r, "Retry-After", "%d", locked);
-		return problem_send(r, 429, "throttled",
-				    "too many wrong passwords; retry after Retry-After seconds");
-	}
+	if (locked > 0)
+		return problem_throttled(r, locked);
 	e->password = strdup(json_string_value(json_object_get(r->json, "password")));
 	if (e->password == NULL)
 		return problem_from_err(r, ERR_NOMEM);

@@ -192,11 +192,8 @@ enum MHD_Result h_me_password(struct req *r)
 	}
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	if (locked > 0) {
-		http_add_header(r, "Retry-After", "%d", locked);
-		return problem_send(r, 429, "too-many-attempts",
-				    "too many wrong passwords; wait before trying again");
-	}
+	if (locked > 0)
+		return problem_throttled(r, locked);
 	pc->current = strdup(json_string_value(json_object_get(r->json, "current_password")));
 	pc->next = strdup(json_string_value(json_object_get(r->json, "new_password")));
 	if (pc->current == NULL || pc->next == NULL)

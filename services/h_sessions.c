@@ -212,11 +212,8 @@ enum MHD_Result h_session_create(struct req *r)
 	db_release(r->app->db, conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	if (locked > 0) {
-		http_add_header(r, "Retry-After", "%d", locked);
-		return problem_send(r, 429, "too-many-attempts",
-				    "too many failed sign-ins; wait before trying again");
-	}
+	if (locked > 0)
+		return problem_throttled(r, locked);
 	l->password_len = strlen(password);
 	l->password = strdup(password);
 	if (l->password == NULL)

@@ -67,6 +67,13 @@ enum MHD_Result problem_send(struct req *r, unsigned status, const char *slug, c
 			       "application/problem+json");
 }
 
+enum MHD_Result problem_throttled(struct req *r, int retry_after)
+{
+	http_add_header(r, "Retry-After", "%d", retry_after);
+	return problem_send(r, 429, "too-many-attempts",
+			    "too many wrong passwords for this account; wait before trying again");
+}
+
 enum MHD_Result problem_send_errors(struct req *r, json_t *errors)
 {
 	json_t *body =

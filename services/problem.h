@@ -17,6 +17,11 @@
 /* slug becomes the type URI "urn:hcpd:problem:<slug>". detail may be NULL. */
 enum MHD_Result problem_send(struct req *r, unsigned status, const char *slug, const char *detail);
 
+/* 429 from the sign-in throttle (db_throttle_begin()): too many wrong
+ * passwords for the account, retry after the given seconds. One reply for
+ * every operation that checks a password. */
+enum MHD_Result problem_throttled(struct req *r, int retry_after);
+
 /* 422 with errors[] (steals the reference). */
 enum MHD_Result problem_send_errors(struct req *r, json_t *errors);
 

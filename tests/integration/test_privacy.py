@@ -641,6 +641,28 @@ def test_erasure_throttles_wrong_passwords(api, pg):
     pro.call("DELETE", "/v1/me", {"password": PASSWORD}, expect=204)
 
 
+def test_every_password_check_gives_the_same_throttled_reply(api, pg):
+    """Sign-in, password change and erasure share one throttle: locked,
+    each answers the same 429 problem with Retry-After."""
+    pro = Pro(api)
+    bidx = pg.psql("SELECT encode(email_bidx, 'hex') FROM accounts WHERE id = '%s'" % pro.id)
+    pg.psql("INSERT INTO login_throttle (email_bidx, failures, locked_until) VALUES "
+            "('\\x%s', 10, now() + interval '1 minute')" % bidx)
+    replies = [
+        api.request("POST", "/v1/sessions", body={"email": pro.email, "password": PASSWORD},
+                    check=True),
+        pro.call("PATCH", "/v1/me/password",
+                 {"current_password": PASSWORD, "new_password": "another long passphrase 2025"},
+                 expect=429),
+        pro.call("DELETE", "/v1/me", {"password": PASSWORD}, expect=429),
+    ]
+    assert [r.status for r in replies] == [429] * 3
+    for r in replies:
+        assert r.is_problem() and int(r.headers["retry-after"]) >= 1
+    assert len({(r.json["type"], r.json["title"], r.json["detail"]) for r in replies}) == 1
+    assert replies[0].json["type"] == "urn:hcpd:problem:too-many-attempts"
+
+
 # the gate: what the professional asks for stops outbound flows -------------
 
 def test_restriction_withdrawal_and_erasure_block_flows_through_the_gate(hcpd, api, pg):
