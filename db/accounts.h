@@ -119,9 +119,11 @@ enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_ro
 /* GET /v1/me's one statement (with jobs.h): the account $1 and its
  * verifications. Public for `make bench`, whose baseline is pgbench
  * running this very statement. */
-#define DB_ACCOUNT_ME_SQL                                                                          \
-	"SELECT " ACCOUNT_COLUMNS ", " DB_VERIFICATIONS_SUMMARY("$1") " FROM accounts WHERE id = " \
-								      "$1"
+/* clang-format off */
+#define DB_ACCOUNT_ME_SQL                                                      \
+	"SELECT " ACCOUNT_COLUMNS ", " DB_VERIFICATIONS_SUMMARY("$1")           \
+	" FROM accounts WHERE id = $1"
+/* clang-format on */
 
 /* db_account_get() with DB_ACCOUNT_ME_SQL, for GET /v1/me: the row, and
  * the verifications as a JSON array text malloc'd into

@@ -13,12 +13,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <pthread.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
