@@ -597,9 +597,14 @@ void http_quiesce(struct http_server *server)
 void http_drain(struct http_server *server, int wait_ms)
 {
 	struct timespec tick = {0, 10 * 1000 * 1000};
+	long long until = mono_ns() + (long long)wait_ms * 1000000;
+	int open;
 
-	for (int waited = 0; atomic_load(&server->open) > 0 && waited < wait_ms; waited += 10)
+	while ((open = atomic_load(&server->open)) > 0 && mono_ns() < until)
 		nanosleep(&tick, NULL);
+	if (open > 0)
+		log_json(LOG_WARN, "stopping with requests unanswered",
+			 json_pack("{s:i, s:i}", "open", open, "waited_ms", wait_ms));
 }
 
 void http_stop(struct http_server *server)
