@@ -68,9 +68,13 @@ def test_run_sh_serves_then_ctrl_c_stops_hcpd_and_postgres(signalled):
     out_path = os.path.join(top, "run.out")
     data = os.path.join(top, "var", "pg", "data")
     with open(out_path, "wb") as out:
-        # its own process group, as a terminal gives a foreground job
+        # its own process group, as a terminal gives a foreground job, and
+        # Ctrl-C's default action: a suite started in the background of a
+        # non-interactive shell inherits SIGINT ignored, and bash cannot
+        # trap a signal that was ignored when it started
         run = subprocess.Popen(["bash", os.path.join(top, "deploy", "run.sh")], cwd="/", env=env,
-                               stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                               stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         api = Api(port)
         deadline = time.time() + 90
