@@ -251,7 +251,7 @@ static int prepared_event(PGEventId id, void *info, void *pass)
 	return 1;
 }
 
-static unsigned long long fnv1a(const char *s)
+unsigned long long db_fnv1a(const char *s)
 {
 	unsigned long long h = 14695981039346656037ULL;
 
@@ -293,7 +293,7 @@ static PGresult *run(PGconn *conn, const char *sql, int n, const char *const *pa
 
 	if (p == NULL)
 		return PQexecParams(conn, sql, n, NULL, params, lengths, formats, 0);
-	hash = fnv1a(sql);
+	hash = db_fnv1a(sql);
 	for (i = 0; i < p->n; i++)
 		if (p->stmts[i].hash == hash && strcmp(p->stmts[i].sql, sql) == 0)
 			break;

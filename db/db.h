@@ -69,6 +69,10 @@ enum err db_connect(const char *conninfo, int statement_timeout_ms, PGconn **ret
  * unescaped. */
 enum err db_cell_bytes(PGresult *res, int row, int col, unsigned char **ret, size_t *ret_len);
 
+/* 64-bit FNV-1a of s: for the tables kept in memory (prepared statements,
+ * cached secrets), where a collision costs a lookup, never a wrong answer. */
+unsigned long long db_fnv1a(const char *s);
+
 /* A cell's text (dies with res), or NULL for SQL NULL. */
 const char *db_cell_text(PGresult *res, int row, int col);
 

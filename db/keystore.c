@@ -4,7 +4,6 @@
  */
 #include <pthread.h>
 #include <stdio.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,11 +74,7 @@ void keystore_free(struct keystore *ks)
 
 static struct slot *slot_of(struct keystore *ks, const char *id)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (const char *p = id; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return &ks->cache[h % CACHE_SLOTS];
+	return &ks->cache[db_fnv1a(id) % CACHE_SLOTS];
 }
 
 static void cache_put(struct keystore *ks, const char *id, const unsigned char *secret)
