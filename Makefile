@@ -39,8 +39,16 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 CC ?= cc
 OPT ?= -O2
 CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wvla \
-	  -Wformat=2 -Wno-format-nonliteral -fstack-protector-strong \
-	  -iquote services -iquote db -iquote verifiers $(SANFLAGS)
+	  -Wformat=2 -Wno-format-nonliteral -fstack-protector-strong $(SANFLAGS)
+# The layers, each seeing only itself and what lies below it, so that an
+# include the wrong way does not compile (README.md, "Layout"): the base
+# (services/base/), then db/, then verifiers/, then services/. Tests see all.
+INC_BASE := -iquote services/base
+INC_DB := $(INC_BASE) -iquote db
+INC_VERIFIERS := $(INC_DB) -iquote verifiers
+INC_ALL := $(INC_VERIFIERS) -iquote services
+layer_inc = $(if $(filter services/base/%,$1),$(INC_BASE),$(if $(filter db/%,$1),$(INC_DB),$(if \
+	$(filter verifiers/%,$1),$(INC_VERIFIERS),$(INC_ALL))))
 # zxcvbn-c ships no .pc file: it is linked directly.
 LDLIBS += -lzxcvbn -lpthread -lm
 LDFLAGS += $(SANFLAGS)
@@ -54,9 +62,9 @@ CFLAGS += -DHCPD_ALLOC_FAIL
 LDFLAGS += $(ALLOC_WRAP:%=-Wl,--wrap=%)
 endif
 
-SRCS := $(sort $(wildcard services/*.c db/*.c verifiers/*.c verifiers/*/*.c))
+SRCS := $(sort $(wildcard services/*.c services/base/*.c db/*.c verifiers/*.c verifiers/*/*.c))
 ifeq ($(ALLOC_FAIL),)
-SRCS := $(filter-out services/allocfail.c,$(SRCS))
+SRCS := $(filter-out services/base/allocfail.c,$(SRCS))
 endif
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
 CORE_OBJS := $(filter-out $(BUILD)/obj/services/main.o,$(OBJS))
@@ -70,7 +78,7 @@ PERF_BINS := $(patsubst tests/perf/%.c,$(BUILD)/tests/perf_%,$(sort $(wildcard t
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -iquote services -iquote db -iquote verifiers \
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(INC_ALL) \
 	      -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_OBJS := $(CORE_OBJS:$(BUILD)/obj/%=bin/fuzz/obj/%)
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
@@ -88,19 +96,19 @@ $(BUILD)/hcpd: $(OBJS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(call layer_inc,$<) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(INC_ALL) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/perf_%: tests/perf/%.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(INC_ALL) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(CORE_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(CORE_OBJS) \
+	$(CC) $(CFLAGS) $(INC_ALL) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(CORE_OBJS) \
 		$(PKG_LIBS) $(LDLIBS)
 
 unit-bins: $(UNIT_BINS) $(REPLAY_BINS) $(PERF_BINS)
@@ -144,7 +152,7 @@ bench:
 # verifier definitions when they exist.
 prefix ?= /usr/local
 datadir ?= $(prefix)/share/hcpd
-INSTALL_DATA = db/migrations $(filter-out %.c %.h,$(wildcard services/*)) \
+INSTALL_DATA = db/migrations $(filter-out %.c %.h services/base,$(wildcard services/*)) \
 	       $(wildcard verifiers/registries)
 
 install: build

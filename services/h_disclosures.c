@@ -21,6 +21,7 @@
 #include "ledger.h"
 #include "problem.h"
 #include "recipients.h"
+#include "terms.h"
 #include "vault.h"
 
 #define EXPORT_MAX_ACCOUNTS 100
@@ -44,34 +45,34 @@ static void check_list(json_t *body, const char *key, size_t max,
 	size_t i;
 
 	if (list == NULL) {
-		problem_add_error(errors, key, "required", "is required");
+		json_error_add(errors, key, "required", "is required");
 		return;
 	}
 	if (!json_is_array(list) || json_array_size(list) == 0) {
-		problem_add_error(errors, key, "type", "must be a non-empty array of strings");
+		json_error_add(errors, key, "type", "must be a non-empty array of strings");
 		return;
 	}
 	if (json_array_size(list) > max) {
 		snprintf(msg, sizeof(msg), "must hold at most %zu items", max);
-		problem_add_error(errors, key, "too_long", msg);
+		json_error_add(errors, key, "too_long", msg);
 		return;
 	}
 	json_array_foreach (list, i, v) {
 		const char *s = json_string_value(v);
 
 		if (s == NULL) {
-			problem_add_error(errors, key, "type", "must be an array of strings");
+			json_error_add(errors, key, "type", "must be an array of strings");
 			return;
 		}
 		if (ok != NULL && !ok(ctx, s)) {
 			snprintf(msg, sizeof(msg), "item %zu is not valid here", i);
-			problem_add_error(errors, key, "invalid", msg);
+			json_error_add(errors, key, "invalid", msg);
 			return;
 		}
 		for (size_t j = 0; j < i; j++)
 			if (strcasecmp(json_string_value(json_array_get(list, j)), s) == 0) {
 				snprintf(msg, sizeof(msg), "item %zu repeats item %zu", i, j);
-				problem_add_error(errors, key, "duplicate", msg);
+				json_error_add(errors, key, "duplicate", msg);
 				return;
 			}
 	}
@@ -79,7 +80,7 @@ static void check_list(json_t *body, const char *key, size_t max,
 
 static bool field_ok(const void *cat, const char *s)
 {
-	return ledger_field_known(cat, s);
+	return terms_field_known(cat, s);
 }
 
 static bool uuid_ok(const void *ctx, const char *s)
@@ -232,8 +233,8 @@ enum MHD_Result h_admin_disclosures_export(struct req *r)
 				kind);
 	if (err == ERR_OK && strcmp(kind, "verifier") == 0) {
 		errors = json_array();
-		problem_add_error(errors, "recipient", "invalid",
-				  "verifiers receive fields only through verification jobs");
+		json_error_add(errors, "recipient", "invalid",
+			       "verifiers receive fields only through verification jobs");
 		db_release(r->app->db, conn);
 		free(items);
 		return problem_send_errors(r, errors);

@@ -21,8 +21,8 @@ static enum MHD_Result invalid_token(struct req *r)
 {
 	json_t *errors = json_array();
 
-	problem_add_error(errors, "token", "invalid",
-			  "the token is not valid: unknown, used, expired or not yours");
+	json_error_add(errors, "token", "invalid",
+		       "the token is not valid: unknown, used, expired or not yours");
 	return problem_send_errors(r, errors);
 }
 
@@ -42,7 +42,7 @@ enum MHD_Result h_me_email_confirm(struct req *r)
 		err = ERR_NOMEM;
 	token = json_string_value(json_object_get(r->json, "token"));
 	if (token != NULL && strlen(token) > EMAIL_TOKEN_MAX &&
-	    problem_add_error(errors, "token", "too_long", "use at most 128 characters") != ERR_OK)
+	    json_error_add(errors, "token", "too_long", "use at most 128 characters") != ERR_OK)
 		err = ERR_NOMEM;
 	if (err == ERR_OK && json_array_size(errors) > 0)
 		return problem_send_errors(r, errors);

@@ -73,7 +73,7 @@ static enum MHD_Result erase_finish(struct req *r, struct erasure_req *e)
 	if (e->verified != ERR_OK) { /* counted as a failure already, before the hash */
 		db_release(r->app->db, conn);
 		errors = json_array();
-		problem_add_error(errors, "password", "incorrect", "the password is not correct");
+		json_error_add(errors, "password", "incorrect", "the password is not correct");
 		return problem_send_errors(r, errors);
 	}
 	err = db_throttle_reset(conn, e->check.email_bidx);
@@ -165,8 +165,8 @@ enum MHD_Result h_admin_legal_hold_set(struct req *r)
 	if (json_array_size(errors) == 0 &&
 	    (reason[0] == '\0' || strlen(reason) > LEGAL_HOLD_REASON_MAX ||
 	     !validate_no_controls(reason)))
-		problem_add_error(errors, "reason", "invalid",
-				  "give a reason of 1 to 500 bytes without control characters");
+		json_error_add(errors, "reason", "invalid",
+			       "give a reason of 1 to 500 bytes without control characters");
 	if (json_array_size(errors) > 0)
 		return problem_send_errors(r, errors);
 	json_decref(errors);

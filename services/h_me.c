@@ -148,8 +148,8 @@ enum MHD_Result h_me_password(struct req *r)
 	if (pc != NULL) {                     /* resumed: both hashes are done */
 		if (pc->verified != ERR_OK) { /* counted as a failure before the hash */
 			errors = json_array();
-			problem_add_error(errors, "current_password", "incorrect",
-					  "the current password is not correct");
+			json_error_add(errors, "current_password", "incorrect",
+				       "the current password is not correct");
 			return problem_send_errors(r, errors);
 		}
 		err = pc->hash_err;

@@ -196,8 +196,8 @@ enum MHD_Result h_me_patch(struct req *r)
 		return problem_from_err(r, ERR_NOMEM);
 	json_body_check_keys(r->json, keys, errors);
 	if (!json_is_object(patch))
-		problem_add_error(errors, "profile", patch != NULL ? "type" : "required",
-				  "profile must be an object of the fields to change");
+		json_error_add(errors, "profile", patch != NULL ? "type" : "required",
+			       "profile must be an object of the fields to change");
 	if (json_array_size(errors) > 0)
 		return problem_send_errors(r, errors);
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);

@@ -87,18 +87,17 @@ static enum err check_request(struct req *r, struct reg *reg, json_t *errors)
 
 	err[0] = json_body_check_keys(body, top, errors);
 	if (!json_is_string(email))
-		err[1] = problem_add_error(errors, "email", email ? "type" : "required",
-					   "an email address is required");
+		err[1] = json_error_add(errors, "email", email ? "type" : "required",
+					"an email address is required");
 	else if (!validate_email(json_string_value(email)))
-		err[1] = problem_add_error(errors, "email", "invalid",
-					   "is not a valid email address");
+		err[1] = json_error_add(errors, "email", "invalid", "is not a valid email address");
 	err[2] = catalogue_check_profile(r->app->catalogue, profile, errors, reg->personal,
 					 reg->public);
 	err[3] = catalogue_check_consents(r->app->catalogue, json_object_get(body, "consents"),
 					  errors);
 	if (!json_is_string(password)) {
-		err[4] = problem_add_error(errors, "password", password ? "type" : "required",
-					   "a password is required");
+		err[4] = json_error_add(errors, "password", password ? "type" : "required",
+					"a password is required");
 	} else {
 		names[0] = json_string_value(json_object_get(profile, "given_name"));
 		names[1] = names[0] ? json_string_value(json_object_get(profile, "family_name"))

@@ -238,9 +238,9 @@ static void check_text(json_t *errors, const char *field, const char *text)
 	const char *problem = text != NULL ? review_text_problem(text) : NULL;
 
 	if (problem != NULL)
-		problem_add_error(errors, field, problem,
-				  "use 1 to 2000 characters of text, not only white space, "
-				  "without control characters other than line feed and tab");
+		json_error_add(errors, field, problem,
+			       "use 1 to 2000 characters of text, not only white space, "
+			       "without control characters other than line feed and tab");
 }
 
 /* Checks a decision's body; problems go to errors. */
@@ -255,8 +255,8 @@ static void check_decision(struct req *r, json_t *errors)
 	decision = json_string_value(json_object_get(r->json, "decision"));
 	reason = json_string_value(json_object_get(r->json, "reason"));
 	if (decision != NULL && !one_of(decision, decisions))
-		problem_add_error(errors, "decision", "invalid",
-				  "decision must be approve, reject or request_info");
+		json_error_add(errors, "decision", "invalid",
+			       "decision must be approve, reject or request_info");
 	check_text(errors, "reason", reason);
 }
 

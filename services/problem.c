@@ -88,14 +88,6 @@ enum MHD_Result problem_send_errors(struct req *r, json_t *errors)
 	return http_reply_json(r, 422, body, "application/problem+json");
 }
 
-enum err problem_add_error(json_t *errors, const char *field, const char *code, const char *message)
-{
-	if (json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
-						    "message", message)) != 0)
-		return ERR_NOMEM;
-	return ERR_OK;
-}
-
 enum MHD_Result problem_from_err(struct req *r, enum err err)
 {
 	switch (err) {

@@ -31,9 +31,4 @@ enum MHD_Result problem_send_errors(struct req *r, json_t *errors);
  * the request id and the error's name (never data). */
 enum MHD_Result problem_from_err(struct req *r, enum err err);
 
-/* Appends {field, code, message} to errors (a JSON array). ERR_NOMEM when
- * it could not: a caller must then not take errors for the whole story. */
-enum err problem_add_error(json_t *errors, const char *field, const char *code,
-			   const char *message);
-
 #endif

@@ -15,10 +15,11 @@
 #include "jsonbody.h"
 #include "migrate.h"
 #include "recipients.h"
+#include "terms.h"
+#include "validate.h"
 #include "verifier.h"
 
 #define RECIPIENTS_MAX 256
-#define RETENTION_MAX  36500 /* days: a hundred years */
 
 struct recipients {
 	json_t *doc;
@@ -28,143 +29,6 @@ struct recipients {
 };
 
 static const char *const kinds[] = {"advertiser", "cme_sponsor", "accreditor", "authority", NULL};
-
-bool ledger_field_known(const struct catalogue *cat, const char *name)
-{
-	return strcmp(name, "email") == 0 || catalogue_field_exists(cat, name);
-}
-
-enum err recipients_parse_time(const char *s, long long *ret_seconds)
-{
-	struct tm tm = {0}, back;
-	time_t t;
-	char tail[4] = "";
-	int n = 0;
-
-	if (strlen(s) == 10) {
-		if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 ||
-		    n != 10)
-			return ERR_INVALID;
-	} else if (strlen(s) == 20) {
-		if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%1s%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, tail, &n) != 7 ||
-		    n != 20 || strcmp(tail, "Z") != 0)
-			return ERR_INVALID;
-	} else {
-		return ERR_INVALID;
-	}
-	if (s[4] != '-' || s[7] != '-' || tm.tm_year < 1970)
-		return ERR_INVALID;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	back = tm;
-	t = timegm(&tm);
-	/* timegm normalises 02-30 into March: a changed field was invalid */
-	if (t == (time_t)-1 || tm.tm_mday != back.tm_mday || tm.tm_mon != back.tm_mon ||
-	    tm.tm_hour != back.tm_hour || tm.tm_min != back.tm_min || tm.tm_sec != back.tm_sec)
-		return ERR_INVALID;
-	*ret_seconds = (long long)t;
-	return ERR_OK;
-}
-
-static bool matches(const char *s, const char *first, const char *rest, size_t min, size_t max)
-{
-	size_t len = strlen(s);
-
-	if (len < min || len > max || strchr(first, s[0]) == NULL)
-		return false;
-	return strspn(s, rest) == len;
-}
-
-#define LOWER_DIGITS "abcdefghijklmnopqrstuvwxyz0123456789"
-#define UPPER        "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-static bool country_ok(const char *s)
-{
-	return s != NULL && matches(s, UPPER, UPPER, 2, 2);
-}
-
-/* A non-empty string of at most max bytes, or NULL. */
-static const char *text(json_t *obj, const char *key, size_t max)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s != NULL && s[0] != '\0' && strlen(s) <= max ? s : NULL;
-}
-
-bool recipients_parse_terms(json_t *terms, const struct catalogue *cat, const char **fields,
-			    struct recipient_terms_def *t, const char **ret_bad,
-			    const char **ret_rule)
-{
-	static const char *const keys[] = {
-		"version",         "purpose",     "allowed_fields",    "retention_days",
-		"onward_transfer", "legal_basis", "recipient_country", "effective_from",
-		"effective_to",    NULL};
-	json_t *allowed = json_object_get(terms, "allowed_fields"), *v;
-	json_t *retention = json_object_get(terms, "retention_days");
-	json_t *onward = json_object_get(terms, "onward_transfer");
-	json_t *to = json_object_get(terms, "effective_to");
-	size_t i;
-
-	*ret_rule = "unknown key";
-	if (!json_only_keys(terms, keys, ret_bad))
-		return false;
-	*ret_rule = "must be a non-empty string";
-	if ((t->version = text(terms, *ret_bad = "version", 64)) == NULL ||
-	    (t->legal_basis = text(terms, *ret_bad = "legal_basis", 200)) == NULL)
-		return false;
-	*ret_rule = "must be lower-case letters, digits and _";
-	t->purpose = text(terms, *ret_bad = "purpose", 64);
-	if (t->purpose == NULL || !matches(t->purpose, LOWER_DIGITS, LOWER_DIGITS "_", 1, 64))
-		return false;
-	*ret_rule = "must be an ISO 3166-1 alpha-2 code (upper case)";
-	t->recipient_country = text(terms, *ret_bad = "recipient_country", 2);
-	if (!country_ok(t->recipient_country))
-		return false;
-	*ret_bad = "retention_days";
-	*ret_rule = "must be an integer from 0 to 36500";
-	if (!json_is_integer(retention) || json_integer_value(retention) < 0 ||
-	    json_integer_value(retention) > RETENTION_MAX)
-		return false;
-	t->retention_days = (int)json_integer_value(retention);
-	*ret_bad = "onward_transfer";
-	*ret_rule = "must be false: hcpd discloses only under terms that forbid onward transfer";
-	if (!json_is_false(onward))
-		return false;
-	t->onward_transfer = false;
-	*ret_bad = "effective_from";
-	*ret_rule = "must be a date, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ";
-	if (json_string_value(json_object_get(terms, "effective_from")) == NULL ||
-	    recipients_parse_time(json_string_value(json_object_get(terms, "effective_from")),
-				  &t->effective_from) != ERR_OK)
-		return false;
-	*ret_bad = "effective_to";
-	t->effective_to = 0;
-	if (to != NULL && !json_is_null(to)) {
-		*ret_rule = "must be null or a date after effective_from";
-		if (!json_is_string(to) ||
-		    recipients_parse_time(json_string_value(to), &t->effective_to) != ERR_OK ||
-		    t->effective_to <= t->effective_from)
-			return false;
-	}
-	*ret_bad = "allowed_fields";
-	*ret_rule = "must be a non-empty array of distinct catalogue field names (or email)";
-	if (!json_is_array(allowed) || json_array_size(allowed) == 0)
-		return false;
-	json_array_foreach (allowed, i, v) {
-		const char *name = json_string_value(v);
-
-		if (name == NULL || !ledger_field_known(cat, name))
-			return false;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(fields[j], name) == 0)
-				return false;
-		fields[i] = name;
-	}
-	t->allowed_fields = fields;
-	t->nallowed = json_array_size(allowed);
-	return true;
-}
 
 /* Checks recipients[i] into set->defs[i]. */
 static enum err load_one(struct recipients *set, size_t i, json_t *r, const struct catalogue *cat,
@@ -184,8 +48,8 @@ static enum err load_one(struct recipients *set, size_t i, json_t *r, const stru
 		snprintf(why, why_len, "%s: recipients[%zu]: unknown key \"%s\"", name, i, bad);
 		return ERR_INVALID;
 	}
-	d->name = text(r, bad = "name", 63);
-	if (d->name == NULL || !matches(d->name, LOWER_DIGITS, LOWER_DIGITS "-", 1, 63)) {
+	d->name = json_text(r, bad = "name", 63);
+	if (d->name == NULL || !validate_token(d->name, '-', 63)) {
 		rule = "must be lower-case letters, digits and -";
 		goto bad;
 	}
@@ -194,7 +58,7 @@ static enum err load_one(struct recipients *set, size_t i, json_t *r, const stru
 			rule = "is used twice";
 			goto bad;
 		}
-	d->kind = text(r, bad = "kind", 32);
+	d->kind = json_text(r, bad = "kind", 32);
 	for (k = kinds; d->kind != NULL && *k != NULL && strcmp(*k, d->kind) != 0; k++)
 		;
 	if (d->kind == NULL || *k == NULL) {
@@ -202,10 +66,10 @@ static enum err load_one(struct recipients *set, size_t i, json_t *r, const stru
 		       "from their definitions)";
 		goto bad;
 	}
-	if ((d->display_name = text(r, bad = "display_name", 200)) == NULL)
+	if ((d->display_name = json_text(r, bad = "display_name", 200)) == NULL)
 		goto bad;
-	d->country = text(r, bad = "country", 2);
-	if (!country_ok(d->country)) {
+	d->country = json_text(r, bad = "country", 2);
+	if (d->country == NULL || !validate_country(d->country)) {
 		rule = "must be an ISO 3166-1 alpha-2 code (upper case)";
 		goto bad;
 	}
@@ -214,8 +78,7 @@ static enum err load_one(struct recipients *set, size_t i, json_t *r, const stru
 		rule = "must be an object";
 		goto bad;
 	}
-	if (!recipients_parse_terms(json_object_get(r, "terms"), cat, fields, &d->terms, &bad,
-				    &rule)) {
+	if (!terms_parse(json_object_get(r, "terms"), cat, fields, &d->terms, &bad, &rule)) {
 		snprintf(why, why_len, "%s: recipients[%zu].terms: \"%s\" %s", name, i, bad, rule);
 		return ERR_INVALID;
 	}

@@ -38,14 +38,6 @@ void recipients_free(struct recipients *set);
 /* The recipients, borrowed from set, in file order. */
 const struct recipient_def *recipients_defs(const struct recipients *set, size_t *ret_n);
 
-/* Checks one "terms" object (the recipients file's and a verifier
- * definition's) into t: fields must have room for its allowed_fields,
- * whose names t then borrows from terms. On false, *ret_bad names the key
- * at fault and *ret_rule what it must be (static strings). */
-bool recipients_parse_terms(json_t *terms, const struct catalogue *cat, const char **fields,
-			    struct recipient_terms_def *t, const char **ret_bad,
-			    const char **ret_rule);
-
 struct app;
 
 /* Stores app->recipients and the recipients of app->verifiers' remote
@@ -56,13 +48,5 @@ struct app;
  * (ERR_CONFLICT, ERR_INVALID, ERR_DB) is explained in why. Thread-safe.
  * Blocks. */
 enum err recipients_sync_app(struct app *app, char *why, size_t why_len);
-
-/* May name be disclosed: a catalogue field, or "email" (the account's
- * address, kept apart from the profile)? */
-bool ledger_field_known(const struct catalogue *cat, const char *name);
-
-/* Parses "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SSZ" into Unix
- * seconds. ERR_INVALID for anything else. Pure. */
-enum err recipients_parse_time(const char *s, long long *ret_seconds);
 
 #endif

@@ -1006,28 +1006,6 @@ static bool too_deep(const char *s, size_t len, int max)
 	return false;
 }
 
-/* A valid calendar date YYYY-MM-DD? */
-static bool date_ok(const char *s)
-{
-	struct tm tm = {0}, back;
-	int n = 0;
-
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-			return false;
-	if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10 ||
-	    tm.tm_year < 1900 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1)
-		return false;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_hour = 12;
-	back = tm;
-	/* timegm moves 02-30 into March: a changed day or month was invalid */
-	return timegm(&tm) != (time_t)-1 && tm.tm_mday == back.tm_mday && tm.tm_mon == back.tm_mon;
-}
-
 /* The mapped values of record into vals; false when one is of a type no
  * rule or compare can read (a fraction, an object, an array). */
 static bool read_values(const struct hj_priv *priv, json_t *record, struct hj_value *vals)
@@ -1154,7 +1132,7 @@ static enum err judge(const struct hj_priv *priv, const json_t *fields, const st
 		return err;
 	}
 	if (priv->expires >= 0 && json_is_string(vals[priv->expires].json) &&
-	    date_ok(vals[priv->expires].text))
+	    validate_date(vals[priv->expires].text))
 		snprintf(res->expires, sizeof(res->expires), "%s", vals[priv->expires].text);
 	if (decided != NULL) {
 		res->outcome = decided->outcome;

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "jsonbody.h"
-#include "recipients.h"
+#include "validate.h"
 #include "verifier.h"
 
 #define PROCESS_ARGS_MAX     16    /* arguments after the program */
@@ -335,13 +335,11 @@ static bool evidence_ok(const struct verifier *v, json_t *evidence)
 static bool expires_ok(json_t *expires, char out[11])
 {
 	const char *s = json_string_value(expires);
-	long long seconds;
 
 	out[0] = '\0';
 	if (expires == NULL || json_is_null(expires))
 		return true;
-	if (s == NULL || strlen(s) != 10 || strspn(s, "0123456789-") != 10 ||
-	    recipients_parse_time(s, &seconds) != ERR_OK)
+	if (s == NULL || !validate_date(s))
 		return false;
 	memcpy(out, s, 11);
 	return true;

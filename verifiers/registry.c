@@ -13,7 +13,7 @@
 
 #include "catalogue.h"
 #include "jsonbody.h"
-#include "recipients.h"
+#include "terms.h"
 #include "validate.h"
 #include "verifier.h"
 
@@ -109,24 +109,6 @@ const struct verifier_ops *verifier_kind_lookup(const char *kind)
 	return NULL;
 }
 
-static bool name_ok(const char *s)
-{
-	size_t len = s != NULL ? strlen(s) : 0;
-
-	if (len == 0 || len > VERIFIER_NAME_MAX ||
-	    !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
-}
-
-/* A non-empty string of at most max bytes under key, or NULL. */
-static const char *text(json_t *obj, const char *key, size_t max)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s != NULL && s[0] != '\0' && strlen(s) <= max ? s : NULL;
-}
-
 /* An integer under key within [min, max] into *ret, dflt when absent. */
 static bool integer(json_t *obj, const char *key, int dflt, int min, int max, int *ret)
 {
@@ -159,7 +141,7 @@ static bool field_list(json_t *list, const struct catalogue *cat, bool may_be_em
 		return false;
 	json_array_foreach (list, i, v) {
 		names[i] = json_string_value(v);
-		if (names[i] == NULL || !ledger_field_known(cat, names[i]))
+		if (names[i] == NULL || !terms_field_known(cat, names[i]))
 			return false;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(names[j], names[i]) == 0)
@@ -259,8 +241,8 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 		rule = "is not a known key";
 		goto bad;
 	}
-	v->name = text(doc, bad = "name", VERIFIER_NAME_MAX);
-	if (!name_ok(v->name)) {
+	v->name = json_text(doc, bad = "name", VERIFIER_NAME_MAX);
+	if (v->name == NULL || !validate_token(v->name, '-', VERIFIER_NAME_MAX)) {
 		rule = "must be lower-case letters, digits and - (at most 63)";
 		goto bad;
 	}
@@ -270,7 +252,7 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 				 set->v[i].file);
 			return ERR_INVALID;
 		}
-	if ((v->display_name = text(doc, bad = "display_name", 200)) == NULL)
+	if ((v->display_name = json_text(doc, bad = "display_name", 200)) == NULL)
 		goto bad;
 	v->ops = verifier_kind_lookup(json_string_value(json_object_get(doc, bad = "kind")));
 	if (v->ops == NULL) {
@@ -317,8 +299,8 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 			rule = "must be an object (this kind sends fields out)";
 			goto bad;
 		}
-		if (!recipients_parse_terms(terms, cat, set->allowed[set->nrecipients], &r->terms,
-					    &tbad, &trule)) {
+		if (!terms_parse(terms, cat, set->allowed[set->nrecipients], &r->terms, &tbad,
+				 &trule)) {
 			snprintf(why, why_len, "%s: \"terms\": \"%s\" %s", file, tbad, trule);
 			return ERR_INVALID;
 		}

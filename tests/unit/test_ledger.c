@@ -312,21 +312,6 @@ TEST(uuids)
 	CHECK(!ledger_is_uuid(""));
 }
 
-TEST(times)
-{
-	long long t = 0;
-
-	CHECK(recipients_parse_time("2026-01-01", &t) == ERR_OK && t == 1767225600);
-	CHECK(recipients_parse_time("2026-01-01T12:30:05Z", &t) == ERR_OK &&
-	      t == 1767225600 + 12 * 3600 + 30 * 60 + 5);
-	CHECK(recipients_parse_time("2026-02-30", &t) == ERR_INVALID);
-	CHECK(recipients_parse_time("2026-1-01", &t) == ERR_INVALID);
-	CHECK(recipients_parse_time("2026-01-01T12:30:05", &t) == ERR_INVALID);
-	CHECK(recipients_parse_time("2026-01-01T12:30:05+01", &t) == ERR_INVALID);
-	CHECK(recipients_parse_time("20260101", &t) == ERR_INVALID);
-	CHECK(recipients_parse_time("1969-12-31", &t) == ERR_INVALID);
-}
-
 static struct catalogue *cat;
 
 /* Loads a recipients document with one change applied by jansson pack. */
@@ -461,7 +446,6 @@ int main(void)
 	RUN(gate_refuses_each_rule);
 	RUN(rule_names);
 	RUN(uuids);
-	RUN(times);
 	RUN(recipients_file_loads);
 	RUN(recipients_file_is_strict);
 	RUN(recipients_terms_are_checked);

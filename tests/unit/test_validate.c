@@ -345,6 +345,55 @@ TEST(npi)
 	CHECK(!validate_npi("+234567893"));
 }
 
+TEST(timestamps)
+{
+	long long t = 0;
+
+	CHECK(validate_timestamp("2026-01-01", &t) && t == 1767225600);
+	CHECK(validate_timestamp("2026-01-01T12:30:05Z", &t) &&
+	      t == 1767225600 + 12 * 3600 + 30 * 60 + 5);
+	CHECK(validate_timestamp("1969-12-31", &t) && t == -86400);
+	CHECK(validate_timestamp("2024-02-29", &t));
+	CHECK(validate_timestamp("9999-12-31", &t));
+	t = 7;
+	CHECK(!validate_timestamp("2026-02-30", &t));
+	CHECK(!validate_timestamp("2025-02-29", &t));
+	CHECK(!validate_timestamp("2026-13-01", &t));
+	CHECK(!validate_timestamp("2026-00-10", &t));
+	CHECK(!validate_timestamp("2026-01-00", &t));
+	CHECK(!validate_timestamp("1899-12-31", &t));
+	CHECK(!validate_timestamp("2026-1-01", &t));
+	CHECK(!validate_timestamp("2026-01-1 ", &t));
+	CHECK(!validate_timestamp("+026-01-01", &t));
+	CHECK(!validate_timestamp(" 026-01-01", &t));
+	CHECK(!validate_timestamp("2026/01/01", &t));
+	CHECK(!validate_timestamp("20260101", &t));
+	CHECK(!validate_timestamp("2026-01-01T12:30:05", &t));
+	CHECK(!validate_timestamp("2026-01-01T12:30:05+01", &t));
+	CHECK(!validate_timestamp("2026-01-01T24:00:00Z", &t));
+	CHECK(!validate_timestamp("2026-01-01T12:60:00Z", &t));
+	CHECK(!validate_timestamp("2026-01-01 12:30:05Z", &t));
+	CHECK(!validate_timestamp("", &t));
+	CHECK(t == 7); /* left alone on failure */
+	CHECK(validate_date("2026-01-01"));
+	CHECK(!validate_date("2026-01-01T12:30:05Z"));
+	CHECK(!validate_date("2026-02-30"));
+}
+
+TEST(tokens)
+{
+	CHECK(validate_token("us-nppes", '-', 63));
+	CHECK(validate_token("0day", '-', 63));
+	CHECK(validate_token("licensure_verification", '_', 64));
+	CHECK(!validate_token("-lead", '-', 63));
+	CHECK(!validate_token("us_nppes", '-', 63));
+	CHECK(!validate_token("US-NPPES", '-', 63));
+	CHECK(!validate_token("us nppes", '-', 63));
+	CHECK(!validate_token("", '-', 63));
+	CHECK(validate_token("abc", '-', 3));
+	CHECK(!validate_token("abcd", '-', 3));
+}
+
 int main(void)
 {
 	RUN(utf8_accepts_well_formed);
@@ -363,5 +412,7 @@ int main(void)
 	RUN(country);
 	RUN(country_count);
 	RUN(npi);
+	RUN(timestamps);
+	RUN(tokens);
 	return harness_done();
 }

@@ -28,8 +28,8 @@
 #include <zxcvbn.h>
 
 #include "crypto.h"
+#include "jsonbody.h"
 #include "password.h"
-#include "problem.h"
 
 /* log2(10^8): zxcvbn reports entropy in bits. */
 #define MIN_ENTROPY_BITS 26.5754
@@ -107,21 +107,20 @@ enum err password_check(const char *password, const char *email, const char *con
 	size_t folded_len;
 
 	if (chars < PASSWORD_MIN_CHARS)
-		return problem_add_error(errors, "password", "too_short",
-					 "use at least 15 characters; a few unrelated words work "
-					 "well");
+		return json_error_add(errors, "password", "too_short",
+				      "use at least 15 characters; a few unrelated words work "
+				      "well");
 	if (chars > PASSWORD_MAX_CHARS)
-		return problem_add_error(errors, "password", "too_long",
-					 "use at most 128 characters");
+		return json_error_add(errors, "password", "too_long", "use at most 128 characters");
 	folded_len = fold(password, strlen(password), folded, PASSWORD_MAX_CHARS);
 	if (email != NULL && contains(folded, folded_len, email, strcspn(email, "@")) &&
-	    problem_add_error(errors, "password", "contains_email",
-			      "must not contain the local part of your email address") != ERR_OK)
+	    json_error_add(errors, "password", "contains_email",
+			   "must not contain the local part of your email address") != ERR_OK)
 		err = ERR_NOMEM;
 	for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
 		if (contains(folded, folded_len, names[i], strlen(names[i]))) {
-			if (problem_add_error(errors, "password", "contains_name",
-					      "must not contain your name") != ERR_OK)
+			if (json_error_add(errors, "password", "contains_name",
+					   "must not contain your name") != ERR_OK)
 				err = ERR_NOMEM;
 			break;
 		}
@@ -131,9 +130,9 @@ enum err password_check(const char *password, const char *email, const char *con
 		dict[ndict++] = names[i];
 	dict[ndict] = NULL;
 	if (ZxcvbnMatch(password, dict, NULL) < MIN_ENTROPY_BITS &&
-	    problem_add_error(errors, "password", "too_common",
-			      "too easy to guess (common words, patterns or repeats); "
-			      "add more unrelated words") != ERR_OK)
+	    json_error_add(errors, "password", "too_common",
+			   "too easy to guess (common words, patterns or repeats); "
+			   "add more unrelated words") != ERR_OK)
 		err = ERR_NOMEM;
 	explicit_bzero(folded, sizeof(folded));
 	return err;

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "validate.h"
 
@@ -289,4 +290,71 @@ size_t validate_utf8_chars(const char *s)
 	for (; *s != '\0'; s++)
 		n += ((unsigned char)*s & 0xC0) != 0x80;
 	return n;
+}
+
+bool validate_token(const char *s, char sep, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > max)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!(is_digit((unsigned char)s[i]) || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (i > 0 && s[i] == sep)))
+			return false;
+	return true;
+}
+
+/* n ASCII digits at s as a number; -1 when one is not a digit. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!is_digit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+bool validate_timestamp(const char *s, long long *ret_seconds)
+{
+	size_t len = strlen(s);
+	struct tm tm = {0}, back;
+	time_t t;
+
+	if (len != 10 && len != 20)
+		return false;
+	if (s[4] != '-' || s[7] != '-' ||
+	    (len == 20 && (s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')))
+		return false;
+	tm.tm_year = digits(s, 4);
+	tm.tm_mon = digits(s + 5, 2);
+	tm.tm_mday = digits(s + 8, 2);
+	if (len == 20) {
+		tm.tm_hour = digits(s + 11, 2);
+		tm.tm_min = digits(s + 14, 2);
+		tm.tm_sec = digits(s + 17, 2);
+	}
+	if (tm.tm_year < 1900 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	back = tm;
+	t = timegm(&tm);
+	/* timegm normalises 02-30 into March: a changed field was invalid */
+	if (tm.tm_year != back.tm_year || tm.tm_mon != back.tm_mon || tm.tm_mday != back.tm_mday ||
+	    tm.tm_hour != back.tm_hour || tm.tm_min != back.tm_min || tm.tm_sec != back.tm_sec)
+		return false;
+	*ret_seconds = (long long)t;
+	return true;
+}
+
+bool validate_date(const char *s)
+{
+	long long seconds;
+
+	return strlen(s) == 10 && validate_timestamp(s, &seconds);
 }

@@ -43,6 +43,20 @@ bool validate_npi(const char *s);
  * dashes at 8, 13, 18 and 23, lower-case hex elsewhere. */
 bool validate_uuid(const char *s);
 
+/* A name made for machines, such as a recipient's, a verifier's or a
+ * purpose: 1 to max bytes of lower-case ASCII letters and digits, and sep
+ * after the first. */
+bool validate_token(const char *s, char sep, size_t max);
+
+/* The one date check. A real calendar date "YYYY-MM-DD" (midnight UTC) or
+ * time "YYYY-MM-DDTHH:MM:SSZ", every digit an ASCII digit and the year from
+ * 1900 to 9999, as Unix seconds into *ret_seconds (negative before 1970).
+ * False for anything else (02-30, 24:00:00, an offset, spaces). */
+bool validate_timestamp(const char *s, long long *ret_seconds);
+
+/* Just the "YYYY-MM-DD" form of validate_timestamp(). */
+bool validate_date(const char *s);
+
 /* The number of characters (code points) of a well-formed UTF-8 string. */
 size_t validate_utf8_chars(const char *s);
 

@@ -26,6 +26,15 @@ enum err json_body_parse(const char *buf, size_t len, int max_depth, json_t **re
  * obj. */
 bool json_only_keys(json_t *obj, const char *const *allowed, const char **ret_bad);
 
+/* The string under key in obj when it is 1 to max bytes long, else NULL.
+ * Borrowed from obj. */
+const char *json_text(json_t *obj, const char *key, size_t max);
+
+/* Appends {field, code, message} to errors (a JSON array): one entry of a
+ * problem's errors[]. ERR_NOMEM when it could not: a caller must then not
+ * take errors for the whole story. */
+enum err json_error_add(json_t *errors, const char *field, const char *code, const char *message);
+
 /* Appends {field: key, code: "unknown_field", message} to errors for each
  * key of obj not in allowed (NULL-terminated). A key over 64 bytes is
  * reported as "(body)" rather than echoed. ERR_NOMEM when an error could

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "jsonbody.h"
-#include "problem.h"
 
 /* Largest nesting of objects and arrays outside strings. Stops counting
  * once the limit is passed. */
@@ -108,6 +107,21 @@ bool json_only_keys(json_t *obj, const char *const *allowed, const char **ret_ba
 	return true;
 }
 
+const char *json_text(json_t *obj, const char *key, size_t max)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s != NULL && s[0] != '\0' && strlen(s) <= max ? s : NULL;
+}
+
+enum err json_error_add(json_t *errors, const char *field, const char *code, const char *message)
+{
+	if (json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
+						    "message", message)) != 0)
+		return ERR_NOMEM;
+	return ERR_OK;
+}
+
 enum err json_body_check_keys(json_t *obj, const char *const *allowed, json_t *errors)
 {
 	enum err err = ERR_OK;
@@ -116,8 +130,8 @@ enum err json_body_check_keys(json_t *obj, const char *const *allowed, json_t *e
 
 	json_object_foreach (obj, key, v) {
 		if (!key_allowed(key, allowed) &&
-		    problem_add_error(errors, strlen(key) <= 64 ? key : "(body)", "unknown_field",
-				      "this field is not accepted") != ERR_OK)
+		    json_error_add(errors, strlen(key) <= 64 ? key : "(body)", "unknown_field",
+				   "this field is not accepted") != ERR_OK)
 			err = ERR_NOMEM;
 	}
 	return err;
@@ -130,9 +144,8 @@ enum err json_body_require_strings(json_t *obj, const char *const *keys, json_t 
 	for (size_t i = 0; keys[i] != NULL; i++) {
 		json_t *v = json_object_get(obj, keys[i]);
 
-		if (!json_is_string(v) &&
-		    problem_add_error(errors, keys[i], v ? "type" : "required",
-				      "a string is required") != ERR_OK)
+		if (!json_is_string(v) && json_error_add(errors, keys[i], v ? "type" : "required",
+							 "a string is required") != ERR_OK)
 			err = ERR_NOMEM;
 	}
 	return err;

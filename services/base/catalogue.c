@@ -13,7 +13,6 @@
 #include "crypto.h"
 #include "jsonbody.h"
 #include "jsontext.h"
-#include "problem.h"
 #include "validate.h"
 
 enum format { F_TEXT, F_NAME, F_PROFESSION, F_COUNTRY, F_NPI, F_E164, F_CODE, F_DATE };
@@ -461,24 +460,6 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
-static bool valid_date(const char *s)
-{
-	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, m, d;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-			return false;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
-	if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
-		return false;
-	return !(m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
-}
-
 static bool valid_code(const char *s)
 {
 	bool alnum = false;
@@ -517,7 +498,7 @@ static bool format_ok(const struct catalogue *cat, enum format format, const cha
 	case F_CODE:
 		return valid_code(v);
 	case F_DATE:
-		return valid_date(v);
+		return validate_date(v) && atoi(v) <= 2200; /* a profile date, not 9999-12-31 */
 	}
 	return false;
 }
@@ -554,7 +535,7 @@ static void add_error(json_t *errors, const char *prefix, const char *key, const
 		snprintf(field, sizeof(field), "%s", prefix);
 	else
 		snprintf(field, sizeof(field), "%s.%s", prefix, key);
-	if (problem_add_error(errors, field, code, message) != ERR_OK)
+	if (json_error_add(errors, field, code, message) != ERR_OK)
 		*err = ERR_NOMEM;
 }
 
