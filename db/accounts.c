@@ -176,8 +176,8 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 	if (!duplicate)
 		err = insert_consents(conn, acct);
 	if (err == ERR_OK && !duplicate)
-		err = db_jobs_enqueue(conn, acct->id, "registration", acct->jobs, acct->njobs,
-				      NULL);
+		err = db_jobs_enqueue(conn, acct->id, OCCASION_REGISTRATION, acct->jobs,
+				      acct->njobs, NULL);
 	if (err == ERR_OK && acct->notices != NULL)
 		err = queue_notices(conn, acct, duplicate);
 	if (err == ERR_OK)
@@ -252,4 +252,29 @@ void account_row_release(struct account_row *row)
 	PQfreemem(row->profile_enc);
 	free(row->profile_public);
 	explicit_bzero(row, sizeof(*row));
+}
+
+enum err db_account_set_status(PGconn *conn, const char *id, enum account_status from,
+			       enum status_event event, enum account_status *ret_to)
+{
+	enum account_status to;
+	const char *params[3] = {id, status_name(from), NULL};
+	PGresult *res = NULL;
+	enum err err = status_next(from, event, &to);
+
+	if (err != ERR_OK)
+		return err;
+	params[2] = status_name(to);
+	err = db_exec(conn,
+		      "UPDATE accounts SET status = $3, updated_at = now() "
+		      "WHERE id = $1 AND status = $2 RETURNING 1",
+		      3, params, NULL, NULL, &res);
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) != 1)
+		err = ERR_CONFLICT;
+	PQclear(res);
+	if (err == ERR_OK && ret_to != NULL)
+		*ret_to = to;
+	return err;
 }

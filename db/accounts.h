@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 
 #include "err.h"
+#include "status.h"
 
 #define UUID_STR_LEN 37 /* 36 characters and a NUL */
 
@@ -133,5 +134,13 @@ enum err db_account_get_me(PGconn *conn, const char *id, struct account_row *ret
 
 /* Frees what db_account_get() put in row (not row itself). */
 void account_row_release(struct account_row *row);
+
+/* The one write of an account's status: moves account id from status from
+ * by event, as status_next() allows, in the caller's transaction (the
+ * caller has read from with the row locked). *ret_to (may be NULL) is the
+ * new status. ERR_CONFLICT, with nothing written, when the table refuses
+ * the pair or the stored status is no longer from. Blocks. */
+enum err db_account_set_status(PGconn *conn, const char *id, enum account_status from,
+			       enum status_event event, enum account_status *ret_to);
 
 #endif

@@ -11,14 +11,31 @@
 #include "db.h"
 #include "jobs.h"
 
-enum err db_jobs_enqueue(PGconn *conn, const char *account_id, const char *occasion,
+static const char *const occasion_names[OCCASION_COUNT] = {
+	[OCCASION_REGISTRATION] = "registration",
+	[OCCASION_RECTIFICATION] = "rectification",
+	[OCCASION_REVERIFICATION] = "reverification",
+	[OCCASION_ROSTER_RELOAD] = "roster_reload",
+};
+
+const char *job_occasion_name(enum job_occasion occasion)
+{
+	return (unsigned)occasion < OCCASION_COUNT ? occasion_names[occasion] : "?";
+}
+
+bool job_occasion_is_recheck(enum job_occasion occasion)
+{
+	return occasion == OCCASION_REVERIFICATION || occasion == OCCASION_ROSTER_RELOAD;
+}
+
+enum err db_jobs_enqueue(PGconn *conn, const char *account_id, enum job_occasion occasion,
 			 const struct job_spec *specs, size_t n, int *ret_queued)
 {
 	int queued = 0;
 	enum err err = ERR_OK;
 
 	for (size_t i = 0; err == ERR_OK && i < n; i++) {
-		const char *params[4] = {account_id, specs[i].verifier, occasion,
+		const char *params[4] = {account_id, specs[i].verifier, job_occasion_name(occasion),
 					 specs[i].needs_roster ? "t" : "f"};
 		PGresult *res;
 
@@ -63,7 +80,7 @@ enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_c
 
 	snprintf(limit, sizeof(limit), "%d", max);
 	err = db_exec(conn,
-		      "SELECT j.id, j.account_id, j.occasion, j.attempts, a.data_key, a.email_enc, "
+		      "SELECT j.id, j.account_id, j.attempts, a.data_key, a.email_enc, "
 		      "a.profile_enc, a.profile_public::text FROM verification_jobs j "
 		      "JOIN accounts a ON a.id = j.account_id "
 		      "WHERE j.verifier = $1 AND j.state IN ('queued', 'running') "
@@ -81,15 +98,14 @@ enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_c
 
 		c->id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
 		snprintf(c->account_id, sizeof(c->account_id), "%s", PQgetvalue(res, (int)i, 1));
-		snprintf(c->occasion, sizeof(c->occasion), "%s", PQgetvalue(res, (int)i, 2));
-		c->attempts = atoi(PQgetvalue(res, (int)i, 3));
-		err = db_cell_bytes(res, (int)i, 4, &c->data_key, &c->data_key_len);
+		c->attempts = atoi(PQgetvalue(res, (int)i, 2));
+		err = db_cell_bytes(res, (int)i, 3, &c->data_key, &c->data_key_len);
 		if (err == ERR_OK)
-			err = db_cell_bytes(res, (int)i, 5, &c->email_enc, &c->email_enc_len);
+			err = db_cell_bytes(res, (int)i, 4, &c->email_enc, &c->email_enc_len);
 		if (err == ERR_OK)
-			err = db_cell_bytes(res, (int)i, 6, &c->profile_enc, &c->profile_enc_len);
+			err = db_cell_bytes(res, (int)i, 5, &c->profile_enc, &c->profile_enc_len);
 		if (err == ERR_OK &&
-		    (c->profile_public = strdup(PQgetvalue(res, (int)i, 7))) == NULL)
+		    (c->profile_public = strdup(PQgetvalue(res, (int)i, 6))) == NULL)
 			err = ERR_NOMEM;
 	}
 	PQclear(res);
@@ -212,8 +228,11 @@ enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *
 		PQclear(res);
 		return ERR_NOT_FOUND;
 	}
-	snprintf(facts.status, sizeof(facts.status), "%s", PQgetvalue(res, 0, 0));
+	if (!status_parse(PQgetvalue(res, 0, 0), &facts.status))
+		err = ERR_DB; /* the CHECK constraint holds the names status_parse() knows */
 	PQclear(res);
+	if (err != ERR_OK)
+		return err;
 	err = db_exec(conn,
 		      "UPDATE verification_jobs SET state = 'done', outcome = $3, last_error = $4, "
 		      "finished_at = now(), lease_owner = NULL, lease_until = NULL "
@@ -225,8 +244,15 @@ enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *
 		PQclear(res);
 		return ERR_NOT_FOUND;
 	}
-	snprintf(facts.occasion, sizeof(facts.occasion), "%s", PQgetvalue(res, 0, 0));
+	err = ERR_DB;
+	for (int i = 0; i < OCCASION_COUNT; i++)
+		if (strcmp(PQgetvalue(res, 0, 0), occasion_names[i]) == 0) {
+			facts.occasion = (enum job_occasion)i;
+			err = ERR_OK;
+		}
 	PQclear(res);
+	if (err != ERR_OK)
+		return err;
 	err = db_exec(conn,
 		      "INSERT INTO verifications (account_id, job_id, verifier, outcome, reason, "
 		      "checks, evidence_enc, reply_sha256, licence_expires) "
@@ -249,14 +275,6 @@ enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *
 	PQclear(res);
 	*ret_facts = facts;
 	return ERR_OK;
-}
-
-enum err db_account_set_status(PGconn *conn, const char *account_id, const char *status)
-{
-	const char *params[2] = {account_id, status};
-
-	return db_exec(conn, "UPDATE accounts SET status = $2, updated_at = now() WHERE id = $1", 2,
-		       params, NULL, NULL, NULL);
 }
 
 /* Refills verifier's bucket and reads it: tokens now, and milliseconds

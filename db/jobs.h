@@ -22,6 +22,22 @@
 
 #define JOB_OWNER_MAX 64 /* bytes of a lease owner's name */
 
+/* Why a job was queued (verification_jobs.occasion). */
+enum job_occasion {
+	OCCASION_REGISTRATION = 0, /* a first check, at registration */
+	OCCASION_RECTIFICATION,    /* a first check of changed licence data */
+	OCCASION_REVERIFICATION,   /* a re-check by the monitoring schedule */
+	OCCASION_ROSTER_RELOAD,    /* a re-check against a roster loaded anew */
+	OCCASION_COUNT
+};
+
+/* "registration", "rectification", "reverification", "roster_reload":
+ * the names the database keeps. Static strings. */
+const char *job_occasion_name(enum job_occasion occasion);
+
+/* Is a job of occasion a re-check of an account already decided? */
+bool job_occasion_is_recheck(enum job_occasion occasion);
+
 /* What to queue for one verifier. */
 struct job_spec {
 	const char *verifier;
@@ -31,7 +47,7 @@ struct job_spec {
 /* Queues one job of occasion per spec for account_id, in the caller's
  * transaction; a verifier with an open job already gets no second one.
  * *ret_queued (may be NULL) counts the jobs queued. Blocks. */
-enum err db_jobs_enqueue(PGconn *conn, const char *account_id, const char *occasion,
+enum err db_jobs_enqueue(PGconn *conn, const char *account_id, enum job_occasion occasion,
 			 const struct job_spec *specs, size_t n, int *ret_queued);
 
 /* Cancels account_id's open jobs (why: a short name, e.g. "superseded"),
@@ -43,7 +59,6 @@ enum err db_jobs_cancel_open(PGconn *conn, const char *account_id, const char *w
 struct job_claim {
 	long long id;
 	char account_id[UUID_STR_LEN];
-	char occasion[24];
 	int attempts;            /* attempts made before this claim */
 	unsigned char *data_key; /* sealed; NULL once the account is erased */
 	size_t data_key_len;
@@ -99,8 +114,8 @@ struct job_outcome {
 
 /* What the account's status depends on once a job is done. */
 struct job_facts {
-	char status[32]; /* the account's status (its row is locked) */
-	char occasion[24];
+	enum account_status status; /* the account's (its row is locked) */
+	enum job_occasion occasion;
 	int open;          /* the account's jobs still queued or running */
 	bool all_verified; /* each verifier's latest job is done and verified */
 };
@@ -112,9 +127,6 @@ struct job_facts {
  * erased: record nothing then (roll back). Blocks. */
 enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *account_id,
 		     const struct job_outcome *o, struct job_facts *ret_facts);
-
-/* Sets account_id's status (its row locked by db_job_done()). Blocks. */
-enum err db_account_set_status(PGconn *conn, const char *account_id, const char *status);
 
 /* Takes up to want tokens from verifier's bucket (refilled at rate a
  * second up to burst since it was last read), in the caller's

@@ -60,14 +60,6 @@ enum err db_profile_store(PGconn *conn, const char *id, const unsigned char *pro
 		       4, params, lengths, formats, NULL);
 }
 
-enum err db_account_reverify(PGconn *conn, const char *id)
-{
-	return exec_id(conn,
-		       "UPDATE accounts SET status = 'pending_verification', updated_at = now() "
-		       "WHERE id = $1",
-		       id, NULL);
-}
-
 enum err db_restriction_set(PGconn *conn, const char *id, bool restricted, const char *request_id,
 			    bool *ret_changed)
 {

@@ -30,10 +30,6 @@ enum err db_account_lock(PGconn *conn, const char *id);
 enum err db_profile_store(PGconn *conn, const char *id, const unsigned char *profile_enc,
 			  size_t len, const char *profile_public, const char *catalogue_version);
 
-/* Sets the account's status back to pending_verification (a name or
- * licence field changed). Inside the caller's transaction. Blocks. */
-enum err db_account_reverify(PGconn *conn, const char *id);
-
 /* Sets or clears processing_restricted; when it changes, appends
  * "restriction.set" / "restriction.lifted" to the audit log with the
  * account as actor, in one transaction. *ret_changed tells whether it

@@ -252,15 +252,20 @@ enum err db_review_lock(PGconn *conn, const char *id)
 enum err db_review_decide(PGconn *conn, const struct review_decision *d, long long *ret_id,
 			  char ret_decided_at[40])
 {
-	const char *update[3] = {d->account_id, d->to_status, d->awaiting_professional ? "t" : "f"};
-	const char *insert[7] = {d->account_id,  d->admin_id,  d->decision,  d->reason,
-				 d->from_status, d->to_status, d->request_id};
+	const char *update[2] = {d->account_id, d->awaiting_professional ? "t" : "f"};
+	const char *insert[7] = {d->account_id,        d->admin_id, d->decision,  d->reason,
+				 status_name(d->from), NULL,        d->request_id};
+	enum account_status to;
 	PGresult *res;
-	enum err err = db_exec(conn,
-			       "UPDATE accounts SET status = $2, review_awaiting_professional = "
-			       "$3::boolean, updated_at = now() WHERE id = $1",
-			       3, update, NULL, NULL, NULL);
+	enum err err = db_account_set_status(conn, d->account_id, d->from, d->event, &to);
 
+	if (err != ERR_OK)
+		return err;
+	insert[5] = status_name(to);
+	err = db_exec(
+		conn,
+		"UPDATE accounts SET review_awaiting_professional = $2::boolean WHERE id = $1", 2,
+		update, NULL, NULL, NULL);
 	if (err != ERR_OK)
 		return err;
 	err = db_exec(conn, decision_sql, 7, insert, NULL, NULL, &res);
@@ -278,6 +283,7 @@ enum err db_review_respond(PGconn *conn, const char *id, const unsigned char *me
 	const char *params[2] = {id, (const char *)message_enc};
 	const int lengths[2] = {0, (int)len};
 	const int formats[2] = {0, 1};
+	enum account_status from;
 	PGresult *res = NULL;
 	enum err err = db_command(conn, "BEGIN");
 
@@ -285,12 +291,12 @@ enum err db_review_respond(PGconn *conn, const char *id, const unsigned char *me
 		return err;
 	/* the row lock orders this against a decision on the same item */
 	err = db_exec(conn,
-		      "SELECT 1 FROM accounts WHERE id = $1 AND review_awaiting_professional "
-		      "AND status IN ('flagged', 'suspended') FOR UPDATE",
+		      "SELECT status FROM accounts WHERE id = $1 AND review_awaiting_professional "
+		      "FOR UPDATE",
 		      1, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		goto out;
-	if (PQntuples(res) != 1) {
+	if (PQntuples(res) != 1 || !status_parse(PQgetvalue(res, 0, 0), &from)) {
 		err = ERR_CONFLICT;
 		goto out;
 	}
@@ -300,10 +306,12 @@ enum err db_review_respond(PGconn *conn, const char *id, const unsigned char *me
 		      "decision = 'request_info'",
 		      2, params, lengths, formats, NULL);
 	if (err == ERR_OK)
+		err = db_account_set_status(conn, id, from, EVENT_ANSWER, NULL);
+	/* back in the queue, waiting for an admin from now */
+	if (err == ERR_OK)
 		err = db_exec(conn,
-			      "UPDATE accounts SET status = 'flagged', "
-			      "review_awaiting_professional = false, status_changed_at = now(), "
-			      "updated_at = now() WHERE id = $1",
+			      "UPDATE accounts SET review_awaiting_professional = false, "
+			      "status_changed_at = now() WHERE id = $1",
 			      1, params, NULL, NULL, NULL);
 	if (err == ERR_OK)
 		err = db_command(conn, "COMMIT");

@@ -102,17 +102,18 @@ enum err db_review_lock(PGconn *conn, const char *id);
 struct review_decision {
 	const char *account_id;
 	const char *admin_id;
-	const char *decision;    /* approve|reject|request_info */
-	const char *reason;      /* 1-2000 characters */
-	const char *from_status; /* as read under the lock */
-	const char *to_status;
+	const char *decision;       /* approve|reject|request_info */
+	const char *reason;         /* 1-2000 characters */
+	enum account_status from;   /* as read under the lock */
+	enum status_event event;    /* the decision's (review_transition()) */
 	bool awaiting_professional; /* the new value of the flag */
 	const char *request_id;     /* may be NULL */
 };
 
-/* Updates the account's status and awaiting flag and appends the
+/* Moves the account's status by the decision's event
+ * (db_account_set_status()), sets its awaiting flag and appends the
  * decision; *ret_id and *ret_decided_at (RFC 3339, UTC) describe the new
- * row. Blocks. */
+ * row. ERR_CONFLICT when the status table refuses. Blocks. */
 enum err db_review_decide(PGconn *conn, const struct review_decision *d, long long *ret_id,
 			  char ret_decided_at[40]);
 

@@ -50,17 +50,20 @@ static json_t *changed_fields(json_t *a, json_t *b)
  * jobs commit together): the account returns to pending_verification,
  * checks still open for the old values are cancelled, and one job per
  * verifier that applies to the new profile is queued. */
-static enum err reverify_round(struct app *app, PGconn *conn, const char *id, const char *country,
-			       const char *profession)
+static enum err reverify_round(struct app *app, PGconn *conn, const char *id, const char *status,
+			       const char *country, const char *profession)
 {
 	struct job_spec specs[RUNNER_JOBS_MAX];
 	size_t n = runner_jobs_for(app->verifiers, country, profession, specs, RUNNER_JOBS_MAX);
-	enum err err = db_account_reverify(conn, id);
+	enum account_status from;
+	enum err err = status_parse(status, &from) ? ERR_OK : ERR_DB;
 
+	if (err == ERR_OK)
+		err = db_account_set_status(conn, id, from, EVENT_REVERIFY, NULL);
 	if (err == ERR_OK)
 		err = db_jobs_cancel_open(conn, id, "superseded");
 	if (err == ERR_OK)
-		err = db_jobs_enqueue(conn, id, "rectification", specs, n, NULL);
+		err = db_jobs_enqueue(conn, id, OCCASION_RECTIFICATION, specs, n, NULL);
 	return err;
 }
 
@@ -149,7 +152,7 @@ static enum err rectify(struct req *r, PGconn *conn, json_t *patch, json_t *erro
 	if (json_array_size(changed) > 0)
 		err = store(app, conn, id, key, personal, public);
 	if (err == ERR_OK && reverify)
-		err = reverify_round(app, conn, id,
+		err = reverify_round(app, conn, id, row.status,
 				     json_string_value(json_object_get(profile, "country")),
 				     json_string_value(json_object_get(profile, "profession")));
 	if (err == ERR_OK && json_array_size(changed) > 0) {

@@ -265,7 +265,9 @@ struct deciding {
 	struct review_rows rows;
 	json_t *body; /* the item as it was under the lock */
 	char etag[REVIEW_ETAG_LEN];
-	const char *to_status, *why;
+	enum account_status from, to;
+	enum status_event event;
+	const char *why;
 	bool awaiting;
 	bool stale; /* If-Match does not name the current ETag */
 	long long decision_id;
@@ -294,9 +296,11 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 		d->stale = true;
 		err = ERR_CONFLICT;
 	}
+	if (err == ERR_OK && !status_parse(d->rows.status, &d->from))
+		err = ERR_DB;
 	if (err == ERR_OK)
-		err = review_transition(d->rows.status, decision, &d->to_status, &d->awaiting,
-					&d->why);
+		err = review_transition(d->from, decision, &d->event, &d->to, &d->why);
+	d->awaiting = d->event == EVENT_REQUEST_INFO;
 	if (err == ERR_OK)
 		err = db_review_decide(conn,
 				       &(struct review_decision){
@@ -304,15 +308,15 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 					       .admin_id = r->auth.sub,
 					       .decision = decision,
 					       .reason = reason,
-					       .from_status = d->rows.status,
-					       .to_status = d->to_status,
+					       .from = d->from,
+					       .event = d->event,
 					       .awaiting_professional = d->awaiting,
 					       .request_id = r->id,
 				       },
 				       &d->decision_id, d->decided_at);
 	if (err == ERR_OK &&
 	    (details = json_pack("{s:s, s:s, s:s, s:I, s:s}", "decision", decision, "from_status",
-				 d->rows.status, "to_status", d->to_status, "decision_id",
+				 d->rows.status, "to_status", status_name(d->to), "decision_id",
 				 (json_int_t)d->decision_id, "etag", d->etag)) == NULL)
 		err = ERR_NOMEM;
 	if (err == ERR_OK)
@@ -352,14 +356,12 @@ enum MHD_Result h_review_decide(struct req *r)
 	if (err == ERR_OK)
 		reply = json_pack(
 			"{s:s, s:s, s:s?, s:{s:I, s:s, s:s, s:s, s:s, s:s, s:s}}", "id", r->param,
-			"status", d.to_status, "waiting_for",
-			strcmp(d.to_status, "flagged") == 0 || strcmp(d.to_status, "suspended") == 0
-				? (d.awaiting ? "professional" : "admin")
-				: NULL,
+			"status", status_name(d.to), "waiting_for",
+			status_in_review(d.to) ? (d.awaiting ? "professional" : "admin") : NULL,
 			"decision", "id", (json_int_t)d.decision_id, "admin_id", r->auth.sub,
 			"decision", json_string_value(json_object_get(r->json, "decision")),
 			"reason", json_string_value(json_object_get(r->json, "reason")),
-			"from_status", d.rows.status, "to_status", d.to_status, "decided_at",
+			"from_status", d.rows.status, "to_status", status_name(d.to), "decided_at",
 			d.decided_at);
 	if (err == ERR_OK && reply == NULL)
 		err = ERR_NOMEM;

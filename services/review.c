@@ -16,52 +16,41 @@
 #include "validate.h"
 #include "vault.h"
 
-/* Every decision that applies, from which status, to which. */
-static const struct transition {
-	const char *decision, *from, *to;
-	bool awaiting; /* waits for the professional afterwards */
-} transitions[] = {
-	{"approve", "flagged", "approved", false},
-	{"approve", "suspended", "approved", false},
-	{"approve", "rejected", "approved", false},
-	{"reject", "flagged", "rejected", false},
-	{"reject", "suspended", "rejected", false},
-	{"reject", "approved", "rejected", false},
-	{"request_info", "flagged", "flagged", true},
-	{"request_info", "suspended", "suspended", true},
+static const struct {
+	const char *name;
+	enum status_event event;
+} decisions[] = {
+	{"approve", EVENT_APPROVE},
+	{"reject", EVENT_REJECT},
+	{"request_info", EVENT_REQUEST_INFO},
 };
 
-enum err review_transition(const char *status, const char *decision, const char **ret_status,
-			   bool *ret_awaiting, const char **ret_why)
+enum err review_transition(enum account_status status, const char *decision,
+			   enum status_event *ret_event, enum account_status *ret_to,
+			   const char **ret_why)
 {
-	bool known = false;
+	for (size_t i = 0; i < sizeof(decisions) / sizeof(decisions[0]); i++) {
+		enum status_event event = decisions[i].event;
 
-	for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++) {
-		const struct transition *t = &transitions[i];
-
-		if (strcmp(t->decision, decision) != 0)
+		if (strcmp(decisions[i].name, decision) != 0)
 			continue;
-		known = true;
-		if (strcmp(t->from, status) == 0) {
-			*ret_status = t->to;
-			*ret_awaiting = t->awaiting;
+		if (status_next(status, event, ret_to) == ERR_OK) {
+			*ret_event = event;
 			return ERR_OK;
 		}
+		if (status == STATUS_APPROVED && event == EVENT_APPROVE)
+			*ret_why = "the item is already approved";
+		else if (status == STATUS_REJECTED && event == EVENT_REJECT)
+			*ret_why = "the item is already rejected";
+		else if (status == STATUS_APPROVED || status == STATUS_REJECTED)
+			*ret_why = "request_info applies only to items waiting in the queue "
+				   "(flagged or suspended)";
+		else
+			*ret_why = "the account is not under review";
+		return ERR_CONFLICT;
 	}
-	if (!known) {
-		*ret_why = "decision must be approve, reject or request_info";
-		return ERR_INVALID;
-	}
-	if (strcmp(status, "approved") == 0 && strcmp(decision, "approve") == 0)
-		*ret_why = "the item is already approved";
-	else if (strcmp(status, "rejected") == 0 && strcmp(decision, "reject") == 0)
-		*ret_why = "the item is already rejected";
-	else if (strcmp(status, "approved") == 0 || strcmp(status, "rejected") == 0)
-		*ret_why = "request_info applies only to items waiting in the queue "
-			   "(flagged or suspended)";
-	else
-		*ret_why = "the account is not under review";
-	return ERR_CONFLICT;
+	*ret_why = "decision must be approve, reject or request_info";
+	return ERR_INVALID;
 }
 
 const char *review_text_problem(const char *text)

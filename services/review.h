@@ -17,19 +17,22 @@
 
 #include "err.h"
 #include "reviews.h"
+#include "status.h"
 
 #define REVIEW_TEXT_MAX 2000 /* characters of a reason or a professional's answer */
 #define REVIEW_ETAG_LEN 35   /* a quoted 32-hex-digit strong ETag and its NUL */
 
 struct app;
 
-/* The status a decision ("approve", "reject", "request_info") moves an
- * item in status to, into *ret_status (a static string), and whether it
- * then waits for the professional. ERR_INVALID for an unknown decision,
- * ERR_CONFLICT when the decision does not apply to status; *ret_why then
- * says why (static, fit for a problem's detail). */
-enum err review_transition(const char *status, const char *decision, const char **ret_status,
-			   bool *ret_awaiting, const char **ret_why);
+/* The status event a decision ("approve", "reject", "request_info")
+ * makes, into *ret_event, and the status it moves an item in status to
+ * (the status table's), into *ret_to. ERR_INVALID for an unknown
+ * decision, ERR_CONFLICT when the decision does not apply to status;
+ * *ret_why then says why (static, fit for a problem's detail). After
+ * request_info the item waits for the professional. Pure. */
+enum err review_transition(enum account_status status, const char *decision,
+			   enum status_event *ret_event, enum account_status *ret_to,
+			   const char **ret_why);
 
 /* What is wrong with a reason or an answer, as a validation error code:
  * "required" (empty or only white space), "too_long" (over

@@ -104,19 +104,19 @@ size_t runner_jobs_for(const struct verifier_set *set, const char *country, cons
 	return n;
 }
 
-const char *runner_next_status(const char *status, const char *occasion, enum outcome outcome,
-			       int open, bool all_verified)
+bool runner_event(enum job_occasion occasion, enum outcome outcome, int open, bool all_verified,
+		  enum status_event *ret_event)
 {
-	if (strcmp(status, "pending_verification") == 0) {
-		if (outcome != OUTCOME_VERIFIED)
-			return "flagged";
-		return open == 0 && all_verified ? "verified" : NULL;
+	if (outcome == OUTCOME_VERIFIED) {
+		if (open != 0 || !all_verified)
+			return false;
+		*ret_event = EVENT_CHECKS_PASSED;
+	} else if (job_occasion_is_recheck(occasion) && outcome != OUTCOME_ERROR) {
+		*ret_event = EVENT_RECHECK_FAILED;
+	} else {
+		*ret_event = EVENT_CHECK_FAILED;
 	}
-	if ((strcmp(status, "verified") == 0 || strcmp(status, "approved") == 0) &&
-	    (strcmp(occasion, "reverification") == 0 || strcmp(occasion, "roster_reload") == 0) &&
-	    outcome != OUTCOME_VERIFIED && outcome != OUTCOME_ERROR)
-		return "suspended";
-	return NULL;
+	return true;
 }
 
 long long runner_backoff_ms(int backoff_ms, int attempt, long retry_after_s, unsigned rnd)
@@ -169,7 +169,9 @@ static enum err record(struct runner *r, PGconn *conn, const struct check *c,
 		.error = error,
 	};
 	struct job_facts facts;
-	const char *next;
+	enum status_event event;
+	enum account_status to;
+	bool moved = false;
 	enum err err = ERR_NOMEM;
 
 	if (checks == NULL || evidence == NULL)
@@ -185,11 +187,13 @@ static enum err record(struct runner *r, PGconn *conn, const struct check *c,
 	err = db_job_done(conn, c->job_id, r->owner, c->account_id, &o, &facts);
 	if (err != ERR_OK)
 		goto out;
-	next = runner_next_status(facts.status, facts.occasion, res->outcome, facts.open,
-				  facts.all_verified);
-	if (next != NULL)
-		err = db_account_set_status(conn, c->account_id, next);
-	if (err == ERR_OK && next != NULL && strcmp(next, "suspended") == 0)
+	if (runner_event(facts.occasion, res->outcome, facts.open, facts.all_verified, &event)) {
+		err = db_account_set_status(conn, c->account_id, facts.status, event, &to);
+		moved = err == ERR_OK;
+		if (err == ERR_CONFLICT) /* the table keeps this status (the row is locked) */
+			err = ERR_OK;
+	}
+	if (err == ERR_OK && moved && to == STATUS_SUSPENDED)
 		err = notify_suspended(r, conn, c->account_id);
 	if (err == ERR_OK) /* counted before the commit: a failed one may count twice */
 		atomic_fetch_add_explicit(&checks_done[c->vi][res->outcome], 1,
@@ -197,7 +201,7 @@ static enum err record(struct runner *r, PGconn *conn, const struct check *c,
 	log_json(LOG_INFO, "verification done",
 		 json_pack("{s:I, s:s, s:s, s:i, s:s?}", "job", (json_int_t)c->job_id, "verifier",
 			   c->v->name, "outcome", o.outcome, "attempt", c->attempt, "status",
-			   next));
+			   moved ? status_name(to) : NULL));
 out:
 	if (evidence != NULL)
 		explicit_bzero(evidence, strlen(evidence));

@@ -49,15 +49,15 @@ void runner_stop(struct runner *r);
 size_t runner_jobs_for(const struct verifier_set *set, const char *country, const char *profession,
 		       struct job_spec *specs, size_t max);
 
-/* The account status after a job of occasion ended with outcome, given
- * the account's status, its jobs still open and whether each verifier's
- * latest job is verified; NULL when it stays. A first check
- * (pending_verification): any outcome but verified flags at once, all
- * verified verifies. A re-check of a verified or approved account:
- * mismatch, not_found, inactive or excluded suspends; error changes
- * nothing. Pure. */
-const char *runner_next_status(const char *status, const char *occasion, enum outcome outcome,
-			       int open, bool all_verified);
+/* The status event (status.h) a job of occasion that ended with outcome
+ * makes, given the account's jobs still open and whether each verifier's
+ * latest job is verified, into *ret_event; false when it makes none. A
+ * verified outcome passes the checks once none is open and all verified;
+ * any other outcome of a first check, and an error of any check, fails
+ * the check; a mismatch, not_found, inactive or excluded of a re-check
+ * fails the re-check. The status table then decides what follows. Pure. */
+bool runner_event(enum job_occasion occasion, enum outcome outcome, int open, bool all_verified,
+		  enum status_event *ret_event);
 
 /* Milliseconds before attempt + 1, after attempt failed: backoff_ms
  * doubled per attempt, at most 5 minutes, with jitter (rnd picks a point

@@ -138,7 +138,7 @@ static enum err expiry_scan(struct app *app, PGconn *conn, struct schedule_count
 			}
 			nspecs = runner_jobs_for(app->verifiers, a->country, a->profession, specs,
 						 RUNNER_JOBS_MAX);
-			err = db_jobs_enqueue(conn, a->id, "reverification", specs, nspecs,
+			err = db_jobs_enqueue(conn, a->id, OCCASION_REVERIFICATION, specs, nspecs,
 					      &queued);
 			if (err == ERR_OK)
 				err = mailer_notice_queue(app, conn, a->id, a->data_key,

@@ -1,0 +1,60 @@
+/*
+ * test_runner.c - the pure parts of services/runner.c: which status event
+ * a finished job makes (the status table, test_status.c, then decides),
+ * and the retry back-off.
+ */
+#include "harness.h"
+#include "runner.h"
+
+TEST(events_of_first_checks)
+{
+	enum status_event e = EVENT_COUNT;
+
+	CHECK(runner_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, true, &e) &&
+	      e == EVENT_CHECKS_PASSED);
+	e = EVENT_COUNT;
+	CHECK(!runner_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 1, true, &e)); /* one open */
+	CHECK(!runner_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, false, &e));
+	CHECK(e == EVENT_COUNT);
+	for (enum outcome o = OUTCOME_MISMATCH; o <= OUTCOME_ERROR; o++) {
+		CHECK(runner_event(OCCASION_REGISTRATION, o, 1, false, &e) &&
+		      e == EVENT_CHECK_FAILED);
+		CHECK(runner_event(OCCASION_RECTIFICATION, o, 0, false, &e) &&
+		      e == EVENT_CHECK_FAILED);
+	}
+}
+
+TEST(events_of_rechecks)
+{
+	enum status_event e = EVENT_COUNT;
+
+	for (enum outcome o = OUTCOME_MISMATCH; o < OUTCOME_ERROR; o++) {
+		CHECK(runner_event(OCCASION_REVERIFICATION, o, 0, false, &e) &&
+		      e == EVENT_RECHECK_FAILED);
+		CHECK(runner_event(OCCASION_ROSTER_RELOAD, o, 0, false, &e) &&
+		      e == EVENT_RECHECK_FAILED);
+	}
+	/* an error is no finding about the licence: the table keeps verified */
+	CHECK(runner_event(OCCASION_REVERIFICATION, OUTCOME_ERROR, 0, false, &e) &&
+	      e == EVENT_CHECK_FAILED);
+	CHECK(runner_event(OCCASION_REVERIFICATION, OUTCOME_VERIFIED, 0, true, &e) &&
+	      e == EVENT_CHECKS_PASSED);
+}
+
+TEST(backoff)
+{
+	CHECK(runner_backoff_ms(1000, 1, -1, 0) == 500);
+	CHECK(runner_backoff_ms(1000, 1, -1, 500) == 1000);
+	CHECK(runner_backoff_ms(1000, 3, -1, 0) == 2000);
+	CHECK(runner_backoff_ms(1000, 30, -1, 0) == 150000); /* capped at 5 minutes */
+	CHECK(runner_backoff_ms(1000, 1, 7, 0) == 7000);     /* Retry-After wins */
+	CHECK(runner_backoff_ms(1000, 1, 99999, 0) == 3600000);
+}
+
+int main(void)
+{
+	RUN(events_of_first_checks);
+	RUN(events_of_rechecks);
+	RUN(backoff);
+	return harness_done();
+}

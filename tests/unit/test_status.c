@@ -1,0 +1,74 @@
+/*
+ * test_status.c - the account status machine (services/base/status.c):
+ * every (status, event) pair, each with the status it leads to or "-"
+ * where the table refuses it. A row added to or dropped from the table
+ * makes this fail.
+ */
+#include "harness.h"
+#include "status.h"
+
+/* One column per event, in enum order: checks_passed, check_failed,
+ * recheck_failed, approve, reject, request_info, answer, reverify. */
+static const char *const expected[STATUS_COUNT][EVENT_COUNT] = {
+	[STATUS_PENDING_VERIFICATION] = {"verified", "flagged", "flagged", "-", "-", "-", "-",
+					 "pending_verification"},
+	[STATUS_VERIFIED] = {"-", "-", "suspended", "-", "-", "-", "-", "pending_verification"},
+	[STATUS_FLAGGED] = {"-", "-", "-", "approved", "rejected", "flagged", "flagged",
+			    "pending_verification"},
+	[STATUS_APPROVED] = {"-", "-", "suspended", "-", "rejected", "-", "-",
+			     "pending_verification"},
+	[STATUS_REJECTED] = {"-", "-", "-", "approved", "-", "-", "-", "pending_verification"},
+	[STATUS_SUSPENDED] = {"-", "-", "-", "approved", "rejected", "suspended", "flagged",
+			      "pending_verification"},
+};
+
+TEST(every_pair)
+{
+	int allowed = 0;
+
+	for (int s = 0; s < STATUS_COUNT; s++)
+		for (int e = 0; e < EVENT_COUNT; e++) {
+			enum account_status to = STATUS_COUNT;
+			enum err err =
+				status_next((enum account_status)s, (enum status_event)e, &to);
+			const char *want = expected[s][e];
+
+			if (strcmp(want, "-") == 0) {
+				CHECK(err == ERR_CONFLICT && to == STATUS_COUNT);
+			} else {
+				CHECK(err == ERR_OK);
+				CHECK_STREQ(status_name(to), want);
+				allowed++;
+			}
+			if ((err == ERR_OK) != (strcmp(want, "-") != 0))
+				fprintf(stderr, "  pair %s + %s\n",
+					status_name((enum account_status)s),
+					status_event_name((enum status_event)e));
+		}
+	CHECK(allowed == 21);
+}
+
+TEST(names_round_trip)
+{
+	for (int s = 0; s < STATUS_COUNT; s++) {
+		enum account_status back = STATUS_COUNT;
+
+		CHECK(status_parse(status_name((enum account_status)s), &back));
+		CHECK(back == (enum account_status)s);
+	}
+	for (int e = 0; e < EVENT_COUNT; e++)
+		CHECK(strcmp(status_event_name((enum status_event)e), "?") != 0);
+	enum account_status untouched = STATUS_FLAGGED;
+	CHECK(!status_parse("Verified", &untouched) && untouched == STATUS_FLAGGED);
+	CHECK(!status_parse("", &untouched));
+	CHECK_STREQ(status_name(STATUS_COUNT), "?");
+	CHECK(status_in_review(STATUS_FLAGGED) && status_in_review(STATUS_SUSPENDED));
+	CHECK(!status_in_review(STATUS_VERIFIED) && !status_in_review(STATUS_REJECTED));
+}
+
+int main(void)
+{
+	RUN(every_pair);
+	RUN(names_round_trip);
+	return harness_done();
+}
