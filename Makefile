@@ -53,7 +53,7 @@ layer_inc = $(if $(filter services/base/%,$1),$(INC_BASE),$(if $(filter db/%,$1)
 LDLIBS += -lzxcvbn -lpthread -lm
 LDFLAGS += $(SANFLAGS)
 
-# ALLOC_FAIL=1: fault injection (services/allocfail.h); never in a release.
+# ALLOC_FAIL=1: fault injection (services/base/allocfail.h); never in a release.
 ALLOC_FAIL ?=
 ALLOC_WRAP := malloc calloc realloc strdup strndup json_loadb json_loads jwt_encode_str jwt_decode
 ifneq ($(ALLOC_FAIL),)
@@ -152,7 +152,7 @@ bench:
 # verifier definitions when they exist.
 prefix ?= /usr/local
 datadir ?= $(prefix)/share/hcpd
-INSTALL_DATA = db/migrations $(filter-out %.c %.h services/base,$(wildcard services/*)) \
+INSTALL_DATA = db/migrations $(filter-out %.c %.h %.md services/base,$(wildcard services/*)) \
 	       $(wildcard verifiers/registries)
 
 install: build
@@ -194,7 +194,7 @@ valgrind:
 	echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
 
 # Every allocation of a registration, sign-in, refresh, GET /v1/me ... made
-# to fail in turn (services/allocfail.h), under AddressSanitizer and
+# to fail in turn (services/base/allocfail.h), under AddressSanitizer and
 # LeakSanitizer; tests/fault/test_alloc_fail.py. Ends "N passed, N failed".
 alloc-fail:
 	@./deploy/deps.sh build run test
@@ -211,3 +211,7 @@ clean:
 	rm -rf bin
 
 -include $(OBJS:.o=.d)
+
+# make print-VAR: a variable's value, for the layout test (tests/integration/test_layout.py).
+print-%:
+	@echo '$($*)'

@@ -72,52 +72,15 @@ static enum err insert_consents(PGconn *conn, const struct account_new *acct)
 	return err;
 }
 
-/* The registration's mail: a confirmation token and message for a new
- * account, or a notice to the owner of a taken email, sealed with the
- * owner's data key by acct->notices->seal_for_owner. */
-static enum err queue_notices(PGconn *conn, const struct account_new *acct, bool duplicate)
+/* A new account's mail: its confirmation token and message. */
+static enum err queue_notices(PGconn *conn, const struct account_new *acct)
 {
 	const struct registration_notices *n = acct->notices;
-	const char *params[1] = {(const char *)acct->email_bidx};
-	const int lengths[1] = {(int)acct->email_bidx_len};
-	const int formats[1] = {1};
-	struct owner_sealed owner = {0};
-	unsigned char *data_key = NULL, *email_enc = NULL, *enc = NULL;
-	size_t enc_len = 0;
-	PGresult *res = NULL;
-	enum err err;
+	enum err err = db_email_token_insert(conn, n->token_hash, acct->id);
 
-	if (!duplicate) {
-		err = db_email_token_insert(conn, n->token_hash, acct->id);
-		if (err == ERR_OK)
-			err = db_outbox_insert(conn, acct->id, OUTBOX_CONFIRM_EMAIL, n->confirm_enc,
-					       n->confirm_enc_len);
-		return err;
-	}
-	err = db_exec(conn,
-		      "SELECT id, data_key, email_enc FROM accounts "
-		      "WHERE email_bidx = $1 AND data_key IS NOT NULL AND email_enc IS NOT NULL",
-		      1, params, lengths, formats, &res);
-	if (err != ERR_OK || PQntuples(res) == 0) /* none: erased */
-		goto out;
-	owner.id = PQgetvalue(res, 0, 0);
-	err = db_cell_bytes(res, 0, 1, &data_key, &owner.data_key_len);
 	if (err == ERR_OK)
-		err = db_cell_bytes(res, 0, 2, &email_enc, &owner.email_enc_len);
-	if (err != ERR_OK)
-		goto out;
-	owner.data_key = data_key;
-	owner.email_enc = email_enc;
-	err = n->seal_for_owner(n->ctx, &owner, &enc, &enc_len);
-	if (err == ERR_OK)
-		err = db_outbox_insert(conn, owner.id, OUTBOX_ALREADY_REGISTERED, enc, enc_len);
-	else if (err == ERR_NOT_FOUND)
-		err = ERR_OK;
-out:
-	PQfreemem(data_key);
-	PQfreemem(email_enc);
-	free(enc);
-	PQclear(res);
+		err = db_outbox_insert(conn, acct->id, OUTBOX_CONFIRM_EMAIL, n->confirm_enc,
+				       n->confirm_enc_len);
 	return err;
 }
 
@@ -150,14 +113,14 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 	bool duplicate = false;
 	enum err err;
 
-	err = db_command(conn, "BEGIN");
+	err = db_begin(conn);
 	if (err != ERR_OK)
 		return err;
 	/* first the key: a concurrent twin waits here, then finds it taken */
 	if (idem != NULL) {
 		err = insert_idempotency(conn, idem, acct->id);
 		if (err == ERR_CONFLICT) {
-			db_command(conn, "ROLLBACK");
+			db_end(conn, err);
 			return db_idempotency_get(conn, idem, ret_id);
 		}
 		if (err != ERR_OK)
@@ -178,30 +141,29 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 	if (err == ERR_OK && !duplicate)
 		err = db_jobs_enqueue(conn, acct->id, OCCASION_REGISTRATION, acct->jobs,
 				      acct->njobs, NULL);
-	if (err == ERR_OK && acct->notices != NULL)
-		err = queue_notices(conn, acct, duplicate);
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
+	if (err == ERR_OK && acct->notices != NULL && !duplicate)
+		err = queue_notices(conn, acct);
 out:
-	if (err != ERR_OK) {
-		db_command(conn, "ROLLBACK");
+	err = db_end(conn, err);
+	if (err != ERR_OK)
 		return err;
-	}
 	*ret_duplicate = duplicate;
 	snprintf(ret_id, UUID_STR_LEN, "%s", acct->id);
 	return ERR_OK;
 }
 
-/* Reads an account by id with sql, whose first columns are ACCOUNT_COLUMNS;
- * with ret_extra, column 7's text too (malloc'd). */
-static enum err account_read(PGconn *conn, const char *sql, const char *id,
+/* Reads an account with sql, whose first columns are ACCOUNT_COLUMNS and
+ * whose one parameter is key: text, or len bytes of binary when len > 0;
+ * with ret_extra, column 8's text too (malloc'd). */
+static enum err account_read(PGconn *conn, const char *sql, const void *key, size_t len,
 			     struct account_row *ret_row, char **ret_extra)
 {
-	const char *params[1] = {id};
+	const char *params[1] = {key};
+	const int lengths[1] = {(int)len}, formats[1] = {len > 0};
 	struct account_row row = {0};
 	char *extra = NULL;
 	PGresult *res;
-	enum err err = db_exec(conn, sql, 1, params, NULL, NULL, &res);
+	enum err err = db_exec(conn, sql, 1, params, lengths, formats, &res);
 
 	if (err != ERR_OK)
 		return err;
@@ -212,6 +174,7 @@ static enum err account_read(PGconn *conn, const char *sql, const char *id,
 	snprintf(row.status, sizeof(row.status), "%s", PQgetvalue(res, 0, 0));
 	row.email_verified = PQgetvalue(res, 0, 1)[0] == 't';
 	snprintf(row.password_hash, sizeof(row.password_hash), "%s", PQgetvalue(res, 0, 6));
+	snprintf(row.id, sizeof(row.id), "%s", PQgetvalue(res, 0, 7));
 	err = db_cell_bytes(res, 0, 2, &row.data_key, &row.data_key_len);
 	if (err == ERR_OK)
 		err = db_cell_bytes(res, 0, 3, &row.email_enc, &row.email_enc_len);
@@ -219,7 +182,7 @@ static enum err account_read(PGconn *conn, const char *sql, const char *id,
 		err = db_cell_bytes(res, 0, 4, &row.profile_enc, &row.profile_enc_len);
 	if (err == ERR_OK && (row.profile_public = strdup(PQgetvalue(res, 0, 5))) == NULL)
 		err = ERR_NOMEM;
-	if (err == ERR_OK && ret_extra != NULL && (extra = strdup(PQgetvalue(res, 0, 7))) == NULL)
+	if (err == ERR_OK && ret_extra != NULL && (extra = strdup(PQgetvalue(res, 0, 8))) == NULL)
 		err = ERR_NOMEM;
 	PQclear(res);
 	if (err != ERR_OK) {
@@ -234,15 +197,24 @@ static enum err account_read(PGconn *conn, const char *sql, const char *id,
 
 enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_row)
 {
-	return account_read(conn, "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1", id,
+	return account_read(conn, "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1", id, 0,
 			    ret_row, NULL);
+}
+
+enum err db_account_get_by_email(PGconn *conn, const unsigned char *bidx, size_t len,
+				 struct account_row *ret_row)
+{
+	return account_read(conn,
+			    "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE email_bidx = $1 "
+			    "AND data_key IS NOT NULL AND email_enc IS NOT NULL",
+			    bidx, len, ret_row, NULL);
 }
 
 enum err db_account_get_me(PGconn *conn, const char *id, struct account_row *ret_row,
 			   char **ret_verifications)
 {
 	/* one statement, so GET /v1/me is one round trip */
-	return account_read(conn, DB_ACCOUNT_ME_SQL, id, ret_row, ret_verifications);
+	return account_read(conn, DB_ACCOUNT_ME_SQL, id, 0, ret_row, ret_verifications);
 }
 
 void account_row_release(struct account_row *row)
@@ -254,11 +226,63 @@ void account_row_release(struct account_row *row)
 	explicit_bzero(row, sizeof(*row));
 }
 
+enum err db_account_lock_status(PGconn *conn, const char *id, enum account_status *ret_status)
+{
+	const char *params[1] = {id};
+	PGresult *res;
+	enum err err = db_exec(conn,
+			       "SELECT status FROM accounts WHERE id = $1 AND data_key IS NOT NULL "
+			       "FOR UPDATE",
+			       1, params, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) != 1)
+		err = ERR_NOT_FOUND;
+	else if (!status_parse(PQgetvalue(res, 0, 0), ret_status))
+		err = ERR_DB; /* the CHECK constraint holds the names status_parse() knows */
+	PQclear(res);
+	return err;
+}
+
+enum err db_account_refusal_lifted(PGconn *conn, const char *id, struct account_refusal *ret)
+{
+	const char *params[1] = {id};
+	struct account_refusal out = {0};
+	PGresult *res;
+	enum err err = db_exec(
+		conn,
+		"SELECT status, coalesce(profile_public->>'country', ''), "
+		"coalesce(profile_public->>'profession', '') FROM accounts a "
+		"WHERE id = $1 AND data_key IS NOT NULL AND NOT processing_restricted "
+		"AND status IN ('suspended', 'flagged') "
+		"AND status_reason IN ('monitoring_refused', 'verification_refused') "
+		"AND coalesce((SELECT granted FROM consents c WHERE c.account_id = a.id "
+		"AND c.purpose = 'licensure_verification' ORDER BY c.id DESC LIMIT 1), false) "
+		"FOR UPDATE",
+		1, params, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) != 1)
+		err = ERR_NOT_FOUND;
+	else if (!status_parse(PQgetvalue(res, 0, 0), &out.status))
+		err = ERR_DB;
+	if (err == ERR_OK) {
+		snprintf(out.country, sizeof(out.country), "%s", PQgetvalue(res, 0, 1));
+		snprintf(out.profession, sizeof(out.profession), "%s", PQgetvalue(res, 0, 2));
+		*ret = out;
+	}
+	PQclear(res);
+	return err;
+}
+
 enum err db_account_set_status(PGconn *conn, const char *id, enum account_status from,
-			       enum status_event event, enum account_status *ret_to)
+			       enum status_event event, const char *reason,
+			       enum account_status *ret_to)
 {
 	enum account_status to;
-	const char *params[3] = {id, status_name(from), NULL};
+	const char *params[5] = {id, status_name(from), NULL, status_event_name(event), reason};
 	PGresult *res = NULL;
 	enum err err = status_next(from, event, &to);
 
@@ -266,9 +290,11 @@ enum err db_account_set_status(PGconn *conn, const char *id, enum account_status
 		return err;
 	params[2] = status_name(to);
 	err = db_exec(conn,
-		      "UPDATE accounts SET status = $3, updated_at = now() "
-		      "WHERE id = $1 AND status = $2 RETURNING 1",
-		      3, params, NULL, NULL, &res);
+		      "WITH moved AS (UPDATE accounts SET status = $3, status_reason = $5, "
+		      "updated_at = now() WHERE id = $1 AND status = $2 RETURNING id) "
+		      "INSERT INTO account_status_history (account_id, from_status, to_status, "
+		      "event, reason) SELECT id, $2, $3, $4, $5 FROM moved RETURNING 1",
+		      5, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
 	if (PQntuples(res) != 1)

@@ -22,29 +22,14 @@ struct consent_row {
 	bool granted;
 };
 
-/* An existing account's sealed data key and email, as read inside a
- * registration's transaction when the email is taken. Borrowed. */
-struct owner_sealed {
-	const char *id;
-	const unsigned char *data_key; /* sealed with the wrap key */
-	size_t data_key_len;
-	const unsigned char *email_enc;
-	size_t email_enc_len;
-};
-
-/* The mail a registration queues in its own transaction (outbox.h). */
+/* The mail a new account's registration queues in its own transaction
+ * (outbox.h): its confirmation token's SHA-256 and the sealed
+ * confirm_email payload. (The owner of a taken email is told after the
+ * transaction: db_account_get_by_email().) */
 struct registration_notices {
-	/* a new account: its confirmation token's SHA-256 and the sealed
-	 * confirm_email payload */
 	const unsigned char *token_hash;
 	const unsigned char *confirm_enc;
 	size_t confirm_enc_len;
-	/* a taken email: seals the already_registered payload for the owner
-	 * (malloc'd into *ret_enc). ERR_NOT_FOUND: queue nothing. Called
-	 * inside the transaction, so it must not block. */
-	enum err (*seal_for_owner)(void *ctx, const struct owner_sealed *owner,
-				   unsigned char **ret_enc, size_t *ret_len);
-	void *ctx; /* for seal_for_owner */
 };
 
 /* One new account, everything sealed by the caller. */
@@ -97,6 +82,7 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 
 /* An account as stored: sealed values still sealed. */
 struct account_row {
+	char id[UUID_STR_LEN];
 	char status[32];
 	bool email_verified;
 	unsigned char *data_key; /* NULL once erased */
@@ -113,9 +99,15 @@ struct account_row {
  * account_row_release(). Blocks. */
 enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_row);
 
+/* Reads the account whose email blind index is bidx (len bytes), unless
+ * it is erased. ERR_NOT_FOUND when there is none. Release the row with
+ * account_row_release(). Blocks. */
+enum err db_account_get_by_email(PGconn *conn, const unsigned char *bidx, size_t len,
+				 struct account_row *ret_row);
+
 #define ACCOUNT_COLUMNS                                                                            \
 	"status, email_verified, data_key, email_enc, profile_enc, profile_public::text, "         \
-	"password_hash"
+	"password_hash, id"
 
 /* GET /v1/me's one statement (with jobs.h): the account $1 and its
  * verifications. Public for `make bench`, whose baseline is pgbench
@@ -135,12 +127,32 @@ enum err db_account_get_me(PGconn *conn, const char *id, struct account_row *ret
 /* Frees what db_account_get() put in row (not row itself). */
 void account_row_release(struct account_row *row);
 
+/* Locks account id's row (FOR UPDATE, in the caller's transaction) and
+ * reads its status into *ret_status. ERR_NOT_FOUND when it is erased or
+ * there is none. Blocks. */
+enum err db_account_lock_status(PGconn *conn, const char *id, enum account_status *ret_status);
+
+/* The facts of an account a refused check suspended or flagged (status
+ * reason monitoring_refused or verification_refused), now that it may be
+ * checked again: licensure_verification granted and processing not
+ * restricted. Locks the row. ERR_NOT_FOUND when the account is not in that
+ * state (never refused, decided since, or still refusing). Blocks. */
+struct account_refusal {
+	enum account_status status;
+	char country[3];
+	char profession[64];
+};
+enum err db_account_refusal_lifted(PGconn *conn, const char *id, struct account_refusal *ret);
+
 /* The one write of an account's status: moves account id from status from
  * by event, as status_next() allows, in the caller's transaction (the
- * caller has read from with the row locked). *ret_to (may be NULL) is the
- * new status. ERR_CONFLICT, with nothing written, when the table refuses
- * the pair or the stored status is no longer from. Blocks. */
+ * caller has read from with the row locked), keeps reason (a code such as
+ * "monitoring_refused", or NULL) as the account's status_reason and
+ * appends the change to account_status_history. *ret_to (may be NULL) is
+ * the new status. ERR_CONFLICT, with nothing written, when the table
+ * refuses the pair or the stored status is no longer from. Blocks. */
 enum err db_account_set_status(PGconn *conn, const char *id, enum account_status from,
-			       enum status_event event, enum account_status *ret_to);
+			       enum status_event event, const char *reason,
+			       enum account_status *ret_to);
 
 #endif

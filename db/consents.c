@@ -39,12 +39,13 @@ enum err db_consents_change(PGconn *conn, const char *account_id, const struct c
 	const char *lock[1] = {account_id};
 	PGresult *res = NULL;
 	int changed = 0;
-	enum err err = db_command(conn, "BEGIN");
+	enum err err = db_begin(conn);
 
-	if (err != ERR_OK)
-		return err;
-	err = db_exec(conn, "SELECT 1 FROM accounts WHERE id = $1 AND erased_at IS NULL FOR UPDATE",
-		      1, lock, NULL, NULL, &res);
+	if (err == ERR_OK)
+		err = db_exec(
+			conn,
+			"SELECT 1 FROM accounts WHERE id = $1 AND erased_at IS NULL FOR UPDATE", 1,
+			lock, NULL, NULL, &res);
 	if (err == ERR_OK && PQntuples(res) == 0)
 		err = ERR_NOT_FOUND;
 	PQclear(res);
@@ -64,12 +65,9 @@ enum err db_consents_change(PGconn *conn, const char *account_id, const struct c
 			PQclear(res);
 		}
 	}
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
-	if (err != ERR_OK) {
-		db_command(conn, "ROLLBACK");
+	err = db_end(conn, err);
+	if (err != ERR_OK)
 		return err;
-	}
 	*ret_changed = changed;
 	return ERR_OK;
 }

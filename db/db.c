@@ -355,6 +355,22 @@ enum err db_command(PGconn *conn, const char *sql)
 	return db_exec(conn, sql, 0, NULL, NULL, NULL, NULL);
 }
 
+enum err db_begin(PGconn *conn)
+{
+	return db_command(conn, "BEGIN");
+}
+
+enum err db_end(PGconn *conn, enum err err)
+{
+	if (conn == NULL)
+		return err;
+	if (err == ERR_OK)
+		err = db_command(conn, "COMMIT");
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		db_command(conn, "ROLLBACK");
+	return err;
+}
+
 enum err db_cell_bytes(PGresult *res, int row, int col, unsigned char **ret, size_t *ret_len)
 {
 	*ret = NULL;

@@ -58,8 +58,21 @@ void db_pool_stats(struct db_pool *pool, struct db_stats *ret_stats);
 enum err db_exec(PGconn *conn, const char *sql, int n, const char *const *params,
 		 const int *lengths, const int *formats, PGresult **ret_res);
 
-/* db_exec() without parameters or result: BEGIN, COMMIT, ROLLBACK. */
+/* db_exec() without parameters or result. */
 enum err db_command(PGconn *conn, const char *sql);
+
+/* The one way a transaction is opened and closed:
+ *
+ *	err = db_begin(conn);
+ *	if (err == ERR_OK)
+ *		err = ...statements...;
+ *	return db_end(conn, err);
+ *
+ * db_end() commits when err is ERR_OK and otherwise rolls back whatever
+ * is open (nothing, when BEGIN itself failed); it returns err, or the
+ * COMMIT's error. A NULL conn gives err back. Blocks. */
+enum err db_begin(PGconn *conn);
+enum err db_end(PGconn *conn, enum err err);
 
 /* Opens one connection outside any pool (for the CLI). Blocks. */
 enum err db_connect(const char *conninfo, int statement_timeout_ms, PGconn **ret_conn);

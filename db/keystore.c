@@ -28,7 +28,7 @@ struct keystore {
 enum err keystore_migrate(PGconn *conn)
 {
 	/* two CREATE TABLE IF NOT EXISTS at once can both try: take turns */
-	enum err err = db_command(conn, "BEGIN");
+	enum err err = db_begin(conn);
 
 	if (err == ERR_OK)
 		err = db_command(conn, "SELECT pg_advisory_xact_lock(hashtext('hcpd keystore'))");
@@ -37,11 +37,7 @@ enum err keystore_migrate(PGconn *conn)
 				       "account_id uuid PRIMARY KEY, "
 				       "secret bytea NOT NULL CHECK (length(secret) = 32), "
 				       "created_at timestamptz NOT NULL DEFAULT now())");
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
-	else
-		db_command(conn, "ROLLBACK");
-	return err;
+	return db_end(conn, err);
 }
 
 enum err keystore_open(const char *conninfo, int pool_size, int statement_timeout_ms,

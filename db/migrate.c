@@ -206,7 +206,7 @@ static enum err apply(PGconn *conn, const char *dir, const struct migration *m)
 		snprintf(why_buf, sizeof(why_buf), "cannot read %.400s", path);
 		return ERR_IO;
 	}
-	err = db_command(conn, "BEGIN");
+	err = db_begin(conn);
 	if (err != ERR_OK)
 		goto out;
 	res = PQexec(conn, sql);
@@ -220,11 +220,8 @@ static enum err apply(PGconn *conn, const char *dir, const struct migration *m)
 	PQclear(res);
 	err = db_exec(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
 		      params, NULL, NULL, NULL);
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
 out:
-	if (err != ERR_OK && PQtransactionStatus(conn) != PQTRANS_IDLE)
-		PQclear(PQexec(conn, "ROLLBACK"));
+	err = db_end(conn, err);
 	free(sql);
 	return err;
 }

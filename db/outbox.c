@@ -45,7 +45,7 @@ enum err db_email_confirm(PGconn *conn, const char *account_id, const unsigned c
 	const int lengths[2] = {32, 0};
 	const int formats[2] = {1, 0};
 	PGresult *res = NULL;
-	enum err err = db_command(conn, "BEGIN");
+	enum err err = db_begin(conn);
 
 	if (err != ERR_OK)
 		return err;
@@ -64,13 +64,9 @@ enum err db_email_confirm(PGconn *conn, const char *account_id, const unsigned c
 	err = db_exec(conn,
 		      "UPDATE accounts SET email_verified = true, updated_at = now() WHERE id = $1",
 		      1, params + 1, NULL, NULL, NULL);
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
 out:
 	PQclear(res);
-	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-		db_command(conn, "ROLLBACK");
-	return err;
+	return db_end(conn, err);
 }
 
 enum err db_outbox_claim(PGconn *conn, int max, struct outbox_row **ret_rows, size_t *ret_n)
@@ -83,7 +79,7 @@ enum err db_outbox_claim(PGconn *conn, int max, struct outbox_row **ret_rows, si
 	enum err err;
 
 	snprintf(limit, sizeof(limit), "%d", max);
-	err = db_command(conn, "BEGIN");
+	err = db_begin(conn);
 	if (err != ERR_OK)
 		return err;
 	err = db_exec(conn,
@@ -119,8 +115,7 @@ out:
 	PQclear(res);
 	if (err != ERR_OK) {
 		outbox_rows_free(rows, n);
-		db_command(conn, "ROLLBACK");
-		return err;
+		return db_end(conn, err);
 	}
 	*ret_rows = rows;
 	*ret_n = n;
@@ -169,11 +164,9 @@ enum err db_outbox_failed(PGconn *conn, long long id, const char *error, bool fi
 
 enum err db_outbox_finish(PGconn *conn, bool ok)
 {
-	enum err err = ok ? db_command(conn, "COMMIT") : ERR_OK;
+	enum err err = db_end(conn, ok ? ERR_OK : ERR_INTERNAL);
 
-	if (!ok || err != ERR_OK)
-		db_command(conn, "ROLLBACK");
-	return err;
+	return ok ? err : ERR_OK;
 }
 
 void outbox_rows_free(struct outbox_row *rows, size_t n)

@@ -22,6 +22,7 @@
 #define OUTBOX_REVIEW_REJECTED       "review_rejected"
 /* Monitoring notices (migration 0009). */
 #define OUTBOX_ACCOUNT_SUSPENDED       "account_suspended"
+#define OUTBOX_MONITORING_REFUSED      "monitoring_refused"
 #define OUTBOX_LICENCE_EXPIRY_REMINDER "licence_expiry_reminder"
 #define OUTBOX_ADMIN_REVIEW_DIGEST     "admin_review_digest"
 

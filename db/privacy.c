@@ -27,16 +27,6 @@ static enum err exec_id(PGconn *conn, const char *sql, const char *id, bool *ret
 	return ERR_OK;
 }
 
-/* Ends the transaction: COMMIT when err is ERR_OK, else ROLLBACK. */
-static enum err finish(PGconn *conn, enum err err)
-{
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
-	if (err != ERR_OK)
-		db_command(conn, "ROLLBACK");
-	return err;
-}
-
 enum err db_account_lock(PGconn *conn, const char *id)
 {
 	bool found = false;
@@ -66,7 +56,7 @@ enum err db_restriction_set(PGconn *conn, const char *id, bool restricted, const
 	const char *params[2] = {id, restricted ? "t" : "f"};
 	PGresult *res = NULL;
 	bool changed = false;
-	enum err err = db_command(conn, "BEGIN");
+	enum err err = db_begin(conn);
 
 	if (err != ERR_OK)
 		return err;
@@ -88,7 +78,7 @@ enum err db_restriction_set(PGconn *conn, const char *id, bool restricted, const
 						    .target = id,
 						    .request_id = request_id,
 					    });
-	err = finish(conn, err);
+	err = db_end(conn, err);
 	if (err == ERR_OK)
 		*ret_changed = changed;
 	return err;
@@ -100,7 +90,7 @@ enum err db_legal_hold(PGconn *conn, const char *id, const char *admin_id, const
 	const char *params[3] = {id, admin_id, reason};
 	PGresult *res = NULL;
 	bool changed = false;
-	enum err err = db_command(conn, "BEGIN");
+	enum err err = db_begin(conn);
 
 	if (err != ERR_OK)
 		return err;
@@ -136,7 +126,7 @@ enum err db_legal_hold(PGconn *conn, const char *id, const char *admin_id, const
 						    .reason = reason,
 						    .request_id = request_id,
 					    });
-	return finish(conn, err);
+	return db_end(conn, err);
 }
 
 enum err db_erasure_check(PGconn *conn, const char *id, struct erasure_check *ret_check)
@@ -192,7 +182,7 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 	const char *params[2] = {e->id, e->kept};
 	const char *lock[1] = {e->id};
 	PGresult *res = NULL;
-	enum err err = db_command(conn, "BEGIN");
+	enum err err = db_begin(conn);
 
 	if (err != ERR_OK)
 		return err;
@@ -232,7 +222,7 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 						    .target = e->id,
 						    .request_id = e->request_id,
 					    });
-	return finish(conn, err);
+	return db_end(conn, err);
 }
 
 /* The export's records in one statement; evidence and answers stay

@@ -29,13 +29,17 @@
 /* Seconds since the status changed. */
 #define WAITING_SECONDS "floor(extract(epoch FROM now() - a.status_changed_at))::bigint"
 
-/* The reasons an item is in the queue (CONTRACTS.md): the latest
- * verification per verifier whose outcome is not verified. */
+/* The reasons an item is in the queue (CONTRACTS.md): the account's status
+ * reason when its last change had one (e.g. monitoring_refused, with no
+ * verifier), then the latest verification per verifier whose outcome is
+ * not verified. */
 #define REASONS                                                                                    \
 	"(SELECT coalesce(jsonb_agg(jsonb_build_object('verifier', v.verifier, 'outcome', "        \
-	"v.outcome, 'reason', v.reason) ORDER BY v.verifier), '[]')::text FROM (SELECT DISTINCT "  \
-	"ON (verifier) verifier, outcome, reason FROM verifications WHERE account_id = a.id "      \
-	"ORDER BY verifier, id DESC) v WHERE v.outcome <> 'verified')"
+	"v.outcome, 'reason', v.reason) ORDER BY v.verifier NULLS FIRST), '[]')::text FROM "       \
+	"(SELECT NULL AS verifier, NULL AS outcome, a.status_reason AS reason "                    \
+	"WHERE a.status_reason IS NOT NULL UNION ALL (SELECT DISTINCT ON (verifier) verifier, "    \
+	"outcome, reason FROM verifications WHERE account_id = a.id "                              \
+	"ORDER BY verifier, id DESC)) v WHERE v.outcome IS DISTINCT FROM 'verified')"
 
 /* Columns as in enum review_queue_col. The cursor is the position after
  * ($5 microseconds since 1970, $6 id). */
@@ -257,7 +261,7 @@ enum err db_review_decide(PGconn *conn, const struct review_decision *d, long lo
 				 status_name(d->from), NULL,        d->request_id};
 	enum account_status to;
 	PGresult *res;
-	enum err err = db_account_set_status(conn, d->account_id, d->from, d->event, &to);
+	enum err err = db_account_set_status(conn, d->account_id, d->from, d->event, NULL, &to);
 
 	if (err != ERR_OK)
 		return err;
@@ -285,7 +289,7 @@ enum err db_review_respond(PGconn *conn, const char *id, const unsigned char *me
 	const int formats[2] = {0, 1};
 	enum account_status from;
 	PGresult *res = NULL;
-	enum err err = db_command(conn, "BEGIN");
+	enum err err = db_begin(conn);
 
 	if (err != ERR_OK)
 		return err;
@@ -306,20 +310,16 @@ enum err db_review_respond(PGconn *conn, const char *id, const unsigned char *me
 		      "decision = 'request_info'",
 		      2, params, lengths, formats, NULL);
 	if (err == ERR_OK)
-		err = db_account_set_status(conn, id, from, EVENT_ANSWER, NULL);
+		err = db_account_set_status(conn, id, from, EVENT_ANSWER, NULL, NULL);
 	/* back in the queue, waiting for an admin from now */
 	if (err == ERR_OK)
 		err = db_exec(conn,
 			      "UPDATE accounts SET review_awaiting_professional = false, "
 			      "status_changed_at = now() WHERE id = $1",
 			      1, params, NULL, NULL, NULL);
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
 out:
 	PQclear(res);
-	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-		db_command(conn, "ROLLBACK");
-	return err;
+	return db_end(conn, err);
 }
 
 enum err db_review_mine(PGconn *conn, const char *id, struct review_mine *ret)

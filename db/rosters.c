@@ -129,7 +129,7 @@ enum err db_roster_load(PGconn *conn, const struct db_roster_target *t, db_roste
 	const int lengths[3] = {0, 0, sizeof(sha256)};
 	const int formats[3] = {0, 0, 1};
 	PGresult *res = NULL;
-	long long queued;
+	long long queued = 0;
 	enum err err;
 
 	if (copy == NULL)
@@ -139,7 +139,7 @@ enum err db_roster_load(PGconn *conn, const struct db_roster_target *t, db_roste
 	copy->used = 0;
 	copy->rows = 0;
 	copy->err = ERR_OK;
-	err = db_command(conn, "BEGIN");
+	err = db_begin(conn);
 	/* a large roster takes longer than any request may */
 	if (err == ERR_OK)
 		err = db_command(conn, "SET LOCAL statement_timeout = 0");
@@ -199,15 +199,13 @@ enum err db_roster_load(PGconn *conn, const struct db_roster_target *t, db_roste
 	if (err != ERR_OK)
 		goto out;
 	queued = atoll(PQcmdTuples(res));
-	err = db_command(conn, "COMMIT");
-	if (err != ERR_OK)
-		goto out;
-	*ret_entries = copy->rows;
-	*ret_queued = queued;
 out:
 	PQclear(res);
-	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-		db_command(conn, "ROLLBACK");
+	err = db_end(conn, err);
+	if (err == ERR_OK) {
+		*ret_entries = copy->rows;
+		*ret_queued = queued;
+	}
 	free(copy);
 	return err;
 }

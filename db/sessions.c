@@ -184,7 +184,7 @@ enum err db_password_change(PGconn *conn, const char *account_id, const char *ha
 			    const char *keep_session)
 {
 	const char *params[2] = {account_id, keep_session};
-	enum err err = db_command(conn, "BEGIN");
+	enum err err = db_begin(conn);
 
 	if (err != ERR_OK)
 		return err;
@@ -195,10 +195,7 @@ enum err db_password_change(PGconn *conn, const char *account_id, const char *ha
 			      "'password_change' WHERE account_id = $1 AND id <> $2 "
 			      "AND revoked_at IS NULL",
 			      2, params, NULL, NULL, NULL);
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
-	if (err != ERR_OK)
-		db_command(conn, "ROLLBACK");
+	err = db_end(conn, err);
 	/* committed or not, what the cache says of the account is now doubtful */
 	db_session_forget_account(account_id);
 	return err;

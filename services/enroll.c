@@ -14,31 +14,40 @@
 #include "keystore.h"
 #include "jsontext.h"
 #include "mailer.h"
+#include "outbox.h"
 #include "vault.h"
 
-/* Seals the already_registered payload for the owner of a taken email
- * (registration_notices.seal_for_owner): opens the owner's data key and
- * stored address, and seals the address back under that key. An owner
- * whose values do not open gets nothing, and the caller the same reply. */
-static enum err seal_for_owner(void *ctx, const struct owner_sealed *owner, unsigned char **ret_enc,
-			       size_t *ret_len)
+/* Tells the owner of a taken email that someone registered it again:
+ * reads their sealed key and address (the keystore is read here, outside
+ * any transaction), seals the already_registered payload under their key
+ * and queues it. An owner erased meanwhile, or whose values do not open,
+ * gets nothing, and the caller the same reply. */
+static enum err notify_owner(struct app *app, PGconn *conn, const unsigned char *bidx, size_t len)
 {
-	const struct app *app = ctx;
+	struct account_row owner = {0};
 	unsigned char key[CRYPTO_KEY_LEN];
+	unsigned char *enc = NULL;
+	size_t enc_len = 0, email_len = 0;
 	char *email = NULL;
-	size_t len = 0;
-	enum err err = vault_key_open(app, owner->id, owner->data_key, owner->data_key_len, key);
+	enum err err = db_account_get_by_email(conn, bidx, len, &owner);
 
 	if (err == ERR_OK)
-		err = vault_open(key, owner->id, "email", owner->email_enc, owner->email_enc_len,
-				 &email, &len);
+		err = vault_key_open(app, owner.id, owner.data_key, owner.data_key_len, key);
+	if (err == ERR_OK) {
+		err = vault_open(key, owner.id, "email", owner.email_enc, owner.email_enc_len,
+				 &email, &email_len);
+		if (err == ERR_OK)
+			err = mailer_payload_seal(key, owner.id, email, NULL, &enc, &enc_len);
+		explicit_bzero(key, sizeof(key));
+	}
 	if (err == ERR_OK)
-		err = mailer_payload_seal(key, owner->id, email, NULL, ret_enc, ret_len);
-	explicit_bzero(key, sizeof(key));
+		err = db_outbox_insert(conn, owner.id, OUTBOX_ALREADY_REGISTERED, enc, enc_len);
 	if (email != NULL)
-		explicit_bzero(email, len);
+		explicit_bzero(email, email_len);
 	free(email);
-	return err == ERR_CRYPTO || err == ERR_INVALID ? ERR_NOT_FOUND : err;
+	free(enc);
+	account_row_release(&owner);
+	return err == ERR_CRYPTO || err == ERR_INVALID || err == ERR_NOT_FOUND ? ERR_OK : err;
 }
 
 enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate,
@@ -55,7 +64,7 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 		.jobs = e->jobs,
 		.njobs = e->njobs,
 	};
-	struct registration_notices notices = {.seal_for_owner = seal_for_owner, .ctx = app};
+	struct registration_notices notices = {0};
 	unsigned char key[CRYPTO_KEY_LEN], bidx[32], token_hash[32];
 	unsigned char *sealed_key = NULL, *email_enc = NULL, *profile_enc = NULL;
 	unsigned char *confirm_enc = NULL;
@@ -106,6 +115,8 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	 * commit. A replay leaves *ret_duplicate unset: read it last. */
 	if (err == ERR_OK && (strcmp(ret_id, acct.id) != 0 || *ret_duplicate))
 		keystore_destroy(app->keys, acct.id);
+	if (err == ERR_OK && strcmp(ret_id, acct.id) == 0 && *ret_duplicate && acct.notices != NULL)
+		err = notify_owner(app, conn, bidx, sizeof(bidx));
 out:
 	db_release(app->db, conn);
 	if (personal != NULL)

@@ -21,6 +21,7 @@
 #include "handlers.h"
 #include "marketing.h"
 #include "problem.h"
+#include "runner.h"
 
 #define CONSENT_CHANGES_MAX 32
 
@@ -85,6 +86,10 @@ enum MHD_Result h_me_consents_put(struct req *r)
 		return problem_from_err(r, err);
 	err = db_consents_change(conn, r->auth.sub, changes, n, CONSENT_SELF_SERVICE,
 				 catalogue_notice_version(r->app->catalogue), &changed);
+	/* consent again after a refused check: monitoring goes on */
+	if (err == ERR_OK && changed > 0 &&
+	    json_is_true(json_object_get(r->json, "licensure_verification")))
+		err = runner_monitoring_restore(r->app, conn, r->auth.sub);
 	if (err == ERR_OK)
 		err = consents_body(r, conn, &body);
 	db_release(r->app->db, conn);

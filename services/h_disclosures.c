@@ -130,7 +130,7 @@ static enum err export_run(struct req *r, PGconn *conn, struct export_item *item
 	const char *purpose = json_string_value(json_object_get(r->json, "purpose"));
 	json_t *details = NULL;
 	size_t disclosed = 0;
-	enum err err = db_command(conn, "BEGIN");
+	enum err err = db_begin(conn);
 
 	for (size_t i = 0; i < n && err == ERR_OK; i++) {
 		struct disclosure_req d = {
@@ -161,11 +161,7 @@ static enum err export_run(struct req *r, PGconn *conn, struct export_item *item
 				      : ERR_NOMEM;
 		json_decref(details);
 	}
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
-	if (err != ERR_OK)
-		db_command(conn, "ROLLBACK");
-	return err;
+	return db_end(conn, err);
 }
 
 static json_t *export_reply(struct req *r, struct export_item *items, size_t n)

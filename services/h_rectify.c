@@ -47,24 +47,17 @@ static json_t *changed_fields(json_t *a, json_t *b)
 
 /* A rectification of a name or licence field starts a new verification
  * round, in the caller's transaction (so the profile, the status and the
- * jobs commit together): the account returns to pending_verification,
- * checks still open for the old values are cancelled, and one job per
- * verifier that applies to the new profile is queued. */
+ * jobs commit together): runner_reverify() for the new profile. */
 static enum err reverify_round(struct app *app, PGconn *conn, const char *id, const char *status,
-			       const char *country, const char *profession)
+			       json_t *profile)
 {
-	struct job_spec specs[RUNNER_JOBS_MAX];
-	size_t n = runner_jobs_for(app->verifiers, country, profession, specs, RUNNER_JOBS_MAX);
 	enum account_status from;
-	enum err err = status_parse(status, &from) ? ERR_OK : ERR_DB;
 
-	if (err == ERR_OK)
-		err = db_account_set_status(conn, id, from, EVENT_REVERIFY, NULL);
-	if (err == ERR_OK)
-		err = db_jobs_cancel_open(conn, id, "superseded");
-	if (err == ERR_OK)
-		err = db_jobs_enqueue(conn, id, OCCASION_RECTIFICATION, specs, n, NULL);
-	return err;
+	if (!status_parse(status, &from))
+		return ERR_DB;
+	return runner_reverify(app, conn, id, from, "rectification", OCCASION_RECTIFICATION,
+			       json_string_value(json_object_get(profile, "country")),
+			       json_string_value(json_object_get(profile, "profession")));
 }
 
 /* The stored profile with patch applied (null removes a field). */
@@ -152,9 +145,7 @@ static enum err rectify(struct req *r, PGconn *conn, json_t *patch, json_t *erro
 	if (json_array_size(changed) > 0)
 		err = store(app, conn, id, key, personal, public);
 	if (err == ERR_OK && reverify)
-		err = reverify_round(app, conn, id, row.status,
-				     json_string_value(json_object_get(profile, "country")),
-				     json_string_value(json_object_get(profile, "profession")));
+		err = reverify_round(app, conn, id, row.status, profile);
 	if (err == ERR_OK && json_array_size(changed) > 0) {
 		json_t *details = json_pack("{s:O, s:b}", "fields", changed, "reverify", reverify);
 
@@ -205,13 +196,13 @@ enum MHD_Result h_me_patch(struct req *r)
 		return problem_send_errors(r, errors);
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err == ERR_OK)
-		err = db_command(conn, "BEGIN");
+		err = db_begin(conn);
 	if (err == ERR_OK)
 		err = rectify(r, conn, patch, errors, &reply);
-	if (err == ERR_OK && json_array_size(errors) == 0)
-		err = db_command(conn, "COMMIT");
-	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
-		db_command(conn, "ROLLBACK");
+	if (err == ERR_OK && json_array_size(errors) > 0)
+		db_end(conn, ERR_INVALID); /* the patch is refused: store nothing */
+	else
+		err = db_end(conn, err);
 	db_release(r->app->db, conn);
 	if (err != ERR_OK) {
 		json_decref(errors);

@@ -10,6 +10,7 @@
 #include "handlers.h"
 #include "privacy.h"
 #include "problem.h"
+#include "runner.h"
 
 static enum MHD_Result restriction_set(struct req *r, bool restricted)
 {
@@ -19,6 +20,9 @@ static enum MHD_Result restriction_set(struct req *r, bool restricted)
 
 	if (err == ERR_OK) {
 		err = db_restriction_set(conn, r->auth.sub, restricted, r->id, &changed);
+		/* lifted after a refused check: monitoring goes on */
+		if (err == ERR_OK && changed && !restricted)
+			err = runner_monitoring_restore(r->app, conn, r->auth.sub);
 		db_release(r->app->db, conn);
 	}
 	if (err != ERR_OK)

@@ -39,16 +39,6 @@ static bool one_of(const char *s, const char *const *list)
 	return false;
 }
 
-/* Commits when err is ERR_OK, else rolls back; returns the outcome. */
-static enum err end_transaction(PGconn *conn, enum err err)
-{
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
-	if (err != ERR_OK)
-		db_command(conn, "ROLLBACK");
-	return err;
-}
-
 /* Checks the queue's query string into q; a problem's detail otherwise. */
 static const char *queue_query(struct req *r, struct review_query *q, char after_id[UUID_STR_LEN])
 {
@@ -175,7 +165,9 @@ enum MHD_Result h_review_get(struct req *r)
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
 	/* one snapshot for every part of the item, and the view's record */
-	err = db_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+	err = db_begin(conn);
+	if (err == ERR_OK)
+		err = db_command(conn, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
 	if (err == ERR_OK) {
 		err = db_review_load(conn, r->param, &rows);
 		if (err == ERR_OK)
@@ -184,8 +176,8 @@ enum MHD_Result h_review_get(struct req *r)
 			err = ERR_NOMEM;
 		if (err == ERR_OK)
 			err = audit_item_action(r, conn, "review.view", NULL, details);
-		err = end_transaction(conn, err);
 	}
+	err = db_end(conn, err);
 	db_release(r->app->db, conn);
 	review_rows_release(&rows);
 	json_decref(details);
@@ -282,7 +274,7 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 	const char *decision = json_string_value(json_object_get(r->json, "decision"));
 	const char *reason = json_string_value(json_object_get(r->json, "reason"));
 	json_t *details = NULL;
-	enum err err = db_command(conn, "BEGIN");
+	enum err err = db_begin(conn);
 
 	if (err != ERR_OK)
 		return err;
@@ -324,7 +316,7 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 	if (err == ERR_OK)
 		err = queue_notice(r, conn, &d->rows, d->body, notice_kind(decision));
 	json_decref(details);
-	return end_transaction(conn, err);
+	return db_end(conn, err);
 }
 
 enum MHD_Result h_review_decide(struct req *r)

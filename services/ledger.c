@@ -222,17 +222,15 @@ enum err ledger_sync_recipients(PGconn *conn, const struct recipient_def *defs, 
 
 	if (why_len > 0)
 		why[0] = '\0';
-	err = db_command(conn, "BEGIN");
+	err = db_begin(conn);
 	if (err != ERR_OK) {
 		snprintf(why, why_len, "cannot store recipients: %s", err_name(err));
 		return err;
 	}
 	for (size_t i = 0; i < n && err == ERR_OK; i++)
 		err = sync_one(conn, &defs[i], why, why_len);
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
+	err = db_end(conn, err);
 	if (err != ERR_OK) {
-		db_command(conn, "ROLLBACK");
 		if (why[0] == '\0')
 			snprintf(why, why_len, "cannot store recipients: %s", err_name(err));
 	}

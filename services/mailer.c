@@ -8,8 +8,6 @@
  * Never logs or stores an address, a token or message text; last_error
  * holds an error name only.
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +16,7 @@
 #include <jansson.h>
 
 #include "app.h"
+#include "bgthread.h"
 #include "db.h"
 #include "jsontext.h"
 #include "log.h"
@@ -32,10 +31,7 @@
 
 struct mailer {
 	struct app *app;
-	pthread_t thread;
-	pthread_mutex_t lock; /* with wake: the idle wait */
-	pthread_cond_t wake;
-	atomic_bool stopping;
+	struct bgthread *thread;
 	bool db_failing; /* logged once per outage, not every second */
 };
 
@@ -100,6 +96,19 @@ static const char suspended_body[] =
 	"administrator looks at it. If your licence details changed, sign in and\r\n"
 	"correct them with a PATCH request to /v1/me: they are checked again.\r\n";
 
+static const char refused_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"Your licence is re-checked with its registries from time to time, and a\r\n"
+	"verified account stays verified only while that can happen. You have\r\n"
+	"withdrawn your consent to licensure verification, or restricted the\r\n"
+	"processing of your data, so the re-check could not run and your account\r\n"
+	"is suspended. To restore it, give your consent to licensure verification\r\n"
+	"again (PUT /v1/me/consents) and lift any restriction (DELETE\r\n"
+	"/v1/me/restriction): your licence is then checked again at once.\r\n"
+	"\r\n"
+	"This is a message about your account, not marketing.\r\n";
+
 static const char expiry_body[] =
 	"Hello,\r\n"
 	"\r\n"
@@ -132,6 +141,8 @@ static const struct message {
 	{OUTBOX_REVIEW_REJECTED, "Your registration was not approved", rejected_body, false},
 	{OUTBOX_ACCOUNT_SUSPENDED, "Your account is suspended pending review", suspended_body,
 	 false},
+	{OUTBOX_MONITORING_REFUSED, "Your account is suspended: your licence cannot be re-checked",
+	 refused_body, false},
 	{OUTBOX_LICENCE_EXPIRY_REMINDER, "Your licence expires soon", expiry_body, false},
 	{OUTBOX_ADMIN_REVIEW_DIGEST, "Registrations are waiting for review", digest_body, false},
 };
@@ -291,7 +302,7 @@ static int abort_if_stopping(void *arg, curl_off_t dltotal, curl_off_t dlnow, cu
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return atomic_load(&m->stopping) ? 1 : 0;
+	return bgthread_stopping(m->thread) ? 1 : 0;
 }
 
 /* Sends msg to to through HCPD_SMTP_URL. Blocks up to the total timeout. */
@@ -438,7 +449,7 @@ static enum err deliver(struct mailer *m, PGconn *conn, const struct outbox_row 
 			log_json(LOG_INFO, "mail sent", row_fields(row));
 		goto out;
 	}
-	if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&m->stopping))
+	if (rc == CURLE_ABORTED_BY_CALLBACK && bgthread_stopping(m->thread))
 		goto out; /* shutting down: not the message's fault, it stays due */
 	error = curl_code_name(rc, name, sizeof(name));
 failed:
@@ -471,7 +482,7 @@ static size_t run_batch(struct mailer *m)
 	if (err == ERR_OK)
 		err = db_outbox_claim(conn, MAILER_BATCH, &rows, &n);
 	if (err == ERR_OK) { /* the claim's transaction is open */
-		for (; err == ERR_OK && i < n && !atomic_load(&m->stopping); i++)
+		for (; err == ERR_OK && i < n && !bgthread_stopping(m->thread); i++)
 			err = deliver(m, conn, &rows[i]);
 		done = db_outbox_finish(conn, err == ERR_OK);
 		if (err == ERR_OK)
@@ -488,31 +499,16 @@ static size_t run_batch(struct mailer *m)
 	return err == ERR_OK ? n : 0;
 }
 
-static void *mailer_main(void *arg)
+/* One batch; the next at once when it was full (more may be due). */
+static long mailer_pass(void *arg)
 {
 	struct mailer *m = arg;
-	struct timespec until;
 
-	pthread_mutex_lock(&m->lock);
-	while (!atomic_load(&m->stopping)) {
-		size_t claimed;
-
-		pthread_mutex_unlock(&m->lock);
-		claimed = run_batch(m);
-		pthread_mutex_lock(&m->lock);
-		if (claimed == MAILER_BATCH || atomic_load(&m->stopping))
-			continue; /* more may be due at once */
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += MAILER_IDLE_MS / 1000;
-		pthread_cond_timedwait(&m->wake, &m->lock, &until);
-	}
-	pthread_mutex_unlock(&m->lock);
-	return NULL;
+	return run_batch(m) == MAILER_BATCH ? 0 : MAILER_IDLE_MS;
 }
 
 enum err mailer_start(struct app *app, struct mailer **ret_mailer)
 {
-	pthread_condattr_t attr;
 	struct mailer *m;
 
 	if (app->cfg.smtp_url == NULL) {
@@ -529,15 +525,7 @@ enum err mailer_start(struct app *app, struct mailer **ret_mailer)
 		return ERR_NOMEM;
 	}
 	m->app = app;
-	atomic_init(&m->stopping, false);
-	pthread_mutex_init(&m->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&m->wake, &attr);
-	pthread_condattr_destroy(&attr);
-	if (pthread_create(&m->thread, NULL, mailer_main, m) != 0) {
-		pthread_cond_destroy(&m->wake);
-		pthread_mutex_destroy(&m->lock);
+	if (bgthread_start(mailer_pass, m, &m->thread) != ERR_OK) {
 		free(m);
 		curl_global_cleanup();
 		return ERR_NOMEM;
@@ -551,13 +539,7 @@ void mailer_stop(struct mailer *m)
 {
 	if (m == NULL)
 		return;
-	pthread_mutex_lock(&m->lock);
-	atomic_store(&m->stopping, true);
-	pthread_cond_signal(&m->wake);
-	pthread_mutex_unlock(&m->lock);
-	pthread_join(m->thread, NULL);
-	pthread_cond_destroy(&m->wake);
-	pthread_mutex_destroy(&m->lock);
+	bgthread_stop(m->thread);
 	free(m);
 	curl_global_cleanup();
 }

@@ -17,6 +17,7 @@
 #include "accounts.h"
 #include "adminpage.h"
 #include "app.h"
+#include "bgthread.h"
 #include "catalogue.h"
 #include "db.h"
 #include "enroll.h"
@@ -209,9 +210,9 @@ static int cmd_serve(struct app *app)
 {
 	struct http_server *server = NULL;
 	struct mailer *mailer = NULL;
-	struct retention *retention = NULL;
+	struct bgthread *retention = NULL;
 	struct runner *runner = NULL;
-	struct schedule *schedule = NULL;
+	struct bgthread *schedule = NULL;
 	sigset_t signals;
 	char why[512];
 	int sig = 0;
@@ -260,9 +261,9 @@ static int cmd_serve(struct app *app)
 	/* a rollout: new connections go to other processes; every request
 	 * already here gets its reply (new hashes 503, Retry-After) */
 	http_quiesce(server);
-	schedule_stop(schedule);
+	bgthread_stop(schedule);
 	runner_stop(runner);
-	retention_stop(retention);
+	bgthread_stop(retention);
 	mailer_stop(mailer);
 	/* queued hashes run, each resuming its parked connection */
 	workpool_stop(app->hashpool);
@@ -278,7 +279,7 @@ static int cmd_worker(struct app *app)
 {
 	struct mailer *mailer = NULL;
 	struct runner *runner = NULL;
-	struct schedule *schedule = NULL;
+	struct bgthread *schedule = NULL;
 	sigset_t signals;
 	char why[512];
 	int sig = 0;
@@ -299,7 +300,7 @@ static int cmd_worker(struct app *app)
 	}
 	sigwait(&signals, &sig);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
-	schedule_stop(schedule);
+	bgthread_stop(schedule);
 	runner_stop(runner);
 	mailer_stop(mailer);
 	return 0;

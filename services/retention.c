@@ -3,7 +3,6 @@
  * the purge thread, which holds one pooled connection only while a pass
  * runs. Logs counts, never ids or values.
  */
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,20 +11,13 @@
 
 #include "app.h"
 #include "audit.h"
+#include "bgthread.h"
 #include "catalogue.h"
 #include "db.h"
 #include "log.h"
 #include "retention.h"
 
 #define PURGE_BATCH 100 /* registrations erased per query */
-
-struct retention {
-	struct app *app;
-	pthread_t thread;
-	pthread_mutex_t lock; /* with wake: the wait between passes */
-	pthread_cond_t wake;
-	bool stopping;
-};
 
 enum err retention_erase(const struct app *app, PGconn *conn, const char *id, const char *actor,
 			 const char *action, const char *request_id)
@@ -80,15 +72,15 @@ enum err retention_purge(const struct app *app, PGconn *conn, struct purge_count
 }
 
 /* One pass with a pooled connection; logs what it did. */
-static void purge_pass(struct retention *r)
+static void purge_pass(struct app *app)
 {
 	struct purge_counts c = {0};
 	PGconn *conn = NULL;
-	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	enum err err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
 
 	if (err == ERR_OK)
-		err = retention_purge(r->app, conn, &c);
-	db_release(r->app->db, conn);
+		err = retention_purge(app, conn, &c);
+	db_release(app->db, conn);
 	if (err != ERR_OK) {
 		log_json(LOG_WARN, "retention purge failed; retrying next period",
 			 json_pack("{s:s}", "error", err_name(err)));
@@ -107,58 +99,16 @@ static void purge_pass(struct retention *r)
 			   (json_int_t)c.idempotency_keys));
 }
 
-static void *retention_main(void *arg)
+/* One purge pass, then HCPD_PURGE_INTERVAL_SECONDS of rest. */
+static long retention_main(void *arg)
 {
-	struct retention *r = arg;
-	struct timespec until;
+	struct app *app = arg;
 
-	pthread_mutex_lock(&r->lock);
-	while (!r->stopping) {
-		pthread_mutex_unlock(&r->lock);
-		purge_pass(r);
-		pthread_mutex_lock(&r->lock);
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += r->app->cfg.purge_interval;
-		while (!r->stopping && pthread_cond_timedwait(&r->wake, &r->lock, &until) == 0)
-			; /* woken early (stop, or spuriously): wait on unless stopping */
-	}
-	pthread_mutex_unlock(&r->lock);
-	return NULL;
+	purge_pass(app);
+	return app->cfg.purge_interval * 1000L;
 }
 
-enum err retention_start(struct app *app, struct retention **ret_retention)
+enum err retention_start(struct app *app, struct bgthread **ret_thread)
 {
-	pthread_condattr_t attr;
-	struct retention *r = calloc(1, sizeof(*r));
-
-	if (r == NULL)
-		return ERR_NOMEM;
-	r->app = app;
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->wake, &attr);
-	pthread_condattr_destroy(&attr);
-	if (pthread_create(&r->thread, NULL, retention_main, r) != 0) {
-		pthread_cond_destroy(&r->wake);
-		pthread_mutex_destroy(&r->lock);
-		free(r);
-		return ERR_NOMEM;
-	}
-	*ret_retention = r;
-	return ERR_OK;
-}
-
-void retention_stop(struct retention *r)
-{
-	if (r == NULL)
-		return;
-	pthread_mutex_lock(&r->lock);
-	r->stopping = true;
-	pthread_cond_signal(&r->wake);
-	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->thread, NULL);
-	pthread_cond_destroy(&r->wake);
-	pthread_mutex_destroy(&r->lock);
-	free(r);
+	return bgthread_start(retention_main, app, ret_thread);
 }

@@ -24,7 +24,7 @@
 #include "privacy.h"
 
 struct app;
-struct retention;
+struct bgthread;
 
 /* Erases account id, keeping in profile_public only the catalogue's
  * kept_after_erasure fields; actor, action and request_id go to the audit
@@ -36,13 +36,9 @@ enum err retention_erase(const struct app *app, PGconn *conn, const char *id, co
 /* One purge pass; *ret_counts says what went. Blocks. */
 enum err retention_purge(const struct app *app, PGconn *conn, struct purge_counts *ret_counts);
 
-/* Starts the thread that purges every cfg.purge_interval seconds (the
- * first pass at once). Call after the signal mask is set. ERR_NOMEM when
- * the thread cannot start. */
-enum err retention_start(struct app *app, struct retention **ret_retention);
-
-/* Stops and joins the thread (a pass in progress finishes first). Accepts
- * NULL. */
-void retention_stop(struct retention *r);
+/* Starts the thread (bgthread.h) that purges every cfg.purge_interval
+ * seconds, the first pass at once; bgthread_stop() stops it. Call after
+ * the signal mask is set. ERR_NOMEM when the thread cannot start. */
+enum err retention_start(struct app *app, struct bgthread **ret_thread);
 
 #endif

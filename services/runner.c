@@ -119,6 +119,35 @@ bool runner_event(enum job_occasion occasion, enum outcome outcome, int open, bo
 	return true;
 }
 
+enum err runner_reverify(struct app *app, PGconn *conn, const char *id, enum account_status from,
+			 const char *reason, enum job_occasion occasion, const char *country,
+			 const char *profession)
+{
+	struct job_spec specs[RUNNER_JOBS_MAX];
+	size_t n = runner_jobs_for(app->verifiers, country, profession, specs, RUNNER_JOBS_MAX);
+	enum err err = db_account_set_status(conn, id, from, EVENT_REVERIFY, reason, NULL);
+
+	if (err == ERR_OK)
+		err = db_jobs_cancel_open(conn, id, "superseded");
+	if (err == ERR_OK)
+		err = db_jobs_enqueue(conn, id, occasion, specs, n, NULL);
+	return err;
+}
+
+enum err runner_monitoring_restore(struct app *app, PGconn *conn, const char *id)
+{
+	struct account_refusal a;
+	enum err err = db_begin(conn);
+
+	if (err == ERR_OK)
+		err = db_account_refusal_lifted(conn, id, &a);
+	if (err == ERR_OK)
+		err = runner_reverify(app, conn, id, a.status, "monitoring_restored",
+				      OCCASION_REVERIFICATION, a.country, a.profession);
+	err = db_end(conn, err);
+	return err == ERR_NOT_FOUND ? ERR_OK : err;
+}
+
 long long runner_backoff_ms(int backoff_ms, int attempt, long retry_after_s, unsigned rnd)
 {
 	long long d = backoff_ms, cap = 5 * 60 * 1000;
@@ -137,16 +166,17 @@ long long runner_backoff_ms(int backoff_ms, int attempt, long retry_after_s, uns
 
 /* --- recording -------------------------------------------------------- */
 
-/* The professional is told, in the transaction that suspends them. */
-static enum err notify_suspended(struct runner *r, PGconn *conn, const char *account_id)
+/* The professional is told (kind: OUTBOX_ACCOUNT_SUSPENDED, ...), in the
+ * transaction that suspends them. */
+static enum err notify_suspended(struct runner *r, PGconn *conn, const char *account_id,
+				 const char *kind)
 {
 	struct account_row row = {0};
 	enum err err = db_account_get(conn, account_id, &row);
 
 	if (err == ERR_OK)
 		err = mailer_notice_queue(r->app, conn, account_id, row.data_key, row.data_key_len,
-					  row.email_enc, row.email_enc_len,
-					  OUTBOX_ACCOUNT_SUSPENDED);
+					  row.email_enc, row.email_enc_len, kind);
 	account_row_release(&row);
 	return err;
 }
@@ -188,13 +218,13 @@ static enum err record(struct runner *r, PGconn *conn, const struct check *c,
 	if (err != ERR_OK)
 		goto out;
 	if (runner_event(facts.occasion, res->outcome, facts.open, facts.all_verified, &event)) {
-		err = db_account_set_status(conn, c->account_id, facts.status, event, &to);
+		err = db_account_set_status(conn, c->account_id, facts.status, event, NULL, &to);
 		moved = err == ERR_OK;
 		if (err == ERR_CONFLICT) /* the table keeps this status (the row is locked) */
 			err = ERR_OK;
 	}
 	if (err == ERR_OK && moved && to == STATUS_SUSPENDED)
-		err = notify_suspended(r, conn, c->account_id);
+		err = notify_suspended(r, conn, c->account_id, OUTBOX_ACCOUNT_SUSPENDED);
 	if (err == ERR_OK) /* counted before the commit: a failed one may count twice */
 		atomic_fetch_add_explicit(&checks_done[c->vi][res->outcome], 1,
 					  memory_order_relaxed);
@@ -234,13 +264,10 @@ static enum err in_transaction(struct runner *r,
 	enum err err = db_acquire(r->app->db, ACQUIRE_MS * 10, &conn);
 
 	if (err == ERR_OK)
-		err = db_command(conn, "BEGIN");
+		err = db_begin(conn);
 	if (err == ERR_OK)
 		err = fn(r, conn, c, arg);
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
-	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
-		db_command(conn, "ROLLBACK");
+	err = db_end(conn, err);
 	db_release(r->app->db, conn);
 	return err;
 }
@@ -432,6 +459,34 @@ static enum err local_refusal(PGconn *conn, const char *account_id, const char *
 	return ERR_OK;
 }
 
+/* A check that may not run (consent withdrawn, processing restricted,
+ * terms not in force) is no good check: its job is cancelled with why, and
+ * the account moves by EVENT_CHECK_REFUSED. A verified or approved account
+ * is suspended (reason monitoring_refused) and told how to restore it; a
+ * pending one goes to an admin (verification_refused). Nothing moves for
+ * an erased account, or one already in the queue. */
+static enum err refuse(struct runner *r, PGconn *conn, const struct job_claim *jc, const char *why)
+{
+	enum account_status from, to;
+	enum err err = db_job_cancel(conn, jc->id, why);
+
+	if (err == ERR_OK)
+		err = db_account_lock_status(conn, jc->account_id, &from);
+	if (err == ERR_OK)
+		err = db_account_set_status(conn, jc->account_id, from, EVENT_CHECK_REFUSED,
+					    from == STATUS_PENDING_VERIFICATION
+						    ? "verification_refused"
+						    : "monitoring_refused",
+					    &to);
+	if (err == ERR_OK && to == STATUS_SUSPENDED)
+		err = notify_suspended(r, conn, jc->account_id, OUTBOX_MONITORING_REFUSED);
+	if (err == ERR_OK)
+		log_json(LOG_INFO, "verification refused",
+			 json_pack("{s:I, s:s, s:s}", "job", (json_int_t)jc->id, "why", why,
+				   "status", status_name(to)));
+	return err == ERR_NOT_FOUND || err == ERR_CONFLICT ? ERR_OK : err;
+}
+
 /* The names of the fields in sent, in v's order (borrowed from v). */
 static size_t sent_names(const struct verifier *v, json_t *sent, const char **names)
 {
@@ -489,7 +544,7 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 
 		err = local_refusal(conn, jc->account_id, &refusal);
 		if (err == ERR_OK && refusal != NULL)
-			err = db_job_cancel(conn, jc->id, refusal);
+			err = refuse(r, conn, jc, refusal);
 		else if (err == ERR_OK)
 			err = v->ops->check_local(v, conn, c->local, &res);
 		if (err == ERR_OK && refusal == NULL)
@@ -532,7 +587,8 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 		goto out;
 	if (rule != GATE_ALLOWED) { /* refused: recorded in the audit log by the gate */
 		snprintf(cancel, sizeof(cancel), "refused:%s", gate_rule_name(rule));
-		err = db_job_cancel(conn, jc->id, cancel);
+		err = rule == GATE_ERASED ? db_job_cancel(conn, jc->id, cancel)
+					  : refuse(r, conn, jc, cancel);
 		goto out;
 	}
 	*ret_send = c;
@@ -598,7 +654,7 @@ static void claim(struct runner *r, size_t vi, int want)
 		want = v->burst; /* the bucket never holds more */
 	err = db_acquire(r->app->db, ACQUIRE_MS, &conn);
 	if (err == ERR_OK)
-		err = db_command(conn, "BEGIN");
+		err = db_begin(conn);
 	if (err == ERR_OK)
 		err = db_jobs_claim(conn, v->name, want, &jobs, &n);
 	if (err != ERR_OK)
@@ -621,11 +677,8 @@ static void claim(struct runner *r, size_t vi, int want)
 			send = c;
 		}
 	}
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
 out:
-	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
-		db_command(conn, "ROLLBACK");
+	err = db_end(conn, err);
 	db_release(r->app->db, conn);
 	job_claims_free(jobs, n);
 	if (err != ERR_OK) {

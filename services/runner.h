@@ -59,6 +59,21 @@ size_t runner_jobs_for(const struct verifier_set *set, const char *country, cons
 bool runner_event(enum job_occasion occasion, enum outcome outcome, int open, bool all_verified,
 		  enum status_event *ret_event);
 
+/* Starts a new round of checks of account id in the caller's transaction
+ * (its row locked, its status from): back to pending_verification by
+ * EVENT_REVERIFY with reason (a code), checks still open for the old round
+ * cancelled, and one job of occasion per verifier of app that applies to
+ * country and profession queued. Blocks. */
+enum err runner_reverify(struct app *app, PGconn *conn, const char *id, enum account_status from,
+			 const char *reason, enum job_occasion occasion, const char *country,
+			 const char *profession);
+
+/* Once a professional whose account a refused check suspended or flagged
+ * gives consent again or lifts the restriction, checks it again at once
+ * (runner_reverify(), reason monitoring_restored), in a transaction of
+ * its own on conn; nothing for any other account. Blocks. */
+enum err runner_monitoring_restore(struct app *app, PGconn *conn, const char *id);
+
 /* Milliseconds before attempt + 1, after attempt failed: backoff_ms
  * doubled per attempt, at most 5 minutes, with jitter (rnd picks a point
  * in the upper half), and never sooner than a Retry-After of

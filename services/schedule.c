@@ -5,13 +5,12 @@
  * (and the sealed date it was last reminded of), and wipes them at once.
  * Logs counts, never an account's values.
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "app.h"
+#include "bgthread.h"
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
@@ -25,14 +24,6 @@
 
 #define SCAN_BATCH   500
 #define EXPIRY_FIELD "license_expiry" /* the catalogue's declared expiry */
-
-struct schedule {
-	struct app *app;
-	pthread_t thread;
-	pthread_mutex_t lock; /* with wake: the wait between passes */
-	pthread_cond_t wake;
-	atomic_bool stopping;
-};
 
 /* Today plus days, as YYYY-MM-DD (UTC). */
 static void day(int days, char out[11])
@@ -205,7 +196,7 @@ enum err schedule_pass(struct app *app, PGconn *conn, bool all, bool wait,
 		       struct schedule_counts *ret_counts)
 {
 	struct schedule_counts c = {0};
-	enum err err = db_command(conn, "BEGIN");
+	enum err err = db_begin(conn);
 
 	if (err == ERR_OK)
 		err = db_monitor_lock(conn, wait, &c.ran);
@@ -215,85 +206,37 @@ enum err schedule_pass(struct app *app, PGconn *conn, bool all, bool wait,
 		err = expiry_scan(app, conn, &c);
 	if (err == ERR_OK && c.ran)
 		err = digest(app, conn, &c);
-	if (err == ERR_OK)
-		err = db_command(conn, "COMMIT");
-	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-		db_command(conn, "ROLLBACK");
+	err = db_end(conn, err);
 	if (err == ERR_OK)
 		*ret_counts = c;
 	return err;
 }
 
-static void *schedule_main(void *arg)
+/* One monitoring pass, then HCPD_REVERIFY_INTERVAL_SECONDS of rest. */
+static long schedule_main(void *arg)
 {
-	struct schedule *s = arg;
-	struct app *app = s->app;
+	struct app *app = arg;
+	struct schedule_counts c = {0};
+	PGconn *conn = NULL;
+	enum err err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
 
-	while (!atomic_load(&s->stopping)) {
-		struct schedule_counts c = {0};
-		struct timespec until;
-		PGconn *conn = NULL;
-		enum err err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
-
-		if (err == ERR_OK)
-			err = schedule_pass(app, conn, false, false, &c);
-		db_release(app->db, conn);
-		if (err != ERR_OK)
-			log_json(LOG_WARN, "monitoring pass failed; trying again at the next",
-				 json_pack("{s:s}", "error", err_name(err)));
-		else if (c.ran && (c.queued > 0 || c.reminders > 0 || c.digests > 0))
-			log_json(LOG_INFO, "monitoring pass",
-				 json_pack("{s:I, s:I, s:I}", "reverifications",
-					   (json_int_t)c.queued, "reminders",
-					   (json_int_t)c.reminders, "digests",
-					   (json_int_t)c.digests));
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += app->cfg.reverify_interval;
-		pthread_mutex_lock(&s->lock);
-		while (!atomic_load(&s->stopping) &&
-		       pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
-			;
-		pthread_mutex_unlock(&s->lock);
-	}
-	return NULL;
+	if (err == ERR_OK)
+		err = schedule_pass(app, conn, false, false, &c);
+	db_release(app->db, conn);
+	if (err != ERR_OK)
+		log_json(LOG_WARN, "monitoring pass failed; trying again at the next",
+			 json_pack("{s:s}", "error", err_name(err)));
+	else if (c.ran && (c.queued > 0 || c.reminders > 0 || c.digests > 0))
+		log_json(LOG_INFO, "monitoring pass",
+			 json_pack("{s:I, s:I, s:I}", "reverifications", (json_int_t)c.queued,
+				   "reminders", (json_int_t)c.reminders, "digests",
+				   (json_int_t)c.digests));
+	return app->cfg.reverify_interval * 1000L;
 }
 
-enum err schedule_start(struct app *app, struct schedule **ret_schedule)
+enum err schedule_start(struct app *app, struct bgthread **ret_thread)
 {
-	struct schedule *s = calloc(1, sizeof(*s));
-	pthread_condattr_t attr;
-
-	if (s == NULL)
-		return ERR_NOMEM;
-	s->app = app;
-	atomic_init(&s->stopping, false);
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->wake, &attr);
-	pthread_condattr_destroy(&attr);
-	if (pthread_create(&s->thread, NULL, schedule_main, s) != 0) {
-		pthread_cond_destroy(&s->wake);
-		pthread_mutex_destroy(&s->lock);
-		free(s);
-		return ERR_NOMEM;
-	}
-	*ret_schedule = s;
-	return ERR_OK;
-}
-
-void schedule_stop(struct schedule *s)
-{
-	if (s == NULL)
-		return;
-	pthread_mutex_lock(&s->lock);
-	atomic_store(&s->stopping, true);
-	pthread_cond_signal(&s->wake);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
-	pthread_cond_destroy(&s->wake);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
+	return bgthread_start(schedule_main, app, ret_thread);
 }
 
 void schedule_metrics_render(struct app *app, FILE *f)

@@ -30,7 +30,7 @@
 #define SCHEDULE_EXPIRY_DAYS 30 /* re-check and remind this long before expiry */
 
 struct app;
-struct schedule;
+struct bgthread;
 
 /* What a pass did. */
 struct schedule_counts {
@@ -46,13 +46,10 @@ struct schedule_counts {
 enum err schedule_pass(struct app *app, PGconn *conn, bool all, bool wait,
 		       struct schedule_counts *ret_counts);
 
-/* Starts the thread that runs a pass at start and every
- * HCPD_REVERIFY_INTERVAL_SECONDS. ERR_NOMEM when it cannot start. Call
- * after the signal mask is set. */
-enum err schedule_start(struct app *app, struct schedule **ret_schedule);
-
-/* Stops and joins the thread (a pass in progress finishes). Accepts NULL. */
-void schedule_stop(struct schedule *s);
+/* Starts the thread (bgthread.h) that runs a pass at start and every
+ * HCPD_REVERIFY_INTERVAL_SECONDS; bgthread_stop() stops it. ERR_NOMEM when
+ * it cannot start. Call after the signal mask is set. */
+enum err schedule_start(struct app *app, struct bgthread **ret_thread);
 
 /* The monitoring gauges for /metrics (see db_monitor_gauges()); nothing
  * when the database cannot be had. Blocks. */

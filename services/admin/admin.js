@@ -153,8 +153,12 @@
     var reasons = el('td');
     item.reasons.forEach(function (x) {
       var line = el('div');
-      line.appendChild(el('span', x.outcome, 'outcome ' + x.outcome));
-      line.appendChild(document.createTextNode(' ' + x.verifier + (x.reason ? ': ' + x.reason : '')));
+      if (x.verifier === null) { /* the account's status reason, e.g. monitoring_refused */
+        line.appendChild(el('span', x.reason, 'outcome status-reason'));
+      } else {
+        line.appendChild(el('span', x.outcome, 'outcome ' + x.outcome));
+        line.appendChild(document.createTextNode(' ' + x.verifier + (x.reason ? ': ' + x.reason : '')));
+      }
       reasons.appendChild(line);
     });
     tr.appendChild(reasons);

@@ -39,6 +39,11 @@ static const struct transition {
 	{EVENT_REVERIFY, A, P},
 	{EVENT_REVERIFY, R, P},
 	{EVENT_REVERIFY, S, P},
+	/* a check that may not run is no good check: the account leaves
+	 * verified and approved, and a first check goes to an admin */
+	{EVENT_CHECK_REFUSED, P, F},
+	{EVENT_CHECK_REFUSED, V, S},
+	{EVENT_CHECK_REFUSED, A, S},
 };
 
 static const char *const status_names[STATUS_COUNT] = {
@@ -59,6 +64,7 @@ static const char *const event_names[EVENT_COUNT] = {
 	[EVENT_REQUEST_INFO] = "request_info",
 	[EVENT_ANSWER] = "answer",
 	[EVENT_REVERIFY] = "reverify",
+	[EVENT_CHECK_REFUSED] = "check_refused",
 };
 
 enum err status_next(enum account_status from, enum status_event event, enum account_status *ret_to)

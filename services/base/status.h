@@ -34,7 +34,10 @@ enum status_event {
 	EVENT_REJECT,            /* an admin's decision */
 	EVENT_REQUEST_INFO,      /* an admin asks the professional; the item waits for them */
 	EVENT_ANSWER,            /* the professional answered: back to an admin */
-	EVENT_REVERIFY,          /* licence fields changed: every check runs again */
+	EVENT_REVERIFY,          /* licence fields changed, or a refused check may run again:
+				    every check runs again */
+	EVENT_CHECK_REFUSED,     /* a check may not run (consent withdrawn, processing
+				    restricted): monitoring cannot go on, so nothing stays decided */
 	EVENT_COUNT
 };
 

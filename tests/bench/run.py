@@ -474,7 +474,7 @@ def strip(r):
 
 
 ACCOUNT_COLUMNS = ("status, email_verified, data_key, email_enc, profile_enc, "
-                   "profile_public::text, password_hash")
+                   "profile_public::text, password_hash, id")
 
 
 def pgbench_sql(sql):

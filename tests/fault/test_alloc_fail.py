@@ -1,6 +1,6 @@
 """Allocation failure (issue 10): each request below is sent again and
 again with its n-th allocation failed, n = 1, 2, ... until it makes fewer
-than n allocations (see services/allocfail.h). Run by `make alloc-fail`
+than n allocations (see services/base/allocfail.h). Run by `make alloc-fail`
 against the ALLOC_FAIL=1 SANITIZE=address build, never by `make test`.
 
 For every n the reply is a success or a 503 problem+json, both as

@@ -1,5 +1,5 @@
 /*
- * fuzz_validate.c - the field validators of services/validate.c on
+ * fuzz_validate.c - the field validators of services/base/validate.c on
  * arbitrary bytes, each checked against what its header promises: an
  * accepted value has the documented shape, and validate_utf8 agrees with
  * a plain reference decoder written here from RFC 3629.

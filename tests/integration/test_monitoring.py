@@ -85,6 +85,85 @@ def test_a_lapsed_licence_is_suspended_queued_for_review_and_told(stack, stub, t
     assert stub.count(other) == 2  # re-checked too, and still verified
 
 
+def queue_reasons(h, token, account, status):
+    r = h.api.request("GET", "/v1/admin/reviews?status=" + status, headers=bearer(token),
+                      template="/v1/admin/reviews")
+    [item] = [i for i in r.json["items"] if i["id"] == account]
+    return item["reasons"]
+
+
+@pytest.mark.parametrize("how", ["consent", "restriction"])
+def test_monitoring_cannot_be_switched_off(stack, stub, tmp_path, smtp, how):
+    """Issue 18 (High): withdrawing licensure_verification, or restricting
+    processing, used to cancel every re-check while the account stayed
+    verified as its licence lapsed. A refused re-check is no good check:
+    the account is suspended into the queue (reason monitoring_refused),
+    the professional is told how to restore it, and consent again (or the
+    restriction lifted) checks the licence again at once: verified again
+    when it still holds (consent case), flagged when it lapsed meanwhile
+    (restriction case)."""
+    sink, port = smtp
+    pg, h = monitored(stack, stub, tmp_path, port)
+    account, email, npi = verified(h, pg, stub)
+    token = login(h, email)
+    consent = how == "consent"
+    if consent:
+        r = h.api.request("PUT", "/v1/me/consents", body={"licensure_verification": False},
+                          headers=bearer(token))
+    else:
+        r = h.api.request("POST", "/v1/me/restriction", headers=bearer(token))
+        answer(stub, npi, "004-inactive")  # the licence lapses meanwhile
+    assert r.status == 200, r.body
+    assert reverify(h, "--all")["queued"] == 1
+    assert jobs_settled(pg, account) == "suspended"
+    assert stub.count(npi) == 1  # nothing was sent: the refusal holds
+    assert pg.psql("SELECT state || ':' || last_error FROM verification_jobs WHERE "
+                   "account_id = '%s' ORDER BY id DESC LIMIT 1" % account) == \
+        ("cancelled:refused:no_consent" if consent else "cancelled:refused:restricted")
+    assert h.api.request("GET", "/v1/me", headers=bearer(token)).json["status"] == "suspended"
+    # through the status table, with its history
+    assert pg.psql("SELECT from_status || '>' || to_status || ':' || event || ':' || reason "
+                   "FROM account_status_history WHERE account_id = '%s' ORDER BY id DESC "
+                   "LIMIT 1" % account) == "verified>suspended:check_refused:monitoring_refused"
+    _, _, admin = make_admin(h)
+    assert queue_reasons(h, admin, account, "suspended")[0] == \
+        {"verifier": None, "outcome": None, "reason": "monitoring_refused"}
+    [m] = sink.wait_for(email, "cannot be re-checked")
+    body = m["msg"].get_content()
+    assert "PUT /v1/me/consents" in body and npi not in body
+    # restored: checked again at once
+    if consent:
+        r = h.api.request("PUT", "/v1/me/consents", body={"licensure_verification": True},
+                          headers=bearer(token))
+    else:
+        r = h.api.request("DELETE", "/v1/me/restriction", headers=bearer(token))
+    assert r.status == 200, r.body
+    assert jobs_settled(pg, account) == ("verified" if consent else "flagged")
+    assert stub.count(npi) == 2
+    assert pg.psql("SELECT string_agg(event || ':' || coalesce(reason, ''), ',' ORDER BY id) "
+                   "FROM account_status_history WHERE account_id = '%s'" % account) == \
+        "checks_passed:,check_refused:monitoring_refused,reverify:monitoring_restored," + \
+        ("checks_passed:" if consent else "recheck_failed:")
+
+
+def test_a_refused_first_check_goes_to_an_admin(stack, stub, tmp_path):
+    """A first check that may not run leaves no registration waiting: the
+    account is flagged (verification_refused) instead of pending for ever."""
+    pg, h = monitored(stack, stub, tmp_path, env={"HCPD_VERIFY_CONCURRENCY": "0"})
+    npi = valid_npi()
+    answer(stub, npi)
+    account, email, _ = register(h, npi=npi)
+    r = h.api.request("POST", "/v1/me/restriction", headers=bearer(login(h, email)))
+    assert r.status == 200
+    h.stop()
+    h.env["HCPD_VERIFY_CONCURRENCY"] = "8"
+    h.start()
+    assert jobs_settled(pg, account) == "flagged"
+    assert stub.count(npi) == 0
+    assert pg.psql("SELECT status_reason FROM accounts WHERE id = '%s'" % account) == \
+        "verification_refused"
+
+
 def test_the_scheduler_rechecks_after_reverify_days(stack, stub, tmp_path):
     pg, h = monitored(stack, stub, tmp_path)
     account, _, npi = verified(h, pg, stub)

@@ -38,7 +38,7 @@ from test_email import start_sink
 from test_pipeline import answer, register
 
 TIMEOUT_MS = 1500                   # per attempt, in the definition
-LEASE_S = (2 * TIMEOUT_MS + 5000) / 1000  # verifiers/runner.c: 2 x timeout_ms + LEASE_SLACK
+LEASE_S = (2 * TIMEOUT_MS + 5000) / 1000  # services/runner.c: 2 x timeout_ms + LEASE_SLACK
 STALL = {"status": 200, "body": "", "fault": "stall"}  # no reply for 30 s
 CONFIRM = "Confirm your email address"  # the subject of the mail a registration queues
 

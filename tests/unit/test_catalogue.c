@@ -1,5 +1,5 @@
 /*
- * test_catalogue.c - unit tests for services/catalogue.c against the real
+ * test_catalogue.c - unit tests for services/base/catalogue.c against the real
  * services/catalogue.json (tests run from the repository root): profile
  * and consent checks, each error code, and catalogue documents that must
  * be refused at start-up with a reason naming the key at fault.

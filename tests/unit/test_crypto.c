@@ -1,5 +1,5 @@
 /*
- * test_crypto.c - unit tests for services/crypto.c: known-answer vectors
+ * test_crypto.c - unit tests for services/base/crypto.c: known-answer vectors
  * for SHA-256, HMAC-SHA-256 and AES-256-GCM, sealing round trips and every
  * way opening must fail, and the master key file parser. Temporary key
  * files are made with mkstemp() under /tmp and removed by each test.

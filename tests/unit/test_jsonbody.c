@@ -1,5 +1,5 @@
 /*
- * test_jsonbody.c - unit tests for services/jsonbody.c: every kind of body
+ * test_jsonbody.c - unit tests for services/base/jsonbody.c: every kind of body
  * the header says is rejected, the depth limit at and just past its bound,
  * brackets and escaped quotes inside strings, and that the reason given
  * never quotes the input.

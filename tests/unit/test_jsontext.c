@@ -1,5 +1,5 @@
 /*
- * test_jsontext.c - unit tests for services/jsontext.c: json_text_dump()
+ * test_jsontext.c - unit tests for services/base/jsontext.c: json_text_dump()
  * gives what json_dumps() gives for documents below, at and above its
  * first buffer, and NULL for what cannot be encoded. Its reason to exist,
  * failing cleanly when memory runs out, is tested by make alloc-fail.

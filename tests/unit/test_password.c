@@ -1,5 +1,5 @@
 /*
- * test_password.c - unit tests for services/password.c: each policy rule
+ * test_password.c - unit tests for services/base/password.c: each policy rule
  * at its boundary (lengths in characters, not bytes), the email and name
  * rules, and argon2id hashing and verification with the minimum cost the
  * configuration allows (m=19456 KiB, t=2).

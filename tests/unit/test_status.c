@@ -8,18 +8,20 @@
 #include "status.h"
 
 /* One column per event, in enum order: checks_passed, check_failed,
- * recheck_failed, approve, reject, request_info, answer, reverify. */
+ * recheck_failed, approve, reject, request_info, answer, reverify,
+ * check_refused. */
 static const char *const expected[STATUS_COUNT][EVENT_COUNT] = {
 	[STATUS_PENDING_VERIFICATION] = {"verified", "flagged", "flagged", "-", "-", "-", "-",
-					 "pending_verification"},
-	[STATUS_VERIFIED] = {"-", "-", "suspended", "-", "-", "-", "-", "pending_verification"},
+					 "pending_verification", "flagged"},
+	[STATUS_VERIFIED] = {"-", "-", "suspended", "-", "-", "-", "-", "pending_verification",
+			     "suspended"},
 	[STATUS_FLAGGED] = {"-", "-", "-", "approved", "rejected", "flagged", "flagged",
-			    "pending_verification"},
+			    "pending_verification", "-"},
 	[STATUS_APPROVED] = {"-", "-", "suspended", "-", "rejected", "-", "-",
-			     "pending_verification"},
-	[STATUS_REJECTED] = {"-", "-", "-", "approved", "-", "-", "-", "pending_verification"},
+			     "pending_verification", "suspended"},
+	[STATUS_REJECTED] = {"-", "-", "-", "approved", "-", "-", "-", "pending_verification", "-"},
 	[STATUS_SUSPENDED] = {"-", "-", "-", "approved", "rejected", "suspended", "flagged",
-			      "pending_verification"},
+			      "pending_verification", "-"},
 };
 
 TEST(every_pair)
@@ -45,7 +47,7 @@ TEST(every_pair)
 					status_name((enum account_status)s),
 					status_event_name((enum status_event)e));
 		}
-	CHECK(allowed == 21);
+	CHECK(allowed == 24);
 }
 
 TEST(names_round_trip)

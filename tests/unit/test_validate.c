@@ -1,5 +1,5 @@
 /*
- * test_validate.c - unit tests for services/validate.c: each validator's
+ * test_validate.c - unit tests for services/base/validate.c: each validator's
  * accept and reject cases, and every boundary length the header names.
  */
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /*
- * test_workpool.c - unit tests for services/workpool.c: the queue bound
+ * test_workpool.c - unit tests for services/base/workpool.c: the queue bound
  * and its statistics, every pushed task running exactly once, and
  * workpool_free draining the queue before it returns.
  *
