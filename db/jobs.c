@@ -197,6 +197,27 @@ enum err db_jobs_release(PGconn *conn, const char *owner)
 		       1, params, NULL, NULL, NULL);
 }
 
+enum err db_account_checks(PGconn *conn, const char *account_id, int *ret_open,
+			   bool *ret_all_verified)
+{
+	const char *params[1] = {account_id};
+	PGresult *res;
+	enum err err = db_exec(
+		conn,
+		"SELECT count(*) FILTER (WHERE state IN ('queued', 'running')), "
+		"coalesce(bool_and(state = 'done' AND outcome = 'verified'), false) "
+		"FROM (SELECT DISTINCT ON (verifier) state, outcome FROM verification_jobs "
+		"WHERE account_id = $1 AND state <> 'cancelled' ORDER BY verifier, id DESC) l",
+		1, params, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	*ret_open = atoi(PQgetvalue(res, 0, 0));
+	*ret_all_verified = PQgetvalue(res, 0, 1)[0] == 't';
+	PQclear(res);
+	return ERR_OK;
+}
+
 enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *account_id,
 		     const struct job_outcome *o, struct job_facts *ret_facts)
 {
@@ -218,10 +239,11 @@ enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *
 
 	snprintf(sid, sizeof(sid), "%lld", id);
 	/* the account first: completions of one account's jobs take turns */
-	err = db_exec(
-		conn,
-		"SELECT status FROM accounts WHERE id = $1 AND data_key IS NOT NULL FOR UPDATE", 1,
-		lock, NULL, NULL, &res);
+	err = db_exec(conn,
+		      "SELECT status, email_verified FROM accounts WHERE id = $1 AND data_key IS "
+		      "NOT NULL "
+		      "FOR UPDATE",
+		      1, lock, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
 	if (PQntuples(res) != 1) {
@@ -230,6 +252,7 @@ enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *
 	}
 	if (!status_parse(PQgetvalue(res, 0, 0), &facts.status))
 		err = ERR_DB; /* the CHECK constraint holds the names status_parse() knows */
+	facts.email_verified = PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
 	if (err != ERR_OK)
 		return err;
@@ -261,18 +284,9 @@ enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *
 		      7, store, lengths, formats, NULL);
 	if (err != ERR_OK)
 		return err;
-	err = db_exec(
-		conn,
-		"SELECT count(*) FILTER (WHERE state IN ('queued', 'running')), "
-		"coalesce(bool_and(state = 'done' AND outcome = 'verified'), false) "
-		"FROM (SELECT DISTINCT ON (verifier) state, outcome FROM verification_jobs "
-		"WHERE account_id = $1 AND state <> 'cancelled' ORDER BY verifier, id DESC) l",
-		1, lock, NULL, NULL, &res);
+	err = db_account_checks(conn, account_id, &facts.open, &facts.all_verified);
 	if (err != ERR_OK)
 		return err;
-	facts.open = atoi(PQgetvalue(res, 0, 0));
-	facts.all_verified = PQgetvalue(res, 0, 1)[0] == 't';
-	PQclear(res);
 	*ret_facts = facts;
 	return ERR_OK;
 }

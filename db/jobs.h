@@ -115,10 +115,17 @@ struct job_outcome {
 /* What the account's status depends on once a job is done. */
 struct job_facts {
 	enum account_status status; /* the account's (its row is locked) */
+	bool email_verified;        /* the account's */
 	enum job_occasion occasion;
 	int open;          /* the account's jobs still queued or running */
 	bool all_verified; /* each verifier's latest job is done and verified */
 };
+
+/* Where account_id's checks stand: *ret_open jobs still queued or
+ * running, and whether each verifier's latest job is done and verified
+ * (false when it has none). Blocks. */
+enum err db_account_checks(PGconn *conn, const char *account_id, int *ret_open,
+			   bool *ret_all_verified);
 
 /* Records owner's running job as done with o, in the caller's
  * transaction: locks the account row, marks the job, inserts its

@@ -338,8 +338,8 @@ enum err db_uncompleted_registrations(PGconn *conn, int days, size_t max, char (
 	snprintf(num, sizeof(num), "%d", days);
 	snprintf(lim, sizeof(lim), "%zu", max);
 	err = db_exec(conn,
-		      "SELECT id FROM accounts WHERE status = 'pending_verification' "
-		      "AND NOT email_verified AND erased_at IS NULL AND role = 'professional' "
+		      "SELECT id FROM accounts WHERE NOT email_verified "
+		      "AND erased_at IS NULL AND role = 'professional' "
 		      "AND legal_hold_at IS NULL "
 		      "AND created_at < now() - make_interval(days => $1::int) "
 		      "ORDER BY created_at LIMIT $2::int",

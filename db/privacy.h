@@ -117,9 +117,10 @@ struct purge_counts {
 enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct purge_counts *counts);
 
 /* Up to max ids of registrations never completed within days: a
- * professional whose email was never confirmed and whose status is still
- * pending_verification, created more than days ago, not erased, not under
- * a legal hold. ids holds max entries; *ret_n how many were found. Blocks. */
+ * professional whose email was never confirmed, whatever the status (an
+ * address squatted with someone's public licence data is purged even when
+ * its checks passed or an admin looked at it), created more than days ago,
+ * not erased, not under a legal hold. ids holds max entries; *ret_n how many were found. Blocks. */
 enum err db_uncompleted_registrations(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
 				      size_t *ret_n);
 

@@ -13,6 +13,12 @@
 # The socket is DIR/.s.PGSQL.5432, the server log DIR/postgres.log.
 # initdb and postgres refuse to run as root: as root they run as the `postgres`
 # system user (runuser), which then owns DIR and must be able to reach it.
+#
+# Only the cluster's owner reaches it: DIR is mode 0700 (so is the socket),
+# and authentication is peer, with pg_ident.conf mapping the owner, root and
+# the user who made the cluster to the superuser `postgres`; any other local
+# user is refused (issue 18: `--auth=trust` on an open socket made every
+# local user a superuser). A cluster made before is hardened at its next start.
 set -euo pipefail
 
 PGBIN=/usr/lib/postgresql/15/bin
@@ -114,8 +120,8 @@ cmd_init() {
 		die "$DIR/data exists but holds no cluster (no PG_VERSION): remove it and retry"
 	fi
 	local out
-	if ! out=$(as_pg "$PGBIN/initdb" -D "$DIR/data" -U postgres --auth=trust \
-		-E UTF8 --locale=C.UTF-8 2>&1); then
+	if ! out=$(as_pg "$PGBIN/initdb" -D "$DIR/data" -U postgres --auth-local=peer \
+		--auth-host=reject -E UTF8 --locale=C.UTF-8 2>&1); then
 		printf '%s\n' "$out" >&2
 		die "initdb failed (output above)"
 	fi
@@ -127,13 +133,41 @@ cmd_init() {
 listen_addresses = ''
 unix_socket_directories = '$sockdir'
 port = $PGPORT_FIXED
+unix_socket_permissions = 0700
 max_connections = 200
 EOF
 	own_dir
+	harden
+}
+
+# Peer authentication for the owner, root and the user who made the
+# cluster, as `postgres`; DIR closed to everyone else. Idempotent: a cluster
+# from before (trust) gets it at its next start, reloaded if running.
+HBA_MARK="# hcpd private cluster (deploy/pg.sh): peer authentication only"
+harden() {
+	local data=$DIR/data me
+	me=$(id -un)
+	if ! grep -qxF -- "$HBA_MARK" "$data/pg_hba.conf" 2>/dev/null; then
+		printf '%s\n%s\n' "$HBA_MARK" "local all postgres peer map=hcpd" >"$data/pg_hba.conf"
+		{
+			echo "# who may connect as the superuser postgres (deploy/pg.sh)"
+			echo "hcpd postgres postgres"
+			echo "hcpd root postgres"
+			[[ $me == root || $me == postgres ]] || echo "hcpd $me postgres"
+		} >"$data/pg_ident.conf"
+		if is_root; then
+			chown postgres:postgres -- "$data/pg_hba.conf" "$data/pg_ident.conf"
+		fi
+		if running; then
+			as_pg "$PGBIN/pg_ctl" -D "$data" reload >/dev/null
+		fi
+	fi
+	chmod 0700 -- "$DIR"
 }
 
 cmd_start() {
 	cmd_init
+	harden
 	if ! running; then
 		check_traversable
 		own_dir

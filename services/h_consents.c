@@ -21,7 +21,7 @@
 #include "handlers.h"
 #include "marketing.h"
 #include "problem.h"
-#include "runner.h"
+#include "verdict.h"
 
 #define CONSENT_CHANGES_MAX 32
 
@@ -89,7 +89,7 @@ enum MHD_Result h_me_consents_put(struct req *r)
 	/* consent again after a refused check: monitoring goes on */
 	if (err == ERR_OK && changed > 0 &&
 	    json_is_true(json_object_get(r->json, "licensure_verification")))
-		err = runner_monitoring_restore(r->app, conn, r->auth.sub);
+		err = verdict_restore(r->app, conn, r->auth.sub);
 	if (err == ERR_OK)
 		err = consents_body(r, conn, &body);
 	db_release(r->app->db, conn);

@@ -14,6 +14,7 @@
 #include "jsonbody.h"
 #include "outbox.h"
 #include "problem.h"
+#include "verdict.h"
 
 #define EMAIL_TOKEN_MAX 128 /* characters; a real token has 43 */
 
@@ -55,6 +56,9 @@ enum MHD_Result h_me_email_confirm(struct req *r)
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
 	err = db_email_confirm(conn, r->auth.sub, hash);
+	/* the address is shown to be theirs: checks already passed count now */
+	if (err == ERR_OK)
+		err = verdict_email_confirmed(r->app, conn, r->auth.sub);
 	db_release(r->app->db, conn);
 	if (err == ERR_NOT_FOUND)
 		return invalid_token(r);

@@ -25,7 +25,7 @@
 #include "jsontext.h"
 #include "privacy.h"
 #include "problem.h"
-#include "runner.h"
+#include "verdict.h"
 #include "vault.h"
 
 /* The names of fields whose presence or value differs between a and b. */
@@ -47,7 +47,7 @@ static json_t *changed_fields(json_t *a, json_t *b)
 
 /* A rectification of a name or licence field starts a new verification
  * round, in the caller's transaction (so the profile, the status and the
- * jobs commit together): runner_reverify() for the new profile. */
+ * jobs commit together): verdict_reverify() for the new profile. */
 static enum err reverify_round(struct app *app, PGconn *conn, const char *id, const char *status,
 			       json_t *profile)
 {
@@ -55,9 +55,9 @@ static enum err reverify_round(struct app *app, PGconn *conn, const char *id, co
 
 	if (!status_parse(status, &from))
 		return ERR_DB;
-	return runner_reverify(app, conn, id, from, "rectification", OCCASION_RECTIFICATION,
-			       json_string_value(json_object_get(profile, "country")),
-			       json_string_value(json_object_get(profile, "profession")));
+	return verdict_reverify(app, conn, id, from, "rectification", OCCASION_RECTIFICATION,
+				json_string_value(json_object_get(profile, "country")),
+				json_string_value(json_object_get(profile, "profession")));
 }
 
 /* The stored profile with patch applied (null removes a field). */

@@ -24,7 +24,7 @@
 #include "jsontext.h"
 #include "password.h"
 #include "problem.h"
-#include "runner.h"
+#include "verdict.h"
 #include "validate.h"
 
 #define IDEMPOTENCY_KEY_MAX 255
@@ -177,14 +177,14 @@ static enum MHD_Result finish(struct req *r, struct reg *reg)
 		.nconsents = catalogue_consent_count(cat),
 		.idem = reg->has_idem ? &reg->idem : NULL,
 	};
-	struct job_spec jobs[RUNNER_JOBS_MAX];
+	struct job_spec jobs[VERDICT_JOBS_MAX];
 	char id[UUID_STR_LEN];
 	bool duplicate;
 	enum err err = reg->hash_err;
 
 	e.jobs = jobs;
-	e.njobs = runner_jobs_for(r->app->verifiers, profile_text(reg, "country"),
-				  profile_text(reg, "profession"), jobs, RUNNER_JOBS_MAX);
+	e.njobs = verdict_jobs_for(r->app->verifiers, profile_text(reg, "country"),
+				   profile_text(reg, "profession"), jobs, VERDICT_JOBS_MAX);
 	if (e.nconsents > sizeof(consents) / sizeof(consents[0]))
 		err = ERR_INTERNAL;
 	for (size_t i = 0; err == ERR_OK && i < e.nconsents; i++) {

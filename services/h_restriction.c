@@ -10,7 +10,7 @@
 #include "handlers.h"
 #include "privacy.h"
 #include "problem.h"
-#include "runner.h"
+#include "verdict.h"
 
 static enum MHD_Result restriction_set(struct req *r, bool restricted)
 {
@@ -22,7 +22,7 @@ static enum MHD_Result restriction_set(struct req *r, bool restricted)
 		err = db_restriction_set(conn, r->auth.sub, restricted, r->id, &changed);
 		/* lifted after a refused check: monitoring goes on */
 		if (err == ERR_OK && changed && !restricted)
-			err = runner_monitoring_restore(r->app, conn, r->auth.sub);
+			err = verdict_restore(r->app, conn, r->auth.sub);
 		db_release(r->app->db, conn);
 	}
 	if (err != ERR_OK)

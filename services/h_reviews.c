@@ -291,7 +291,8 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 	if (err == ERR_OK && !status_parse(d->rows.status, &d->from))
 		err = ERR_DB;
 	if (err == ERR_OK)
-		err = review_transition(d->from, decision, &d->event, &d->to, &d->why);
+		err = review_transition(d->from, d->rows.email_verified, decision, &d->event,
+					&d->to, &d->why);
 	d->awaiting = d->event == EVENT_REQUEST_INFO;
 	if (err == ERR_OK)
 		err = db_review_decide(conn,

@@ -17,6 +17,7 @@
 #include "accounts.h"
 #include "adminpage.h"
 #include "app.h"
+#include "check.h"
 #include "bgthread.h"
 #include "catalogue.h"
 #include "db.h"
@@ -379,7 +380,7 @@ static int run_verifier_check(struct app *app, int argc, char **argv)
 			  "this verifier reads PostgreSQL: set HCPD_DATABASE_URL");
 		goto out;
 	}
-	err = runner_check_once(v, conn, profile, &res, sha);
+	err = verifier_check_once(v, conn, profile, &res, sha);
 	if (err != ERR_OK) {
 		rc = fail("verifier check failed", err_name(err));
 		goto out;

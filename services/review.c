@@ -25,7 +25,7 @@ static const struct {
 	{"request_info", EVENT_REQUEST_INFO},
 };
 
-enum err review_transition(enum account_status status, const char *decision,
+enum err review_transition(enum account_status status, bool email_verified, const char *decision,
 			   enum status_event *ret_event, enum account_status *ret_to,
 			   const char **ret_why)
 {
@@ -34,6 +34,15 @@ enum err review_transition(enum account_status status, const char *decision,
 
 		if (strcmp(decisions[i].name, decision) != 0)
 			continue;
+		if (event == EVENT_APPROVE && !email_verified &&
+		    status_next(status, event, ret_to) == ERR_OK) {
+			*ret_why =
+				"the professional has not confirmed their email address: an "
+				"account "
+				"is approved only with a confirmed one (reject, or ask for it with "
+				"request_info)";
+			return ERR_CONFLICT;
+		}
 		if (status_next(status, event, ret_to) == ERR_OK) {
 			*ret_event = event;
 			return ERR_OK;

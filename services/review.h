@@ -27,10 +27,12 @@ struct app;
 /* The status event a decision ("approve", "reject", "request_info")
  * makes, into *ret_event, and the status it moves an item in status to
  * (the status table's), into *ret_to. ERR_INVALID for an unknown
- * decision, ERR_CONFLICT when the decision does not apply to status;
+ * decision, ERR_CONFLICT when the decision does not apply to status, or
+ * for an approval while the professional's email is not confirmed (an
+ * address nobody has shown to be theirs is never an approved account);
  * *ret_why then says why (static, fit for a problem's detail). After
  * request_info the item waits for the professional. Pure. */
-enum err review_transition(enum account_status status, const char *decision,
+enum err review_transition(enum account_status status, bool email_verified, const char *decision,
 			   enum status_event *ret_event, enum account_status *ret_to,
 			   const char **ret_why);
 

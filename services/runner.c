@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "check.h"
 #include "db.h"
 #include "jsontext.h"
 #include "ledger.h"
@@ -29,6 +30,7 @@
 #include "runner.h"
 #include "spawn.h"
 #include "vault.h"
+#include "verdict.h"
 
 #define IDLE_MS       250  /* between looks for due jobs when there were none */
 #define DB_RETRY_MS   1000 /* after the database could not be had */
@@ -87,67 +89,6 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-size_t runner_jobs_for(const struct verifier_set *set, const char *country, const char *profession,
-		       struct job_spec *specs, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < verifier_set_count(set) && n < max; i++) {
-		const struct verifier *v = verifier_set_at(set, i);
-
-		if (!verifier_applies(v, country, profession))
-			continue;
-		specs[n].verifier = v->name;
-		specs[n].needs_roster = v->ops->transport == TRANSPORT_LOCAL;
-		n++;
-	}
-	return n;
-}
-
-bool runner_event(enum job_occasion occasion, enum outcome outcome, int open, bool all_verified,
-		  enum status_event *ret_event)
-{
-	if (outcome == OUTCOME_VERIFIED) {
-		if (open != 0 || !all_verified)
-			return false;
-		*ret_event = EVENT_CHECKS_PASSED;
-	} else if (job_occasion_is_recheck(occasion) && outcome != OUTCOME_ERROR) {
-		*ret_event = EVENT_RECHECK_FAILED;
-	} else {
-		*ret_event = EVENT_CHECK_FAILED;
-	}
-	return true;
-}
-
-enum err runner_reverify(struct app *app, PGconn *conn, const char *id, enum account_status from,
-			 const char *reason, enum job_occasion occasion, const char *country,
-			 const char *profession)
-{
-	struct job_spec specs[RUNNER_JOBS_MAX];
-	size_t n = runner_jobs_for(app->verifiers, country, profession, specs, RUNNER_JOBS_MAX);
-	enum err err = db_account_set_status(conn, id, from, EVENT_REVERIFY, reason, NULL);
-
-	if (err == ERR_OK)
-		err = db_jobs_cancel_open(conn, id, "superseded");
-	if (err == ERR_OK)
-		err = db_jobs_enqueue(conn, id, occasion, specs, n, NULL);
-	return err;
-}
-
-enum err runner_monitoring_restore(struct app *app, PGconn *conn, const char *id)
-{
-	struct account_refusal a;
-	enum err err = db_begin(conn);
-
-	if (err == ERR_OK)
-		err = db_account_refusal_lifted(conn, id, &a);
-	if (err == ERR_OK)
-		err = runner_reverify(app, conn, id, a.status, "monitoring_restored",
-				      OCCASION_REVERIFICATION, a.country, a.profession);
-	err = db_end(conn, err);
-	return err == ERR_NOT_FOUND ? ERR_OK : err;
-}
-
 long long runner_backoff_ms(int backoff_ms, int attempt, long retry_after_s, unsigned rnd)
 {
 	long long d = backoff_ms, cap = 5 * 60 * 1000;
@@ -165,21 +106,6 @@ long long runner_backoff_ms(int backoff_ms, int attempt, long retry_after_s, uns
 }
 
 /* --- recording -------------------------------------------------------- */
-
-/* The professional is told (kind: OUTBOX_ACCOUNT_SUSPENDED, ...), in the
- * transaction that suspends them. */
-static enum err notify_suspended(struct runner *r, PGconn *conn, const char *account_id,
-				 const char *kind)
-{
-	struct account_row row = {0};
-	enum err err = db_account_get(conn, account_id, &row);
-
-	if (err == ERR_OK)
-		err = mailer_notice_queue(r->app, conn, account_id, row.data_key, row.data_key_len,
-					  row.email_enc, row.email_enc_len, kind);
-	account_row_release(&row);
-	return err;
-}
 
 /* Stores a finished check of c in the caller's transaction and moves the
  * account's status. ERR_NOT_FOUND: the job is no longer ours (cancelled,
@@ -199,7 +125,6 @@ static enum err record(struct runner *r, PGconn *conn, const struct check *c,
 		.error = error,
 	};
 	struct job_facts facts;
-	enum status_event event;
 	enum account_status to;
 	bool moved = false;
 	enum err err = ERR_NOMEM;
@@ -217,14 +142,7 @@ static enum err record(struct runner *r, PGconn *conn, const struct check *c,
 	err = db_job_done(conn, c->job_id, r->owner, c->account_id, &o, &facts);
 	if (err != ERR_OK)
 		goto out;
-	if (runner_event(facts.occasion, res->outcome, facts.open, facts.all_verified, &event)) {
-		err = db_account_set_status(conn, c->account_id, facts.status, event, NULL, &to);
-		moved = err == ERR_OK;
-		if (err == ERR_CONFLICT) /* the table keeps this status (the row is locked) */
-			err = ERR_OK;
-	}
-	if (err == ERR_OK && moved && to == STATUS_SUSPENDED)
-		err = notify_suspended(r, conn, c->account_id, OUTBOX_ACCOUNT_SUSPENDED);
+	err = verdict_checked(r->app, conn, c->account_id, &facts, res->outcome, &moved, &to);
 	if (err == ERR_OK) /* counted before the commit: a failed one may count twice */
 		atomic_fetch_add_explicit(&checks_done[c->vi][res->outcome], 1,
 					  memory_order_relaxed);
@@ -353,9 +271,8 @@ static void conclude(struct runner *r, struct check *c, long status, const char 
 	enum err err;
 
 	if (failure == NULL) {
-		err = c->v->ops->parse_reply(c->v, c->local, &reply, &res);
+		err = verifier_conclude(c->v, c->local, &reply, &res, sha);
 		if (err == ERR_OK) {
-			crypto_sha256(body, len, sha);
 			e.res = &res;
 			e.reply_sha256 = sha;
 		} else {
@@ -459,32 +376,18 @@ static enum err local_refusal(PGconn *conn, const char *account_id, const char *
 	return ERR_OK;
 }
 
-/* A check that may not run (consent withdrawn, processing restricted,
- * terms not in force) is no good check: its job is cancelled with why, and
- * the account moves by EVENT_CHECK_REFUSED. A verified or approved account
- * is suspended (reason monitoring_refused) and told how to restore it; a
- * pending one goes to an admin (verification_refused). Nothing moves for
- * an erased account, or one already in the queue. */
+/* A check that may not run: its job is cancelled with why, and the
+ * account moves on (verdict_refused()). */
 static enum err refuse(struct runner *r, PGconn *conn, const struct job_claim *jc, const char *why)
 {
-	enum account_status from, to;
 	enum err err = db_job_cancel(conn, jc->id, why);
 
 	if (err == ERR_OK)
-		err = db_account_lock_status(conn, jc->account_id, &from);
-	if (err == ERR_OK)
-		err = db_account_set_status(conn, jc->account_id, from, EVENT_CHECK_REFUSED,
-					    from == STATUS_PENDING_VERIFICATION
-						    ? "verification_refused"
-						    : "monitoring_refused",
-					    &to);
-	if (err == ERR_OK && to == STATUS_SUSPENDED)
-		err = notify_suspended(r, conn, jc->account_id, OUTBOX_MONITORING_REFUSED);
+		err = verdict_refused(r->app, conn, jc->account_id);
 	if (err == ERR_OK)
 		log_json(LOG_INFO, "verification refused",
-			 json_pack("{s:I, s:s, s:s}", "job", (json_int_t)jc->id, "why", why,
-				   "status", status_name(to)));
-	return err == ERR_NOT_FOUND || err == ERR_CONFLICT ? ERR_OK : err;
+			 json_pack("{s:I, s:s}", "job", (json_int_t)jc->id, "why", why));
+	return err;
 }
 
 /* The names of the fields in sent, in v's order (borrowed from v). */
@@ -840,75 +743,6 @@ void runner_stop(struct runner *r)
 	curl_multi_cleanup(r->multi);
 	curl_global_cleanup();
 	free(r);
-}
-
-/* --- one check, for the command line --------------------------------- */
-
-enum err runner_check_once(const struct verifier *v, PGconn *conn, json_t *profile,
-			   struct verifier_result *ret_res, char ret_sha[65])
-{
-	struct verifier_request req = {0};
-	struct net_xfer *x = NULL;
-	struct spawn *proc = NULL;
-	struct verifier_reply reply = {0};
-	json_t *sent = NULL, *local = NULL;
-	const char *failure = NULL;
-	unsigned char sha[32];
-	char why[VERIFIER_REASON_MAX] = "";
-	enum err err = verifier_fields(v, profile, &sent, &local);
-
-	ret_sha[0] = '\0';
-	if (err != ERR_OK)
-		return err;
-	if (v->ops->transport == TRANSPORT_LOCAL) {
-		err = conn != NULL ? v->ops->check_local(v, conn, local, ret_res) : ERR_UNAVAILABLE;
-		goto out;
-	}
-	err = v->ops->build_request(v, sent, &req, why, sizeof(why));
-	if (err == ERR_INVALID) {
-		err = verifier_result_init(ret_res, OUTCOME_ERROR, "%s", why);
-		goto out;
-	}
-	if (err != ERR_OK)
-		goto out;
-	if (v->ops->transport == TRANSPORT_HTTP) {
-		err = net_fetch(v, &req, &x);
-		if (err == ERR_OK) {
-			failure = net_failure(x);
-			reply = (struct verifier_reply){x->http_status, x->body, x->len};
-		}
-	} else {
-		err = spawn_run(req.argv, req.env, req.body, req.body_len, VERIFIER_REPLY_MAX,
-				v->timeout_ms, &proc);
-		if (err == ERR_OK) {
-			enum spawn_status st = spawn_step(proc);
-
-			failure = st == SPAWN_EXITED ? NULL : spawn_status_name(st);
-			reply.status = spawn_exit_code(proc);
-			reply.body = spawn_output(proc, &reply.len);
-		}
-	}
-	if (err != ERR_OK)
-		goto out;
-	if (failure == NULL) {
-		err = v->ops->parse_reply(v, local, &reply, ret_res);
-		if (err == ERR_OK) {
-			crypto_sha256(reply.body, reply.len, sha);
-			crypto_hex(sha, sizeof(sha), ret_sha);
-			goto out;
-		}
-		if (err != ERR_UPSTREAM)
-			goto out;
-		failure = "bad_reply";
-	}
-	err = verifier_result_init(ret_res, OUTCOME_ERROR, "registry unavailable (%s)", failure);
-out:
-	net_free(NULL, x);
-	spawn_free(proc);
-	verifier_request_release(&req);
-	json_decref(sent);
-	json_decref(local);
-	return err;
 }
 
 void runner_metrics_render(const struct verifier_set *set, FILE *f)

@@ -17,7 +17,7 @@
 #include "mailer.h"
 #include "monitor.h"
 #include "outbox.h"
-#include "runner.h"
+#include "verdict.h"
 #include "schedule.h"
 #include "vault.h"
 #include "verifier.h"
@@ -109,7 +109,7 @@ static enum err expiry_scan(struct app *app, PGconn *conn, struct schedule_count
 		err = db_monitor_accounts(conn, after, SCAN_BATCH, &batch, &n);
 		for (size_t i = 0; err == ERR_OK && i < n; i++) {
 			const struct monitor_account *a = &batch[i];
-			struct job_spec specs[RUNNER_JOBS_MAX];
+			struct job_spec specs[VERDICT_JOBS_MAX];
 			unsigned char key[CRYPTO_KEY_LEN];
 			char known[11], reminded[11];
 			size_t nspecs;
@@ -127,8 +127,8 @@ static enum err expiry_scan(struct app *app, PGconn *conn, struct schedule_count
 				explicit_bzero(key, sizeof(key));
 				continue;
 			}
-			nspecs = runner_jobs_for(app->verifiers, a->country, a->profession, specs,
-						 RUNNER_JOBS_MAX);
+			nspecs = verdict_jobs_for(app->verifiers, a->country, a->profession, specs,
+						  VERDICT_JOBS_MAX);
 			err = db_jobs_enqueue(conn, a->id, OCCASION_REVERIFICATION, specs, nspecs,
 					      &queued);
 			if (err == ERR_OK)

@@ -65,6 +65,24 @@ def data_key(h, pg, account_id):
     return AESGCM(key).decrypt(sealed[1:13], sealed[13:], account_id.encode())
 
 
+def confirm_email(h, account_id, email, password=PRO_PASSWORD):
+    """Confirms the account's email as its owner does: the token of the
+    confirmation mail waiting in the outbox (opened with the account's data
+    key, as the mailer does), sent with POST /v1/me/email/confirm. An
+    account is verified or approved only with a confirmed email (issue 18)."""
+    pg = h.pg
+    key = data_key(h, pg, account_id)
+    sealed = bytes.fromhex(pg.psql(
+        "SELECT encode(payload_enc, 'hex') FROM outbox WHERE account_id = '%s' "
+        "AND kind = 'confirm_email' ORDER BY id DESC LIMIT 1" % account_id,
+        url=h.env["HCPD_DATABASE_URL"]))
+    aad = ("%s/outbox" % account_id).encode()
+    token = json.loads(AESGCM(key).decrypt(sealed[:12], sealed[12:], aad))["token"]
+    r = h.api.request("POST", "/v1/me/email/confirm", body={"token": token},
+                      headers=bearer(login(h, email, password)))
+    assert r.status == 204, r.body
+
+
 def seal(key, account_id, what, text):
     nonce = os.urandom(12)
     aad = ("%s/%s" % (account_id, what)).encode()
@@ -91,7 +109,8 @@ def add_verification(h, pg, account_id, verifier="us-nppes", outcome="mismatch",
 
 
 def make_flagged(h, pg, email=None, status="flagged", **profile):
-    """A registration flagged by one mismatching verifier: (account id, email)."""
+    """A registration flagged by one mismatching verifier, its email
+    confirmed (approval needs that): (account id, email)."""
     email = email or unique_email("pro")
     r = h.api.register(registration(email, **profile))
     assert r.status == 202, r.body
@@ -99,7 +118,8 @@ def make_flagged(h, pg, email=None, status="flagged", **profile):
     add_verification(h, pg, account_id, verifier="us-oig-leie", outcome="verified",
                      reason="not excluded", checks={}, evidence={})
     add_verification(h, pg, account_id)
-    pg.psql("UPDATE accounts SET status = '%s' WHERE id = '%s'" % (status, account_id))
+    pg.psql("UPDATE accounts SET status = '%s', email_verified = true WHERE id = '%s'"
+            % (status, account_id))
     return account_id, email
 
 

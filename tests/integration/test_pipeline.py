@@ -16,7 +16,7 @@ from pipeline_helpers import (case, cases, cli, jobs_settled, nppes_definition, 
                               registries_dir)
 from privacy_helpers import valid_npi
 from registry_stub import RegistryStub
-from reviewkit import bearer, login, unique_email
+from reviewkit import bearer, confirm_email, login, make_admin, unique_email
 
 
 @pytest.fixture
@@ -33,13 +33,17 @@ def pipeline(stack, stub, tmp_path, concurrency=8, env=None, **definition):
     return stack(e)
 
 
-def register(h, npi=None, email=None, **profile):
+def register(h, npi=None, email=None, confirm=True, **profile):
+    """A registration, its email confirmed by its owner unless confirm is
+    false (only a confirmed address makes a verified account)."""
     email = email or unique_email("pipe")
     body = registration(email, npi=npi or valid_npi(), **profile)
     # a profile value of None leaves the field out
     body["profile"] = {k: v for k, v in body["profile"].items() if v is not None}
     r = h.api.register(body)
     assert r.status == 202, r.body
+    if confirm:
+        confirm_email(h, r.json["id"], email)
     return r.json["id"], email, body["profile"]["npi"]
 
 
@@ -137,6 +141,46 @@ def test_registration_is_verified_and_the_disclosure_recorded(stack, stub, tmp_p
                   "FROM verifications WHERE account_id = '%s'" % account)
     assert row == "verified|32|t|0"
     assert h.cli("ledger", "verify").returncode == 0
+
+
+def test_only_a_confirmed_address_makes_a_verified_account(stack, stub, tmp_path):
+    """Issue 18 (High): anyone could register a doctor's address with that
+    doctor's public NPPES data and have a verified account without ever
+    reading the inbox. Checks that pass leave an unconfirmed account
+    pending; the owner's confirmation then verifies it; an admin cannot
+    approve an unconfirmed one either."""
+    pg, h = pipeline(stack, stub, tmp_path)
+    npi = valid_npi()
+    answer(stub, npi)
+    account, email, _ = register(h, npi=npi, confirm=False)
+    assert jobs_settled(pg, account) == "pending_verification"
+    assert pg.psql("SELECT outcome FROM verifications WHERE account_id = '%s'" % account) == \
+        "verified"
+    confirm_email(h, account, email)
+    assert pg.psql("SELECT status || ':' || status_reason FROM accounts WHERE id = '%s'"
+                   % account) == "verified:email_confirmed"
+    # flagged and unconfirmed: rejected or asked, never approved
+    answer(stub, npi, last_name="NGUYEN")
+    other, other_email, _ = register(h, npi=npi, confirm=False)
+    assert jobs_settled(pg, other) == "flagged"
+    _, _, admin = make_admin(h)
+    r = h.api.request("GET", "/v1/admin/reviews/" + other, headers=bearer(admin),
+                      template="/v1/admin/reviews/{id}")
+    d = h.api.request("POST", "/v1/admin/reviews/%s/decision" % other,
+                      body={"decision": "approve", "reason": "looks right"},
+                      headers=dict(bearer(admin), **{"If-Match": r.headers["etag"]}),
+                      template="/v1/admin/reviews/{id}/decision")
+    assert d.status == 409 and "not confirmed their email" in d.json["detail"], d.body
+    assert pg.psql("SELECT status FROM accounts WHERE id = '%s'" % other) == "flagged"
+    confirm_email(h, other, other_email)  # flagged stays flagged: an admin decides
+    assert pg.psql("SELECT status FROM accounts WHERE id = '%s'" % other) == "flagged"
+    d = h.api.request("POST", "/v1/admin/reviews/%s/decision" % other,
+                      body={"decision": "approve", "reason": "looks right"},
+                      headers=dict(bearer(admin), **{"If-Match": h.api.request(
+                          "GET", "/v1/admin/reviews/" + other, headers=bearer(admin),
+                          template="/v1/admin/reviews/{id}").headers["etag"]}),
+                      template="/v1/admin/reviews/{id}/decision")
+    assert d.status == 200 and d.json["status"] == "approved", d.body
 
 
 def test_mismatch_flags_with_the_reason(stack, stub, tmp_path):

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ROOT, registration
 from pipeline_helpers import cli, jobs_settled
-from reviewkit import bearer, login, unique_email
+from reviewkit import bearer, confirm_email, login, unique_email
 
 REGISTRIES = os.path.join(ROOT, "tests", "verifiers", "registries-process")
 PROGRAM = os.path.join(ROOT, "tests", "verifiers", "verifier-test")
@@ -294,6 +294,7 @@ def test_registration_verified_by_a_program(stack, tmp_path):
         r = h.api.register(body)
         assert r.status == 202, r.body
         ids[name] = r.json["id"]
+    confirm_email(h, ids["good"], good["email"])
     assert jobs_settled(pg, ids["good"]) == "verified"
     token = login(h, good["email"])
     me = h.api.request("GET", "/v1/me", headers=bearer(token)).json

@@ -36,13 +36,15 @@ def erased(pg, account_id):
 def test_purge_now(stack):
     pg, h = stack()
     api = h.api
-    # registrations: only the old one never completed goes
+    # registrations: the old ones never completed go, whatever their status (issue
+    # 18: an address squatted with someone's public licence data may have been
+    # flagged, or even approved before approval needed a confirmed email)
     old = Pro(api, consents={"cme_sponsor_sharing": True})
-    confirmed, verified, held, recent = Pro(api), Pro(api), Pro(api), Pro(api)
-    for pro in (old, confirmed, verified, held):
+    confirmed, squatted, held, recent = Pro(api), Pro(api), Pro(api), Pro(api)
+    for pro in (old, confirmed, squatted, held):
         backdate(pg, pro.id, 31)
     pg.psql("UPDATE accounts SET email_verified = true WHERE id = '%s'" % confirmed.id)
-    pg.psql("UPDATE accounts SET status = 'verified' WHERE id = '%s'" % verified.id)
+    pg.psql("UPDATE accounts SET status = 'approved' WHERE id = '%s'" % squatted.id)
     pg.psql("UPDATE accounts SET legal_hold_at = now(), legal_hold_reason = 'case' "
             "WHERE id = '%s'" % held.id)
     disclose(h, admin_token(h), old.id)
@@ -71,10 +73,10 @@ def test_purge_now(stack):
 
     r = h.cli("purge", "--now")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == {"registrations": 1, "evidence": 2, "email_tokens": 1,
+    assert json.loads(r.stdout) == {"registrations": 2, "evidence": 2, "email_tokens": 1,
                                     "refresh_tokens": 1, "idempotency_keys": 1}
-    assert erased(pg, old.id)
-    assert not any(erased(pg, p.id) for p in (confirmed, verified, held, recent))
+    assert erased(pg, old.id) and erased(pg, squatted.id)
+    assert not any(erased(pg, p.id) for p in (confirmed, held, recent))
     # the purged account's secret left the keystore; the others' stay
     assert [pg.psql("SELECT count(*) FROM account_keys WHERE account_id = '%s'" % p.id,
                     url=pg.keys_url) for p in (old, confirmed, held)] == ["0", "1", "1"]

@@ -32,7 +32,8 @@ TEST(decisions_move_statuses)
 		enum status_event event = EVENT_COUNT;
 		const char *why = NULL;
 
-		CHECK(review_transition(ok[i].status, ok[i].decision, &event, &to, &why) == ERR_OK);
+		CHECK(review_transition(ok[i].status, true, ok[i].decision, &event, &to, &why) ==
+		      ERR_OK);
 		CHECK(to == ok[i].to && event == ok[i].event && why == NULL);
 	}
 }
@@ -57,12 +58,35 @@ TEST(decisions_that_do_not_apply_are_conflicts)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why = NULL;
-		CHECK(review_transition(bad[i].status, bad[i].decision, &event, &to, &why) ==
+		CHECK(review_transition(bad[i].status, true, bad[i].decision, &event, &to, &why) ==
 		      ERR_CONFLICT);
 		CHECK(why != NULL && strstr(why, bad[i].why) != NULL);
 	}
-	CHECK(review_transition(STATUS_FLAGGED, "accept", &event, &to, &why) == ERR_INVALID);
+	CHECK(review_transition(STATUS_FLAGGED, true, "accept", &event, &to, &why) == ERR_INVALID);
 	CHECK(to == STATUS_COUNT && event == EVENT_COUNT);
+}
+
+/* Issue 18: an address nobody has shown to be theirs is never approved. */
+TEST(approval_needs_a_confirmed_email)
+{
+	enum account_status to = STATUS_COUNT;
+	enum status_event event = EVENT_COUNT;
+	const char *why = NULL;
+
+	CHECK(review_transition(STATUS_FLAGGED, false, "approve", &event, &to, &why) ==
+	      ERR_CONFLICT);
+	CHECK(why != NULL && strstr(why, "not confirmed their email") != NULL);
+	CHECK(review_transition(STATUS_SUSPENDED, false, "approve", &event, &to, &why) ==
+	      ERR_CONFLICT);
+	/* rejecting and asking need no confirmed address */
+	CHECK(review_transition(STATUS_FLAGGED, false, "reject", &event, &to, &why) == ERR_OK &&
+	      to == STATUS_REJECTED);
+	CHECK(review_transition(STATUS_FLAGGED, false, "request_info", &event, &to, &why) ==
+	      ERR_OK);
+	/* a refusal the table makes anyway keeps its own reason */
+	CHECK(review_transition(STATUS_APPROVED, false, "approve", &event, &to, &why) ==
+	      ERR_CONFLICT);
+	CHECK(strstr(why, "already approved") != NULL);
 }
 
 TEST(reasons_are_bounded_text)
@@ -106,6 +130,7 @@ int main(void)
 {
 	RUN(decisions_move_statuses);
 	RUN(decisions_that_do_not_apply_are_conflicts);
+	RUN(approval_needs_a_confirmed_email);
 	RUN(reasons_are_bounded_text);
 	RUN(if_match_is_strong_and_exact);
 	return harness_done();

@@ -1,25 +1,30 @@
 /*
- * test_runner.c - the pure parts of services/runner.c: which status event
- * a finished job makes (the status table, test_status.c, then decides),
- * and the retry back-off.
+ * test_verdict.c - the pure parts of services/verdict.c and runner.c:
+ * which status event a finished job makes (the status table,
+ * test_status.c, then decides), and the runner's retry back-off.
  */
 #include "harness.h"
 #include "runner.h"
+#include "verdict.h"
 
 TEST(events_of_first_checks)
 {
 	enum status_event e = EVENT_COUNT;
 
-	CHECK(runner_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, true, &e) &&
+	CHECK(verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, true, true, &e) &&
 	      e == EVENT_CHECKS_PASSED);
 	e = EVENT_COUNT;
-	CHECK(!runner_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 1, true, &e)); /* one open */
-	CHECK(!runner_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, false, &e));
+	CHECK(!verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 1, true, true,
+			     &e)); /* one open */
+	CHECK(!verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, false, true, &e));
+	CHECK(e == EVENT_COUNT);
+	/* issue 18: all verified, but nobody has shown the address is theirs */
+	CHECK(!verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, true, false, &e));
 	CHECK(e == EVENT_COUNT);
 	for (enum outcome o = OUTCOME_MISMATCH; o <= OUTCOME_ERROR; o++) {
-		CHECK(runner_event(OCCASION_REGISTRATION, o, 1, false, &e) &&
+		CHECK(verdict_event(OCCASION_REGISTRATION, o, 1, false, true, &e) &&
 		      e == EVENT_CHECK_FAILED);
-		CHECK(runner_event(OCCASION_RECTIFICATION, o, 0, false, &e) &&
+		CHECK(verdict_event(OCCASION_RECTIFICATION, o, 0, false, true, &e) &&
 		      e == EVENT_CHECK_FAILED);
 	}
 }
@@ -29,15 +34,15 @@ TEST(events_of_rechecks)
 	enum status_event e = EVENT_COUNT;
 
 	for (enum outcome o = OUTCOME_MISMATCH; o < OUTCOME_ERROR; o++) {
-		CHECK(runner_event(OCCASION_REVERIFICATION, o, 0, false, &e) &&
+		CHECK(verdict_event(OCCASION_REVERIFICATION, o, 0, false, true, &e) &&
 		      e == EVENT_RECHECK_FAILED);
-		CHECK(runner_event(OCCASION_ROSTER_RELOAD, o, 0, false, &e) &&
+		CHECK(verdict_event(OCCASION_ROSTER_RELOAD, o, 0, false, true, &e) &&
 		      e == EVENT_RECHECK_FAILED);
 	}
 	/* an error is no finding about the licence: the table keeps verified */
-	CHECK(runner_event(OCCASION_REVERIFICATION, OUTCOME_ERROR, 0, false, &e) &&
+	CHECK(verdict_event(OCCASION_REVERIFICATION, OUTCOME_ERROR, 0, false, true, &e) &&
 	      e == EVENT_CHECK_FAILED);
-	CHECK(runner_event(OCCASION_REVERIFICATION, OUTCOME_VERIFIED, 0, true, &e) &&
+	CHECK(verdict_event(OCCASION_REVERIFICATION, OUTCOME_VERIFIED, 0, true, true, &e) &&
 	      e == EVENT_CHECKS_PASSED);
 }
 

@@ -1,0 +1,147 @@
+/*
+ * verdict.c - what verification decides about an account (see verdict.h):
+ * the jobs it gets, the status event a finished or refused check makes,
+ * and new rounds of checks. Decides with pure functions and the status
+ * table (services/base/status.c), then writes in the caller's transaction
+ * or in one of its own; the job runner, the handlers and the scheduler
+ * call it, so each rule is written once.
+ */
+#include "app.h"
+#include "db.h"
+#include "mailer.h"
+#include "outbox.h"
+#include "verdict.h"
+
+size_t verdict_jobs_for(const struct verifier_set *set, const char *country, const char *profession,
+			struct job_spec *specs, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < verifier_set_count(set) && n < max; i++) {
+		const struct verifier *v = verifier_set_at(set, i);
+
+		if (!verifier_applies(v, country, profession))
+			continue;
+		specs[n].verifier = v->name;
+		specs[n].needs_roster = v->ops->transport == TRANSPORT_LOCAL;
+		n++;
+	}
+	return n;
+}
+
+bool verdict_event(enum job_occasion occasion, enum outcome outcome, int open, bool all_verified,
+		   bool email_verified, enum status_event *ret_event)
+{
+	if (outcome == OUTCOME_VERIFIED) {
+		if (open != 0 || !all_verified || !email_verified)
+			return false;
+		*ret_event = EVENT_CHECKS_PASSED;
+	} else if (job_occasion_is_recheck(occasion) && outcome != OUTCOME_ERROR) {
+		*ret_event = EVENT_RECHECK_FAILED;
+	} else {
+		*ret_event = EVENT_CHECK_FAILED;
+	}
+	return true;
+}
+
+enum err verdict_reverify(struct app *app, PGconn *conn, const char *id, enum account_status from,
+			  const char *reason, enum job_occasion occasion, const char *country,
+			  const char *profession)
+{
+	struct job_spec specs[VERDICT_JOBS_MAX];
+	size_t n = verdict_jobs_for(app->verifiers, country, profession, specs, VERDICT_JOBS_MAX);
+	enum err err = db_account_set_status(conn, id, from, EVENT_REVERIFY, reason, NULL);
+
+	if (err == ERR_OK)
+		err = db_jobs_cancel_open(conn, id, "superseded");
+	if (err == ERR_OK)
+		err = db_jobs_enqueue(conn, id, occasion, specs, n, NULL);
+	return err;
+}
+
+enum err verdict_restore(struct app *app, PGconn *conn, const char *id)
+{
+	struct account_refusal a;
+	enum err err = db_begin(conn);
+
+	if (err == ERR_OK)
+		err = db_account_refusal_lifted(conn, id, &a);
+	if (err == ERR_OK)
+		err = verdict_reverify(app, conn, id, a.status, "monitoring_restored",
+				       OCCASION_REVERIFICATION, a.country, a.profession);
+	err = db_end(conn, err);
+	return err == ERR_NOT_FOUND ? ERR_OK : err;
+}
+
+enum err verdict_email_confirmed(struct app *app, PGconn *conn, const char *id)
+{
+	enum account_status from;
+	enum status_event event;
+	bool all_verified = false;
+	int open = 1;
+	enum err err = db_begin(conn);
+
+	(void)app;
+	if (err == ERR_OK)
+		err = db_account_lock_status(conn, id, &from);
+	if (err == ERR_OK && from == STATUS_PENDING_VERIFICATION)
+		err = db_account_checks(conn, id, &open, &all_verified);
+	if (err == ERR_OK && from == STATUS_PENDING_VERIFICATION &&
+	    verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, open, all_verified, true,
+			  &event))
+		err = db_account_set_status(conn, id, from, event, "email_confirmed", NULL);
+	err = db_end(conn, err);
+	return err == ERR_NOT_FOUND ? ERR_OK : err;
+}
+
+/* The professional is told (kind: OUTBOX_ACCOUNT_SUSPENDED, ...), in the
+ * transaction that suspends them. */
+static enum err notify_suspended(struct app *app, PGconn *conn, const char *account_id,
+				 const char *kind)
+{
+	struct account_row row = {0};
+	enum err err = db_account_get(conn, account_id, &row);
+
+	if (err == ERR_OK)
+		err = mailer_notice_queue(app, conn, account_id, row.data_key, row.data_key_len,
+					  row.email_enc, row.email_enc_len, kind);
+	account_row_release(&row);
+	return err;
+}
+
+enum err verdict_checked(struct app *app, PGconn *conn, const char *account_id,
+			 const struct job_facts *facts, enum outcome outcome, bool *ret_moved,
+			 enum account_status *ret_to)
+{
+	enum status_event event;
+	enum err err = ERR_OK;
+
+	*ret_moved = false;
+	if (!verdict_event(facts->occasion, outcome, facts->open, facts->all_verified,
+			   facts->email_verified, &event))
+		return ERR_OK;
+	err = db_account_set_status(conn, account_id, facts->status, event, NULL, ret_to);
+	if (err == ERR_CONFLICT) /* the table keeps this status (the row is locked) */
+		return ERR_OK;
+	if (err == ERR_OK)
+		*ret_moved = true;
+	if (err == ERR_OK && *ret_to == STATUS_SUSPENDED)
+		err = notify_suspended(app, conn, account_id, OUTBOX_ACCOUNT_SUSPENDED);
+	return err;
+}
+
+enum err verdict_refused(struct app *app, PGconn *conn, const char *account_id)
+{
+	enum account_status from, to;
+	enum err err = db_account_lock_status(conn, account_id, &from);
+
+	if (err == ERR_OK)
+		err = db_account_set_status(conn, account_id, from, EVENT_CHECK_REFUSED,
+					    from == STATUS_PENDING_VERIFICATION
+						    ? "verification_refused"
+						    : "monitoring_refused",
+					    &to);
+	if (err == ERR_OK && to == STATUS_SUSPENDED)
+		err = notify_suspended(app, conn, account_id, OUTBOX_MONITORING_REFUSED);
+	return err == ERR_NOT_FOUND || err == ERR_CONFLICT ? ERR_OK : err;
+}
