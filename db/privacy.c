@@ -323,6 +323,12 @@ enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct pur
 				"DELETE FROM idempotency_keys "
 				"WHERE created_at < now() - make_interval(hours => $1::int)",
 				hours, &counts->idempotency_keys);
+	if (err == ERR_OK)
+		err = purge_one(
+			conn,
+			"DELETE FROM login_throttle WHERE last_failure_at < now() - "
+			"interval '1 day' AND (locked_until IS NULL OR locked_until < now())",
+			NULL, &counts->login_throttle);
 	return err;
 }
 

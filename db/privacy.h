@@ -106,13 +106,15 @@ struct purge_counts {
 	long long email_tokens;   /* expired email tokens deleted */
 	long long refresh_tokens; /* refresh tokens of ended sessions deleted */
 	long long idempotency_keys;
+	long long login_throttle; /* sign-in throttle rows a day past their last failure */
 };
 
 /* Drops verification evidence older than its verifier's retention
  * (recipient_terms.retention_days of the terms in force when it was
  * checked; l->evidence_days without terms), and deletes expired email
- * tokens, refresh tokens of revoked or expired sessions and idempotency
- * keys older than l->idempotency_hours. Adds to *counts. Each statement
+ * tokens, refresh tokens of revoked or expired sessions, idempotency
+ * keys older than l->idempotency_hours and sign-in throttle rows a day
+ * past their last failure that no longer lock. Adds to *counts. Each statement
  * commits on its own. Blocks. */
 enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct purge_counts *counts);
 

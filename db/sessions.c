@@ -151,7 +151,8 @@ enum err db_throttle_begin(PGconn *conn, const unsigned char bidx[32], int *ret_
 		conn,
 		"WITH c AS (INSERT INTO login_throttle AS t (email_bidx, failures) "
 		"VALUES ($1, 1) ON CONFLICT (email_bidx) DO UPDATE SET failures = "
-		"t.failures + 1, locked_until = CASE WHEN t.failures + 1 >= $2::int THEN "
+		"t.failures + 1, last_failure_at = now(), locked_until = CASE WHEN t.failures + 1 "
+		">= $2::int THEN "
 		"now() + make_interval(secs => least(900, power(2, t.failures + 1 - $2::int))) "
 		"ELSE t.locked_until END "
 		"WHERE t.locked_until IS NULL OR t.locked_until <= now() RETURNING 1) "

@@ -132,6 +132,12 @@ static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *error
 				err = ERR_NOMEM;
 		}
 	}
+	/* a change to the same password changes nothing (and says nothing of
+	 * whether it is right: both values are the caller's own) */
+	if (err == ERR_OK && strcmp(json_string_value(json_object_get(r->json, keys[0])),
+				    json_string_value(json_object_get(r->json, keys[1]))) == 0)
+		err = json_error_add(errors, keys[1], "same_as_current",
+				     "choose a new password other than the current one");
 	account_row_release(&row);
 	json_decref(own);
 	return err;

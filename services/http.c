@@ -309,6 +309,13 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 	const char *why;
 	enum err err;
 
+	if (r->framing_conflict) {
+		/* a proxy may have framed it the other way: nothing more is read */
+		http_add_header(r, "Connection", "close");
+		return problem_send(r, 400, "bad-request",
+				    "a request must not carry both Content-Length and "
+				    "Transfer-Encoding");
+	}
 	if (r->body_too_big)
 		return problem_send(r, 413, "too-big", "the request body exceeds 64 KiB");
 	if (r->body_nomem)
@@ -420,6 +427,12 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		}
 #endif
 		clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		/* RFC 9112 6.1: such a request may be a smuggling attempt */
+		if (clen != NULL && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+								"Transfer-Encoding") != NULL) {
+			r->framing_conflict = true;
+			return dispatch(r, url);
+		}
 		if (clen != NULL && strtoull(clen, NULL, 10) > HTTP_BODY_MAX) {
 			/* refuse before reading it; libmicrohttpd then closes */
 			r->body_too_big = true;

@@ -37,6 +37,7 @@ struct req {
 	char *body; /* the raw body, NUL-terminated, at most HTTP_BODY_MAX */
 	size_t body_len;
 	bool body_too_big;
+	bool framing_conflict;  /* Content-Length and Transfer-Encoding both: refused, closed */
 	bool body_nomem;        /* the body could not be stored: 503 once it is in */
 	json_t *json;           /* the parsed body (ROUTE_JSON), owned */
 	struct jwt_claims auth; /* the caller (ROUTE_AUTH), else zeroed */

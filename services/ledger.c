@@ -22,6 +22,17 @@ static const char *const purpose_consents[][2] = {
 	{"licensure_verification", "licensure_verification"},
 };
 
+/* The consent terms whose legal basis is consent rest on, by recipient
+ * kind, when their purpose has none of its own (issue 18: an advertiser
+ * got profession and country under "consent" terms with no consent
+ * given). Terms without either cannot rest on consent (recipients_load()
+ * refuses them). */
+static const char *const kind_consents[][2] = {
+	{"verifier", "licensure_verification"},
+	{"advertiser", "advertiser_contact"},
+	{"cme_sponsor", "cme_sponsor_sharing"},
+};
+
 static const char *const rule_names[] = {
 	[GATE_ALLOWED] = "allowed",
 	[GATE_UNKNOWN_RECIPIENT] = "unknown_recipient",
@@ -55,9 +66,38 @@ static bool granted(const struct gate_facts *f, const char *consent)
 	return in_list(f->granted, f->ngranted, consent);
 }
 
+const char *gate_consent_for(const char *kind, const char *purpose)
+{
+	size_t i;
+
+	for (i = 0; purpose != NULL && i < sizeof(purpose_consents) / sizeof(purpose_consents[0]);
+	     i++)
+		if (strcmp(purpose, purpose_consents[i][0]) == 0)
+			return purpose_consents[i][1];
+	for (i = 0; kind != NULL && i < sizeof(kind_consents) / sizeof(kind_consents[0]); i++)
+		if (strcmp(kind, kind_consents[i][0]) == 0)
+			return kind_consents[i][1];
+	return NULL;
+}
+
+enum gate_rule gate_processing(const struct gate_facts *f, const char *purpose)
+{
+	if (!f->account_found || f->erased)
+		return GATE_ERASED;
+	if (f->restricted)
+		return GATE_RESTRICTED;
+	for (size_t i = 0; i < sizeof(purpose_consents) / sizeof(purpose_consents[0]); i++)
+		if (strcmp(purpose, purpose_consents[i][0]) == 0 &&
+		    !granted(f, purpose_consents[i][1]))
+			return GATE_NO_CONSENT;
+	return GATE_ALLOWED;
+}
+
 enum gate_rule gate_decide(const struct gate_facts *f, const struct disclosure_req *d,
 			   const char **ret_field)
 {
+	enum gate_rule rule;
+
 	if (f->kind == NULL)
 		return GATE_UNKNOWN_RECIPIENT;
 	if (f->terms_version == NULL)
@@ -70,14 +110,9 @@ enum gate_rule gate_decide(const struct gate_facts *f, const struct disclosure_r
 				*ret_field = d->fields[i];
 			return GATE_FIELD_NOT_ALLOWED;
 		}
-	if (!f->account_found || f->erased)
-		return GATE_ERASED;
-	if (f->restricted)
-		return GATE_RESTRICTED;
-	for (size_t i = 0; i < sizeof(purpose_consents) / sizeof(purpose_consents[0]); i++)
-		if (strcmp(d->purpose, purpose_consents[i][0]) == 0 &&
-		    !granted(f, purpose_consents[i][1]))
-			return GATE_NO_CONSENT;
+	rule = gate_processing(f, d->purpose);
+	if (rule != GATE_ALLOWED)
+		return rule;
 	if (strcmp(f->kind, "advertiser") == 0 && !granted(f, "advertiser_contact"))
 		for (size_t i = 0; i < d->nfields; i++)
 			if (in_list(contact_fields,
@@ -86,6 +121,12 @@ enum gate_rule gate_decide(const struct gate_facts *f, const struct disclosure_r
 				return GATE_ADVERTISER_CONTACT;
 	if (strcmp(f->kind, "cme_sponsor") == 0 && !granted(f, "cme_sponsor_sharing"))
 		return GATE_CME_SPONSOR;
+	if (f->legal_basis != NULL && strcmp(f->legal_basis, "consent") == 0) {
+		const char *consent = gate_consent_for(f->kind, d->purpose);
+
+		if (consent == NULL || !granted(f, consent))
+			return GATE_NO_CONSENT;
+	}
 	return GATE_ALLOWED;
 }
 

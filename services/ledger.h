@@ -79,8 +79,22 @@ enum err ledger_disclose(PGconn *conn, const struct disclosure_req *d, enum gate
 enum err ledger_disclose_id(PGconn *conn, const struct disclosure_req *d, enum gate_rule *ret_rule,
 			    long long *ret_id);
 
+/* The part of the gate that holds for any processing of the account for
+ * purpose, a disclosure or a check that sends nothing (a roster): the
+ * account exists and is not erased, processing is not restricted, and the
+ * consent the purpose needs is granted. Pure. */
+enum gate_rule gate_processing(const struct gate_facts *facts, const char *purpose);
+
+/* The consent that terms of legal basis "consent" rest on: their
+ * purpose's own (licensure_verification), else the recipient kind's
+ * ("advertiser": advertiser_contact, "cme_sponsor": cme_sponsor_sharing);
+ * NULL when there is none. Static strings. */
+const char *gate_consent_for(const char *kind, const char *purpose);
+
 /* The rules, in the order they are tried, on facts read from the
- * database; the first that refuses wins. *ret_field (may be NULL) is the
+ * database; the first that refuses wins: the recipient and its terms,
+ * the fields, gate_processing(), the kinds' own rules, then the consent
+ * of terms whose legal basis is consent (gate_consent_for()). *ret_field (may be NULL) is the
  * field at fault for GATE_FIELD_NOT_ALLOWED. Pure. */
 enum gate_rule gate_decide(const struct gate_facts *facts, const struct disclosure_req *d,
 			   const char **ret_field);

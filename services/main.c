@@ -526,6 +526,7 @@ static int run_ledger_verify(struct app *app, int argc, char **argv)
 static int run_purge(struct app *app, int argc, char **argv)
 {
 	struct purge_counts c = {0};
+	json_t *out;
 	PGconn *conn;
 	enum err err;
 
@@ -539,9 +540,12 @@ static int run_purge(struct app *app, int argc, char **argv)
 	}
 	if (err != ERR_OK)
 		return fail("purge failed", err_name(err));
-	printf("{\"registrations\": %lld, \"evidence\": %lld, \"email_tokens\": %lld, "
-	       "\"refresh_tokens\": %lld, \"idempotency_keys\": %lld}\n",
-	       c.registrations, c.evidence, c.email_tokens, c.refresh_tokens, c.idempotency_keys);
+	out = retention_counts_json(&c);
+	if (out == NULL || json_dumpf(out, stdout, 0) != 0 || puts("") == EOF) {
+		json_decref(out);
+		return fail("purge failed", err_name(ERR_NOMEM));
+	}
+	json_decref(out);
 	return 0;
 }
 

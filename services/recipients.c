@@ -82,6 +82,15 @@ static enum err load_one(struct recipients *set, size_t i, json_t *r, const stru
 		snprintf(why, why_len, "%s: recipients[%zu].terms: \"%s\" %s", name, i, bad, rule);
 		return ERR_INVALID;
 	}
+	/* the gate could never find the consent such terms rest on */
+	if (strcmp(d->terms.legal_basis, "consent") == 0 &&
+	    gate_consent_for(d->kind, d->terms.purpose) == NULL) {
+		snprintf(why, why_len,
+			 "%s: recipients[%zu].terms: \"legal_basis\" consent needs a kind with a "
+			 "consent of its own (advertiser, cme_sponsor) or a purpose with one",
+			 name, i);
+		return ERR_INVALID;
+	}
 	return ERR_OK;
 bad:
 	snprintf(why, why_len, "%s: recipients[%zu]: \"%s\" %s", name, i, bad, rule);

@@ -87,16 +87,20 @@ static void purge_pass(struct app *app)
 		return;
 	}
 	log_json(c.registrations + c.evidence + c.email_tokens + c.refresh_tokens +
-					 c.idempotency_keys >
+					 c.idempotency_keys + c.login_throttle >
 				 0
 			 ? LOG_INFO
 			 : LOG_DEBUG,
-		 "retention purge",
-		 json_pack("{s:I, s:I, s:I, s:I, s:I}", "registrations",
-			   (json_int_t)c.registrations, "evidence", (json_int_t)c.evidence,
-			   "email_tokens", (json_int_t)c.email_tokens, "refresh_tokens",
-			   (json_int_t)c.refresh_tokens, "idempotency_keys",
-			   (json_int_t)c.idempotency_keys));
+		 "retention purge", retention_counts_json(&c));
+}
+
+json_t *retention_counts_json(const struct purge_counts *c)
+{
+	return json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I}", "registrations", (json_int_t)c->registrations,
+		"evidence", (json_int_t)c->evidence, "email_tokens", (json_int_t)c->email_tokens,
+		"refresh_tokens", (json_int_t)c->refresh_tokens, "idempotency_keys",
+		(json_int_t)c->idempotency_keys, "login_throttle", (json_int_t)c->login_throttle);
 }
 
 /* One purge pass, then HCPD_PURGE_INTERVAL_SECONDS of rest. */

@@ -18,6 +18,7 @@
 #ifndef HCPD_RETENTION_H
 #define HCPD_RETENTION_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
 #include "err.h"
@@ -32,6 +33,10 @@ struct bgthread;
  * when already erased. Blocks. */
 enum err retention_erase(const struct app *app, PGconn *conn, const char *id, const char *actor,
 			 const char *action, const char *request_id);
+
+/* What a purge pass removed, as a JSON object (a new reference, NULL when
+ * out of memory): the log line's details and `hcpd purge --now`'s output. */
+json_t *retention_counts_json(const struct purge_counts *c);
 
 /* One purge pass; *ret_counts says what went. Blocks. */
 enum err retention_purge(const struct app *app, PGconn *conn, struct purge_counts *ret_counts);

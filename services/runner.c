@@ -359,19 +359,16 @@ static enum err open_profile(struct runner *r, const struct job_claim *jc, struc
 }
 
 /* A local check sends nothing, so the gate is not asked; but it is still
- * processing, which consent withdrawn or restriction forbids. *ret_why is
- * the job's last_error then, NULL when the check may run. */
-static enum err local_refusal(PGconn *conn, const char *account_id, const char **ret_why)
+ * processing, which consent withdrawn or restriction forbids: the
+ * processing part of the gate is (gate_processing()). */
+static enum err local_refusal(PGconn *conn, const char *account_id, enum gate_rule *ret_rule)
 {
 	struct gate_facts f;
-	bool consent = false;
 	enum err err = db_gate_facts(conn, account_id, "", &f);
 
 	if (err != ERR_OK)
 		return err;
-	for (size_t i = 0; i < f.ngranted; i++)
-		consent = consent || strcmp(f.granted[i], "licensure_verification") == 0;
-	*ret_why = f.restricted ? "refused:restricted" : !consent ? "refused:no_consent" : NULL;
+	*ret_rule = gate_processing(&f, "licensure_verification");
 	gate_facts_release(&f);
 	return ERR_OK;
 }
@@ -443,14 +440,11 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 		goto out;
 	}
 	if (v->ops->transport == TRANSPORT_LOCAL) {
-		const char *refusal = NULL;
-
-		err = local_refusal(conn, jc->account_id, &refusal);
-		if (err == ERR_OK && refusal != NULL)
-			err = refuse(r, conn, jc, refusal);
-		else if (err == ERR_OK)
-			err = v->ops->check_local(v, conn, c->local, &res);
-		if (err == ERR_OK && refusal == NULL)
+		err = local_refusal(conn, jc->account_id, &rule);
+		if (err != ERR_OK || rule != GATE_ALLOWED)
+			goto refused;
+		err = v->ops->check_local(v, conn, c->local, &res);
+		if (err == ERR_OK)
 			err = record(r, conn, c, &res, NULL, NULL);
 		goto out;
 	}
@@ -486,16 +480,16 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 		}
 		err = ledger_disclose(conn, &d, &rule);
 	}
-	if (err != ERR_OK)
-		goto out;
-	if (rule != GATE_ALLOWED) { /* refused: recorded in the audit log by the gate */
+	if (err == ERR_OK && rule == GATE_ALLOWED) {
+		*ret_send = c;
+		c = NULL;
+	}
+refused: /* by the gate: a disclosure's refusal is in the audit log */
+	if (err == ERR_OK && rule != GATE_ALLOWED) {
 		snprintf(cancel, sizeof(cancel), "refused:%s", gate_rule_name(rule));
 		err = rule == GATE_ERASED ? db_job_cancel(conn, jc->id, cancel)
 					  : refuse(r, conn, jc, cancel);
-		goto out;
 	}
-	*ret_send = c;
-	c = NULL;
 out:
 	verifier_result_release(&res);
 	json_decref(profile);

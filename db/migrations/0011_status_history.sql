@@ -27,3 +27,8 @@ CREATE TRIGGER account_status_history_no_truncate BEFORE TRUNCATE ON account_sta
 -- The professional is told when a check may not run and the account is
 -- suspended for it, with how to restore monitoring (services/mailer.c).
 INSERT INTO outbox_kinds (kind) VALUES ('monitoring_refused');
+
+-- The sign-in throttle's rows end (issue 18): each failure's time is kept,
+-- and the retention purge deletes a row a day after its last failure once
+-- it no longer locks (db_purge_expired).
+ALTER TABLE login_throttle ADD COLUMN last_failure_at timestamptz NOT NULL DEFAULT now();

@@ -328,3 +328,27 @@ def test_hostile_bodies_on_every_json_operation(hcpd):
         == 200
     print("hostile bodies: %d cases over %d operations, by status %r" % (
         total, len(list(json_operations())), seen))
+
+
+def chunked(body):
+    return b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+
+
+def test_content_length_with_transfer_encoding_is_refused_and_closed(hcpd):
+    """Issue 18 (request smuggling): a request with both Content-Length and
+    Transfer-Encoding is framed differently by different parsers, so a
+    proxy and hcpd could disagree on where the next request starts. It is
+    refused with a 400 and the connection closed, whatever follows it."""
+    for te in (b"chunked", b"CHUNKED", b"gzip, chunked"):
+        head = (b"POST /v1/registrations HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 4\r\n"
+                b"Transfer-Encoding: " + te + b"\r\n\r\n")
+        reply = exchange(hcpd.port, head + chunked(GOOD) +
+                         b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert reply.startswith(b"HTTP/1.1 400 "), (te, reply[:200])
+        assert reply.count(b"HTTP/1.1 ") == 1, (te, reply)  # nothing after it was served
+    # either alone is served as usual
+    reply = exchange(hcpd.port, b"POST /v1/registrations HTTP/1.1\r\nHost: x\r\n"
+                     b"Connection: close\r\nContent-Type: application/json\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b"{}"))
+    assert reply.startswith(b"HTTP/1.1 422 "), reply[:200]

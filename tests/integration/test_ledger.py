@@ -121,10 +121,13 @@ def test_every_gate_rule_refuses_sends_nothing_and_audits_once(hcpd, pg):
     check_refused(hcpd, pg, token, "field_not_allowed", *CME, ["given_name", "npi"], everyone)
 
     no_contact = register(hcpd)
-    assert export(hcpd, token, *ADS, ["specialty"], [no_contact])["refused"] == []
     for contact in ("email", "phone"):
-        check_refused(hcpd, pg, token, "advertiser_contact", *ADS, ["specialty", contact],
+        check_refused(hcpd, pg, token, "advertiser_contact", *ADS, ["profession", contact],
                       no_contact)
+    # issue 18: the advertiser's terms rest on consent, so without
+    # advertiser_contact it gets nothing, not even profession or country
+    for fields in (["profession"], ["country"], ["profession", "country"]):
+        check_refused(hcpd, pg, token, "no_consent", *ADS, fields, no_contact)
     check_refused(hcpd, pg, token, "cme_sponsor", *CME, ["given_name"], no_contact)
 
     # consents withdrawn later: the latest row counts
@@ -343,7 +346,7 @@ def test_me_disclosures_are_own_newest_first_and_paged(hcpd, pg):
     mine = register(hcpd, email, cme_sponsor_sharing=True, advertiser_contact=True)
     other = register(hcpd, cme_sponsor_sharing=True)
     export(hcpd, token, *CME, ["given_name"], [mine, other])
-    export(hcpd, token, *ADS, ["specialty", "email"], [mine])
+    export(hcpd, token, *ADS, ["profession", "email"], [mine])
     export(hcpd, token, *CME, ["given_name", "family_name"], [mine, other])
     auth = login(hcpd, email)
     want = ledger_rows(pg, mine)[::-1]  # newest first
@@ -361,7 +364,7 @@ def test_me_disclosures_are_own_newest_first_and_paged(hcpd, pg):
         assert item["terms_version"] == row["terms_version"]
         assert "subject" not in item  # the caller knows who they are; admins see it
     assert items[1]["recipient"] == "example-advertiser"
-    assert items[1]["fields"] == ["specialty", "email"]
+    assert items[1]["fields"] == ["profession", "email"]
     assert items[1]["legal_basis"] == "consent" and items[1]["recipient_country"] == "US"
     everything = get(hcpd, "/v1/me/disclosures", auth).json
     assert [i["id"] for i in everything["items"]] == [w["id"] for w in want]
@@ -427,7 +430,7 @@ def test_admin_lists_disclosures_by_recipient(hcpd, pg):
     token = admin_token(hcpd)
     auth = {"Authorization": "Bearer " + token}
     a = register(hcpd, cme_sponsor_sharing=True, advertiser_contact=True)
-    export(hcpd, token, *ADS, ["specialty"], [a])
+    export(hcpd, token, *ADS, ["profession"], [a])
     export(hcpd, token, *CME, ["given_name"], [a])
     page = get(hcpd, "/v1/admin/disclosures?recipient=example-advertiser&limit=100", auth).json
     assert page["items"] and all(i["recipient"] == "example-advertiser" for i in page["items"])

@@ -70,11 +70,19 @@ def test_purge_now(stack):
         assert api.register(body, headers={"Idempotency-Key": key}).status == 202
     pg.psql("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' "
             "WHERE key_hash = sha256('purge-old')")
+    # sign-in throttle rows (issue 18: never purged): a failure a day old goes,
+    # a fresh one and one still locking stay
+    for who, last, locked in (("old", "25 hours", "NULL"), ("new", "1 hour", "NULL"),
+                              ("locking", "25 hours", "now() + interval '5 minutes'")):
+        pg.psql("INSERT INTO login_throttle (email_bidx, failures, locked_until, "
+                "last_failure_at) VALUES (sha256('%s'), 3, %s, now() - interval '%s')"
+                % (who, locked, last))
 
     r = h.cli("purge", "--now")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == {"registrations": 2, "evidence": 2, "email_tokens": 1,
-                                    "refresh_tokens": 1, "idempotency_keys": 1}
+                                    "refresh_tokens": 1, "idempotency_keys": 1,
+                                    "login_throttle": 1}
     assert erased(pg, old.id) and erased(pg, squatted.id)
     assert not any(erased(pg, p.id) for p in (confirmed, held, recent))
     # the purged account's secret left the keystore; the others' stay
@@ -90,6 +98,8 @@ def test_purge_now(stack):
     for vid in kept:
         assert pg.psql("SELECT evidence_enc IS NULL FROM verifications WHERE id = %s" % vid) == "f"
     assert pg.psql("SELECT count(*) FROM idempotency_keys WHERE key_hash = sha256('purge-new')") == "1"
+    assert pg.psql("SELECT count(*) FROM login_throttle WHERE email_bidx IN "
+                   "(sha256('new'), sha256('locking'))") == "2"
     # never purged: the ledger, the consent history of the purged account
     assert pg.psql("SELECT count(*) FROM disclosures") == ledger
     assert int(pg.psql("SELECT count(*) FROM consents WHERE account_id = '%s'" % old.id)) > 0
@@ -98,7 +108,8 @@ def test_purge_now(stack):
 
     r = h.cli("purge", "--now")  # nothing left to do
     assert json.loads(r.stdout) == {"registrations": 0, "evidence": 0, "email_tokens": 0,
-                                    "refresh_tokens": 0, "idempotency_keys": 0}
+                                    "refresh_tokens": 0, "idempotency_keys": 0,
+                                    "login_throttle": 0}
     assert h.cli("purge").returncode == 2 and h.cli("purge", "--later").returncode == 2
 
 

@@ -286,6 +286,10 @@ def test_password_change_checks_current_and_policy(api):
     assert ("new_password", "contains_name") in {(e["field"], e["code"]) for e in r.json["errors"]}
     r = change_password(api, token, PASSWORD, "short", 422)
     assert ("new_password", "too_short") in {(e["field"], e["code"]) for e in r.json["errors"]}
+    # issue 18: the "new" password may not be the current one
+    r = change_password(api, token, PASSWORD, PASSWORD, 422)
+    assert {(e["field"], e["code"]) for e in r.json["errors"]} == {("new_password",
+                                                                    "same_as_current")}
     login(api, email)  # nothing changed
     r = api.request("PATCH", "/v1/me/password", body={"current_password": PASSWORD,
                                                       "new_password": "x" * 20})

@@ -267,10 +267,11 @@ TEST(gate_refuses_each_rule)
 	f.ngranted = 2;
 	CHECK(gate_decide(&f, &d, NULL) == GATE_NO_CONSENT);
 
-	/* an advertiser: contact fields only with advertiser_contact */
-	static const char *const ad_allowed[] = {"specialty", "email", "phone"};
-	static const char *const ad_fields[] = {"specialty", "email"};
-	static const char *const ad_plain[] = {"specialty"};
+	/* an advertiser under consent terms: nothing without advertiser_contact
+	 * (issue 18: profession and country went with no consent at all) */
+	static const char *const ad_allowed[] = {"profession", "email", "phone"};
+	static const char *const ad_fields[] = {"profession", "email"};
+	static const char *const ad_plain[] = {"profession"};
 	f = good_facts("advertiser", "advertising");
 	f.allowed = (const char **)ad_allowed;
 	f.granted = NULL;
@@ -278,18 +279,38 @@ TEST(gate_refuses_each_rule)
 	d = req("advertising", ad_fields, 2);
 	CHECK(gate_decide(&f, &d, NULL) == GATE_ADVERTISER_CONTACT);
 	d = req("advertising", ad_plain, 1);
-	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
+	CHECK(gate_decide(&f, &d, NULL) == GATE_NO_CONSENT);
 	f.granted = (const char **)consents_all + 1;
 	f.ngranted = 1;
 	d = req("advertising", ad_fields, 2);
 	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
+	/* under another legal basis: still no contact field without it */
+	f.legal_basis = "legitimate_interest";
+	f.granted = NULL;
+	f.ngranted = 0;
+	CHECK(gate_decide(&f, &d, NULL) == GATE_ADVERTISER_CONTACT);
+	d = req("advertising", ad_plain, 1);
+	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
 
-	/* a CME sponsor: only with cme_sponsor_sharing */
+	/* a CME sponsor: only with cme_sponsor_sharing, whatever the basis */
 	f = good_facts("cme_sponsor", "cme_sponsorship");
 	d = req("cme_sponsorship", contact, 1);
 	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
 	f.ngranted = 2;
 	CHECK(gate_decide(&f, &d, NULL) == GATE_CME_SPONSOR);
+	f.legal_basis = "contract";
+	CHECK(gate_decide(&f, &d, NULL) == GATE_CME_SPONSOR);
+	/* a kind with no consent of its own cannot rest on consent */
+	f = good_facts("accreditor", "cme_accreditation");
+	d = req("cme_accreditation", contact, 1);
+	CHECK(gate_decide(&f, &d, NULL) == GATE_NO_CONSENT);
+	f.legal_basis = "legal_obligation";
+	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
+	CHECK_STREQ(gate_consent_for("authority", "licensure_verification"),
+		    "licensure_verification");
+	CHECK_STREQ(gate_consent_for("advertiser", "advertising"), "advertiser_contact");
+	CHECK(gate_consent_for("authority", "reporting") == NULL);
+	CHECK(gate_consent_for(NULL, NULL) == NULL);
 }
 
 TEST(rule_names)
@@ -379,6 +400,10 @@ TEST(recipients_file_is_strict)
 		 "\"terms\""},
 		{ONE("", ", \"effective_to\": \"2025-01-01\""), "\"effective_to\""},
 		{ONE("", ", \"effective_to\": \"soon\""), "\"effective_to\""},
+		/* consent terms for a kind the gate knows no consent of */
+		{"{\"recipients\": [{\"name\": \"a\", \"kind\": \"accreditor\", "
+		 "\"display_name\": \"V\", \"country\": \"GB\", \"terms\": {" GOOD_TERMS "}}]}",
+		 "\"legal_basis\" consent needs a kind with a consent"},
 	};
 	char why[256];
 
