@@ -317,7 +317,7 @@ def test_export_holds_everything_and_a_valid_fhir_practitioner(hcpd, api, pg):
     assert r.status == 200, r.body
     said = "California, since 2019; my middle name is %s." % c["middle_name"]
     pro.call("POST", "/v1/me/review-response", {"message": said}, expect=204)
-    r = decide(hcpd, admin, pro.id, "approve", "licence confirmed by phone; internal note 4471",
+    r = decide(hcpd, admin, pro.id, "approve", "licence confirmed by phone; internal note #in4471#",
                item(hcpd, admin, pro.id).headers["etag"])
     assert r.status == 200, r.body
 
@@ -351,7 +351,7 @@ def test_export_holds_everything_and_a_valid_fhir_practitioner(hcpd, api, pg):
     assert (approved["decision"], approved["from_status"], approved["to_status"]) == \
         ("approve", "flagged", "approved")
     assert approved["question"] is None and approved["decided_at"]
-    assert "4471" not in r.body.decode() and "admin_id" not in approved
+    assert "#in4471#" not in r.body.decode() and "admin_id" not in approved
     # the professional's own answer, opened with their data key
     [reply] = doc["review_responses"]
     assert reply["message"] == said and reply["decision_id"] == asked["id"]
@@ -522,11 +522,11 @@ def test_erasure_crypto_shreds_and_keeps_only_pseudonymous_rows(hcpd, api, pg):
     # a legal hold defers it, and the professional is told why, not the admin's note
     hold = "/v1/admin/accounts/%s/legal-hold" % pro.id
     tmpl = "/v1/admin/accounts/{id}/legal-hold"
-    assert api.request("POST", hold, body={"reason": "subpoena 4471"}, headers=admin,
+    assert api.request("POST", hold, body={"reason": "subpoena #sp4471#"}, headers=admin,
                        template=tmpl).status == 200
     r = pro.call("DELETE", "/v1/me", {"password": PASSWORD}, expect=409)
     assert r.is_problem() and r.json["type"] == "urn:hcpd:problem:legal-hold"
-    assert "legal hold" in r.json["detail"] and "4471" not in r.json["detail"]
+    assert "legal hold" in r.json["detail"] and "#sp4471#" not in r.json["detail"]
     assert pg.psql("SELECT data_key IS NOT NULL FROM accounts WHERE id = '%s'" % pro.id) == "t"
     assert data_key(hcpd, pg, pro.id) is not None  # the keystore's secret stays too
     assert api.request("DELETE", hold, headers=admin, template=tmpl).status == 200

@@ -407,22 +407,22 @@ def test_request_info_answer_and_notices(stack, smtp):  # noqa: F811
     # the answer is sealed at rest
     assert "Tawhiri-Ngata" not in pg.dump()
 
-    r = decide(h, token, account_id, "approve", "state confirmed; internal note 5512",
+    r = decide(h, token, account_id, "approve", "state confirmed; internal note #in5512#",
                item(h, token, account_id).headers["etag"])
     assert r.status == 200 and r.json["waiting_for"] is None
     [mail] = sink.wait_for(email, "Your registration was approved")
-    assert "5512" not in mail["raw"].decode()
+    assert "#in5512#" not in mail["raw"].decode()
     assert queue(h, token).json["items"] == []
     r = h.api.request("GET", "/v1/me/review", headers=bearer(pro))
     assert r.json == {"status": "approved", "waiting_for_you": False, "question": None,
                       "asked_at": None}
 
     other, other_email = make_flagged(h, pg)
-    r = decide(h, token, other, "reject", "no such licence; internal note 9921",
+    r = decide(h, token, other, "reject", "no such licence; internal note #in9921#",
                item(h, token, other).headers["etag"])
     assert r.status == 200
     [mail] = sink.wait_for(other_email, "Your registration was not approved")
-    assert "9921" not in mail["raw"].decode()
+    assert "#in9921#" not in mail["raw"].decode()
 
 
 def test_erased_account_shows_no_personal_value(stack):
