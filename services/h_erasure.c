@@ -21,6 +21,7 @@
 #include "password.h"
 #include "privacy.h"
 #include "problem.h"
+#include "pwjob.h"
 #include "vault.h"
 #include "retention.h"
 #include "sessions.h"
@@ -35,10 +36,8 @@ static const char legal_hold_detail[] =
 
 /* An erasure across its suspension. */
 struct erasure_req {
-	struct req *r;
-	char *password;
+	struct pwjob pw; /* checks the password */
 	struct erasure_check check;
-	enum err verified; /* of the password */
 };
 
 static void erasure_req_free(void *p)
@@ -47,18 +46,9 @@ static void erasure_req_free(void *p)
 
 	if (e == NULL)
 		return;
-	vault_wipe_free(e->password);
+	pwjob_release(&e->pw);
 	explicit_bzero(e, sizeof(*e));
 	free(e);
-}
-
-static void verify_task(void *arg)
-{
-	struct erasure_req *e = arg;
-
-	e->verified = password_verify(e->check.password_hash, e->password);
-	explicit_bzero(e->password, strlen(e->password));
-	http_resume(e->r);
 }
 
 /* After verification: throttle bookkeeping, legal hold, erasure. */
@@ -70,13 +60,13 @@ static enum MHD_Result erase_finish(struct req *r, struct erasure_req *e)
 
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	if (e->verified != ERR_OK) { /* counted as a failure already, before the hash */
+	if (e->pw.checked != ERR_OK) { /* counted as a failure already, before the hash */
 		db_release(r->app->db, conn);
 		errors = json_array();
 		json_error_add(errors, "password", "incorrect", "the password is not correct");
 		return problem_send_errors(r, errors);
 	}
-	err = db_throttle_reset(conn, e->check.email_bidx);
+	err = pwjob_passed(conn, &e->pw);
 	if (err == ERR_OK)
 		err = retention_erase(r->app, conn, r->auth.sub, r->auth.sub, "account.erased",
 				      r->id);
@@ -94,7 +84,6 @@ enum MHD_Result h_me_delete(struct req *r)
 	struct erasure_req *e = r->state;
 	json_t *errors;
 	PGconn *conn;
-	int locked = 0;
 	enum err err;
 
 	if (e != NULL)
@@ -110,24 +99,19 @@ enum MHD_Result h_me_delete(struct req *r)
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	e->r = r;
 	r->state = e;
 	r->state_free = erasure_req_free;
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
 	err = db_erasure_check(conn, r->auth.sub, &e->check);
-	if (err == ERR_OK)
-		err = db_throttle_begin(conn, e->check.email_bidx, &locked);
 	db_release(r->app->db, conn);
+	if (err == ERR_OK)
+		err = pwjob_check(&e->pw, json_string_value(json_object_get(r->json, "password")),
+				  e->check.password_hash, e->check.email_bidx);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	if (locked > 0)
-		return problem_throttled(r, locked);
-	e->password = strdup(json_string_value(json_object_get(r->json, "password")));
-	if (e->password == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	return http_park(r, r->app->hashpool, verify_task, e);
+	return pwjob_start(r, &e->pw);
 }
 
 static enum MHD_Result legal_hold(struct req *r, const char *reason)

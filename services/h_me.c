@@ -13,6 +13,7 @@
 #include "jsonbody.h"
 #include "password.h"
 #include "problem.h"
+#include "pwjob.h"
 #include "sessions.h"
 #include "vault.h"
 
@@ -45,56 +46,26 @@ enum MHD_Result h_me_get(struct req *r)
 	return http_reply_json(r, 200, body, NULL);
 }
 
-/* A password change across its suspension. */
-struct pwchange {
-	struct req *r;
-	char *current, *next;
-	char stored[192];
-	enum err verified;      /* of the current password */
-	unsigned char bidx[32]; /* the account's email index: the sign-in throttle's */
-	char hash[PASSWORD_ENCODED_MAX];
-	enum err hash_err;
-};
-
-static void wipe_free(char *s)
-{
-	if (s != NULL)
-		explicit_bzero(s, strlen(s));
-	free(s);
-}
-
+/* A password change across its suspension: a struct pwjob that checks
+ * the current password, then hashes the new one. */
 static void pwchange_free(void *p)
 {
-	struct pwchange *pc = p;
-
-	if (pc == NULL)
-		return;
-	wipe_free(pc->current);
-	wipe_free(pc->next);
-	explicit_bzero(pc, sizeof(*pc));
-	free(pc);
-}
-
-static void pwchange_task(void *arg)
-{
-	struct pwchange *pc = arg;
-	const struct config *cfg = &pc->r->app->cfg;
-
-	pc->verified = password_verify(pc->stored, pc->current);
-	if (pc->verified == ERR_OK)
-		pc->hash_err = password_hash(pc->next, cfg->argon2_memory_kib,
-					     cfg->argon2_iterations, pc->hash);
-	http_resume(pc->r);
+	pwjob_release(p);
+	free(p);
 }
 
 /* Checks the body and the new password's policy against the account's own
- * email and names; fills pc->stored. Problems go to errors. */
-static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *errors)
+ * email and names; asks pw to check the current password and hash the new
+ * one. Problems go to errors. */
+static enum err pwchange_check(struct req *r, struct pwjob *pw, json_t *errors)
 {
 	static const char *const keys[] = {"current_password", "new_password", NULL};
 	struct account_row row = {0};
 	json_t *own = json_object(), *profile, *e;
 	const char *names[4] = {NULL};
+	const char *current = json_string_value(json_object_get(r->json, keys[0]));
+	const char *next = json_string_value(json_object_get(r->json, keys[1]));
+	unsigned char bidx[32];
 	PGconn *conn;
 	size_t i;
 	enum err err = json_body_check_keys(r->json, keys, errors);
@@ -113,17 +84,13 @@ static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *error
 	if (err == ERR_OK)
 		err = vault_open_account(r->app, r->auth.sub, &row, own);
 	if (err == ERR_OK) {
-		snprintf(pc->stored, sizeof(pc->stored), "%s", row.password_hash);
-		vault_email_index(r->app, json_string_value(json_object_get(own, "email")),
-				  pc->bidx);
 		profile = json_object_get(own, "profile");
 		names[0] = json_string_value(json_object_get(profile, "given_name"));
 		names[1] = names[0] ? json_string_value(json_object_get(profile, "family_name"))
 				    : NULL;
 		names[2] = names[1] ? json_string_value(json_object_get(profile, "middle_name"))
 				    : NULL;
-		err = password_check(json_string_value(json_object_get(r->json, keys[1])),
-				     json_string_value(json_object_get(own, "email")), names,
+		err = password_check(next, json_string_value(json_object_get(own, "email")), names,
 				     errors);
 		/* password_check names the field "password": here it is new_password */
 		json_array_foreach (errors, i, e) {
@@ -134,10 +101,17 @@ static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *error
 	}
 	/* a change to the same password changes nothing (and says nothing of
 	 * whether it is right: both values are the caller's own) */
-	if (err == ERR_OK && strcmp(json_string_value(json_object_get(r->json, keys[0])),
-				    json_string_value(json_object_get(r->json, keys[1]))) == 0)
+	if (err == ERR_OK && strcmp(current, next) == 0)
 		err = json_error_add(errors, keys[1], "same_as_current",
 				     "choose a new password other than the current one");
+	/* a stolen token must not make guessing the password cheap: the
+	 * sign-in throttle of the account's email counts this check too */
+	if (err == ERR_OK && json_array_size(errors) == 0) {
+		vault_email_index(r->app, json_string_value(json_object_get(own, "email")), bidx);
+		err = pwjob_check(pw, current, row.password_hash, bidx);
+	}
+	if (err == ERR_OK && json_array_size(errors) == 0)
+		err = pwjob_hash(pw, next);
 	account_row_release(&row);
 	json_decref(own);
 	return err;
@@ -145,43 +119,41 @@ static enum err pwchange_check(struct req *r, struct pwchange *pc, json_t *error
 
 enum MHD_Result h_me_password(struct req *r)
 {
-	struct pwchange *pc = r->state;
+	struct pwjob *pw = r->state;
 	json_t *errors;
 	PGconn *conn;
-	int locked = 0;
 	enum err err;
 
-	if (pc != NULL) {                     /* resumed: both hashes are done */
-		if (pc->verified != ERR_OK) { /* counted as a failure before the hash */
+	if (pw != NULL) {                    /* resumed: both hashes are done */
+		if (pw->checked != ERR_OK) { /* counted as a failure before the hash */
 			errors = json_array();
 			json_error_add(errors, "current_password", "incorrect",
 				       "the current password is not correct");
 			return problem_send_errors(r, errors);
 		}
-		err = pc->hash_err;
+		err = pw->hashed;
 		if (err == ERR_OK)
 			err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 		if (err == ERR_OK) {
-			err = db_throttle_reset(conn, pc->bidx);
+			err = pwjob_passed(conn, pw);
 			if (err == ERR_OK)
-				err = db_password_change(conn, r->auth.sub, pc->hash, r->auth.sid);
+				err = db_password_change(conn, r->auth.sub, pw->hash, r->auth.sid);
 			db_release(r->app->db, conn);
 		}
 		if (err != ERR_OK)
 			return problem_from_err(r, err);
 		return http_reply_static(r, 204, NULL, "", 0);
 	}
-	pc = calloc(1, sizeof(*pc));
+	pw = calloc(1, sizeof(*pw));
 	errors = json_array();
-	if (pc == NULL || errors == NULL) {
-		free(pc);
+	if (pw == NULL || errors == NULL) {
+		free(pw);
 		json_decref(errors);
 		return problem_from_err(r, ERR_NOMEM);
 	}
-	pc->r = r;
-	r->state = pc;
+	r->state = pw;
 	r->state_free = pwchange_free;
-	err = pwchange_check(r, pc, errors);
+	err = pwchange_check(r, pw, errors);
 	if (err != ERR_OK) {
 		json_decref(errors);
 		return problem_from_err(r, err);
@@ -189,20 +161,5 @@ enum MHD_Result h_me_password(struct req *r)
 	if (json_array_size(errors) > 0)
 		return problem_send_errors(r, errors);
 	json_decref(errors);
-	/* a stolen token must not make guessing the password cheap: the
-	 * sign-in throttle counts this attempt too */
-	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
-	if (err == ERR_OK) {
-		err = db_throttle_begin(conn, pc->bidx, &locked);
-		db_release(r->app->db, conn);
-	}
-	if (err != ERR_OK)
-		return problem_from_err(r, err);
-	if (locked > 0)
-		return problem_throttled(r, locked);
-	pc->current = strdup(json_string_value(json_object_get(r->json, "current_password")));
-	pc->next = strdup(json_string_value(json_object_get(r->json, "new_password")));
-	if (pc->current == NULL || pc->next == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	return http_park(r, r->app->hashpool, pwchange_task, pc);
+	return pwjob_start(r, pw);
 }

@@ -24,6 +24,7 @@
 #include "jsontext.h"
 #include "password.h"
 #include "problem.h"
+#include "pwjob.h"
 #include "verdict.h"
 #include "validate.h"
 
@@ -31,11 +32,7 @@
 
 /* A registration across its suspension. */
 struct reg {
-	struct req *r;
-	char *password;
-	size_t password_len;
-	char hash[PASSWORD_ENCODED_MAX];
-	enum err hash_err;
+	struct pwjob pw; /* hashes the password */
 	struct idem idem;
 	bool has_idem;
 	json_t *personal; /* personal profile fields: sealed before storage */
@@ -48,11 +45,7 @@ static void reg_free(void *p)
 
 	if (reg == NULL)
 		return;
-	if (reg->password != NULL) {
-		explicit_bzero(reg->password, reg->password_len);
-		free(reg->password);
-	}
-	explicit_bzero(reg->hash, sizeof(reg->hash));
+	pwjob_release(&reg->pw);
 	json_decref(reg->personal);
 	json_decref(reg->public);
 	free(reg);
@@ -142,16 +135,6 @@ static enum err read_idempotency(struct req *r, struct reg *reg)
 	return ERR_OK;
 }
 
-static void hash_task(void *arg)
-{
-	struct reg *reg = arg;
-
-	reg->hash_err = password_hash(reg->password, reg->r->app->cfg.argon2_memory_kib,
-				      reg->r->app->cfg.argon2_iterations, reg->hash);
-	explicit_bzero(reg->password, reg->password_len);
-	http_resume(reg->r);
-}
-
 /* A checked profile field, wherever the catalogue keeps it. */
 static const char *profile_text(const struct reg *reg, const char *name)
 {
@@ -170,7 +153,7 @@ static enum MHD_Result finish(struct req *r, struct reg *reg)
 		.role = "professional",
 		.status = "pending_verification",
 		.email = json_string_value(json_object_get(r->json, "email")),
-		.password_hash = reg->hash,
+		.password_hash = reg->pw.hash,
 		.personal = reg->personal,
 		.public = reg->public,
 		.consents = consents,
@@ -180,7 +163,7 @@ static enum MHD_Result finish(struct req *r, struct reg *reg)
 	struct job_spec jobs[VERDICT_JOBS_MAX];
 	char id[UUID_STR_LEN];
 	bool duplicate;
-	enum err err = reg->hash_err;
+	enum err err = reg->pw.hashed;
 
 	e.jobs = jobs;
 	e.njobs = verdict_jobs_for(r->app->verifiers, profile_text(reg, "country"),
@@ -204,7 +187,6 @@ static enum MHD_Result finish(struct req *r, struct reg *reg)
 enum MHD_Result h_registration_create(struct req *r)
 {
 	struct reg *reg = r->state;
-	const char *password;
 	json_t *errors;
 	PGconn *conn;
 	char id[UUID_STR_LEN];
@@ -221,7 +203,6 @@ enum MHD_Result h_registration_create(struct req *r)
 		json_decref(errors);
 		return problem_from_err(r, ERR_NOMEM);
 	}
-	reg->r = r;
 	r->state = reg;
 	r->state_free = reg_free;
 	err = check_request(r, reg, errors);
@@ -255,10 +236,8 @@ enum MHD_Result h_registration_create(struct req *r)
 			return problem_from_err(r, err);
 	}
 
-	password = json_string_value(json_object_get(r->json, "password"));
-	reg->password_len = strlen(password);
-	reg->password = strdup(password);
-	if (reg->password == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	return http_park(r, r->app->hashpool, hash_task, reg);
+	err = pwjob_hash(&reg->pw, json_string_value(json_object_get(r->json, "password")));
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return pwjob_start(r, &reg->pw);
 }

@@ -22,6 +22,7 @@
 #include "keystore.h"
 #include "password.h"
 #include "problem.h"
+#include "pwjob.h"
 #include "sessions.h"
 #include "vault.h"
 
@@ -29,15 +30,9 @@
 #define REFRESH_TOKEN_MAX  128
 
 struct login {
-	struct req *r;
-	char *password;
-	size_t password_len;
-	unsigned char bidx[32];
+	struct pwjob pw; /* checks the password */
 	struct login_account acct;
 	bool found;
-	enum err verified; /* ERR_OK when the password matched */
-	char rehash[PASSWORD_ENCODED_MAX];
-	bool rehashed;
 };
 
 static void login_free(void *p)
@@ -46,36 +41,9 @@ static void login_free(void *p)
 
 	if (l == NULL)
 		return;
-	if (l->password != NULL) {
-		explicit_bzero(l->password, l->password_len);
-		free(l->password);
-	}
+	pwjob_release(&l->pw);
 	explicit_bzero(l, sizeof(*l));
 	free(l);
-}
-
-/* Are the hash's parameters below the configured ones? */
-static bool hash_is_weak(const char *encoded, const struct config *cfg)
-{
-	int m, t, p;
-
-	if (sscanf(encoded, "$argon2id$v=19$m=%d,t=%d,p=%d$", &m, &t, &p) != 3)
-		return true;
-	return m < cfg->argon2_memory_kib || t < cfg->argon2_iterations;
-}
-
-static void verify_task(void *arg)
-{
-	struct login *l = arg;
-	const struct config *cfg = &l->r->app->cfg;
-	const char *hash = l->found ? l->acct.password_hash : l->r->app->dummy_hash;
-
-	l->verified = password_verify(hash, l->password);
-	if (l->found && l->verified == ERR_OK && hash_is_weak(hash, cfg))
-		l->rehashed = password_hash(l->password, cfg->argon2_memory_kib,
-					    cfg->argon2_iterations, l->rehash) == ERR_OK;
-	explicit_bzero(l->password, l->password_len);
-	http_resume(l->r);
 }
 
 /* Signs an access token and replies with the token pair. */
@@ -129,7 +97,7 @@ static enum MHD_Result login_finish(struct req *r, struct login *l)
 	unsigned char token_hash[32], secret[CRYPTO_KEY_LEN];
 	char token[64], sid[UUID_STR_LEN];
 	PGconn *conn;
-	bool ok = l->found && l->verified == ERR_OK;
+	bool ok = l->found && l->pw.checked == ERR_OK;
 	enum err err = ERR_OK;
 
 	/* an account restored from a backup taken before its erasure has no
@@ -150,9 +118,9 @@ static enum MHD_Result login_finish(struct req *r, struct login *l)
 		db_release(r->app->db, conn);
 		return unauthorized(r);
 	}
-	err = db_throttle_reset(conn, l->bidx);
-	if (err == ERR_OK && l->rehashed)
-		err = db_password_hash_set(conn, l->acct.id, l->rehash);
+	err = pwjob_passed(conn, &l->pw);
+	if (err == ERR_OK && l->pw.rehashed)
+		err = db_password_hash_set(conn, l->acct.id, l->pw.hash);
 	if (err == ERR_OK)
 		err = crypto_token(token, token_hash);
 	if (err == ERR_OK)
@@ -171,9 +139,9 @@ enum MHD_Result h_session_create(struct req *r)
 	static const char *const keys[] = {"email", "password", NULL};
 	struct login *l = r->state;
 	const char *email, *password;
+	unsigned char bidx[32];
 	json_t *errors;
 	PGconn *conn;
-	int locked = 0;
 	enum err err;
 
 	if (l != NULL)
@@ -195,30 +163,23 @@ enum MHD_Result h_session_create(struct req *r)
 	l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	l->r = r;
 	r->state = l;
 	r->state_free = login_free;
-	vault_email_index(r->app, email, l->bidx);
+	vault_email_index(r->app, email, bidx);
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	err = db_throttle_begin(conn, l->bidx, &locked);
-	if (err == ERR_OK && locked == 0) {
-		err = db_login_account(conn, l->bidx, &l->acct);
-		l->found = err == ERR_OK;
-		if (err == ERR_NOT_FOUND)
-			err = ERR_OK;
-	}
+	err = db_login_account(conn, bidx, &l->acct);
 	db_release(r->app->db, conn);
+	l->found = err == ERR_OK;
+	if (err != ERR_OK && err != ERR_NOT_FOUND)
+		return problem_from_err(r, err);
+	/* an unknown email is checked against the dummy hash: same work, same 401 */
+	err = pwjob_check(&l->pw, password, l->found ? l->acct.password_hash : NULL, bidx);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	if (locked > 0)
-		return problem_throttled(r, locked);
-	l->password_len = strlen(password);
-	l->password = strdup(password);
-	if (l->password == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	return http_park(r, r->app->hashpool, verify_task, l);
+	l->pw.rehash_weak = l->found;
+	return pwjob_start(r, &l->pw);
 }
 
 enum MHD_Result h_session_refresh(struct req *r)

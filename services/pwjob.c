@@ -1,0 +1,108 @@
+/*
+ * pwjob.c - a password's trip through the hashing pool (see pwjob.h).
+ * Owns the copies of the passwords it is given, wiped once hashed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "db.h"
+#include "problem.h"
+#include "pwjob.h"
+#include "sessions.h"
+
+static void wipe_free(char **s)
+{
+	if (*s != NULL)
+		explicit_bzero(*s, strlen(*s));
+	free(*s);
+	*s = NULL;
+}
+
+enum err pwjob_check(struct pwjob *j, const char *password, const char *stored,
+		     const unsigned char throttle[32])
+{
+	j->check = strdup(password);
+	if (j->check == NULL)
+		return ERR_NOMEM;
+	snprintf(j->stored, sizeof(j->stored), "%s", stored != NULL ? stored : "");
+	memcpy(j->throttle, throttle, sizeof(j->throttle));
+	return ERR_OK;
+}
+
+enum err pwjob_hash(struct pwjob *j, const char *password)
+{
+	j->next = strdup(password);
+	return j->next != NULL ? ERR_OK : ERR_NOMEM;
+}
+
+/* Are the hash's parameters below the configured ones? */
+static bool hash_is_weak(const char *encoded, const struct config *cfg)
+{
+	int m, t, p;
+
+	if (sscanf(encoded, "$argon2id$v=19$m=%d,t=%d,p=%d$", &m, &t, &p) != 3)
+		return true;
+	return m < cfg->argon2_memory_kib || t < cfg->argon2_iterations;
+}
+
+static void pwjob_task(void *arg)
+{
+	struct pwjob *j = arg;
+	const struct app *app = j->r->app;
+	const char *stored = j->stored[0] != '\0' ? j->stored : app->dummy_hash;
+
+	j->hashed = ERR_INVALID;
+	if (j->check != NULL) {
+		j->checked = password_verify(stored, j->check);
+		if (j->checked == ERR_OK && j->rehash_weak && hash_is_weak(stored, &app->cfg)) {
+			j->hashed = password_hash(j->check, app->cfg.argon2_memory_kib,
+						  app->cfg.argon2_iterations, j->hash);
+			j->rehashed = j->hashed == ERR_OK;
+		}
+		explicit_bzero(j->check, strlen(j->check));
+	}
+	if (j->next != NULL && (j->check == NULL || j->checked == ERR_OK)) {
+		j->hashed = password_hash(j->next, app->cfg.argon2_memory_kib,
+					  app->cfg.argon2_iterations, j->hash);
+		explicit_bzero(j->next, strlen(j->next));
+	}
+	j->done = true;
+	http_resume(j->r);
+}
+
+enum MHD_Result pwjob_start(struct req *r, struct pwjob *j)
+{
+	PGconn *conn;
+	int locked = 0;
+	enum err err = ERR_OK;
+
+	j->r = r;
+	if (j->check != NULL) {
+		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+		if (err == ERR_OK) {
+			err = db_throttle_begin(conn, j->throttle, &locked);
+			db_release(r->app->db, conn);
+		}
+	}
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	if (locked > 0)
+		return problem_throttled(r, locked);
+	return http_park(r, r->app->hashpool, pwjob_task, j);
+}
+
+enum err pwjob_passed(PGconn *conn, const struct pwjob *j)
+{
+	return db_throttle_reset(conn, j->throttle);
+}
+
+void pwjob_release(struct pwjob *j)
+{
+	if (j == NULL)
+		return;
+	wipe_free(&j->check);
+	wipe_free(&j->next);
+	explicit_bzero(j, sizeof(*j));
+}
