@@ -152,9 +152,40 @@ out:
 	return ERR_OK;
 }
 
+enum err db_sealed_read(PGresult *res, int row, int col, struct sealed_account *ret)
+{
+	struct sealed_account s = {0};
+	enum err err;
+
+	snprintf(s.id, sizeof(s.id), "%s", PQgetvalue(res, row, col));
+	err = db_cell_bytes(res, row, col + 1, &s.data_key, &s.data_key_len);
+	if (err == ERR_OK)
+		err = db_cell_bytes(res, row, col + 2, &s.email_enc, &s.email_enc_len);
+	if (err == ERR_OK)
+		err = db_cell_bytes(res, row, col + 3, &s.profile_enc, &s.profile_enc_len);
+	if (err == ERR_OK && !PQgetisnull(res, row, col + 4) &&
+	    (s.profile_public = strdup(PQgetvalue(res, row, col + 4))) == NULL)
+		err = ERR_NOMEM;
+	if (err != ERR_OK) {
+		sealed_account_release(&s);
+		return err;
+	}
+	*ret = s;
+	return ERR_OK;
+}
+
+void sealed_account_release(struct sealed_account *s)
+{
+	PQfreemem(s->data_key);
+	PQfreemem(s->email_enc);
+	PQfreemem(s->profile_enc);
+	free(s->profile_public);
+	explicit_bzero(s, sizeof(*s));
+}
+
 /* Reads an account with sql, whose first columns are ACCOUNT_COLUMNS and
  * whose one parameter is key: text, or len bytes of binary when len > 0;
- * with ret_extra, column 8's text too (malloc'd). */
+ * with ret_extra, the next column's text too (malloc'd). */
 static enum err account_read(PGconn *conn, const char *sql, const void *key, size_t len,
 			     struct account_row *ret_row, char **ret_extra)
 {
@@ -173,16 +204,10 @@ static enum err account_read(PGconn *conn, const char *sql, const void *key, siz
 	}
 	snprintf(row.status, sizeof(row.status), "%s", PQgetvalue(res, 0, 0));
 	row.email_verified = PQgetvalue(res, 0, 1)[0] == 't';
-	snprintf(row.password_hash, sizeof(row.password_hash), "%s", PQgetvalue(res, 0, 6));
-	snprintf(row.id, sizeof(row.id), "%s", PQgetvalue(res, 0, 7));
-	err = db_cell_bytes(res, 0, 2, &row.data_key, &row.data_key_len);
-	if (err == ERR_OK)
-		err = db_cell_bytes(res, 0, 3, &row.email_enc, &row.email_enc_len);
-	if (err == ERR_OK)
-		err = db_cell_bytes(res, 0, 4, &row.profile_enc, &row.profile_enc_len);
-	if (err == ERR_OK && (row.profile_public = strdup(PQgetvalue(res, 0, 5))) == NULL)
-		err = ERR_NOMEM;
-	if (err == ERR_OK && ret_extra != NULL && (extra = strdup(PQgetvalue(res, 0, 8))) == NULL)
+	snprintf(row.password_hash, sizeof(row.password_hash), "%s", PQgetvalue(res, 0, 2));
+	err = db_sealed_read(res, 0, 3, &row.sealed);
+	if (err == ERR_OK && ret_extra != NULL &&
+	    (extra = strdup(PQgetvalue(res, 0, 3 + SEALED_NCOLUMNS))) == NULL)
 		err = ERR_NOMEM;
 	PQclear(res);
 	if (err != ERR_OK) {
@@ -219,10 +244,7 @@ enum err db_account_get_me(PGconn *conn, const char *id, struct account_row *ret
 
 void account_row_release(struct account_row *row)
 {
-	PQfreemem(row->data_key);
-	PQfreemem(row->email_enc);
-	PQfreemem(row->profile_enc);
-	free(row->profile_public);
+	sealed_account_release(&row->sealed);
 	explicit_bzero(row, sizeof(*row));
 }
 

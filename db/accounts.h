@@ -80,18 +80,41 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 				const struct idem *idem, bool *ret_duplicate,
 				char ret_id[UUID_STR_LEN]);
 
-/* An account as stored: sealed values still sealed. */
-struct account_row {
+/* An account's sealed values as stored, still sealed: the one struct
+ * every reader of them fills (an account, a claimed job, a monitoring
+ * pass, a review item, an outbox row) and vault_open_profile()
+ * (services/vault.h) opens. */
+struct sealed_account {
 	char id[UUID_STR_LEN];
-	char status[32];
-	bool email_verified;
-	unsigned char *data_key; /* NULL once erased */
+	unsigned char *data_key; /* sealed with the wrap key; NULL once erased */
 	size_t data_key_len;
 	unsigned char *email_enc;
 	size_t email_enc_len;
-	unsigned char *profile_enc;
+	unsigned char *profile_enc; /* NULL: no personal field */
 	size_t profile_enc_len;
-	char *profile_public; /* JSON text */
+	char *profile_public; /* the other fields, JSON object text; NULL when none */
+};
+
+/* The SEALED_NCOLUMNS columns db_sealed_read() reads, of the accounts
+ * table under alias t ("a." or ""). */
+#define SEALED_COLUMNS(t)                                                                          \
+	t "id, " t "data_key, " t "email_enc, " t "profile_enc, " t "profile_public::text"
+#define SEALED_NCOLUMNS 5
+
+/* Reads SEALED_COLUMNS from row of res, starting at column col, into
+ * *ret (copied: it outlives res). On error nothing is left allocated and
+ * *ret is untouched. ERR_NOMEM. */
+enum err db_sealed_read(PGresult *res, int row, int col, struct sealed_account *ret);
+
+/* Frees and wipes what db_sealed_read() put in s (not s itself). Accepts
+ * a zeroed struct. */
+void sealed_account_release(struct sealed_account *s);
+
+/* An account as stored: sealed values still sealed. */
+struct account_row {
+	struct sealed_account sealed; /* id and sealed values */
+	char status[32];
+	bool email_verified;
 	char password_hash[192];
 };
 
@@ -105,9 +128,7 @@ enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_ro
 enum err db_account_get_by_email(PGconn *conn, const unsigned char *bidx, size_t len,
 				 struct account_row *ret_row);
 
-#define ACCOUNT_COLUMNS                                                                            \
-	"status, email_verified, data_key, email_enc, profile_enc, profile_public::text, "         \
-	"password_hash, id"
+#define ACCOUNT_COLUMNS "status, email_verified, password_hash, " SEALED_COLUMNS("")
 
 /* GET /v1/me's one statement (with jobs.h): the account $1 and its
  * verifications. Public for `make bench`, whose baseline is pgbench

@@ -80,13 +80,14 @@ enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_c
 
 	snprintf(limit, sizeof(limit), "%d", max);
 	err = db_exec(conn,
-		      "SELECT j.id, j.account_id, j.attempts, a.data_key, a.email_enc, "
-		      "a.profile_enc, a.profile_public::text FROM verification_jobs j "
-		      "JOIN accounts a ON a.id = j.account_id "
-		      "WHERE j.verifier = $1 AND j.state IN ('queued', 'running') "
-		      "AND j.next_attempt_at <= now() "
-		      "AND (j.state = 'queued' OR j.lease_until < now()) "
-		      "ORDER BY j.next_attempt_at, j.id LIMIT $2 FOR UPDATE OF j SKIP LOCKED",
+		      "SELECT j.id, j.attempts, " SEALED_COLUMNS(
+			      "a.") " FROM verification_jobs j "
+				    "JOIN accounts a ON a.id = j.account_id "
+				    "WHERE j.verifier = $1 AND j.state IN ('queued', 'running') "
+				    "AND j.next_attempt_at <= now() "
+				    "AND (j.state = 'queued' OR j.lease_until < now()) "
+				    "ORDER BY j.next_attempt_at, j.id LIMIT $2 FOR UPDATE OF j "
+				    "SKIP LOCKED",
 		      2, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
@@ -97,16 +98,8 @@ enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_c
 		struct job_claim *c = &claims[i];
 
 		c->id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
-		snprintf(c->account_id, sizeof(c->account_id), "%s", PQgetvalue(res, (int)i, 1));
-		c->attempts = atoi(PQgetvalue(res, (int)i, 2));
-		err = db_cell_bytes(res, (int)i, 3, &c->data_key, &c->data_key_len);
-		if (err == ERR_OK)
-			err = db_cell_bytes(res, (int)i, 4, &c->email_enc, &c->email_enc_len);
-		if (err == ERR_OK)
-			err = db_cell_bytes(res, (int)i, 5, &c->profile_enc, &c->profile_enc_len);
-		if (err == ERR_OK &&
-		    (c->profile_public = strdup(PQgetvalue(res, (int)i, 6))) == NULL)
-			err = ERR_NOMEM;
+		c->attempts = atoi(PQgetvalue(res, (int)i, 1));
+		err = db_sealed_read(res, (int)i, 2, &c->account);
 	}
 	PQclear(res);
 	if (err != ERR_OK) {
@@ -120,12 +113,8 @@ enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_c
 
 void job_claims_free(struct job_claim *claims, size_t n)
 {
-	for (size_t i = 0; claims != NULL && i < n; i++) {
-		PQfreemem(claims[i].data_key);
-		PQfreemem(claims[i].email_enc);
-		PQfreemem(claims[i].profile_enc);
-		free(claims[i].profile_public);
-	}
+	for (size_t i = 0; claims != NULL && i < n; i++)
+		sealed_account_release(&claims[i].account);
 	if (claims != NULL)
 		explicit_bzero(claims, n * sizeof(*claims));
 	free(claims);

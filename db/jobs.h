@@ -58,15 +58,8 @@ enum err db_jobs_cancel_open(PGconn *conn, const char *account_id, const char *w
 /* One claimed job and its account's sealed values. */
 struct job_claim {
 	long long id;
-	char account_id[UUID_STR_LEN];
-	int attempts;            /* attempts made before this claim */
-	unsigned char *data_key; /* sealed; NULL once the account is erased */
-	size_t data_key_len;
-	unsigned char *email_enc;
-	size_t email_enc_len;
-	unsigned char *profile_enc;
-	size_t profile_enc_len;
-	char *profile_public; /* JSON text */
+	int attempts;                  /* attempts made before this claim */
+	struct sealed_account account; /* data_key NULL once the account is erased */
 };
 
 /* Locks up to max due jobs of verifier (queued, or running with a lapsed

@@ -101,8 +101,8 @@ out:
 	return err;
 }
 
-/* Fills accounts from rows of id, country, profession, registry expiry,
- * expiry_reminded_enc, data_key, email_enc, profile_enc. */
+/* Fills accounts from rows of country, profession, registry expiry,
+ * expiry_reminded_enc, then SEALED_COLUMNS. */
 static enum err accounts_from(PGresult *res, struct monitor_account **ret_accounts, size_t *ret_n)
 {
 	size_t n = (size_t)PQntuples(res);
@@ -112,18 +112,13 @@ static enum err accounts_from(PGresult *res, struct monitor_account **ret_accoun
 	for (size_t i = 0; err == ERR_OK && i < n; i++) {
 		int row = (int)i;
 
-		snprintf(a[i].id, sizeof(a[i].id), "%s", PQgetvalue(res, row, 0));
-		snprintf(a[i].country, sizeof(a[i].country), "%s", PQgetvalue(res, row, 1));
-		snprintf(a[i].profession, sizeof(a[i].profession), "%s", PQgetvalue(res, row, 2));
+		snprintf(a[i].country, sizeof(a[i].country), "%s", PQgetvalue(res, row, 0));
+		snprintf(a[i].profession, sizeof(a[i].profession), "%s", PQgetvalue(res, row, 1));
 		snprintf(a[i].registry_expiry, sizeof(a[i].registry_expiry), "%s",
-			 PQgetvalue(res, row, 3));
-		err = db_cell_bytes(res, row, 4, &a[i].reminded_enc, &a[i].reminded_enc_len);
+			 PQgetvalue(res, row, 2));
+		err = db_cell_bytes(res, row, 3, &a[i].reminded_enc, &a[i].reminded_enc_len);
 		if (err == ERR_OK)
-			err = db_cell_bytes(res, row, 5, &a[i].data_key, &a[i].data_key_len);
-		if (err == ERR_OK)
-			err = db_cell_bytes(res, row, 6, &a[i].email_enc, &a[i].email_enc_len);
-		if (err == ERR_OK)
-			err = db_cell_bytes(res, row, 7, &a[i].profile_enc, &a[i].profile_enc_len);
+			err = db_sealed_read(res, row, 4, &a[i].account);
 	}
 	if (err != ERR_OK) {
 		monitor_accounts_free(a, n);
@@ -144,16 +139,18 @@ enum err db_monitor_accounts(PGconn *conn, const char *after, int max,
 	enum err err;
 
 	snprintf(smax, sizeof(smax), "%d", max);
-	err = db_exec(conn,
-		      "SELECT a.id, coalesce(a.profile_public->>'country', ''), "
-		      "coalesce(a.profile_public->>'profession', ''), "
-		      "coalesce((SELECT min(v.licence_expires)::text FROM verifications v "
-		      "  WHERE v.account_id = a.id AND v.licence_expires >= current_date), ''), "
-		      "a.expiry_reminded_enc, a.data_key, a.email_enc, "
-		      "a.profile_enc FROM accounts a WHERE a.role = 'professional' "
-		      "AND a.status IN ('verified', 'approved') AND a.data_key IS NOT NULL "
-		      "AND a.id > $1::uuid ORDER BY a.id LIMIT $2",
-		      2, params, NULL, NULL, &res);
+	err = db_exec(
+		conn,
+		"SELECT coalesce(a.profile_public->>'country', ''), "
+		"coalesce(a.profile_public->>'profession', ''), "
+		"coalesce((SELECT min(v.licence_expires)::text FROM verifications v "
+		"  WHERE v.account_id = a.id AND v.licence_expires >= current_date), ''), "
+		"a.expiry_reminded_enc, " SEALED_COLUMNS(
+			"a.") " "
+			      "FROM accounts a WHERE a.role = 'professional' "
+			      "AND a.status IN ('verified', 'approved') AND a.data_key IS NOT NULL "
+			      "AND a.id > $1::uuid ORDER BY a.id LIMIT $2",
+		2, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
 	err = accounts_from(res, ret_accounts, ret_n);
@@ -165,9 +162,7 @@ void monitor_accounts_free(struct monitor_account *accounts, size_t n)
 {
 	for (size_t i = 0; accounts != NULL && i < n; i++) {
 		PQfreemem(accounts[i].reminded_enc);
-		PQfreemem(accounts[i].data_key);
-		PQfreemem(accounts[i].email_enc);
-		PQfreemem(accounts[i].profile_enc);
+		sealed_account_release(&accounts[i].account);
 	}
 	free(accounts);
 }
@@ -200,7 +195,8 @@ enum err db_monitor_digest_due(PGconn *conn, int hours, struct monitor_account *
 		"AND EXISTS (SELECT 1 FROM accounts q WHERE q.status IN ('flagged', "
 		"'suspended') AND NOT q.review_awaiting_professional "
 		"AND q.status_changed_at < now() - $1 * interval '1 hour') "
-		"RETURNING a.id, '', '', '', '', a.data_key, a.email_enc, NULL::bytea",
+		"RETURNING '', '', '', NULL::bytea, a.id, a.data_key, a.email_enc, NULL::bytea, "
+		"NULL::text",
 		1, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;

@@ -41,18 +41,12 @@ enum err db_monitor_queue_due(PGconn *conn, const struct monitor_scope *s, int d
 
 /* One verified or approved professional, for the expiry scan. */
 struct monitor_account {
-	char id[UUID_STR_LEN];
+	struct sealed_account account; /* its id and sealed values */
 	char country[8];
 	char profession[48];
 	char registry_expiry[11];    /* the earliest expiry a registry reported, or "" */
 	unsigned char *reminded_enc; /* the expiry last reminded of, sealed; NULL: none */
 	size_t reminded_enc_len;
-	unsigned char *data_key; /* sealed */
-	size_t data_key_len;
-	unsigned char *email_enc;
-	size_t email_enc_len;
-	unsigned char *profile_enc;
-	size_t profile_enc_len;
 };
 
 /* Up to max verified or approved professionals with ids above after ("" for

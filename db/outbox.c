@@ -83,13 +83,16 @@ enum err db_outbox_claim(PGconn *conn, int max, struct outbox_row **ret_rows, si
 	if (err != ERR_OK)
 		return err;
 	err = db_exec(conn,
-		      "SELECT o.id, o.account_id, o.kind, o.payload_enc, a.data_key "
-		      "FROM outbox o JOIN accounts a ON a.id = o.account_id "
-		      "WHERE o.sent_at IS NULL AND o.attempts < " STR(
-			      OUTBOX_MAX_ATTEMPTS) " "
-						   "AND o.next_attempt_at <= now() ORDER BY "
-						   "o.next_attempt_at "
-						   "LIMIT $1::int FOR UPDATE OF o SKIP LOCKED",
+		      "SELECT o.id, o.kind, o.payload_enc, " SEALED_COLUMNS(
+			      "a.") " "
+				    "FROM outbox o JOIN accounts a ON a.id = o.account_id "
+				    "WHERE o.sent_at IS NULL AND o.attempts < " STR(
+					    OUTBOX_MAX_ATTEMPTS) " "
+								 "AND o.next_attempt_at <= now() "
+								 "ORDER BY "
+								 "o.next_attempt_at "
+								 "LIMIT $1::int FOR UPDATE OF o "
+								 "SKIP LOCKED",
 		      1, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		goto out;
@@ -104,12 +107,10 @@ enum err db_outbox_claim(PGconn *conn, int max, struct outbox_row **ret_rows, si
 		struct outbox_row *row = &rows[n];
 
 		row->id = strtoll(PQgetvalue(res, (int)n, 0), NULL, 10);
-		snprintf(row->account_id, sizeof(row->account_id), "%s",
-			 PQgetvalue(res, (int)n, 1));
-		snprintf(row->kind, sizeof(row->kind), "%s", PQgetvalue(res, (int)n, 2));
-		err = db_cell_bytes(res, (int)n, 3, &row->payload, &row->payload_len);
+		snprintf(row->kind, sizeof(row->kind), "%s", PQgetvalue(res, (int)n, 1));
+		err = db_cell_bytes(res, (int)n, 2, &row->payload, &row->payload_len);
 		if (err == ERR_OK)
-			err = db_cell_bytes(res, (int)n, 4, &row->data_key, &row->data_key_len);
+			err = db_sealed_read(res, (int)n, 3, &row->account);
 	}
 out:
 	PQclear(res);
@@ -175,7 +176,7 @@ void outbox_rows_free(struct outbox_row *rows, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		PQfreemem(rows[i].payload);
-		PQfreemem(rows[i].data_key);
+		sealed_account_release(&rows[i].account);
 	}
 	free(rows);
 }

@@ -53,12 +53,10 @@ enum err db_email_confirm(PGconn *conn, const char *account_id, const unsigned c
 /* One claimed outbox row, still sealed. */
 struct outbox_row {
 	long long id;
-	char account_id[UUID_STR_LEN];
 	char kind[32];
 	unsigned char *payload; /* sealed with the account's data key */
 	size_t payload_len;
-	unsigned char *data_key; /* the account's sealed data key; NULL once erased */
-	size_t data_key_len;
+	struct sealed_account account; /* data_key NULL once erased */
 };
 
 /* Begins a transaction and claims up to max due rows (unsent, fewer than

@@ -59,19 +59,22 @@ static const char queue_sql[] =
  * JSON arrays; only professionals under review. */
 static const char account_sql[] =
 	"SELECT a.status, " WAITING_FOR ", " WAITING_SECONDS ", " CHANGED_AT ", " CREATED_AT ", "
-	"a.email_verified, a.processing_restricted, a.data_key, a.email_enc, a.profile_enc, "
-	"a.profile_public::text, " REASONS ", "
-	"(SELECT coalesce(jsonb_agg(jsonb_build_object('id', d.id, 'recipient', d.recipient, "
-	"'fields', d.fields, 'purpose', d.purpose, 'terms_version', d.terms_version, "
-	"'legal_basis', d.legal_basis, 'recipient_country', d.recipient_country, "
-	"'disclosed_at', " DISCLOSED_AT ") ORDER BY d.id), '[]')::text "
-	"FROM disclosures d WHERE d.subject = a.id), "
-	"(SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'admin_id', x.admin_id, "
-	"'decision', x.decision, 'reason', x.reason, 'from_status', x.from_status, "
-	"'to_status', x.to_status, 'decided_at', " DECIDED_AT_X ") ORDER BY x.id), '[]')::text "
-	"FROM review_decisions x WHERE x.account_id = a.id) "
-	"FROM accounts a WHERE a.id = $1 AND a.role = 'professional' "
-	"AND a.status IN ('flagged', 'suspended', 'approved', 'rejected')";
+	"a.email_verified, a.processing_restricted, " SEALED_COLUMNS(
+		"a.") ", " REASONS ", "
+		      "(SELECT coalesce(jsonb_agg(jsonb_build_object('id', d.id, 'recipient', "
+		      "d.recipient, "
+		      "'fields', d.fields, 'purpose', d.purpose, 'terms_version', d.terms_version, "
+		      "'legal_basis', d.legal_basis, 'recipient_country', d.recipient_country, "
+		      "'disclosed_at', " DISCLOSED_AT ") ORDER BY d.id), '[]')::text "
+		      "FROM disclosures d WHERE d.subject = a.id), "
+		      "(SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'admin_id', "
+		      "x.admin_id, "
+		      "'decision', x.decision, 'reason', x.reason, 'from_status', x.from_status, "
+		      "'to_status', x.to_status, 'decided_at', " DECIDED_AT_X
+		      ") ORDER BY x.id), '[]')::text "
+		      "FROM review_decisions x WHERE x.account_id = a.id) "
+		      "FROM accounts a WHERE a.id = $1 AND a.role = 'professional' "
+		      "AND a.status IN ('flagged', 'suspended', 'approved', 'rejected')";
 
 static const char verifications_sql[] =
 	"SELECT v.id, v.verifier, j.occasion, v.outcome, v.reason, v.checks::text, "
@@ -112,7 +115,7 @@ enum err db_review_queue(PGconn *conn, const struct review_query *q, PGresult **
 
 static enum err load_account(PGconn *conn, struct review_rows *rows)
 {
-	const char *params[1] = {rows->id};
+	const char *params[1] = {rows->account.id};
 	PGresult *res;
 	enum err err = db_exec(conn, account_sql, 1, params, NULL, NULL, &res);
 
@@ -128,21 +131,15 @@ static enum err load_account(PGconn *conn, struct review_rows *rows)
 	rows->created_at = db_cell_text(res, 0, 4);
 	rows->email_verified = PQgetvalue(res, 0, 5)[0] == 't';
 	rows->processing_restricted = PQgetvalue(res, 0, 6)[0] == 't';
-	rows->profile_public = db_cell_text(res, 0, 10);
-	rows->reasons = db_cell_text(res, 0, 11);
-	rows->disclosures = db_cell_text(res, 0, 12);
-	rows->decisions = db_cell_text(res, 0, 13);
-	err = db_cell_bytes(res, 0, 7, &rows->data_key, &rows->data_key_len);
-	if (err == ERR_OK)
-		err = db_cell_bytes(res, 0, 8, &rows->email_enc, &rows->email_enc_len);
-	if (err == ERR_OK)
-		err = db_cell_bytes(res, 0, 9, &rows->profile_enc, &rows->profile_enc_len);
-	return err;
+	rows->reasons = db_cell_text(res, 0, 7 + SEALED_NCOLUMNS);
+	rows->disclosures = db_cell_text(res, 0, 8 + SEALED_NCOLUMNS);
+	rows->decisions = db_cell_text(res, 0, 9 + SEALED_NCOLUMNS);
+	return db_sealed_read(res, 0, 7, &rows->account);
 }
 
 static enum err load_verifications(PGconn *conn, struct review_rows *rows)
 {
-	const char *params[1] = {rows->id};
+	const char *params[1] = {rows->account.id};
 	PGresult *res;
 	enum err err = db_exec(conn, verifications_sql, 1, params, NULL, NULL, &res);
 	int n;
@@ -175,7 +172,7 @@ static enum err load_verifications(PGconn *conn, struct review_rows *rows)
 
 static enum err load_responses(PGconn *conn, struct review_rows *rows)
 {
-	const char *params[1] = {rows->id};
+	const char *params[1] = {rows->account.id};
 	PGresult *res;
 	enum err err = db_exec(conn, responses_sql, 1, params, NULL, NULL, &res);
 	int n;
@@ -206,7 +203,7 @@ enum err db_review_load(PGconn *conn, const char *id, struct review_rows *ret_ro
 	struct review_rows rows = {0};
 	enum err err;
 
-	snprintf(rows.id, sizeof(rows.id), "%s", id);
+	snprintf(rows.account.id, sizeof(rows.account.id), "%s", id);
 	err = load_account(conn, &rows);
 	if (err == ERR_OK)
 		err = load_verifications(conn, &rows);
@@ -222,9 +219,7 @@ enum err db_review_load(PGconn *conn, const char *id, struct review_rows *ret_ro
 
 void review_rows_release(struct review_rows *rows)
 {
-	PQfreemem(rows->data_key);
-	PQfreemem(rows->email_enc);
-	PQfreemem(rows->profile_enc);
+	sealed_account_release(&rows->account);
 	for (size_t i = 0; i < rows->nverifications; i++)
 		PQfreemem(rows->verifications[i].evidence_enc);
 	free(rows->verifications);

@@ -61,18 +61,13 @@ struct review_response {
 
 /* Everything an admin sees of an item, as stored. */
 struct review_rows {
-	char id[UUID_STR_LEN];
+	struct sealed_account account; /* its id and sealed values; data_key NULL once erased */
 	const char *status, *waiting_for, *status_changed_at, *created_at;
 	long long waiting_seconds;
 	bool email_verified, processing_restricted;
-	unsigned char *data_key; /* sealed with the wrap key; NULL once erased */
-	size_t data_key_len;
-	unsigned char *email_enc, *profile_enc;
-	size_t email_enc_len, profile_enc_len;
-	const char *profile_public; /* JSON object text */
-	const char *reasons;        /* JSON array text, as in the queue */
-	const char *disclosures;    /* JSON array text of the ledger rows of the subject */
-	const char *decisions;      /* JSON array text of the past decisions */
+	const char *reasons;     /* JSON array text, as in the queue */
+	const char *disclosures; /* JSON array text of the ledger rows of the subject */
+	const char *decisions;   /* JSON array text of the past decisions */
 	struct review_verification *verifications;
 	size_t nverifications;
 	struct review_response *responses;

@@ -27,24 +27,20 @@ static enum err notify_owner(struct app *app, PGconn *conn, const unsigned char 
 	struct account_row owner = {0};
 	unsigned char key[CRYPTO_KEY_LEN];
 	unsigned char *enc = NULL;
-	size_t enc_len = 0, email_len = 0;
+	size_t enc_len = 0;
 	char *email = NULL;
 	enum err err = db_account_get_by_email(conn, bidx, len, &owner);
 
 	if (err == ERR_OK)
-		err = vault_key_open(app, owner.id, owner.data_key, owner.data_key_len, key);
+		err = vault_open_profile(app, &owner.sealed, key, &email, NULL);
 	if (err == ERR_OK) {
-		err = vault_open(key, owner.id, "email", owner.email_enc, owner.email_enc_len,
-				 &email, &email_len);
-		if (err == ERR_OK)
-			err = mailer_payload_seal(key, owner.id, email, NULL, &enc, &enc_len);
+		err = mailer_payload_seal(key, owner.sealed.id, email, NULL, &enc, &enc_len);
 		explicit_bzero(key, sizeof(key));
 	}
 	if (err == ERR_OK)
-		err = db_outbox_insert(conn, owner.id, OUTBOX_ALREADY_REGISTERED, enc, enc_len);
-	if (email != NULL)
-		explicit_bzero(email, email_len);
-	free(email);
+		err = db_outbox_insert(conn, owner.sealed.id, OUTBOX_ALREADY_REGISTERED, enc,
+				       enc_len);
+	vault_wipe_free(email);
 	free(enc);
 	account_row_release(&owner);
 	return err == ERR_CRYPTO || err == ERR_INVALID || err == ERR_NOT_FOUND ? ERR_OK : err;

@@ -101,7 +101,7 @@ static enum err open_values(struct app *app, PGconn *conn, const char *id, json_
 	if (err == ERR_OK)
 		err = db_account_get(conn, id, &row);
 	if (err == ERR_OK)
-		err = vault_open_account(app, id, &row, all);
+		err = vault_open_account(app, &row.sealed, all);
 	account_row_release(&row);
 	json_array_foreach (fields, i, f) {
 		const char *name = json_string_value(f);

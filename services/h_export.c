@@ -107,7 +107,7 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 	enum err err = db_account_get(conn, id, &row);
 
 	if (err == ERR_OK)
-		err = vault_open_profile(r->app, id, &row, key, &email, &profile);
+		err = vault_open_profile(r->app, &row.sealed, key, &email, &profile);
 	account_row_release(&row);
 	if (err != ERR_OK)
 		return err;

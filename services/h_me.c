@@ -34,8 +34,7 @@ enum MHD_Result h_me_get(struct req *r)
 		body = json_pack("{s:s, s:s, s:b, s:o}", "id", r->auth.sub, "status", row.status,
 				 "email_verified", row.email_verified, "verifications",
 				 verifications);
-		err = body != NULL ? vault_open_account(r->app, r->auth.sub, &row, body)
-				   : ERR_NOMEM;
+		err = body != NULL ? vault_open_account(r->app, &row.sealed, body) : ERR_NOMEM;
 	}
 	free(summary);
 	account_row_release(&row);
@@ -82,7 +81,7 @@ static enum err pwchange_check(struct req *r, struct pwjob *pw, json_t *errors)
 		db_release(r->app->db, conn);
 	}
 	if (err == ERR_OK)
-		err = vault_open_account(r->app, r->auth.sub, &row, own);
+		err = vault_open_account(r->app, &row.sealed, own);
 	if (err == ERR_OK) {
 		profile = json_object_get(own, "profile");
 		names[0] = json_string_value(json_object_get(profile, "given_name"));

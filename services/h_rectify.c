@@ -118,7 +118,7 @@ static enum err rectify(struct req *r, PGconn *conn, json_t *patch, json_t *erro
 	if (err == ERR_OK)
 		err = db_account_get(conn, id, &row);
 	if (err == ERR_OK)
-		err = vault_open_profile(app, id, &row, key, &email, &stored);
+		err = vault_open_profile(app, &row.sealed, key, &email, &stored);
 	if (err != ERR_OK)
 		goto out;
 	err = ERR_NOMEM;

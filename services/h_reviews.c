@@ -213,12 +213,12 @@ static enum err queue_notice(struct req *r, PGconn *conn, const struct review_ro
 
 	if (to == NULL)
 		return ERR_OK;
-	err = vault_key_open(r->app, rows->id, rows->data_key, rows->data_key_len, key);
+	err = vault_open_profile(r->app, &rows->account, key, NULL, NULL);
 	if (err == ERR_OK)
-		err = mailer_payload_seal(key, rows->id, to, NULL, &enc, &len);
+		err = mailer_payload_seal(key, rows->account.id, to, NULL, &enc, &len);
 	explicit_bzero(key, sizeof(key));
 	if (err == ERR_OK)
-		err = db_outbox_insert(conn, rows->id, kind, enc, len);
+		err = db_outbox_insert(conn, rows->account.id, kind, enc, len);
 	free(enc);
 	return err;
 }
@@ -421,10 +421,8 @@ enum MHD_Result h_me_review_respond(struct req *r)
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
 	err = db_account_get(conn, r->auth.sub, &row);
-	if (err == ERR_OK && row.data_key == NULL)
-		err = ERR_NOT_FOUND; /* erased */
-	if (err == ERR_OK)
-		err = vault_key_open(r->app, r->auth.sub, row.data_key, row.data_key_len, key);
+	if (err == ERR_OK) /* ERR_NOT_FOUND once erased */
+		err = vault_open_profile(r->app, &row.sealed, key, NULL, NULL);
 	if (err == ERR_OK)
 		err = vault_seal(key, r->auth.sub, "review_response", message, strlen(message),
 				 &enc, &len);

@@ -165,25 +165,21 @@ enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char
 	return err;
 }
 
-enum err mailer_notice_queue(const struct app *app, PGconn *conn, const char *account_id,
-			     const unsigned char *data_key, size_t data_key_len,
-			     const unsigned char *email_enc, size_t email_enc_len, const char *kind)
+enum err mailer_notice_queue(const struct app *app, PGconn *conn,
+			     const struct sealed_account *account, const char *kind)
 {
 	unsigned char key[CRYPTO_KEY_LEN], *enc = NULL;
 	char *email = NULL;
 	size_t len = 0;
-	enum err err;
+	enum err err = vault_open_profile(app, account, key, &email, NULL);
 
-	if (data_key == NULL || email_enc == NULL)
+	if (err == ERR_NOT_FOUND)
 		return ERR_OK; /* erased: no address */
-	err = vault_key_open(app, account_id, data_key, data_key_len, key);
 	if (err == ERR_OK)
-		err = vault_open(key, account_id, "email", email_enc, email_enc_len, &email, &len);
-	if (err == ERR_OK)
-		err = mailer_payload_seal(key, account_id, email, NULL, &enc, &len);
+		err = mailer_payload_seal(key, account->id, email, NULL, &enc, &len);
 	explicit_bzero(key, sizeof(key));
 	if (err == ERR_OK)
-		err = db_outbox_insert(conn, account_id, kind, enc, len);
+		err = db_outbox_insert(conn, account->id, kind, enc, len);
 	vault_wipe_free(email);
 	free(enc);
 	return err;
@@ -391,11 +387,10 @@ static enum err open_row(struct mailer *m, const struct outbox_row *row, json_t 
 	json_t *data = NULL;
 	enum err err;
 
-	if (row->data_key == NULL)
-		return ERR_NOT_FOUND; /* erased: the payload can never open */
-	err = vault_key_open(m->app, row->account_id, row->data_key, row->data_key_len, key);
+	/* erased: the payload can never open (ERR_NOT_FOUND) */
+	err = vault_open_profile(m->app, &row->account, key, NULL, NULL);
 	if (err == ERR_OK)
-		err = vault_open(key, row->account_id, "outbox", row->payload, row->payload_len,
+		err = vault_open(key, row->account.id, "outbox", row->payload, row->payload_len,
 				 &payload, &len);
 	explicit_bzero(key, sizeof(key));
 	if (err != ERR_OK)

@@ -32,14 +32,14 @@ enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char
 			     const char *to, const char *token, unsigned char **ret_enc,
 			     size_t *ret_len);
 
-/* Queues a notice of kind (one without a token) to account_id's address,
+struct sealed_account;
+
+/* Queues a notice of kind (one without a token) to the account's address,
  * in the caller's transaction: opens the account's sealed data key and
  * email and seals the payload under that key. An erased account (NULL
  * key or email) gets nothing and ERR_OK. Blocks on the database. */
-enum err mailer_notice_queue(const struct app *app, PGconn *conn, const char *account_id,
-			     const unsigned char *data_key, size_t data_key_len,
-			     const unsigned char *email_enc, size_t email_enc_len,
-			     const char *kind);
+enum err mailer_notice_queue(const struct app *app, PGconn *conn,
+			     const struct sealed_account *account, const char *kind);
 
 /* Composes the RFC 5322 message of kind (OUTBOX_CONFIRM_EMAIL, with
  * token; OUTBOX_ALREADY_REGISTERED, OUTBOX_REVIEW_*) from from to to, dated now, with

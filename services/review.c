@@ -137,38 +137,13 @@ static json_t *json_str(const char *s)
 }
 
 /* The email and the whole profile (public fields and opened personal
- * ones), or nulls once erased. */
-static enum err add_personal(const struct review_rows *rows, const unsigned char *key, json_t *body)
+ * ones), or nulls once erased; steals profile. */
+static enum err add_personal(json_t *body, const char *email, json_t *profile)
 {
-	char *email, *personal = NULL;
-	json_t *profile = NULL, *fields = NULL;
-	enum err err = ERR_CRYPTO;
-
-	if (key == NULL) {
-		json_object_set_new(body, "email", json_null());
-		json_object_set_new(body, "profile", json_null());
-		return ERR_OK;
-	}
-	email = open_text(key, rows->id, "email", rows->email_enc, rows->email_enc_len);
-	if (rows->profile_enc != NULL)
-		personal = open_text(key, rows->id, "profile", rows->profile_enc,
-				     rows->profile_enc_len);
-	if (email == NULL || (rows->profile_enc != NULL && personal == NULL))
-		goto out;
-	err = ERR_INTERNAL;
-	profile = json_loads(rows->profile_public, 0, NULL);
-	fields = personal != NULL ? json_loads(personal, 0, NULL) : json_object();
-	if (profile == NULL || fields == NULL || json_object_update(profile, fields) != 0)
-		goto out;
-	json_object_set_new(body, "email", json_string(email));
-	json_object_set(body, "profile", profile);
-	err = ERR_OK;
-out:
-	json_decref(profile);
-	json_decref(fields);
-	wipe_free(personal);
-	wipe_free(email);
-	return err;
+	if (json_object_set_new(body, "email", json_str(email)) != 0 ||
+	    json_object_set_new(body, "profile", profile != NULL ? profile : json_null()) != 0)
+		return ERR_NOMEM;
+	return ERR_OK;
 }
 
 /* Each verification, its evidence opened: JSON as the verifier stored it,
@@ -179,7 +154,8 @@ static json_t *verifications_json(const struct review_rows *rows, const unsigned
 
 	for (size_t i = 0; list != NULL && i < rows->nverifications; i++) {
 		const struct review_verification *v = &rows->verifications[i];
-		char *text = open_text(key, rows->id, "evidence", v->evidence_enc, v->evidence_len);
+		char *text = open_text(key, rows->account.id, "evidence", v->evidence_enc,
+				       v->evidence_len);
 		json_t *evidence = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 
 		if (evidence == NULL)
@@ -203,8 +179,8 @@ static json_t *responses_json(const struct review_rows *rows, const unsigned cha
 
 	for (size_t i = 0; list != NULL && i < rows->nresponses; i++) {
 		const struct review_response *p = &rows->responses[i];
-		char *text =
-			open_text(key, rows->id, "review_response", p->message_enc, p->message_len);
+		char *text = open_text(key, rows->account.id, "review_response", p->message_enc,
+				       p->message_len);
 
 		json_array_append_new(
 			list, json_pack("{s:I, s:I, s:o, s:s}", "id",
@@ -237,26 +213,29 @@ enum err review_build(const struct app *app, const struct review_rows *rows, jso
 		      char ret_etag[REVIEW_ETAG_LEN])
 {
 	unsigned char key[CRYPTO_KEY_LEN];
-	bool have_key = false;
-	json_t *body;
-	enum err err = ERR_OK;
+	char *email = NULL;
+	json_t *body, *profile = NULL;
+	enum err err = vault_open_profile(app, &rows->account, key, &email, &profile);
+	bool have_key = err == ERR_OK;
 
-	if (rows->data_key != NULL) {
-		err = vault_key_open(app, rows->id, rows->data_key, rows->data_key_len, key);
-		have_key = err == ERR_OK;
-	}
-	body = json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o}", "id", rows->id,
-			 "status", rows->status, "waiting_for", json_str(rows->waiting_for),
-			 "status_changed_at", rows->status_changed_at, "registered_at",
-			 rows->created_at, "email_verified", rows->email_verified,
+	if (err == ERR_NOT_FOUND) /* erased: nulls */
+		err = ERR_OK;
+	body = json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o}", "id",
+			 rows->account.id, "status", rows->status, "waiting_for",
+			 json_str(rows->waiting_for), "status_changed_at", rows->status_changed_at,
+			 "registered_at", rows->created_at, "email_verified", rows->email_verified,
 			 "processing_restricted", rows->processing_restricted, "reasons",
 			 json_text(rows->reasons), "disclosures", json_text(rows->disclosures),
 			 "decisions", json_text(rows->decisions), "responses",
 			 responses_json(rows, have_key ? key : NULL));
 	if (err == ERR_OK && body == NULL)
 		err = ERR_NOMEM;
-	if (err == ERR_OK)
-		err = add_personal(rows, have_key ? key : NULL, body);
+	if (err == ERR_OK) {
+		err = add_personal(body, email, profile);
+		profile = NULL;
+	}
+	json_decref(profile);
+	wipe_free(email);
 	if (err == ERR_OK &&
 	    json_object_set_new(body, "verifications",
 				verifications_json(rows, have_key ? key : NULL)) != 0)

@@ -315,41 +315,21 @@ static enum err open_profile(struct runner *r, const struct job_claim *jc, struc
 			     json_t **ret_profile)
 {
 	const struct verifier *v = c->v;
-	json_t *profile = NULL, *personal = NULL;
-	char *text = NULL, *email = NULL;
-	size_t len = 0, elen = 0;
+	json_t *profile = NULL;
+	char *email = NULL;
 	bool wants_email = false;
 	enum err err;
 
-	if (jc->data_key == NULL)
-		return ERR_NOT_FOUND;
-	err = vault_key_open(r->app, jc->account_id, jc->data_key, jc->data_key_len, c->key);
-	if (err != ERR_OK)
-		return err;
-	profile = json_loads(jc->profile_public, 0, NULL);
-	if (jc->profile_enc != NULL && err == ERR_OK)
-		err = vault_open(c->key, jc->account_id, "profile", jc->profile_enc,
-				 jc->profile_enc_len, &text, &len);
-	if (err == ERR_OK && text != NULL)
-		personal = json_loadb(text, len, 0, NULL);
-	if (err == ERR_OK &&
-	    (!json_is_object(profile) || (text != NULL && !json_is_object(personal))))
-		err = ERR_NOMEM;
-	if (err == ERR_OK && personal != NULL && json_object_update(profile, personal) != 0)
-		err = ERR_NOMEM;
 	for (size_t i = 0; i < v->nfields; i++)
 		wants_email = wants_email || strcmp(v->fields[i], "email") == 0;
 	for (size_t i = 0; i < v->ncompares; i++)
 		wants_email = wants_email || strcmp(v->compares[i], "email") == 0;
-	if (err == ERR_OK && wants_email && jc->email_enc != NULL) {
-		err = vault_open(c->key, jc->account_id, "email", jc->email_enc, jc->email_enc_len,
-				 &email, &elen);
-		if (err == ERR_OK && json_object_set_new(profile, "email", json_string(email)) != 0)
-			err = ERR_NOMEM;
-	}
-	vault_wipe_free(text);
+	err = vault_open_profile(r->app, &jc->account, c->key, wants_email ? &email : NULL,
+				 &profile);
+	if (err == ERR_OK && wants_email &&
+	    json_object_set_new(profile, "email", json_string(email)) != 0)
+		err = ERR_NOMEM;
 	vault_wipe_free(email);
-	json_decref(personal);
 	if (err != ERR_OK) {
 		json_decref(profile);
 		return err;
@@ -380,7 +360,7 @@ static enum err refuse(struct runner *r, PGconn *conn, const struct job_claim *j
 	enum err err = db_job_cancel(conn, jc->id, why);
 
 	if (err == ERR_OK)
-		err = verdict_refused(r->app, conn, jc->account_id);
+		err = verdict_refused(r->app, conn, jc->account.id);
 	if (err == ERR_OK)
 		log_json(LOG_INFO, "verification refused",
 			 json_pack("{s:I, s:s}", "job", (json_int_t)jc->id, "why", why));
@@ -420,7 +400,7 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 	c->vi = vi;
 	c->job_id = jc->id;
 	c->probe = probe;
-	snprintf(c->account_id, sizeof(c->account_id), "%s", jc->account_id);
+	snprintf(c->account_id, sizeof(c->account_id), "%s", jc->account.id);
 	c->attempt = over ? jc->attempts : jc->attempts + 1;
 	err = open_profile(r, jc, c, &profile);
 	if (err == ERR_NOT_FOUND || err == ERR_CRYPTO || err == ERR_INTERNAL) {
@@ -440,7 +420,7 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 		goto out;
 	}
 	if (v->ops->transport == TRANSPORT_LOCAL) {
-		err = local_refusal(conn, jc->account_id, &rule);
+		err = local_refusal(conn, jc->account.id, &rule);
 		if (err != ERR_OK || rule != GATE_ALLOWED)
 			goto refused;
 		err = v->ops->check_local(v, conn, c->local, &res);
@@ -463,7 +443,7 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 	}
 	{
 		struct disclosure_req d = {
-			.subject = jc->account_id,
+			.subject = jc->account.id,
 			.recipient = v->name,
 			.purpose = v->recipient.terms.purpose,
 			.fields = names,

@@ -45,7 +45,7 @@ static void open_text(const unsigned char key[CRYPTO_KEY_LEN], const struct moni
 	size_t n = 0;
 
 	out[0] = '\0';
-	if (enc != NULL && vault_open(key, a->id, what, enc, len, &text, &n) == ERR_OK &&
+	if (enc != NULL && vault_open(key, a->account.id, what, enc, len, &text, &n) == ERR_OK &&
 	    n < size) {
 		memcpy(out, text, n);
 		out[n] = '\0';
@@ -60,20 +60,14 @@ static enum err expiry_facts(struct app *app, const struct monitor_account *a,
 			     unsigned char key[CRYPTO_KEY_LEN], char declared[11],
 			     char reminded[11])
 {
-	char *text = NULL;
-	size_t len = 0;
 	json_t *profile = NULL;
 	const char *s;
-	enum err err = vault_key_open(app, a->id, a->data_key, a->data_key_len, key);
+	enum err err = vault_open_profile(app, &a->account, key, NULL, &profile);
 
 	declared[0] = reminded[0] = '\0';
 	if (err != ERR_OK)
 		return err;
 	open_text(key, a, "expiry_reminded", a->reminded_enc, a->reminded_enc_len, reminded, 11);
-	if (a->profile_enc != NULL && vault_open(key, a->id, "profile", a->profile_enc,
-						 a->profile_enc_len, &text, &len) == ERR_OK)
-		profile = json_loadb(text, len, 0, NULL);
-	vault_wipe_free(text);
 	s = json_string_value(json_object_get(profile, EXPIRY_FIELD));
 	if (s != NULL && strlen(s) == 10)
 		memcpy(declared, s, 11);
@@ -87,10 +81,11 @@ static enum err remember_reminder(PGconn *conn, const unsigned char key[CRYPTO_K
 {
 	unsigned char *sealed = NULL;
 	size_t len = 0;
-	enum err err = vault_seal(key, a->id, "expiry_reminded", date, strlen(date), &sealed, &len);
+	enum err err = vault_seal(key, a->account.id, "expiry_reminded", date, strlen(date),
+				  &sealed, &len);
 
 	if (err == ERR_OK)
-		err = db_monitor_reminded(conn, a->id, sealed, len);
+		err = db_monitor_reminded(conn, a->account.id, sealed, len);
 	free(sealed);
 	return err;
 }
@@ -129,12 +124,10 @@ static enum err expiry_scan(struct app *app, PGconn *conn, struct schedule_count
 			}
 			nspecs = verdict_jobs_for(app->verifiers, a->country, a->profession, specs,
 						  VERDICT_JOBS_MAX);
-			err = db_jobs_enqueue(conn, a->id, OCCASION_REVERIFICATION, specs, nspecs,
-					      &queued);
+			err = db_jobs_enqueue(conn, a->account.id, OCCASION_REVERIFICATION, specs,
+					      nspecs, &queued);
 			if (err == ERR_OK)
-				err = mailer_notice_queue(app, conn, a->id, a->data_key,
-							  a->data_key_len, a->email_enc,
-							  a->email_enc_len,
+				err = mailer_notice_queue(app, conn, &a->account,
 							  OUTBOX_LICENCE_EXPIRY_REMINDER);
 			if (err == ERR_OK)
 				err = remember_reminder(conn, key, a, known);
@@ -143,7 +136,7 @@ static enum err expiry_scan(struct app *app, PGconn *conn, struct schedule_count
 			c->reminders++;
 		}
 		if (n > 0)
-			memcpy(after, batch[n - 1].id, sizeof(after));
+			memcpy(after, batch[n - 1].account.id, sizeof(after));
 		monitor_accounts_free(batch, n);
 		batch = NULL;
 	} while (err == ERR_OK && n == SCAN_BATCH);
@@ -183,9 +176,8 @@ static enum err digest(struct app *app, PGconn *conn, struct schedule_counts *c)
 	enum err err = db_monitor_digest_due(conn, app->cfg.digest_hours, &admins, &n);
 
 	for (size_t i = 0; err == ERR_OK && i < n; i++) {
-		err = mailer_notice_queue(app, conn, admins[i].id, admins[i].data_key,
-					  admins[i].data_key_len, admins[i].email_enc,
-					  admins[i].email_enc_len, OUTBOX_ADMIN_REVIEW_DIGEST);
+		err = mailer_notice_queue(app, conn, &admins[i].account,
+					  OUTBOX_ADMIN_REVIEW_DIGEST);
 		c->digests++;
 	}
 	monitor_accounts_free(admins, n);

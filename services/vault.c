@@ -158,57 +158,69 @@ void vault_wipe_free(char *s)
 	free(s);
 }
 
-enum err vault_open_profile(const struct app *app, const char *id, const struct account_row *row,
+/* The public fields and the personal ones opened, in one new object. */
+static enum err profile_merge(const struct sealed_account *s, const char *personal,
+			      json_t **ret_profile)
+{
+	json_t *profile = json_loads(s->profile_public != NULL ? s->profile_public : "{}", 0, NULL);
+	json_t *fields = personal != NULL ? json_loads(personal, 0, NULL) : json_object();
+	enum err err = ERR_OK;
+
+	if (!json_is_object(profile) || (personal != NULL && !json_is_object(fields)))
+		err = ERR_INTERNAL; /* stored text hcpd wrote does not parse */
+	else if (fields == NULL || json_object_update(profile, fields) != 0)
+		err = ERR_NOMEM; /* a profile missing fields would be wrong, not short */
+	json_decref(fields);
+	if (err != ERR_OK) {
+		json_decref(profile);
+		return err;
+	}
+	*ret_profile = profile;
+	return ERR_OK;
+}
+
+enum err vault_open_profile(const struct app *app, const struct sealed_account *s,
 			    unsigned char *ret_key, char **ret_email, json_t **ret_profile)
 {
 	unsigned char key[CRYPTO_KEY_LEN];
 	char *email = NULL, *personal = NULL;
 	size_t len;
-	json_t *profile = NULL, *fields = NULL;
+	json_t *profile = NULL;
 	enum err err;
 
-	if (row->data_key == NULL || row->email_enc == NULL)
+	if (s->data_key == NULL || s->email_enc == NULL)
 		return ERR_NOT_FOUND; /* erased */
-	err = vault_key_open(app, id, row->data_key, row->data_key_len, key);
-	if (err != ERR_OK)
-		return err;
-	err = vault_open(key, id, "email", row->email_enc, row->email_enc_len, &email, &len);
-	if (err == ERR_OK && row->profile_enc != NULL)
-		err = vault_open(key, id, "profile", row->profile_enc, row->profile_enc_len,
+	err = vault_key_open(app, s->id, s->data_key, s->data_key_len, key);
+	if (err == ERR_OK && ret_email != NULL)
+		err = vault_open(key, s->id, "email", s->email_enc, s->email_enc_len, &email, &len);
+	if (err == ERR_OK && ret_profile != NULL && s->profile_enc != NULL)
+		err = vault_open(key, s->id, "profile", s->profile_enc, s->profile_enc_len,
 				 &personal, &len);
+	if (err == ERR_OK && ret_profile != NULL)
+		err = profile_merge(s, personal, &profile);
 	if (err != ERR_OK)
 		goto out;
-	profile = json_loads(row->profile_public, 0, NULL);
-	fields = personal != NULL ? json_loads(personal, 0, NULL) : json_object();
-	if (!json_is_object(profile) || (personal != NULL && !json_is_object(fields))) {
-		err = ERR_INTERNAL; /* stored text hcpd wrote does not parse */
-		goto out;
-	}
-	if (fields == NULL || json_object_update(profile, fields) != 0) {
-		err = ERR_NOMEM; /* a profile missing fields would be wrong, not short */
-		goto out;
-	}
 	if (ret_key != NULL)
 		memcpy(ret_key, key, sizeof(key));
-	*ret_email = email;
-	*ret_profile = profile;
+	if (ret_email != NULL)
+		*ret_email = email;
+	if (ret_profile != NULL)
+		*ret_profile = profile;
 	email = NULL;
 	profile = NULL;
 out:
 	explicit_bzero(key, sizeof(key));
 	json_decref(profile);
-	json_decref(fields);
 	vault_wipe_free(personal);
 	vault_wipe_free(email);
 	return err;
 }
 
-enum err vault_open_account(const struct app *app, const char *id, const struct account_row *row,
-			    json_t *body)
+enum err vault_open_account(const struct app *app, const struct sealed_account *s, json_t *body)
 {
 	char *email = NULL;
 	json_t *profile = NULL;
-	enum err err = vault_open_profile(app, id, row, NULL, &email, &profile);
+	enum err err = vault_open_profile(app, s, NULL, &email, &profile);
 
 	if (err != ERR_OK)
 		return err;

@@ -60,21 +60,21 @@ enum err vault_open(const unsigned char key[CRYPTO_KEY_LEN], const char *account
 		    const char *what, const unsigned char *in, size_t len, char **ret_value,
 		    size_t *ret_len);
 
-struct account_row;
+struct sealed_account;
 
-/* Opens the sealed email and profile of an account as read by
- * db_account_get() into body: "email" (a string) and "profile" (the
- * public and personal fields in one object). ERR_NOT_FOUND when the
- * account is erased (no data key), ERR_CRYPTO when a value does not open. */
-enum err vault_open_account(const struct app *app, const char *id, const struct account_row *row,
-			    json_t *body);
-
-/* vault_open_account() for callers that go on working with the values:
- * *ret_email is malloc'd (free it with vault_wipe_free()), *ret_profile a
- * new reference, and when ret_key is non-NULL it receives the clear data
- * key (wipe it with explicit_bzero after use). Nothing is set on error. */
-enum err vault_open_profile(const struct app *app, const char *id, const struct account_row *row,
+/* The one opener of an account's sealed values (db/accounts.h), each part
+ * only when asked for (a NULL ret_ is not opened): ret_key receives the
+ * clear data key (wipe it with explicit_bzero after use), *ret_email the
+ * address (malloc'd: free it with vault_wipe_free()), *ret_profile a new
+ * object of the public and personal fields together. ERR_NOT_FOUND when
+ * the account is erased (no data key), ERR_CRYPTO when a value does not
+ * open, ERR_UNAVAILABLE when the keystore cannot be reached. Nothing is
+ * set on error. Blocks on the keystore. */
+enum err vault_open_profile(const struct app *app, const struct sealed_account *s,
 			    unsigned char *ret_key, char **ret_email, json_t **ret_profile);
+
+/* vault_open_profile() into body: "email" (a string) and "profile". */
+enum err vault_open_account(const struct app *app, const struct sealed_account *s, json_t *body);
 
 /* Wipes an opened value (a NUL-terminated string) and frees it. Accepts
  * NULL. */

@@ -103,8 +103,7 @@ static enum err notify_suspended(struct app *app, PGconn *conn, const char *acco
 	enum err err = db_account_get(conn, account_id, &row);
 
 	if (err == ERR_OK)
-		err = mailer_notice_queue(app, conn, account_id, row.data_key, row.data_key_len,
-					  row.email_enc, row.email_enc_len, kind);
+		err = mailer_notice_queue(app, conn, &row.sealed, kind);
 	account_row_release(&row);
 	return err;
 }
