@@ -39,6 +39,30 @@ enum err db_outbox_insert(PGconn *conn, const char *account_id, const char *kind
 		       params, lengths, formats, NULL);
 }
 
+enum err db_outbox_notice(PGconn *conn, const char *account_id, const char *kind, int per_day,
+			  bool *ret_queued)
+{
+	char cap[16];
+	const char *params[3] = {account_id, kind, cap};
+	PGresult *res;
+	enum err err;
+
+	snprintf(cap, sizeof(cap), "%d", per_day);
+	err = db_exec(
+		conn,
+		"INSERT INTO outbox (account_id, kind) SELECT $1, $2 "
+		"WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1 AND data_key IS NOT NULL) "
+		"AND ($3::int = 0 OR (SELECT count(*) FROM outbox WHERE account_id = $1 "
+		"     AND kind = $2 AND created_at > now() - interval '1 day') < $3::int)",
+		3, params, NULL, NULL, &res);
+	if (err != ERR_OK)
+		return err;
+	if (ret_queued != NULL)
+		*ret_queued = strtoll(PQcmdTuples(res), NULL, 10) == 1;
+	PQclear(res);
+	return ERR_OK;
+}
+
 enum err db_email_confirm(PGconn *conn, const char *account_id, const unsigned char token_hash[32])
 {
 	const char *params[2] = {(const char *)token_hash, account_id};
@@ -69,40 +93,33 @@ out:
 	return db_end(conn, err);
 }
 
-enum err db_outbox_claim(PGconn *conn, int max, struct outbox_row **ret_rows, size_t *ret_n)
+enum err db_outbox_claim(PGconn *conn, int max, int lease_seconds, struct outbox_row **ret_rows,
+			 size_t *ret_n)
 {
-	char limit[16];
-	const char *params[1] = {limit};
+	char limit[16], lease[16];
+	const char *params[2] = {limit, lease};
 	struct outbox_row *rows = NULL;
 	PGresult *res = NULL;
 	size_t n = 0;
 	enum err err;
 
 	snprintf(limit, sizeof(limit), "%d", max);
-	err = db_begin(conn);
+	snprintf(lease, sizeof(lease), "%d", lease_seconds);
+	err = db_exec(
+		conn,
+		"UPDATE outbox o SET next_attempt_at = now() + $2 * interval '1 second' "
+		"FROM accounts a WHERE a.id = o.account_id AND o.id IN ("
+		"  SELECT id FROM outbox WHERE sent_at IS NULL "
+		"  AND attempts < " STR(OUTBOX_MAX_ATTEMPTS) " AND next_attempt_at <= now() "
+							     "  ORDER BY next_attempt_at LIMIT "
+							     "$1::int FOR UPDATE SKIP LOCKED) "
+							     "RETURNING o.id, o.kind, "
+							     "o.payload_enc, " SEALED_COLUMNS("a."),
+		2, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
-	err = db_exec(conn,
-		      "SELECT o.id, o.kind, o.payload_enc, " SEALED_COLUMNS(
-			      "a.") " "
-				    "FROM outbox o JOIN accounts a ON a.id = o.account_id "
-				    "WHERE o.sent_at IS NULL AND o.attempts < " STR(
-					    OUTBOX_MAX_ATTEMPTS) " "
-								 "AND o.next_attempt_at <= now() "
-								 "ORDER BY "
-								 "o.next_attempt_at "
-								 "LIMIT $1::int FOR UPDATE OF o "
-								 "SKIP LOCKED",
-		      1, params, NULL, NULL, &res);
-	if (err != ERR_OK)
-		goto out;
-	if (PQntuples(res) > 0) {
-		rows = calloc((size_t)PQntuples(res), sizeof(*rows));
-		if (rows == NULL) {
-			err = ERR_NOMEM;
-			goto out;
-		}
-	}
+	if (PQntuples(res) > 0 && (rows = calloc((size_t)PQntuples(res), sizeof(*rows))) == NULL)
+		err = ERR_NOMEM;
 	for (; err == ERR_OK && n < (size_t)PQntuples(res); n++) {
 		struct outbox_row *row = &rows[n];
 
@@ -112,11 +129,10 @@ enum err db_outbox_claim(PGconn *conn, int max, struct outbox_row **ret_rows, si
 		if (err == ERR_OK)
 			err = db_sealed_read(res, (int)n, 3, &row->account);
 	}
-out:
 	PQclear(res);
-	if (err != ERR_OK) {
+	if (err != ERR_OK) { /* the rows claimed are due again after the lease */
 		outbox_rows_free(rows, n);
-		return db_end(conn, err);
+		return err;
 	}
 	*ret_rows = rows;
 	*ret_n = n;
@@ -163,11 +179,14 @@ enum err db_outbox_failed(PGconn *conn, long long id, const char *error, bool fi
 	return err;
 }
 
-enum err db_outbox_finish(PGconn *conn, bool ok)
+enum err db_outbox_release(PGconn *conn, long long id)
 {
-	enum err err = db_end(conn, ok ? ERR_OK : ERR_INTERNAL);
+	char sid[24];
+	const char *params[1] = {sid};
 
-	return ok ? err : ERR_OK;
+	snprintf(sid, sizeof(sid), "%lld", id);
+	return db_exec(conn, "UPDATE outbox SET next_attempt_at = now() WHERE id = $1", 1, params,
+		       NULL, NULL, NULL);
 }
 
 void outbox_rows_free(struct outbox_row *rows, size_t n)

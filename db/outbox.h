@@ -40,9 +40,19 @@ enum err db_email_token_insert(PGconn *conn, const unsigned char token_hash[32],
 			       const char *account_id);
 
 /* Queues one message of kind for account_id; payload is sealed by the
- * caller. Runs inside the caller's transaction, if any. Blocks. */
+ * caller, or NULL for a notice (the mailer opens the account's address).
+ * Runs inside the caller's transaction, if any. Blocks. */
 enum err db_outbox_insert(PGconn *conn, const char *account_id, const char *kind,
 			  const unsigned char *payload, size_t len);
+
+/* Queues a notice of kind (no payload: the mailer opens the address when
+ * it sends) for account_id, unless the account is erased (it has no
+ * address any more) or per_day > 0 and it already got per_day of that
+ * kind in the last 24 hours: notices others can trigger at will (someone
+ * registering the address again) must not make hcpd a mail bomb.
+ * *ret_queued (may be NULL) says which. Blocks. */
+enum err db_outbox_notice(PGconn *conn, const char *account_id, const char *kind, int per_day,
+			  bool *ret_queued);
 
 /* Uses a 'confirm_email' token: it must be account_id's, unused and
  * unexpired; it is marked used and the account's email_verified set, in
@@ -54,18 +64,20 @@ enum err db_email_confirm(PGconn *conn, const char *account_id, const unsigned c
 struct outbox_row {
 	long long id;
 	char kind[32];
-	unsigned char *payload; /* sealed with the account's data key */
+	unsigned char *payload; /* sealed with the account's data key; NULL for a notice */
 	size_t payload_len;
 	struct sealed_account account; /* data_key NULL once erased */
 };
 
-/* Begins a transaction and claims up to max due rows (unsent, fewer than
- * OUTBOX_MAX_ATTEMPTS failures, next_attempt_at passed), locking them FOR
- * UPDATE SKIP LOCKED so another process claims others. Report each with
- * db_outbox_sent() or db_outbox_failed(), then end the transaction with
- * db_outbox_finish(). *ret_rows is freed with outbox_rows_free(); on
- * error no transaction is left open. Blocks. */
-enum err db_outbox_claim(PGconn *conn, int max, struct outbox_row **ret_rows, size_t *ret_n);
+/* Claims up to max due rows (unsent, fewer than OUTBOX_MAX_ATTEMPTS
+ * failures, next_attempt_at passed), oldest due first, by moving their
+ * next_attempt_at lease_seconds ahead in one statement (rows another
+ * process is claiming are skipped): no transaction stays open while they
+ * are sent. Report each with db_outbox_sent(), db_outbox_failed() or
+ * db_outbox_release(); a row never reported is due again when its lease
+ * runs out. *ret_rows is freed with outbox_rows_free(). Blocks. */
+enum err db_outbox_claim(PGconn *conn, int max, int lease_seconds, struct outbox_row **ret_rows,
+			 size_t *ret_n);
 
 /* Marks a claimed row sent. */
 enum err db_outbox_sent(PGconn *conn, long long id);
@@ -77,9 +89,8 @@ enum err db_outbox_sent(PGconn *conn, long long id);
 enum err db_outbox_failed(PGconn *conn, long long id, const char *error, bool final,
 			  int *ret_attempts);
 
-/* Commits what was reported since db_outbox_claim(); rolls back (every
- * report undone) when the commit fails or ok is false. */
-enum err db_outbox_finish(PGconn *conn, bool ok);
+/* Hands a claimed row back unsent and due at once (the mailer stops). */
+enum err db_outbox_release(PGconn *conn, long long id);
 
 /* Frees n rows from db_outbox_claim(). Accepts NULL. */
 void outbox_rows_free(struct outbox_row *rows, size_t n);

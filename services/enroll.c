@@ -17,33 +17,24 @@
 #include "outbox.h"
 #include "vault.h"
 
-/* Tells the owner of a taken email that someone registered it again:
- * reads their sealed key and address (the keystore is read here, outside
- * any transaction), seals the already_registered payload under their key
- * and queues it. An owner erased meanwhile, or whose values do not open,
- * gets nothing, and the caller the same reply. */
-static enum err notify_owner(struct app *app, PGconn *conn, const unsigned char *bidx, size_t len)
+/* "already registered" notices to one owner a day, however often their
+ * address is registered again (issue 18: no mail bombing) */
+#define ALREADY_REGISTERED_PER_DAY 3
+
+/* Tells the owner of a taken email that someone registered it again, at
+ * most ALREADY_REGISTERED_PER_DAY times a day (registering someone's
+ * address over and over must not flood their inbox); the caller's reply
+ * is the same either way. An owner erased meanwhile gets nothing. */
+static enum err notify_owner(PGconn *conn, const unsigned char *bidx, size_t len)
 {
 	struct account_row owner = {0};
-	unsigned char key[CRYPTO_KEY_LEN];
-	unsigned char *enc = NULL;
-	size_t enc_len = 0;
-	char *email = NULL;
 	enum err err = db_account_get_by_email(conn, bidx, len, &owner);
 
 	if (err == ERR_OK)
-		err = vault_open_profile(app, &owner.sealed, key, &email, NULL);
-	if (err == ERR_OK) {
-		err = mailer_payload_seal(key, owner.sealed.id, email, NULL, &enc, &enc_len);
-		explicit_bzero(key, sizeof(key));
-	}
-	if (err == ERR_OK)
-		err = db_outbox_insert(conn, owner.sealed.id, OUTBOX_ALREADY_REGISTERED, enc,
-				       enc_len);
-	vault_wipe_free(email);
-	free(enc);
+		err = db_outbox_notice(conn, owner.sealed.id, OUTBOX_ALREADY_REGISTERED,
+				       ALREADY_REGISTERED_PER_DAY, NULL);
 	account_row_release(&owner);
-	return err == ERR_CRYPTO || err == ERR_INVALID || err == ERR_NOT_FOUND ? ERR_OK : err;
+	return err == ERR_NOT_FOUND ? ERR_OK : err;
 }
 
 enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate,
@@ -112,7 +103,7 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	if (err == ERR_OK && (strcmp(ret_id, acct.id) != 0 || *ret_duplicate))
 		keystore_destroy(app->keys, acct.id);
 	if (err == ERR_OK && strcmp(ret_id, acct.id) == 0 && *ret_duplicate && acct.notices != NULL)
-		err = notify_owner(app, conn, bidx, sizeof(bidx));
+		err = notify_owner(conn, bidx, sizeof(bidx));
 out:
 	db_release(app->db, conn);
 	if (personal != NULL)

@@ -58,7 +58,7 @@ enum MHD_Result h_me_email_confirm(struct req *r)
 	err = db_email_confirm(conn, r->auth.sub, hash);
 	/* the address is shown to be theirs: checks already passed count now */
 	if (err == ERR_OK)
-		err = verdict_email_confirmed(r->app, conn, r->auth.sub);
+		err = verdict_email_confirmed(conn, r->auth.sub);
 	db_release(r->app->db, conn);
 	if (err == ERR_NOT_FOUND)
 		return invalid_token(r);

@@ -201,28 +201,6 @@ static const char *notice_kind(const char *decision)
 	return OUTBOX_REVIEW_INFO_REQUESTED;
 }
 
-/* Queues kind to the item's address in the caller's transaction; nothing
- * once the account is erased (there is no address to open). */
-static enum err queue_notice(struct req *r, PGconn *conn, const struct review_rows *rows,
-			     json_t *body, const char *kind)
-{
-	const char *to = json_string_value(json_object_get(body, "email"));
-	unsigned char key[CRYPTO_KEY_LEN], *enc = NULL;
-	size_t len = 0;
-	enum err err;
-
-	if (to == NULL)
-		return ERR_OK;
-	err = vault_open_profile(r->app, &rows->account, key, NULL, NULL);
-	if (err == ERR_OK)
-		err = mailer_payload_seal(key, rows->account.id, to, NULL, &enc, &len);
-	explicit_bzero(key, sizeof(key));
-	if (err == ERR_OK)
-		err = db_outbox_insert(conn, rows->account.id, kind, enc, len);
-	free(enc);
-	return err;
-}
-
 /* Appends to errors what is wrong with the text of field (a reason or an
  * answer), if anything; NULL text was reported already. */
 static void check_text(json_t *errors, const char *field, const char *text)
@@ -315,7 +293,7 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 	if (err == ERR_OK)
 		err = audit_item_action(r, conn, "review.decide", reason, details);
 	if (err == ERR_OK)
-		err = queue_notice(r, conn, &d->rows, d->body, notice_kind(decision));
+		err = mailer_notice_queue(conn, d->rows.account.id, notice_kind(decision));
 	json_decref(details);
 	return db_end(conn, err);
 }

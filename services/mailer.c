@@ -27,7 +27,9 @@
 #define SMTP_CONNECT_TIMEOUT_MS 5000
 #define SMTP_TOTAL_TIMEOUT_MS   15000
 #define MAILER_IDLE_MS          1000 /* between polls when the outbox is drained */
-#define TOKEN_MAX               64   /* a confirm token is 43 characters */
+/* a claimed row is due again after this: longer than a batch can take */
+#define MAILER_LEASE_S (MAILER_BATCH * (SMTP_TOTAL_TIMEOUT_MS / 1000) * 2)
+#define TOKEN_MAX      64 /* a confirm token is 43 characters */
 
 struct mailer {
 	struct app *app;
@@ -165,24 +167,9 @@ enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char
 	return err;
 }
 
-enum err mailer_notice_queue(const struct app *app, PGconn *conn,
-			     const struct sealed_account *account, const char *kind)
+enum err mailer_notice_queue(PGconn *conn, const char *account_id, const char *kind)
 {
-	unsigned char key[CRYPTO_KEY_LEN], *enc = NULL;
-	char *email = NULL;
-	size_t len = 0;
-	enum err err = vault_open_profile(app, account, key, &email, NULL);
-
-	if (err == ERR_NOT_FOUND)
-		return ERR_OK; /* erased: no address */
-	if (err == ERR_OK)
-		err = mailer_payload_seal(key, account->id, email, NULL, &enc, &len);
-	explicit_bzero(key, sizeof(key));
-	if (err == ERR_OK)
-		err = db_outbox_insert(conn, account->id, kind, enc, len);
-	vault_wipe_free(email);
-	free(enc);
-	return err;
+	return db_outbox_notice(conn, account_id, kind, 0, NULL);
 }
 
 /* An address that can go in a header and an SMTP command as it is. */
@@ -375,27 +362,28 @@ static json_t *row_fields(const struct outbox_row *row)
 	return json_pack("{s:s, s:I}", "kind", row->kind, "outbox_id", (json_int_t)row->id);
 }
 
-/* Opens row's payload and composes its message into *ret_msg / *ret_to.
- * *ret_data owns the strings. */
+/* Opens row's payload (for a notice without one, the account's address)
+ * and composes its message into *ret_msg. *ret_data owns the strings. */
 static enum err open_row(struct mailer *m, const struct outbox_row *row, json_t **ret_data,
 			 char **ret_msg, size_t *ret_len)
 {
 	unsigned char key[CRYPTO_KEY_LEN], rnd[16];
 	char unique[2 * sizeof(rnd) + 1];
-	char *payload = NULL;
+	char *payload = NULL, *email = NULL;
 	size_t len = 0;
 	json_t *data = NULL;
 	enum err err;
 
-	/* erased: the payload can never open (ERR_NOT_FOUND) */
-	err = vault_open_profile(m->app, &row->account, key, NULL, NULL);
-	if (err == ERR_OK)
+	/* erased: nothing opens any more (ERR_NOT_FOUND) */
+	err = vault_open_profile(m->app, &row->account, key, row->payload == NULL ? &email : NULL,
+				 NULL);
+	if (err == ERR_OK && row->payload != NULL)
 		err = vault_open(key, row->account.id, "outbox", row->payload, row->payload_len,
 				 &payload, &len);
 	explicit_bzero(key, sizeof(key));
 	if (err != ERR_OK)
 		goto out;
-	data = json_loads(payload, 0, NULL);
+	data = payload != NULL ? json_loads(payload, 0, NULL) : json_pack("{s:s}", "to", email);
 	if (data == NULL) {
 		err = ERR_INVALID;
 		goto out;
@@ -412,6 +400,7 @@ out:
 	if (payload != NULL)
 		explicit_bzero(payload, len);
 	free(payload);
+	vault_wipe_free(email);
 	if (err == ERR_OK)
 		*ret_data = data;
 	else
@@ -444,8 +433,10 @@ static enum err deliver(struct mailer *m, PGconn *conn, const struct outbox_row 
 			log_json(LOG_INFO, "mail sent", row_fields(row));
 		goto out;
 	}
-	if (rc == CURLE_ABORTED_BY_CALLBACK && bgthread_stopping(m->thread))
-		goto out; /* shutting down: not the message's fault, it stays due */
+	if (rc == CURLE_ABORTED_BY_CALLBACK && bgthread_stopping(m->thread)) {
+		err = db_outbox_release(conn, row->id); /* not the message's fault */
+		goto out;
+	}
 	error = curl_code_name(rc, name, sizeof(name));
 failed:
 	err = db_outbox_failed(conn, row->id, error, final, &attempts);
@@ -466,23 +457,22 @@ out:
 	return err;
 }
 
-/* Claims one batch, sends it, reports it. Returns the rows claimed. */
+/* Claims one batch by lease, sends it outside any transaction, reports
+ * each row; rows not reached before a stop are handed back due. Returns
+ * the rows claimed. */
 static size_t run_batch(struct mailer *m)
 {
 	struct outbox_row *rows = NULL;
 	PGconn *conn = NULL;
 	size_t n = 0, i = 0;
-	enum err done, err = db_acquire(m->app->db, m->app->cfg.db_acquire_ms, &conn);
+	enum err err = db_acquire(m->app->db, m->app->cfg.db_acquire_ms, &conn);
 
 	if (err == ERR_OK)
-		err = db_outbox_claim(conn, MAILER_BATCH, &rows, &n);
-	if (err == ERR_OK) { /* the claim's transaction is open */
-		for (; err == ERR_OK && i < n && !bgthread_stopping(m->thread); i++)
-			err = deliver(m, conn, &rows[i]);
-		done = db_outbox_finish(conn, err == ERR_OK);
-		if (err == ERR_OK)
-			err = done;
-	}
+		err = db_outbox_claim(conn, MAILER_BATCH, MAILER_LEASE_S, &rows, &n);
+	for (; err == ERR_OK && i < n && !bgthread_stopping(m->thread); i++)
+		err = deliver(m, conn, &rows[i]);
+	for (; err == ERR_OK && i < n; i++)
+		err = db_outbox_release(conn, rows[i].id);
 	if (err != ERR_OK && !m->db_failing)
 		log_json(LOG_WARN, "mailer: database error; retrying",
 			 json_pack("{s:s}", "error", err_name(err)));

@@ -19,7 +19,7 @@
 #include "crypto.h"
 #include "err.h"
 
-#define MAILER_BATCH       10   /* rows claimed per transaction */
+#define MAILER_BATCH       10   /* rows claimed at once */
 #define MAILER_MESSAGE_MAX 4096 /* bytes of one composed message */
 
 struct app;
@@ -32,14 +32,12 @@ enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char
 			     const char *to, const char *token, unsigned char **ret_enc,
 			     size_t *ret_len);
 
-struct sealed_account;
-
-/* Queues a notice of kind (one without a token) to the account's address,
- * in the caller's transaction: opens the account's sealed data key and
- * email and seals the payload under that key. An erased account (NULL
- * key or email) gets nothing and ERR_OK. Blocks on the database. */
-enum err mailer_notice_queue(const struct app *app, PGconn *conn,
-			     const struct sealed_account *account, const char *kind);
+/* Queues a notice of kind (one without a token) to account_id, in the
+ * caller's transaction; nothing for an erased account. It carries no
+ * payload: the mailer opens the account's address when it sends, so
+ * nothing here reads the keystore (db_outbox_notice()). Blocks on the
+ * database. */
+enum err mailer_notice_queue(PGconn *conn, const char *account_id, const char *kind);
 
 /* Composes the RFC 5322 message of kind (OUTBOX_CONFIRM_EMAIL, with
  * token; OUTBOX_ALREADY_REGISTERED, OUTBOX_REVIEW_*) from from to to, dated now, with

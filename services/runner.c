@@ -142,7 +142,7 @@ static enum err record(struct runner *r, PGconn *conn, const struct check *c,
 	err = db_job_done(conn, c->job_id, r->owner, c->account_id, &o, &facts);
 	if (err != ERR_OK)
 		goto out;
-	err = verdict_checked(r->app, conn, c->account_id, &facts, res->outcome, &moved, &to);
+	err = verdict_checked(conn, c->account_id, &facts, res->outcome, &moved, &to);
 	if (err == ERR_OK) /* counted before the commit: a failed one may count twice */
 		atomic_fetch_add_explicit(&checks_done[c->vi][res->outcome], 1,
 					  memory_order_relaxed);
@@ -355,12 +355,12 @@ static enum err local_refusal(PGconn *conn, const char *account_id, enum gate_ru
 
 /* A check that may not run: its job is cancelled with why, and the
  * account moves on (verdict_refused()). */
-static enum err refuse(struct runner *r, PGconn *conn, const struct job_claim *jc, const char *why)
+static enum err refuse(PGconn *conn, const struct job_claim *jc, const char *why)
 {
 	enum err err = db_job_cancel(conn, jc->id, why);
 
 	if (err == ERR_OK)
-		err = verdict_refused(r->app, conn, jc->account.id);
+		err = verdict_refused(conn, jc->account.id);
 	if (err == ERR_OK)
 		log_json(LOG_INFO, "verification refused",
 			 json_pack("{s:I, s:s}", "job", (json_int_t)jc->id, "why", why));
@@ -468,7 +468,7 @@ refused: /* by the gate: a disclosure's refusal is in the audit log */
 	if (err == ERR_OK && rule != GATE_ALLOWED) {
 		snprintf(cancel, sizeof(cancel), "refused:%s", gate_rule_name(rule));
 		err = rule == GATE_ERASED ? db_job_cancel(conn, jc->id, cancel)
-					  : refuse(r, conn, jc, cancel);
+					  : refuse(conn, jc, cancel);
 	}
 out:
 	verifier_result_release(&res);

@@ -127,7 +127,7 @@ static enum err expiry_scan(struct app *app, PGconn *conn, struct schedule_count
 			err = db_jobs_enqueue(conn, a->account.id, OCCASION_REVERIFICATION, specs,
 					      nspecs, &queued);
 			if (err == ERR_OK)
-				err = mailer_notice_queue(app, conn, &a->account,
+				err = mailer_notice_queue(conn, a->account.id,
 							  OUTBOX_LICENCE_EXPIRY_REMINDER);
 			if (err == ERR_OK)
 				err = remember_reminder(conn, key, a, known);
@@ -176,8 +176,7 @@ static enum err digest(struct app *app, PGconn *conn, struct schedule_counts *c)
 	enum err err = db_monitor_digest_due(conn, app->cfg.digest_hours, &admins, &n);
 
 	for (size_t i = 0; err == ERR_OK && i < n; i++) {
-		err = mailer_notice_queue(app, conn, &admins[i].account,
-					  OUTBOX_ADMIN_REVIEW_DIGEST);
+		err = mailer_notice_queue(conn, admins[i].account.id, OUTBOX_ADMIN_REVIEW_DIGEST);
 		c->digests++;
 	}
 	monitor_accounts_free(admins, n);

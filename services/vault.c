@@ -179,40 +179,54 @@ static enum err profile_merge(const struct sealed_account *s, const char *person
 	return ERR_OK;
 }
 
-enum err vault_open_profile(const struct app *app, const struct sealed_account *s,
-			    unsigned char *ret_key, char **ret_email, json_t **ret_profile)
+enum err vault_account_key(const struct app *app, const struct sealed_account *s,
+			   unsigned char ret_key[CRYPTO_KEY_LEN])
 {
-	unsigned char key[CRYPTO_KEY_LEN];
+	if (s->data_key == NULL || s->email_enc == NULL)
+		return ERR_NOT_FOUND; /* erased */
+	return vault_key_open(app, s->id, s->data_key, s->data_key_len, ret_key);
+}
+
+enum err vault_open_values(const unsigned char key[CRYPTO_KEY_LEN], const struct sealed_account *s,
+			   char **ret_email, json_t **ret_profile)
+{
 	char *email = NULL, *personal = NULL;
 	size_t len;
 	json_t *profile = NULL;
-	enum err err;
+	enum err err = ERR_OK;
 
 	if (s->data_key == NULL || s->email_enc == NULL)
 		return ERR_NOT_FOUND; /* erased */
-	err = vault_key_open(app, s->id, s->data_key, s->data_key_len, key);
-	if (err == ERR_OK && ret_email != NULL)
+	if (ret_email != NULL)
 		err = vault_open(key, s->id, "email", s->email_enc, s->email_enc_len, &email, &len);
 	if (err == ERR_OK && ret_profile != NULL && s->profile_enc != NULL)
 		err = vault_open(key, s->id, "profile", s->profile_enc, s->profile_enc_len,
 				 &personal, &len);
 	if (err == ERR_OK && ret_profile != NULL)
 		err = profile_merge(s, personal, &profile);
-	if (err != ERR_OK)
-		goto out;
-	if (ret_key != NULL)
-		memcpy(ret_key, key, sizeof(key));
+	vault_wipe_free(personal);
+	if (err != ERR_OK) {
+		vault_wipe_free(email);
+		return err;
+	}
 	if (ret_email != NULL)
 		*ret_email = email;
 	if (ret_profile != NULL)
 		*ret_profile = profile;
-	email = NULL;
-	profile = NULL;
-out:
+	return ERR_OK;
+}
+
+enum err vault_open_profile(const struct app *app, const struct sealed_account *s,
+			    unsigned char *ret_key, char **ret_email, json_t **ret_profile)
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	enum err err = vault_account_key(app, s, key);
+
+	if (err == ERR_OK)
+		err = vault_open_values(key, s, ret_email, ret_profile);
+	if (err == ERR_OK && ret_key != NULL)
+		memcpy(ret_key, key, sizeof(key));
 	explicit_bzero(key, sizeof(key));
-	json_decref(profile);
-	vault_wipe_free(personal);
-	vault_wipe_free(email);
 	return err;
 }
 

@@ -62,14 +62,27 @@ enum err vault_open(const unsigned char key[CRYPTO_KEY_LEN], const char *account
 
 struct sealed_account;
 
-/* The one opener of an account's sealed values (db/accounts.h), each part
- * only when asked for (a NULL ret_ is not opened): ret_key receives the
- * clear data key (wipe it with explicit_bzero after use), *ret_email the
- * address (malloc'd: free it with vault_wipe_free()), *ret_profile a new
- * object of the public and personal fields together. ERR_NOT_FOUND when
- * the account is erased (no data key), ERR_CRYPTO when a value does not
- * open, ERR_UNAVAILABLE when the keystore cannot be reached. Nothing is
- * set on error. Blocks on the keystore. */
+/* Opens the account's data key (db/accounts.h's sealed values) into
+ * ret_key (wipe it with explicit_bzero after use). Reads the keystore,
+ * another database: call it before a transaction begins, never inside
+ * one (a data key never changes while the account lives, so a key opened
+ * before BEGIN opens the values read after it). ERR_NOT_FOUND when the
+ * account is erased, ERR_CRYPTO when the key does not open,
+ * ERR_UNAVAILABLE when the keystore cannot be reached. Blocks. */
+enum err vault_account_key(const struct app *app, const struct sealed_account *s,
+			   unsigned char ret_key[CRYPTO_KEY_LEN]);
+
+/* The one opener of an account's sealed values, with its clear data key
+ * (vault_account_key()), each part only when asked for (a NULL ret_ is not
+ * opened): *ret_email the address (malloc'd: free it with
+ * vault_wipe_free()), *ret_profile a new object of the public and personal
+ * fields together. ERR_NOT_FOUND when the account is erased, ERR_CRYPTO
+ * when a value does not open. Nothing is set on error. Pure: no I/O. */
+enum err vault_open_values(const unsigned char key[CRYPTO_KEY_LEN], const struct sealed_account *s,
+			   char **ret_email, json_t **ret_profile);
+
+/* vault_account_key() then vault_open_values(), outside any transaction;
+ * ret_key (may be NULL) keeps the clear data key. */
 enum err vault_open_profile(const struct app *app, const struct sealed_account *s,
 			    unsigned char *ret_key, char **ret_email, json_t **ret_profile);
 

@@ -73,7 +73,7 @@ enum err verdict_restore(struct app *app, PGconn *conn, const char *id)
 	return err == ERR_NOT_FOUND ? ERR_OK : err;
 }
 
-enum err verdict_email_confirmed(struct app *app, PGconn *conn, const char *id)
+enum err verdict_email_confirmed(PGconn *conn, const char *id)
 {
 	enum account_status from;
 	enum status_event event;
@@ -81,7 +81,6 @@ enum err verdict_email_confirmed(struct app *app, PGconn *conn, const char *id)
 	int open = 1;
 	enum err err = db_begin(conn);
 
-	(void)app;
 	if (err == ERR_OK)
 		err = db_account_lock_status(conn, id, &from);
 	if (err == ERR_OK && from == STATUS_PENDING_VERIFICATION)
@@ -94,23 +93,8 @@ enum err verdict_email_confirmed(struct app *app, PGconn *conn, const char *id)
 	return err == ERR_NOT_FOUND ? ERR_OK : err;
 }
 
-/* The professional is told (kind: OUTBOX_ACCOUNT_SUSPENDED, ...), in the
- * transaction that suspends them. */
-static enum err notify_suspended(struct app *app, PGconn *conn, const char *account_id,
-				 const char *kind)
-{
-	struct account_row row = {0};
-	enum err err = db_account_get(conn, account_id, &row);
-
-	if (err == ERR_OK)
-		err = mailer_notice_queue(app, conn, &row.sealed, kind);
-	account_row_release(&row);
-	return err;
-}
-
-enum err verdict_checked(struct app *app, PGconn *conn, const char *account_id,
-			 const struct job_facts *facts, enum outcome outcome, bool *ret_moved,
-			 enum account_status *ret_to)
+enum err verdict_checked(PGconn *conn, const char *account_id, const struct job_facts *facts,
+			 enum outcome outcome, bool *ret_moved, enum account_status *ret_to)
 {
 	enum status_event event;
 	enum err err = ERR_OK;
@@ -125,11 +109,11 @@ enum err verdict_checked(struct app *app, PGconn *conn, const char *account_id,
 	if (err == ERR_OK)
 		*ret_moved = true;
 	if (err == ERR_OK && *ret_to == STATUS_SUSPENDED)
-		err = notify_suspended(app, conn, account_id, OUTBOX_ACCOUNT_SUSPENDED);
+		err = mailer_notice_queue(conn, account_id, OUTBOX_ACCOUNT_SUSPENDED);
 	return err;
 }
 
-enum err verdict_refused(struct app *app, PGconn *conn, const char *account_id)
+enum err verdict_refused(PGconn *conn, const char *account_id)
 {
 	enum account_status from, to;
 	enum err err = db_account_lock_status(conn, account_id, &from);
@@ -141,6 +125,6 @@ enum err verdict_refused(struct app *app, PGconn *conn, const char *account_id)
 						    : "monitoring_refused",
 					    &to);
 	if (err == ERR_OK && to == STATUS_SUSPENDED)
-		err = notify_suspended(app, conn, account_id, OUTBOX_MONITORING_REFUSED);
+		err = mailer_notice_queue(conn, account_id, OUTBOX_MONITORING_REFUSED);
 	return err == ERR_NOT_FOUND || err == ERR_CONFLICT ? ERR_OK : err;
 }

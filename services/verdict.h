@@ -59,15 +59,14 @@ enum err verdict_restore(struct app *app, PGconn *conn, const char *id);
 /* Account id's email was just confirmed: a pending account whose checks
  * have all verified becomes verified now (reason email_confirmed), in a
  * transaction of its own on conn; nothing for any other. Blocks. */
-enum err verdict_email_confirmed(struct app *app, PGconn *conn, const char *id);
+enum err verdict_email_confirmed(PGconn *conn, const char *id);
 
 /* A check of account_id ended with outcome (facts: db_job_done()'s, the
  * row locked): moves the status by verdict_event() and the table, and
  * tells a suspended professional. *ret_moved says whether it moved, and
  * *ret_to then where. In the caller's transaction. Blocks. */
-enum err verdict_checked(struct app *app, PGconn *conn, const char *account_id,
-			 const struct job_facts *facts, enum outcome outcome, bool *ret_moved,
-			 enum account_status *ret_to);
+enum err verdict_checked(PGconn *conn, const char *account_id, const struct job_facts *facts,
+			 enum outcome outcome, bool *ret_moved, enum account_status *ret_to);
 
 /* A check of account_id may not run (consent withdrawn, processing
  * restricted, terms not in force): no good check, so the account moves by
@@ -76,6 +75,6 @@ enum err verdict_checked(struct app *app, PGconn *conn, const char *account_id,
  * an admin (verification_refused); nothing for an erased account or one
  * already in the queue. Locks the row, in the caller's transaction.
  * Blocks. */
-enum err verdict_refused(struct app *app, PGconn *conn, const char *account_id);
+enum err verdict_refused(PGconn *conn, const char *account_id);
 
 #endif

@@ -175,6 +175,24 @@ def test_confirmation_mail_confirm_and_already_registered(stack, smtp):
     assert '"msg":"mail sent"' in log and '"kind":"confirm_email"' in log
 
 
+def test_registering_a_taken_address_again_and_again_is_no_mail_bomb(stack, smtp):
+    """Issue 18: anyone may register someone's address as often as they like;
+    its owner hears of it at most three times a day, and the replies do not
+    change when the cap is reached."""
+    sink, port = smtp
+    pg, h = stack({"HCPD_SMTP_URL": "smtp://127.0.0.1:%d" % port})
+    address = unique_email("bombed")
+    register(h.api, address)
+    replies = [register(h.api, address) for _ in range(6)]
+    assert {frozenset(r.json) for r in replies} == {frozenset(["id", "status"])}
+    assert {frozenset(r.headers) - {"x-request-id", "date", "location"} for r in replies} == \
+        {frozenset(replies[0].headers) - {"x-request-id", "date", "location"}}
+    sink.wait_for(address, "Someone tried to register", count=3)
+    time.sleep(2.5)  # the mailer polls every second: anything more would be here
+    assert len(sink.received(address, "Someone tried to register")) == 3
+    assert pg.psql("SELECT count(*) FROM outbox WHERE kind = 'already_registered'") == "3"
+
+
 def test_confirm_body_and_auth_are_checked(stack, smtp):
     sink, port = smtp
     pg, h = stack({"HCPD_SMTP_URL": "smtp://127.0.0.1:%d" % port})
