@@ -99,15 +99,15 @@ static enum err store(struct app *app, PGconn *conn, const char *id, const unsig
 	return err;
 }
 
-/* Inside the transaction: merges, checks, seals, stores, audits. Problems
- * with the patch go to errors, and then nothing is stored. */
-static enum err rectify(struct req *r, PGconn *conn, json_t *patch, json_t *errors,
-			json_t **ret_reply)
+/* Inside the transaction, with the account's data key opened before it:
+ * merges, checks, seals, stores, audits. Problems with the patch go to
+ * errors, and then nothing is stored. */
+static enum err rectify(struct req *r, PGconn *conn, const unsigned char key[CRYPTO_KEY_LEN],
+			json_t *patch, json_t *errors, json_t **ret_reply)
 {
 	struct app *app = r->app;
 	const char *id = r->auth.sub;
 	struct account_row row = {0};
-	unsigned char key[CRYPTO_KEY_LEN];
 	char *email = NULL;
 	json_t *stored = NULL, *merged = NULL, *personal = json_object(), *public = json_object();
 	json_t *profile = NULL, *changed = NULL, *name;
@@ -118,7 +118,7 @@ static enum err rectify(struct req *r, PGconn *conn, json_t *patch, json_t *erro
 	if (err == ERR_OK)
 		err = db_account_get(conn, id, &row);
 	if (err == ERR_OK)
-		err = vault_open_profile(app, &row.sealed, key, &email, &stored);
+		err = vault_open_values(key, &row.sealed, &email, &stored);
 	if (err != ERR_OK)
 		goto out;
 	err = ERR_NOMEM;
@@ -166,7 +166,6 @@ static enum err rectify(struct req *r, PGconn *conn, json_t *patch, json_t *erro
 		err = *ret_reply != NULL ? ERR_OK : ERR_NOMEM;
 	}
 out:
-	explicit_bzero(key, sizeof(key));
 	account_row_release(&row);
 	vault_wipe_free(email);
 	json_decref(stored);
@@ -183,6 +182,7 @@ enum MHD_Result h_me_patch(struct req *r)
 	static const char *const keys[] = {"profile", NULL};
 	json_t *errors = json_array(), *patch = json_object_get(r->json, "profile");
 	json_t *reply = NULL;
+	unsigned char key[CRYPTO_KEY_LEN];
 	PGconn *conn = NULL;
 	enum err err;
 
@@ -195,10 +195,13 @@ enum MHD_Result h_me_patch(struct req *r)
 	if (json_array_size(errors) > 0)
 		return problem_send_errors(r, errors);
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK) /* the keystore is read before the transaction */
+		err = vault_account_key_by_id(r->app, conn, r->auth.sub, key);
 	if (err == ERR_OK)
 		err = db_begin(conn);
 	if (err == ERR_OK)
-		err = rectify(r, conn, patch, errors, &reply);
+		err = rectify(r, conn, key, patch, errors, &reply);
+	explicit_bzero(key, sizeof(key));
 	if (err == ERR_OK && json_array_size(errors) > 0)
 		db_end(conn, ERR_INVALID); /* the patch is refused: store nothing */
 	else

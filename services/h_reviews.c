@@ -147,10 +147,25 @@ static bool item_id_ok(struct req *r)
 	return validate_uuid(r->param);
 }
 
+/* The item's data key, opened before the transaction that reads the item
+ * (the keystore is never read inside one): *ret_have is false once the
+ * account is erased, or when there is no such account (the item's read
+ * then says so). */
+static enum err item_key(struct req *r, PGconn *conn, unsigned char key[CRYPTO_KEY_LEN],
+			 bool *ret_have)
+{
+	enum err err = vault_account_key_by_id(r->app, conn, r->param, key);
+
+	*ret_have = err == ERR_OK;
+	return err == ERR_NOT_FOUND ? ERR_OK : err;
+}
+
 enum MHD_Result h_review_get(struct req *r)
 {
 	static const char *const none[] = {NULL};
 	struct review_rows rows = {0};
+	unsigned char key[CRYPTO_KEY_LEN];
+	bool have_key;
 	char etag[REVIEW_ETAG_LEN];
 	json_t *body = NULL, *details = NULL;
 	const char *why;
@@ -164,14 +179,16 @@ enum MHD_Result h_review_get(struct req *r)
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
+	err = item_key(r, conn, key, &have_key);
 	/* one snapshot for every part of the item, and the view's record */
-	err = db_begin(conn);
+	if (err == ERR_OK)
+		err = db_begin(conn);
 	if (err == ERR_OK)
 		err = db_command(conn, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
 	if (err == ERR_OK) {
 		err = db_review_load(conn, r->param, &rows);
 		if (err == ERR_OK)
-			err = review_build(r->app, &rows, &body, etag);
+			err = review_build(have_key ? key : NULL, &rows, &body, etag);
 		if (err == ERR_OK && (details = json_pack("{s:s}", "etag", etag)) == NULL)
 			err = ERR_NOMEM;
 		if (err == ERR_OK)
@@ -179,6 +196,7 @@ enum MHD_Result h_review_get(struct req *r)
 	}
 	err = db_end(conn, err);
 	db_release(r->app->db, conn);
+	explicit_bzero(key, sizeof(key));
 	review_rows_release(&rows);
 	json_decref(details);
 	if (err != ERR_OK) {
@@ -251,9 +269,13 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 {
 	const char *decision = json_string_value(json_object_get(r->json, "decision"));
 	const char *reason = json_string_value(json_object_get(r->json, "reason"));
+	unsigned char key[CRYPTO_KEY_LEN];
+	bool have_key;
 	json_t *details = NULL;
-	enum err err = db_begin(conn);
+	enum err err = item_key(r, conn, key, &have_key);
 
+	if (err == ERR_OK)
+		err = db_begin(conn);
 	if (err != ERR_OK)
 		return err;
 	err = db_review_lock(conn, r->param);
@@ -261,7 +283,8 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 	if (err == ERR_OK)
 		err = db_review_load(conn, r->param, &d->rows);
 	if (err == ERR_OK)
-		err = review_build(r->app, &d->rows, &d->body, d->etag);
+		err = review_build(have_key ? key : NULL, &d->rows, &d->body, d->etag);
+	explicit_bzero(key, sizeof(key));
 	if (err == ERR_OK && !review_etag_matches(if_match, d->etag)) {
 		d->stale = true;
 		err = ERR_CONFLICT;

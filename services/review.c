@@ -209,13 +209,13 @@ static enum err etag_of(json_t *body, char ret_etag[REVIEW_ETAG_LEN])
 	return ERR_OK;
 }
 
-enum err review_build(const struct app *app, const struct review_rows *rows, json_t **ret_body,
+enum err review_build(const unsigned char *key, const struct review_rows *rows, json_t **ret_body,
 		      char ret_etag[REVIEW_ETAG_LEN])
 {
-	unsigned char key[CRYPTO_KEY_LEN];
 	char *email = NULL;
 	json_t *body, *profile = NULL;
-	enum err err = vault_open_profile(app, &rows->account, key, &email, &profile);
+	enum err err = key != NULL ? vault_open_values(key, &rows->account, &email, &profile)
+				   : ERR_NOT_FOUND;
 	bool have_key = err == ERR_OK;
 
 	if (err == ERR_NOT_FOUND) /* erased: nulls */
@@ -240,7 +240,6 @@ enum err review_build(const struct app *app, const struct review_rows *rows, jso
 	    json_object_set_new(body, "verifications",
 				verifications_json(rows, have_key ? key : NULL)) != 0)
 		err = ERR_NOMEM;
-	explicit_bzero(key, sizeof(key));
 	if (err == ERR_OK)
 		err = etag_of(body, ret_etag);
 	if (err == ERR_OK)

@@ -7,7 +7,7 @@
  * an admin. approve moves flagged, suspended or rejected to approved;
  * reject moves flagged, suspended or approved to rejected; request_info
  * keeps flagged or suspended and waits for the professional. Anything else
- * is a conflict. Pure functions apart from review_build().
+ * is a conflict. Pure functions.
  */
 #ifndef HCPD_REVIEW_H
 #define HCPD_REVIEW_H
@@ -47,14 +47,15 @@ const char *review_text_problem(const char *text);
 bool review_etag_matches(const char *if_match, const char *etag);
 
 /* Builds what an admin sees of an item from rows: the profile and email
- * opened with the account's data key (null once erased), each verification
- * with its evidence opened (null when there is none or it does not open),
- * the disclosure history, past decisions and the professional's answers.
- * *ret_etag is the strong ETag of it all, waiting_seconds (which changes
- * by itself) excepted. *ret_body is a new reference holding personal
- * values: never log it. ERR_CRYPTO when the data key, email or profile do
- * not open. Does not block. */
-enum err review_build(const struct app *app, const struct review_rows *rows, json_t **ret_body,
+ * opened with key, the account's data key opened before the transaction
+ * that read rows (vault_account_key(); NULL, or rows without one, once
+ * erased: nulls), each verification with its evidence opened (null when
+ * there is none or it does not open), the disclosure history, past
+ * decisions and the professional's answers. *ret_etag is the strong ETag
+ * of it all, waiting_seconds (which changes by itself) excepted.
+ * *ret_body is a new reference holding personal values: never log it.
+ * ERR_CRYPTO when the email or profile do not open. Pure. */
+enum err review_build(const unsigned char *key, const struct review_rows *rows, json_t **ret_body,
 		      char ret_etag[REVIEW_ETAG_LEN]);
 
 #endif

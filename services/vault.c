@@ -187,6 +187,18 @@ enum err vault_account_key(const struct app *app, const struct sealed_account *s
 	return vault_key_open(app, s->id, s->data_key, s->data_key_len, ret_key);
 }
 
+enum err vault_account_key_by_id(const struct app *app, PGconn *conn, const char *id,
+				 unsigned char ret_key[CRYPTO_KEY_LEN])
+{
+	struct account_row row = {0};
+	enum err err = db_account_get(conn, id, &row);
+
+	if (err == ERR_OK)
+		err = vault_account_key(app, &row.sealed, ret_key);
+	account_row_release(&row);
+	return err;
+}
+
 enum err vault_open_values(const unsigned char key[CRYPTO_KEY_LEN], const struct sealed_account *s,
 			   char **ret_email, json_t **ret_profile)
 {

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "crypto.h"
 #include "err.h"
@@ -71,6 +72,12 @@ struct sealed_account;
  * ERR_UNAVAILABLE when the keystore cannot be reached. Blocks. */
 enum err vault_account_key(const struct app *app, const struct sealed_account *s,
 			   unsigned char ret_key[CRYPTO_KEY_LEN]);
+
+/* vault_account_key() of account id, read on conn first: for a handler
+ * about to begin a transaction that opens the account's values. Call it
+ * outside any transaction. Blocks. */
+enum err vault_account_key_by_id(const struct app *app, PGconn *conn, const char *id,
+				 unsigned char ret_key[CRYPTO_KEY_LEN]);
 
 /* The one opener of an account's sealed values, with its clear data key
  * (vault_account_key()), each part only when asked for (a NULL ret_ is not
