@@ -979,33 +979,6 @@ out:
 
 /* ---- parse_reply: pure ---- */
 
-/* Is the reply nested deeper than max outside strings? */
-static bool too_deep(const char *s, size_t len, int max)
-{
-	bool in_string = false, escaped = false;
-	int depth = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (in_string) {
-			if (escaped)
-				escaped = false;
-			else if (c == '\\')
-				escaped = true;
-			else if (c == '"')
-				in_string = false;
-		} else if (c == '"') {
-			in_string = true;
-		} else if ((c == '{' || c == '[') && ++depth > max) {
-			return true;
-		} else if (c == '}' || c == ']') {
-			depth--;
-		}
-	}
-	return false;
-}
-
 /* The mapped values of record into vals; false when one is of a type no
  * rule or compare can read (a fraction, an object, an array). */
 static bool read_values(const struct hj_priv *priv, json_t *record, struct hj_value *vals)
@@ -1162,7 +1135,8 @@ static enum err hj_parse_reply(const struct verifier *v, const json_t *fields,
 			return verifier_result_init(ret_res, OUTCOME_NOT_FOUND,
 						    "the registry answered it has no such record");
 	if (reply->status != 200 || reply->body == NULL || reply->len == 0 ||
-	    reply->len > VERIFIER_REPLY_MAX || too_deep(reply->body, reply->len, HJ_REPLY_DEPTH))
+	    reply->len > VERIFIER_REPLY_MAX ||
+	    json_nesting_exceeds(reply->body, reply->len, HJ_REPLY_DEPTH))
 		return ERR_UPSTREAM;
 	doc = json_loadb(reply->body, reply->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (doc == NULL) {
