@@ -77,6 +77,7 @@
 #include <time.h>
 
 #include "compare.h"
+#include "crypto.h"
 #include "jsonbody.h"
 #include "jsonptr.h"
 #include "validate.h"
@@ -218,11 +219,6 @@ static bool ascii_alnum(char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-static bool hex_digit(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
-}
-
 static bool ident_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
@@ -273,7 +269,8 @@ static enum err template_check(const struct verifier *v, const char *t, bool is_
 					why, why_len, key,
 					"may hold only URL characters (no spaces, '#', quotes or "
 					"non-ASCII) outside placeholders");
-			if (is_url && *p == '%' && !(hex_digit(p[1]) && hex_digit(p[2])))
+			if (is_url && *p == '%' &&
+			    !(crypto_hex_value(p[1]) >= 0 && crypto_hex_value(p[2]) >= 0))
 				return bad(why, why_len, key, "has a '%' that is not %XX");
 			p++;
 			continue;
