@@ -205,14 +205,6 @@ static enum err bad(char *why, size_t why_len, const char *key, const char *rule
 	return ERR_INVALID;
 }
 
-static bool in_names(const char *const *names, size_t n, const char *name, size_t len)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0)
-			return true;
-	return false;
-}
-
 /* ASCII letters and digits, whatever the locale (isalnum() is not). */
 static bool ascii_alnum(char c)
 {
@@ -258,6 +250,7 @@ static enum err template_check(const struct verifier *v, const char *t, bool is_
 		p += 10;
 	}
 	while (*p != '\0') {
+		char name[HJ_NAME_MAX + 1];
 		const char *end;
 		size_t len;
 
@@ -281,24 +274,26 @@ static enum err template_check(const struct verifier *v, const char *t, bool is_
 			return bad(why, why_len, key,
 				   "has a placeholder that is not {name} (lower-case letters, "
 				   "digits, _)");
-		if (len == 8 && strncmp(p + 1, "base_url", 8) == 0)
+		memcpy(name, p + 1, len); /* ident_ok: at most HJ_NAME_MAX bytes */
+		name[len] = '\0';
+		if (strcmp(name, "base_url") == 0)
 			return bad(why, why_len, key,
 				   "may hold {base_url} only at its start (url)");
-		if (in_names(v->compares, v->ncompares, p + 1, len)) {
+		if (verifier_names_have(v->compares, v->ncompares, name)) {
 			snprintf(why, why_len,
-				 "\"http_json\": \"%s\" sends {%.*s}, a \"compares\" field: only "
+				 "\"http_json\": \"%s\" sends {%s}, a \"compares\" field: only "
 				 "fields listed in \"fields\" are sent",
-				 key, (int)len, p + 1);
+				 key, name);
 			return ERR_INVALID;
 		}
-		if (!in_names(v->fields, v->nfields, p + 1, len)) {
+		if (!verifier_names_have(v->fields, v->nfields, name)) {
 			snprintf(why, why_len,
-				 "\"http_json\": \"%s\" sends {%.*s}, which is not in \"fields\"",
-				 key, (int)len, p + 1);
+				 "\"http_json\": \"%s\" sends {%s}, which is not in \"fields\"",
+				 key, name);
 			return ERR_INVALID;
 		}
 		for (size_t i = 0; i < v->nfields; i++)
-			if (strlen(v->fields[i]) == len && strncmp(v->fields[i], p + 1, len) == 0)
+			if (strcmp(v->fields[i], name) == 0)
 				used[i] = true;
 		p = end + 1;
 	}
@@ -659,8 +654,8 @@ static enum err compare_init(const struct verifier *v, struct hj_priv *priv, jso
 			return bad(why, why_len, "compare",
 				   "has a name that is not a name of \"map\"");
 		snprintf(key, sizeof(key), "compare.%s", name);
-		if (!in_names(v->fields, v->nfields, name, strlen(name)) &&
-		    !in_names(v->compares, v->ncompares, name, strlen(name)))
+		if (!verifier_names_have(v->fields, v->nfields, name) &&
+		    !verifier_names_have(v->compares, v->ncompares, name))
 			return bad(
 				why, why_len, key,
 				"must name a field of \"fields\" or \"compares\" (the registered "

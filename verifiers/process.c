@@ -263,14 +263,6 @@ out:
 	return err;
 }
 
-static bool in_fields(const struct verifier *v, const char *name)
-{
-	for (size_t i = 0; i < v->nfields; i++)
-		if (strcmp(v->fields[i], name) == 0)
-			return true;
-	return false;
-}
-
 /* 1..VERIFIER_REASON_MAX-1 bytes with no C0 or C1 control character. */
 static bool reason_ok(const char *s)
 {
@@ -299,7 +291,7 @@ static bool checks_ok(const struct verifier *v, json_t *checks)
 		return false;
 	json_object_foreach (checks, key, value) {
 		s = json_string_value(value);
-		if (!in_fields(v, key) || s == NULL ||
+		if (!verifier_names_have(v->fields, v->nfields, key) || s == NULL ||
 		    (strcmp(s, "match") != 0 && strcmp(s, "mismatch") != 0 &&
 		     strcmp(s, "absent") != 0))
 			return false;
@@ -318,7 +310,7 @@ static bool evidence_ok(const struct verifier *v, json_t *evidence)
 	if (!json_is_object(evidence))
 		return false;
 	json_object_foreach (evidence, key, value) {
-		if (!in_fields(v, key) || !json_is_object(value) ||
+		if (!verifier_names_have(v->fields, v->nfields, key) || !json_is_object(value) ||
 		    !json_only_keys(value, keys, &bad))
 			return false;
 		for (size_t i = 0; keys[i] != NULL; i++) {

@@ -151,7 +151,7 @@ static bool field_list(json_t *list, const struct catalogue *cat, bool may_be_em
 	return true;
 }
 
-static bool in_list(const char *const *names, size_t n, const char *name)
+bool verifier_names_have(const char *const *names, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(names[i], name) == 0)
@@ -283,7 +283,7 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 	if (!field_list(json_object_get(doc, "compares"), cat, true, v->compares, &v->ncompares))
 		goto bad;
 	for (size_t i = 0; i < v->ncompares; i++)
-		if (in_list(v->fields, v->nfields, v->compares[i])) {
+		if (verifier_names_have(v->fields, v->nfields, v->compares[i])) {
 			rule = "must not repeat a field of \"fields\"";
 			goto bad;
 		}
@@ -305,7 +305,8 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 			return ERR_INVALID;
 		}
 		for (size_t i = 0; i < v->nfields; i++)
-			if (!in_list(r->terms.allowed_fields, r->terms.nallowed, v->fields[i])) {
+			if (!verifier_names_have(r->terms.allowed_fields, r->terms.nallowed,
+						 v->fields[i])) {
 				snprintf(why, why_len,
 					 "%s: \"fields\": \"%s\" is not in terms.allowed_fields",
 					 file, v->fields[i]);

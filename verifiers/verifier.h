@@ -194,6 +194,10 @@ const struct verifier *verifier_lookup(const struct verifier_set *set, const cha
 /* The kind named kind (the built-in ops tables), or NULL. */
 const struct verifier_ops *verifier_kind_lookup(const char *kind);
 
+/* Is name one of the n names of a list (a definition's "fields" or
+ * "compares", a terms' allowed_fields)? */
+bool verifier_names_have(const char *const *names, size_t n, const char *name);
+
 /* Does v apply to a professional of country and profession? */
 bool verifier_applies(const struct verifier *v, const char *country, const char *profession);
 
