@@ -130,14 +130,16 @@ TEST(transport_and_limits)
 	CHECK(refused(NPPES_FILE, "{\"base_url\": \"ftp://x.example/\"}",
 		      "\"base_url\" must be an http:// or https:// URL (or set "
 		      "HCPD_REGISTRY_URL_<NAME>)"));
-	CHECK(refused(NPPES_FILE, "{\"-base_url\": 0}", "\"base_url\" must be an http://"
-							 " or https:// URL (or set "
-							 "HCPD_REGISTRY_URL_<NAME>)"));
+	CHECK(refused(NPPES_FILE, "{\"-base_url\": 0}",
+		      "\"base_url\" must be an http://"
+		      " or https:// URL (or set "
+		      "HCPD_REGISTRY_URL_<NAME>)"));
 	CHECK(refused(NPPES_FILE, "{\"connect_timeout_ms\": 99}",
 		      "\"connect_timeout_ms\" must be an integer in range"));
 	CHECK(refused(NPPES_FILE, "{\"timeout_ms\": \"10\"}",
 		      "\"timeout_ms\" must be an integer in range"));
-	CHECK(refused(NPPES_FILE, "{\"attempts\": 21}", "\"attempts\" must be an integer in range"));
+	CHECK(refused(NPPES_FILE, "{\"attempts\": 21}",
+		      "\"attempts\" must be an integer in range"));
 	CHECK(refused(NPPES_FILE, "{\"backoff_ms\": 0}",
 		      "\"backoff_ms\" must be an integer in range"));
 	CHECK(refused(NPPES_FILE, "{\"connect_timeout_ms\": 5000, \"timeout_ms\": 4000}",
@@ -206,13 +208,13 @@ TEST(one_name_one_file)
 	write_file(dir, "a.json", text);
 	write_file(dir, "b.json", text);
 	CHECK(verifier_set_load(dir, cat, &set, why, sizeof(why)) == ERR_INVALID && set == NULL);
-	snprintf(want, sizeof(want), "%s/b.json: \"name\" is also the name in %s/a.json", dir,
-		 dir);
+	snprintf(want, sizeof(want), "%s/b.json: \"name\" is also the name in %s/a.json", dir, dir);
 	CHECK_STREQ(why, want);
 	/* the kind's own section is checked by the kind, its message prefixed */
-	write_file(dir, "b.json", "{\"name\": \"b\", \"display_name\": \"B\", \"kind\": "
-				  "\"http_json\", \"countries\": [\"US\"], \"fields\": [\"npi\"], "
-				  "\"terms\": {}, \"base_url\": \"https://b.example/\"}");
+	write_file(dir, "b.json",
+		   "{\"name\": \"b\", \"display_name\": \"B\", \"kind\": "
+		   "\"http_json\", \"countries\": [\"US\"], \"fields\": [\"npi\"], "
+		   "\"terms\": {}, \"base_url\": \"https://b.example/\"}");
 	CHECK(verifier_set_load(dir, cat, &set, why, sizeof(why)) == ERR_INVALID);
 	CHECK(strncmp(why, dir, strlen(dir)) == 0 && strstr(why, "/b.json: \"terms\": ") != NULL);
 	free(text);
@@ -232,7 +234,8 @@ TEST(names_have)
 	static const char *const names[] = {"npi", "family_name"};
 
 	CHECK(verifier_names_have(names, 2, "npi") && verifier_names_have(names, 2, "family_name"));
-	CHECK(!verifier_names_have(names, 2, "family") && !verifier_names_have(names, 1, "family_name"));
+	CHECK(!verifier_names_have(names, 2, "family") &&
+	      !verifier_names_have(names, 1, "family_name"));
 	CHECK(!verifier_names_have(names, 0, "npi"));
 }
 
@@ -244,8 +247,8 @@ TEST(applies)
 		const char *country, *profession;
 		bool some, all;
 	} cases[] = {
-		{"DE", "physician", true, true},  {"AT", "pharmacist", true, false},
-		{"DE", "nurse", false, true},     {"AT", "nurse", false, false},
+		{"DE", "physician", true, true},   {"AT", "pharmacist", true, false},
+		{"DE", "nurse", false, true},      {"AT", "nurse", false, false},
 		{"CH", "physician", false, false}, {"de", "physician", false, false},
 		{NULL, "physician", false, false}, {"DE", NULL, false, true},
 	};
@@ -256,9 +259,9 @@ TEST(applies)
 							 "\"professions\": [\"physician\", "
 							 "\"pharmacist\"]}"),
 				     "some.json", cat, &some, why, sizeof(why)) == ERR_OK);
-	CHECK(verifier_set_from_json(patched(NPPES_FILE,
-					     "{\"countries\": [\"DE\"], \"professions\": []}"),
-				     "all.json", cat, &all, why, sizeof(why)) == ERR_OK);
+	CHECK(verifier_set_from_json(
+		      patched(NPPES_FILE, "{\"countries\": [\"DE\"], \"professions\": []}"),
+		      "all.json", cat, &all, why, sizeof(why)) == ERR_OK);
 	if (some == NULL || all == NULL) {
 		fprintf(stderr, "  %s\n", why);
 		return;
