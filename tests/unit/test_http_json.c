@@ -1,6 +1,6 @@
 /*
  * test_http_json.c - unit tests for the "http_json" verifier kind
- * (verifiers/http_json.c) and its JSON Pointer resolver
+ * (verifiers/http_json.c, http_json_def.c) and its JSON Pointer resolver
  * (verifiers/jsonptr.c), run from the repository root.
  *
  * Every case file of tests/verifiers/cases/http_json/ is loaded through
