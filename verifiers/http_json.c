@@ -18,7 +18,9 @@
  *              replaced by the professional's value percent-encoded (only
  *              RFC 3986 unreserved characters are kept). A placeholder
  *              must name a field of "fields": a "compares" field never
- *              leaves. Braces are reserved for placeholders.
+ *              leaves. Braces are reserved for placeholders. A value of
+ *              dots alone in the path (before the first '?') is never
+ *              sent: the check ends as an error (see in_url_path).
  *   "headers"  {name: value}: static values, in which ${VAR} is replaced
  *              from the environment at start-up (unset or empty is an
  *              error naming the header, never the value). Names are HTTP
@@ -111,6 +113,35 @@ static void add_encoded(struct hj_buf *b, const char *s)
 		else
 			hj_buf_add(b, esc, 3);
 	}
+}
+
+/*
+ * Does the URL template t put {name} in the path, before its first '?'
+ * (nowhere when the base URL already holds a query)?
+ *
+ * A value there that is dots alone would be a dot segment, or make one
+ * with the template's own dots, and libcurl removes dot segments before
+ * sending (RFC 3986 5.2.4): ".." would ask the registry for the parent
+ * path, another resource than the template names, "." for a shorter one.
+ * Encoding the dots does not help: libcurl leaves %2E alone, but it is
+ * the same as "." (RFC 3986 6.2.2.2) and a registry's server may decode
+ * it and resolve the segment itself; nor does CURLOPT_PATH_AS_IS, which
+ * only hands "/../" to that server as it is. No licence number, name or
+ * code is dots alone, so such a value is refused before anything is sent.
+ * Any other value keeps a byte that is not a dot once encoded, so it can
+ * never make a dot segment. In the query dots are plain data.
+ */
+static bool in_url_path(const char *t, const char *base, const char *name)
+{
+	size_t path_len = strcspn(t, "?"), len = strlen(name);
+
+	if (strchr(base, '?') != NULL)
+		return false;
+	for (const char *p = strchr(t, '{'); p != NULL && (size_t)(p - t) < path_len;
+	     p = strchr(p + 1, '{'))
+		if (strncmp(p + 1, name, len) == 0 && p[1 + len] == '}')
+			return true;
+	return false;
 }
 
 /* t with its {field} placeholders filled from fields (encoded for a URL
@@ -212,6 +243,12 @@ static enum err hj_build_request(const struct verifier *v, const json_t *fields,
 		}
 		if (!validate_utf8(value, strlen(value))) {
 			snprintf(why, why_len, "%s is not valid UTF-8", v->fields[i]);
+			goto out;
+		}
+		if (value[strspn(value, ".")] == '\0' &&
+		    in_url_path(priv->url, v->base_url, v->fields[i])) {
+			snprintf(why, why_len, "%s is dots alone, which a URL path cannot carry",
+				 v->fields[i]);
 			goto out;
 		}
 	}
