@@ -587,6 +587,7 @@ static bool json_list_has(json_t *list, const char *s)
 	return false;
 }
 
+/* The SQL twin of this rule is DB_VERIFIER_APPLIES (db/applies.h). */
 bool verifier_applies(const struct verifier *v, const char *country, const char *profession)
 {
 	if (country == NULL || !json_list_has(v->countries, country))

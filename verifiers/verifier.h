@@ -198,7 +198,12 @@ const struct verifier_ops *verifier_kind_lookup(const char *kind);
  * "compares", a terms' allowed_fields)? */
 bool verifier_names_have(const char *const *names, size_t n, const char *name);
 
-/* Does v apply to a professional of country and profession? */
+/* Does v apply to a professional of country and profession? country must
+ * be one of v's countries, and profession one of v's professions unless
+ * it lists none; NULL matches nothing. Its SQL twin, for the statements
+ * that queue jobs for many accounts at once, is DB_VERIFIER_APPLIES
+ * (db/applies.h): change both together (tests/unit/test_registry.c and
+ * tests/integration/test_applies.py hold them to one table). */
 bool verifier_applies(const struct verifier *v, const char *country, const char *profession);
 
 /* The recipients the remote verifiers of set disclose to, borrowed, in
