@@ -15,8 +15,9 @@
 /* A WHERE condition, as a string literal, on the accounts row named
  * account (an alias, e.g. "a") and two text[] expressions, countries and
  * professions (e.g. "$2::text[]"), all string literals. */
-#define DB_VERIFIER_APPLIES(account, countries, professions)                                    \
-	"(" account ".profile_public->>'country' = ANY (" countries ") AND (cardinality(" professions \
-	") = 0 OR " account ".profile_public->>'profession' = ANY (" professions ")))"
+#define DB_VERIFIER_APPLIES(account, countries, professions)                                       \
+	"(" account ".profile_public->>'country' = ANY (" countries                                \
+	") AND (cardinality(" professions ") = 0 OR " account                                      \
+	".profile_public->>'profession' = ANY (" professions ")))"
 
 #endif

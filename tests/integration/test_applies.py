@@ -10,12 +10,10 @@ job runner is off, so every job queued stays to be counted."""
 
 import json
 import os
-import shutil
 import subprocess
 
-import pytest
-
-from conftest import HCPD_BIN, ROOT, SPEC_EXAMPLE, start_stack
+from conftest import HCPD_BIN, ROOT, SPEC_EXAMPLE
+from pipeline_helpers import registries_dir
 
 DEFINITION = os.path.join(ROOT, "verifiers", "registries", "us-oig-leie.json")
 SAMPLE = os.path.join(ROOT, "tests", "data", "leie", "UPDATED-sample.csv")
@@ -33,25 +31,6 @@ TABLE = {
     ("AT", "physician"): {"applies-some"},
     ("US", "pharmacist"): set(),
 }
-
-
-@pytest.fixture(scope="module")
-def astack(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("applies")
-    regs = tmp / "registries"
-    regs.mkdir()
-    with open(DEFINITION) as f:
-        base = json.load(f)
-    for name, scope in SCOPES.items():
-        d = dict(base, name=name, display_name=name, **scope)
-        with open(str(regs / (name + ".json")), "w") as f:
-            json.dump(d, f)
-    pg, h = start_stack(tmp, env={"HCPD_REGISTRIES_DIR": str(regs),
-                                  "HCPD_VERIFY_CONCURRENCY": "0"})
-    yield pg, h
-    if h.proc.poll() is None:
-        h.assert_clean_exit()
-    pg.destroy()
 
 
 def load(h, name):
@@ -85,8 +64,12 @@ def cancel_all(pg):
             "WHERE state IN ('queued', 'running')")
 
 
-def test_c_and_sql_pick_the_same_professionals(astack):
-    pg, h = astack
+def test_c_and_sql_pick_the_same_professionals(stack, tmp_path):
+    with open(DEFINITION) as f:
+        base = json.load(f)
+    regs = registries_dir(tmp_path, *[dict(base, name=name, display_name=name, **scope)
+                                      for name, scope in SCOPES.items()])
+    pg, h = stack({"HCPD_REGISTRIES_DIR": regs, "HCPD_VERIFY_CONCURRENCY": "0"})
     # rosters first: a roster verifier applies to registrations once loaded
     assert load(h, "applies-some") == 0 and load(h, "applies-all") == 0
     ids = {case: register(h, n, *case) for n, case in enumerate(TABLE)}
