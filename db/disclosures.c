@@ -108,29 +108,12 @@ enum chain_fault ledger_chain_step(struct chain_walk *walk, const struct ledger_
 	return CHAIN_OK;
 }
 
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1; /* PostgreSQL writes lower case */
-}
-
 /* A bytea column in text form ("\x" and hex) of exactly LEDGER_HASH_LEN
  * bytes into out. */
 static bool hash_column(const char *text, unsigned char out[LEDGER_HASH_LEN])
 {
-	if (strncmp(text, "\\x", 2) != 0 || strlen(text) != 2 + 2 * LEDGER_HASH_LEN)
-		return false;
-	for (size_t i = 0; i < LEDGER_HASH_LEN; i++) {
-		int hi = nibble(text[2 + 2 * i]), lo = nibble(text[3 + 2 * i]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return true;
+	return strncmp(text, "\\x", 2) == 0 && strlen(text) == 2 + 2 * LEDGER_HASH_LEN &&
+	       crypto_unhex(text + 2, 2 * LEDGER_HASH_LEN, out) == ERR_OK;
 }
 
 /* A JSON array of strings (as SQL returned it) into a borrowed vector. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applies.h"
 #include "db.h"
 #include "monitor.h"
 
@@ -54,6 +55,10 @@ static char *text_array(const char *const *items, size_t n)
 	return s;
 }
 
+/* verifier_applies() in SQL (applies.h): accounts a, the verifier's
+ * countries $2 and professions $3 */
+#define APPLIES_TO_A DB_VERIFIER_APPLIES("a", "$2::text[]", "$3::text[]")
+
 enum err db_monitor_queue_due(PGconn *conn, const struct monitor_scope *s, int days, bool all,
 			      long long *ret_queued)
 {
@@ -74,9 +79,7 @@ enum err db_monitor_queue_due(PGconn *conn, const struct monitor_scope *s, int d
 		      "SELECT a.id, $1, 'reverification' FROM accounts a "
 		      "WHERE a.role = 'professional' AND a.status IN ('verified', 'approved') "
 		      "AND a.data_key IS NOT NULL "
-		      "AND a.profile_public->>'country' = ANY($2::text[]) "
-		      "AND (cardinality($3::text[]) = 0 "
-		      "     OR a.profile_public->>'profession' = ANY($3::text[])) "
+		      "AND " APPLIES_TO_A " "
 		      "AND (NOT $4::boolean OR EXISTS (SELECT 1 FROM rosters WHERE name = $1)) "
 		      /* open in this statement's snapshot: a job that ends while it
 		       * runs is no conflict by the time of the insert, yet its

@@ -31,7 +31,8 @@ struct monitor_scope {
 };
 
 /* Queues a 'reverification' job of s->verifier for every verified or
- * approved professional it applies to that has no open job of it and -
+ * approved professional it applies to (verifier_applies' rule, in SQL:
+ * applies.h) that has no open job of it and -
  * unless all - whose latest good check (any outcome but error) of it is
  * older than days, or who has none, or whose latest check of it was an
  * error (retried at every pass). In the caller's transaction.

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applies.h"
 #include "db.h"
 #include "rosters.h"
 
@@ -118,6 +119,12 @@ static enum err copy_end(PGconn *conn, bool ok)
 	return first ? ERR_UNAVAILABLE : err;
 }
 
+/* verifier_applies() in SQL (applies.h): accounts, the verifier's
+ * countries $2 and professions $3 as JSON arrays */
+#define APPLIES_TO_ACCOUNTS                                                                        \
+	DB_VERIFIER_APPLIES("accounts", "ARRAY(SELECT jsonb_array_elements_text($2::jsonb))",      \
+			    "ARRAY(SELECT jsonb_array_elements_text($3::jsonb))")
+
 enum err db_roster_load(PGconn *conn, const struct db_roster_target *t, db_roster_producer produce,
 			void *ctx, long long *ret_entries, long long *ret_queued)
 {
@@ -189,10 +196,7 @@ enum err db_roster_load(PGconn *conn, const struct db_roster_target *t, db_roste
 		      "SELECT id, $1::text, 'roster_reload' FROM accounts "
 		      "WHERE role = 'professional' AND data_key IS NOT NULL "
 		      "AND status IN ('verified', 'approved') "
-		      "AND profile_public->>'country' = "
-		      "ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb))) "
-		      "AND (jsonb_array_length($3::jsonb) = 0 OR profile_public->>'profession' = "
-		      "ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))) "
+		      "AND " APPLIES_TO_ACCOUNTS " "
 		      "ON CONFLICT (account_id, verifier) WHERE state IN ('queued', 'running') "
 		      "DO NOTHING",
 		      3, jobs, NULL, NULL, &res);

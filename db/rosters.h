@@ -53,7 +53,8 @@ typedef enum err (*db_roster_producer)(void *ctx, struct db_roster_copy *copy,
  * never the whole roster in memory), sets the row's count and SHA-256,
  * and queues a 'roster_reload' job for every professional account that
  * is verified or approved, not erased, of one of t->countries and (when
- * t->professions lists any) of one of them, that has no open job for the
+ * t->professions lists any) of one of them (verifier_applies' rule, in
+ * SQL: applies.h), that has no open job for the
  * verifier yet. Any failure, the producer's included, rolls everything
  * back: the old roster stays as it was. On ERR_OK *ret_entries and
  * *ret_queued hold the entries stored and the jobs queued. Errors: the

@@ -19,21 +19,13 @@
 #include "app.h"
 #include "catalogue.h"
 #include "consents.h"
+#include "crypto.h"
 #include "db.h"
 #include "fhir_practitioner.h"
 #include "handlers.h"
 #include "privacy.h"
 #include "problem.h"
 #include "vault.h"
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* Opens obj's member (hex of bytes sealed as what) in place: as JSON when
  * json is set and it parses, else as text. A value that does not open
@@ -53,15 +45,8 @@ static enum err open_member(const unsigned char *key, const char *id, const char
 	sealed = malloc(len + 1);
 	if (sealed == NULL)
 		return ERR_NOMEM;
-	for (size_t i = 0; i < len; i++) {
-		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			len = 0; /* not hex: cannot be opened */
-			break;
-		}
-		sealed[i] = (unsigned char)(hi * 16 + lo);
-	}
+	if (crypto_unhex(hex, strlen(hex), sealed) != ERR_OK)
+		len = 0; /* not hex: cannot be opened */
 	if (len > 0 && vault_open(key, id, what, sealed, len, &text, &text_len) == ERR_OK) {
 		value = json ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 		if (value == NULL)

@@ -23,29 +23,17 @@ void paging_cursor_encode(long long n, const char *uuid, char out[PAGING_CURSOR_
 	crypto_hex((const unsigned char *)plain, (size_t)len, out);
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 enum err paging_cursor_decode(const char *s, long long *ret_n, char *ret_uuid)
 {
 	char plain[PAGING_CURSOR_MAX / 2];
 	size_t len = strnlen(s, PAGING_CURSOR_MAX), digits;
 
-	if (len == 0 || len % 2 != 0 || len >= PAGING_CURSOR_MAX)
+	/* only what paging_cursor_encode makes: lower-case hex */
+	if (len == 0 || len >= PAGING_CURSOR_MAX || strspn(s, "0123456789abcdef") != len ||
+	    crypto_unhex(s, len, (unsigned char *)plain) != ERR_OK)
 		return ERR_INVALID;
-	for (size_t i = 0; i < len; i += 2) {
-		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
-
-		if (hi < 0 || lo < 0 || (hi | lo) == 0)
-			return ERR_INVALID; /* not hex, or a NUL that would hide the rest */
-		plain[i / 2] = (char)(hi << 4 | lo);
-	}
+	if (memchr(plain, '\0', len / 2) != NULL)
+		return ERR_INVALID; /* a NUL that would hide the rest */
 	plain[len / 2] = '\0';
 	digits = strspn(plain, "0123456789");
 	if (digits == 0 || digits > NUMBER_MAX || (digits > 1 && plain[0] == '0'))

@@ -129,6 +129,23 @@ static bool special(unsigned char c, bool quoted)
 	return c == ',' || c == '\n' || c == '\r' || c == '"' || c == '\0';
 }
 
+/* Acts on a byte that ends a field outside quotes - a comma, LF or the
+ * CR of a CRLF - into *err; false (nothing done) for any other byte. */
+static bool field_end(struct csv_parser *p, unsigned char c, enum err *err)
+{
+	if (c == ',') {
+		*err = end_field(p);
+		p->state = FIELD_START;
+	} else if (c == '\n') {
+		*err = end_record(p);
+	} else if (c == '\r') {
+		p->state = CR;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* The bytes after the byte-order mark question. */
 static enum err run(struct csv_parser *p, const unsigned char *s, size_t len)
 {
@@ -158,14 +175,9 @@ static enum err run(struct csv_parser *p, const unsigned char *s, size_t len)
 		switch (p->state) {
 		case FIELD_START:
 		case UNQUOTED:
-			if (c == ',') {
-				err = end_field(p);
-				p->state = FIELD_START;
-			} else if (c == '\n') {
-				err = end_record(p);
-			} else if (c == '\r') {
-				p->state = CR;
-			} else if (c == '"' && p->state == FIELD_START) {
+			if (field_end(p, c, &err))
+				break;
+			if (c == '"' && p->state == FIELD_START) {
 				p->state = QUOTED;
 			} else if (c == '"') {
 				return fail(p, ERR_INVALID, "a quote inside an unquoted field");
@@ -184,14 +196,7 @@ static enum err run(struct csv_parser *p, const unsigned char *s, size_t len)
 			if (c == '"') {
 				err = append(p, &c, 1);
 				p->state = QUOTED;
-			} else if (c == ',') {
-				err = end_field(p);
-				p->state = FIELD_START;
-			} else if (c == '\n') {
-				err = end_record(p);
-			} else if (c == '\r') {
-				p->state = CR;
-			} else {
+			} else if (!field_end(p, c, &err)) {
 				return fail(p, ERR_INVALID, "text after a closing quote");
 			}
 			break;

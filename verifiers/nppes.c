@@ -145,11 +145,16 @@ static bool region_listed(json_t *taxonomies, const char *region, bool *ret_any)
 static enum err judge(const json_t *fields, json_t *record, const char *npi,
 		      struct verifier_result *res)
 {
+	/* given and middle name: compared alike, each against its own member */
+	static const struct {
+		const char *field, *member, *differs;
+	} given_names[] = {
+		{"given_name", "first_name", "given name differs"},
+		{"middle_name", "middle_name", "middle name differs"},
+	};
 	json_t *basic = json_object_get(record, "basic");
 	json_t *taxonomies = json_object_get(record, "taxonomies");
 	const char *family = json_string_value(json_object_get(fields, "family_name"));
-	const char *given = json_string_value(json_object_get(fields, "given_name"));
-	const char *middle = json_string_value(json_object_get(fields, "middle_name"));
 	const char *number = json_string_value(json_object_get(fields, "license_number"));
 	const char *region = json_string_value(json_object_get(fields, "license_region"));
 	char nbuf[NUMBER_MAX], buf[NUMBER_MAX];
@@ -180,21 +185,16 @@ static enum err judge(const json_t *fields, json_t *record, const char *npi,
 			    family_matches(family, basic, json_object_get(record, "other_names")),
 			    &err))
 		differs = "family name differs";
-	if (given != NULL) {
-		const char *first = text_of(json_object_get(basic, "first_name"), buf);
+	for (size_t i = 0; i < sizeof(given_names) / sizeof(given_names[0]); i++) {
+		const char *name = given_names[i].field;
+		const char *registered = json_string_value(json_object_get(fields, name));
+		const char *seen = text_of(json_object_get(basic, given_names[i].member), buf);
 
-		if (!compare_record(res->checks, res->evidence, "given_name", given, first,
-				    compare_given_names(given, first), &err) &&
+		if (registered != NULL &&
+		    !compare_record(res->checks, res->evidence, name, registered, seen,
+				    compare_given_names(registered, seen), &err) &&
 		    differs == NULL)
-			differs = "given name differs";
-	}
-	if (middle != NULL) {
-		const char *m = text_of(json_object_get(basic, "middle_name"), buf);
-
-		if (!compare_record(res->checks, res->evidence, "middle_name", middle, m,
-				    compare_given_names(middle, m), &err) &&
-		    differs == NULL)
-			differs = "middle name differs";
+			differs = given_names[i].differs;
 	}
 	if (number != NULL) {
 		char seen[COMPARE_TEXT_MAX] = "";

@@ -112,16 +112,97 @@ static bool env_name_ok(const char *s)
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == len;
 }
 
+/* "args" (at most PROCESS_ARGS_MAX strings) copied after the program in
+ * p->argv. */
+static enum err args_init(struct process_priv *p, json_t *args, char *why, size_t why_len)
+{
+	json_t *item;
+	size_t i;
+
+	if (args != NULL && (!json_is_array(args) || json_array_size(args) > PROCESS_ARGS_MAX)) {
+		snprintf(why, why_len,
+			 "\"process\": \"args\" must be an array of at most %d strings",
+			 PROCESS_ARGS_MAX);
+		return ERR_INVALID;
+	}
+	json_array_foreach (args, i, item) {
+		if (!json_is_string(item) || strlen(json_string_value(item)) > PROCESS_ARG_LEN) {
+			snprintf(why, why_len,
+				 "\"process\": \"args\"[%zu] must be a string of at most %d bytes",
+				 i, PROCESS_ARG_LEN);
+			return ERR_INVALID;
+		}
+		p->argv[1 + i] = strdup(json_string_value(item));
+		if (p->argv[1 + i] == NULL)
+			return ERR_NOMEM;
+	}
+	return ERR_OK;
+}
+
+/* The variable named by "env"[i] as "NAME=value" in p->env[i]: a name
+ * hcpd does not own, listed once, set, not too long. */
+static enum err env_add(struct process_priv *p, json_t *env, size_t i, char *why, size_t why_len)
+{
+	const char *name = json_string_value(json_array_get(env, i)), *value;
+
+	if (!env_name_ok(name)) {
+		snprintf(why, why_len,
+			 "\"process\": \"env\"[%zu] must be a variable name ([A-Z_][A-Z0-9_]*)", i);
+		return ERR_INVALID;
+	}
+	if (strncmp(name, "HCPD_", 5) == 0) {
+		snprintf(why, why_len,
+			 "\"process\": \"env\": %s: hcpd's own settings are never passed to a "
+			 "program",
+			 name);
+		return ERR_INVALID;
+	}
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(json_string_value(json_array_get(env, j)), name) == 0) {
+			snprintf(why, why_len, "\"process\": \"env\": %s is listed twice", name);
+			return ERR_INVALID;
+		}
+	value = getenv(name);
+	if (value == NULL) {
+		snprintf(why, why_len, "\"process\": \"env\": %s is not set", name);
+		return ERR_INVALID;
+	}
+	if (strlen(value) > PROCESS_ENV_VALUE) {
+		snprintf(why, why_len, "\"process\": \"env\": %s is longer than %d bytes", name,
+			 PROCESS_ENV_VALUE);
+		return ERR_INVALID;
+	}
+	p->env[i] = malloc(strlen(name) + 1 + strlen(value) + 1);
+	if (p->env[i] == NULL)
+		return ERR_NOMEM;
+	sprintf(p->env[i], "%s=%s", name, value);
+	p->nenv = i + 1;
+	return ERR_OK;
+}
+
+/* "env" (at most PROCESS_ENV_MAX names) into p->env. */
+static enum err env_init(struct process_priv *p, json_t *env, char *why, size_t why_len)
+{
+	enum err err = ERR_OK;
+
+	if (env != NULL && (!json_is_array(env) || json_array_size(env) > PROCESS_ENV_MAX)) {
+		snprintf(why, why_len, "\"process\": \"env\" must be an array of at most %d names",
+			 PROCESS_ENV_MAX);
+		return ERR_INVALID;
+	}
+	for (size_t i = 0; err == ERR_OK && i < json_array_size(env); i++)
+		err = env_add(p, env, i, why, why_len);
+	return err;
+}
+
 static enum err process_init(struct verifier *v, json_t *conf, char *why, size_t why_len)
 {
 	static const char *const keys[] = {"program", "args", "env", NULL};
 	struct process_priv *p = v->priv;
-	json_t *args = json_object_get(conf, "args"), *env = json_object_get(conf, "env");
-	json_t *program = json_object_get(conf, "program"), *item;
+	json_t *program = json_object_get(conf, "program");
 	char dflt[sizeof("verifier-") + VERIFIER_NAME_MAX];
 	const char *bad = NULL, *path;
 	enum err err = ERR_INVALID;
-	size_t i;
 
 	if (v->ncompares > 0) {
 		snprintf(why, why_len,
@@ -151,73 +232,9 @@ static enum err process_init(struct verifier *v, json_t *conf, char *why, size_t
 			 "relative to the definition's directory)");
 		goto out;
 	}
-	if (args != NULL && (!json_is_array(args) || json_array_size(args) > PROCESS_ARGS_MAX)) {
-		snprintf(why, why_len,
-			 "\"process\": \"args\" must be an array of at most %d strings",
-			 PROCESS_ARGS_MAX);
-		goto out;
-	}
-	json_array_foreach (args, i, item) {
-		if (!json_is_string(item) || strlen(json_string_value(item)) > PROCESS_ARG_LEN) {
-			snprintf(why, why_len,
-				 "\"process\": \"args\"[%zu] must be a string of at most %d bytes",
-				 i, PROCESS_ARG_LEN);
-			goto out;
-		}
-		p->argv[1 + i] = strdup(json_string_value(item));
-		if (p->argv[1 + i] == NULL) {
-			err = ERR_NOMEM;
-			goto out;
-		}
-	}
-	if (env != NULL && (!json_is_array(env) || json_array_size(env) > PROCESS_ENV_MAX)) {
-		snprintf(why, why_len, "\"process\": \"env\" must be an array of at most %d names",
-			 PROCESS_ENV_MAX);
-		goto out;
-	}
-	json_array_foreach (env, i, item) {
-		const char *name = json_string_value(item), *value;
-
-		if (!env_name_ok(name)) {
-			snprintf(why, why_len,
-				 "\"process\": \"env\"[%zu] must be a variable name "
-				 "([A-Z_][A-Z0-9_]*)",
-				 i);
-			goto out;
-		}
-		if (strncmp(name, "HCPD_", 5) == 0) {
-			snprintf(
-				why, why_len,
-				"\"process\": \"env\": %s: hcpd's own settings are never passed to "
-				"a program",
-				name);
-			goto out;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(json_string_value(json_array_get(env, j)), name) == 0) {
-				snprintf(why, why_len, "\"process\": \"env\": %s is listed twice",
-					 name);
-				goto out;
-			}
-		value = getenv(name);
-		if (value == NULL) {
-			snprintf(why, why_len, "\"process\": \"env\": %s is not set", name);
-			goto out;
-		}
-		if (strlen(value) > PROCESS_ENV_VALUE) {
-			snprintf(why, why_len, "\"process\": \"env\": %s is longer than %d bytes",
-				 name, PROCESS_ENV_VALUE);
-			goto out;
-		}
-		p->env[i] = malloc(strlen(name) + 1 + strlen(value) + 1);
-		if (p->env[i] == NULL) {
-			err = ERR_NOMEM;
-			goto out;
-		}
-		sprintf(p->env[i], "%s=%s", name, value);
-		p->nenv = i + 1;
-	}
-	err = ERR_OK;
+	err = args_init(p, json_object_get(conf, "args"), why, why_len);
+	if (err == ERR_OK)
+		err = env_init(p, json_object_get(conf, "env"), why, why_len);
 out:
 	/* on failure the core calls process_cleanup, which frees what is set */
 	return err;
@@ -263,14 +280,6 @@ out:
 	return err;
 }
 
-static bool in_fields(const struct verifier *v, const char *name)
-{
-	for (size_t i = 0; i < v->nfields; i++)
-		if (strcmp(v->fields[i], name) == 0)
-			return true;
-	return false;
-}
-
 /* 1..VERIFIER_REASON_MAX-1 bytes with no C0 or C1 control character. */
 static bool reason_ok(const char *s)
 {
@@ -299,7 +308,7 @@ static bool checks_ok(const struct verifier *v, json_t *checks)
 		return false;
 	json_object_foreach (checks, key, value) {
 		s = json_string_value(value);
-		if (!in_fields(v, key) || s == NULL ||
+		if (!verifier_names_have(v->fields, v->nfields, key) || s == NULL ||
 		    (strcmp(s, "match") != 0 && strcmp(s, "mismatch") != 0 &&
 		     strcmp(s, "absent") != 0))
 			return false;
@@ -318,7 +327,7 @@ static bool evidence_ok(const struct verifier *v, json_t *evidence)
 	if (!json_is_object(evidence))
 		return false;
 	json_object_foreach (evidence, key, value) {
-		if (!in_fields(v, key) || !json_is_object(value) ||
+		if (!verifier_names_have(v->fields, v->nfields, key) || !json_is_object(value) ||
 		    !json_only_keys(value, keys, &bad))
 			return false;
 		for (size_t i = 0; keys[i] != NULL; i++) {

@@ -151,7 +151,7 @@ static bool field_list(json_t *list, const struct catalogue *cat, bool may_be_em
 	return true;
 }
 
-static bool in_list(const char *const *names, size_t n, const char *name)
+bool verifier_names_have(const char *const *names, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(names[i], name) == 0)
@@ -212,6 +212,197 @@ static bool profession_ok(const void *ctx, const char *s)
 	return catalogue_profession_known(ctx, s);
 }
 
+/* One definition being loaded: what the load_* steps read and fill, and
+ * where a refusal is written. */
+struct load {
+	struct verifier_set *set;
+	struct verifier *v; /* set->v[set->n] */
+	json_t *doc;
+	const char *file;
+	const struct catalogue *cat;
+	char *why;
+	size_t why_len;
+};
+
+/* Refuses the definition: "FILE: \"key\" rule". */
+static enum err refuse(struct load *l, const char *key, const char *rule)
+{
+	snprintf(l->why, l->why_len, "%s: \"%s\" %s", l->file, key, rule);
+	return ERR_INVALID;
+}
+
+/* name (unique in the set), display_name, kind, and no other kind's
+ * section. */
+static enum err load_identity(struct load *l)
+{
+	struct verifier *v = l->v;
+
+	v->name = json_text(l->doc, "name", VERIFIER_NAME_MAX);
+	if (v->name == NULL || !validate_token(v->name, '-', VERIFIER_NAME_MAX))
+		return refuse(l, "name", "must be lower-case letters, digits and - (at most 63)");
+	for (size_t i = 0; i < l->set->n; i++)
+		if (strcmp(l->set->v[i].name, v->name) == 0) {
+			snprintf(l->why, l->why_len, "%s: \"name\" is also the name in %s", l->file,
+				 l->set->v[i].file);
+			return ERR_INVALID;
+		}
+	if ((v->display_name = json_text(l->doc, "display_name", 200)) == NULL)
+		return refuse(l, "display_name", "must be a non-empty string");
+	v->ops = verifier_kind_lookup(json_string_value(json_object_get(l->doc, "kind")));
+	if (v->ops == NULL)
+		return refuse(l, "kind", "must be nppes, http_json, roster_csv or process");
+	/* a kind's own section: only the one named like the kind */
+	for (const struct verifier_ops *const *k = kinds; *k != NULL; k++)
+		if (*k != v->ops && json_object_get(l->doc, (*k)->kind) != NULL)
+			return refuse(l, (*k)->kind, "belongs to another kind");
+	return ERR_OK;
+}
+
+/* Whom it applies to (countries, professions) and which fields it sends
+ * and compares. */
+static enum err load_scope(struct load *l)
+{
+	static const char *const fields_rule =
+		"must be an array of distinct catalogue field names, at most 16";
+	struct verifier *v = l->v;
+
+	v->countries = json_object_get(l->doc, "countries");
+	if (!string_list(v->countries, country_ok, NULL) || json_array_size(v->countries) == 0)
+		return refuse(l, "countries",
+			      "must be a non-empty array of ISO 3166-1 alpha-2 codes");
+	v->professions = json_object_get(l->doc, "professions");
+	if (v->professions != NULL && !string_list(v->professions, profession_ok, l->cat))
+		return refuse(l, "professions",
+			      "must be an array of catalogue professions (empty or absent: all)");
+	if (!field_list(json_object_get(l->doc, "fields"), l->cat, false, v->fields, &v->nfields))
+		return refuse(l, "fields", fields_rule);
+	if (!field_list(json_object_get(l->doc, "compares"), l->cat, true, v->compares,
+			&v->ncompares))
+		return refuse(l, "compares", fields_rule);
+	for (size_t i = 0; i < v->ncompares; i++)
+		if (verifier_names_have(v->fields, v->nfields, v->compares[i]))
+			return refuse(l, "compares", "must not repeat a field of \"fields\"");
+	return ERR_OK;
+}
+
+/* The limited-use terms: required of a kind that sends fields out (each
+ * field it sends allowed by them), refused of a local one. */
+static enum err load_terms(struct load *l)
+{
+	struct verifier_set *set = l->set;
+	struct verifier *v = l->v;
+	struct recipient_def *r = &set->recipients[set->nrecipients];
+	json_t *terms = json_object_get(l->doc, "terms");
+	const char *tbad, *trule;
+
+	if (v->ops->transport == TRANSPORT_LOCAL)
+		return terms == NULL ? ERR_OK
+				     : refuse(l, "terms",
+					      "must be absent: a local check discloses nothing");
+	if (!json_is_object(terms) ||
+	    json_array_size(json_object_get(terms, "allowed_fields")) > VERIFIER_FIELDS_MAX * 2)
+		return refuse(l, "terms", "must be an object (this kind sends fields out)");
+	if (!terms_parse(terms, l->cat, set->allowed[set->nrecipients], &r->terms, &tbad, &trule)) {
+		snprintf(l->why, l->why_len, "%s: \"terms\": \"%s\" %s", l->file, tbad, trule);
+		return ERR_INVALID;
+	}
+	for (size_t i = 0; i < v->nfields; i++)
+		if (!verifier_names_have(r->terms.allowed_fields, r->terms.nallowed,
+					 v->fields[i])) {
+			snprintf(l->why, l->why_len,
+				 "%s: \"fields\": \"%s\" is not in terms.allowed_fields", l->file,
+				 v->fields[i]);
+			return ERR_INVALID;
+		}
+	r->name = v->name;
+	r->kind = "verifier";
+	r->display_name = v->display_name;
+	r->country = r->terms.recipient_country;
+	v->recipient = *r;
+	set->nrecipients++;
+	return ERR_OK;
+}
+
+/* How the registry is reached: base URL, timeouts, attempts, back-off. */
+static enum err load_transport(struct load *l)
+{
+	static const char *const range = "must be an integer in range";
+	struct verifier *v = l->v;
+
+	v->base_url = url_override(v->name);
+	if (v->base_url == NULL)
+		v->base_url = json_string_value(json_object_get(l->doc, "base_url"));
+	if (v->ops->transport == TRANSPORT_HTTP ? !url_ok(v->base_url)
+						: v->base_url != NULL && !url_ok(v->base_url))
+		return refuse(
+			l, "base_url",
+			"must be an http:// or https:// URL (or set HCPD_REGISTRY_URL_<NAME>)");
+	if (!integer(l->doc, "connect_timeout_ms", 3000, 100, 60000, &v->connect_timeout_ms))
+		return refuse(l, "connect_timeout_ms", range);
+	if (!integer(l->doc, "timeout_ms", 10000, 100, 120000, &v->timeout_ms))
+		return refuse(l, "timeout_ms", range);
+	if (!integer(l->doc, "attempts", 4, 1, 20, &v->attempts))
+		return refuse(l, "attempts", range);
+	if (!integer(l->doc, "backoff_ms", 1000, 1, 3600000, &v->backoff_ms))
+		return refuse(l, "backoff_ms", range);
+	if (v->connect_timeout_ms > v->timeout_ms)
+		return refuse(l, "connect_timeout_ms", "must not exceed timeout_ms");
+	return ERR_OK;
+}
+
+/* How much it may ask: the rate limit and the circuit breaker. A message
+ * names the unknown key inside either object when there is one. */
+static enum err load_limits(struct load *l)
+{
+	static const char *const rate_keys[] = {"per_second", "burst", NULL};
+	static const char *const breaker_keys[] = {"failures", "open_ms", NULL};
+	static const char *const rate_rule =
+		"must be {\"per_second\": number > 0 and <= 10000, \"burst\": integer}";
+	struct verifier *v = l->v;
+	json_t *rate = json_object_get(l->doc, "rate_limit");
+	json_t *per_second = json_object_get(rate, "per_second");
+	json_t *breaker = json_object_get(l->doc, "circuit_breaker");
+	const char *bad = "rate_limit";
+
+	v->rate_per_second = 10;
+	if (rate != NULL) {
+		if (!json_is_object(rate) || !json_only_keys(rate, rate_keys, &bad))
+			return refuse(l, bad, rate_rule);
+		if (!json_is_number(per_second) || json_number_value(per_second) <= 0 ||
+		    json_number_value(per_second) > 10000)
+			return refuse(l, "rate_limit", rate_rule);
+		v->rate_per_second = json_number_value(per_second);
+	}
+	/* by default two at once: enough that a claim a few milliseconds late
+	 * loses no slot, little enough that no second sees much above the rate */
+	if (!integer(rate, "burst", 2, 1, 10000, &v->burst))
+		return refuse(l, "rate_limit", "\"burst\" must be an integer from 1 to 10000");
+	bad = "circuit_breaker";
+	if ((breaker != NULL &&
+	     (!json_is_object(breaker) || !json_only_keys(breaker, breaker_keys, &bad))) ||
+	    !integer(breaker, "failures", 5, 1, 1000, &v->breaker_failures) ||
+	    !integer(breaker, "open_ms", 30000, 100, 3600000, &v->breaker_open_ms))
+		return refuse(l, bad, "must be {\"failures\": 1..1000, \"open_ms\": 100..3600000}");
+	return ERR_OK;
+}
+
+/* The kind's private state and its own section, checked by its init. */
+static enum err load_kind(struct load *l)
+{
+	struct verifier *v = l->v;
+	char kwhy[256] = "";
+	enum err err;
+
+	if (v->ops->priv_size > 0 && (v->priv = calloc(1, v->ops->priv_size)) == NULL)
+		return ERR_NOMEM;
+	if (v->ops->init == NULL)
+		return ERR_OK;
+	err = v->ops->init(v, json_object_get(l->doc, v->ops->kind), kwhy, sizeof(kwhy));
+	if (err != ERR_OK)
+		snprintf(l->why, l->why_len, "%s: %s", l->file, kwhy);
+	return err;
+}
+
 /* Fills set->v[set->n] from doc; on failure why names the file and key. */
 static enum err load_one(struct verifier_set *set, json_t *doc, const char *file,
 			 const struct catalogue *cat, char *why, size_t why_len)
@@ -222,164 +413,31 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 		"timeout_ms", "rate_limit",   "attempts", "backoff_ms", "circuit_breaker",
 		"http_json",  "roster_csv",   "process",  "nppes",      "description",
 		NULL};
-	static const char *const rate_keys[] = {"per_second", "burst", NULL};
-	static const char *const breaker_keys[] = {"failures", "open_ms", NULL};
-	struct verifier *v = &set->v[set->n];
-	json_t *rate, *breaker, *per_second;
-	const char *bad = NULL, *rule = "must be a non-empty string";
-	bool remote;
+	struct load l = {.set = set,
+			 .v = &set->v[set->n],
+			 .doc = doc,
+			 .file = file,
+			 .cat = cat,
+			 .why = why,
+			 .why_len = why_len};
+	const char *bad = NULL;
 	enum err err;
 
-	memset(v, 0, sizeof(*v));
-	v->doc = doc;
-	v->file = file;
+	memset(l.v, 0, sizeof(*l.v));
+	l.v->doc = doc;
+	l.v->file = file;
 	if (!json_is_object(doc)) {
 		snprintf(why, why_len, "%s: must be a JSON object", file);
 		return ERR_INVALID;
 	}
-	if (!json_only_keys(doc, keys, &bad)) {
-		rule = "is not a known key";
-		goto bad;
-	}
-	v->name = json_text(doc, bad = "name", VERIFIER_NAME_MAX);
-	if (v->name == NULL || !validate_token(v->name, '-', VERIFIER_NAME_MAX)) {
-		rule = "must be lower-case letters, digits and - (at most 63)";
-		goto bad;
-	}
-	for (size_t i = 0; i < set->n; i++)
-		if (strcmp(set->v[i].name, v->name) == 0) {
-			snprintf(why, why_len, "%s: \"name\" is also the name in %s", file,
-				 set->v[i].file);
-			return ERR_INVALID;
-		}
-	if ((v->display_name = json_text(doc, bad = "display_name", 200)) == NULL)
-		goto bad;
-	v->ops = verifier_kind_lookup(json_string_value(json_object_get(doc, bad = "kind")));
-	if (v->ops == NULL) {
-		rule = "must be nppes, http_json, roster_csv or process";
-		goto bad;
-	}
-	/* a kind's own section: only the one named like the kind */
-	for (const struct verifier_ops *const *k = kinds; *k != NULL; k++)
-		if (*k != v->ops && json_object_get(doc, (*k)->kind) != NULL) {
-			bad = (*k)->kind;
-			rule = "belongs to another kind";
-			goto bad;
-		}
-	remote = v->ops->transport != TRANSPORT_LOCAL;
-	v->countries = json_object_get(doc, bad = "countries");
-	rule = "must be a non-empty array of ISO 3166-1 alpha-2 codes";
-	if (!string_list(v->countries, country_ok, NULL) || json_array_size(v->countries) == 0)
-		goto bad;
-	v->professions = json_object_get(doc, bad = "professions");
-	rule = "must be an array of catalogue professions (empty or absent: all)";
-	if (v->professions != NULL && !string_list(v->professions, profession_ok, cat))
-		goto bad;
-	bad = "fields";
-	rule = "must be an array of distinct catalogue field names, at most 16";
-	if (!field_list(json_object_get(doc, "fields"), cat, false, v->fields, &v->nfields))
-		goto bad;
-	bad = "compares";
-	if (!field_list(json_object_get(doc, "compares"), cat, true, v->compares, &v->ncompares))
-		goto bad;
-	for (size_t i = 0; i < v->ncompares; i++)
-		if (in_list(v->fields, v->nfields, v->compares[i])) {
-			rule = "must not repeat a field of \"fields\"";
-			goto bad;
-		}
-	bad = "terms";
-	if (remote) {
-		struct recipient_def *r = &set->recipients[set->nrecipients];
-		json_t *terms = json_object_get(doc, "terms");
-		const char *tbad, *trule;
-
-		if (!json_is_object(terms) ||
-		    json_array_size(json_object_get(terms, "allowed_fields")) >
-			    VERIFIER_FIELDS_MAX * 2) {
-			rule = "must be an object (this kind sends fields out)";
-			goto bad;
-		}
-		if (!terms_parse(terms, cat, set->allowed[set->nrecipients], &r->terms, &tbad,
-				 &trule)) {
-			snprintf(why, why_len, "%s: \"terms\": \"%s\" %s", file, tbad, trule);
-			return ERR_INVALID;
-		}
-		for (size_t i = 0; i < v->nfields; i++)
-			if (!in_list(r->terms.allowed_fields, r->terms.nallowed, v->fields[i])) {
-				snprintf(why, why_len,
-					 "%s: \"fields\": \"%s\" is not in terms.allowed_fields",
-					 file, v->fields[i]);
-				return ERR_INVALID;
-			}
-		r->name = v->name;
-		r->kind = "verifier";
-		r->display_name = v->display_name;
-		r->country = r->terms.recipient_country;
-		v->recipient = *r;
-		set->nrecipients++;
-	} else if (json_object_get(doc, "terms") != NULL) {
-		rule = "must be absent: a local check discloses nothing";
-		goto bad;
-	}
-	bad = "base_url";
-	v->base_url = url_override(v->name);
-	if (v->base_url == NULL)
-		v->base_url = json_string_value(json_object_get(doc, "base_url"));
-	rule = "must be an http:// or https:// URL (or set HCPD_REGISTRY_URL_<NAME>)";
-	if (v->ops->transport == TRANSPORT_HTTP ? !url_ok(v->base_url)
-						: v->base_url != NULL && !url_ok(v->base_url))
-		goto bad;
-	rule = "must be an integer in range";
-	if (!integer(doc, bad = "connect_timeout_ms", 3000, 100, 60000, &v->connect_timeout_ms) ||
-	    !integer(doc, bad = "timeout_ms", 10000, 100, 120000, &v->timeout_ms) ||
-	    !integer(doc, bad = "attempts", 4, 1, 20, &v->attempts) ||
-	    !integer(doc, bad = "backoff_ms", 1000, 1, 3600000, &v->backoff_ms))
-		goto bad;
-	if (v->connect_timeout_ms > v->timeout_ms) {
-		bad = "connect_timeout_ms";
-		rule = "must not exceed timeout_ms";
-		goto bad;
-	}
-	rate = json_object_get(doc, bad = "rate_limit");
-	per_second = json_object_get(rate, "per_second");
-	v->rate_per_second = 10;
-	if (rate != NULL) {
-		rule = "must be {\"per_second\": number > 0 and <= 10000, \"burst\": integer}";
-		if (!json_is_object(rate) || !json_only_keys(rate, rate_keys, &bad) ||
-		    !json_is_number(per_second) || json_number_value(per_second) <= 0 ||
-		    json_number_value(per_second) > 10000)
-			goto bad;
-		v->rate_per_second = json_number_value(per_second);
-	}
-	/* by default two at once: enough that a claim a few milliseconds late
-	 * loses no slot, little enough that no second sees much above the rate */
-	if (!integer(rate, "burst", 2, 1, 10000, &v->burst)) {
-		rule = "\"burst\" must be an integer from 1 to 10000";
-		goto bad;
-	}
-	breaker = json_object_get(doc, bad = "circuit_breaker");
-	rule = "must be {\"failures\": 1..1000, \"open_ms\": 100..3600000}";
-	if ((breaker != NULL &&
-	     (!json_is_object(breaker) || !json_only_keys(breaker, breaker_keys, &bad))) ||
-	    !integer(breaker, "failures", 5, 1, 1000, &v->breaker_failures) ||
-	    !integer(breaker, "open_ms", 30000, 100, 3600000, &v->breaker_open_ms))
-		goto bad;
-	if (v->ops->priv_size > 0 && (v->priv = calloc(1, v->ops->priv_size)) == NULL)
-		return ERR_NOMEM;
-	if (v->ops->init != NULL) {
-		char kwhy[256] = "";
-
-		err = v->ops->init(v, json_object_get(doc, v->ops->kind), kwhy, sizeof(kwhy));
-		if (err != ERR_OK) {
-			snprintf(why, why_len, "%s: %s", file, kwhy);
-			return err;
-		}
-	}
+	if (!json_only_keys(doc, keys, &bad))
+		return refuse(&l, bad, "is not a known key");
+	if ((err = load_identity(&l)) != ERR_OK || (err = load_scope(&l)) != ERR_OK ||
+	    (err = load_terms(&l)) != ERR_OK || (err = load_transport(&l)) != ERR_OK ||
+	    (err = load_limits(&l)) != ERR_OK || (err = load_kind(&l)) != ERR_OK)
+		return err;
 	set->n++;
 	return ERR_OK;
-bad:
-	snprintf(why, why_len, "%s: \"%s\" %s", file, bad, rule);
-	return ERR_INVALID;
 }
 
 /* Frees set->v[i]'s state (not its file name). */
@@ -529,6 +587,7 @@ static bool json_list_has(json_t *list, const char *s)
 	return false;
 }
 
+/* The SQL twin of this rule is DB_VERIFIER_APPLIES (db/applies.h). */
 bool verifier_applies(const struct verifier *v, const char *country, const char *profession)
 {
 	if (country == NULL || !json_list_has(v->countries, country))

@@ -81,14 +81,6 @@ static bool field_read(const char *name)
 	return false;
 }
 
-static bool listed(const char *const *names, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
-}
-
 /* A column name: non-empty text without control characters. */
 static bool column_name_ok(const char *s)
 {
@@ -205,8 +197,8 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 	}
 	for (int r = 0; r < ROSTER_ROLES; r++)
 		if (p->columns[r] != NULL && role_fields[r] != NULL &&
-		    !listed(v->fields, v->nfields, role_fields[r]) &&
-		    !listed(v->compares, v->ncompares, role_fields[r])) {
+		    !verifier_names_have(v->fields, v->nfields, role_fields[r]) &&
+		    !verifier_names_have(v->compares, v->ncompares, role_fields[r])) {
 			snprintf(why, why_len,
 				 "\"fields\": must list \"%s\" (\"roster_csv\": \"columns\" maps "
 				 "\"%s\")",

@@ -194,7 +194,16 @@ const struct verifier *verifier_lookup(const struct verifier_set *set, const cha
 /* The kind named kind (the built-in ops tables), or NULL. */
 const struct verifier_ops *verifier_kind_lookup(const char *kind);
 
-/* Does v apply to a professional of country and profession? */
+/* Is name one of the n names of a list (a definition's "fields" or
+ * "compares", a terms' allowed_fields)? */
+bool verifier_names_have(const char *const *names, size_t n, const char *name);
+
+/* Does v apply to a professional of country and profession? country must
+ * be one of v's countries, and profession one of v's professions unless
+ * it lists none; NULL matches nothing. Its SQL twin, for the statements
+ * that queue jobs for many accounts at once, is DB_VERIFIER_APPLIES
+ * (db/applies.h): change both together (tests/unit/test_registry.c and
+ * tests/integration/test_applies.py hold them to one table). */
 bool verifier_applies(const struct verifier *v, const char *country, const char *profession);
 
 /* The recipients the remote verifiers of set disclose to, borrowed, in

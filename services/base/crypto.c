@@ -84,24 +84,13 @@ enum err crypto_random(void *buf, size_t len)
 	return ERR_OK;
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 enum err crypto_master_key_load(const char *path, unsigned char ret_key[CRYPTO_KEY_LEN],
 				const char **ret_why)
 {
 	unsigned char buf[KEY_FILE_READ];
 	unsigned char key[CRYPTO_KEY_LEN];
 	const char *why = NULL;
-	size_t got = 0, i;
+	size_t got = 0;
 	enum err err;
 	int fd;
 
@@ -126,20 +115,11 @@ enum err crypto_master_key_load(const char *path, unsigned char ret_key[CRYPTO_K
 			break;
 		got += (size_t)n;
 	}
-	if (got != KEY_HEX_LEN && !(got == KEY_HEX_LEN + 1 && buf[KEY_HEX_LEN] == '\n')) {
+	if ((got != KEY_HEX_LEN && !(got == KEY_HEX_LEN + 1 && buf[KEY_HEX_LEN] == '\n')) ||
+	    crypto_unhex((const char *)buf, KEY_HEX_LEN, key) != ERR_OK) {
 		err = ERR_INVALID;
 		why = "master key file must hold 64 hex characters";
 		goto out;
-	}
-	for (i = 0; i < CRYPTO_KEY_LEN; i++) {
-		int hi = hex_value(buf[2 * i]), lo = hex_value(buf[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			err = ERR_INVALID;
-			why = "master key file must hold 64 hex characters";
-			goto out;
-		}
-		key[i] = (unsigned char)(hi << 4 | lo);
 	}
 	memcpy(ret_key, key, CRYPTO_KEY_LEN);
 	err = ERR_OK;
@@ -327,6 +307,31 @@ void crypto_hex(const unsigned char *in, size_t len, char *out)
 		out[2 * i + 1] = digits[in[i] & 0x0F];
 	}
 	out[2 * len] = '\0';
+}
+
+int crypto_hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+enum err crypto_unhex(const char *hex, size_t len, unsigned char *out)
+{
+	/* checked whole first, so that out is untouched on failure */
+	if (len % 2 != 0)
+		return ERR_INVALID;
+	for (size_t i = 0; i < len; i++)
+		if (crypto_hex_value(hex[i]) < 0)
+			return ERR_INVALID;
+	for (size_t i = 0; i < len / 2; i++)
+		out[i] = (unsigned char)(crypto_hex_value(hex[2 * i]) << 4 |
+					 crypto_hex_value(hex[2 * i + 1]));
+	return ERR_OK;
 }
 
 size_t crypto_base64url(const unsigned char *in, size_t len, char *out)

@@ -62,4 +62,14 @@ size_t crypto_base64url(const unsigned char *in, size_t len, char *out);
 /* Lower-case hex of len bytes into out, which holds 2 * len + 1 bytes. */
 void crypto_hex(const unsigned char *in, size_t len, char *out);
 
+/* The value (0-15) of the hex digit c, either case; -1 for any other
+ * character. */
+int crypto_hex_value(char c);
+
+/* The reverse of crypto_hex, the one hex decoder: len hex digits (either
+ * case) of hex into len / 2 bytes of out. ERR_INVALID, with out untouched,
+ * when len is odd or any of the len characters is not a hex digit (a NUL
+ * included: hex need not be NUL-terminated, len bytes are read). */
+enum err crypto_unhex(const char *hex, size_t len, unsigned char *out);
+
 #endif

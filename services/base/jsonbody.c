@@ -7,35 +7,30 @@
 
 #include "jsonbody.h"
 
-/* Largest nesting of objects and arrays outside strings. Stops counting
- * once the limit is passed. */
-static int nesting_exceeds(const char *buf, size_t len, int max_depth)
+bool json_nesting_exceeds(const char *buf, size_t len, int max_depth)
 {
+	bool in_string = false, escaped = false;
 	int depth = 0;
-	int in_string = 0, escaped = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
 
 		if (in_string) {
 			if (escaped)
-				escaped = 0;
+				escaped = false;
 			else if (c == '\\')
-				escaped = 1;
+				escaped = true;
 			else if (c == '"')
-				in_string = 0;
-			continue;
-		}
-		if (c == '"') {
-			in_string = 1;
-		} else if (c == '{' || c == '[') {
-			if (++depth > max_depth)
-				return 1;
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if ((c == '{' || c == '[') && ++depth > max_depth) {
+			return true; /* no need to read further */
 		} else if (c == '}' || c == ']') {
 			depth--;
 		}
 	}
-	return 0;
+	return false;
 }
 
 enum err json_body_parse(const char *buf, size_t len, int max_depth, json_t **ret_obj,
@@ -52,7 +47,7 @@ enum err json_body_parse(const char *buf, size_t len, int max_depth, json_t **re
 		*ret_why = "the request body contains a NUL byte";
 		return ERR_INVALID;
 	}
-	if (nesting_exceeds(buf, len, max_depth)) {
+	if (json_nesting_exceeds(buf, len, max_depth)) {
 		*ret_why = "the JSON body is nested too deeply";
 		return ERR_INVALID;
 	}

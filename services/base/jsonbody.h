@@ -1,5 +1,7 @@
 /*
- * jsonbody.h - parses a request body into one JSON object, strictly.
+ * jsonbody.h - parses a request body into one JSON object, strictly, and
+ * the one nesting check for any JSON from outside (a request body, a
+ * registry's reply) before jansson reads it.
  *
  * Pure (no I/O, no globals), so it is unit-tested and fuzzed directly.
  * Rejects: nesting deeper than max_depth (checked before jansson sees the
@@ -15,6 +17,13 @@
 #include <jansson.h>
 
 #include "err.h"
+
+/* Are objects and arrays in the len bytes of buf nested deeper than
+ * max_depth? Brackets inside strings (escapes included) do not count; the
+ * bytes need not be valid JSON. A linear scan with no recursion and no
+ * allocation, so a caller runs it before handing hostile bytes to jansson,
+ * whose parser recurses once per level. Pure. */
+bool json_nesting_exceeds(const char *buf, size_t len, int max_depth);
 
 /* On ERR_OK *ret_obj is a new reference. On ERR_INVALID *ret_why is a
  * static description fit for a problem's detail: it never quotes input. */

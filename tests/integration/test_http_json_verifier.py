@@ -11,8 +11,8 @@ request, to exactly the expected path and query, with the expected
 Authorization and Accept headers; the compared-only fields (family_name,
 given_name) nowhere in what the stub received; the secret nowhere in hcpd's
 output. Then: an unset secret is a configuration error (exit 2) naming the
-header and the variable; a missing sent field ends as an error without a
-request; a registry that cannot be reached is an "error" outcome (exit 0);
+header and the variable; a missing sent field, or a value of dots alone in
+the URL path, ends as an error without a request; a registry that cannot be reached is an "error" outcome (exit 0);
 the example does not load by default."""
 
 import glob
@@ -178,6 +178,31 @@ def test_missing_sent_field_sends_nothing(registries, stub):
     assert out["outcome"] == "error"
     assert out["reason"] == "missing license_region"
     assert stub.count() == before
+
+
+def test_dot_segment_in_path_sends_nothing(stub, tmp_path):
+    """Issue 18 item 10: libcurl removes a dot segment from the path, so a
+    licence number ".." in {base_url}v1/licensees/{license_number} would
+    ask the registry for /api/v1/ - refused before anything is sent. A
+    value with any other byte reaches exactly the template's path."""
+    with open(EXAMPLE) as f:
+        doc = json.load(f)
+    doc["http_json"]["url"] = "{base_url}v1/licensees/{license_number}?state={license_region}"
+    with open(str(tmp_path / "example-board.json"), "w") as f:
+        json.dump(doc, f)
+    fields = {"license_region": "CA", "family_name": "Okafor", "given_name": "Chidinma"}
+    for dots in ("..", ".", "..."):
+        before = stub.count()
+        r = run_check(str(tmp_path), stub.url, dict(fields, license_number=dots))
+        assert r.returncode == 0, r.stderr
+        out = json.loads(r.stdout)
+        assert out["outcome"] == "error"
+        assert out["reason"] == "license_number is dots alone, which a URL path cannot carry"
+        assert stub.count() == before
+    before = stub.count()
+    r = run_check(str(tmp_path), stub.url, dict(fields, license_number="..1"))
+    assert r.returncode == 0, r.stderr
+    assert [q["path"] for q in stub.requests[before:]] == ["/api/v1/licensees/..1?state=CA"]
 
 
 def test_unreachable_registry_is_an_error_outcome(registries):

@@ -68,6 +68,36 @@ TEST(hex)
 	CHECK_STREQ(out, "");
 }
 
+TEST(unhex)
+{
+	static const char nul_inside[6] = {'0', '0', '\0', '0', '1', '1'};
+	unsigned char out[8], before[8];
+
+	CHECK(crypto_hex_value('0') == 0 && crypto_hex_value('9') == 9);
+	CHECK(crypto_hex_value('a') == 10 && crypto_hex_value('F') == 15);
+	CHECK(crypto_hex_value('g') == -1 && crypto_hex_value('\0') == -1 &&
+	      crypto_hex_value(' ') == -1 && crypto_hex_value('/') == -1 &&
+	      crypto_hex_value(':') == -1 && crypto_hex_value('@') == -1 &&
+	      crypto_hex_value('G') == -1 && crypto_hex_value('`') == -1 &&
+	      crypto_hex_value((char)0xC3) == -1);
+	/* crypto_hex's output back, and upper case too */
+	CHECK(crypto_unhex("007f80abff", 10, out) == ERR_OK);
+	CHECK(memcmp(out, "\x00\x7f\x80\xab\xff", 5) == 0);
+	CHECK(crypto_unhex("00 7F80ABFF", 0, out) == ERR_OK); /* nothing read */
+	CHECK(crypto_unhex("7F80ABFFzz", 8, out) == ERR_OK);  /* only len bytes read */
+	CHECK(memcmp(out, "\x7f\x80\xab\xff", 4) == 0);
+	/* refused, out untouched: odd length, a non-digit anywhere, a NUL */
+	memset(out, 0x5a, sizeof(out));
+	memcpy(before, out, sizeof(out));
+	CHECK(crypto_unhex("abc", 3, out) == ERR_INVALID);
+	CHECK(crypto_unhex("0g", 2, out) == ERR_INVALID);
+	CHECK(crypto_unhex("00112g", 6, out) == ERR_INVALID);
+	CHECK(crypto_unhex("0x10", 4, out) == ERR_INVALID);
+	CHECK(crypto_unhex(nul_inside, sizeof(nul_inside), out) == ERR_INVALID);
+	CHECK(crypto_unhex("-1", 2, out) == ERR_INVALID);
+	CHECK(memcmp(out, before, sizeof(out)) == 0);
+}
+
 TEST(sha256_known)
 {
 	unsigned char d[32];
@@ -435,6 +465,7 @@ TEST(master_key_unreadable)
 int main(void)
 {
 	RUN(hex);
+	RUN(unhex);
 	RUN(sha256_known);
 	RUN(hmac_sha256_known);
 	RUN(derive);

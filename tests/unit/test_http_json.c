@@ -1,6 +1,6 @@
 /*
  * test_http_json.c - unit tests for the "http_json" verifier kind
- * (verifiers/http_json.c) and its JSON Pointer resolver
+ * (verifiers/http_json.c, http_json_def.c) and its JSON Pointer resolver
  * (verifiers/jsonptr.c), run from the repository root.
  *
  * Every case file of tests/verifiers/cases/http_json/ is loaded through
@@ -8,7 +8,9 @@
  * from the fields the definition sends (URL, method, headers and body
  * checked exactly; compared-only values must appear nowhere in it), then
  * parse_reply of the recorded reply (outcome, reason, checks, evidence,
- * expiry). Then definitions that must be refused at start-up, each with
+ * expiry); a case whose "request" is {"refused": why} expects
+ * build_request to refuse the fields with exactly that why, nothing
+ * built. Then definitions that must be refused at start-up, each with
  * the key its message must name; percent- and JSON-encoding of hostile
  * values; and the RFC 6901 examples.
  */
@@ -122,6 +124,8 @@ static void run_case(const char *path, const char *name)
 	json_t *def = json_object_get(c, "definition"), *env = json_object_get(c, "env");
 	json_t *fields = json_object_get(c, "fields"), *reply_j = json_object_get(c, "reply");
 	json_t *expect = json_object_get(c, "expect"), *body_j, *value, *sent = NULL, *local = NULL;
+	const char *refusal =
+		json_string_value(json_object_get(json_object_get(c, "request"), "refused"));
 	struct verifier_request req = {0}, req2 = {0};
 	struct verifier_result res = {0};
 	struct verifier_reply reply = {0};
@@ -131,8 +135,8 @@ static void run_case(const char *path, const char *name)
 	const char *key;
 	enum err err;
 
-	CHECK(c != NULL && json_is_object(fields) && json_is_object(reply_j) &&
-	      json_is_object(expect));
+	CHECK(c != NULL && json_is_object(fields) &&
+	      (refusal != NULL || (json_is_object(reply_j) && json_is_object(expect))));
 	if (c == NULL)
 		return;
 	json_object_foreach (env, key, value)
@@ -151,6 +155,11 @@ static void run_case(const char *path, const char *name)
 
 	/* the request, from the sent fields; the same from every field */
 	err = v->ops->build_request(v, sent, &req, why, sizeof(why));
+	if (refusal != NULL) {
+		CHECK(err == ERR_INVALID && req.url == NULL);
+		CHECK_STREQ(why, refusal);
+		goto out;
+	}
 	CHECK(err == ERR_OK);
 	if (err != ERR_OK) {
 		fprintf(stderr, "  %s: build_request: %s\n", name, why);
@@ -599,6 +608,73 @@ TEST(missing_fields)
 	CHECK_STREQ(req.url, "untouched");
 }
 
+/* The example with url set to template: its request for fields (JSON
+ * text); ERR_* and why. */
+static enum err url_request(const char *template, const char *fields_text,
+			    struct verifier_request *req, char *why, size_t why_len)
+{
+	json_t *doc = example_doc(), *fields = json_loads(fields_text, 0, NULL);
+	struct verifier_set *set;
+	enum err err = ERR_INTERNAL;
+
+	json_object_set_new(json_object_get(doc, "http_json"), "url", json_string(template));
+	set = load(doc, why, why_len, NULL);
+	if (set != NULL && fields != NULL)
+		err = verifier_set_at(set, 0)->ops->build_request(verifier_set_at(set, 0), fields,
+								  req, why, why_len);
+	json_decref(fields);
+	verifier_set_free(set);
+	return err;
+}
+
+/* Issue 18 item 10: a value of dots alone in the path would be a dot
+ * segment libcurl removes, so the registry would get another path than
+ * the template's: refused, nothing built. In the query, or with a byte
+ * that is not a dot, it is sent as it is. */
+TEST(dot_segments)
+{
+	static const char *const path =
+		"{base_url}v1/licensees/{license_number}?s={license_region}";
+	static const char *const dots[] = {"..", ".", "...", "...."};
+	struct verifier_request req = {0};
+	char why[256], fields[256];
+
+	for (size_t i = 0; i < sizeof(dots) / sizeof(dots[0]); i++) {
+		snprintf(fields, sizeof(fields),
+			 "{\"license_number\": \"%s\", \"license_region\": \"CA\"}", dots[i]);
+		why[0] = '\0';
+		CHECK(url_request(path, fields, &req, why, sizeof(why)) == ERR_INVALID);
+		CHECK_STREQ(why, "license_number is dots alone, which a URL path cannot carry");
+		CHECK(req.url == NULL);
+	}
+	/* the template's own dot beside the value would make ".." */
+	CHECK(url_request("{base_url}v1/.{license_number}?s={license_region}",
+			  "{\"license_number\": \".\", \"license_region\": \"CA\"}", &req, why,
+			  sizeof(why)) == ERR_INVALID);
+	/* a byte that is not a dot: no dot segment */
+	CHECK(url_request(path, "{\"license_number\": \"..1\", \"license_region\": \"..\"}", &req,
+			  why, sizeof(why)) == ERR_OK);
+	CHECK_STREQ(req.url, "https://board.example.org/api/v1/licensees/..1?s=..");
+	verifier_request_release(&req);
+	CHECK(url_request(path, "{\"license_number\": \"./\", \"license_region\": \"CA\"}", &req,
+			  why, sizeof(why)) == ERR_OK);
+	CHECK_STREQ(req.url, "https://board.example.org/api/v1/licensees/.%2F?s=CA");
+	verifier_request_release(&req);
+	/* the example puts both in the query */
+	CHECK(example_request("{\"license_number\": \"..\", \"license_region\": \".\"}", &req, why,
+			      sizeof(why)) == ERR_OK);
+	CHECK_STREQ(req.url, "https://board.example.org/api/v1/licensees?number=..&state=.");
+	verifier_request_release(&req);
+	/* a base URL with a query puts every placeholder in it */
+	setenv("HCPD_REGISTRY_URL_EXAMPLE_BOARD", "http://127.0.0.1:9/find?key=1", 1);
+	CHECK(url_request("{base_url}&n={license_number}&s={license_region}",
+			  "{\"license_number\": \"..\", \"license_region\": \"CA\"}", &req, why,
+			  sizeof(why)) == ERR_OK);
+	CHECK_STREQ(req.url, "http://127.0.0.1:9/find?key=1&n=..&s=CA");
+	unsetenv("HCPD_REGISTRY_URL_EXAMPLE_BOARD");
+	verifier_request_release(&req);
+}
+
 TEST(url_cap)
 {
 	struct verifier_request req = {0};
@@ -790,6 +866,7 @@ int main(void)
 	RUN(init_rules_compare);
 	RUN(percent_encoding);
 	RUN(missing_fields);
+	RUN(dot_segments);
 	RUN(url_cap);
 	RUN(post_body_escaping);
 	RUN(hostile_replies);

@@ -240,6 +240,33 @@ TEST(why_never_quotes_input)
 	CHECK(REJECTED("{\"password\":\"hunter2hunter2\0\"}", 4));
 }
 
+/* json_nesting_exceeds on its own: the check a registry reply gets too,
+ * whatever its top-level value and whether or not it is valid JSON. */
+#define DEEPER(lit, depth) json_nesting_exceeds((lit), sizeof(lit) - 1, (depth))
+
+TEST(nesting_exceeds_direct)
+{
+	/* the exact limit passes, one more level does not */
+	CHECK(!DEEPER("[[[1]]]", 3));
+	CHECK(DEEPER("[[[1]]]", 2));
+	CHECK(!DEEPER("{\"a\":[{\"b\":{}}]}", 4));
+	CHECK(DEEPER("{\"a\":[{\"b\":{}}]}", 3));
+	CHECK(!DEEPER("", 0) && !DEEPER("42", 0) && DEEPER("[]", 0));
+	/* brackets inside strings, keys included, are text */
+	CHECK(!DEEPER("[\"[[[[{{{{\"]", 1));
+	CHECK(!DEEPER("{\"[[[[\":\"]]]]{{{{\"}", 1));
+	/* an escaped quote does not end a string, an escaped backslash does
+	 * not escape the quote after it */
+	CHECK(!DEEPER("[\"x\\\"[[[[\"]", 1));
+	CHECK(DEEPER("[\"x\\\\\",[[1]]]", 2));
+	CHECK(!DEEPER("[\"x\\\\\",[[1]]]", 3));
+	/* siblings do not add up; closers bring the depth down */
+	CHECK(!DEEPER("[[],[],{},[{}]]", 3) && DEEPER("[[],[],{},[{}]]", 2));
+	/* only len bytes are read, and they need not be valid JSON */
+	CHECK(!json_nesting_exceeds("[[[[", 2, 2));
+	CHECK(DEEPER("[[[", 2));
+}
+
 int main(void)
 {
 	RUN(accepts_plain_object);
@@ -257,5 +284,6 @@ int main(void)
 	RUN(brackets_in_strings_not_counted);
 	RUN(escaped_quotes_in_strings);
 	RUN(why_never_quotes_input);
+	RUN(nesting_exceeds_direct);
 	return harness_done();
 }

@@ -1,0 +1,285 @@
+/*
+ * test_registry.c - unit tests for the set of verifier definitions
+ * (verifiers/registry.c), run from the repository root: the common keys
+ * of a definition, each refused with the message that names its file and
+ * key (never a value), their defaults, two files with one name, and the
+ * "which verifiers apply to whom" rule, verifier_applies().
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalogue.h"
+#include "harness.h"
+#include "verifier.h"
+
+#define NPPES_FILE  "verifiers/registries/us-nppes.json"
+#define ROSTER_FILE "verifiers/registries/us-oig-leie.json"
+
+static struct catalogue *cat;
+
+/* The definition in file with the keys of patch (JSON text, NULL for
+ * none) set; a key "-k" deletes k. */
+static json_t *patched(const char *file, const char *patch)
+{
+	json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, NULL);
+	json_t *p = patch != NULL ? json_loads(patch, 0, NULL) : NULL, *value;
+	const char *key;
+
+	if (patch != NULL && p == NULL)
+		fprintf(stderr, "  bad patch in the test: %s\n", patch);
+	json_object_foreach (p, key, value) {
+		if (key[0] == '-')
+			json_object_del(doc, key + 1);
+		else
+			json_object_set(doc, key, value);
+	}
+	json_decref(p);
+	return doc;
+}
+
+/* Is file, so patched, refused with exactly "def.json: " want? */
+static bool refused(const char *file, const char *patch, const char *want)
+{
+	struct verifier_set *set = NULL;
+	char why[512] = "", expect[512];
+	enum err err = verifier_set_from_json(patched(file, patch), "def.json", cat, &set, why,
+					      sizeof(why));
+	bool ok;
+
+	snprintf(expect, sizeof(expect), "def.json: %s", want);
+	ok = err == ERR_INVALID && set == NULL && strcmp(why, expect) == 0;
+	if (!ok)
+		fprintf(stderr, "  want \"%s\"\n   got \"%s\" (%s)\n", expect, why, err_name(err));
+	verifier_set_free(set);
+	return ok;
+}
+
+/* Each common key refused, with the whole message after "def.json: ". */
+TEST(refusals)
+{
+	static const struct {
+		const char *file, *patch, *want;
+	} cases[] = {
+		{NPPES_FILE, "{\"colour\": \"red\"}", "\"colour\" is not a known key"},
+		{NPPES_FILE, "{\"name\": \"US NPPES\"}",
+		 "\"name\" must be lower-case letters, digits and - (at most 63)"},
+		{NPPES_FILE, "{\"name\": \"\"}",
+		 "\"name\" must be lower-case letters, digits and - (at most 63)"},
+		{NPPES_FILE, "{\"-name\": 0}",
+		 "\"name\" must be lower-case letters, digits and - (at most 63)"},
+		{NPPES_FILE, "{\"display_name\": 5}",
+		 "\"display_name\" must be a non-empty string"},
+		{NPPES_FILE, "{\"kind\": \"ldap\"}",
+		 "\"kind\" must be nppes, http_json, roster_csv or process"},
+		{NPPES_FILE, "{\"process\": {}}", "\"process\" belongs to another kind"},
+		{NPPES_FILE, "{\"countries\": []}",
+		 "\"countries\" must be a non-empty array of ISO 3166-1 alpha-2 codes"},
+		{NPPES_FILE, "{\"countries\": [\"USA\"]}",
+		 "\"countries\" must be a non-empty array of ISO 3166-1 alpha-2 codes"},
+		{NPPES_FILE, "{\"professions\": [\"astronaut\"]}",
+		 "\"professions\" must be an array of catalogue professions (empty or absent: "
+		 "all)"},
+		{NPPES_FILE, "{\"fields\": [\"shoe_size\"]}",
+		 "\"fields\" must be an array of distinct catalogue field names, at most 16"},
+		{NPPES_FILE, "{\"fields\": []}",
+		 "\"fields\" must be an array of distinct catalogue field names, at most 16"},
+		{NPPES_FILE, "{\"compares\": [\"given_name\", \"given_name\"]}",
+		 "\"compares\" must be an array of distinct catalogue field names, at most 16"},
+		{NPPES_FILE, "{\"compares\": [\"npi\"]}",
+		 "\"compares\" must not repeat a field of \"fields\""},
+		{NPPES_FILE, "{\"-terms\": 0}",
+		 "\"terms\" must be an object (this kind sends fields out)"},
+		{ROSTER_FILE, "{\"terms\": {}}",
+		 "\"terms\" must be absent: a local check discloses nothing"},
+		{NPPES_FILE, "{\"base_url\": \"ftp://x.example/\"}",
+		 "\"base_url\" must be an http:// or https:// URL (or set "
+		 "HCPD_REGISTRY_URL_<NAME>)"},
+		{NPPES_FILE, "{\"-base_url\": 0}",
+		 "\"base_url\" must be an http:// or https:// URL (or set "
+		 "HCPD_REGISTRY_URL_<NAME>)"},
+		{NPPES_FILE, "{\"connect_timeout_ms\": 99}",
+		 "\"connect_timeout_ms\" must be an integer in range"},
+		{NPPES_FILE, "{\"timeout_ms\": \"10\"}",
+		 "\"timeout_ms\" must be an integer in range"},
+		{NPPES_FILE, "{\"attempts\": 21}", "\"attempts\" must be an integer in range"},
+		{NPPES_FILE, "{\"backoff_ms\": 0}", "\"backoff_ms\" must be an integer in range"},
+		{NPPES_FILE, "{\"connect_timeout_ms\": 5000, \"timeout_ms\": 4000}",
+		 "\"connect_timeout_ms\" must not exceed timeout_ms"},
+		{NPPES_FILE, "{\"rate_limit\": {\"per_second\": 0}}",
+		 "\"rate_limit\" must be {\"per_second\": number > 0 and <= 10000, \"burst\": "
+		 "integer}"},
+		{NPPES_FILE, "{\"rate_limit\": 5}",
+		 "\"rate_limit\" must be {\"per_second\": number > 0 and <= 10000, \"burst\": "
+		 "integer}"},
+		/* an unknown key inside is named rather than the object's */
+		{NPPES_FILE, "{\"rate_limit\": {\"per_second\": 1, \"every\": 2}}",
+		 "\"every\" must be {\"per_second\": number > 0 and <= 10000, \"burst\": integer}"},
+		{NPPES_FILE, "{\"rate_limit\": {\"per_second\": 1, \"burst\": 0}}",
+		 "\"rate_limit\" \"burst\" must be an integer from 1 to 10000"},
+		{NPPES_FILE, "{\"circuit_breaker\": {\"failures\": 0}}",
+		 "\"circuit_breaker\" must be {\"failures\": 1..1000, \"open_ms\": 100..3600000}"},
+		{NPPES_FILE, "{\"circuit_breaker\": []}",
+		 "\"circuit_breaker\" must be {\"failures\": 1..1000, \"open_ms\": 100..3600000}"},
+		{NPPES_FILE, "{\"circuit_breaker\": {\"open\": 1}}",
+		 "\"open\" must be {\"failures\": 1..1000, \"open_ms\": 100..3600000}"},
+	};
+	struct verifier_set *set = NULL;
+	char why[512] = "";
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK(refused(cases[i].file, cases[i].patch, cases[i].want));
+	CHECK(verifier_set_from_json(json_array(), "def.json", cat, &set, why, sizeof(why)) ==
+	      ERR_INVALID);
+	CHECK_STREQ(why, "def.json: must be a JSON object");
+	{
+		json_t *doc = patched(NPPES_FILE, NULL);
+
+		/* a field sent that the terms do not allow */
+		json_array_set_new(json_object_get(json_object_get(doc, "terms"), "allowed_fields"),
+				   0, json_string("family_name"));
+		json_array_remove(json_object_get(doc, "compares"), 2);
+		CHECK(verifier_set_from_json(doc, "def.json", cat, &set, why, sizeof(why)) ==
+		      ERR_INVALID);
+		CHECK_STREQ(why, "def.json: \"fields\": \"npi\" is not in terms.allowed_fields");
+	}
+}
+
+TEST(defaults)
+{
+	struct verifier_set *set = NULL;
+	char why[512] = "";
+	const struct verifier *v;
+
+	CHECK(verifier_set_from_json(patched(NPPES_FILE, "{\"-connect_timeout_ms\": 0, "
+							 "\"-timeout_ms\": 0, \"-rate_limit\": 0, "
+							 "\"-attempts\": 0, \"-backoff_ms\": 0, "
+							 "\"-circuit_breaker\": 0}"),
+				     "def.json", cat, &set, why, sizeof(why)) == ERR_OK);
+	v = verifier_set_at(set, 0);
+	CHECK(v != NULL);
+	if (v == NULL) {
+		fprintf(stderr, "  %s\n", why);
+		return;
+	}
+	CHECK(v->connect_timeout_ms == 3000 && v->timeout_ms == 10000 && v->attempts == 4 &&
+	      v->backoff_ms == 1000);
+	CHECK(v->rate_per_second == 10 && v->burst == 2);
+	CHECK(v->breaker_failures == 5 && v->breaker_open_ms == 30000);
+	CHECK_STREQ(v->recipient.name, "us-nppes");
+	verifier_set_free(set);
+}
+
+/* Writes text to dir/name. */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+TEST(one_name_one_file)
+{
+	char dir[] = "/tmp/test_registry.XXXXXX", why[512] = "", want[512];
+	struct verifier_set *set = NULL;
+	json_t *doc = patched(NPPES_FILE, NULL);
+	char *text = json_dumps(doc, 0);
+
+	CHECK(mkdtemp(dir) != NULL && text != NULL);
+	write_file(dir, "a.json", text);
+	write_file(dir, "b.json", text);
+	CHECK(verifier_set_load(dir, cat, &set, why, sizeof(why)) == ERR_INVALID && set == NULL);
+	snprintf(want, sizeof(want), "%s/b.json: \"name\" is also the name in %s/a.json", dir, dir);
+	CHECK_STREQ(why, want);
+	/* the kind's own section is checked by the kind, its message prefixed */
+	write_file(dir, "b.json",
+		   "{\"name\": \"b\", \"display_name\": \"B\", \"kind\": "
+		   "\"http_json\", \"countries\": [\"US\"], \"fields\": [\"npi\"], "
+		   "\"terms\": {}, \"base_url\": \"https://b.example/\"}");
+	CHECK(verifier_set_load(dir, cat, &set, why, sizeof(why)) == ERR_INVALID);
+	CHECK(strncmp(why, dir, strlen(dir)) == 0 && strstr(why, "/b.json: \"terms\": ") != NULL);
+	free(text);
+	json_decref(doc);
+	for (const char *const *n = (const char *const[]){"a.json", "b.json", NULL}; *n != NULL;
+	     n++) {
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, *n);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+TEST(names_have)
+{
+	static const char *const names[] = {"npi", "family_name"};
+
+	CHECK(verifier_names_have(names, 2, "npi") && verifier_names_have(names, 2, "family_name"));
+	CHECK(!verifier_names_have(names, 2, "family") &&
+	      !verifier_names_have(names, 1, "family_name"));
+	CHECK(!verifier_names_have(names, 0, "npi"));
+}
+
+/* A verifier of DE and AT for physicians and pharmacists, and one of DE
+ * for every profession. The first seven rows are the TABLE
+ * tests/integration/test_applies.py holds the SQL twin to; the catalogue
+ * would refuse a registration of the others. */
+TEST(applies)
+{
+	static const struct {
+		const char *country, *profession;
+		bool some, all;
+	} cases[] = {
+		{"DE", "physician", true, true},    {"AT", "pharmacist", true, false},
+		{"DE", "nurse", false, true},       {"AT", "nurse", false, false},
+		{"CH", "physician", false, false},  {"AT", "physician", true, false},
+		{"US", "pharmacist", false, false}, {"de", "physician", false, false},
+		{NULL, "physician", false, false},  {"DE", NULL, false, true},
+	};
+	struct verifier_set *some = NULL, *all = NULL;
+	char why[512] = "";
+
+	CHECK(verifier_set_from_json(patched(NPPES_FILE, "{\"countries\": [\"DE\", \"AT\"], "
+							 "\"professions\": [\"physician\", "
+							 "\"pharmacist\"]}"),
+				     "some.json", cat, &some, why, sizeof(why)) == ERR_OK);
+	CHECK(verifier_set_from_json(
+		      patched(NPPES_FILE, "{\"countries\": [\"DE\"], \"professions\": []}"),
+		      "all.json", cat, &all, why, sizeof(why)) == ERR_OK);
+	if (some == NULL || all == NULL) {
+		fprintf(stderr, "  %s\n", why);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(verifier_applies(verifier_set_at(some, 0), cases[i].country,
+				       cases[i].profession) == cases[i].some);
+		CHECK(verifier_applies(verifier_set_at(all, 0), cases[i].country,
+				       cases[i].profession) == cases[i].all);
+	}
+	verifier_set_free(some);
+	verifier_set_free(all);
+}
+
+int main(void)
+{
+	char why[512];
+
+	unsetenv("HCPD_REGISTRY_URL_US_NPPES");
+	if (catalogue_load("services/catalogue.json", &cat, why, sizeof(why)) != ERR_OK) {
+		fprintf(stderr, "catalogue: %s\n", why);
+		return 1;
+	}
+	RUN(refusals);
+	RUN(defaults);
+	RUN(one_name_one_file);
+	RUN(names_have);
+	RUN(applies);
+	catalogue_free(cat);
+	return harness_done();
+}
