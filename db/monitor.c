@@ -19,19 +19,25 @@ enum err db_monitor_lock(PGconn *conn, bool wait, bool *ret_got)
 	enum err err;
 
 	if (wait) {
-		err = db_exec(conn, "SELECT pg_advisory_xact_lock($1::bigint)", 1, params, NULL,
-			      NULL, NULL);
+		err = db_exec(conn, "SELECT pg_advisory_lock($1::bigint)", 1, params, NULL, NULL,
+			      NULL);
 		if (err == ERR_OK)
 			*ret_got = true;
 		return err;
 	}
-	err = db_exec(conn, "SELECT pg_try_advisory_xact_lock($1::bigint)", 1, params, NULL, NULL,
-		      &res);
+	err = db_exec(conn, "SELECT pg_try_advisory_lock($1::bigint)", 1, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
 	*ret_got = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	return ERR_OK;
+}
+
+enum err db_monitor_unlock(PGconn *conn)
+{
+	const char *params[1] = {MONITOR_LOCK};
+
+	return db_exec(conn, "SELECT pg_advisory_unlock($1::bigint)", 1, params, NULL, NULL, NULL);
 }
 
 /* A text[] literal of n simple strings (codes and names: no quoting

@@ -15,10 +15,15 @@
 #include "accounts.h"
 #include "err.h"
 
-/* Takes the monitoring lock for the caller's transaction, so one process
- * runs a pass at a time: at once (wait false; *ret_got false when another
- * holds it) or waiting for it. Blocks. */
+/* Takes the monitoring lock for conn's session, so one process runs a
+ * pass at a time: at once (wait false; *ret_got false when another holds
+ * it) or waiting for it. Held until db_monitor_unlock(), or until the
+ * connection ends. A session lock, not a transaction's: a pass is many
+ * short transactions. Blocks. */
 enum err db_monitor_lock(PGconn *conn, bool wait, bool *ret_got);
+
+/* Gives the lock back before conn goes back to the pool. Blocks. */
+enum err db_monitor_unlock(PGconn *conn);
 
 /* Which accounts a verifier re-checks. */
 struct monitor_scope {

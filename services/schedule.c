@@ -124,13 +124,17 @@ static enum err expiry_scan(struct app *app, PGconn *conn, struct schedule_count
 			}
 			nspecs = verdict_jobs_for(app->verifiers, a->country, a->profession, specs,
 						  VERDICT_JOBS_MAX);
-			err = db_jobs_enqueue(conn, a->account.id, OCCASION_REVERIFICATION, specs,
-					      nspecs, &queued);
+			/* the key was opened before: no keystore read in here */
+			err = db_begin(conn);
+			if (err == ERR_OK)
+				err = db_jobs_enqueue(conn, a->account.id, OCCASION_REVERIFICATION,
+						      specs, nspecs, &queued);
 			if (err == ERR_OK)
 				err = mailer_notice_queue(conn, a->account.id,
 							  OUTBOX_LICENCE_EXPIRY_REMINDER);
 			if (err == ERR_OK)
 				err = remember_reminder(conn, key, a, known);
+			err = db_end(conn, err);
 			explicit_bzero(key, sizeof(key));
 			c->queued += queued;
 			c->reminders++;
@@ -173,31 +177,36 @@ static enum err digest(struct app *app, PGconn *conn, struct schedule_counts *c)
 {
 	struct monitor_account *admins = NULL;
 	size_t n = 0;
-	enum err err = db_monitor_digest_due(conn, app->cfg.digest_hours, &admins, &n);
+	enum err err = db_begin(conn);
 
+	if (err == ERR_OK)
+		err = db_monitor_digest_due(conn, app->cfg.digest_hours, &admins, &n);
 	for (size_t i = 0; err == ERR_OK && i < n; i++) {
 		err = mailer_notice_queue(conn, admins[i].account.id, OUTBOX_ADMIN_REVIEW_DIGEST);
 		c->digests++;
 	}
 	monitor_accounts_free(admins, n);
-	return err;
+	return db_end(conn, err);
 }
 
 enum err schedule_pass(struct app *app, PGconn *conn, bool all, bool wait,
 		       struct schedule_counts *ret_counts)
 {
 	struct schedule_counts c = {0};
-	enum err err = db_begin(conn);
+	enum err unlocked, err = db_monitor_lock(conn, wait, &c.ran);
 
+	if (err == ERR_OK && !c.ran)
+		*ret_counts = c;
+	if (err != ERR_OK || !c.ran)
+		return err;
+	err = queue_due(app, conn, all, &c);
 	if (err == ERR_OK)
-		err = db_monitor_lock(conn, wait, &c.ran);
-	if (err == ERR_OK && c.ran)
-		err = queue_due(app, conn, all, &c);
-	if (err == ERR_OK && c.ran)
 		err = expiry_scan(app, conn, &c);
-	if (err == ERR_OK && c.ran)
+	if (err == ERR_OK)
 		err = digest(app, conn, &c);
-	err = db_end(conn, err);
+	unlocked = db_monitor_unlock(conn);
+	if (err == ERR_OK)
+		err = unlocked;
 	if (err == ERR_OK)
 		*ret_counts = c;
 	return err;
