@@ -4,8 +4,9 @@
 # once, mode 0600), `hcpd migrate`, then `hcpd serve` in the foreground until
 # Ctrl-C, which stops hcpd and then PostgreSQL.
 #
-# HCPD_DATABASE_URL, HCPD_KEYSTORE_URL, HCPD_JWT_KEY_FILE, HCPD_MASTER_KEY_FILE
-# and HCPD_LISTEN already set in the environment are respected. When
+# HCPD_DATABASE_URL, HCPD_KEYSTORE_URL, HCPD_JWT_KEY_FILE, HCPD_MASTER_KEY_FILE,
+# HCPD_LISTEN and HCPD_METRICS_LISTEN already set in the environment are
+# respected. When
 # HCPD_DATABASE_URL is set, no private cluster is started: that database is
 # used instead (with HCPD_KEYSTORE_URL, or the same one for the keystore).
 set -euo pipefail
@@ -68,7 +69,9 @@ if [[ -z ${HCPD_MASTER_KEY_FILE:-} ]]; then
 	"$root/deploy/secrets.sh" master "$HCPD_MASTER_KEY_FILE" | sed "s/\$/ (master key)/; s/^/$prog: /"
 fi
 : "${HCPD_LISTEN:=127.0.0.1:8080}"
-export HCPD_DATABASE_URL HCPD_KEYSTORE_URL HCPD_JWT_KEY_FILE HCPD_MASTER_KEY_FILE HCPD_LISTEN
+: "${HCPD_METRICS_LISTEN:=127.0.0.1:9464}"
+export HCPD_DATABASE_URL HCPD_KEYSTORE_URL HCPD_JWT_KEY_FILE HCPD_MASTER_KEY_FILE HCPD_LISTEN \
+	HCPD_METRICS_LISTEN
 
 "$hcpd" migrate
 
@@ -79,13 +82,15 @@ shq() {
 }
 
 base="http://$HCPD_LISTEN"
+metrics="http://$HCPD_METRICS_LISTEN/metrics (the metrics listener, not the API's port)"
+[[ $HCPD_METRICS_LISTEN == off ]] && metrics="off (HCPD_METRICS_LISTEN=off)"
 cat <<EOF
 
 hcpd is starting.
   API base URL:         $base/
   registration schema:  $base/v1/registration/schema
   admin page:           $base/admin/
-  metrics:              $base/metrics
+  metrics:              $metrics
   create an admin (password on stdin), from $root:
     HCPD_DATABASE_URL=$(shq "$HCPD_DATABASE_URL") HCPD_KEYSTORE_URL=$(shq "$HCPD_KEYSTORE_URL") HCPD_MASTER_KEY_FILE=$(shq "$HCPD_MASTER_KEY_FILE") bin/hcpd admin create --email you@example.org
 Ctrl-C stops hcpd and PostgreSQL.

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -74,6 +76,54 @@ static bool public_url_ok(const char *s)
 		    strchr("?#<>\"\\", s[i]) != NULL)
 			return false;
 	return true;
+}
+
+/* The settings of the HTTP edge: the metrics listener, trusted proxies,
+ * connection cap and request deadline. */
+static enum err load_edge(struct config *cfg, const char **ret_why)
+{
+	static char why[200];
+	struct sockaddr_storage ss;
+	const char *header = env_or("HCPD_TRUSTED_PROXY_HEADER", "x-forwarded-for");
+	const char *rule, *trusted;
+	enum err err;
+
+	cfg->metrics_listen = env_or("HCPD_METRICS_LISTEN", "127.0.0.1:9464");
+	if (strcmp(cfg->metrics_listen, "off") == 0)
+		cfg->metrics_listen = NULL;
+	if (cfg->metrics_listen != NULL &&
+	    netaddr_parse_listen(cfg->metrics_listen, &ss) != ERR_OK) {
+		*ret_why =
+			"HCPD_METRICS_LISTEN must be host:port (IPv4), [host]:port (IPv6) or off";
+		return ERR_INVALID;
+	}
+	/* loopback by default: a proxy on the same machine (systemd's setup)
+	 * is neither one client for the limits nor capped like one */
+	trusted = env_or("HCPD_TRUSTED_PROXIES", "127.0.0.1/32, ::1/128");
+	if (strcmp(trusted, "none") == 0)
+		trusted = "";
+	if (netaddr_cidrs_parse(trusted, &cfg->trusted_proxies, &rule) != ERR_OK) {
+		snprintf(why, sizeof(why),
+			 "HCPD_TRUSTED_PROXIES must be comma-separated IPv4 or IPv6 CIDRs or none: "
+			 "%s",
+			 rule);
+		*ret_why = why;
+		return ERR_INVALID;
+	}
+	if (strcasecmp(header, "x-forwarded-for") == 0) {
+		cfg->proxy_header = NETADDR_X_FORWARDED_FOR;
+	} else if (strcasecmp(header, "forwarded") == 0) {
+		cfg->proxy_header = NETADDR_FORWARDED;
+	} else {
+		*ret_why = "HCPD_TRUSTED_PROXY_HEADER must be x-forwarded-for or forwarded";
+		return ERR_INVALID;
+	}
+	err = env_int("HCPD_MAX_CONNECTIONS_PER_ADDRESS", 64, 0, 4096, &cfg->max_conns_per_address,
+		      ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_REQUEST_DEADLINE_SECONDS", 10, 1, 300, &cfg->request_deadline,
+			      ret_why);
+	return err;
 }
 
 enum err config_load(struct config *cfg, const char **ret_why)
@@ -167,5 +217,7 @@ enum err config_load(struct config *cfg, const char **ret_why)
 			      &cfg->reverify_interval, ret_why);
 	if (err == ERR_OK)
 		err = env_int("HCPD_REVIEW_DIGEST_HOURS", 48, 1, 8760, &cfg->digest_hours, ret_why);
+	if (err == ERR_OK)
+		err = load_edge(cfg, ret_why);
 	return err;
 }

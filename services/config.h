@@ -9,6 +9,7 @@
 #define HCPD_CONFIG_H
 
 #include "err.h"
+#include "netaddr.h"
 
 struct config {
 	const char *database_url;    /* HCPD_DATABASE_URL: libpq conninfo or URI */
@@ -47,6 +48,11 @@ struct config {
 	int reverify_days;           /* HCPD_REVERIFY_DAYS: re-check verified accounts this often */
 	int reverify_interval;       /* HCPD_REVERIFY_INTERVAL_SECONDS: between monitoring passes */
 	int digest_hours;            /* HCPD_REVIEW_DIGEST_HOURS: queue age that mails admins */
+	const char *metrics_listen;  /* HCPD_METRICS_LISTEN: host:port of /metrics; NULL: off */
+	struct netaddr_cidrs trusted_proxies; /* HCPD_TRUSTED_PROXIES: whose forwarding is read */
+	enum netaddr_header proxy_header; /* HCPD_TRUSTED_PROXY_HEADER: which header they write */
+	int max_conns_per_address;        /* HCPD_MAX_CONNECTIONS_PER_ADDRESS: 0 no cap */
+	int request_deadline;             /* HCPD_REQUEST_DEADLINE_SECONDS: head, then body */
 };
 
 /* Fills cfg from the environment. On ERR_INVALID, *ret_why names the

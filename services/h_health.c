@@ -1,7 +1,8 @@
 /*
  * h_health.c - GET /healthz (the process answers), GET /readyz (the
  * database and the keystore answer, their schemas are current and the
- * recipients file is stored) and GET /metrics.
+ * recipients file is stored) and GET /metrics, which only the metrics
+ * listener serves (routes.c's ops_routes), with /healthz.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,12 @@
 /*
- * http.c - libmicrohttpd glue. Owns the daemon and every struct req: one
- * is created on a request's first callback and freed in the completion
- * callback, after the access-log line. The access log holds method, route
- * pattern, status and timing - never the path, query, headers or body.
- * Routes are matched by router.c.
+ * http.c - libmicrohttpd glue. Owns the daemons (the API's and the
+ * metrics listener's) and every struct req: one is created on a request's
+ * first callback and freed in the completion callback, after the
+ * access-log line. The access log holds method, route pattern, status and
+ * timing - never the path, query, headers, body or client address.
+ * Routes are matched by router.c; what a connection may hold (a cap per
+ * address, deadlines for the head and body) is connguard.c's, told here
+ * where each request stands.
  *
  * Authentication is cheap when repeated: jwt_verify() remembers tokens it
  * has verified, and a session found live is trusted for
@@ -27,6 +30,7 @@
 
 #include "allocfail.h"
 #include "app.h"
+#include "connguard.h"
 #include "crypto.h"
 #include "db.h"
 #include "http.h"
@@ -34,6 +38,7 @@
 #include "jsontext.h"
 #include "log.h"
 #include "metrics.h"
+#include "netaddr.h"
 #include "problem.h"
 #include "ratelimit.h"
 #include "sessions.h"
@@ -46,10 +51,16 @@
  * connection: 32 KiB (its default) holds a 20 KiB header, and 256
  * connections cost 8 MiB. */
 #define HTTP_CONNECTION_MEMORY (32 * 1024)
+#define HTTP_CONNECTION_LIMIT  4096 /* open connections, all clients together */
+/* libmicrohttpd's timeout of silence, and the time a connection has for
+ * its request line (connguard.h): what a kept-alive connection may idle */
+#define HTTP_IDLE_SECONDS 30
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct app *app;
+	struct http_listener conf; /* the listener's settings (listen is borrowed) */
+	struct connguard *guard;
 	atomic_int open; /* requests begun and not yet completed */
 };
 
@@ -302,6 +313,46 @@ static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
 	return MHD_YES;
 }
 
+/* The lines of one request header, in the order received. */
+struct header_lines {
+	const char *name;
+	const char *values[NETADDR_LINES_MAX];
+	size_t n; /* lines seen: may exceed what values holds */
+};
+
+static enum MHD_Result collect_line(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct header_lines *l = cls;
+
+	(void)kind;
+	if (strcasecmp(key, l->name) == 0) {
+		if (l->n < NETADDR_LINES_MAX)
+			l->values[l->n] = value != NULL ? value : "";
+		l->n++;
+	}
+	return MHD_YES;
+}
+
+/* The caller's address for per-address limits: the socket's peer or,
+ * when that is a trusted proxy, the hop its forwarding header names
+ * (netaddr_client(): the rightmost untrusted one). */
+static void client_address(struct req *r, unsigned char ret[NETADDR_LEN])
+{
+	const struct config *cfg = &r->app->cfg;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct header_lines l = {
+		.name = cfg->proxy_header == NETADDR_FORWARDED ? "Forwarded" : "X-Forwarded-For",
+	};
+	unsigned char peer[NETADDR_LEN];
+
+	netaddr_from_sockaddr(ci != NULL ? ci->client_addr : NULL, peer);
+	if (netaddr_cidrs_contain(&cfg->trusted_proxies, peer))
+		MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_line, &l);
+	netaddr_client(peer, &cfg->trusted_proxies, cfg->proxy_header, l.values, l.n, ret);
+}
+
 /* Everything known once the body is in: route, method, media type, JSON. */
 static enum MHD_Result dispatch(struct req *r, const char *url)
 {
@@ -309,6 +360,7 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 	const char *why;
 	enum err err;
 
+	connguard_enter(r->server->guard, r->conn, CONNGUARD_HANDLING);
 	if (r->framing_conflict) {
 		/* a proxy may have framed it the other way: nothing more is read */
 		http_add_header(r, "Connection", "close");
@@ -321,8 +373,8 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 	if (r->body_nomem)
 		return problem_from_err(r, ERR_NOMEM);
 	if (r->route == NULL) {
-		r->route = router_find(routes, routes_len, r->method, url, r->param,
-				       sizeof(r->param), allow, sizeof(allow));
+		r->route = router_find(r->server->conf.routes, r->server->conf.nroutes, r->method,
+				       url, r->param, sizeof(r->param), allow, sizeof(allow));
 		if (r->route == NULL && allow[0] != '\0') {
 			http_add_header(r, "Allow", "%s", allow);
 			return problem_send(r, 405, "method-not-allowed",
@@ -332,22 +384,23 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 			return problem_send(r, 404, "not-found", "no such resource");
 	}
 	if ((r->route->flags & ROUTE_LIMITED) && r->app->ratelimit != NULL && !r->suspended) {
-		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		int wait = ratelimit_hit(r->app->ratelimit, ci != NULL ? ci->client_addr : NULL,
-					 time(NULL));
+		unsigned char client[NETADDR_LEN];
+		int wait;
 
+		client_address(r, client);
+		wait = ratelimit_hit(r->app->ratelimit, client, time(NULL));
 		if (wait > 0) {
 			http_add_header(r, "Retry-After", "%d", wait);
 			return problem_send(r, 429, "rate-limited",
 					    "too many requests from this address; retry later");
 		}
 	}
-	/* Registration and sign-in (the routes limited per address) are the
-	 * ones that hash: with the hashing queue full they are shed here, at
-	 * the cost of a lock, before their body is parsed and checked (a
-	 * flood would otherwise keep the server threads busy with work whose
-	 * reply is a 503 anyway). http_park() still has the last word. */
+	/* The routes limited per address (registration, sign-in, password
+	 * change, erasure) are the ones that hash: with the hashing queue
+	 * full they are shed here, at the cost of a lock, before their body
+	 * is parsed and checked or their caller authenticated (a flood would
+	 * otherwise keep the server threads busy with work whose reply is a
+	 * 503 anyway). http_park() still has the last word. */
 	if ((r->route->flags & ROUTE_LIMITED) && !r->suspended && r->state == NULL &&
 	    r->app->hashpool != NULL && workpool_full(r->app->hashpool))
 		return problem_from_err(r, ERR_BUSY);
@@ -408,6 +461,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		if (r == NULL)
 			return MHD_NO;
 		r->app = server->app;
+		r->server = server;
 		r->conn = conn;
 		r->method = method;
 		r->start_ns = mono_ns();
@@ -417,6 +471,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		}
 		*req_cls = r;
 		atomic_fetch_add(&server->open, 1);
+		/* the head is in; the body (if any) has its own deadline */
+		connguard_enter(server->guard, conn, CONNGUARD_BODY);
 #ifdef HCPD_ALLOC_FAIL
 		const char *arm =
 			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, ALLOCFAIL_HEADER);
@@ -492,7 +548,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	double seconds;
 	int route;
 
-	(void)conn;
+	/* a kept-alive connection waits for its next request line */
+	connguard_enter(server->guard, conn, CONNGUARD_LINE);
 	if (r == NULL)
 		return;
 	atomic_fetch_sub(&server->open, 1);
@@ -501,8 +558,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		allocfail_disarm(); /* closed before a reply */
 #endif
 	seconds = (double)(mono_ns() - r->start_ns) / 1e9;
-	route = r->route != NULL ? (int)(r->route - routes) : -1;
-	metrics_observe(route, r->status, seconds);
+	route = r->route != NULL ? (int)(r->route - server->conf.routes) : -1;
+	if (server->conf.observe)
+		metrics_observe(route, r->status, seconds);
 	log_access(r->id, r->method, r->route != NULL ? r->route->pattern : "unmatched",
 		   (int)r->status, seconds * 1e3, (long long)r->body_len,
 		   toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
@@ -527,47 +585,50 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_json(LOG_DEBUG, "libmicrohttpd", json_pack("{s:s}", "detail", buf));
 }
 
-/* "host:port" or "[v6]:port" into a sockaddr. */
-static enum err parse_listen(const char *listen, struct sockaddr_storage *ss)
+/* libmicrohttpd's accept policy: refuse a client over its cap. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
-	char host[64];
-	const char *colon = strrchr(listen, ':');
-	char *end;
-	long port;
-	size_t hlen;
+	struct http_server *server = cls;
 
-	if (colon == NULL)
-		return ERR_INVALID;
-	port = strtol(colon + 1, &end, 10);
-	hlen = (size_t)(colon - listen);
-	if (*end != '\0' || colon[1] == '\0' || port < 0 || port > 65535 || hlen == 0 ||
-	    hlen >= sizeof(host))
-		return ERR_INVALID;
-	memcpy(host, listen, hlen);
-	host[hlen] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	if (host[0] == '[' && host[hlen - 1] == ']') {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		host[hlen - 1] = '\0';
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		return inet_pton(AF_INET6, host + 1, &s6->sin6_addr) == 1 ? ERR_OK : ERR_INVALID;
-	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? ERR_OK : ERR_INVALID;
+	(void)addrlen;
+	return connguard_admit(server->guard, addr) ? MHD_YES : MHD_NO;
 }
 
-enum err http_start(struct app *app, struct http_server **ret_server)
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *server = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		connguard_opened(server->guard, conn, socket_context);
+	else
+		connguard_closed(server->guard, socket_context);
+}
+
+/* Called once the request line is in, before the headers are read. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_server *server = cls;
+
+	(void)uri;
+	connguard_enter(server->guard, conn, CONNGUARD_HEAD);
+	return NULL; /* the request is made at the first access callback */
+}
+
+enum err http_start(struct app *app, const struct http_listener *l, struct http_server **ret_server)
 {
 	struct sockaddr_storage ss;
 	struct http_server *server;
+	struct connguard_conf guard = {
+		.per_address = app->cfg.max_conns_per_address,
+		.deadline_ms = app->cfg.request_deadline * 1000,
+		.idle_ms = HTTP_IDLE_SECONDS * 1000,
+		.exempt = &app->cfg.trusted_proxies,
+	};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
-	if (parse_listen(app->cfg.listen, &ss) != ERR_OK)
+	if (netaddr_parse_listen(l->listen, &ss) != ERR_OK)
 		return ERR_INVALID;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -575,15 +636,23 @@ enum err http_start(struct app *app, struct http_server **ret_server)
 	if (server == NULL)
 		return ERR_NOMEM;
 	server->app = app;
+	server->conf = *l;
+	if (connguard_new(&guard, &server->guard) != ERR_OK) {
+		free(server);
+		return ERR_NOMEM;
+	}
 	server->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, server, MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned)app->cfg.http_threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)4096, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_EXTERNAL_LOGGER,
-		on_mhd_log, NULL, MHD_OPTION_END);
+		flags, 0, on_accept, server, on_request, server, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)l->threads,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
+		on_connection, server, MHD_OPTION_URI_LOG_CALLBACK, on_request_line, server,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_SECONDS,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)l->reuse_port,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
 	if (server->daemon == NULL) {
+		connguard_free(server->guard);
 		free(server);
 		return ERR_IO;
 	}
@@ -625,5 +694,6 @@ void http_stop(struct http_server *server)
 	if (server == NULL)
 		return;
 	MHD_stop_daemon(server->daemon);
+	connguard_free(server->guard);
 	free(server);
 }

@@ -26,8 +26,11 @@
 
 struct app;
 
+struct http_server;
+
 struct req {
 	struct app *app;
+	const struct http_server *server; /* the listener it came to */
 	struct MHD_Connection *conn;
 	const struct route *route;    /* NULL until matched */
 	const char *method;           /* borrowed from libmicrohttpd */
@@ -94,11 +97,23 @@ struct workpool;
  * queue is full, replies 503 with Retry-After at once instead. */
 enum MHD_Result http_park(struct req *r, struct workpool *pool, void (*fn)(void *arg), void *arg);
 
-struct http_server;
+/* One listener: the API (HCPD_LISTEN, routes[]) or the metrics listener
+ * (HCPD_METRICS_LISTEN, ops_routes[]: /metrics and /healthz for operators
+ * and probes, never published). Both keep connguard.h's cap per address
+ * and request deadlines (app->cfg). */
+struct http_listener {
+	const char *listen;         /* host:port or [v6]:port; must outlive the server */
+	const struct route *routes; /* its route table */
+	size_t nroutes;
+	int threads;     /* server threads */
+	bool observe;    /* count its requests in the metrics (the API's) */
+	bool reuse_port; /* SO_REUSEPORT: other processes may listen on the same port */
+};
 
-/* Binds app->cfg.listen and starts serving on cfg.http_threads threads.
- * ERR_INVALID for a bad address, ERR_IO when it cannot bind. */
-enum err http_start(struct app *app, struct http_server **ret_server);
+/* Binds l->listen and starts serving l->routes on l->threads threads.
+ * ERR_INVALID for a bad address, ERR_IO when it cannot bind, ERR_NOMEM. */
+enum err http_start(struct app *app, const struct http_listener *l,
+		    struct http_server **ret_server);
 
 /* Stops listening: connecting is refused from now on. Requests on
  * connections already open are still served. */

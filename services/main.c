@@ -207,9 +207,38 @@ static void warn_shared_keystore(const struct app *app)
 			 NULL);
 }
 
+/* Starts the metrics listener (HCPD_METRICS_LISTEN; none when off): two
+ * threads, so a scrape waiting for the database does not hold a probe's
+ * /healthz, and the port its own (a second process on it is an error,
+ * not a scrape answered by either at random). Call with the signal mask
+ * set. */
+static int ops_start(struct app *app, struct http_server **ret_server)
+{
+	struct http_listener l = {.listen = app->cfg.metrics_listen,
+				  .routes = ops_routes,
+				  .nroutes = ops_routes_len,
+				  .threads = 2};
+
+	*ret_server = NULL;
+	if (l.listen == NULL)
+		return 0;
+	if (http_start(app, &l, ret_server) != ERR_OK)
+		return fail("start-up failed",
+			    "cannot listen on HCPD_METRICS_LISTEN (bad address, or in use)");
+	log_json(LOG_INFO, "metrics listening",
+		 json_pack("{s:s, s:i}", "listen", l.listen, "port", (int)http_port(*ret_server)));
+	return 0;
+}
+
 static int cmd_serve(struct app *app)
 {
-	struct http_server *server = NULL;
+	struct http_listener api = {.listen = app->cfg.listen,
+				    .routes = routes,
+				    .nroutes = routes_len,
+				    .threads = app->cfg.http_threads,
+				    .observe = true,
+				    .reuse_port = true};
+	struct http_server *server = NULL, *ops = NULL;
 	struct mailer *mailer = NULL;
 	struct bgthread *retention = NULL;
 	struct runner *runner = NULL;
@@ -236,10 +265,15 @@ static int cmd_serve(struct app *app)
 	    (app->cfg.rate_limit > 0 &&
 	     ratelimit_new(app->cfg.rate_limit, &app->ratelimit) != ERR_OK))
 		return fail("start-up failed", "out of memory");
-	if (http_start(app, &server) != ERR_OK) {
+	if (http_start(app, &api, &server) != ERR_OK) {
 		metrics_release();
 		return fail("start-up failed",
 			    "cannot listen on HCPD_LISTEN (bad address, or in use)");
+	}
+	if (ops_start(app, &ops) != 0) {
+		http_stop(server);
+		metrics_release();
+		return EXIT_USAGE;
 	}
 	log_json(LOG_INFO, "listening",
 		 json_pack("{s:s, s:i, s:i, s:i}", "listen", app->cfg.listen, "port",
@@ -248,6 +282,7 @@ static int cmd_serve(struct app *app)
 	if (mailer_start(app, &mailer) != ERR_OK) {
 		workpool_free(app->hashpool);
 		app->hashpool = NULL;
+		http_stop(ops);
 		http_stop(server);
 		metrics_release();
 		return fail("start-up failed", "cannot start the mailer thread");
@@ -270,14 +305,16 @@ static int cmd_serve(struct app *app)
 	workpool_stop(app->hashpool);
 	http_drain(server, HTTP_DRAIN_MS);
 	http_stop(server);
+	http_stop(ops);
 	metrics_release();
 	return 0;
 }
 
-/* hcpd worker: the verification runner and the mailer, no HTTP; until
- * SIGINT or SIGTERM. */
+/* hcpd worker: the verification runner and the mailer, and the metrics
+ * listener but no API; until SIGINT or SIGTERM. */
 static int cmd_worker(struct app *app)
 {
+	struct http_server *ops = NULL;
 	struct mailer *mailer = NULL;
 	struct runner *runner = NULL;
 	struct bgthread *schedule = NULL;
@@ -293,17 +330,24 @@ static int cmd_worker(struct app *app)
 	    !atomic_load(&app->recipients_synced))
 		return fail("cannot store recipients (HCPD_RECIPIENTS_FILE)", why);
 	block_signals(&signals);
+	if (metrics_init(0) != ERR_OK)
+		return fail("start-up failed", "out of memory");
+	if (ops_start(app, &ops) != 0)
+		return EXIT_USAGE;
 	if (mailer_start(app, &mailer) != ERR_OK || runner_start(app, &runner) != ERR_OK ||
 	    (runner != NULL && schedule_start(app, &schedule) != ERR_OK)) {
 		runner_stop(runner);
 		mailer_stop(mailer);
+		http_stop(ops);
 		return fail("start-up failed", "cannot start the worker threads");
 	}
 	sigwait(&signals, &sig);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
+	http_stop(ops);
 	bgthread_stop(schedule);
 	runner_stop(runner);
 	mailer_stop(mailer);
+	metrics_release();
 	return 0;
 }
 

@@ -2,9 +2,13 @@
  * metrics.c - owns the counters. Labels are route patterns (never raw
  * paths, which could carry identifiers) and status codes.
  */
+#include <dirent.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "db.h"
@@ -27,14 +31,27 @@ struct route_metrics {
 
 static struct route_metrics *table; /* nroutes + 1: the last is "unmatched" */
 static size_t table_len;
+static atomic_ulong edge[METRICS_EDGE_DEADLINE + 1];
+static double started; /* the process's start, Unix seconds */
 
 enum err metrics_init(size_t nroutes)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	started = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (nroutes == 0)
+		return ERR_OK;
 	table = calloc(nroutes + 1, sizeof(*table));
 	if (table == NULL)
 		return ERR_NOMEM;
 	table_len = nroutes + 1;
 	return ERR_OK;
+}
+
+void metrics_edge_event(enum metrics_edge e)
+{
+	atomic_fetch_add_explicit(&edge[e], 1, memory_order_relaxed);
 }
 
 void metrics_release(void)
@@ -61,14 +78,15 @@ void metrics_observe(int route, unsigned status, double seconds)
 	atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);
 }
 
-static void render_route(FILE *f, size_t i)
+/* Route i's request counters, or (histogram) its latency histogram. */
+static void render_route(FILE *f, size_t i, bool histogram)
 {
 	const char *label = i < routes_len ? routes[i].pattern : "unmatched";
 	const char *method = i < routes_len ? routes[i].method : "";
 	struct route_metrics *m = &table[i];
 	unsigned long cumulative = 0;
 
-	for (unsigned s = 100; s < NSTATUS; s++) {
+	for (unsigned s = 100; !histogram && s < NSTATUS; s++) {
 		unsigned long n = atomic_load_explicit(&m->status[s], memory_order_relaxed);
 		if (n > 0)
 			fprintf(f,
@@ -77,7 +95,7 @@ static void render_route(FILE *f, size_t i)
 				"%lu\n",
 				method, label, s, n);
 	}
-	if (atomic_load_explicit(&m->count, memory_order_relaxed) == 0)
+	if (!histogram || atomic_load_explicit(&m->count, memory_order_relaxed) == 0)
 		return;
 	for (size_t b = 0; b < NBUCKETS; b++) {
 		cumulative += atomic_load_explicit(&m->bucket[b], memory_order_relaxed);
@@ -100,24 +118,97 @@ static void render_route(FILE *f, size_t i)
 		method, label, atomic_load(&m->count));
 }
 
+static void render_http(FILE *f)
+{
+	fputs("# HELP hcpd_http_requests_total Requests answered, by route and status.\n"
+	      "# TYPE hcpd_http_requests_total counter\n",
+	      f);
+	for (size_t i = 0; i < table_len; i++)
+		render_route(f, i, false);
+	/* each metric's TYPE before its first sample (the text format's rule) */
+	fputs("# HELP hcpd_http_request_duration_seconds Time from first byte to reply.\n"
+	      "# TYPE hcpd_http_request_duration_seconds histogram\n",
+	      f);
+	for (size_t i = 0; i < table_len; i++)
+		render_route(f, i, true);
+	fprintf(f,
+		"# HELP hcpd_http_connections_refused_total Connections refused: their address "
+		"had HCPD_MAX_CONNECTIONS_PER_ADDRESS open.\n"
+		"# TYPE hcpd_http_connections_refused_total counter\n"
+		"hcpd_http_connections_refused_total %lu\n"
+		"# HELP hcpd_http_deadline_closed_total Connections closed because a request "
+		"line, head or body was not in by its deadline.\n"
+		"# TYPE hcpd_http_deadline_closed_total counter\n"
+		"hcpd_http_deadline_closed_total %lu\n",
+		atomic_load(&edge[METRICS_EDGE_REFUSED]),
+		atomic_load(&edge[METRICS_EDGE_DEADLINE]));
+}
+
+static void render_hashing(FILE *f, struct workpool *pool)
+{
+	struct workpool_stats wp;
+
+	workpool_stats(pool, &wp);
+	fprintf(f,
+		"# HELP hcpd_hash_queue Password hashes queued, running, and the queue's bound.\n"
+		"# TYPE hcpd_hash_queue gauge\n"
+		"hcpd_hash_queue{state=\"queued\"} %d\n"
+		"hcpd_hash_queue{state=\"running\"} %d\n"
+		"hcpd_hash_queue{state=\"capacity\"} %d\n"
+		"# HELP hcpd_hash_rejected_total Hash requests shed with 503 (queue full).\n"
+		"# TYPE hcpd_hash_rejected_total counter\n"
+		"hcpd_hash_rejected_total %lu\n",
+		wp.queued, wp.running, wp.capacity, wp.rejected);
+}
+
+/* The process metrics every Prometheus client library exports. */
+static void render_process(FILE *f)
+{
+	struct timespec cpu;
+	long pages = 0, fds = 0;
+	FILE *statm = fopen("/proc/self/statm", "r");
+	DIR *dir = opendir("/proc/self/fd");
+
+	if (statm != NULL) {
+		if (fscanf(statm, "%*d %ld", &pages) != 1)
+			pages = 0;
+		fclose(statm);
+	}
+	if (dir != NULL) {
+		for (struct dirent *e; (e = readdir(dir)) != NULL;)
+			fds += e->d_name[0] != '.';
+		closedir(dir);
+		fds--; /* the directory's own descriptor */
+	}
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+	fprintf(f,
+		"# HELP process_start_time_seconds Start time of the process, Unix seconds.\n"
+		"# TYPE process_start_time_seconds gauge\n"
+		"process_start_time_seconds %.3f\n"
+		"# HELP process_cpu_seconds_total User and system CPU time spent.\n"
+		"# TYPE process_cpu_seconds_total counter\n"
+		"process_cpu_seconds_total %.3f\n"
+		"# HELP process_resident_memory_bytes Resident memory size.\n"
+		"# TYPE process_resident_memory_bytes gauge\n"
+		"process_resident_memory_bytes %ld\n"
+		"# HELP process_open_fds Open file descriptors.\n"
+		"# TYPE process_open_fds gauge\n"
+		"process_open_fds %ld\n",
+		started, (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9,
+		pages * sysconf(_SC_PAGESIZE), fds);
+}
+
 enum err metrics_render(struct app *app, char **ret_text, size_t *ret_len)
 {
 	struct db_stats db;
-	struct workpool_stats wp;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
 	if (f == NULL)
 		return ERR_NOMEM;
-	fputs("# HELP hcpd_http_requests_total Requests answered, by route and status.\n"
-	      "# TYPE hcpd_http_requests_total counter\n",
-	      f);
-	for (size_t i = 0; i < table_len; i++)
-		render_route(f, i);
-	fputs("# HELP hcpd_http_request_duration_seconds Time from first byte to reply.\n"
-	      "# TYPE hcpd_http_request_duration_seconds histogram\n",
-	      f);
+	if (table != NULL)
+		render_http(f);
 	db_pool_stats(app->db, &db);
 	fprintf(f,
 		"# HELP hcpd_db_pool_connections PostgreSQL pool connections by state.\n"
@@ -129,19 +220,11 @@ enum err metrics_render(struct app *app, char **ret_text, size_t *ret_len)
 		"# TYPE hcpd_db_pool_waiting gauge\n"
 		"hcpd_db_pool_waiting %d\n",
 		db.size, db.open, db.in_use, db.waiting);
-	workpool_stats(app->hashpool, &wp);
-	fprintf(f,
-		"# HELP hcpd_hash_queue Password hashes queued, running, and the queue's bound.\n"
-		"# TYPE hcpd_hash_queue gauge\n"
-		"hcpd_hash_queue{state=\"queued\"} %d\n"
-		"hcpd_hash_queue{state=\"running\"} %d\n"
-		"hcpd_hash_queue{state=\"capacity\"} %d\n"
-		"# HELP hcpd_hash_rejected_total Hash requests shed with 503 (queue full).\n"
-		"# TYPE hcpd_hash_rejected_total counter\n"
-		"hcpd_hash_rejected_total %lu\n",
-		wp.queued, wp.running, wp.capacity, wp.rejected);
+	if (app->hashpool != NULL)
+		render_hashing(f, app->hashpool);
 	runner_metrics_render(app->verifiers, f);
 	schedule_metrics_render(app, f);
+	render_process(f);
 	if (fclose(f) != 0) {
 		free(text);
 		return ERR_NOMEM;

@@ -1,6 +1,11 @@
 /*
  * metrics.h - request counters and latency histograms per route, rendered
- * in the Prometheus text format with the pool and queue gauges.
+ * in the Prometheus text format with the pool and queue gauges, the
+ * verification runner's and the monitoring's, and the process's own.
+ * They are served by the metrics listener (HCPD_METRICS_LISTEN, see
+ * http.h), never on the public port: some move with what the public does
+ * (accounts by status), which would tell a caller whether an address had
+ * an account.
  *
  * Counters are lock-free atomics indexed by route and status, so recording
  * costs a few instructions on the request path.
@@ -14,7 +19,9 @@
 
 struct app;
 
-/* Sizes the tables for the route table. Call once before serving. */
+/* Sizes the tables for the route table (0: a process without the API,
+ * whose metrics have no HTTP section) and notes the start time. Call once
+ * before serving. */
 enum err metrics_init(size_t nroutes);
 void metrics_release(void);
 
@@ -22,7 +29,18 @@ void metrics_release(void);
  * for a request that matched no route. */
 void metrics_observe(int route, unsigned status, double seconds);
 
-/* Renders every metric into a malloc'd string. */
+/* What the HTTP edge refused or cut (connguard.h). */
+enum metrics_edge {
+	METRICS_EDGE_REFUSED,  /* a connection over its address's cap */
+	METRICS_EDGE_DEADLINE, /* a connection closed at its request deadline */
+};
+
+/* Counts one edge event. Thread-safe, lock-free. */
+void metrics_edge_event(enum metrics_edge e);
+
+/* Renders every metric this process has into a malloc'd string: the HTTP
+ * and hashing sections only where they exist (serve). Blocks for the
+ * database queries of the monitoring gauges. */
 enum err metrics_render(struct app *app, char **ret_text, size_t *ret_len);
 
 #endif

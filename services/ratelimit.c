@@ -3,7 +3,6 @@
  * with a per-process random key, so nobody can aim at another client's
  * slot from outside.
  */
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,7 +14,7 @@
 #define SLOTS 8192
 
 struct slot {
-	unsigned char addr[16]; /* IPv4 mapped into IPv6 form */
+	unsigned char addr[NETADDR_LEN]; /* the address's group (netaddr_group()) */
 	time_t minute;
 	int count;
 };
@@ -51,36 +50,24 @@ void ratelimit_free(struct ratelimit *rl)
 	free(rl);
 }
 
-/* The address as 16 bytes (IPv4 as ::ffff:a.b.c.d). */
-static void addr_bytes(const struct sockaddr *sa, unsigned char out[16])
+int ratelimit_hit(struct ratelimit *rl, const unsigned char addr[NETADDR_LEN], time_t now)
 {
-	memset(out, 0, 16);
-	if (sa != NULL && sa->sa_family == AF_INET6) {
-		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-	} else if (sa != NULL && sa->sa_family == AF_INET) {
-		out[10] = out[11] = 0xff;
-		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	}
-}
-
-int ratelimit_hit(struct ratelimit *rl, const struct sockaddr *addr, time_t now)
-{
-	unsigned char a[16], mac[32];
+	unsigned char a[NETADDR_LEN], mac[32];
 	time_t minute = now / 60;
 	struct slot *s;
 	uint32_t h;
 	int wait = 0;
 
-	addr_bytes(addr, a);
+	netaddr_group(addr, a);
 	crypto_hmac_sha256(rl->key, a, sizeof(a), mac);
 	memcpy(&h, mac, sizeof(h));
 	s = &rl->slots[h % SLOTS];
 	pthread_mutex_lock(&rl->lock);
-	if (s->minute != minute || memcmp(s->addr, a, 16) != 0) {
+	if (s->minute != minute || memcmp(s->addr, a, NETADDR_LEN) != 0) {
 		if (s->minute != minute || s->count < rl->per_minute) {
 			/* a stale slot, or a colliding address that is not over the
 			 * limit: start counting this address afresh */
-			memcpy(s->addr, a, 16);
+			memcpy(s->addr, a, NETADDR_LEN);
 			s->minute = minute;
 			s->count = 0;
 		}

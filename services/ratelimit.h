@@ -1,6 +1,9 @@
 /*
- * ratelimit.h - requests per client address per minute, for registration
- * and sign-in (HCPD_RATE_LIMIT_PER_ADDRESS).
+ * ratelimit.h - requests per client address per minute, for the routes
+ * that hash a password (ROUTE_LIMITED: registration, sign-in, password
+ * change, erasure; HCPD_RATE_LIMIT_PER_ADDRESS). The client address is
+ * the one netaddr_client() finds (behind trusted proxies, the forwarded
+ * one); an IPv6 client is counted by its /64 (netaddr_group()).
  *
  * A fixed table of per-address counters for the current minute, in memory
  * and per process (each instance limits on its own). Two addresses that
@@ -10,10 +13,10 @@
 #ifndef HCPD_RATELIMIT_H
 #define HCPD_RATELIMIT_H
 
-#include <sys/socket.h>
 #include <time.h>
 
 #include "err.h"
+#include "netaddr.h"
 
 struct ratelimit;
 
@@ -23,8 +26,9 @@ enum err ratelimit_new(int per_minute, struct ratelimit **ret_rl);
 /* Accepts NULL. */
 void ratelimit_free(struct ratelimit *rl);
 
-/* Counts one request from addr at now. Returns 0 when it is allowed, else
- * the seconds until the next minute (for Retry-After). Thread-safe. */
-int ratelimit_hit(struct ratelimit *rl, const struct sockaddr *addr, time_t now);
+/* Counts one request from the client addr (IPv6 form, see netaddr.h) at
+ * now. Returns 0 when it is allowed, else the seconds until the next
+ * minute (for Retry-After). Thread-safe. */
+int ratelimit_hit(struct ratelimit *rl, const unsigned char addr[NETADDR_LEN], time_t now);
 
 #endif

@@ -36,6 +36,10 @@ struct route {
 extern const struct route routes[];
 extern const size_t routes_len;
 
+/* The metrics listener's routes (routes.c): GET /metrics and /healthz. */
+extern const struct route ops_routes[];
+extern const size_t ops_routes_len;
+
 #define ROUTER_PARAM_MAX 64 /* a "{...}" segment, NUL included */
 #define ROUTER_ALLOW_MAX 64 /* the Allow list of a 405, NUL included */
 

@@ -382,7 +382,9 @@ COMMIT;
                  me["by_status"].get("200", {}).get("count", 0) == me["completed"])
         # the queue is bounded: once the flood stops it drains at once
         deadline = time.time() + 10
-        while time.time() < deadline and metric(self.url, 'hcpd_hash_queue{state="queued"}') > 0:
+        # /metrics is on the metrics listener, not the API's port
+        metrics_url = "http://127.0.0.1:%d" % self.h.metrics_port()
+        while time.time() < deadline and metric(metrics_url, 'hcpd_hash_queue{state="queued"}') > 0:
             time.sleep(0.1)
 
     def verify(self):

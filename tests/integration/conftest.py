@@ -3,7 +3,10 @@
 Each test session gets its own PostgreSQL cluster (deploy/pg.sh, Unix
 socket only) and one hcpd on a free loopback port; tests that break things
 (stop the database, fill the hash queue) start their own with start_stack().
-Every reply goes through Api.request(), which checks it against openapi.yaml.
+Each process's metrics listener binds port 0 (any free port; Hcpd.metrics
+finds it in the log), so processes started from a copy of an environment
+never collide. Every reply goes through Api.request(), which checks it
+against openapi.yaml.
 On teardown hcpd gets SIGTERM and must exit 0 with no sanitizer report.
 """
 
@@ -93,10 +96,13 @@ class Postgres:
 
 
 class Api:
-    """A minimal HTTP client that checks every reply against openapi.yaml."""
+    """A minimal HTTP client that checks every reply against openapi.yaml.
+    source: the local address to connect from (e.g. "127.0.0.2", another
+    client as far as hcpd can tell)."""
 
-    def __init__(self, port):
+    def __init__(self, port, source=None):
         self.port = port
+        self.source = source
 
     def request(self, method, path, body=None, headers=None, raw=None, template=None,
                 check=True, timeout=30):
@@ -105,7 +111,9 @@ class Api:
         if body is not None:
             data = json.dumps(body).encode()
             hdrs.setdefault("Content-Type", "application/json")
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+                                          source_address=(self.source, 0) if self.source
+                                          else None)
         try:
             conn.request(method, path, body=data, headers=hdrs)
             resp = conn.getresponse()
@@ -156,6 +164,7 @@ class Hcpd:
             "HCPD_MASTER_KEY_FILE": master_key(workdir),
             "HCPD_JWT_KEY_FILE": jwt_key(workdir),
             "HCPD_LISTEN": "127.0.0.1:%d" % self.port,
+            "HCPD_METRICS_LISTEN": "127.0.0.1:0",
             "HCPD_LOG_LEVEL": os.environ.get("HCPD_TEST_LOG_LEVEL", "info"),
             # the suite sends far more than a person would; tests of the
             # limit itself set it
@@ -195,6 +204,20 @@ class Hcpd:
                 pass
             time.sleep(0.05)
         raise RuntimeError("hcpd did not become ready:\n" + self.read_log())
+
+    def metrics_port(self):
+        """The port the metrics listener bound, from the last start's log line."""
+        port = None
+        for line in self.read_log().splitlines():
+            if line.startswith("{") and '"msg":"metrics listening"' in line:
+                port = json.loads(line)["port"]
+        assert port, "no metrics listener in the log"
+        return port
+
+    @property
+    def metrics(self):
+        """An Api on the metrics listener (HCPD_METRICS_LISTEN): /metrics, /healthz."""
+        return Api(self.metrics_port())
 
     def stop(self, timeout=20):
         """SIGTERM; returns (exit code, seconds taken)."""

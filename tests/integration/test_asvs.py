@@ -90,6 +90,43 @@ def test_v2_2_1_registration_does_not_reveal_a_taken_email(api):
     assert 0.6 < t_dup / t_new < 1.6, (t_new, t_dup)
 
 
+def public_replies(api):
+    """Every public GET of openapi.yaml without a path parameter, as an
+    anonymous caller sees it on the public port: status, headers and body,
+    less what differs on every request (request id, date)."""
+    seen = {}
+    for method, path, op, kind in documented_operations():
+        if method != "GET" or kind != "public" or "{" in path:
+            continue
+        r = api.request("GET", path)
+        body = r.body
+        if r.headers.get("content-type", "").startswith("application/problem+json"):
+            body = json.dumps(dict(r.json, request_id=None), sort_keys=True)
+        headers = sorted((k, v) for k, v in r.headers.items() if k not in ("x-request-id", "date"))
+        seen[path] = (r.status, headers, body)
+    return seen
+
+
+def test_v2_2_1_a_registration_moves_no_public_reply(api):
+    """V2.2.1 / WSTG-IDNT-04, issue 18 item 4: /metrics on the public port
+    showed accounts by status, which rose only when a registration made an
+    account, so anyone could tell a taken address from a new one. Now the
+    metrics are on their own listener (test_edge.py) and no public reply -
+    /metrics (a 404 now) included - changes with a registration, new or
+    for a taken email."""
+    taken, _ = signed_up(api, "asvs.moves")
+    assert "/metrics" in [p for _, p, _, _ in documented_operations()]
+    before = public_replies(api)
+    assert api.register(registration(unique("asvs.moves.new"))).status == 202
+    after_new = public_replies(api)
+    assert api.register(registration(taken)).status == 202
+    after_taken = public_replies(api)
+    assert before == after_new, [p for p in before if before[p] != after_new[p]]
+    assert after_new == after_taken, [p for p in before if after_new[p] != after_taken[p]]
+    r = api.request("GET", "/metrics")
+    assert r.status == 404 and r.is_problem()
+
+
 def test_v2_2_1_sign_in_does_not_reveal_whether_an_account_exists(api):
     """V2.2.1 / V7.4.1 / WSTG-IDNT-04: wrong password and unknown email give
     one generic 401, with the same headers and similar timing."""

@@ -86,7 +86,7 @@ def test_database_killed_under_load_then_back(stack):
     # sessions locked, GET /v1/me blocks in its session check holding a
     # connection (and its server thread, so the next request, sent a moment
     # later, is taken by another thread: a burst would be accepted by one)
-    assert pool_gauges(h.api)["in_use"] == 0
+    assert pool_gauges(h.metrics)["in_use"] == 0
     email = "pool.%s@example.org" % run
     assert h.api.register(registration(email)).status == 202
     token = h.api.request("POST", "/v1/sessions",
@@ -104,13 +104,13 @@ def test_database_killed_under_load_then_back(stack):
         t.start()
         time.sleep(0.1)
     deadline = time.time() + 2.5
-    while pool_gauges(h.api)["in_use"] < POOL and time.time() < deadline:
+    while pool_gauges(h.metrics)["in_use"] < POOL and time.time() < deadline:
         time.sleep(0.05)
-    gauges = pool_gauges(h.api)
+    gauges = pool_gauges(h.metrics)
     assert gauges == dict(gauges, size=POOL, open=POOL, in_use=POOL), gauges
     locker.wait(timeout=30)
     for t in held:
         t.join()
-    assert pool_gauges(h.api)["in_use"] == 0
+    assert pool_gauges(h.metrics)["in_use"] == 0
     assert h.api.request("GET", "/readyz").status == 200
     print("outage under load: %r, back %.2f s after PostgreSQL" % (statuses, back_at - up_at))

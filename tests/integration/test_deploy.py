@@ -17,6 +17,7 @@ checked offline (no Docker engine and no cluster here or in CI).
 """
 
 import copy
+import ipaddress
 import json
 import os
 import re
@@ -531,12 +532,30 @@ def test_k8s_wiring_and_security():
                     assert vol["secretName"] == "hcpd-keys", name
                     items = [i["path"] for i in vol.get("items", [])]
                     assert not items or os.path.basename(env[key]) in items, name
+    # the metrics listener: its own port in every serving pod, announced to
+    # Prometheus, never the Service's or the Ingress's
+    metrics_port = int(config["HCPD_METRICS_LISTEN"].rsplit(":", 1)[1])
+    for name in ("hcpd-api", "hcpd-worker"):
+        pod = pods[name]
+        c = pod["spec"]["containers"][0]
+        assert {"name": "metrics", "containerPort": metrics_port, "protocol": "TCP"} in c["ports"]
+        notes = pod["metadata"]["annotations"]
+        assert notes["prometheus.io/scrape"] == "true", name
+        assert notes["prometheus.io/port"] == str(metrics_port), name
+        assert notes["prometheus.io/path"] == "/metrics", name
+    assert pods["hcpd-worker"]["spec"]["containers"][0]["livenessProbe"]["httpGet"] == \
+        {"path": "/healthz", "port": "metrics"}
+    assert [p["targetPort"] for p in o[("Service", "hcpd-api")]["spec"]["ports"]] == ["http"]
     # the API: probes on its port, Service, HPA, PDBs
     api = pods["hcpd-api"]
     c = api["spec"]["containers"][0]
     env = container_env(c, config)
     port = c["ports"][0]
     assert port["name"] == "http" and port["containerPort"] == int(env["HCPD_LISTEN"].split(":")[1])
+    # the forwarded client is believed from private addresses only (the
+    # ingress controller's pods: the network policy lets nothing else in)
+    trusted = [c.strip() for c in env["HCPD_TRUSTED_PROXIES"].split(",")]
+    assert trusted and all(ipaddress.ip_network(c).is_private for c in trusted), trusted
     assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     svc = o[("Service", "hcpd-api")]
@@ -590,9 +609,17 @@ def test_k8s_wiring_and_security():
                     assert private in t["ipBlock"]["except"], (name, private)
         internet[name] = {p["port"] for r in others for p in r["ports"]}
         ingress = [r for p in mine for r in p["spec"].get("ingress", [])]
+        opened = {(p["port"], f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"])
+                  for r in ingress for p in r["ports"] for f in r["from"]}
+        # every rule names who may come in: the API's port is the ingress
+        # controller's alone (its X-Forwarded-For is believed), the metrics
+        # port the monitoring namespace's (and never published)
+        assert all(r.get("from") for r in ingress), name
         if name == "hcpd-api":
-            assert [p for r in ingress for p in r["ports"]] == [{"port": port["containerPort"],
-                                                                 "protocol": "TCP"}]
+            assert opened == {(port["containerPort"], "ingress-nginx"),
+                              (metrics_port, "monitoring")}, opened
+        elif name == "hcpd-worker":
+            assert opened == {(metrics_port, "monitoring")}, opened
         else:
             assert ingress == [], name
     # registries (443) and the relay from workers only; API and migration:

@@ -58,10 +58,11 @@ def alive(pid, name):
 @pytest.mark.parametrize("signalled", ["run.sh alone", "the process group"])
 def test_run_sh_serves_then_ctrl_c_stops_hcpd_and_postgres(signalled):
     top = tree_copy()
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("HCPD_DATABASE_URL", "HCPD_JWT_KEY_FILE", "HCPD_MASTER_KEY_FILE")}
     env.update({"HCPD_LISTEN": "127.0.0.1:%d" % port,
+                "HCPD_METRICS_LISTEN": "127.0.0.1:%d" % metrics_port,
                 # as in conftest: no verification job reaches a registry
                 "HCPD_VERIFY_CONCURRENCY": "0",
                 "HCPD_REGISTRY_URL_US_NPPES": "http://127.0.0.1:9/unreachable/"})
@@ -91,6 +92,9 @@ def test_run_sh_serves_then_ctrl_c_stops_hcpd_and_postgres(signalled):
         assert ready is not None and ready.status == 200, log[-3000:]
         assert ready.json == {"status": "ready"}
         assert "hcpd is starting." in log and "http://127.0.0.1:%d/" % port in log
+        # the metrics are on their own listener, which run.sh names
+        assert "http://127.0.0.1:%d/metrics" % metrics_port in log
+        assert Api(metrics_port).request("GET", "/metrics").status == 200
         # the keys it made live under var/, readable by their owner only
         for key in ("jwt-es256.pem", "master.key"):
             assert os.stat(os.path.join(top, "var", key)).st_mode & 0o777 == 0o600, key

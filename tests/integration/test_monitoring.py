@@ -185,7 +185,7 @@ def test_an_error_changes_nothing_and_is_retried_at_the_next_pass(stack, stub, t
     assert jobs_settled(pg, account) == "verified"  # stays as it is
     assert pg.psql("SELECT outcome FROM verification_jobs WHERE account_id = '%s' "
                    "ORDER BY id DESC LIMIT 1" % account) == "error"
-    metrics = h.api.request("GET", "/metrics").body.decode()
+    metrics = h.metrics.request("GET", "/metrics").body.decode()
     assert 'hcpd_verification_checks_total{verifier="us-nppes",outcome="error"} 1' in metrics
     # the error is no good check: the next scheduled pass tries again
     answer(stub, npi)
@@ -262,7 +262,7 @@ def test_two_schedulers_queue_each_account_once(stack, stub, tmp_path):
 def test_monitoring_metrics(stack, stub, tmp_path):
     pg, h = monitored(stack, stub, tmp_path, env={"HCPD_VERIFY_CONCURRENCY": "0"})
     register(h)
-    text = h.api.request("GET", "/metrics").body.decode()
+    text = h.metrics.request("GET", "/metrics").body.decode()
     assert 'hcpd_accounts{status="pending_verification"} 1' in text
     assert 'hcpd_verification_jobs{state="queued"} 1' in text
     assert "hcpd_verification_oldest_queued_seconds" in text

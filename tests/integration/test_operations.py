@@ -1,6 +1,7 @@
 """Operations: health, readiness, metrics, migrations, database outages,
 the bounded hashing queue, log hygiene and the admin CLI."""
 
+import re
 import signal
 import subprocess
 import threading
@@ -17,10 +18,11 @@ def test_healthz_and_readyz(api):
     assert api.request("GET", "/readyz").json == {"status": "ready"}
 
 
-def test_metrics(api):
+def test_metrics(hcpd):
+    api = hcpd.api
     api.request("GET", "/healthz")
     api.request("GET", "/nope")
-    r = api.request("GET", "/metrics")
+    r = hcpd.metrics.request("GET", "/metrics")
     text = r.body.decode()
     assert r.headers["content-type"].startswith("text/plain")
     assert 'hcpd_http_requests_total{method="GET",route="/healthz",status="200"}' in text
@@ -30,6 +32,17 @@ def test_metrics(api):
                   "hcpd_db_pool_waiting", "hcpd_hash_rejected_total"):
         assert gauge in text
     assert "/nope" not in text  # labels are route patterns, never raw paths
+    for name in ("process_start_time_seconds", "process_resident_memory_bytes",
+                 "hcpd_http_connections_refused_total", "hcpd_http_deadline_closed_total"):
+        assert "\n%s " % name in text, name
+    # every metric's TYPE comes before its first sample (the text format's rule)
+    typed = set()
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            typed.add(line.split()[2])
+        elif line and not line.startswith("#"):
+            name = re.match(r"[a-z_]+", line).group(0)
+            assert any(name == t or name.startswith(t + "_") for t in typed), line
 
 
 def test_keystore_in_the_main_database_works_and_warns(stack):
@@ -150,7 +163,7 @@ def test_full_hash_queue_sheds_with_503(stack):
             assert seconds < 1.0
     accepted = statuses.count(202)
     assert pg.psql("SELECT count(*) FROM accounts") == str(accepted)
-    metrics = h.api.request("GET", "/metrics").body.decode()
+    metrics = h.metrics.request("GET", "/metrics").body.decode()
     assert "hcpd_hash_rejected_total %d" % statuses.count(503) in metrics
 
 
