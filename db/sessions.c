@@ -135,41 +135,96 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 	return err;
 }
 
-enum err db_throttle_begin(PGconn *conn, const unsigned char bidx[32], int *ret_seconds)
+int throttle_wait(const struct throttle_facts *f)
 {
-	char limit[16];
-	const char *params[2] = {BIN32(bidx), limit};
-	const int lengths[2] = {32, 0};
-	const int formats[2] = {1, 0};
-	PGresult *res;
-	enum err err;
+	if (f->client_locked_s > 0)
+		return f->client_locked_s;
+	if (f->email_failures >= LOGIN_EMAIL_FAILURES_CAP &&
+	    f->client_failures >= LOGIN_CLEAN_FAILURES)
+		return LOGIN_CAPPED_WAIT_S;
+	return 0;
+}
 
-	snprintf(limit, sizeof(limit), "%d", LOGIN_FAILURES_BEFORE_LOCK);
-	/* counted unless locked; when locked, the lock's remaining seconds as
-	 * the snapshot saw them (the insert's own row is not visible there) */
-	err = db_exec(
-		conn,
-		"WITH c AS (INSERT INTO login_throttle AS t (email_bidx, failures) "
-		"VALUES ($1, 1) ON CONFLICT (email_bidx) DO UPDATE SET failures = "
-		"t.failures + 1, last_failure_at = now(), locked_until = CASE WHEN t.failures + 1 "
-		">= $2::int THEN "
-		"now() + make_interval(secs => least(900, power(2, t.failures + 1 - $2::int))) "
-		"ELSE t.locked_until END "
-		"WHERE t.locked_until IS NULL OR t.locked_until <= now() RETURNING 1) "
-		"SELECT CASE WHEN EXISTS (SELECT 1 FROM c) THEN 0 ELSE "
-		"coalesce((SELECT greatest(1, ceil(extract(epoch FROM locked_until - now()))"
-		"::int) FROM login_throttle WHERE email_bidx = $1), 1) END",
-		2, params, lengths, formats, &res);
+/* The facts of an attempt, with both rows locked (FOR UPDATE): absent
+ * rows count as nothing. */
+static enum err throttle_read(PGconn *conn, const char *const params[2], const int lengths[2],
+			      const int formats[2], struct throttle_facts *ret)
+{
+	struct throttle_facts f = {0};
+	PGresult *res;
+	enum err err =
+		db_exec(conn,
+			"SELECT client = ''::bytea, failures, greatest(0, ceil(extract(epoch "
+			"FROM locked_until - now())))::int, last_failure_at > now() - "
+			"interval '1 day' FROM login_throttle WHERE email_bidx = $1 "
+			"AND client IN ($2, ''::bytea) FOR UPDATE",
+			2, params, lengths, formats, &res);
+
 	if (err != ERR_OK)
 		return err;
-	*ret_seconds = atoi(PQgetvalue(res, 0, 0));
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (PQgetvalue(res, i, 0)[0] == 't') {
+			if (PQgetvalue(res, i, 3)[0] == 't')
+				f.email_failures = atoi(PQgetvalue(res, i, 1));
+		} else {
+			f.client_failures = atoi(PQgetvalue(res, i, 1));
+			f.client_locked_s = atoi(PQgetvalue(res, i, 2));
+		}
+	}
 	PQclear(res);
+	*ret = f;
 	return ERR_OK;
 }
 
-enum err db_throttle_reset(PGconn *conn, const unsigned char bidx[32])
+enum err db_throttle_begin(PGconn *conn, const unsigned char bidx[32],
+			   const unsigned char client[32], int *ret_seconds)
 {
-	return exec_bidx(conn, "DELETE FROM login_throttle WHERE email_bidx = $1", bidx, NULL);
+	char limit[16];
+	const char *params[3] = {BIN32(bidx), BIN32(client), limit};
+	const int lengths[3] = {32, 32, 0};
+	const int formats[3] = {1, 1, 0};
+	struct throttle_facts f;
+	int wait = 0;
+	enum err err = db_begin(conn);
+
+	snprintf(limit, sizeof(limit), "%d", LOGIN_FAILURES_BEFORE_LOCK);
+	if (err == ERR_OK)
+		err = throttle_read(conn, params, lengths, formats, &f);
+	if (err == ERR_OK)
+		wait = throttle_wait(&f);
+	if (err == ERR_OK && wait == 0)
+		err = db_exec(
+			conn,
+			"INSERT INTO login_throttle AS t (email_bidx, client, failures) "
+			"VALUES ($1, $2, 1), ($1, ''::bytea, 1) "
+			"ON CONFLICT (email_bidx, client) DO UPDATE SET last_failure_at = now(), "
+			"failures = CASE WHEN t.client = ''::bytea AND t.last_failure_at < "
+			"  now() - interval '1 day' THEN 1 ELSE t.failures + 1 END, "
+			"locked_until = CASE WHEN t.client <> ''::bytea "
+			"  AND t.failures + 1 >= $3::int THEN now() + make_interval(secs => "
+			"  least(900, power(2, t.failures + 1 - $3::int))) ELSE t.locked_until END",
+			3, params, lengths, formats, NULL);
+	err = db_end(conn, err);
+	if (err == ERR_OK)
+		*ret_seconds = wait;
+	return err;
+}
+
+enum err db_throttle_reset(PGconn *conn, const unsigned char bidx[32],
+			   const unsigned char client[32])
+{
+	const char *params[2] = {BIN32(bidx), BIN32(client)};
+	const int lengths[2] = {32, 32};
+	const int formats[2] = {1, 1};
+
+	/* the attempt was counted before its check: the email-wide count
+	 * takes it back, and keeps the others */
+	return db_exec(
+		conn,
+		"WITH d AS (DELETE FROM login_throttle WHERE email_bidx = $1 AND client = $2) "
+		"UPDATE login_throttle SET failures = greatest(failures - 1, 0) "
+		"WHERE email_bidx = $1 AND client = ''::bytea",
+		2, params, lengths, formats, NULL);
 }
 
 enum err db_password_hash_set(PGconn *conn, const char *account_id, const char *hash)

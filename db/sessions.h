@@ -12,7 +12,13 @@
 #include "accounts.h"
 #include "err.h"
 
-#define LOGIN_FAILURES_BEFORE_LOCK 10
+/* The sign-in throttle (OWASP Authentication Cheat Sheet, "Account
+ * Lockout": lock-outs keyed on the account alone let anyone lock anyone
+ * out, so attempts are counted per account AND per client): */
+#define LOGIN_FAILURES_BEFORE_LOCK 10  /* in a row, for one email, from one client */
+#define LOGIN_EMAIL_FAILURES_CAP   100 /* for one email from every client, within a day */
+#define LOGIN_CLEAN_FAILURES       3   /* past the cap, clients with fewer may still try */
+#define LOGIN_CAPPED_WAIT_S        900 /* Retry-After for the others */
 
 struct login_account {
 	char id[UUID_STR_LEN];
@@ -24,21 +30,40 @@ struct login_account {
 enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 			  struct login_account *ret_account);
 
-/* Counts a password attempt against the email index before the password
- * is checked, in one statement, so attempts sent at once are each counted
- * as they arrive (checking first and counting after the hash let every
- * attempt in flight through). An attempt counts as a failure until
- * db_throttle_reset() says otherwise; from the
- * LOGIN_FAILURES_BEFORE_LOCK-th in a row the index is locked for
- * 2^(failures - limit) seconds, at most 15 minutes. *ret_seconds is 0
- * when the attempt may go on, else how long the index stays locked (that
- * attempt is not counted). Blocks. */
-enum err db_throttle_begin(PGconn *conn, const unsigned char bidx[32], int *ret_seconds);
+/* What the throttle knows of one attempt. */
+struct throttle_facts {
+	int client_failures; /* in a row, for this email, from this client */
+	int client_locked_s; /* seconds this client's lock has left; 0: none */
+	int email_failures;  /* for this email, from every client, within a day */
+};
 
-/* Forgets failures after a successful attempt. */
-enum err db_throttle_reset(PGconn *conn, const unsigned char bidx[32]);
+/* How long the attempt must wait: 0 when it may go on. A client locked
+ * by its own failures waits out its back-off; past the email-wide cap, a
+ * client with LOGIN_CLEAN_FAILURES or more failures for the email waits
+ * LOGIN_CAPPED_WAIT_S, while one with fewer (the owner at home, say) may
+ * still try. Pure. */
+int throttle_wait(const struct throttle_facts *f);
 
-/* Replaces an account's password hash (re-hash with stronger parameters). */
+/* Counts a password attempt for the email index bidx from client (a
+ * keyed hash of the client's address group) before the password is
+ * checked, in one transaction whose row locks make attempts sent at once
+ * count one after the other. An attempt counts as a failure until
+ * db_throttle_reset() says otherwise; from the LOGIN_FAILURES_BEFORE_LOCK-th
+ * in a row from one client, that client is locked out of that email for
+ * 2^(failures - limit) seconds, at most 15 minutes; the email-wide count
+ * starts again after a day without failures. *ret_seconds is
+ * throttle_wait()'s answer; an attempt that must wait is not counted.
+ * Blocks. */
+enum err db_throttle_begin(PGconn *conn, const unsigned char bidx[32],
+			   const unsigned char client[32], int *ret_seconds);
+
+/* Forgets client's failures for bidx after a successful attempt and
+ * takes that attempt back from the email-wide count; the others' failures
+ * stay there and run out by themselves (the owner's success does not give
+ * the guessers a fresh cap). */
+enum err db_throttle_reset(PGconn *conn, const unsigned char bidx[32],
+			   const unsigned char client[32]);
+
 enum err db_password_hash_set(PGconn *conn, const char *account_id, const char *hash);
 
 /* Sets a new password hash and revokes every session of the account but

@@ -29,18 +29,19 @@ struct app {
 	struct keystore *keys; /* account secrets (vault.c) */
 	struct catalogue *catalogue;
 	struct workpool *hashpool;
-	struct ratelimit *ratelimit;            /* NULL: no per-address limit */
-	struct jwt_keyring *keyring;            /* access-token keys */
-	char dummy_hash[PASSWORD_ENCODED_MAX];  /* verified for unknown emails */
-	int migrations_latest;                  /* highest migration shipped */
-	unsigned char wrap_key[CRYPTO_KEY_LEN]; /* seals per-account data keys */
-	unsigned char bidx_key[CRYPTO_KEY_LEN]; /* email blind index */
-	unsigned char idem_key[CRYPTO_KEY_LEN]; /* MACs of idempotent requests */
-	struct recipients *recipients;          /* the recipients file (serve) */
-	atomic_bool recipients_synced;          /* stored by ledger_sync_recipients() */
-	unsigned char link_key[CRYPTO_KEY_LEN]; /* one-click unsubscribe tokens */
-	struct admin_page *admin_page;          /* the /admin/ files; NULL: page off */
-	struct verifier_set *verifiers;         /* HCPD_REGISTRIES_DIR's definitions */
+	struct ratelimit *ratelimit;                /* NULL: no per-address limit */
+	struct jwt_keyring *keyring;                /* access-token keys */
+	char dummy_hash[PASSWORD_ENCODED_MAX];      /* verified for unknown emails */
+	int migrations_latest;                      /* highest migration shipped */
+	unsigned char wrap_key[CRYPTO_KEY_LEN];     /* seals per-account data keys */
+	unsigned char bidx_key[CRYPTO_KEY_LEN];     /* email blind index */
+	unsigned char idem_key[CRYPTO_KEY_LEN];     /* MACs of idempotent requests */
+	struct recipients *recipients;              /* the recipients file (serve) */
+	atomic_bool recipients_synced;              /* stored by ledger_sync_recipients() */
+	unsigned char link_key[CRYPTO_KEY_LEN];     /* one-click unsubscribe tokens */
+	unsigned char throttle_key[CRYPTO_KEY_LEN]; /* sign-in throttle's client keys */
+	struct admin_page *admin_page;              /* the /admin/ files; NULL: page off */
+	struct verifier_set *verifiers;             /* HCPD_REGISTRIES_DIR's definitions */
 };
 
 #endif

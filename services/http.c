@@ -334,10 +334,7 @@ static enum MHD_Result collect_line(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
-/* The caller's address for per-address limits: the socket's peer or,
- * when that is a trusted proxy, the hop its forwarding header names
- * (netaddr_client(): the rightmost untrusted one). */
-static void client_address(struct req *r, unsigned char ret[NETADDR_LEN])
+void http_client(struct req *r, unsigned char ret[NETADDR_LEN])
 {
 	const struct config *cfg = &r->app->cfg;
 	const union MHD_ConnectionInfo *ci =
@@ -387,7 +384,7 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 		unsigned char client[NETADDR_LEN];
 		int wait;
 
-		client_address(r, client);
+		http_client(r, client);
 		wait = ratelimit_hit(r->app->ratelimit, client, time(NULL));
 		if (wait > 0) {
 			http_add_header(r, "Retry-After", "%d", wait);

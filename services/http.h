@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "jwtkeys.h"
+#include "netaddr.h"
 #include "router.h"
 
 #define HTTP_BODY_MAX    (64 * 1024) /* request bodies; larger is 413 */
@@ -74,6 +75,12 @@ enum MHD_Result http_reply_static(struct req *r, unsigned status, const char *ct
 /* Queues a malloc'd buffer, which libmicrohttpd frees. */
 enum MHD_Result http_reply_owned(struct req *r, unsigned status, const char *ctype, char *body,
 				 size_t len);
+
+/* The caller's address (NETADDR_LEN bytes, netaddr.h) for per-address
+ * limits: the socket's peer or, when that is a trusted proxy, the hop its
+ * forwarding header names (netaddr_client(): the rightmost untrusted
+ * one). */
+void http_client(struct req *r, unsigned char ret[NETADDR_LEN]);
 
 /* A request header's value, or NULL. Borrowed for the request's life. */
 const char *http_header(struct req *r, const char *name);

@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "db.h"
+#include "netaddr.h"
 #include "problem.h"
 #include "pwjob.h"
 #include "sessions.h"
@@ -72,6 +73,16 @@ static void pwjob_task(void *arg)
 	http_resume(j->r);
 }
 
+/* The throttle's key for the caller: an HMAC of its address group. */
+static void client_key(struct req *r, unsigned char ret[32])
+{
+	unsigned char addr[NETADDR_LEN], group[NETADDR_LEN];
+
+	http_client(r, addr);
+	netaddr_group(addr, group);
+	crypto_hmac_sha256(r->app->throttle_key, group, sizeof(group), ret);
+}
+
 enum MHD_Result pwjob_start(struct req *r, struct pwjob *j)
 {
 	PGconn *conn;
@@ -80,9 +91,10 @@ enum MHD_Result pwjob_start(struct req *r, struct pwjob *j)
 
 	j->r = r;
 	if (j->check != NULL) {
+		client_key(r, j->client);
 		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 		if (err == ERR_OK) {
-			err = db_throttle_begin(conn, j->throttle, &locked);
+			err = db_throttle_begin(conn, j->throttle, j->client, &locked);
 			db_release(r->app->db, conn);
 		}
 	}
@@ -95,7 +107,7 @@ enum MHD_Result pwjob_start(struct req *r, struct pwjob *j)
 
 enum err pwjob_passed(PGconn *conn, const struct pwjob *j)
 {
-	return db_throttle_reset(conn, j->throttle);
+	return db_throttle_reset(conn, j->throttle, j->client);
 }
 
 void pwjob_release(struct pwjob *j)

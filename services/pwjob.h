@@ -4,10 +4,12 @@
  * one; sign-in, erasure and re-authentication check one; a password change
  * checks the current one and hashes the next).
  *
- * A check is counted against the sign-in throttle of its email index
- * before it is hashed (db_throttle_begin(), in sessions.h), so attempts
- * sent at once cannot slip past the limit, and a locked index is a 429 at
- * once, for every route alike. While the pool hashes, the connection is
+ * A check is counted against the sign-in throttle of its email index and
+ * client before it is hashed (db_throttle_begin(), in sessions.h), so
+ * attempts sent at once cannot slip past the limit, and a locked one is a
+ * 429 at once, for every route alike. The client is an HMAC of its
+ * address group under a key of its own: the throttle never stores an
+ * address. While the pool hashes, the connection is
  * parked; the handler is then called again and finds j->done. Passwords
  * are copied in, wiped as soon as they are hashed, and the copies freed by
  * pwjob_release().
@@ -27,6 +29,7 @@ struct pwjob {
 	char stored[PASSWORD_ENCODED_MAX]; /* its hash; the app's dummy when "" */
 	bool rehash_weak;           /* hash check again when stored is weaker than configured */
 	unsigned char throttle[32]; /* the email index the check counts against */
+	unsigned char client[32];   /* and the client, keyed (pwjob_start()) */
 	char *next;                 /* a password to hash */
 	/* answered, once done */
 	bool done;
@@ -56,7 +59,7 @@ enum err pwjob_hash(struct pwjob *j, const char *password);
 enum MHD_Result pwjob_start(struct req *r, struct pwjob *j);
 
 /* After a check that matched: forgets the throttle's failures for its
- * email index. Blocks. */
+ * email index from this client. Blocks. */
 enum err pwjob_passed(PGconn *conn, const struct pwjob *j);
 
 /* Wipes j and frees its copies (not j itself). Accepts NULL. */

@@ -20,6 +20,7 @@ void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN])
 	crypto_derive(master, "hcpd email blind index v1", app->bidx_key);
 	crypto_derive(master, "hcpd idempotency mac v1", app->idem_key);
 	crypto_derive(master, "hcpd unsubscribe token v1", app->link_key);
+	crypto_derive(master, "hcpd sign-in throttle client v1", app->throttle_key);
 }
 
 /* The key a data key is sealed under: the master's wrap key and the

@@ -24,8 +24,8 @@
 
 struct app;
 
-/* Derives the wrap, blind-index, idempotency and unsubscribe keys into app from the
- * master key, which the caller then wipes. */
+/* Derives the wrap, blind-index, idempotency, unsubscribe and throttle
+ * keys into app from the master key, which the caller then wipes. */
 void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN]);
 
 /* The first byte of a data key sealed with a keystore secret. */

@@ -384,10 +384,12 @@ def test_back_off_grows_with_each_lock(stack):
         waits.append(int(r.headers["retry-after"]))
     # 2^(failures - 10) s: 1, 2, 4 when read at once, never less than 1
     assert 1 <= waits[0] < waits[1] < waits[2] <= 4, waits
-    assert pg.psql("SELECT failures FROM login_throttle") == "12"
+    assert pg.psql("SELECT failures FROM login_throttle WHERE client <> ''") == "12"
     expire_login_locks(pg)
-    login(h.api, email, PASSWORD)  # and success clears the count
-    assert pg.psql("SELECT count(*) FROM login_throttle") == "0"
+    login(h.api, email, PASSWORD)  # and success clears this client's count
+    assert pg.psql("SELECT count(*) FROM login_throttle WHERE client <> ''") == "0"
+    # the email-wide count is no lock (below its cap) and runs out by itself
+    assert pg.psql("SELECT failures, locked_until IS NULL FROM login_throttle") == "12|t"
 
 
 def login_from(port, source, email, password):
@@ -401,6 +403,38 @@ def login_from(port, source, email, password):
         return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
     finally:
         conn.close()
+
+
+def test_nobody_can_lock_the_owner_out(stack):
+    """Issue 18: ten wrong passwords from anywhere locked the account for
+    everyone, its owner (and admins) included. Now a client is locked out of
+    an email by its own failures only; past the email-wide cap, clients that
+    guessed stay out while a client with next to no failures still gets in.
+    The throttle stores keyed hashes of clients, never an address."""
+    pg, h = stack({"HCPD_RATE_LIMIT_PER_ADDRESS": "0"})
+    email, _ = new_account(h.api)
+    wrong = "wrong pass phrase attempt"
+    for _ in range(10):
+        assert login_from(h.port, "127.0.0.2", email, wrong)[0] == 401
+    status, headers, _ = login_from(h.port, "127.0.0.2", email, PASSWORD)
+    assert status == 429 and int(headers["retry-after"]) >= 1  # the guesser, even when right
+    assert login_from(h.port, "127.0.0.3", email, PASSWORD)[0] == 200  # the owner elsewhere
+
+    # a spread-out attack past the email-wide cap (100 a day): 10 more addresses
+    statuses = [login_from(h.port, "127.0.1.%d" % (i + 1), email, wrong)[0]
+                for i in range(10) for _ in range(10)]
+    # 9 x 10 reach the cap; the tenth address may guess 3 times (a typo's share)
+    assert statuses == [401] * 93 + [429] * 7, statuses
+    assert pg.psql("SELECT failures FROM login_throttle WHERE client = ''") == "103"
+    assert login_from(h.port, "127.0.0.4", email, wrong)[0] == 401  # one typo: still fine
+    for source in ("127.0.1.1", "127.0.1.5"):  # the guessers: even the right password waits
+        status, headers, _ = login_from(h.port, source, email, PASSWORD)
+        assert status == 429 and int(headers["retry-after"]) >= 1
+    assert login_from(h.port, "127.0.0.3", email, PASSWORD)[0] == 200  # the owner
+    assert login_from(h.port, "127.0.0.4", email, PASSWORD)[0] == 200  # after a typo
+    assert login_from(h.port, "127.0.0.9", email, PASSWORD)[0] == 200  # a new place
+    for source in ("127.0.0.2", "127.0.1.1", "127.0.0.3"):
+        assert source not in pg.dump()
 
 
 def test_per_address_rate_limit_on_login(hcpd, pg, api):
