@@ -2,7 +2,9 @@
  * audit.h - the append-only audit log (table audit_log, migration 0004):
  * every admin action, profile views included, and every refusal of the
  * disclosure gate. Rows are never updated or deleted (a trigger refuses
- * it). Callers pass ids and rule names, never a personal value.
+ * it). Callers pass ids and rule names, never a personal value; an admin's
+ * words about a professional arrive sealed with that professional's data
+ * key (aad "<target>/audit_reason"), so erasure shreds them.
  */
 #ifndef HCPD_AUDIT_H
 #define HCPD_AUDIT_H
@@ -15,10 +17,13 @@
 #define AUDIT_ACTOR_SYSTEM "system"
 
 struct audit_entry {
-	const char *actor;      /* an admin's account id, or AUDIT_ACTOR_SYSTEM */
-	const char *action;     /* "review.view", "review.decide", "disclosure.refused", ... */
-	const char *target;     /* what was acted on (an account id, a recipient); may be NULL */
-	const char *reason;     /* an admin's reason or a rule's name; may be NULL */
+	const char *actor;  /* an admin's account id, or AUDIT_ACTOR_SYSTEM */
+	const char *action; /* "review.view", "review.decide", "disclosure.refused", ... */
+	const char *target; /* what was acted on (an account id, a recipient); may be NULL */
+	const char *reason; /* a code (a gate rule's name); may be NULL */
+	const unsigned char *reason_enc; /* an admin's free-text reason, sealed with the
+					    target account's data key; may be NULL */
+	size_t reason_enc_len;
 	const char *request_id; /* the HTTP request's id; may be NULL */
 	json_t *details;        /* borrowed; may be NULL; no personal values */
 };
@@ -42,6 +47,7 @@ enum audit_col {
 	AC_ACTION,
 	AC_TARGET,
 	AC_REASON,
+	AC_REASON_ENC, /* hex */
 	AC_REQUEST_ID,
 	AC_DETAILS,
 	AC_CREATED_AT

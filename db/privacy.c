@@ -84,10 +84,13 @@ enum err db_restriction_set(PGconn *conn, const char *id, bool restricted, const
 	return err;
 }
 
-enum err db_legal_hold(PGconn *conn, const char *id, const char *admin_id, const char *reason,
-		       const char *request_id)
+enum err db_legal_hold(PGconn *conn, const char *id, const char *admin_id,
+		       const struct hold_reason *reason, const char *request_id)
 {
-	const char *params[3] = {id, admin_id, reason};
+	const char *params[3] = {id, admin_id,
+				 reason != NULL ? (const char *)reason->account_enc : NULL};
+	const int lengths[3] = {0, 0, reason != NULL ? (int)reason->account_enc_len : 0};
+	const int formats[3] = {0, 0, 1};
 	PGresult *res = NULL;
 	bool changed = false;
 	enum err err = db_begin(conn);
@@ -100,11 +103,11 @@ enum err db_legal_hold(PGconn *conn, const char *id, const char *admin_id, const
 		reason != NULL
 			? "UPDATE accounts SET legal_hold_at = coalesce(legal_hold_at, now()), "
 			  "legal_hold_by = $2, "
-			  "legal_hold_reason = $3 WHERE id = $1 AND role = 'professional' "
+			  "legal_hold_reason_enc = $3 WHERE id = $1 AND role = 'professional' "
 			  "AND erased_at IS NULL RETURNING true"
 			: "SELECT legal_hold_at IS NOT NULL FROM accounts WHERE id = $1 "
 			  "AND role = 'professional' AND erased_at IS NULL FOR UPDATE",
-		reason != NULL ? 3 : 1, params, NULL, NULL, &res);
+		reason != NULL ? 3 : 1, params, lengths, formats, &res);
 	if (err == ERR_OK) {
 		if (PQntuples(res) == 0)
 			err = ERR_NOT_FOUND;
@@ -115,17 +118,19 @@ enum err db_legal_hold(PGconn *conn, const char *id, const char *admin_id, const
 	if (err == ERR_OK && changed && reason == NULL)
 		err = exec_id(conn,
 			      "UPDATE accounts SET legal_hold_at = NULL, legal_hold_by = NULL, "
-			      "legal_hold_reason = NULL WHERE id = $1",
+			      "legal_hold_reason_enc = NULL WHERE id = $1",
 			      id, NULL);
 	if (err == ERR_OK && changed)
-		err = db_audit_append(conn, &(struct audit_entry){
-						    .actor = admin_id,
-						    .action = reason != NULL ? "legal_hold.set"
-									     : "legal_hold.lifted",
-						    .target = id,
-						    .reason = reason,
-						    .request_id = request_id,
-					    });
+		err = db_audit_append(
+			conn,
+			&(struct audit_entry){
+				.actor = admin_id,
+				.action = reason != NULL ? "legal_hold.set" : "legal_hold.lifted",
+				.target = id,
+				.reason_enc = reason != NULL ? reason->audit_enc : NULL,
+				.reason_enc_len = reason != NULL ? reason->audit_enc_len : 0,
+				.request_id = request_id,
+			});
 	return db_end(conn, err);
 }
 
@@ -174,6 +179,9 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 		"DELETE FROM email_tokens WHERE account_id = $1",
 		"DELETE FROM unsubscribe_tokens WHERE account_id = $1",
 		"DELETE FROM idempotency_keys WHERE account_id = $1",
+		/* the sign-in throttle knows the address by its blind index */
+		"DELETE FROM login_throttle WHERE email_bidx = "
+		"(SELECT email_bidx FROM accounts WHERE id = $1)",
 		"UPDATE verification_jobs SET state = 'cancelled', finished_at = now() "
 		"WHERE account_id = $1 AND state = 'queued'",
 		"UPDATE verifications SET evidence_enc = NULL, reply_sha256 = NULL "
@@ -225,8 +233,8 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 	return db_end(conn, err);
 }
 
-/* The export's records in one statement; evidence and answers stay
- * sealed (hex). Timestamps become RFC 3339 strings in the JSON. An admin's
+/* The export's records in one statement; evidence, questions and answers
+ * stay sealed (hex). Timestamps become RFC 3339 strings in the JSON. An admin's
  * reason leaves only as the question of a request_info (the professional
  * reads it at GET /v1/me/review already); approve and reject reasons are
  * internal notes, and which admin decided is not said. */
@@ -250,7 +258,7 @@ static const char export_sql[] =
 	"'decisions', (SELECT coalesce(json_agg(json_build_object("
 	"'id', x.id, 'decision', x.decision, 'from_status', x.from_status, "
 	"'to_status', x.to_status, 'decided_at', x.decided_at, "
-	"'question', CASE WHEN x.decision = 'request_info' THEN x.reason END) "
+	"'question', CASE WHEN x.decision = 'request_info' THEN encode(x.reason_enc, 'hex') END) "
 	"ORDER BY x.id), '[]') FROM review_decisions x WHERE x.account_id = a.id), "
 	"'review_responses', (SELECT coalesce(json_agg(json_build_object("
 	"'id', p.id, 'decision_id', p.decision_id, 'message', encode(p.message_enc, 'hex'), "

@@ -37,13 +37,21 @@ enum err db_profile_store(PGconn *conn, const char *id, const unsigned char *pro
 enum err db_restriction_set(PGconn *conn, const char *id, bool restricted, const char *request_id,
 			    bool *ret_changed);
 
+/* A legal hold's reason, sealed by the caller with the account's data
+ * key for each place it is kept: the account row ("legal_hold_reason") and
+ * the audit log ("audit_reason"). */
+struct hold_reason {
+	const unsigned char *account_enc, *audit_enc;
+	size_t account_enc_len, audit_enc_len;
+};
+
 /* Sets (reason non-NULL) or lifts (reason NULL) a legal hold on a
  * professional's account, audited as "legal_hold.set" / "legal_hold.lifted"
- * with admin_id as actor and the reason, in one transaction. Setting it
- * again replaces the reason (the hold's start stays). ERR_NOT_FOUND for no such professional or an
- * erased one. Blocks. */
-enum err db_legal_hold(PGconn *conn, const char *id, const char *admin_id, const char *reason,
-		       const char *request_id);
+ * with admin_id as actor and the sealed reason, in one transaction.
+ * Setting it again replaces the reason (the hold's start stays).
+ * ERR_NOT_FOUND for no such professional or an erased one. Blocks. */
+enum err db_legal_hold(PGconn *conn, const char *id, const char *admin_id,
+		       const struct hold_reason *reason, const char *request_id);
 
 /* What DELETE /v1/me needs before it may erase. */
 struct erasure_check {

@@ -57,24 +57,24 @@ static const char queue_sql[] =
 
 /* The account's row, with the disclosure history and past decisions as
  * JSON arrays; only professionals under review. */
+/* clang-format off */
 static const char account_sql[] =
 	"SELECT a.status, " WAITING_FOR ", " WAITING_SECONDS ", " CHANGED_AT ", " CREATED_AT ", "
-	"a.email_verified, a.processing_restricted, " SEALED_COLUMNS(
-		"a.") ", " REASONS ", "
-		      "(SELECT coalesce(jsonb_agg(jsonb_build_object('id', d.id, 'recipient', "
-		      "d.recipient, "
-		      "'fields', d.fields, 'purpose', d.purpose, 'terms_version', d.terms_version, "
-		      "'legal_basis', d.legal_basis, 'recipient_country', d.recipient_country, "
-		      "'disclosed_at', " DISCLOSED_AT ") ORDER BY d.id), '[]')::text "
-		      "FROM disclosures d WHERE d.subject = a.id), "
-		      "(SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'admin_id', "
-		      "x.admin_id, "
-		      "'decision', x.decision, 'reason', x.reason, 'from_status', x.from_status, "
-		      "'to_status', x.to_status, 'decided_at', " DECIDED_AT_X
-		      ") ORDER BY x.id), '[]')::text "
-		      "FROM review_decisions x WHERE x.account_id = a.id) "
-		      "FROM accounts a WHERE a.id = $1 AND a.role = 'professional' "
-		      "AND a.status IN ('flagged', 'suspended', 'approved', 'rejected')";
+	"a.email_verified, a.processing_restricted, " SEALED_COLUMNS("a.") ", " REASONS ", "
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object('id', d.id, 'recipient', d.recipient, "
+	"'fields', d.fields, 'purpose', d.purpose, 'terms_version', d.terms_version, "
+	"'legal_basis', d.legal_basis, 'recipient_country', d.recipient_country, "
+	"'disclosed_at', " DISCLOSED_AT ") ORDER BY d.id), '[]')::text "
+	"FROM disclosures d WHERE d.subject = a.id), "
+	/* the reasons sealed (hex): review.c opens them with the account's key */
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'admin_id', x.admin_id, "
+	"'decision', x.decision, 'reason_enc', encode(x.reason_enc, 'hex'), "
+	"'from_status', x.from_status, 'to_status', x.to_status, 'decided_at', " DECIDED_AT_X
+	") ORDER BY x.id), '[]')::text "
+	"FROM review_decisions x WHERE x.account_id = a.id) "
+	"FROM accounts a WHERE a.id = $1 AND a.role = 'professional' "
+	"AND a.status IN ('flagged', 'suspended', 'approved', 'rejected')";
+/* clang-format on */
 
 static const char verifications_sql[] =
 	"SELECT v.id, v.verifier, j.occasion, v.outcome, v.reason, v.checks::text, "
@@ -87,13 +87,13 @@ static const char responses_sql[] =
 	"WHERE account_id = $1 ORDER BY id";
 
 static const char decision_sql[] =
-	"INSERT INTO review_decisions (account_id, admin_id, decision, reason, from_status, "
+	"INSERT INTO review_decisions (account_id, admin_id, decision, reason_enc, from_status, "
 	"to_status, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, " DECIDED_AT;
 
 /* The latest question, joined only while the account awaits its answer. */
 static const char mine_sql[] =
-	"SELECT a.status, a.review_awaiting_professional, d.reason, " DECIDED_AT_D " "
-	"FROM accounts a LEFT JOIN LATERAL (SELECT reason, decided_at FROM review_decisions "
+	"SELECT a.status, a.review_awaiting_professional, d.reason_enc, " DECIDED_AT_D " "
+	"FROM accounts a LEFT JOIN LATERAL (SELECT reason_enc, decided_at FROM review_decisions "
 	"WHERE account_id = a.id AND decision = 'request_info' ORDER BY id DESC LIMIT 1) d "
 	"ON a.review_awaiting_professional WHERE a.id = $1";
 
@@ -252,8 +252,11 @@ enum err db_review_decide(PGconn *conn, const struct review_decision *d, long lo
 			  char ret_decided_at[40])
 {
 	const char *update[2] = {d->account_id, d->awaiting_professional ? "t" : "f"};
-	const char *insert[7] = {d->account_id,        d->admin_id, d->decision,  d->reason,
-				 status_name(d->from), NULL,        d->request_id};
+	const char *insert[7] = {
+		d->account_id,        d->admin_id, d->decision,  (const char *)d->reason_enc,
+		status_name(d->from), NULL,        d->request_id};
+	const int lengths[7] = {0, 0, 0, (int)d->reason_enc_len, 0, 0, 0};
+	const int formats[7] = {0, 0, 0, 1, 0, 0, 0};
 	enum account_status to;
 	PGresult *res;
 	enum err err = db_account_set_status(conn, d->account_id, d->from, d->event, NULL, &to);
@@ -267,7 +270,7 @@ enum err db_review_decide(PGconn *conn, const struct review_decision *d, long lo
 		update, NULL, NULL, NULL);
 	if (err != ERR_OK)
 		return err;
-	err = db_exec(conn, decision_sql, 7, insert, NULL, NULL, &res);
+	err = db_exec(conn, decision_sql, 7, insert, lengths, formats, &res);
 	if (err != ERR_OK)
 		return err;
 	*ret_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -332,11 +335,9 @@ enum err db_review_mine(PGconn *conn, const char *id, struct review_mine *ret)
 	}
 	snprintf(mine.status, sizeof(mine.status), "%s", PQgetvalue(res, 0, 0));
 	mine.awaiting = PQgetvalue(res, 0, 1)[0] == 't';
-	if (mine.awaiting && !PQgetisnull(res, 0, 2)) {
-		mine.question = strdup(PQgetvalue(res, 0, 2));
+	if (mine.awaiting) {
+		err = db_cell_bytes(res, 0, 2, &mine.question_enc, &mine.question_enc_len);
 		snprintf(mine.asked_at, sizeof(mine.asked_at), "%s", PQgetvalue(res, 0, 3));
-		if (mine.question == NULL)
-			err = ERR_NOMEM;
 	}
 	PQclear(res);
 	if (err == ERR_OK)

@@ -67,7 +67,8 @@ struct review_rows {
 	bool email_verified, processing_restricted;
 	const char *reasons;     /* JSON array text, as in the queue */
 	const char *disclosures; /* JSON array text of the ledger rows of the subject */
-	const char *decisions;   /* JSON array text of the past decisions */
+	const char *decisions;   /* JSON array text of the past decisions, each reason
+				    sealed as hex in "reason_enc" */
 	struct review_verification *verifications;
 	size_t nverifications;
 	struct review_response *responses;
@@ -97,8 +98,9 @@ enum err db_review_lock(PGconn *conn, const char *id);
 struct review_decision {
 	const char *account_id;
 	const char *admin_id;
-	const char *decision;       /* approve|reject|request_info */
-	const char *reason;         /* 1-2000 characters */
+	const char *decision;            /* approve|reject|request_info */
+	const unsigned char *reason_enc; /* the admin's reason, sealed; NULL once erased */
+	size_t reason_enc_len;
 	enum account_status from;   /* as read under the lock */
 	enum status_event event;    /* the decision's (review_transition()) */
 	bool awaiting_professional; /* the new value of the flag */
@@ -126,12 +128,13 @@ enum err db_review_respond(PGconn *conn, const char *id, const unsigned char *me
 struct review_mine {
 	char status[32];
 	bool awaiting;
-	char *question; /* malloc'd; NULL when not awaiting */
+	unsigned char *question_enc; /* sealed; NULL when not awaiting (PQfreemem it) */
+	size_t question_enc_len;
 	char asked_at[40];
 };
 
-/* Reads account id's review_mine; free question. ERR_NOT_FOUND when there
- * is no account. Blocks. */
+/* Reads account id's review_mine; PQfreemem question_enc. ERR_NOT_FOUND
+ * when there is no account. Blocks. */
 enum err db_review_mine(PGconn *conn, const char *id, struct review_mine *ret);
 
 #endif

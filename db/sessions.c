@@ -221,9 +221,11 @@ enum err db_throttle_reset(PGconn *conn, const unsigned char bidx[32],
 	 * takes it back, and keeps the others */
 	return db_exec(
 		conn,
-		"WITH d AS (DELETE FROM login_throttle WHERE email_bidx = $1 AND client = $2) "
-		"UPDATE login_throttle SET failures = greatest(failures - 1, 0) "
-		"WHERE email_bidx = $1 AND client = ''::bytea",
+		"WITH d AS (DELETE FROM login_throttle WHERE email_bidx = $1 AND client = $2), "
+		"e AS (DELETE FROM login_throttle WHERE email_bidx = $1 AND client = ''::bytea "
+		"AND failures <= 1) "
+		"UPDATE login_throttle SET failures = failures - 1 "
+		"WHERE email_bidx = $1 AND client = ''::bytea AND failures > 1",
 		2, params, lengths, formats, NULL);
 }
 

@@ -15,6 +15,7 @@
 #include "paging.h"
 #include "problem.h"
 #include "validate.h"
+#include "vault.h"
 
 #define AUDIT_FILTER_MAX 128 /* characters of an action or target filter */
 
@@ -49,18 +50,56 @@ static const char *audit_query(struct req *r, struct audit_query *q)
 	return paging_query(v[3], v[4], &q->before_id, NULL, &q->limit);
 }
 
+/* One row; an admin's sealed reason rides along as "reason_enc" (hex)
+ * for open_reasons(). */
 static json_t *audit_item(PGresult *res, int row)
 {
 	json_t *details = json_loads(PQgetvalue(res, row, AC_DETAILS), 0, NULL);
 
-	return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:o, s:s}", "id",
+	return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:o, s:s}", "id",
 			 (json_int_t)strtoll(PQgetvalue(res, row, AC_ID), NULL, 10), "actor",
 			 PQgetvalue(res, row, AC_ACTOR), "action", PQgetvalue(res, row, AC_ACTION),
 			 "target", db_cell_text(res, row, AC_TARGET), "reason",
-			 db_cell_text(res, row, AC_REASON), "request_id",
+			 db_cell_text(res, row, AC_REASON), "reason_enc",
+			 db_cell_text(res, row, AC_REASON_ENC), "request_id",
 			 db_cell_text(res, row, AC_REQUEST_ID), "details",
 			 details != NULL ? details : json_object(), "created_at",
 			 PQgetvalue(res, row, AC_CREATED_AT));
+}
+
+/* Opens each item's sealed reason with its target account's data key
+ * (outside any transaction: the keystore is read): the admin's words, or
+ * null once that account is erased. */
+static enum err open_reasons(struct app *app, PGconn *conn, json_t *items)
+{
+	unsigned char key[CRYPTO_KEY_LEN];
+	json_t *item;
+	size_t i;
+	enum err err = ERR_OK;
+
+	json_array_foreach (items, i, item) {
+		const char *hex = json_string_value(json_object_get(item, "reason_enc"));
+		const char *target = json_string_value(json_object_get(item, "target"));
+		char *text = NULL;
+
+		if (hex != NULL && target != NULL && validate_uuid(target)) {
+			err = vault_account_key_by_id(app, conn, target, key);
+			if (err == ERR_OK)
+				vault_open_hex(key, target, "audit_reason", hex, &text);
+			explicit_bzero(key, sizeof(key));
+			if (err == ERR_NOT_FOUND) /* erased: the reason went with it */
+				err = ERR_OK;
+			if (err != ERR_OK)
+				break;
+			if (json_object_set_new(item, "reason",
+						text != NULL ? json_string(text) : json_null()) !=
+			    0)
+				err = ERR_NOMEM;
+			vault_wipe_free(text);
+		}
+		json_object_del(item, "reason_enc");
+	}
+	return err;
 }
 
 enum MHD_Result h_admin_audit(struct req *r)
@@ -90,15 +129,17 @@ enum MHD_Result h_admin_audit(struct req *r)
 						    .request_id = r->id,
 						    .details = filters,
 					    });
-	db_release(r->app->db, conn);
 	json_decref(filters);
+	body = err == ERR_OK ? paging_reply(res, q.limit - 1, audit_item, AC_ID, -1) : NULL;
+	PQclear(res);
+	if (err == ERR_OK && body == NULL)
+		err = ERR_NOMEM;
+	if (err == ERR_OK)
+		err = open_reasons(r->app, conn, json_object_get(body, "items"));
+	db_release(r->app->db, conn);
 	if (err != ERR_OK) {
-		PQclear(res);
+		json_decref(body);
 		return problem_from_err(r, err);
 	}
-	body = paging_reply(res, q.limit - 1, audit_item, AC_ID, -1);
-	PQclear(res);
-	if (body == NULL)
-		return problem_from_err(r, ERR_NOMEM);
 	return http_reply_json(r, 200, body, NULL);
 }

@@ -114,18 +114,38 @@ enum MHD_Result h_me_delete(struct req *r)
 	return pwjob_start(r, &e->pw);
 }
 
+/* Sets (reason non-NULL) or lifts a hold. The reason is the admin's
+ * words about the professional: sealed with their data key, opened before
+ * the transaction, so an erasure once the hold is lifted shreds it. */
 static enum MHD_Result legal_hold(struct req *r, const char *reason)
 {
-	PGconn *conn;
+	unsigned char key[CRYPTO_KEY_LEN];
+	unsigned char *account_enc = NULL, *audit_enc = NULL;
+	struct hold_reason sealed = {0};
+	PGconn *conn = NULL;
 	enum err err;
 
 	if (!validate_uuid(r->param))
 		return problem_send(r, 404, "not-found", "no such professional");
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
-	if (err == ERR_OK) {
-		err = db_legal_hold(conn, r->param, r->auth.sub, reason, r->id);
-		db_release(r->app->db, conn);
+	if (err == ERR_OK && reason != NULL) {
+		err = vault_account_key_by_id(r->app, conn, r->param, key);
+		if (err == ERR_OK)
+			err = vault_seal(key, r->param, "legal_hold_reason", reason, strlen(reason),
+					 &account_enc, &sealed.account_enc_len);
+		if (err == ERR_OK)
+			err = vault_seal(key, r->param, "audit_reason", reason, strlen(reason),
+					 &audit_enc, &sealed.audit_enc_len);
+		explicit_bzero(key, sizeof(key));
+		sealed.account_enc = account_enc;
+		sealed.audit_enc = audit_enc;
 	}
+	if (err == ERR_OK)
+		err = db_legal_hold(conn, r->param, r->auth.sub, reason != NULL ? &sealed : NULL,
+				    r->id);
+	db_release(r->app->db, conn);
+	free(account_enc);
+	free(audit_enc);
 	if (err == ERR_NOT_FOUND)
 		return problem_send(r, 404, "not-found", "no such professional (or it is erased)");
 	if (err != ERR_OK)

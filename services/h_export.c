@@ -34,34 +34,27 @@ static enum err open_member(const unsigned char *key, const char *id, const char
 			    const char *member, bool json)
 {
 	const char *hex = json_string_value(json_object_get(obj, member));
-	size_t len = hex != NULL ? strlen(hex) / 2 : 0, text_len = 0;
-	unsigned char *sealed;
 	char *text = NULL;
 	json_t *value = NULL;
 	enum err err = ERR_OK;
 
 	if (hex == NULL)
 		return ERR_OK;
-	sealed = malloc(len + 1);
-	if (sealed == NULL)
-		return ERR_NOMEM;
-	if (crypto_unhex(hex, strlen(hex), sealed) != ERR_OK)
-		len = 0; /* not hex: cannot be opened */
-	if (len > 0 && vault_open(key, id, what, sealed, len, &text, &text_len) == ERR_OK) {
+	if (vault_open_hex(key, id, what, hex, &text) == ERR_OK) {
 		value = json ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 		if (value == NULL)
-			value = json_stringn(text, text_len);
+			value = json_string(text);
 		if (value == NULL)
 			err = ERR_NOMEM;
 	}
 	json_object_set_new(obj, member, value != NULL ? value : json_null());
 	vault_wipe_free(text);
-	free(sealed);
 	return err;
 }
 
 /* Opens every sealed value of the records: each verification's evidence
- * (JSON as the verifier stored it) and each answer to an admin (text). */
+ * (JSON as the verifier stored it), each question an admin asked and each
+ * answer to one (text). */
 static enum err open_records(const unsigned char *key, const char *id, json_t *records)
 {
 	json_t *v;
@@ -71,6 +64,10 @@ static enum err open_records(const unsigned char *key, const char *id, json_t *r
 	json_array_foreach (json_object_get(records, "verifications"), i, v) {
 		if (err == ERR_OK)
 			err = open_member(key, id, "evidence", v, "evidence", true);
+	}
+	json_array_foreach (json_object_get(records, "decisions"), i, v) {
+		if (err == ERR_OK)
+			err = open_member(key, id, "decision_reason", v, "question", false);
 	}
 	json_array_foreach (json_object_get(records, "review_responses"), i, v) {
 		if (err == ERR_OK)

@@ -126,19 +126,46 @@ enum MHD_Result h_review_list(struct req *r)
 	return http_reply_json(r, 200, body, NULL);
 }
 
-/* Appends the caller's action on the item to the audit log, in the
- * transaction open on conn. */
-static enum err audit_item_action(struct req *r, PGconn *conn, const char *action,
-				  const char *reason, json_t *details)
+/* An admin's reason about the item's professional, sealed with their
+ * data key for each place it is kept (an erasure then shreds both). */
+struct sealed_reason {
+	unsigned char *decision, *audit;
+	size_t decision_len, audit_len;
+};
+
+static enum err seal_reason(const unsigned char key[CRYPTO_KEY_LEN], const char *id,
+			    const char *reason, struct sealed_reason *ret)
 {
-	return db_audit_append(conn, &(struct audit_entry){
-					     .actor = r->auth.sub,
-					     .action = action,
-					     .target = r->param,
-					     .reason = reason,
-					     .request_id = r->id,
-					     .details = details,
-				     });
+	enum err err = vault_seal(key, id, "decision_reason", reason, strlen(reason),
+				  &ret->decision, &ret->decision_len);
+
+	if (err == ERR_OK)
+		err = vault_seal(key, id, "audit_reason", reason, strlen(reason), &ret->audit,
+				 &ret->audit_len);
+	return err;
+}
+
+static void sealed_reason_release(struct sealed_reason *s)
+{
+	free(s->decision);
+	free(s->audit);
+}
+
+/* Appends the caller's action on the item to the audit log, in the
+ * transaction open on conn; reason may be NULL. */
+static enum err audit_item_action(struct req *r, PGconn *conn, const char *action,
+				  const struct sealed_reason *reason, json_t *details)
+{
+	return db_audit_append(conn,
+			       &(struct audit_entry){
+				       .actor = r->auth.sub,
+				       .action = action,
+				       .target = r->param,
+				       .reason_enc = reason != NULL ? reason->audit : NULL,
+				       .reason_enc_len = reason != NULL ? reason->audit_len : 0,
+				       .request_id = r->id,
+				       .details = details,
+			       });
 }
 
 /* The path's item id: a UUID, else there is no such item. */
@@ -269,15 +296,22 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 {
 	const char *decision = json_string_value(json_object_get(r->json, "decision"));
 	const char *reason = json_string_value(json_object_get(r->json, "reason"));
+	struct sealed_reason sealed = {0};
 	unsigned char key[CRYPTO_KEY_LEN];
 	bool have_key;
 	json_t *details = NULL;
 	enum err err = item_key(r, conn, key, &have_key);
 
+	/* the reason, sealed before the transaction: nothing once erased */
+	if (err == ERR_OK && have_key)
+		err = seal_reason(key, r->param, reason, &sealed);
 	if (err == ERR_OK)
 		err = db_begin(conn);
-	if (err != ERR_OK)
+	if (err != ERR_OK) {
+		explicit_bzero(key, sizeof(key));
+		sealed_reason_release(&sealed);
 		return err;
+	}
 	err = db_review_lock(conn, r->param);
 	/* after the lock, so this sees every decision committed before it */
 	if (err == ERR_OK)
@@ -301,7 +335,8 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 					       .account_id = r->param,
 					       .admin_id = r->auth.sub,
 					       .decision = decision,
-					       .reason = reason,
+					       .reason_enc = sealed.decision,
+					       .reason_enc_len = sealed.decision_len,
 					       .from = d->from,
 					       .event = d->event,
 					       .awaiting_professional = d->awaiting,
@@ -314,10 +349,11 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 				 (json_int_t)d->decision_id, "etag", d->etag)) == NULL)
 		err = ERR_NOMEM;
 	if (err == ERR_OK)
-		err = audit_item_action(r, conn, "review.decide", reason, details);
+		err = audit_item_action(r, conn, "review.decide", &sealed, details);
 	if (err == ERR_OK)
 		err = mailer_notice_queue(conn, d->rows.account.id, notice_kind(decision));
 	json_decref(details);
+	sealed_reason_release(&sealed);
 	return db_end(conn, err);
 }
 
@@ -379,20 +415,29 @@ enum MHD_Result h_review_decide(struct req *r)
 enum MHD_Result h_me_review_get(struct req *r)
 {
 	struct review_mine mine = {0};
+	unsigned char key[CRYPTO_KEY_LEN];
+	char *question = NULL;
 	json_t *body;
 	PGconn *conn;
 	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 
 	if (err == ERR_OK) {
 		err = db_review_mine(conn, r->auth.sub, &mine);
+		if (err == ERR_OK && mine.question_enc != NULL)
+			err = vault_account_key_by_id(r->app, conn, r->auth.sub, key);
 		db_release(r->app->db, conn);
 	}
+	if (err == ERR_OK && mine.question_enc != NULL)
+		err = vault_open(key, r->auth.sub, "decision_reason", mine.question_enc,
+				 mine.question_enc_len, &question, &(size_t){0});
+	explicit_bzero(key, sizeof(key));
+	PQfreemem(mine.question_enc);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
 	body = json_pack("{s:s, s:b, s:s?, s:s?}", "status", mine.status, "waiting_for_you",
-			 mine.awaiting, "question", mine.question, "asked_at",
-			 mine.question != NULL ? mine.asked_at : NULL);
-	free(mine.question);
+			 mine.awaiting, "question", question, "asked_at",
+			 question != NULL ? mine.asked_at : NULL);
+	vault_wipe_free(question);
 	if (body == NULL)
 		return problem_from_err(r, ERR_NOMEM);
 	return http_reply_json(r, 200, body, NULL);

@@ -172,6 +172,26 @@ static json_t *verifications_json(const struct review_rows *rows, const unsigned
 	return list;
 }
 
+/* The past decisions, each with its reason opened (null once erased, or
+ * when it does not open). */
+static json_t *decisions_json(const struct review_rows *rows, const unsigned char *key)
+{
+	json_t *list = json_text(rows->decisions), *d;
+	size_t i;
+
+	json_array_foreach (list, i, d) {
+		const char *hex = json_string_value(json_object_get(d, "reason_enc"));
+		char *text = NULL;
+
+		if (key != NULL && hex != NULL)
+			vault_open_hex(key, rows->account.id, "decision_reason", hex, &text);
+		json_object_set_new(d, "reason", json_str(text));
+		json_object_del(d, "reason_enc");
+		wipe_free(text);
+	}
+	return list;
+}
+
 /* The professional's answers, opened. */
 static json_t *responses_json(const struct review_rows *rows, const unsigned char *key)
 {
@@ -226,7 +246,7 @@ enum err review_build(const unsigned char *key, const struct review_rows *rows, 
 			 "registered_at", rows->created_at, "email_verified", rows->email_verified,
 			 "processing_restricted", rows->processing_restricted, "reasons",
 			 json_text(rows->reasons), "disclosures", json_text(rows->disclosures),
-			 "decisions", json_text(rows->decisions), "responses",
+			 "decisions", decisions_json(rows, have_key ? key : NULL), "responses",
 			 responses_json(rows, have_key ? key : NULL));
 	if (err == ERR_OK && body == NULL)
 		err = ERR_NOMEM;

@@ -152,6 +152,19 @@ void vault_email_index(const struct app *app, const char *email, unsigned char r
 	explicit_bzero(low, sizeof(low));
 }
 
+enum err vault_open_hex(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
+			const char *what, const char *hex, char **ret_value)
+{
+	size_t len = strlen(hex), n;
+	unsigned char *sealed = malloc(len / 2 + 1);
+	enum err err = sealed != NULL ? crypto_unhex(hex, len, sealed) : ERR_NOMEM;
+
+	if (err == ERR_OK)
+		err = vault_open(key, account_id, what, sealed, len / 2, ret_value, &n);
+	free(sealed);
+	return err;
+}
+
 void vault_wipe_free(char *s)
 {
 	if (s != NULL)

@@ -96,6 +96,13 @@ enum err vault_open_profile(const struct app *app, const struct sealed_account *
 /* vault_open_profile() into body: "email" (a string) and "profile". */
 enum err vault_open_account(const struct app *app, const struct sealed_account *s, json_t *body);
 
+/* vault_open() of a value PostgreSQL hands over as hex (encode(x, 'hex'),
+ * e.g. inside a JSON text): *ret_value is NUL-terminated, malloc'd (free
+ * it with vault_wipe_free()). ERR_INVALID for text that is not hex,
+ * ERR_CRYPTO when it does not open. */
+enum err vault_open_hex(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
+			const char *what, const char *hex, char **ret_value);
+
 /* Wipes an opened value (a NUL-terminated string) and frees it. Accepts
  * NULL. */
 void vault_wipe_free(char *s);

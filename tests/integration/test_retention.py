@@ -45,7 +45,7 @@ def test_purge_now(stack):
         backdate(pg, pro.id, 31)
     pg.psql("UPDATE accounts SET email_verified = true WHERE id = '%s'" % confirmed.id)
     pg.psql("UPDATE accounts SET status = 'approved' WHERE id = '%s'" % squatted.id)
-    pg.psql("UPDATE accounts SET legal_hold_at = now(), legal_hold_reason = 'case' "
+    pg.psql("UPDATE accounts SET legal_hold_at = now() "
             "WHERE id = '%s'" % held.id)
     disclose(h, admin_token(h), old.id)
     ledger = pg.psql("SELECT count(*) FROM disclosures")

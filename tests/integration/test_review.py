@@ -13,8 +13,8 @@ import time
 import pytest
 
 from conftest import Hcpd, Postgres, migrate, registration
-from reviewkit import (add_disclosure, add_verification, bearer, decide, item,
-                       login, make_admin, make_flagged, unique_email)
+from reviewkit import (PRO_PASSWORD, add_disclosure, add_verification, bearer, decide,
+                       item, login, make_admin, make_flagged, unique_email)
 from test_email import smtp  # noqa: F401 (the SMTP sink fixture)
 
 ADMIN_ROUTES = [
@@ -437,6 +437,53 @@ def test_erased_account_shows_no_personal_value(stack):
     assert r.status == 200
     assert pg.psql("SELECT count(*) FROM outbox WHERE account_id = '%s' AND kind LIKE 'review%%'"
                    % account_id) == "0"
+
+
+def test_admins_reasons_are_sealed_and_go_with_an_erasure(stack):
+    """Issue 18: an admin's words about a professional (a question, an
+    internal note, a legal hold's reference) stayed in clear in
+    review_decisions, audit_log and accounts after the professional was
+    erased. They are sealed with the account's data key: admins read them
+    while it lives, nobody after its erasure; who, when and what stay."""
+    pg, h = stack()
+    _, admin_id, token = make_admin(h)
+    account_id, email = make_flagged(h, pg)
+    question, note, hold = "Which board, #q81#?", "confirmed by phone #n81#", "subpoena #h81#"
+    assert decide(h, token, account_id, "request_info", question,
+                  item(h, token, account_id).headers["etag"]).status == 200
+    pro = login(h, email)
+    r = h.api.request("GET", "/v1/me/review", headers=bearer(pro))
+    assert r.json["question"] == question
+    assert decide(h, token, account_id, "approve", note,
+                  item(h, token, account_id).headers["etag"]).status == 200
+    path, tmpl = "/v1/admin/accounts/%s/legal-hold" % account_id, \
+        "/v1/admin/accounts/{id}/legal-hold"
+    assert h.api.request("POST", path, body={"reason": hold}, headers=bearer(token),
+                         template=tmpl).status == 200
+    assert h.api.request("DELETE", path, headers=bearer(token), template=tmpl).status == 200
+    # admins read them...
+    assert [d["reason"] for d in item(h, token, account_id).json["decisions"]] == [question, note]
+    reasons = [(e["action"], e["reason"]) for e in audit(h, token, "target=" + account_id)
+               if e["action"] in ("review.decide", "legal_hold.set")]
+    assert sorted(reasons) == sorted([("review.decide", question), ("review.decide", note),
+                                      ("legal_hold.set", hold)])
+    # ...but they are nowhere in clear
+    for text in (question, note, hold):
+        assert text not in pg.dump() and text.encode().hex() not in pg.dump()
+
+    r = h.api.request("DELETE", "/v1/me", body={"password": PRO_PASSWORD}, headers=bearer(pro))
+    assert r.status == 204, r.body
+    # after the erasure nobody can: the trail keeps who, when and what
+    r = item(h, token, account_id)
+    assert [(d["decision"], d["reason"], d["admin_id"]) for d in r.json["decisions"]] == \
+        [("request_info", None, admin_id), ("approve", None, admin_id)]
+    rows = [(e["actor"], e["action"], e["reason"]) for e in audit(h, token, "target=" + account_id)
+            if e["action"] in ("review.decide", "legal_hold.set", "legal_hold.lifted")]
+    assert sorted(rows) == sorted([(admin_id, "review.decide", None)] * 2 +
+                                  [(admin_id, "legal_hold.set", None),
+                                   (admin_id, "legal_hold.lifted", None)])
+    for text in (question, note, hold):
+        assert text not in pg.dump()
 
 
 def test_admin_page_is_served_strictly(hcpd):
