@@ -12,6 +12,7 @@
 #include "applies.h"
 #include "db.h"
 #include "rosters.h"
+#include "validate.h"
 
 #define ROSTER_COPY_CHUNK 65536 /* bytes of COPY data sent at once */
 /* the longest line one entry makes: every byte escaped, the roster name,
@@ -69,12 +70,6 @@ static bool npi_ok(const char *s)
 	return s == NULL || (strlen(s) == 10 && strspn(s, "0123456789") == 10);
 }
 
-static bool date_ok(const char *s)
-{
-	return s == NULL ||
-	       (strlen(s) == 10 && strspn(s, "0123456789-") == 10 && s[4] == '-' && s[7] == '-');
-}
-
 enum err db_roster_put(struct db_roster_copy *copy, const struct roster_entry *e)
 {
 	struct db_roster_copy *c = copy;
@@ -85,7 +80,7 @@ enum err db_roster_put(struct db_roster_copy *copy, const struct roster_entry *e
 	    !text_ok(e->given_name, ROSTER_TEXT_MAX, true) ||
 	    !text_ok(e->state, ROSTER_TEXT_MAX, true) ||
 	    !text_ok(e->detail, ROSTER_DETAIL_MAX, true) || !npi_ok(e->npi) ||
-	    !date_ok(e->listed_on))
+	    (e->listed_on != NULL && !validate_date(e->listed_on)))
 		return ERR_INVALID;
 	if (c->used + ROSTER_LINE_MAX > sizeof(c->buf) && (c->err = flush(c)) != ERR_OK)
 		return c->err;

@@ -20,6 +20,7 @@
 #include "jsonbody.h"
 #include "ledger.h"
 #include "problem.h"
+#include "validate.h"
 #include "recipients.h"
 #include "terms.h"
 #include "vault.h"
@@ -86,7 +87,7 @@ static bool field_ok(const void *cat, const char *s)
 static bool uuid_ok(const void *ctx, const char *s)
 {
 	(void)ctx;
-	return ledger_is_uuid(s);
+	return validate_uuid(s);
 }
 
 /* Opens the requested fields of one account (absent fields are null). */
@@ -480,7 +481,7 @@ enum MHD_Result h_admin_disclosures_list(struct req *r)
 	PGconn *conn;
 	enum err err;
 
-	if (!page_args(r, &f) || (f.subject != NULL && !ledger_is_uuid(f.subject)) ||
+	if (!page_args(r, &f) || (f.subject != NULL && !validate_uuid(f.subject)) ||
 	    (f.recipient != NULL && (f.recipient[0] == '\0' || strlen(f.recipient) > 63)))
 		return problem_send(r, 400, "bad-request",
 				    "limit must be 1 to 100, cursor a next_cursor from an earlier "

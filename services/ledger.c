@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "ledger.h"
+#include "validate.h"
 
 /* Fields an advertiser receives only with the advertiser_contact consent. */
 static const char *const contact_fields[] = {"email", "phone", "postal_address", NULL};
@@ -130,17 +131,6 @@ enum gate_rule gate_decide(const struct gate_facts *f, const struct disclosure_r
 	return GATE_ALLOWED;
 }
 
-bool ledger_is_uuid(const char *s)
-{
-	for (int i = 0; i < 36; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (s[i] == '\0' || (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i])))
-			return false;
-	}
-	return s[36] == '\0';
-}
-
 /* The refusal's audit row: rule and names only. */
 static enum err audit_refusal(PGconn *conn, const struct disclosure_req *d, const char *subject,
 			      enum gate_rule rule, const char *field)
@@ -181,7 +171,7 @@ enum err ledger_disclose_id(PGconn *conn, const struct disclosure_req *d, enum g
 	enum gate_rule rule;
 	enum err err;
 
-	if (d->subject == NULL || !ledger_is_uuid(d->subject) || d->recipient == NULL ||
+	if (d->subject == NULL || !validate_uuid(d->subject) || d->recipient == NULL ||
 	    d->nfields == 0 || PQtransactionStatus(conn) != PQTRANS_INTRANS)
 		return ERR_INVALID;
 	for (int i = 0; i < 37; i++) /* the canonical form hashed into the row */

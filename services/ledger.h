@@ -99,9 +99,6 @@ const char *gate_consent_for(const char *kind, const char *purpose);
 enum gate_rule gate_decide(const struct gate_facts *facts, const struct disclosure_req *d,
 			   const char **ret_field);
 
-/* Is s a UUID (36 characters, 8-4-4-4-12 hex)? Either case. */
-bool ledger_is_uuid(const char *s);
-
 /* What `hcpd ledger verify` found. */
 struct ledger_report {
 	long long rows;                      /* rows checked and sound */

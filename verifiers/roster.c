@@ -31,6 +31,7 @@
 #include "csv.h"
 #include "jsonbody.h"
 #include "roster.h"
+#include "validate.h"
 
 #define COLUMN_NAME_MAX 128   /* bytes of a column name in a definition */
 #define READ_CHUNK      65536 /* bytes of the file read at once */
@@ -277,20 +278,8 @@ static bool all_of(const char *s, size_t len, const char *set)
 	return true;
 }
 
-static int digits(const char *s, size_t n)
-{
-	int v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v = v * 10 + (s[i] - '0');
-	return v;
-}
-
 static enum err parse_date(enum date_format format, const char *s, size_t len, char out[11])
 {
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, m, d, dim;
-
 	s = trim(s, &len);
 	/* no date: "", LEIE's 00000000, or its ISO spelling */
 	if (len == 0 || ((len == 8 || len == 10) && all_of(s, len, "0-") &&
@@ -301,26 +290,19 @@ static enum err parse_date(enum date_format format, const char *s, size_t len, c
 	if (format == DATE_YYYYMMDD) {
 		if (len != 8 || !all_of(s, len, "0123456789"))
 			return ERR_INVALID;
-		y = digits(s, 4), m = digits(s + 4, 2), d = digits(s + 6, 2);
+		/* the digits as they are, in ISO form, for the one date check */
+		memcpy(out, s, 4);
+		out[4] = '-';
+		memcpy(out + 5, s + 4, 2);
+		out[7] = '-';
+		memcpy(out + 8, s + 6, 2);
 	} else {
-		if (len != 10 || s[4] != '-' || s[7] != '-' || !all_of(s, 4, "0123456789") ||
-		    !all_of(s + 5, 2, "0123456789") || !all_of(s + 8, 2, "0123456789"))
+		if (len != 10)
 			return ERR_INVALID;
-		y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
+		memcpy(out, s, 10);
 	}
-	if (y < 1000 || y > 9999 || m < 1 || m > 12)
-		return ERR_INVALID;
-	dim = days[m - 1] + (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
-	if (d < 1 || d > dim)
-		return ERR_INVALID;
-	/* the digits as they were: the checks above make them a date */
-	memcpy(out, s, 4);
-	out[4] = '-';
-	memcpy(out + 5, s + (format == DATE_YYYYMMDD ? 4 : 5), 2);
-	out[7] = '-';
-	memcpy(out + 8, s + (format == DATE_YYYYMMDD ? 6 : 8), 2);
 	out[10] = '\0';
-	return ERR_OK;
+	return validate_date(out) ? ERR_OK : ERR_INVALID;
 }
 
 enum err roster_parse_date(const struct verifier *v, const char *s, char ret_date[11])

@@ -322,17 +322,6 @@ TEST(rule_names)
 	CHECK_STREQ(gate_rule_name((enum gate_rule)99), "unknown");
 }
 
-TEST(uuids)
-{
-	CHECK(ledger_is_uuid("565f4e4c-84eb-451e-83e9-02de63657221"));
-	CHECK(ledger_is_uuid("565F4E4C-84EB-451E-83E9-02DE63657221"));
-	CHECK(!ledger_is_uuid("565f4e4c-84eb-451e-83e9-02de6365722"));
-	CHECK(!ledger_is_uuid("565f4e4c-84eb-451e-83e9-02de636572211"));
-	CHECK(!ledger_is_uuid("565f4e4c84eb-451e-83e9-02de636572211"));
-	CHECK(!ledger_is_uuid("565f4e4c-84eb-451e-83e9-02de6365722g"));
-	CHECK(!ledger_is_uuid(""));
-}
-
 static struct catalogue *cat;
 
 /* Loads a recipients document with one change applied by jansson pack. */
@@ -470,7 +459,6 @@ int main(void)
 	RUN(gate_allows_within_terms);
 	RUN(gate_refuses_each_rule);
 	RUN(rule_names);
-	RUN(uuids);
 	RUN(recipients_file_loads);
 	RUN(recipients_file_is_strict);
 	RUN(recipients_terms_are_checked);

@@ -380,6 +380,18 @@ TEST(timestamps)
 	CHECK(!validate_date("2026-02-30"));
 }
 
+TEST(uuids)
+{
+	CHECK(validate_uuid("565f4e4c-84eb-451e-83e9-02de63657221"));
+	/* hcpd makes lower case only: a path or filter in capitals names nothing */
+	CHECK(!validate_uuid("565F4E4C-84EB-451E-83E9-02DE63657221"));
+	CHECK(!validate_uuid("565f4e4c-84eb-451e-83e9-02de6365722"));
+	CHECK(!validate_uuid("565f4e4c-84eb-451e-83e9-02de636572211"));
+	CHECK(!validate_uuid("565f4e4c84eb-451e-83e9-02de636572211"));
+	CHECK(!validate_uuid("565f4e4c-84eb-451e-83e9-02de6365722g"));
+	CHECK(!validate_uuid(""));
+}
+
 TEST(tokens)
 {
 	CHECK(validate_token("us-nppes", '-', 63));
@@ -413,6 +425,7 @@ int main(void)
 	RUN(country_count);
 	RUN(npi);
 	RUN(timestamps);
+	RUN(uuids);
 	RUN(tokens);
 	return harness_done();
 }
