@@ -252,16 +252,15 @@ enum err db_account_lock_status(PGconn *conn, const char *id, enum account_statu
 {
 	const char *params[1] = {id};
 	PGresult *res;
-	enum err err = db_exec(conn,
-			       "SELECT status FROM accounts WHERE id = $1 AND data_key IS NOT NULL "
-			       "FOR UPDATE",
-			       1, params, NULL, NULL, &res);
+	enum err err =
+		db_exec_row(conn,
+			    "SELECT status FROM accounts WHERE id = $1 AND data_key IS NOT NULL "
+			    "FOR UPDATE",
+			    1, params, NULL, NULL, &res);
 
 	if (err != ERR_OK)
 		return err;
-	if (PQntuples(res) != 1)
-		err = ERR_NOT_FOUND;
-	else if (!status_parse(PQgetvalue(res, 0, 0), ret_status))
+	if (!status_parse(PQgetvalue(res, 0, 0), ret_status))
 		err = ERR_DB; /* the CHECK constraint holds the names status_parse() knows */
 	PQclear(res);
 	return err;
@@ -272,7 +271,7 @@ enum err db_account_refusal_lifted(PGconn *conn, const char *id, struct account_
 	const char *params[1] = {id};
 	struct account_refusal out = {0};
 	PGresult *res;
-	enum err err = db_exec(
+	enum err err = db_exec_row(
 		conn,
 		"SELECT status, coalesce(profile_public->>'country', ''), "
 		"coalesce(profile_public->>'profession', '') FROM accounts a "
@@ -286,9 +285,7 @@ enum err db_account_refusal_lifted(PGconn *conn, const char *id, struct account_
 
 	if (err != ERR_OK)
 		return err;
-	if (PQntuples(res) != 1)
-		err = ERR_NOT_FOUND;
-	else if (!status_parse(PQgetvalue(res, 0, 0), &out.status))
+	if (!status_parse(PQgetvalue(res, 0, 0), &out.status))
 		err = ERR_DB;
 	if (err == ERR_OK) {
 		snprintf(out.country, sizeof(out.country), "%s", PQgetvalue(res, 0, 1));

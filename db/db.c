@@ -350,6 +350,22 @@ enum err db_exec(PGconn *conn, const char *sql, int n, const char *const *params
 	return ERR_DB;
 }
 
+enum err db_exec_row(PGconn *conn, const char *sql, int n, const char *const *params,
+		     const int *lengths, const int *formats, PGresult **ret_res)
+{
+	PGresult *res;
+	enum err err = db_exec(conn, sql, n, params, lengths, formats, &res);
+
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return ERR_NOT_FOUND;
+	}
+	*ret_res = res;
+	return ERR_OK;
+}
+
 enum err db_command(PGconn *conn, const char *sql)
 {
 	return db_exec(conn, sql, 0, NULL, NULL, NULL, NULL);

@@ -58,6 +58,12 @@ void db_pool_stats(struct db_pool *pool, struct db_stats *ret_stats);
 enum err db_exec(PGconn *conn, const char *sql, int n, const char *const *params,
 		 const int *lengths, const int *formats, PGresult **ret_res);
 
+/* db_exec() of a statement that must give exactly one row: ERR_NOT_FOUND
+ * (nothing left to clear) when it gives none or more; else *ret_res holds
+ * it for the caller to PQclear. Blocks. */
+enum err db_exec_row(PGconn *conn, const char *sql, int n, const char *const *params,
+		     const int *lengths, const int *formats, PGresult **ret_res);
+
 /* db_exec() without parameters or result. */
 enum err db_command(PGconn *conn, const char *sql);
 

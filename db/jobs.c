@@ -228,34 +228,26 @@ enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *
 
 	snprintf(sid, sizeof(sid), "%lld", id);
 	/* the account first: completions of one account's jobs take turns */
-	err = db_exec(conn,
-		      "SELECT status, email_verified FROM accounts WHERE id = $1 AND data_key IS "
-		      "NOT NULL "
-		      "FOR UPDATE",
-		      1, lock, NULL, NULL, &res);
+	err = db_exec_row(conn,
+			  "SELECT status, email_verified FROM accounts WHERE id = $1 "
+			  "AND data_key IS NOT NULL FOR UPDATE",
+			  1, lock, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return ERR_NOT_FOUND;
-	}
 	if (!status_parse(PQgetvalue(res, 0, 0), &facts.status))
 		err = ERR_DB; /* the CHECK constraint holds the names status_parse() knows */
 	facts.email_verified = PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
 	if (err != ERR_OK)
 		return err;
-	err = db_exec(conn,
-		      "UPDATE verification_jobs SET state = 'done', outcome = $3, last_error = $4, "
-		      "finished_at = now(), lease_owner = NULL, lease_until = NULL "
-		      "WHERE id = $1 AND state = 'running' AND lease_owner = $2 RETURNING occasion",
-		      4, mark, NULL, NULL, &res);
+	err = db_exec_row(
+		conn,
+		"UPDATE verification_jobs SET state = 'done', outcome = $3, last_error = $4, "
+		"finished_at = now(), lease_owner = NULL, lease_until = NULL "
+		"WHERE id = $1 AND state = 'running' AND lease_owner = $2 RETURNING occasion",
+		4, mark, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return ERR_NOT_FOUND;
-	}
 	err = ERR_DB;
 	for (int i = 0; i < OCCASION_COUNT; i++)
 		if (strcmp(PQgetvalue(res, 0, 0), occasion_names[i]) == 0) {

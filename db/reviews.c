@@ -235,16 +235,13 @@ enum err db_review_lock(PGconn *conn, const char *id)
 {
 	const char *params[1] = {id};
 	PGresult *res;
-	enum err err = db_exec(conn,
-			       "SELECT 1 FROM accounts WHERE id = $1 AND role = 'professional' "
-			       "FOR UPDATE",
-			       1, params, NULL, NULL, &res);
+	enum err err = db_exec_row(conn,
+				   "SELECT 1 FROM accounts WHERE id = $1 AND role = 'professional' "
+				   "FOR UPDATE",
+				   1, params, NULL, NULL, &res);
 
-	if (err != ERR_OK)
-		return err;
-	if (PQntuples(res) != 1)
-		err = ERR_NOT_FOUND;
-	PQclear(res);
+	if (err == ERR_OK)
+		PQclear(res);
 	return err;
 }
 

@@ -62,19 +62,14 @@ enum MHD_Result h_me_consents_put(struct req *r)
 	const char *purpose;
 	size_t n = 0;
 	int changed = 0;
+	enum MHD_Result reply;
 	PGconn *conn;
 	enum err err;
 
-	if (errors == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	err = catalogue_check_consent_changes(r->app->catalogue, r->json, errors);
-	if (err != ERR_OK) {
-		json_decref(errors);
-		return problem_from_err(r, err);
-	}
-	if (json_array_size(errors) > 0)
-		return problem_send_errors(r, errors);
-	json_decref(errors);
+	err = errors != NULL ? catalogue_check_consent_changes(r->app->catalogue, r->json, errors)
+			     : ERR_NOMEM;
+	if (problem_check_failed(r, err, errors, &reply))
+		return reply;
 	json_object_foreach (r->json, purpose, v) {
 		if (n == CONSENT_CHANGES_MAX) /* more than the catalogue's purposes */
 			return problem_from_err(r, ERR_INTERNAL);

@@ -20,11 +20,8 @@
 
 static enum MHD_Result invalid_token(struct req *r)
 {
-	json_t *errors = json_array();
-
-	json_error_add(errors, "token", "invalid",
-		       "the token is not valid: unknown, used, expired or not yours");
-	return problem_send_errors(r, errors);
+	return problem_send_field(r, "token", "invalid",
+				  "the token is not valid: unknown, used, expired or not yours");
 }
 
 enum MHD_Result h_me_email_confirm(struct req *r)

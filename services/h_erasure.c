@@ -55,17 +55,14 @@ static void erasure_req_free(void *p)
 static enum MHD_Result erase_finish(struct req *r, struct erasure_req *e)
 {
 	PGconn *conn;
-	json_t *errors;
-	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	enum err err;
 
+	if (e->pw.checked != ERR_OK) /* counted as a failure already, before the hash */
+		return problem_send_field(r, "password", "incorrect",
+					  "the password is not correct");
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	if (e->pw.checked != ERR_OK) { /* counted as a failure already, before the hash */
-		db_release(r->app->db, conn);
-		errors = json_array();
-		json_error_add(errors, "password", "incorrect", "the password is not correct");
-		return problem_send_errors(r, errors);
-	}
 	err = pwjob_passed(conn, &e->pw);
 	if (err == ERR_OK)
 		err = retention_erase(r->app, conn, r->auth.sub, r->auth.sub, "account.erased",
@@ -82,20 +79,14 @@ enum MHD_Result h_me_delete(struct req *r)
 {
 	static const char *const keys[] = {"password", NULL};
 	struct erasure_req *e = r->state;
-	json_t *errors;
+	enum MHD_Result reply;
 	PGconn *conn;
 	enum err err;
 
 	if (e != NULL)
 		return erase_finish(r, e); /* resumed: the password is checked */
-	errors = json_array();
-	if (errors == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	json_body_check_keys(r->json, keys, errors);
-	json_body_require_strings(r->json, keys, errors);
-	if (json_array_size(errors) > 0)
-		return problem_send_errors(r, errors);
-	json_decref(errors);
+	if (!problem_check_strings(r, keys, &reply))
+		return reply;
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return problem_from_err(r, ERR_NOMEM);

@@ -119,17 +119,15 @@ static enum err pwchange_check(struct req *r, struct pwjob *pw, json_t *errors)
 enum MHD_Result h_me_password(struct req *r)
 {
 	struct pwjob *pw = r->state;
+	enum MHD_Result reply;
 	json_t *errors;
 	PGconn *conn;
 	enum err err;
 
-	if (pw != NULL) {                    /* resumed: both hashes are done */
-		if (pw->checked != ERR_OK) { /* counted as a failure before the hash */
-			errors = json_array();
-			json_error_add(errors, "current_password", "incorrect",
-				       "the current password is not correct");
-			return problem_send_errors(r, errors);
-		}
+	if (pw != NULL) {                  /* resumed: both hashes are done */
+		if (pw->checked != ERR_OK) /* counted as a failure before the hash */
+			return problem_send_field(r, "current_password", "incorrect",
+						  "the current password is not correct");
 		err = pw->hashed;
 		if (err == ERR_OK)
 			err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
@@ -153,12 +151,7 @@ enum MHD_Result h_me_password(struct req *r)
 	r->state = pw;
 	r->state_free = pwchange_free;
 	err = pwchange_check(r, pw, errors);
-	if (err != ERR_OK) {
-		json_decref(errors);
-		return problem_from_err(r, err);
-	}
-	if (json_array_size(errors) > 0)
-		return problem_send_errors(r, errors);
-	json_decref(errors);
+	if (problem_check_failed(r, err, errors, &reply))
+		return reply;
 	return pwjob_start(r, pw);
 }

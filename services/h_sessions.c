@@ -79,18 +79,6 @@ static enum MHD_Result unauthorized(struct req *r)
 	return problem_send(r, 401, "unauthorized", "the email or password is not correct");
 }
 
-/* Only these keys, each a string: else ERR_INVALID with the errors for a
- * 422. ERR_NOMEM when the errors could not all be recorded. */
-static enum err check_strings(struct req *r, const char *const *keys, json_t *errors)
-{
-	enum err keys_err = json_body_check_keys(r->json, keys, errors);
-	enum err strings_err = json_body_require_strings(r->json, keys, errors);
-
-	if (keys_err != ERR_OK || strings_err != ERR_OK)
-		return ERR_NOMEM;
-	return json_array_size(errors) == 0 ? ERR_OK : ERR_INVALID;
-}
-
 /* After verification: count the outcome, open a session. */
 static enum MHD_Result login_finish(struct req *r, struct login *l)
 {
@@ -140,21 +128,14 @@ enum MHD_Result h_session_create(struct req *r)
 	struct login *l = r->state;
 	const char *email, *password;
 	unsigned char bidx[32];
-	json_t *errors;
+	enum MHD_Result reply;
 	PGconn *conn;
 	enum err err;
 
 	if (l != NULL)
 		return login_finish(r, l);
-	errors = json_array();
-	if (errors == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	err = check_strings(r, keys, errors);
-	if (err == ERR_INVALID)
-		return problem_send_errors(r, errors);
-	json_decref(errors);
-	if (err != ERR_OK)
-		return problem_from_err(r, err);
+	if (!problem_check_strings(r, keys, &reply))
+		return reply;
 	email = json_string_value(json_object_get(r->json, "email"));
 	password = json_string_value(json_object_get(r->json, "password"));
 	if (strlen(password) > LOGIN_PASSWORD_MAX || strlen(email) > 254)
@@ -189,18 +170,12 @@ enum MHD_Result h_session_refresh(struct req *r)
 	char next[64];
 	struct refreshed s;
 	const char *token;
-	json_t *errors = json_array();
+	enum MHD_Result reply;
 	PGconn *conn;
 	enum err err;
 
-	if (errors == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	err = check_strings(r, keys, errors);
-	if (err == ERR_INVALID)
-		return problem_send_errors(r, errors);
-	json_decref(errors);
-	if (err != ERR_OK)
-		return problem_from_err(r, err);
+	if (!problem_check_strings(r, keys, &reply))
+		return reply;
 	token = json_string_value(json_object_get(r->json, "refresh_token"));
 	if (strlen(token) > REFRESH_TOKEN_MAX)
 		return problem_send(r, 401, "unauthorized", "the refresh token is not valid");

@@ -4,6 +4,7 @@
  */
 #include <microhttpd.h>
 
+#include "jsonbody.h"
 #include "log.h"
 #include "problem.h"
 
@@ -123,4 +124,44 @@ enum MHD_Result problem_from_err(struct req *r, enum err err)
 	log_json(LOG_ERROR, "internal error",
 		 json_pack("{s:s, s:s}", "request_id", r->id, "error", err_name(err)));
 	return problem_send(r, 500, "internal", "an internal error occurred");
+}
+
+enum MHD_Result problem_send_field(struct req *r, const char *field, const char *code,
+				   const char *message)
+{
+	json_t *errors = json_array();
+
+	if (errors == NULL || json_error_add(errors, field, code, message) != ERR_OK) {
+		json_decref(errors);
+		return problem_from_err(r, ERR_NOMEM);
+	}
+	return problem_send_errors(r, errors);
+}
+
+bool problem_check_failed(struct req *r, enum err err, json_t *errors, enum MHD_Result *ret_reply)
+{
+	if (err == ERR_OK && errors == NULL)
+		err = ERR_NOMEM;
+	if (err != ERR_OK) {
+		json_decref(errors);
+		*ret_reply = problem_from_err(r, err);
+		return true;
+	}
+	if (json_array_size(errors) > 0) {
+		*ret_reply = problem_send_errors(r, errors);
+		return true;
+	}
+	json_decref(errors);
+	return false;
+}
+
+bool problem_check_strings(struct req *r, const char *const *keys, enum MHD_Result *ret_reply)
+{
+	json_t *errors = json_array();
+	enum err err = ERR_OK;
+
+	if (errors != NULL && (json_body_check_keys(r->json, keys, errors) != ERR_OK ||
+			       json_body_require_strings(r->json, keys, errors) != ERR_OK))
+		err = ERR_NOMEM;
+	return !problem_check_failed(r, err, errors, ret_reply);
 }

@@ -25,6 +25,21 @@ enum MHD_Result problem_throttled(struct req *r, int retry_after);
 /* 422 with errors[] (steals the reference). */
 enum MHD_Result problem_send_errors(struct req *r, json_t *errors);
 
+/* 422 with one errors[] entry. */
+enum MHD_Result problem_send_field(struct req *r, const char *field, const char *code,
+				   const char *message);
+
+/* After a check that filled errors (stolen in every case): queues
+ * problem_from_err(err) when err is not ERR_OK, else the 422 when errors
+ * holds any, and returns true with *ret_reply; returns false, nothing
+ * queued, when the check passed. */
+bool problem_check_failed(struct req *r, enum err err, json_t *errors, enum MHD_Result *ret_reply);
+
+/* Is r's JSON body made of keys only, each a string? When not, queues
+ * the 422 naming each (or a 503 when the errors could not be recorded)
+ * into *ret_reply and returns false. */
+bool problem_check_strings(struct req *r, const char *const *keys, enum MHD_Result *ret_reply);
+
 /* The reply for an error from a lower layer: ERR_BUSY and ERR_UNAVAILABLE
  * and ERR_NOMEM are 503 with Retry-After, ERR_INVALID 400, ERR_NOT_FOUND 404,
  * ERR_CONFLICT 409, ERR_TOO_BIG 413, anything else 500. Logs 5xx once with

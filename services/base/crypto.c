@@ -175,6 +175,32 @@ void crypto_sha256(const void *msg, size_t len, unsigned char ret_digest[32])
 		abort();
 }
 
+/* AES-256-GCM's context for one seal (enc 1) or open (enc 0) under key
+ * and nonce, the aad already taken in and n bytes of in run through into
+ * out: what sealing and opening share. ERR_NOMEM, or ERR_CRYPTO (the
+ * caller clears OpenSSL's error queue). */
+static enum err gcm_run(int enc, const unsigned char *key, const unsigned char *nonce,
+			const void *aad, size_t aad_len, const unsigned char *in, size_t n,
+			unsigned char *out, EVP_CIPHER_CTX **ret_ctx)
+{
+	EVP_CIPHER_CTX *ctx;
+	int done = 0, skip;
+
+	algs_ready();
+	ctx = EVP_CIPHER_CTX_new();
+	if (ctx == NULL)
+		return ERR_NOMEM;
+	*ret_ctx = ctx;
+	if (EVP_CipherInit_ex(ctx, algs.gcm, NULL, key, nonce, enc) != 1)
+		return ERR_CRYPTO;
+	if (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &skip, aad, (int)aad_len) != 1)
+		return ERR_CRYPTO;
+	if (n > 0 && EVP_CipherUpdate(ctx, out, &done, in, (int)n) != 1)
+		return ERR_CRYPTO;
+	/* GCM is a stream mode: Update wrote everything */
+	return (size_t)done == n ? ERR_OK : ERR_CRYPTO;
+}
+
 enum err crypto_seal(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, size_t aad_len,
 		     const void *pt, size_t pt_len, unsigned char **ret_out, size_t *ret_len)
 {
@@ -198,24 +224,13 @@ enum err crypto_seal(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, s
 	/* A random 96-bit nonce per seal: safe for far more values than one
 	 * key will ever seal here (NIST SP 800-38D, 2^32 invocations). */
 	err = crypto_random(out, CRYPTO_NONCE_LEN);
+	if (err == ERR_OK)
+		err = gcm_run(1, key, out, aad, aad_len, pt, pt_len, ct, &ctx);
 	if (err != ERR_OK)
 		goto out;
 	err = ERR_CRYPTO;
-	algs_ready();
-	ctx = EVP_CIPHER_CTX_new();
-	if (ctx == NULL) {
-		err = ERR_NOMEM;
-		goto out;
-	}
-	if (EVP_EncryptInit_ex(ctx, algs.gcm, NULL, key, out) != 1)
-		goto out;
-	if (aad_len > 0 && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
-		goto out;
-	n = 0;
-	if (pt_len > 0 && EVP_EncryptUpdate(ctx, ct, &n, pt, (int)pt_len) != 1)
-		goto out;
-	/* GCM is a stream mode: Update wrote everything, Final writes nothing. */
-	if ((size_t)n != pt_len || EVP_EncryptFinal_ex(ctx, ct + n, &n) != 1 || n != 0)
+	/* Final writes nothing in a stream mode */
+	if (EVP_EncryptFinal_ex(ctx, ct + pt_len, &n) != 1 || n != 0)
 		goto out;
 	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, CRYPTO_TAG_LEN, ct + pt_len) != 1)
 		goto out;
@@ -260,26 +275,15 @@ enum err crypto_open(const unsigned char key[CRYPTO_KEY_LEN], const void *aad, s
 		err = ERR_NOMEM;
 		goto out;
 	}
-	algs_ready();
-	ctx = EVP_CIPHER_CTX_new();
-	if (ctx == NULL) {
-		err = ERR_NOMEM;
+	err = gcm_run(0, key, in, aad, aad_len, ct, ct_len, out, &ctx);
+	if (err != ERR_OK)
 		goto out;
-	}
-	if (EVP_DecryptInit_ex(ctx, algs.gcm, NULL, key, in) != 1)
-		goto out;
-	if (aad_len > 0 && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
-		goto out;
-	n = 0;
-	if (ct_len > 0 && EVP_DecryptUpdate(ctx, out, &n, ct, (int)ct_len) != 1)
-		goto out;
-	if ((size_t)n != ct_len)
-		goto out;
+	err = ERR_CRYPTO;
 	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, CRYPTO_TAG_LEN, tag) != 1)
 		goto out;
 	/* The tag is checked here: a wrong key, aad, nonce, ciphertext or tag
 	 * all end the same way, and the unauthenticated plaintext is wiped. */
-	if (EVP_DecryptFinal_ex(ctx, out + n, &n) != 1 || n != 0)
+	if (EVP_DecryptFinal_ex(ctx, out + ct_len, &n) != 1 || n != 0)
 		goto out;
 	out[ct_len] = '\0';
 	*ret_out = out;
