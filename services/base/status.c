@@ -44,6 +44,21 @@ static const struct transition {
 	{EVENT_CHECK_REFUSED, P, F},
 	{EVENT_CHECK_REFUSED, V, S},
 	{EVENT_CHECK_REFUSED, A, S},
+	/* one licence identifier on two live accounts: an admin decides which
+	 * is whose; an account already in the queue stays where it is */
+	{EVENT_DUPLICATE_IDENTIFIER, P, F},
+	{EVENT_DUPLICATE_IDENTIFIER, V, F},
+	{EVENT_DUPLICATE_IDENTIFIER, F, F},
+	{EVENT_DUPLICATE_IDENTIFIER, A, F},
+	{EVENT_DUPLICATE_IDENTIFIER, S, S},
+	/* the admin console: anything not rejected or suspended already can
+	 * be suspended; only a suspended account is reinstated, and then its
+	 * checks decide again (its licence may have lapsed meanwhile) */
+	{EVENT_SUSPEND, P, S},
+	{EVENT_SUSPEND, V, S},
+	{EVENT_SUSPEND, F, S},
+	{EVENT_SUSPEND, A, S},
+	{EVENT_REINSTATE, S, P},
 };
 
 static const char *const status_names[STATUS_COUNT] = {
@@ -65,6 +80,9 @@ static const char *const event_names[EVENT_COUNT] = {
 	[EVENT_ANSWER] = "answer",
 	[EVENT_REVERIFY] = "reverify",
 	[EVENT_CHECK_REFUSED] = "check_refused",
+	[EVENT_DUPLICATE_IDENTIFIER] = "duplicate_identifier",
+	[EVENT_SUSPEND] = "suspend",
+	[EVENT_REINSTATE] = "reinstate",
 };
 
 enum err status_next(enum account_status from, enum status_event event, enum account_status *ret_to)

@@ -38,6 +38,10 @@ enum status_event {
 				    every check runs again */
 	EVENT_CHECK_REFUSED,     /* a check may not run (consent withdrawn, processing
 				    restricted): monitoring cannot go on, so nothing stays decided */
+	EVENT_DUPLICATE_IDENTIFIER, /* another live account holds the same licence identifier:
+				       both go to an admin, whatever was decided */
+	EVENT_SUSPEND,              /* an admin suspends the account (the admin console) */
+	EVENT_REINSTATE,            /* an admin reinstates a suspended account: checks run again */
 	EVENT_COUNT
 };
 
