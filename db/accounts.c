@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "accounts_search.h"
+#include "audit.h"
 #include "db.h"
 #include "jobs.h"
 #include "outbox.h"
@@ -73,13 +75,12 @@ static enum err insert_consents(PGconn *conn, const struct account_new *acct)
 }
 
 /* A new account's mail: its confirmation token and message. */
-static enum err queue_notices(PGconn *conn, const struct account_new *acct)
+enum err db_confirmation_queue(PGconn *conn, const char *id, const struct registration_notices *n)
 {
-	const struct registration_notices *n = acct->notices;
-	enum err err = db_email_token_insert(conn, n->token_hash, acct->id);
+	enum err err = db_email_token_insert(conn, n->token_hash, id);
 
 	if (err == ERR_OK)
-		err = db_outbox_insert(conn, acct->id, OUTBOX_CONFIRM_EMAIL, n->confirm_enc,
+		err = db_outbox_insert(conn, id, OUTBOX_CONFIRM_EMAIL, n->confirm_enc,
 				       n->confirm_enc_len);
 	return err;
 }
@@ -142,7 +143,17 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 		err = db_jobs_enqueue(conn, acct->id, OCCASION_REGISTRATION, acct->jobs,
 				      acct->njobs, NULL);
 	if (err == ERR_OK && acct->notices != NULL && !duplicate)
-		err = queue_notices(conn, acct);
+		err = db_confirmation_queue(conn, acct->id, acct->notices);
+	if (err == ERR_OK && acct->indexes != NULL && !duplicate)
+		err = db_search_index_write(conn, acct->id, acct->indexes);
+	if (err == ERR_OK && acct->audit != NULL && !duplicate) {
+		struct audit_entry made = *acct->audit;
+
+		made.target = acct->id;
+		err = db_audit_append(conn, &made);
+	}
+	if (err == ERR_OK && acct->unique_within != NULL && !duplicate)
+		err = db_identifier_duplicates(conn, acct->id, acct->unique_within, NULL);
 out:
 	err = db_end(conn, err);
 	if (err != ERR_OK)

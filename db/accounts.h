@@ -15,7 +15,9 @@
 
 #define UUID_STR_LEN 37 /* 36 characters and a NUL */
 
-struct job_spec; /* jobs.h */
+struct job_spec;      /* jobs.h */
+struct field_indexes; /* accounts_search.h */
+struct audit_entry;   /* audit.h */
 
 struct consent_row {
 	const char *purpose;
@@ -31,6 +33,11 @@ struct registration_notices {
 	const unsigned char *confirm_enc;
 	size_t confirm_enc_len;
 };
+
+/* Queues account id's confirmation mail: its token (by hash) and the
+ * sealed confirm_email outbox row, in the caller's transaction. At
+ * registration, and when an admin sends it again. Blocks. */
+enum err db_confirmation_queue(PGconn *conn, const char *id, const struct registration_notices *n);
 
 /* One new account, everything sealed by the caller. */
 struct account_new {
@@ -54,6 +61,10 @@ struct account_new {
 	const struct registration_notices *notices; /* NULL: queue no mail */
 	const struct job_spec *jobs;                /* verification jobs to queue */
 	size_t njobs;
+	const struct field_indexes *indexes; /* blind indexes of its searchable fields */
+	const char *unique_within;       /* the duplicate identifier check's JSON (NULL: none) */
+	const struct audit_entry *audit; /* appended with the account, its target the new
+					    account's id (staff made by staff); may be NULL */
 };
 
 /* Idempotency: the key's SHA-256 and the request's MAC. */
@@ -73,7 +84,9 @@ enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[U
  * blind index is taken, inserts no account: with idem, records acct->id (an
  * id with no account) so a replay gives the same reply; with notices,
  * queues an already_registered message to the existing account (unless it
- * was erased); *ret_duplicate is set. When
+ * was erased); *ret_duplicate is set. A new account's blind indexes are
+ * written with it and the duplicate identifier check runs
+ * (db_identifier_duplicates()). When
  * the idempotency key was taken meanwhile, returns what
  * db_idempotency_get() would. Blocks. */
 enum err db_registration_insert(PGconn *conn, const struct account_new *acct,

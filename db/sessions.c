@@ -118,7 +118,8 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 	PGresult *res;
 	enum err err = exec_bidx(conn,
 				 "SELECT id, role, password_hash FROM accounts "
-				 "WHERE email_bidx = $1 AND data_key IS NOT NULL",
+				 "WHERE email_bidx = $1 AND data_key IS NOT NULL "
+				 "AND disabled_at IS NULL",
 				 bidx, &res);
 
 	if (err != ERR_OK)
@@ -364,5 +365,22 @@ enum err db_session_revoke(PGconn *conn, const char *session_id, const char *rea
 			       2, params, NULL, NULL, NULL);
 
 	db_session_forget(session_id);
+	return err;
+}
+
+enum err db_sessions_revoke_account(PGconn *conn, const char *account_id, const char *reason,
+				    int *ret_n)
+{
+	const char *params[2] = {account_id, reason};
+	PGresult *res = NULL;
+	enum err err = db_exec(conn,
+			       "UPDATE sessions SET revoked_at = now(), revoked_reason = $2 "
+			       "WHERE account_id = $1 AND revoked_at IS NULL",
+			       2, params, NULL, NULL, &res);
+
+	if (err == ERR_OK && ret_n != NULL)
+		*ret_n = atoi(PQcmdTuples(res));
+	PQclear(res);
+	db_session_forget_account(account_id);
 	return err;
 }

@@ -9,6 +9,7 @@
 
 #include <stdatomic.h>
 
+#include "accounts_search.h"
 #include "config.h"
 #include "crypto.h"
 #include "password.h"
@@ -42,6 +43,11 @@ struct app {
 	unsigned char throttle_key[CRYPTO_KEY_LEN]; /* sign-in throttle's client keys */
 	struct admin_page *admin_page;              /* the /admin/ files; NULL: page off */
 	struct verifier_set *verifiers;             /* HCPD_REGISTRIES_DIR's definitions */
+	struct search_key {
+		const char *field; /* a searchable catalogue field (borrowed) */
+		unsigned char key[CRYPTO_KEY_LEN];
+	} search_keys[SEARCH_FIELDS_MAX]; /* blind index keys (search.h) */
+	size_t nsearch_keys;
 };
 
 #endif

@@ -15,6 +15,7 @@
 #include "jsontext.h"
 #include "mailer.h"
 #include "outbox.h"
+#include "search.h"
 #include "vault.h"
 
 /* "already registered" notices to one owner a day, however often their
@@ -50,8 +51,13 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 		.nconsents = e->nconsents,
 		.jobs = e->jobs,
 		.njobs = e->njobs,
+		.audit = e->audit,
 	};
 	struct registration_notices notices = {0};
+	struct field_indexes indexes;
+	json_t *profile = json_deep_copy(e->public);
+	json_t *within = catalogue_unique_within(app->catalogue);
+	char *within_text = within != NULL ? json_text_dump(within, JSON_COMPACT) : NULL;
 	unsigned char key[CRYPTO_KEY_LEN], bidx[32], token_hash[32];
 	unsigned char *sealed_key = NULL, *email_enc = NULL, *profile_enc = NULL;
 	unsigned char *confirm_enc = NULL;
@@ -61,8 +67,12 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	PGconn *conn = NULL;
 	enum err err = ERR_NOMEM;
 
-	if (personal == NULL || public == NULL)
+	if (personal == NULL || public == NULL || within_text == NULL || profile == NULL ||
+	    json_object_update(profile, e->personal) != 0)
 		goto out;
+	search_index_profile(app, profile, &indexes);
+	acct.indexes = &indexes;
+	acct.unique_within = within_text;
 	err = crypto_uuid_v4(acct.id);
 	if (err == ERR_OK)
 		err = vault_key_new(app, acct.id, key, &sealed_key, &acct.data_key_len);
@@ -73,8 +83,8 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	if (err == ERR_OK)
 		err = vault_seal(key, acct.id, "profile", personal, strlen(personal), &profile_enc,
 				 &acct.profile_enc_len);
-	/* admins are made by an operator: no confirmation, no notice */
-	if (err == ERR_OK && strcmp(e->role, "admin") != 0) {
+	/* staff are made by an operator or an admin: no confirmation, no notice */
+	if (err == ERR_OK && strcmp(e->role, "professional") == 0) {
 		err = crypto_token(token, token_hash);
 		if (err == ERR_OK)
 			err = mailer_payload_seal(key, acct.id, e->email, token, &confirm_enc,
@@ -114,5 +124,9 @@ out:
 	free(email_enc);
 	free(profile_enc);
 	free(confirm_enc);
+	free(within_text);
+	json_decref(within);
+	json_decref(profile);
+	explicit_bzero(&indexes, sizeof(indexes));
 	return err;
 }

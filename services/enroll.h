@@ -16,6 +16,7 @@
 #include "err.h"
 
 struct app;
+struct audit_entry;
 
 struct enrollment {
 	const char *role;          /* "professional" or "admin" */
@@ -29,6 +30,7 @@ struct enrollment {
 	const struct idem *idem;     /* NULL without an Idempotency-Key */
 	const struct job_spec *jobs; /* verification jobs to queue with the account */
 	size_t njobs;
+	const struct audit_entry *audit; /* appended in the same transaction, or NULL */
 };
 
 /* Stores e. *ret_duplicate tells that the email already had an account (no

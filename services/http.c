@@ -306,8 +306,12 @@ static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
 	}
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	if ((r->route->flags & ROUTE_ADMIN) && strcmp(claims.role, "admin") != 0)
-		return problem_send(r, 403, "forbidden", "this resource is for admins");
+	/* the route table's role flags are the permissions (router.h) */
+	if (!route_role_allowed(r->route->flags, claims.role))
+		return problem_send(r, 403, "forbidden",
+				    (r->route->flags & ROUTE_STAFF_ROLES) == 0
+					    ? "enrol a second factor first (/v1/admin/me/totp)"
+					    : "your role does not allow this");
 	r->auth = claims;
 	*ret_ok = true;
 	return MHD_YES;
@@ -401,7 +405,7 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 	if ((r->route->flags & ROUTE_LIMITED) && !r->suspended && r->state == NULL &&
 	    r->app->hashpool != NULL && workpool_full(r->app->hashpool))
 		return problem_from_err(r, ERR_BUSY);
-	if ((r->route->flags & (ROUTE_AUTH | ROUTE_ADMIN)) && r->auth.sub[0] == '\0') {
+	if ((r->route->flags & (ROUTE_AUTH | ROUTE_STAFF_ROLES)) && r->auth.sub[0] == '\0') {
 		bool ok;
 		enum MHD_Result ret = authenticate(r, &ok);
 

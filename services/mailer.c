@@ -128,6 +128,25 @@ static const char digest_body[] =
 	"\r\n"
 	"You get at most one such reminder a day.\r\n";
 
+static const char admin_suspended_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"An administrator has suspended your account. While it is suspended,\r\n"
+	"sites that rely on it will not treat you as a verified professional.\r\n"
+	"If you think this is a mistake, reply to the support address of the\r\n"
+	"site you registered with.\r\n"
+	"\r\n"
+	"This is a message about your account, not marketing.\r\n";
+
+static const char reinstated_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"An administrator has reinstated your account. Your licence is being\r\n"
+	"checked again with the registries that apply to you; you will hear\r\n"
+	"from us if anything more is needed.\r\n"
+	"\r\n"
+	"This is a message about your account, not marketing.\r\n";
+
 /* Every kind of message: its subject and body; a body with a token holds
  * two %s for it, the others are sent as they are. */
 static const struct message {
@@ -147,6 +166,8 @@ static const struct message {
 	 refused_body, false},
 	{OUTBOX_LICENCE_EXPIRY_REMINDER, "Your licence expires soon", expiry_body, false},
 	{OUTBOX_ADMIN_REVIEW_DIGEST, "Registrations are waiting for review", digest_body, false},
+	{OUTBOX_ADMIN_SUSPENDED, "Your account is suspended", admin_suspended_body, false},
+	{OUTBOX_ADMIN_REINSTATED, "Your account is reinstated", reinstated_body, false},
 };
 
 enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,

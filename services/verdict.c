@@ -48,9 +48,17 @@ enum err verdict_reverify(struct app *app, PGconn *conn, const char *id, enum ac
 			  const char *reason, enum job_occasion occasion, const char *country,
 			  const char *profession)
 {
+	return verdict_round(app, conn, id, from, EVENT_REVERIFY, reason, occasion, country,
+			     profession);
+}
+
+enum err verdict_round(struct app *app, PGconn *conn, const char *id, enum account_status from,
+		       enum status_event event, const char *reason, enum job_occasion occasion,
+		       const char *country, const char *profession)
+{
 	struct job_spec specs[VERDICT_JOBS_MAX];
 	size_t n = verdict_jobs_for(app->verifiers, country, profession, specs, VERDICT_JOBS_MAX);
-	enum err err = db_account_set_status(conn, id, from, EVENT_REVERIFY, reason, NULL);
+	enum err err = db_account_set_status(conn, id, from, event, reason, NULL);
 
 	if (err == ERR_OK)
 		err = db_jobs_cancel_open(conn, id, "superseded");

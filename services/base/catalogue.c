@@ -11,6 +11,7 @@
 
 #include "catalogue.h"
 #include "crypto.h"
+#include "fold.h"
 #include "jsonbody.h"
 #include "jsontext.h"
 #include "validate.h"
@@ -25,7 +26,11 @@ struct field {
 	enum format format;
 	size_t max_length; /* in characters */
 	bool personal;
-	json_t *required; /* true, false, or an array of conditions */
+	json_t *required;      /* true, false, or an array of conditions */
+	bool searchable;       /* exact search through a blind index ("searchable") */
+	bool identifier;       /* a licence identifier ("identifier"): searchable, and one
+				  live account each within unique_within */
+	json_t *unique_within; /* public field names; NULL: ["country"] */
 };
 
 struct catalogue {
@@ -106,11 +111,31 @@ static bool valid_required(json_t *req, json_t *professions, const char **ret_ke
 	return true;
 }
 
+/* A field's search attributes. Which names unique_within gives is
+ * checked once every field is loaded (check_unique_within()). */
+static enum err load_search(struct field *out, json_t *f)
+{
+	json_t *searchable = json_object_get(f, "searchable");
+	json_t *identifier = json_object_get(f, "identifier");
+	json_t *within = json_object_get(f, "unique_within");
+
+	if ((searchable != NULL && !json_is_boolean(searchable)) ||
+	    (identifier != NULL && !json_is_boolean(identifier)) ||
+	    (within != NULL && (!json_is_true(identifier) || !array_of_strings(within) ||
+				json_array_size(within) == 0)))
+		return ERR_INVALID;
+	out->identifier = json_is_true(identifier);
+	out->searchable = out->identifier || json_is_true(searchable);
+	out->unique_within = within;
+	return ERR_OK;
+}
+
 static enum err load_fields(struct catalogue *cat, json_t *fields, char *why, size_t why_len,
 			    const char *name)
 {
-	static const char *const keys[] = {"name",     "type",     "format",  "max_length",
-					   "personal", "required", "purpose", NULL};
+	static const char *const keys[] = {"name",       "type",          "format",  "max_length",
+					   "personal",   "required",      "purpose", "searchable",
+					   "identifier", "unique_within", NULL};
 	size_t i;
 	json_t *f;
 	const char *bad = NULL;
@@ -181,6 +206,13 @@ static enum err load_fields(struct catalogue *cat, json_t *fields, char *why, si
 			snprintf(why, why_len, "%s: field \"%s\": bad \"required\"%s%s", name,
 				 fname, bad != NULL ? ": unknown key " : "",
 				 bad != NULL ? bad : "");
+			return ERR_INVALID;
+		}
+		if (load_search(out, f) != ERR_OK) {
+			snprintf(why, why_len,
+				 "%s: field \"%s\": \"searchable\" and \"identifier\" must be "
+				 "booleans, \"unique_within\" (identifiers only) an array of names",
+				 name, fname);
 			return ERR_INVALID;
 		}
 		cat->nfields++;
@@ -260,6 +292,30 @@ static enum err load_field_list(const struct catalogue *cat, const char *key, bo
 	return ERR_OK;
 }
 
+/* An identifier is unique within non-personal fields only: the
+ * duplicate check compares them in clear. */
+static enum err check_unique_within(const struct catalogue *cat, char *why, size_t why_len,
+				    const char *name)
+{
+	for (size_t i = 0; i < cat->nfields; i++) {
+		size_t k;
+		json_t *v;
+
+		json_array_foreach (cat->fields[i].unique_within, k, v) {
+			const struct field *f = field_named(cat, json_string_value(v));
+
+			if (f == NULL || f->personal) {
+				snprintf(why, why_len,
+					 "%s: field \"%s\": unique_within[%zu] is not a "
+					 "non-personal field",
+					 name, cat->fields[i].name, k);
+				return ERR_INVALID;
+			}
+		}
+	}
+	return ERR_OK;
+}
+
 enum err catalogue_from_json(json_t *doc, const char *name, struct catalogue **ret_cat, char *why,
 			     size_t why_len)
 {
@@ -307,6 +363,8 @@ enum err catalogue_from_json(json_t *doc, const char *name, struct catalogue **r
 	if (err == ERR_OK)
 		err = load_field_list(cat, "kept_after_erasure", true, &cat->kept, why, why_len,
 				      name);
+	if (err == ERR_OK)
+		err = check_unique_within(cat, why, why_len, name);
 	if (err != ERR_OK)
 		goto out;
 	/* required-when conditions read these two fields */
@@ -638,4 +696,75 @@ enum err catalogue_check_consents(const struct catalogue *cat, json_t *consents,
 bool catalogue_profession_known(const struct catalogue *cat, const char *s)
 {
 	return string_in(cat->professions, s);
+}
+
+size_t catalogue_search_count(const struct catalogue *cat)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cat->nfields; i++)
+		n += cat->fields[i].searchable;
+	return n;
+}
+
+const char *catalogue_search_field(const struct catalogue *cat, size_t i)
+{
+	for (size_t k = 0; k < cat->nfields; k++)
+		if (cat->fields[k].searchable && i-- == 0)
+			return cat->fields[k].name;
+	return NULL;
+}
+
+bool catalogue_field_searchable(const struct catalogue *cat, const char *name)
+{
+	const struct field *f = field_named(cat, name);
+
+	return f != NULL && f->searchable;
+}
+
+bool catalogue_field_is_identifier(const struct catalogue *cat, const char *name)
+{
+	const struct field *f = field_named(cat, name);
+
+	return f != NULL && f->identifier;
+}
+
+json_t *catalogue_unique_within(const struct catalogue *cat)
+{
+	json_t *map = json_object();
+
+	for (size_t i = 0; map != NULL && i < cat->nfields; i++) {
+		const struct field *f = &cat->fields[i];
+		json_t *within = f->unique_within != NULL ? json_copy(f->unique_within)
+							  : json_pack("[s]", "country");
+
+		if (f->identifier && json_object_set_new(map, f->name, within) != 0) {
+			json_decref(map);
+			map = NULL;
+		} else if (!f->identifier) {
+			json_decref(within);
+		}
+	}
+	return map;
+}
+
+bool catalogue_index_value(const struct catalogue *cat, const char *name, const char *value,
+			   char *out, size_t out_len)
+{
+	const struct field *f = field_named(cat, name);
+
+	if (f == NULL || !f->searchable || value == NULL)
+		return false;
+	switch (f->format) {
+	case F_NAME:
+	case F_TEXT:
+		return fold_name(value, out, out_len);
+	case F_CODE:
+		return fold_code(value, out, out_len);
+	default:
+		if (value[0] == '\0' || strlen(value) >= out_len)
+			return false;
+		strcpy(out, value); /* npi, dates ...: the validated form is the only one */
+		return true;
+	}
 }
