@@ -124,9 +124,11 @@ enum err db_identifier_duplicates(PGconn *conn, const char *id, const char *with
 			"JOIN accounts a ON a.id = o.account_id "
 			"WHERE m.account_id = $1 AND $2::jsonb ? m.field "
 			"AND a.role = 'professional' AND a.data_key IS NOT NULL "
-			"AND a.status <> 'rejected' AND me.status <> 'rejected' AND NOT EXISTS (SELECT 1 FROM "
+			"AND a.status <> 'rejected' AND me.status <> 'rejected' AND NOT EXISTS "
+			"(SELECT 1 FROM "
 			"jsonb_array_elements_text($2::jsonb -> m.field) AS w(f) "
-			"WHERE a.profile_public ->> w.f IS DISTINCT FROM me.profile_public ->> w.f) "
+			"WHERE a.profile_public ->> w.f IS DISTINCT FROM me.profile_public ->> "
+			"w.f) "
 			"ORDER BY o.account_id LIMIT " SEARCH_DUPES_SQL_LIMIT,
 			2, params, NULL, NULL, &res);
 	n = err == ERR_OK ? PQntuples(res) : 0;
@@ -140,8 +142,7 @@ enum err db_identifier_duplicates(PGconn *conn, const char *id, const char *with
 	return err;
 }
 
-enum err db_search_unindexed(PGconn *conn, size_t max, struct sealed_account *sealed,
-			     size_t *ret_n)
+enum err db_search_unindexed(PGconn *conn, size_t max, struct sealed_account *sealed, size_t *ret_n)
 {
 	char limit[24];
 	const char *params[1] = {limit};
@@ -152,7 +153,7 @@ enum err db_search_unindexed(PGconn *conn, size_t max, struct sealed_account *se
 	snprintf(limit, sizeof(limit), "%zu", max);
 	err = db_exec(conn,
 		      "SELECT " SEALED_COLUMNS("") " FROM accounts WHERE NOT search_indexed "
-		      "ORDER BY id LIMIT $1::int",
+						   "ORDER BY id LIMIT $1::int",
 		      1, params, NULL, NULL, &res);
 	for (int i = 0; err == ERR_OK && i < PQntuples(res); i++) {
 		err = db_sealed_read(res, i, 0, &sealed[n]);
@@ -191,9 +192,11 @@ enum err db_account_search(PGconn *conn, const struct account_query *q, PGresult
 
 	snprintf(sql, sizeof(sql),
 		 "SELECT a.id, a.status, a.status_reason, a.profile_public->>'country', "
-		 "a.profile_public->>'profession', a.email_verified, " DB_RFC3339("a.created_at") ", "
-		 "(extract(epoch FROM a.created_at) * 1000000)::bigint%s "
-		 "FROM accounts a WHERE a.role = 'professional' AND a.data_key IS NOT NULL",
+		 "a.profile_public->>'profession', a.email_verified, " DB_RFC3339(
+			 "a.created_at") ", "
+					 "(extract(epoch FROM a.created_at) * 1000000)::bigint%s "
+					 "FROM accounts a WHERE a.role = 'professional' AND "
+					 "a.data_key IS NOT NULL",
 		 q->sealed ? ", " SEALED_COLUMNS("a.") : "");
 	if (q->email_bidx != NULL) {
 		crypto_hex(q->email_bidx, 32, bidx_hex[SEARCH_FIELDS_MAX]);
@@ -256,18 +259,71 @@ enum err db_account_extras(PGconn *conn, const char *id, struct account_extras *
 		conn,
 		"SELECT a.role, a.status_reason, " DB_RFC3339("a.erased_at") ", " DB_RFC3339(
 			"a.legal_hold_at") ", encode(a.legal_hold_reason_enc, 'hex'), "
-		"(SELECT coalesce(json_agg(json_build_object('from_status', h.from_status, "
-		"'to_status', h.to_status, 'event', h.event, 'reason', h.reason, 'changed_at', "
-		DB_RFC3339("h.changed_at") ", 'actor', coalesce(w.actor, 'system'), "
-		"'note_enc', w.note) ORDER BY h.id), '[]') FROM account_status_history h "
-		"LEFT JOIN LATERAL (SELECT l.actor, encode(l.reason_enc, 'hex') AS note "
-		"FROM audit_log l WHERE l.target = h.account_id::text AND l.created_at = "
-		"h.changed_at AND l.actor <> 'system' ORDER BY l.id LIMIT 1) w ON true "
-		"WHERE h.account_id = a.id), "
-		"(SELECT json_build_object('live', count(*) FILTER (WHERE s.revoked_at IS NULL "
-		"AND s.expires_at > now()), 'last_sign_in', " DB_RFC3339("max(s.created_at)") ") "
-		"FROM sessions s WHERE s.account_id = a.id) "
-		"FROM accounts a WHERE a.id = $1",
+					   "(SELECT "
+					   "coalesce(json_agg(json_build_object('from_status', "
+					   "h.from_status, "
+					   "'to_status', h.to_status, 'event', h.event, 'reason', "
+					   "h.reason, 'changed_at', " DB_RFC3339(
+						   "h.changed_at") ", 'actor', coalesce(w.actor, "
+								   "'system'), "
+								   "'note_enc', w.note) ORDER BY "
+								   "h.id), '[]') FROM "
+								   "account_status_history h "
+								   "LEFT JOIN LATERAL (SELECT "
+								   "l.actor, encode(l.reason_enc, "
+								   "'hex') AS note "
+								   "FROM audit_log l WHERE "
+								   "l.target = h.account_id::text "
+								   "AND l.created_at = "
+								   "h.changed_at AND l.actor <> "
+								   "'system' ORDER BY l.id LIMIT "
+								   "1) w ON true "
+								   "WHERE h.account_id = a.id), "
+								   "(SELECT "
+								   "json_build_object('live', "
+								   "count(*) FILTER (WHERE "
+								   "s.revoked_at IS NULL "
+								   "AND s.expires_at > now()), "
+								   "'last_sign_in', " DB_RFC3339(
+									   "max(s.created_at)") ") "
+												"FR"
+												"OM"
+												" s"
+												"es"
+												"si"
+												"on"
+												"s "
+												"s "
+												"WH"
+												"ER"
+												"E "
+												"s."
+												"ac"
+												"co"
+												"un"
+												"t_"
+												"id"
+												" ="
+												" a"
+												".i"
+												"d)"
+												" "
+												"FR"
+												"OM"
+												" a"
+												"cc"
+												"ou"
+												"nt"
+												"s "
+												"a "
+												"WH"
+												"ER"
+												"E "
+												"a."
+												"id"
+												" ="
+												" $"
+												"1",
 		1, params, NULL, NULL, &res);
 
 	if (err != ERR_OK)

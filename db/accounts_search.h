@@ -39,15 +39,13 @@ enum err db_search_index_write(PGconn *conn, const char *id, const struct field_
 
 /* The duplicate licence identifier check, in the caller's transaction
  * after db_search_index_write(): when another live professional
- * (not erased, not rejected; account id not rejected either) has the same index of an identifier field
- * and the same values of that field's unique_within fields (within, a
- * JSON object text {field: [names]}, catalogue_unique_within()), account
- * id and each such account move by EVENT_DUPLICATE_IDENTIFIER (reason
- * duplicate_identifier) where the status table allows it, each with a
- * system audit row naming the field and the other account. Identifier
- * writes of one value are serialised by an advisory lock, so two
- * registrations at once still see each other. *ret_flagged (may be NULL)
- * counts the accounts that moved. Blocks. */
+ * (not erased, not rejected; account id not rejected either) has the same index of an identifier
+ * field and the same values of that field's unique_within fields (within, a JSON object text
+ * {field: [names]}, catalogue_unique_within()), account id and each such account move by
+ * EVENT_DUPLICATE_IDENTIFIER (reason duplicate_identifier) where the status table allows it, each
+ * with a system audit row naming the field and the other account. Identifier writes of one value
+ * are serialised by an advisory lock, so two registrations at once still see each other.
+ * *ret_flagged (may be NULL) counts the accounts that moved. Blocks. */
 enum err db_identifier_duplicates(PGconn *conn, const char *id, const char *within,
 				  int *ret_flagged);
 
@@ -61,14 +59,14 @@ enum err db_search_unindexed(PGconn *conn, size_t max, struct sealed_account *se
  * must hold; NULL or n 0 for none. Only professionals who are not erased
  * are found. */
 struct account_query {
-	const unsigned char *email_bidx;  /* 32 bytes, vault_email_index() */
-	const struct field_indexes *idx;  /* searchable fields' indexes */
+	const unsigned char *email_bidx; /* 32 bytes, vault_email_index() */
+	const struct field_indexes *idx; /* searchable fields' indexes */
 	const char *status, *country, *profession, *reason;
 	const char *created_after, *created_before; /* YYYY-MM-DD, UTC days */
-	bool after;        /* a cursor: rows before it, newest first */
+	bool after;                                 /* a cursor: rows before it, newest first */
 	long long after_us; /* created_at of the last row shown, microseconds */
 	const char *after_id;
-	int limit; /* rows to return */
+	int limit;   /* rows to return */
 	bool sealed; /* also SEALED_COLUMNS, to open the personal fields asked for */
 };
 

@@ -117,7 +117,9 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 {
 	PGresult *res;
 	enum err err = exec_bidx(conn,
-				 "SELECT id, role, password_hash FROM accounts "
+				 "SELECT id, role, password_hash, EXISTS (SELECT 1 FROM "
+				 "staff_totp t WHERE t.account_id = accounts.id AND "
+				 "t.confirmed_at IS NOT NULL) FROM accounts "
 				 "WHERE email_bidx = $1 AND data_key IS NOT NULL "
 				 "AND disabled_at IS NULL",
 				 bidx, &res);
@@ -131,6 +133,7 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 		snprintf(ret_account->role, sizeof(ret_account->role), "%s", PQgetvalue(res, 0, 1));
 		snprintf(ret_account->password_hash, sizeof(ret_account->password_hash), "%s",
 			 PQgetvalue(res, 0, 2));
+		ret_account->totp = PQgetvalue(res, 0, 3)[0] == 't';
 	}
 	PQclear(res);
 	return err;
@@ -296,7 +299,9 @@ enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],
 	 * used token came back. */
 	err = db_exec(
 		conn,
-		"WITH t AS (SELECT s.id, s.account_id, a.role, rt.used_at IS NOT NULL AS used, "
+		"WITH t AS (SELECT s.id, s.account_id, "
+		"CASE WHEN s.enrolling THEN 'enrolling' ELSE a.role END AS role, "
+		"rt.used_at IS NOT NULL AS used, "
 		"s.revoked_at IS NULL AND s.expires_at > now() AS live "
 		"FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
 		"JOIN accounts a ON a.id = s.account_id "

@@ -24,6 +24,7 @@ struct login_account {
 	char id[UUID_STR_LEN];
 	char role[16];
 	char password_hash[192];
+	bool totp; /* a staff account with a confirmed second factor */
 };
 
 /* The account with this email index. ERR_NOT_FOUND when there is none,

@@ -33,8 +33,7 @@ static int read_password(char *buf, size_t size)
 }
 
 /* The password from stdin, checked by the policy and hashed into hash. */
-static int password_from_stdin(struct app *app, const char *email,
-			       char hash[PASSWORD_ENCODED_MAX])
+static int password_from_stdin(struct app *app, const char *email, char hash[PASSWORD_ENCODED_MAX])
 {
 	char password[ADMIN_PASSWORD_MAX];
 	json_t *errors = json_array();
@@ -55,8 +54,8 @@ static int password_from_stdin(struct app *app, const char *email,
 			json_string_value(json_object_get(json_array_get(errors, 0), "message")));
 		goto out;
 	}
-	if (password_hash(password, app->cfg.argon2_memory_kib, app->cfg.argon2_iterations,
-			  hash) != ERR_OK) {
+	if (password_hash(password, app->cfg.argon2_memory_kib, app->cfg.argon2_iterations, hash) !=
+	    ERR_OK) {
 		fprintf(stderr, "hcpd: cannot hash the password\n");
 		goto out;
 	}

@@ -43,13 +43,12 @@ enum action {
 
 static const struct {
 	const char *name;
-	bool moves;               /* makes a status event */
-	enum status_event event;  /* which */
-	const char *reason;       /* the status reason code it keeps */
-	const char *notice;       /* the professional's notice, or NULL */
+	bool moves;              /* makes a status event */
+	enum status_event event; /* which */
+	const char *reason;      /* the status reason code it keeps */
+	const char *notice;      /* the professional's notice, or NULL */
 } actions[ACT_COUNT] = {
-	[ACT_SUSPEND] = {"suspend", true, EVENT_SUSPEND, "admin_suspended",
-			 OUTBOX_ADMIN_SUSPENDED},
+	[ACT_SUSPEND] = {"suspend", true, EVENT_SUSPEND, "admin_suspended", OUTBOX_ADMIN_SUSPENDED},
 	[ACT_REINSTATE] = {"reinstate", true, EVENT_REINSTATE, "admin_reinstated",
 			   OUTBOX_ADMIN_REINSTATED},
 	[ACT_REJECT] = {"reject", true, EVENT_REJECT, "admin_rejected", OUTBOX_REVIEW_REJECTED},
@@ -62,9 +61,8 @@ static const struct {
  * (from itself for an action that moves nothing), ERR_INVALID for an
  * unknown action, ERR_CONFLICT when the status table refuses its event
  * or (resend_confirmation) the email is confirmed already. Pure. */
-static enum err account_action_plan(const char *name, enum account_status from,
-				    bool email_verified, enum action *ret_action,
-				    enum account_status *ret_to)
+static enum err account_action_plan(const char *name, enum account_status from, bool email_verified,
+				    enum action *ret_action, enum account_status *ret_to)
 {
 	for (int a = 0; a < ACT_COUNT; a++) {
 		if (strcmp(actions[a].name, name) != 0)
@@ -121,10 +119,9 @@ static enum err resend_confirmation(struct req *r, PGconn *conn, const unsigned 
 /* The action's writes, its plan made. */
 static enum err apply(struct req *r, PGconn *conn, const unsigned char *key, struct acting *a)
 {
-	json_t *profile = json_loads(a->rows.account.profile_public != NULL
-					     ? a->rows.account.profile_public
-					     : "{}",
-				     0, NULL);
+	json_t *profile = json_loads(
+		a->rows.account.profile_public != NULL ? a->rows.account.profile_public : "{}", 0,
+		NULL);
 	const char *country = json_string_value(json_object_get(profile, "country"));
 	const char *profession = json_string_value(json_object_get(profile, "profession"));
 	enum err err = ERR_OK;
@@ -163,10 +160,10 @@ static enum err audit_action(struct req *r, PGconn *conn, const unsigned char *k
 {
 	unsigned char *sealed = NULL;
 	size_t len = 0;
-	json_t *details = json_pack("{s:s, s:s, s:s, s:s, s:i}", "action",
-				    actions[a->action].name, "from_status", status_name(a->from),
-				    "to_status", status_name(a->to), "etag", a->etag,
-				    "sessions_revoked", a->sessions);
+	json_t *details =
+		json_pack("{s:s, s:s, s:s, s:s, s:i}", "action", actions[a->action].name,
+			  "from_status", status_name(a->from), "to_status", status_name(a->to),
+			  "etag", a->etag, "sessions_revoked", a->sessions);
 	enum err err = details != NULL ? ERR_OK : ERR_NOMEM;
 
 	if (err == ERR_OK && key != NULL)
@@ -234,8 +231,8 @@ static void check_body(struct req *r, json_t *errors)
 	json_body_require_strings(r->json, keys, errors);
 	name = json_string_value(json_object_get(r->json, "action"));
 	reason = json_string_value(json_object_get(r->json, "reason"));
-	if (name != NULL && account_action_plan(name, STATUS_SUSPENDED, false, &ignored, &to) ==
-				    ERR_INVALID)
+	if (name != NULL &&
+	    account_action_plan(name, STATUS_SUSPENDED, false, &ignored, &to) == ERR_INVALID)
 		json_error_add(errors, "action", "invalid",
 			       "action must be suspend, reinstate, reject, reverify, "
 			       "revoke_sessions or resend_confirmation");

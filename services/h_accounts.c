@@ -109,10 +109,11 @@ static const char *check_filters(struct req *r, const char **v, struct search *s
 static const char *search_query(struct req *r, struct search *s)
 {
 	static const char *const fixed[FIXED_PARAMS] = {
-		"email",  "status", "country", "profession", "reason", "created_after",
-		"created_before", "fields", "cursor", "limit"};
+		"email",         "status",         "country", "profession", "reason",
+		"created_after", "created_before", "fields",  "cursor",     "limit"};
 	const struct app *app = r->app;
-	const char *names[FIXED_PARAMS + SEARCH_FIELDS_MAX + 1], *v[FIXED_PARAMS + SEARCH_FIELDS_MAX];
+	const char *names[FIXED_PARAMS + SEARCH_FIELDS_MAX + 1],
+		*v[FIXED_PARAMS + SEARCH_FIELDS_MAX];
 	const char *why = NULL;
 	size_t n = FIXED_PARAMS;
 
@@ -268,8 +269,7 @@ enum MHD_Result h_accounts_search(struct req *r)
 }
 
 /* An opened note (sealed hex), or null: erased, or none. */
-static json_t *opened(const unsigned char *key, const char *id, const char *what,
-		      const char *hex)
+static json_t *opened(const unsigned char *key, const char *id, const char *what, const char *hex)
 {
 	char *text = NULL;
 	json_t *v;
@@ -317,18 +317,18 @@ enum err account_view_build(struct req *r, PGconn *conn, const unsigned char *ke
 		consents = catalogue_consents_current(r->app->catalogue, history);
 		/* documents: none held yet (licence documents, issue 19.5) */
 		if (json_object_update_new(
-			    body, json_pack("{s:s?, s:s?, s:{s:b, s:s?, s:o}, s:o, s:o, s:o, s:o?, "
-					    "s:n}",
-					    "status_reason", x.status_reason, "erased_at",
-					    x.erased_at, "legal_hold", "held",
-					    x.legal_hold_at != NULL, "since", x.legal_hold_at,
-					    "reason",
-					    opened(key, r->param, "legal_hold_reason",
-						   x.legal_hold_reason_enc),
-					    "status_history", history_json(key, r->param, x.history),
-					    "sessions", json_loads(x.sessions, 0, NULL), "consents",
-					    consents != NULL ? consents : json_object(),
-					    "consent_history", history, "documents")) != 0)
+			    body,
+			    json_pack("{s:s?, s:s?, s:{s:b, s:s?, s:o}, s:o, s:o, s:o, s:o?, "
+				      "s:n}",
+				      "status_reason", x.status_reason, "erased_at", x.erased_at,
+				      "legal_hold", "held", x.legal_hold_at != NULL, "since",
+				      x.legal_hold_at, "reason",
+				      opened(key, r->param, "legal_hold_reason",
+					     x.legal_hold_reason_enc),
+				      "status_history", history_json(key, r->param, x.history),
+				      "sessions", json_loads(x.sessions, 0, NULL), "consents",
+				      consents != NULL ? consents : json_object(),
+				      "consent_history", history, "documents")) != 0)
 			err = ERR_NOMEM;
 		history = NULL;
 	}

@@ -1,8 +1,10 @@
 /*
  * h_admins.c - staff management for admins: GET /v1/admin/admins (the
  * staff accounts), POST /v1/admin/admins (a new one: email, role,
- * password), POST /v1/admin/admins/{id}/disable. Admins only (routes.c);
- * each is audited with the admin's id (staff.h, admins.h). The password
+ * password), POST /v1/admin/admins/{id}/disable - admins only (routes.c),
+ * each audited with the admin's id (staff.h, admins.h) - and every staff
+ * member's own second factor: POST /v1/admin/me/totp (enrolment) and
+ * POST /v1/admin/me/totp/confirm (the first code; recovery codes back). The password
  * is checked by the policy and hashed on the hashing pool (pwjob.h), and
  * never logged or echoed.
  */
@@ -17,7 +19,9 @@
 #include "password.h"
 #include "problem.h"
 #include "pwjob.h"
+#include "sessions.h"
 #include "staff.h"
+#include "staffauth.h"
 #include "validate.h"
 
 enum MHD_Result h_admins_list(struct req *r)
@@ -135,4 +139,56 @@ enum MHD_Result h_admins_disable(struct req *r)
 		return problem_from_err(r, err);
 	return http_reply_json(r, 200, json_pack("{s:s, s:b}", "id", r->param, "disabled", 1),
 			       NULL);
+}
+
+enum MHD_Result h_admin_totp_begin(struct req *r)
+{
+	json_t *body = NULL;
+	PGconn *conn;
+	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+
+	if (err == ERR_OK) {
+		err = staffauth_enrol(r->app, conn, r->auth.sub, &body);
+		db_release(r->app->db, conn);
+	}
+	if (err == ERR_CONFLICT)
+		return problem_send(r, 409, "conflict",
+				    "a second factor is enrolled already; it is not replaced here");
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return http_reply_json(r, 201, body, NULL);
+}
+
+enum MHD_Result h_admin_totp_confirm(struct req *r)
+{
+	static const char *const keys[] = {"code", NULL};
+	json_t *body = NULL;
+	enum MHD_Result reply;
+	PGconn *conn;
+	enum err err;
+
+	if (!problem_check_strings(r, keys, &reply))
+		return reply;
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK) {
+		err = staffauth_confirm(r->app, conn, r->auth.sub,
+					json_string_value(json_object_get(r->json, "code")), r->id,
+					&body);
+		db_release(r->app->db, conn);
+	}
+	if (err == ERR_INVALID)
+		return problem_send_field(r, "code", "invalid",
+					  "the code does not match: type the one your "
+					  "authenticator app shows now");
+	if (err == ERR_CONFLICT)
+		return problem_send(r, 409, "conflict", "no enrolment awaits confirmation");
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	/* an enrolling session has done what it was for: sign in with the code */
+	if (strcmp(r->auth.role, "enrolling") == 0 &&
+	    db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn) == ERR_OK) {
+		db_session_revoke(conn, r->auth.sid, "logout");
+		db_release(r->app->db, conn);
+	}
+	return http_reply_json(r, 200, body, NULL);
 }

@@ -41,6 +41,8 @@ enum MHD_Result h_account_action(struct req *r);
 enum MHD_Result h_admins_list(struct req *r);
 enum MHD_Result h_admins_create(struct req *r);
 enum MHD_Result h_admins_disable(struct req *r);
+enum MHD_Result h_admin_totp_begin(struct req *r);
+enum MHD_Result h_admin_totp_confirm(struct req *r);
 
 /* h_erasure.c */
 enum MHD_Result h_me_delete(struct req *r);

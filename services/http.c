@@ -306,12 +306,16 @@ static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
 	}
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	/* the route table's role flags are the permissions (router.h) */
+	/* the route table's role flags are the permissions (router.h); an
+	 * enrolling token is not enough sign-in for anything else (401) */
+	if (!route_role_allowed(r->route->flags, claims.role) &&
+	    (r->route->flags & ROUTE_STAFF_ROLES) == 0) {
+		http_add_header(r, "WWW-Authenticate", "Bearer");
+		return problem_send(r, 401, "unauthorized",
+				    "enrol a second factor first (POST /v1/admin/me/totp)");
+	}
 	if (!route_role_allowed(r->route->flags, claims.role))
-		return problem_send(r, 403, "forbidden",
-				    (r->route->flags & ROUTE_STAFF_ROLES) == 0
-					    ? "enrol a second factor first (/v1/admin/me/totp)"
-					    : "your role does not allow this");
+		return problem_send(r, 403, "forbidden", "your role does not allow this");
 	r->auth = claims;
 	*ret_ok = true;
 	return MHD_YES;

@@ -51,6 +51,8 @@ const struct route routes[] = {
 	{"GET", "/v1/admin/admins", h_admins_list, ROUTE_ADMIN},
 	{"POST", "/v1/admin/admins", h_admins_create, ROUTE_ADMIN | ROUTE_JSON},
 	{"POST", "/v1/admin/admins/{id}/disable", h_admins_disable, ROUTE_ADMIN},
+	{"POST", "/v1/admin/me/totp", h_admin_totp_begin, ROUTE_STAFF_SELF},
+	{"POST", "/v1/admin/me/totp/confirm", h_admin_totp_confirm, ROUTE_STAFF_SELF | ROUTE_JSON},
 };
 
 const size_t routes_len = sizeof(routes) / sizeof(routes[0]);

@@ -17,8 +17,8 @@
 #include "search.h"
 #include "vault.h"
 
-#define BACKFILL_BATCH   64
-#define BACKFILL_REST_MS (3600 * 1000L) /* nothing left: every new account is indexed */
+#define BACKFILL_BATCH    64
+#define BACKFILL_REST_MS  (3600 * 1000L) /* nothing left: every new account is indexed */
 #define BACKFILL_RETRY_MS (30 * 1000L)
 
 enum err search_keys_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN])
@@ -30,8 +30,7 @@ enum err search_keys_init(struct app *app, const unsigned char master[CRYPTO_KEY
 		return ERR_INVALID;
 	for (size_t i = 0; i < n; i++) {
 		app->search_keys[i].field = catalogue_search_field(app->catalogue, i);
-		snprintf(label, sizeof(label), "hcpd blind index %s v1",
-			 app->search_keys[i].field);
+		snprintf(label, sizeof(label), "hcpd blind index %s v1", app->search_keys[i].field);
 		crypto_derive(master, label, app->search_keys[i].key);
 	}
 	app->nsearch_keys = n;
@@ -147,8 +146,8 @@ static long backfill_pass(void *arg)
 		return BACKFILL_RETRY_MS;
 	}
 	if (done > 0)
-		log_json(LOG_INFO, "search indexes added", json_pack("{s:I}", "accounts",
-								     (json_int_t)done));
+		log_json(LOG_INFO, "search indexes added",
+			 json_pack("{s:I}", "accounts", (json_int_t)done));
 	return done > 0 ? 0 : BACKFILL_REST_MS;
 }
 
