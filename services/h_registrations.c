@@ -168,6 +168,10 @@ static enum MHD_Result finish(struct req *r, struct reg *reg)
 	e.jobs = jobs;
 	e.njobs = verdict_jobs_for(r->app->verifiers, profile_text(reg, "country"),
 				   profile_text(reg, "profession"), jobs, VERDICT_JOBS_MAX);
+	/* issue 19: with no job to wait for, straight to an admin */
+	verdict_unqueued(verdict_manual_applies(r->app->verifiers, profile_text(reg, "country"),
+						profile_text(reg, "profession")),
+			 &e.unqueued_event, &e.unqueued_reason);
 	if (e.nconsents > sizeof(consents) / sizeof(consents[0]))
 		err = ERR_INTERNAL;
 	for (size_t i = 0; err == ERR_OK && i < e.nconsents; i++) {

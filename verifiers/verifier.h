@@ -52,6 +52,8 @@ enum verifier_transport {
 	TRANSPORT_HTTP,    /* build_request, net.c, parse_reply */
 	TRANSPORT_PROCESS, /* build_request (body is the program's stdin), spawn.c, parse_reply */
 	TRANSPORT_LOCAL,   /* check_local against PostgreSQL: nothing leaves hcpd */
+	TRANSPORT_MANUAL,  /* no check runs and no job is queued: an admin searches the
+			      register by hand from the review item (manual.c) */
 };
 
 /* What build_request makes. Every member is malloc'd and owned by the

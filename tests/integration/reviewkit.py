@@ -118,8 +118,10 @@ def make_flagged(h, pg, email=None, status="flagged", **profile):
     add_verification(h, pg, account_id, verifier="us-oig-leie", outcome="verified",
                      reason="not excluded", checks={}, evidence={})
     add_verification(h, pg, account_id)
-    pg.psql("UPDATE accounts SET status = '%s', email_verified = true WHERE id = '%s'"
-            % (status, account_id))
+    # as the pipeline leaves it: a verifier's outcome is the reason, none
+    # of its own (a country no register serves was flagged no_registry)
+    pg.psql("UPDATE accounts SET status = '%s', status_reason = NULL, email_verified = true "
+            "WHERE id = '%s'" % (status, account_id))
     return account_id, email
 
 

@@ -213,6 +213,9 @@ def test_no_registry_for_the_country_queues_nothing(stack, stub, tmp_path):
     assert pg.psql("SELECT count(*) FROM verification_jobs WHERE account_id = '%s'"
                    % r.json["id"]) == "0"
     assert stub.count() == 0
+    # issue 19: nothing to wait for, so straight to an admin
+    assert pg.psql("SELECT status || ':' || status_reason FROM accounts WHERE id = '%s'"
+                   % r.json["id"]) == "flagged:no_registry"
 
 
 def test_rectification_reruns_the_check(stack, stub, tmp_path):
