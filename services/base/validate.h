@@ -39,6 +39,22 @@ bool validate_country(const char *s);
  * by the 10 digits holds. */
 bool validate_npi(const char *s);
 
+/* A French RPPS number (Répertoire partagé des professionnels de santé):
+ * exactly 11 ASCII digits, the last a Luhn check digit over all 11 (the
+ * Agence du Numérique en Santé's identifier table: "11 caractères
+ * numériques (le dernier étant la clé de Luhn)"). */
+bool validate_rpps(const char *s);
+
+/* A Belgian RIZIV/INAMI number: exactly 11 ASCII digits; digits 1-6 the
+ * number, 7-8 its check, 9-11 the qualification. The check is 97 minus
+ * the first six digits modulo 97, or, for numbers issued since RIZIV's
+ * note of 31 October 2012 (I 2012/26), 89 minus them modulo 89. Sources:
+ * INAMI/RIZIV "Softwareleveranciers" page (the modulo 89 check digit) and
+ * the structure described at infohos.be/nl/blog/12189; the exact
+ * "97 minus remainder" form is the Belgian convention of the other
+ * modulo-97 numbers, not a formula quoted from RIZIV (see services/README). */
+bool validate_riziv(const char *s);
+
 /* A canonical lower-case UUID, as every id hcpd makes: 36 characters,
  * dashes at 8, 13, 18 and 23, lower-case hex elsewhere. */
 bool validate_uuid(const char *s);

@@ -206,7 +206,7 @@ def test_not_found_and_inactive_flag(stack, stub, tmp_path):
 
 def test_no_registry_for_the_country_queues_nothing(stack, stub, tmp_path):
     pg, h = pipeline(stack, stub, tmp_path)
-    body = registration(unique_email("gb"), country="GB")
+    body = registration(unique_email("nz"), country="NZ")
     del body["profile"]["npi"]
     r = h.api.register(body)
     assert r.status == 202, r.body
