@@ -247,17 +247,27 @@ bool catalogue_profession_in(const struct catalogue *cat, const char *country,
 static json_t *resolved_field(const struct catalogue *cat, size_t i, const char *country,
 			      const char *profession)
 {
+	static const char *const optional[] = {"pattern", "source", NULL};
 	const struct field *f = &cat->fields[i];
 	json_t *def = json_array_get(json_object_get(cat->doc, "fields"), i);
+	json_t *out =
+		json_pack("{s:s, s:O, s:O, s:s, s:s, s:I, s:b, s:b, s:O}", "name", f->name, "label",
+			  json_object_get(def, "label"), "purpose", json_object_get(def, "purpose"),
+			  "type", "string", "format", catalogue_format_names[f->format],
+			  "max_length", (json_int_t)f->max_length, "required",
+			  catalogue_is_required(f->required, country, profession), "personal",
+			  f->personal, "example", json_object_get(def, "example"));
 
-	return json_pack("{s:s, s:O, s:O, s:s, s:s, s:I, s:b, s:b, s:O, s:O?, s:O?}", "name",
-			 f->name, "label", json_object_get(def, "label"), "purpose",
-			 json_object_get(def, "purpose"), "type", "string", "format",
-			 catalogue_format_names[f->format], "max_length", (json_int_t)f->max_length,
-			 "required", catalogue_is_required(f->required, country, profession),
-			 "personal", f->personal, "example", json_object_get(def, "example"),
-			 "pattern", json_object_get(def, "pattern"), "source",
-			 json_object_get(def, "source"));
+	/* present only where the field has them */
+	for (size_t k = 0; out != NULL && optional[k] != NULL; k++) {
+		json_t *v = json_object_get(def, optional[k]);
+
+		if (v != NULL && json_object_set(out, optional[k], v) != 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	}
+	return out;
 }
 
 enum err catalogue_resolve(const struct catalogue *cat, const char *country, const char *profession,
