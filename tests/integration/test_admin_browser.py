@@ -3,13 +3,13 @@ driven by playwright-core): sign-in, the queue, an item with its evidence,
 a decision, the 403 and 412 messages; no JavaScript or console error. The
 screenshots it keeps under tests/artifacts/ are named in the test output."""
 
-import json
 import os
 import shutil
 import subprocess
 
 from conftest import ROOT, registration
-from reviewkit import PRO_PASSWORD, ADMIN_PASSWORD, make_admin, make_flagged, unique_email
+from reviewkit import (PRO_PASSWORD, ADMIN_PASSWORD, make_admin, make_flagged, unique_email,
+                       write_test_register)
 
 SCRIPT = os.path.join(ROOT, "tests", "browser", "admin_review.mjs")
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts")
@@ -27,13 +27,7 @@ def manual_registries(tmp_path):
     the declared number (no shipped one publishes such a link)."""
     regs = tmp_path / "registries"
     shutil.copytree(os.path.join(ROOT, "verifiers", "registries"), regs)
-    (regs / "sg-test.json").write_text(json.dumps({
-        "name": "sg-test", "display_name": "Test register of doctors", "kind": "manual",
-        "countries": ["SG"], "professions": ["physician"], "fields": ["mcr_number"],
-        "compares": ["family_name"], "base_url": "https://register.example/search",
-        "manual": {"instructions": "Search by number; compare the family name.",
-                   "search_url": "{base_url}?number={mcr_number}"},
-        "source": ["a test definition"]}))
+    write_test_register(regs)
     return str(regs)
 
 

@@ -9,14 +9,13 @@ register's link with the declared number filled in (a definition of the
 test's own, in a private stack).
 """
 
-import json
 import urllib.parse
 
 import pytest
 
 from conftest import registration
 from reviewkit import (PRO_PASSWORD, bearer, confirm_email, decide, item, make_admin,
-                       unique_email)
+                       unique_email, write_test_register)
 
 SCHEMA = "/v1/registration/schema"
 
@@ -171,13 +170,7 @@ def test_the_queue_filters_by_reason_and_country(hcpd, admin):
 def test_a_manual_link_carries_the_declared_number_encoded(stack, tmp_path):
     regs = tmp_path / "registries"
     regs.mkdir()
-    (regs / "sg-test.json").write_text(json.dumps({
-        "name": "sg-test", "display_name": "A test register", "kind": "manual",
-        "countries": ["SG"], "professions": ["physician"], "fields": ["mcr_number"],
-        "compares": ["family_name"], "base_url": "https://register.example/search",
-        "manual": {"instructions": "Search by number.",
-                   "search_url": "{base_url}?number={mcr_number}&type=doctor"},
-        "source": ["a test definition"]}))
+    write_test_register(regs)
     pg, h = stack({"HCPD_REGISTRIES_DIR": str(regs)})
     resolved = schema(h.api, "?country=SG&profession=physician").json
     body = body_from(resolved, unique_email("sg"))
@@ -186,10 +179,10 @@ def test_a_manual_link_carries_the_declared_number_encoded(stack, tmp_path):
     token = make_admin(h)[2]
     check = item(h, token, account).json["manual_checks"]
     assert check == [{
-        "verifier": "sg-test", "display_name": "A test register",
+        "verifier": "sg-test", "display_name": "Test register of doctors",
         "link": "https://register.example/search?number=" +
-                urllib.parse.quote("M 12/3.A", safe="") + "&type=doctor",
-        "instructions": "Search by number.", "compare": ["mcr_number", "family_name"],
-        "source": ["a test definition"]}]
+                urllib.parse.quote("M 12/3.A", safe=""),
+        "instructions": "Search by number; compare the family name.",
+        "compare": ["mcr_number", "family_name"], "source": ["a test definition"]}]
     assert pg.psql("SELECT status_reason FROM accounts WHERE id = '%s'" % account) == \
         "manual_check"

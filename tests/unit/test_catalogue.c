@@ -661,6 +661,19 @@ TEST(resolved_schema)
 	json_decref(doc);
 }
 
+/* The example profile moved to country, with key set to value (NULL:
+ * nothing more), checked; returns the errors. */
+static json_t *check_in(const char *country, const char *key, const char *value)
+{
+	json_t *p = example_with("npi", NULL);
+
+	json_object_del(p, "license_region");
+	json_object_set_new(p, "country", json_string(country));
+	if (key != NULL)
+		json_object_set_new(p, key, json_string(value));
+	return check(p);
+}
+
 TEST(country_professions_and_check_digits)
 {
 	json_t *p = example_with("npi", NULL);
@@ -669,20 +682,11 @@ TEST(country_professions_and_check_digits)
 	json_object_set_new(p, "profession", json_string("podiatrist"));
 	json_object_set_new(p, "license_number", json_string("A1"));
 	CHECK(one_error(check(p), "profile.profession", "invalid"));
-	p = example_with("npi", NULL);
-	json_object_del(p, "license_region");
-	json_object_set_new(p, "country", json_string("BE"));
-	json_object_set_new(p, "riziv_number", json_string("12345624000"));
-	CHECK(one_error(check(p), "profile.riziv_number", "invalid"));
-	p = example_with("npi", NULL);
-	json_object_del(p, "license_region");
-	json_object_set_new(p, "country", json_string("FR"));
-	CHECK(one_error(check(p), "profile.rpps", "required"));
-	p = example_with("npi", NULL);
-	json_object_del(p, "license_region");
-	json_object_set_new(p, "country", json_string("AU"));
-	json_object_set_new(p, "ahpra_number", json_string("med0000932846"));
-	CHECK(one_error(check(p), "profile.ahpra_number", "invalid"));
+	CHECK(one_error(check_in("BE", "riziv_number", "12345624000"), "profile.riziv_number",
+			"invalid"));
+	CHECK(one_error(check_in("FR", NULL, NULL), "profile.rpps", "required"));
+	CHECK(one_error(check_in("AU", "ahpra_number", "med0000932846"), "profile.ahpra_number",
+			"invalid"));
 }
 
 int main(void)
