@@ -224,12 +224,13 @@ static json_t *manual_checks_json(const struct verifier_set *set, json_t *profil
 
 	for (size_t i = 0; list != NULL && i < verifier_set_count(set); i++) {
 		const struct verifier *v = verifier_set_at(set, i);
-		json_t *compares = json_array(), *item;
+		json_t *compares, *item;
 		char *link = NULL;
 
 		if (v->ops->transport != TRANSPORT_MANUAL ||
 		    !verifier_applies(v, country, profession))
 			continue;
+		compares = json_array();
 		for (size_t k = 0; compares != NULL && k < v->nfields + v->ncompares; k++)
 			json_array_append_new(compares,
 					      json_string(k < v->nfields
