@@ -50,6 +50,8 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 		.nconsents = e->nconsents,
 		.jobs = e->jobs,
 		.njobs = e->njobs,
+		.unqueued_event = e->unqueued_event,
+		.unqueued_reason = e->unqueued_reason,
 	};
 	struct registration_notices notices = {0};
 	unsigned char key[CRYPTO_KEY_LEN], bidx[32], token_hash[32];

@@ -29,6 +29,10 @@ struct enrollment {
 	const struct idem *idem;     /* NULL without an Idempotency-Key */
 	const struct job_spec *jobs; /* verification jobs to queue with the account */
 	size_t njobs;
+	/* with none queued, the first status change (account_new's), or a
+	 * NULL reason for none */
+	enum status_event unqueued_event;
+	const char *unqueued_reason;
 };
 
 /* Stores e. *ret_duplicate tells that the email already had an account (no

@@ -44,6 +44,11 @@ static const struct transition {
 	{EVENT_CHECK_REFUSED, P, F},
 	{EVENT_CHECK_REFUSED, V, S},
 	{EVENT_CHECK_REFUSED, A, S},
+	/* issue 19: every first check reaches a decision. With nothing an
+	 * automated check can decide, the account goes to an admin at once;
+	 * a re-check never needs this (the account was decided already) */
+	{EVENT_NO_REGISTRY, P, F},
+	{EVENT_MANUAL_CHECK, P, F},
 };
 
 static const char *const status_names[STATUS_COUNT] = {
@@ -65,6 +70,8 @@ static const char *const event_names[EVENT_COUNT] = {
 	[EVENT_ANSWER] = "answer",
 	[EVENT_REVERIFY] = "reverify",
 	[EVENT_CHECK_REFUSED] = "check_refused",
+	[EVENT_NO_REGISTRY] = "no_registry",
+	[EVENT_MANUAL_CHECK] = "manual_check",
 };
 
 enum err status_next(enum account_status from, enum status_event event, enum account_status *ret_to)
