@@ -111,7 +111,9 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 				 (int)acct->profile_enc_len};
 	const int formats[12] = {0, 0, 0, 1, 1, 1, 1};
 	PGresult *res = NULL;
+	enum account_status first;
 	bool duplicate = false;
+	int queued = 0;
 	enum err err;
 
 	err = db_begin(conn);
@@ -141,7 +143,12 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 		err = insert_consents(conn, acct);
 	if (err == ERR_OK && !duplicate)
 		err = db_jobs_enqueue(conn, acct->id, OCCASION_REGISTRATION, acct->jobs,
-				      acct->njobs, NULL);
+				      acct->njobs, &queued);
+	if (err == ERR_OK && !duplicate && queued == 0 && acct->unqueued_reason != NULL)
+		err = status_parse(acct->status, &first)
+			      ? db_account_set_status(conn, acct->id, first, acct->unqueued_event,
+						      acct->unqueued_reason, NULL)
+			      : ERR_INTERNAL;
 	if (err == ERR_OK && acct->notices != NULL && !duplicate)
 		err = db_confirmation_queue(conn, acct->id, acct->notices);
 	if (err == ERR_OK && acct->indexes != NULL && !duplicate)

@@ -61,6 +61,12 @@ struct account_new {
 	const struct registration_notices *notices; /* NULL: queue no mail */
 	const struct job_spec *jobs;                /* verification jobs to queue */
 	size_t njobs;
+	/* when none of jobs could be queued (none applies, or a roster is not
+	 * loaded), the first round has nothing to wait for: the account moves
+	 * from status by this event with this reason (verdict_unqueued()), in
+	 * the same transaction. NULL reason: it stays (admins) */
+	enum status_event unqueued_event;
+	const char *unqueued_reason;
 	const struct field_indexes *indexes; /* blind indexes of its searchable fields */
 	const char *unique_within;       /* the duplicate identifier check's JSON (NULL: none) */
 	const struct audit_entry *audit; /* appended with the account, its target the new
@@ -78,7 +84,8 @@ struct idem {
  * of the earlier reply otherwise. Blocks. */
 enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[UUID_STR_LEN]);
 
-/* Inserts the account, its consents, its verification jobs, (if idem is
+/* Inserts the account, its consents, its verification jobs (or, when none
+ * was queued, its first status change by acct->unqueued_event), (if idem is
  * non-NULL) the idempotency record and (if acct->notices is non-NULL) its
  * confirmation token and confirm_email outbox row, in one transaction. When the email's
  * blind index is taken, inserts no account: with idem, records acct->id (an

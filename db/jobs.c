@@ -228,15 +228,19 @@ enum err db_job_done(PGconn *conn, long long id, const char *owner, const char *
 
 	snprintf(sid, sizeof(sid), "%lld", id);
 	/* the account first: completions of one account's jobs take turns */
-	err = db_exec_row(conn,
-			  "SELECT status, email_verified FROM accounts WHERE id = $1 "
-			  "AND data_key IS NOT NULL FOR UPDATE",
-			  1, lock, NULL, NULL, &res);
+	err = db_exec_row(
+		conn,
+		"SELECT status, email_verified, coalesce(profile_public->>'country', ''), "
+		"coalesce(profile_public->>'profession', '') FROM accounts WHERE id = $1 "
+		"AND data_key IS NOT NULL FOR UPDATE",
+		1, lock, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
 	if (!status_parse(PQgetvalue(res, 0, 0), &facts.status))
 		err = ERR_DB; /* the CHECK constraint holds the names status_parse() knows */
 	facts.email_verified = PQgetvalue(res, 0, 1)[0] == 't';
+	snprintf(facts.country, sizeof(facts.country), "%s", PQgetvalue(res, 0, 2));
+	snprintf(facts.profession, sizeof(facts.profession), "%s", PQgetvalue(res, 0, 3));
 	PQclear(res);
 	if (err != ERR_OK)
 		return err;

@@ -110,8 +110,10 @@ struct job_facts {
 	enum account_status status; /* the account's (its row is locked) */
 	bool email_verified;        /* the account's */
 	enum job_occasion occasion;
-	int open;          /* the account's jobs still queued or running */
-	bool all_verified; /* each verifier's latest job is done and verified */
+	int open;            /* the account's jobs still queued or running */
+	bool all_verified;   /* each verifier's latest job is done and verified */
+	char country[3];     /* the account's profile_public country, or "" */
+	char profession[48]; /* and profession, or "": which registers apply */
 };
 
 /* Where account_id's checks stand: *ret_open jobs still queued or

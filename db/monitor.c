@@ -214,6 +214,42 @@ enum err db_monitor_digest_due(PGconn *conn, int hours, struct monitor_account *
 	return err;
 }
 
+/* The invariant of issue 19 (the view stuck_accounts, migration 0013):
+ * how many accounts wait with nothing to move them, the oldest of them,
+ * and the oldest pending account (stuck or not). */
+static enum err stuck_gauges(PGconn *conn, FILE *f)
+{
+	PGresult *res;
+	enum err err = db_exec(
+		conn,
+		"SELECT (SELECT count(*) FROM stuck_accounts), "
+		"(SELECT coalesce(extract(epoch FROM now() - min(status_changed_at))::bigint, 0) "
+		"FROM stuck_accounts), "
+		"(SELECT coalesce(extract(epoch FROM now() - min(status_changed_at))::bigint, 0) "
+		"FROM accounts WHERE status = 'pending_verification' AND role = 'professional' "
+		"AND erased_at IS NULL)",
+		0, NULL, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	fprintf(f,
+		"# HELP hcpd_accounts_stuck Pending accounts with no open job and no review item "
+		"(must be 0).\n"
+		"# TYPE hcpd_accounts_stuck gauge\n"
+		"hcpd_accounts_stuck %s\n"
+		"# HELP hcpd_accounts_stuck_oldest_seconds How long the oldest stuck account has "
+		"waited.\n"
+		"# TYPE hcpd_accounts_stuck_oldest_seconds gauge\n"
+		"hcpd_accounts_stuck_oldest_seconds %s\n"
+		"# HELP hcpd_accounts_oldest_pending_seconds How long the oldest pending account "
+		"has waited.\n"
+		"# TYPE hcpd_accounts_oldest_pending_seconds gauge\n"
+		"hcpd_accounts_oldest_pending_seconds %s\n",
+		PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+	PQclear(res);
+	return ERR_OK;
+}
+
 enum err db_monitor_gauges(PGconn *conn, FILE *f)
 {
 	PGresult *res;
@@ -250,5 +286,5 @@ enum err db_monitor_gauges(PGconn *conn, FILE *f)
 		"hcpd_verification_oldest_queued_seconds %s\n",
 		PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
 	PQclear(res);
-	return ERR_OK;
+	return stuck_gauges(conn, f);
 }

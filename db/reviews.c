@@ -53,6 +53,9 @@ static const char queue_sql[] =
 	"AND ($4::text IS NULL OR " WAITING_FOR " = $4) "
 	"AND ($5::bigint IS NULL OR (a.status_changed_at, a.id) > "
 	"('epoch'::timestamptz + $5::bigint * interval '1 microsecond', $6::uuid)) "
+	"AND ($8::text IS NULL OR a.status_reason = $8 OR EXISTS (SELECT 1 FROM "
+	"(SELECT DISTINCT ON (verifier) outcome FROM verifications WHERE account_id = a.id "
+	"ORDER BY verifier, id DESC) l WHERE l.outcome = $8)) "
 	"ORDER BY a.status_changed_at, a.id LIMIT $7::int";
 
 /* The account's row, with the disclosure history and past decisions as
@@ -103,17 +106,18 @@ static const char mine_sql[] =
 enum err db_review_queue(PGconn *conn, const struct review_query *q, PGresult **ret_res)
 {
 	char after_us[24], limit[16];
-	const char *params[7] = {q->status,
+	const char *params[8] = {q->status,
 				 q->country,
 				 q->profession,
 				 q->waiting_for,
 				 q->after ? after_us : NULL,
 				 q->after ? q->after_id : NULL,
-				 limit};
+				 limit,
+				 q->reason};
 
 	snprintf(after_us, sizeof(after_us), "%lld", q->after_us);
 	snprintf(limit, sizeof(limit), "%d", q->limit);
-	return db_exec(conn, queue_sql, 7, params, NULL, NULL, ret_res);
+	return db_exec(conn, queue_sql, 8, params, NULL, NULL, ret_res);
 }
 
 static enum err load_account(PGconn *conn, struct review_rows *rows, bool any)

@@ -20,6 +20,9 @@ struct review_query {
 	const char *country;     /* profile_public country */
 	const char *profession;  /* profile_public profession */
 	const char *waiting_for; /* "admin" or "professional" */
+	const char *reason;      /* a reason code (issue 19): the account's status reason
+				    (no_registry, manual_check, ...) or a verifier's latest
+				    outcome (mismatch, not_found, ...) */
 	bool after;              /* false: from the start */
 	long long after_us;      /* the cursor: status_changed_at, microseconds since 1970 */
 	const char *after_id;    /* and the id, as tie-break */

@@ -51,6 +51,8 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 		.nconsents = e->nconsents,
 		.jobs = e->jobs,
 		.njobs = e->njobs,
+		.unqueued_event = e->unqueued_event,
+		.unqueued_reason = e->unqueued_reason,
 		.audit = e->audit,
 	};
 	struct registration_notices notices = {0};

@@ -30,6 +30,10 @@ struct enrollment {
 	const struct idem *idem;     /* NULL without an Idempotency-Key */
 	const struct job_spec *jobs; /* verification jobs to queue with the account */
 	size_t njobs;
+	/* with none queued, the first status change (account_new's), or a
+	 * NULL reason for none */
+	enum status_event unqueued_event;
+	const char *unqueued_reason;
 	const struct audit_entry *audit; /* appended in the same transaction, or NULL */
 };
 

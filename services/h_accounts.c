@@ -312,7 +312,7 @@ enum err account_view_build(struct req *r, PGconn *conn, const unsigned char *ke
 	if (err == ERR_OK)
 		err = db_consent_history(conn, r->param, &history);
 	if (err == ERR_OK)
-		err = review_build(key, rows, &body, ret_etag);
+		err = review_build(key, rows, r->app->verifiers, &body, ret_etag);
 	if (err == ERR_OK) {
 		consents = catalogue_consents_current(r->app->catalogue, history);
 		/* documents: none held yet (licence documents, issue 19.5) */

@@ -25,6 +25,7 @@
 #include "password.h"
 #include "problem.h"
 #include "pwjob.h"
+#include "recipients.h"
 #include "verdict.h"
 #include "validate.h"
 
@@ -51,11 +52,112 @@ static void reg_free(void *p)
 	free(reg);
 }
 
+/* One recipient as the resolved schema lists it: who, where, which
+ * fields, under which terms (NULL: none, a register an admin searches),
+ * and whether that is abroad for a professional of country. */
+static json_t *recipient_json(const char *name, const char *kind, const char *display,
+			      const char *where, const char *const *fields, size_t nfields,
+			      const struct recipient_terms_def *t, const char *country)
+{
+	json_t *list = json_array(), *terms = json_null();
+
+	for (size_t i = 0; list != NULL && i < nfields; i++)
+		json_array_append_new(list, json_string(fields[i]));
+	if (t != NULL)
+		terms = json_pack("{s:s, s:s, s:s, s:i, s:b, s:s}", "version", t->version,
+				  "purpose", t->purpose, "legal_basis", t->legal_basis,
+				  "retention_days", t->retention_days, "onward_transfer",
+				  t->onward_transfer, "recipient_country", t->recipient_country);
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "name", name, "kind", kind,
+			 "display_name", display, "country", where, "abroad",
+			 strcmp(where, country) != 0, "fields", list, "terms", terms);
+}
+
+/* Issue 19: who will receive which of a professional's fields, before
+ * any consent is given (the notice promises transfers abroad are
+ * disclosed): the registers that apply to country and profession (an
+ * automated one under its terms; a manual one, which an admin searches by
+ * hand, receives only what its link carries, and has no terms), then the
+ * recipients file's, each only with the professional's consent. A roster
+ * checked inside hcpd receives nothing and is not listed. */
+static json_t *recipients_for(const struct app *app, const char *country, const char *profession)
+{
+	json_t *list = json_array();
+	const struct recipient_def *defs;
+	size_t n;
+
+	for (size_t i = 0; list != NULL && i < verifier_set_count(app->verifiers); i++) {
+		const struct verifier *v = verifier_set_at(app->verifiers, i);
+		bool manual = v->ops->transport == TRANSPORT_MANUAL;
+
+		if (!verifier_applies(v, country, profession) ||
+		    (!manual && v->recipient.name == NULL))
+			continue;
+		json_array_append_new(
+			list,
+			recipient_json(v->name, manual ? "manual_register" : "verifier",
+				       v->display_name,
+				       manual ? json_string_value(json_array_get(v->countries, 0))
+					      : v->recipient.country,
+				       v->fields, v->nfields, manual ? NULL : &v->recipient.terms,
+				       country));
+	}
+	defs = recipients_defs(app->recipients, &n);
+	for (size_t i = 0; list != NULL && i < n; i++)
+		json_array_append_new(
+			list, recipient_json(defs[i].name, defs[i].kind, defs[i].display_name,
+					     defs[i].country, defs[i].terms.allowed_fields,
+					     defs[i].terms.nallowed, &defs[i].terms, country));
+	return list;
+}
+
+/* GET /v1/registration/schema?country=&profession=: the catalogue
+ * resolved for them, and its recipients. */
+static enum MHD_Result resolved_schema(struct req *r, const char *country, const char *profession)
+{
+	const char *bad = NULL;
+	json_t *doc = NULL, *errors;
+	enum err err = catalogue_resolve(r->app->catalogue, country, profession, &doc, &bad);
+
+	if (err == ERR_INVALID) {
+		errors = json_array();
+		if (errors == NULL ||
+		    json_error_add(
+			    errors, bad, "invalid",
+			    strcmp(bad, "country") == 0
+				    ? "is not an ISO 3166-1 alpha-2 country code"
+				    : "is not a profession hcpd registers in this country") !=
+			    ERR_OK) {
+			json_decref(errors);
+			return problem_from_err(r, ERR_NOMEM);
+		}
+		return problem_send_errors(r, errors);
+	}
+	if (err == ERR_OK && json_object_set_new(doc, "recipients",
+						 recipients_for(r->app, country, profession)) != 0)
+		err = ERR_NOMEM;
+	if (err != ERR_OK) {
+		json_decref(doc);
+		return problem_from_err(r, err);
+	}
+	return http_reply_json(r, 200, doc, NULL);
+}
+
 enum MHD_Result h_registration_schema(struct req *r)
 {
+	static const char *const names[] = {"country", "profession", NULL};
+	const char *v[2] = {NULL, NULL}, *why = NULL;
 	size_t len;
-	const char *body = catalogue_body(r->app->catalogue, &len);
+	const char *body;
 
+	if (http_query(r, names, v, &why) != ERR_OK)
+		return problem_send(r, 400, "bad-request", why);
+	if ((v[0] == NULL) != (v[1] == NULL))
+		return problem_send(r, 400, "bad-request",
+				    "country and profession are given together, or neither");
+	if (v[0] != NULL)
+		return resolved_schema(r, v[0], v[1]);
+	body = catalogue_body(r->app->catalogue, &len);
 	http_add_header(r, "ETag", "%s", catalogue_etag(r->app->catalogue));
 	return http_reply_static(r, 200, "application/json", body, len);
 }
@@ -168,6 +270,10 @@ static enum MHD_Result finish(struct req *r, struct reg *reg)
 	e.jobs = jobs;
 	e.njobs = verdict_jobs_for(r->app->verifiers, profile_text(reg, "country"),
 				   profile_text(reg, "profession"), jobs, VERDICT_JOBS_MAX);
+	/* issue 19: with no job to wait for, straight to an admin */
+	verdict_unqueued(verdict_manual_applies(r->app->verifiers, profile_text(reg, "country"),
+						profile_text(reg, "profession")),
+			 &e.unqueued_event, &e.unqueued_reason);
 	if (e.nconsents > sizeof(consents) / sizeof(consents[0]))
 		err = ERR_INTERNAL;
 	for (size_t i = 0; err == ERR_OK && i < e.nconsents; i++) {

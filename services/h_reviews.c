@@ -43,11 +43,11 @@ static bool one_of(const char *s, const char *const *list)
 static const char *queue_query(struct req *r, struct review_query *q, char after_id[UUID_STR_LEN])
 {
 	static const char *const names[] = {"status", "country", "profession", "waiting_for",
-					    "cursor", "limit",   NULL};
+					    "cursor", "limit",   "reason",     NULL};
 	static const char *const statuses[] = {"flagged", "suspended", "approved", "rejected",
 					       NULL};
 	static const char *const waiting[] = {"admin", "professional", NULL};
-	const char *v[6], *why = NULL;
+	const char *v[7], *why = NULL;
 
 	if (http_query(r, names, v, &why) != ERR_OK)
 		return why;
@@ -55,6 +55,7 @@ static const char *queue_query(struct req *r, struct review_query *q, char after
 	q->country = v[1];
 	q->profession = v[2];
 	q->waiting_for = v[3];
+	q->reason = v[6];
 	q->after = v[4] != NULL;
 	q->after_id = after_id;
 	if (!one_of(q->status, statuses))
@@ -65,6 +66,8 @@ static const char *queue_query(struct req *r, struct review_query *q, char after
 		return "profession must be one of the catalogue's professions";
 	if (v[3] != NULL && !one_of(v[3], waiting))
 		return "waiting_for must be admin or professional";
+	if (v[6] != NULL && !validate_token(v[6], '_', 64))
+		return "reason must be a reason code such as manual_check or mismatch";
 	return paging_query(v[4], v[5], &q->after_us, after_id, &q->limit);
 }
 
@@ -98,6 +101,11 @@ enum MHD_Result h_review_list(struct req *r)
 	filters = json_pack("{s:s, s:s?, s:s?, s:s?, s:b, s:i}", "status", q.status, "country",
 			    q.country, "profession", q.profession, "waiting_for", q.waiting_for,
 			    "cursor", q.after, "limit", q.limit);
+	if (filters != NULL && q.reason != NULL &&
+	    json_object_set_new(filters, "reason", json_string(q.reason)) != 0) {
+		json_decref(filters);
+		filters = NULL;
+	}
 	if (filters == NULL)
 		return problem_from_err(r, ERR_NOMEM);
 	q.limit++; /* one more than shown: is there a next page? */
@@ -215,7 +223,8 @@ enum MHD_Result h_review_get(struct req *r)
 	if (err == ERR_OK) {
 		err = db_review_load(conn, r->param, &rows);
 		if (err == ERR_OK)
-			err = review_build(have_key ? key : NULL, &rows, &body, etag);
+			err = review_build(have_key ? key : NULL, &rows, r->app->verifiers, &body,
+					   etag);
 		if (err == ERR_OK && (details = json_pack("{s:s}", "etag", etag)) == NULL)
 			err = ERR_NOMEM;
 		if (err == ERR_OK)
@@ -317,7 +326,8 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 	if (err == ERR_OK)
 		err = db_review_load(conn, r->param, &d->rows);
 	if (err == ERR_OK)
-		err = review_build(have_key ? key : NULL, &d->rows, &d->body, d->etag);
+		err = review_build(have_key ? key : NULL, &d->rows, r->app->verifiers, &d->body,
+				   d->etag);
 	explicit_bzero(key, sizeof(key));
 	if (err == ERR_OK && !review_etag_matches(if_match, d->etag)) {
 		d->stale = true;

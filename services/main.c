@@ -390,8 +390,7 @@ static int run_verifier_list(struct app *app, int argc, char **argv)
 				  "countries", v->countries, "professions", v->professions,
 				  "fields", fields, "compares", compares, "base_url", v->base_url,
 				  "terms_version",
-				  v->ops->transport != TRANSPORT_LOCAL ? v->recipient.terms.version
-								       : NULL,
+				  v->recipient.name != NULL ? v->recipient.terms.version : NULL,
 				  "file", v->file));
 	}
 	if (list == NULL || json_dumpf(list, stdout, JSON_INDENT(2)) != 0)

@@ -12,6 +12,7 @@
 #include "app.h"
 #include "crypto.h"
 #include "jsontext.h"
+#include "manual.h"
 #include "review.h"
 #include "validate.h"
 #include "vault.h"
@@ -228,7 +229,52 @@ enum err review_etag_of(json_t *body, char ret_etag[REVIEW_ETAG_LEN])
 	return ERR_OK;
 }
 
-enum err review_build(const unsigned char *key, const struct review_rows *rows, json_t **ret_body,
+/* Issue 19: each manual register of set that applies to the profile's
+ * country and profession, as the admin acts on it: which register, the
+ * link to its search page with the declared number filled in (or null
+ * where it publishes none), the instructions, the fields to compare and
+ * where the register's facts come from. An erased profile (null) has
+ * none. */
+static json_t *manual_checks_json(const struct verifier_set *set, json_t *profile)
+{
+	const char *country = json_string_value(json_object_get(profile, "country"));
+	const char *profession = json_string_value(json_object_get(profile, "profession"));
+	json_t *list = json_array();
+
+	for (size_t i = 0; list != NULL && i < verifier_set_count(set); i++) {
+		const struct verifier *v = verifier_set_at(set, i);
+		json_t *compares, *item;
+		char *link = NULL;
+
+		if (v->ops->transport != TRANSPORT_MANUAL ||
+		    !verifier_applies(v, country, profession))
+			continue;
+		compares = json_array();
+		for (size_t k = 0; compares != NULL && k < v->nfields + v->ncompares; k++)
+			json_array_append_new(compares,
+					      json_string(k < v->nfields
+								  ? v->fields[k]
+								  : v->compares[k - v->nfields]));
+		if (manual_link(v, profile, &link) != ERR_OK || compares == NULL) {
+			json_decref(compares);
+			json_decref(list);
+			return NULL;
+		}
+		item = json_pack("{s:s, s:s, s:o, s:s, s:o, s:O}", "verifier", v->name,
+				 "display_name", v->display_name, "link", json_str(link),
+				 "instructions", manual_instructions(v), "compare", compares,
+				 "source", json_object_get(v->doc, "source"));
+		free(link);
+		if (item == NULL || json_array_append_new(list, item) != 0) {
+			json_decref(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
+enum err review_build(const unsigned char *key, const struct review_rows *rows,
+		      const struct verifier_set *set, json_t **ret_body,
 		      char ret_etag[REVIEW_ETAG_LEN])
 {
 	char *email = NULL;
@@ -258,6 +304,10 @@ enum err review_build(const unsigned char *key, const struct review_rows *rows, 
 	if (err == ERR_OK &&
 	    json_object_set_new(body, "verifications",
 				verifications_json(rows, have_key ? key : NULL)) != 0)
+		err = ERR_NOMEM;
+	if (err == ERR_OK &&
+	    json_object_set_new(body, "manual_checks",
+				manual_checks_json(set, json_object_get(body, "profile"))) != 0)
 		err = ERR_NOMEM;
 	if (err == ERR_OK)
 		err = review_etag_of(body, ret_etag);

@@ -17,6 +17,7 @@
 
 #include "err.h"
 #include "reviews.h"
+#include "verifier.h"
 #include "status.h"
 
 #define REVIEW_TEXT_MAX 2000 /* characters of a reason or a professional's answer */
@@ -55,11 +56,14 @@ enum err review_etag_of(json_t *body, char ret_etag[REVIEW_ETAG_LEN]);
  * that read rows (vault_account_key(); NULL, or rows without one, once
  * erased: nulls), each verification with its evidence opened (null when
  * there is none or it does not open), the disclosure history, past
- * decisions and the professional's answers. *ret_etag is the strong ETag
- * of it all, waiting_seconds (which changes by itself) excepted.
+ * decisions and the professional's answers, and (issue 19) the manual
+ * registers of set that apply to the profile, each with its link filled
+ * from the profile and the admin's instructions. *ret_etag is the strong
+ * ETag of it all, waiting_seconds (which changes by itself) excepted.
  * *ret_body is a new reference holding personal values: never log it.
  * ERR_CRYPTO when the email or profile do not open. Pure. */
-enum err review_build(const unsigned char *key, const struct review_rows *rows, json_t **ret_body,
+enum err review_build(const unsigned char *key, const struct review_rows *rows,
+		      const struct verifier_set *set, json_t **ret_body,
 		      char ret_etag[REVIEW_ETAG_LEN]);
 
 #endif

@@ -142,7 +142,8 @@ static enum err record(struct runner *r, PGconn *conn, const struct check *c,
 	err = db_job_done(conn, c->job_id, r->owner, c->account_id, &o, &facts);
 	if (err != ERR_OK)
 		goto out;
-	err = verdict_checked(conn, c->account_id, &facts, res->outcome, &moved, &to);
+	err = verdict_checked(conn, r->app->verifiers, c->account_id, &facts, res->outcome, &moved,
+			      &to);
 	if (err == ERR_OK) /* counted before the commit: a failed one may count twice */
 		atomic_fetch_add_explicit(&checks_done[c->vi][res->outcome], 1,
 					  memory_order_relaxed);
@@ -650,6 +651,10 @@ static void *runner_main(void *arg)
 			size_t vi = (r->rotate + k) % r->nverifiers;
 			int room = r->app->cfg.verify_concurrency - r->nchecks;
 
+			/* a manual register has no job: an admin checks it */
+			if (verifier_set_at(r->app->verifiers, vi)->ops->transport ==
+			    TRANSPORT_MANUAL)
+				continue;
 			if (room > 0 && now >= r->next_claim[vi])
 				claim(r, vi, room);
 		}

@@ -161,6 +161,8 @@ static enum err queue_due(struct app *app, PGconn *conn, bool all, struct schedu
 					  .needs_roster = v->ops->transport == TRANSPORT_LOCAL};
 		long long queued = 0;
 
+		if (v->ops->transport == TRANSPORT_MANUAL)
+			continue; /* nothing to re-check: an admin checked it by hand */
 		for (size_t k = 0; k < json_array_size(v->countries) && k < 300; k++)
 			countries[s.ncountries++] =
 				json_string_value(json_array_get(v->countries, k));

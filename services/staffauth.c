@@ -47,11 +47,11 @@ static enum err enrolment_body(const char *issuer, const char *email,
 	url_encode(email, label, sizeof(label));
 	url_encode(issuer, iss, sizeof(iss));
 	snprintf(uri, sizeof(uri),
-		 "otpauth://totp/%s:%s?secret=%s&issuer=%s&algorithm=SHA1&digits=%d&period=%d",
-		 iss, label, b32, iss, TOTP_DIGITS, TOTP_STEP);
+		 "otpauth://totp/%s:%s?secret=%s&issuer=%s&algorithm=SHA1&digits=%d&period=%d", iss,
+		 label, b32, iss, TOTP_DIGITS, TOTP_STEP);
 	err = qrsvg_make(uri, &svg);
-	if (err == ERR_OK && (*ret_body = json_pack("{s:s, s:s, s:s}", "secret", b32,
-						    "otpauth_uri", uri, "qr_svg", svg)) == NULL)
+	if (err == ERR_OK && (*ret_body = json_pack("{s:s, s:s, s:s}", "secret", b32, "otpauth_uri",
+						    uri, "qr_svg", svg)) == NULL)
 		err = ERR_NOMEM;
 	explicit_bzero(b32, sizeof(b32));
 	explicit_bzero(uri, sizeof(uri));
@@ -198,8 +198,8 @@ enum err staffauth_check(struct app *app, PGconn *conn, const char *id, const ch
 	}
 	err = open_secret(app, conn, id, &t, secret);
 	if (err == ERR_OK && t.confirmed &&
-	    totp_verify(secret, sizeof(secret), (long long)time(NULL), totp,
-			(uint64_t)t.last_step, &step)) {
+	    totp_verify(secret, sizeof(secret), (long long)time(NULL), totp, (uint64_t)t.last_step,
+			&step)) {
 		/* the step is spent in the database: two sign-ins with one
 		 * code at once, one wins */
 		err = db_totp_use_step(conn, id, (long long)step);

@@ -20,7 +20,8 @@ size_t verdict_jobs_for(const struct verifier_set *set, const char *country, con
 	for (size_t i = 0; i < verifier_set_count(set) && n < max; i++) {
 		const struct verifier *v = verifier_set_at(set, i);
 
-		if (!verifier_applies(v, country, profession))
+		if (v->ops->transport == TRANSPORT_MANUAL ||
+		    !verifier_applies(v, country, profession))
 			continue;
 		specs[n].verifier = v->name;
 		specs[n].needs_roster = v->ops->transport == TRANSPORT_LOCAL;
@@ -29,11 +30,38 @@ size_t verdict_jobs_for(const struct verifier_set *set, const char *country, con
 	return n;
 }
 
+bool verdict_manual_applies(const struct verifier_set *set, const char *country,
+			    const char *profession)
+{
+	for (size_t i = 0; i < verifier_set_count(set); i++) {
+		const struct verifier *v = verifier_set_at(set, i);
+
+		if (v->ops->transport == TRANSPORT_MANUAL &&
+		    verifier_applies(v, country, profession))
+			return true;
+	}
+	return false;
+}
+
+void verdict_unqueued(bool manual, enum status_event *ret_event, const char **ret_reason)
+{
+	*ret_event = manual ? EVENT_MANUAL_CHECK : EVENT_NO_REGISTRY;
+	*ret_reason = manual ? "manual_check" : "no_registry";
+}
+
 bool verdict_event(enum job_occasion occasion, enum outcome outcome, int open, bool all_verified,
-		   bool email_verified, enum status_event *ret_event)
+		   bool email_verified, bool manual, enum status_event *ret_event)
 {
 	if (outcome == OUTCOME_VERIFIED) {
-		if (open != 0 || !all_verified || !email_verified)
+		if (open != 0 || !all_verified)
+			return false;
+		if (manual) {
+			/* the table moves only a pending account: a re-check of a
+			 * decided one changes nothing */
+			*ret_event = EVENT_MANUAL_CHECK;
+			return true;
+		}
+		if (!email_verified)
 			return false;
 		*ret_event = EVENT_CHECKS_PASSED;
 	} else if (job_occasion_is_recheck(occasion) && outcome != OUTCOME_ERROR) {
@@ -59,11 +87,19 @@ enum err verdict_round(struct app *app, PGconn *conn, const char *id, enum accou
 	struct job_spec specs[VERDICT_JOBS_MAX];
 	size_t n = verdict_jobs_for(app->verifiers, country, profession, specs, VERDICT_JOBS_MAX);
 	enum err err = db_account_set_status(conn, id, from, event, reason, NULL);
+	enum status_event next;
+	const char *why;
+	int queued = 0;
 
 	if (err == ERR_OK)
 		err = db_jobs_cancel_open(conn, id, "superseded");
 	if (err == ERR_OK)
-		err = db_jobs_enqueue(conn, id, occasion, specs, n, NULL);
+		err = db_jobs_enqueue(conn, id, occasion, specs, n, &queued);
+	if (err == ERR_OK && queued == 0) {
+		verdict_unqueued(verdict_manual_applies(app->verifiers, country, profession), &next,
+				 &why);
+		err = db_account_set_status(conn, id, STATUS_PENDING_VERIFICATION, next, why, NULL);
+	}
 	return err;
 }
 
@@ -94,24 +130,29 @@ enum err verdict_email_confirmed(PGconn *conn, const char *id)
 	if (err == ERR_OK && from == STATUS_PENDING_VERIFICATION)
 		err = db_account_checks(conn, id, &open, &all_verified);
 	if (err == ERR_OK && from == STATUS_PENDING_VERIFICATION &&
-	    verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, open, all_verified, true,
+	    /* no manual register: one would have sent the account to an admin
+	     * when its last automated check answered, so it is not pending */
+	    verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, open, all_verified, true, false,
 			  &event))
 		err = db_account_set_status(conn, id, from, event, "email_confirmed", NULL);
 	err = db_end(conn, err);
 	return err == ERR_NOT_FOUND ? ERR_OK : err;
 }
 
-enum err verdict_checked(PGconn *conn, const char *account_id, const struct job_facts *facts,
-			 enum outcome outcome, bool *ret_moved, enum account_status *ret_to)
+enum err verdict_checked(PGconn *conn, const struct verifier_set *set, const char *account_id,
+			 const struct job_facts *facts, enum outcome outcome, bool *ret_moved,
+			 enum account_status *ret_to)
 {
+	bool manual = verdict_manual_applies(set, facts->country, facts->profession);
 	enum status_event event;
 	enum err err = ERR_OK;
 
 	*ret_moved = false;
 	if (!verdict_event(facts->occasion, outcome, facts->open, facts->all_verified,
-			   facts->email_verified, &event))
+			   facts->email_verified, manual, &event))
 		return ERR_OK;
-	err = db_account_set_status(conn, account_id, facts->status, event, NULL, ret_to);
+	err = db_account_set_status(conn, account_id, facts->status, event,
+				    event == EVENT_MANUAL_CHECK ? "manual_check" : NULL, ret_to);
 	if (err == ERR_CONFLICT) /* the table keeps this status (the row is locked) */
 		return ERR_OK;
 	if (err == ERR_OK)

@@ -37,6 +37,10 @@ enum err verifier_check_once(const struct verifier *v, PGconn *conn, json_t *pro
 	ret_sha[0] = '\0';
 	if (err != ERR_OK)
 		return err;
+	if (v->ops->transport == TRANSPORT_MANUAL) {
+		err = ERR_INVALID; /* nothing to run: an admin checks it by hand */
+		goto out;
+	}
 	if (v->ops->transport == TRANSPORT_LOCAL) {
 		err = conn != NULL ? v->ops->check_local(v, conn, local, ret_res) : ERR_UNAVAILABLE;
 		goto out;

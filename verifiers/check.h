@@ -24,7 +24,8 @@ enum err verifier_conclude(const struct verifier *v, json_t *local,
  * and no ledger entry (for `hcpd verifier check`, where an operator types
  * the values). conn is used by LOCAL kinds and may otherwise be NULL.
  * When no answer came, *ret_res is an error outcome whose reason says
- * why. ret_sha is the reply's SHA-256 in hex, "" without a reply. Blocks
+ * why. ret_sha is the reply's SHA-256 in hex, "" without a reply.
+ * ERR_INVALID for a manual register: there is nothing to run. Blocks
  * for up to v->timeout_ms. */
 enum err verifier_check_once(const struct verifier *v, PGconn *conn, json_t *profile,
 			     struct verifier_result *ret_res, char ret_sha[65]);

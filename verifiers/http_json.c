@@ -144,11 +144,7 @@ static bool in_url_path(const char *t, const char *base, const char *name)
 	return false;
 }
 
-/* t with its {field} placeholders filled from fields (encoded for a URL
- * when is_url; raw otherwise, JSON-escaped later); {base_url} at the
- * start of a URL is base. */
-static void fill(struct hj_buf *b, const char *t, const json_t *fields, const char *base,
-		 bool is_url)
+void hj_fill(struct hj_buf *b, const char *t, const json_t *fields, const char *base, bool is_url)
 {
 	if (is_url) {
 		hj_buf_add(b, base, strlen(base));
@@ -187,7 +183,7 @@ static json_t *fill_body(json_t *t, const json_t *fields, bool *ret_too_big)
 	if (json_is_string(t)) {
 		struct hj_buf b = {.cap = HJ_BODY_MAX};
 
-		fill(&b, json_string_value(t), fields, NULL, false);
+		hj_fill(&b, json_string_value(t), fields, NULL, false);
 		if (b.too_big)
 			*ret_too_big = true;
 		/* an empty template string leaves b.s NULL */
@@ -252,7 +248,7 @@ static enum err hj_build_request(const struct verifier *v, const json_t *fields,
 			goto out;
 		}
 	}
-	fill(&url, priv->url, fields, v->base_url, true);
+	hj_fill(&url, priv->url, fields, v->base_url, true);
 	err = ERR_NOMEM;
 	if (url.nomem)
 		goto out;

@@ -48,12 +48,8 @@ static bool url_char(char c)
 	return c != '\0' && (hj_ascii_alnum(c) || strchr("-._~:/?[]@!$&'()*+,;=%", c) != NULL);
 }
 
-/* Checks a template's placeholders (and, for a URL, its literal bytes);
- * marks each field it sends in used[]. is_url: {base_url} must open it.
- * On failure writes why for key. */
-static enum err template_check(const struct verifier *v, const char *t, bool is_url,
-			       const char *key, bool used[VERIFIER_FIELDS_MAX], char *why,
-			       size_t why_len)
+enum err hj_template_check(const struct verifier *v, const char *t, bool is_url, const char *key,
+			   bool used[VERIFIER_FIELDS_MAX], char *why, size_t why_len)
 {
 	const char *p = t;
 
@@ -94,15 +90,15 @@ static enum err template_check(const struct verifier *v, const char *t, bool is_
 				   "may hold {base_url} only at its start (url)");
 		if (verifier_names_have(v->compares, v->ncompares, name)) {
 			snprintf(why, why_len,
-				 "\"http_json\": \"%s\" sends {%s}, a \"compares\" field: only "
+				 "\"%s\": \"%s\" sends {%s}, a \"compares\" field: only "
 				 "fields listed in \"fields\" are sent",
-				 key, name);
+				 v->ops->kind, key, name);
 			return ERR_INVALID;
 		}
 		if (!verifier_names_have(v->fields, v->nfields, name)) {
 			snprintf(why, why_len,
-				 "\"http_json\": \"%s\" sends {%s}, which is not in \"fields\"",
-				 key, name);
+				 "\"%s\": \"%s\" sends {%s}, which is not in \"fields\"",
+				 v->ops->kind, key, name);
 			return ERR_INVALID;
 		}
 		for (size_t i = 0; i < v->nfields; i++)
@@ -127,7 +123,8 @@ static enum err body_check(const struct verifier *v, json_t *t, int depth, size_
 		return bad(why, why_len, "body",
 			   "is too large (at most 256 values, 8 levels deep)");
 	if (json_is_string(t))
-		return template_check(v, json_string_value(t), false, "body", used, why, why_len);
+		return hj_template_check(v, json_string_value(t), false, "body", used, why,
+					 why_len);
 	if (json_is_real(t))
 		return bad(why, why_len, "body", "may hold integers but not fractions");
 	json_object_foreach (t, key, item) {
@@ -527,7 +524,7 @@ static enum err request_init(struct verifier *v, json_t *conf, char *why, size_t
 	priv->url = json_string_value(json_object_get(conf, "url"));
 	if (priv->url == NULL || strlen(priv->url) > HJ_TEMPLATE_MAX)
 		return bad(why, why_len, "url", "must be a string of at most 2048 bytes");
-	if ((err = template_check(v, priv->url, true, "url", used, why, why_len)) != ERR_OK)
+	if ((err = hj_template_check(v, priv->url, true, "url", used, why, why_len)) != ERR_OK)
 		return err;
 	if (body != NULL && !json_is_null(body)) {
 		if (!priv->post)

@@ -146,4 +146,20 @@ enum err hj_init(struct verifier *v, json_t *conf, char *why, size_t why_len);
 /* Wipes and frees the header lines hj_init made. */
 void hj_cleanup(struct verifier *v);
 
+/* Checks a template t of v's (the http_json url, a header or body
+ * template, a manual register's search_url): placeholders {name} of
+ * fields v lists in "fields" only (never a "compares" one), and for a URL
+ * (is_url: {base_url} must open it) only URL characters and %XX outside
+ * them; marks each field it uses in used[]. On ERR_INVALID writes why
+ * for key, naming v's kind. Pure. */
+enum err hj_template_check(const struct verifier *v, const char *t, bool is_url, const char *key,
+			   bool used[VERIFIER_FIELDS_MAX], char *why, size_t why_len);
+
+/* Appends t to b with its {field} placeholders filled from fields, which
+ * must hold every field t names (a checked template): percent-encoded,
+ * only RFC 3986 unreserved bytes left as they are, when is_url (whose
+ * {base_url} opening is base); raw otherwise (JSON-escaped later). The
+ * one encoder of field values into URLs. */
+void hj_fill(struct hj_buf *b, const char *t, const json_t *fields, const char *base, bool is_url);
+
 #endif

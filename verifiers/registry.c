@@ -24,10 +24,12 @@ extern const struct verifier_ops verifier_nppes;
 extern const struct verifier_ops verifier_http_json;
 extern const struct verifier_ops verifier_roster_csv;
 extern const struct verifier_ops verifier_process;
+extern const struct verifier_ops verifier_manual;
 
 /* The built-in kinds, searched by name. */
 static const struct verifier_ops *const kinds[] = {
-	&verifier_nppes, &verifier_http_json, &verifier_roster_csv, &verifier_process, NULL,
+	&verifier_nppes,   &verifier_http_json, &verifier_roster_csv,
+	&verifier_process, &verifier_manual,    NULL,
 };
 
 struct verifier_set {
@@ -250,11 +252,34 @@ static enum err load_identity(struct load *l)
 		return refuse(l, "display_name", "must be a non-empty string");
 	v->ops = verifier_kind_lookup(json_string_value(json_object_get(l->doc, "kind")));
 	if (v->ops == NULL)
-		return refuse(l, "kind", "must be nppes, http_json, roster_csv or process");
+		return refuse(l, "kind", "must be nppes, http_json, roster_csv, process or manual");
 	/* a kind's own section: only the one named like the kind */
 	for (const struct verifier_ops *const *k = kinds; *k != NULL; k++)
 		if (*k != v->ops && json_object_get(l->doc, (*k)->kind) != NULL)
 			return refuse(l, (*k)->kind, "belongs to another kind");
+	return ERR_OK;
+}
+
+/* "source": where the register's facts (its URLs, its identifier's
+ * format) are published, as an array of citations (1-2000 characters
+ * each): optional, but required of a manual register, whose link and
+ * instructions an admin acts on. */
+static enum err load_source(struct load *l)
+{
+	static const char *const rule = "must be a non-empty array of citations (strings)";
+	json_t *source = json_object_get(l->doc, "source"), *v;
+	size_t i;
+
+	if (source == NULL)
+		return l->v->ops->transport == TRANSPORT_MANUAL ? refuse(l, "source", rule)
+								: ERR_OK;
+	if (!json_is_array(source) || json_array_size(source) == 0 || json_array_size(source) > 20)
+		return refuse(l, "source", rule);
+	json_array_foreach (source, i, v) {
+		if (!json_is_string(v) || json_string_length(v) == 0 ||
+		    json_string_length(v) > 2000)
+			return refuse(l, "source", rule);
+	}
 	return ERR_OK;
 }
 
@@ -274,7 +299,10 @@ static enum err load_scope(struct load *l)
 	if (v->professions != NULL && !string_list(v->professions, profession_ok, l->cat))
 		return refuse(l, "professions",
 			      "must be an array of catalogue professions (empty or absent: all)");
-	if (!field_list(json_object_get(l->doc, "fields"), l->cat, false, v->fields, &v->nfields))
+	/* a manual register's fields are those its search link carries: none
+	 * where it publishes no search page */
+	if (!field_list(json_object_get(l->doc, "fields"), l->cat,
+			v->ops->transport == TRANSPORT_MANUAL, v->fields, &v->nfields))
 		return refuse(l, "fields", fields_rule);
 	if (!field_list(json_object_get(l->doc, "compares"), l->cat, true, v->compares,
 			&v->ncompares))
@@ -295,10 +323,11 @@ static enum err load_terms(struct load *l)
 	json_t *terms = json_object_get(l->doc, "terms");
 	const char *tbad, *trule;
 
-	if (v->ops->transport == TRANSPORT_LOCAL)
+	if (v->ops->transport == TRANSPORT_LOCAL || v->ops->transport == TRANSPORT_MANUAL)
 		return terms == NULL ? ERR_OK
 				     : refuse(l, "terms",
-					      "must be absent: a local check discloses nothing");
+					      "must be absent: a local or manual check discloses "
+					      "nothing");
 	if (!json_is_object(terms) ||
 	    json_array_size(json_object_get(terms, "allowed_fields")) > VERIFIER_FIELDS_MAX * 2)
 		return refuse(l, "terms", "must be an object (this kind sends fields out)");
@@ -412,7 +441,7 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 		"fields",     "compares",     "terms",    "base_url",   "connect_timeout_ms",
 		"timeout_ms", "rate_limit",   "attempts", "backoff_ms", "circuit_breaker",
 		"http_json",  "roster_csv",   "process",  "nppes",      "description",
-		NULL};
+		"manual",     "source",       NULL};
 	struct load l = {.set = set,
 			 .v = &set->v[set->n],
 			 .doc = doc,
@@ -432,9 +461,10 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 	}
 	if (!json_only_keys(doc, keys, &bad))
 		return refuse(&l, bad, "is not a known key");
-	if ((err = load_identity(&l)) != ERR_OK || (err = load_scope(&l)) != ERR_OK ||
-	    (err = load_terms(&l)) != ERR_OK || (err = load_transport(&l)) != ERR_OK ||
-	    (err = load_limits(&l)) != ERR_OK || (err = load_kind(&l)) != ERR_OK)
+	if ((err = load_identity(&l)) != ERR_OK || (err = load_source(&l)) != ERR_OK ||
+	    (err = load_scope(&l)) != ERR_OK || (err = load_terms(&l)) != ERR_OK ||
+	    (err = load_transport(&l)) != ERR_OK || (err = load_limits(&l)) != ERR_OK ||
+	    (err = load_kind(&l)) != ERR_OK)
 		return err;
 	set->n++;
 	return ERR_OK;

@@ -9,6 +9,8 @@
  *   "http_json"  any HTTP/JSON registry described by the file (http_json.c)
  *   "roster_csv" a CSV roster loaded into PostgreSQL, matched locally (roster.c)
  *   "process"    an external program, one JSON request in, one out (process.c)
+ *   "manual"     a register an admin searches by hand: no job, nothing sent
+ *                (manual.c, issue 19)
  * Each kind's ops build the request from the fields the definition lists
  * (sent) and compare a reply with the fields it lists under "compares"
  * (kept here); they never touch the network, the
@@ -52,6 +54,8 @@ enum verifier_transport {
 	TRANSPORT_HTTP,    /* build_request, net.c, parse_reply */
 	TRANSPORT_PROCESS, /* build_request (body is the program's stdin), spawn.c, parse_reply */
 	TRANSPORT_LOCAL,   /* check_local against PostgreSQL: nothing leaves hcpd */
+	TRANSPORT_MANUAL,  /* no check runs and no job is queued: an admin searches the
+			      register by hand from the review item (manual.c) */
 };
 
 /* What build_request makes. Every member is malloc'd and owned by the

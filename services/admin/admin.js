@@ -137,6 +137,7 @@
     if ($('filter-waiting').value) q.set('waiting_for', $('filter-waiting').value);
     if ($('filter-country').value.trim()) q.set('country', $('filter-country').value.trim().toUpperCase());
     if ($('filter-profession').value.trim()) q.set('profession', $('filter-profession').value.trim());
+    if ($('filter-reason').value) q.set('reason', $('filter-reason').value);
     if (cursor) q.set('cursor', cursor);
     return '/v1/admin/reviews?' + q.toString();
   }
@@ -264,6 +265,34 @@
     });
   }
 
+  /* Issue 19: the registers an admin searches by hand. A link opens in a
+   * new tab without this page as its opener; only http(s) links are made. */
+  function showManual(item) {
+    var box = $('manual-checks');
+    var checks = item.manual_checks || [];
+    clear(box);
+    $('manual-section').hidden = checks.length === 0;
+    checks.forEach(function (m) {
+      var card = el('div', null, 'card manual-check');
+      card.appendChild(el('h4', m.display_name));
+      if (m.link && /^https?:\/\//.test(m.link)) {
+        var a = el('a', 'Open the register\u2019s search page', 'register-link');
+        a.href = m.link;
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer';
+        card.appendChild(a);
+      } else {
+        card.appendChild(el('p', 'No public search page is known: reach the register from its own site.', 'hint'));
+      }
+      card.appendChild(el('p', m.instructions, 'instructions'));
+      var dl = el('dl', null, 'pairs');
+      pair(dl, 'compare', m.compare.join(', '));
+      pair(dl, 'sources', m.source.join(' \u2022 '));
+      card.appendChild(dl);
+      box.appendChild(card);
+    });
+  }
+
   function row(tbody, cells) {
     var tr = el('tr');
     cells.forEach(function (c) { tr.appendChild(el('td', c)); });
@@ -298,6 +327,7 @@
         (item.waiting_for ? ', waiting for ' + (item.waiting_for === 'admin' ? 'an admin' : 'the professional') +
           ' for ' + waited(item.waiting_seconds) : '') + '.';
       showProfile(item);
+      showManual(item);
       showEvidence(item);
       showHistory(item);
       $('decision-form').reset();

@@ -4,51 +4,23 @@
  * it. Error messages name fields and rules, never submitted values.
  */
 #include <ctype.h>
+#include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalogue.h"
+#include "catalogue_int.h"
 #include "crypto.h"
-#include "fold.h"
 #include "jsonbody.h"
 #include "jsontext.h"
 #include "validate.h"
 
-enum format { F_TEXT, F_NAME, F_PROFESSION, F_COUNTRY, F_NPI, F_E164, F_CODE, F_DATE };
+const char *const catalogue_format_names[] = {"text", "name",  "profession", "country",
+					      "npi",  "e164",  "code",       "date",
+					      "rpps", "riziv", "pattern"};
 
-static const char *const format_names[] = {"text", "name", "profession", "country",
-					   "npi",  "e164", "code",       "date"};
-
-struct field {
-	const char *name;
-	enum format format;
-	size_t max_length; /* in characters */
-	bool personal;
-	json_t *required;      /* true, false, or an array of conditions */
-	bool searchable;       /* exact search through a blind index ("searchable") */
-	bool identifier;       /* a licence identifier ("identifier"): searchable, and one
-				  live account each within unique_within */
-	json_t *unique_within; /* public field names; NULL: ["country"] */
-};
-
-struct catalogue {
-	json_t *doc;
-	char *body;
-	size_t body_len;
-	char etag[68];
-	const char *version;
-	const char *notice_version;
-	json_t *professions; /* array of strings */
-	json_t *consents;    /* array of {purpose, required, description} */
-	struct field *fields;
-	size_t nfields;
-	json_t *reverify; /* field names whose change re-runs verification */
-	json_t *kept;     /* public field names an erasure keeps */
-};
-
-static bool string_in(json_t *array, const char *s)
+bool catalogue_string_in(json_t *array, const char *s)
 {
 	size_t i;
 	json_t *v;
@@ -103,7 +75,7 @@ static bool valid_required(json_t *req, json_t *professions, const char **ret_ke
 			if (!array_of_strings(profs))
 				return false;
 			json_array_foreach (profs, j, v) {
-				if (!string_in(professions, json_string_value(v)))
+				if (!catalogue_string_in(professions, json_string_value(v)))
 					return false;
 			}
 		}
@@ -111,31 +83,57 @@ static bool valid_required(json_t *req, json_t *professions, const char **ret_ke
 	return true;
 }
 
-/* A field's search attributes. Which names unique_within gives is
- * checked once every field is loaded (check_unique_within()). */
-static enum err load_search(struct field *out, json_t *f)
+/* A field's display and its format rule: "label" and "example" (both
+ * required), "pattern" (a POSIX extended regular expression anchored at
+ * both ends, with format "pattern" only) and "source" (where the rule
+ * comes from: required of every format with a published rule, npi, rpps,
+ * riziv and pattern). */
+static enum err load_rule(struct field *out, json_t *f, char *why, size_t why_len, const char *name)
 {
-	json_t *searchable = json_object_get(f, "searchable");
-	json_t *identifier = json_object_get(f, "identifier");
-	json_t *within = json_object_get(f, "unique_within");
+	const char *pattern = json_string_value(json_object_get(f, "pattern"));
+	json_t *source = json_object_get(f, "source");
+	bool ruled = out->format == F_NPI || out->format == F_RPPS || out->format == F_RIZIV ||
+		     out->format == F_PATTERN;
 
-	if ((searchable != NULL && !json_is_boolean(searchable)) ||
-	    (identifier != NULL && !json_is_boolean(identifier)) ||
-	    (within != NULL && (!json_is_true(identifier) || !array_of_strings(within) ||
-				json_array_size(within) == 0)))
+	if (json_text(f, "label", 100) == NULL || json_text(f, "example", 300) == NULL) {
+		snprintf(why, why_len, "%s: field \"%s\": needs a \"label\" and an \"example\"",
+			 name, out->name);
 		return ERR_INVALID;
-	out->identifier = json_is_true(identifier);
-	out->searchable = out->identifier || json_is_true(searchable);
-	out->unique_within = within;
+	}
+	if ((source != NULL && json_text(f, "source", 2000) == NULL) || (ruled && source == NULL)) {
+		snprintf(why, why_len,
+			 "%s: field \"%s\": \"source\" must say where its format rule is "
+			 "published",
+			 name, out->name);
+		return ERR_INVALID;
+	}
+	if ((out->format == F_PATTERN) != (json_object_get(f, "pattern") != NULL) ||
+	    (pattern != NULL &&
+	     (pattern[0] != '^' || pattern[strlen(pattern) - 1] != '$' || strlen(pattern) > 200))) {
+		snprintf(why, why_len,
+			 "%s: field \"%s\": \"pattern\" (^...$, at most 200 bytes) goes with "
+			 "format \"pattern\" only",
+			 name, out->name);
+		return ERR_INVALID;
+	}
+	if (pattern != NULL) {
+		if (regcomp(&out->pattern, pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+			snprintf(why, why_len, "%s: field \"%s\": \"pattern\" does not compile",
+				 name, out->name);
+			return ERR_INVALID;
+		}
+		out->compiled = true;
+	}
 	return ERR_OK;
 }
 
 static enum err load_fields(struct catalogue *cat, json_t *fields, char *why, size_t why_len,
 			    const char *name)
 {
-	static const char *const keys[] = {"name",       "type",          "format",  "max_length",
-					   "personal",   "required",      "purpose", "searchable",
-					   "identifier", "unique_within", NULL};
+	static const char *const keys[] = {
+		"name",       "type",       "format",        "max_length", "personal", "required",
+		"purpose",    "label",      "example",       "source",     "pattern",  "applies",
+		"searchable", "identifier", "unique_within", NULL};
 	size_t i;
 	json_t *f;
 	const char *bad = NULL;
@@ -168,10 +166,10 @@ static enum err load_fields(struct catalogue *cat, json_t *fields, char *why, si
 			}
 		}
 		out->name = fname;
-		for (k = 0; format != NULL && k < sizeof(format_names) / sizeof(*format_names); k++)
-			if (strcmp(format, format_names[k]) == 0)
+		for (k = 0; format != NULL && k < (size_t)F_PATTERN + 1; k++)
+			if (strcmp(format, catalogue_format_names[k]) == 0)
 				break;
-		if (format == NULL || k == sizeof(format_names) / sizeof(*format_names)) {
+		if (format == NULL || k == (size_t)F_PATTERN + 1) {
 			snprintf(why, why_len, "%s: field \"%s\": bad \"format\"", name, fname);
 			return ERR_INVALID;
 		}
@@ -208,14 +206,23 @@ static enum err load_fields(struct catalogue *cat, json_t *fields, char *why, si
 				 bad != NULL ? bad : "");
 			return ERR_INVALID;
 		}
-		if (load_search(out, f) != ERR_OK) {
+		out->applies = json_object_get(f, "applies");
+		if (out->applies != NULL &&
+		    (!json_is_array(out->applies) ||
+		     !valid_required(out->applies, cat->professions, &bad))) {
+			snprintf(why, why_len, "%s: field \"%s\": bad \"applies\"", name, fname);
+			return ERR_INVALID;
+		}
+		if (catalogue_load_search(out, f) != ERR_OK) {
 			snprintf(why, why_len,
 				 "%s: field \"%s\": \"searchable\" and \"identifier\" must be "
 				 "booleans, \"unique_within\" (identifiers only) an array of names",
 				 name, fname);
 			return ERR_INVALID;
 		}
-		cat->nfields++;
+		cat->nfields++; /* catalogue_free() frees what load_rule() compiles */
+		if (load_rule(out, f, why, why_len, name) != ERR_OK)
+			return ERR_INVALID;
 	}
 	return ERR_OK;
 }
@@ -245,7 +252,7 @@ static enum err load_consents(struct catalogue *cat, char *why, size_t why_len, 
 	return ERR_OK;
 }
 
-static const struct field *field_named(const struct catalogue *cat, const char *name)
+const struct field *catalogue_field_named(const struct catalogue *cat, const char *name)
 {
 	for (size_t i = 0; i < cat->nfields; i++)
 		if (strcmp(cat->fields[i].name, name) == 0)
@@ -280,7 +287,7 @@ static enum err load_field_list(const struct catalogue *cat, const char *key, bo
 		return ERR_INVALID;
 	}
 	json_array_foreach (list, i, v) {
-		const struct field *f = field_named(cat, json_string_value(v));
+		const struct field *f = catalogue_field_named(cat, json_string_value(v));
 
 		if (f == NULL || (public_only && f->personal) || !first_in(list, i)) {
 			snprintf(why, why_len, "%s: %s[%zu]: not a%s catalogue field, or repeated",
@@ -292,25 +299,63 @@ static enum err load_field_list(const struct catalogue *cat, const char *key, bo
 	return ERR_OK;
 }
 
-/* An identifier is unique within non-personal fields only: the
- * duplicate check compares them in clear. */
-static enum err check_unique_within(const struct catalogue *cat, char *why, size_t why_len,
-				    const char *name)
+/* The optional "countries": {ISO code: {"professions": [...], "source":
+ * "..."}}, each list a non-empty subset of the catalogue's professions:
+ * who may register in that country (one global list does not fit every
+ * country's regulated professions). A country not listed takes them all. */
+static enum err load_countries(struct catalogue *cat, char *why, size_t why_len, const char *name)
+{
+	static const char *const keys[] = {"professions", "source", NULL};
+	const char *code, *bad = NULL;
+	json_t *c, *v;
+	size_t i;
+
+	cat->countries = json_object_get(cat->doc, "countries");
+	if (cat->countries == NULL)
+		return ERR_OK;
+	if (!json_is_object(cat->countries)) {
+		snprintf(why, why_len, "%s: \"countries\" must be an object", name);
+		return ERR_INVALID;
+	}
+	json_object_foreach (cat->countries, code, c) {
+		json_t *profs = json_object_get(c, "professions");
+		bool ok = validate_country(code) && json_is_object(c) &&
+			  json_only_keys(c, keys, &bad) && array_of_strings(profs) &&
+			  json_array_size(profs) > 0 && json_text(c, "source", 2000) != NULL;
+
+		json_array_foreach (profs, i, v) {
+			if (ok && (!catalogue_string_in(cat->professions, json_string_value(v)) ||
+				   !first_in(profs, i)))
+				ok = false;
+		}
+		if (!ok) {
+			snprintf(why, why_len,
+				 "%s: countries.%.8s: needs a country code, \"professions\" "
+				 "(distinct "
+				 "catalogue professions) and \"source\" only",
+				 name, code);
+			return ERR_INVALID;
+		}
+	}
+	return ERR_OK;
+}
+
+/* Every field's example passes its own format and length: a front end may
+ * show it as a placeholder, so it must be something hcpd accepts. */
+static enum err check_examples(const struct catalogue *cat, char *why, size_t why_len,
+			       const char *name)
 {
 	for (size_t i = 0; i < cat->nfields; i++) {
-		size_t k;
-		json_t *v;
+		const struct field *f = &cat->fields[i];
+		json_t *obj = json_array_get(json_object_get(cat->doc, "fields"), i);
+		const char *example = json_string_value(json_object_get(obj, "example"));
 
-		json_array_foreach (cat->fields[i].unique_within, k, v) {
-			const struct field *f = field_named(cat, json_string_value(v));
-
-			if (f == NULL || f->personal) {
-				snprintf(why, why_len,
-					 "%s: field \"%s\": unique_within[%zu] is not a "
-					 "non-personal field",
-					 name, cat->fields[i].name, k);
-				return ERR_INVALID;
-			}
+		if (catalogue_utf8_chars(example) > f->max_length ||
+		    !catalogue_format_ok(cat, f, example)) {
+			snprintf(why, why_len,
+				 "%s: field \"%s\": \"example\" fails the field's own format", name,
+				 f->name);
+			return ERR_INVALID;
 		}
 	}
 	return ERR_OK;
@@ -320,8 +365,8 @@ enum err catalogue_from_json(json_t *doc, const char *name, struct catalogue **r
 			     size_t why_len)
 {
 	static const char *const keys[] = {
-		"version", "notice_version",  "professions",        "consents",
-		"fields",  "reverify_fields", "kept_after_erasure", NULL};
+		"version",         "notice_version",     "professions", "consents", "fields",
+		"reverify_fields", "kept_after_erasure", "countries",   NULL};
 	struct catalogue *cat = calloc(1, sizeof(*cat));
 	unsigned char digest[32];
 	const char *bad = NULL;
@@ -364,13 +409,17 @@ enum err catalogue_from_json(json_t *doc, const char *name, struct catalogue **r
 		err = load_field_list(cat, "kept_after_erasure", true, &cat->kept, why, why_len,
 				      name);
 	if (err == ERR_OK)
-		err = check_unique_within(cat, why, why_len, name);
+		err = load_countries(cat, why, why_len, name);
+	if (err == ERR_OK)
+		err = check_examples(cat, why, why_len, name);
+	if (err == ERR_OK)
+		err = catalogue_check_unique_within(cat, why, why_len, name);
 	if (err != ERR_OK)
 		goto out;
 	/* required-when conditions read these two fields */
-	f = field_named(cat, "country");
+	f = catalogue_field_named(cat, "country");
 	if (f == NULL || f->format != F_COUNTRY || !json_is_true(f->required) ||
-	    (f = field_named(cat, "profession")) == NULL || f->format != F_PROFESSION ||
+	    (f = catalogue_field_named(cat, "profession")) == NULL || f->format != F_PROFESSION ||
 	    !json_is_true(f->required)) {
 		snprintf(why, why_len,
 			 "%s: needs required fields \"country\" (format country) and "
@@ -412,6 +461,9 @@ void catalogue_free(struct catalogue *cat)
 {
 	if (cat == NULL)
 		return;
+	for (size_t i = 0; cat->fields != NULL && i < cat->nfields; i++)
+		if (cat->fields[i].compiled)
+			regfree(&cat->fields[i].pattern);
 	json_decref(cat->doc);
 	free(cat->body);
 	free(cat->fields);
@@ -441,19 +493,19 @@ const char *catalogue_notice_version(const struct catalogue *cat)
 
 bool catalogue_field_is_public(const struct catalogue *cat, const char *name)
 {
-	const struct field *f = field_named(cat, name);
+	const struct field *f = catalogue_field_named(cat, name);
 
 	return f != NULL && !f->personal;
 }
 
 bool catalogue_field_exists(const struct catalogue *cat, const char *name)
 {
-	return field_named(cat, name) != NULL;
+	return catalogue_field_named(cat, name) != NULL;
 }
 
 bool catalogue_field_reverifies(const struct catalogue *cat, const char *name)
 {
-	return cat->reverify != NULL && string_in(cat->reverify, name);
+	return cat->reverify != NULL && catalogue_string_in(cat->reverify, name);
 }
 
 size_t catalogue_kept_count(const struct catalogue *cat)
@@ -506,265 +558,4 @@ size_t catalogue_consent_count(const struct catalogue *cat)
 const char *catalogue_consent_purpose(const struct catalogue *cat, size_t i)
 {
 	return json_string_value(json_object_get(json_array_get(cat->consents, i), "purpose"));
-}
-
-/* Characters (code points) in valid UTF-8. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-static bool valid_code(const char *s)
-{
-	bool alnum = false;
-
-	for (; *s != '\0'; s++) {
-		if (isalnum((unsigned char)*s))
-			alnum = true;
-		else if (strchr(" ./-", *s) == NULL)
-			return false;
-	}
-	return alnum;
-}
-
-static bool has_non_space(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s != ' ')
-			return true;
-	return false;
-}
-
-static bool format_ok(const struct catalogue *cat, enum format format, const char *v)
-{
-	switch (format) {
-	case F_TEXT:
-	case F_NAME:
-		return validate_no_controls(v) && has_non_space(v);
-	case F_PROFESSION:
-		return string_in(cat->professions, v);
-	case F_COUNTRY:
-		return validate_country(v);
-	case F_NPI:
-		return validate_npi(v);
-	case F_E164:
-		return validate_e164(v);
-	case F_CODE:
-		return valid_code(v);
-	case F_DATE:
-		return validate_date(v) && atoi(v) <= 2200; /* a profile date, not 9999-12-31 */
-	}
-	return false;
-}
-
-/* Does any condition of a "required" value match country and profession? */
-static bool is_required(json_t *required, const char *country, const char *profession)
-{
-	size_t i;
-	json_t *cond;
-
-	if (json_is_boolean(required))
-		return json_is_true(required);
-	json_array_foreach (required, i, cond) {
-		json_t *countries = json_object_get(cond, "countries");
-		json_t *profs = json_object_get(cond, "professions");
-
-		if (countries != NULL && (country == NULL || !string_in(countries, country)))
-			continue;
-		if (profs != NULL && (profession == NULL || !string_in(profs, profession)))
-			continue;
-		return true;
-	}
-	return false;
-}
-
-/* Appends one error for field "<prefix>.<key>", or just prefix when key is
- * NULL or too long to echo back; records ERR_NOMEM in *err when it cannot. */
-static void add_error(json_t *errors, const char *prefix, const char *key, const char *code,
-		      const char *message, enum err *err)
-{
-	char field[96];
-
-	if (key == NULL || strlen(key) > 64)
-		snprintf(field, sizeof(field), "%s", prefix);
-	else
-		snprintf(field, sizeof(field), "%s.%s", prefix, key);
-	if (json_error_add(errors, field, code, message) != ERR_OK)
-		*err = ERR_NOMEM;
-}
-
-enum err catalogue_check_profile(const struct catalogue *cat, json_t *profile, json_t *errors,
-				 json_t *personal, json_t *public)
-{
-	const char *key, *country, *profession;
-	enum err err = ERR_OK;
-	json_t *v;
-	char msg[128];
-
-	if (!json_is_object(profile)) {
-		add_error(errors, "profile", NULL, profile ? "type" : "required",
-			  "profile must be an object", &err);
-		return err;
-	}
-	json_object_foreach (profile, key, v) {
-		if (field_named(cat, key) == NULL)
-			add_error(errors, "profile", key, "unknown_field",
-				  "this field is not in the catalogue", &err);
-	}
-	country = json_string_value(json_object_get(profile, "country"));
-	profession = json_string_value(json_object_get(profile, "profession"));
-	for (size_t i = 0; i < cat->nfields; i++) {
-		const struct field *f = &cat->fields[i];
-		const char *s;
-
-		v = json_object_get(profile, f->name);
-		if (v == NULL || json_is_null(v) ||
-		    (json_is_string(v) && json_string_length(v) == 0)) {
-			if (is_required(f->required, country, profession))
-				add_error(errors, "profile", f->name, "required",
-					  "this field is required for your country and "
-					  "profession",
-					  &err);
-			continue;
-		}
-		if (!json_is_string(v)) {
-			add_error(errors, "profile", f->name, "type", "must be a string", &err);
-			continue;
-		}
-		s = json_string_value(v);
-		if (utf8_chars(s) > f->max_length) {
-			snprintf(msg, sizeof(msg), "must be at most %zu characters", f->max_length);
-			add_error(errors, "profile", f->name, "too_long", msg, &err);
-			continue;
-		}
-		if (!format_ok(cat, f->format, s)) {
-			snprintf(msg, sizeof(msg), "is not a valid %s", format_names[f->format]);
-			add_error(errors, "profile", f->name, "invalid", msg, &err);
-			continue;
-		}
-		if (json_object_set(f->personal ? personal : public, f->name, v) != 0)
-			err = ERR_NOMEM; /* a field silently missing would be stored so */
-	}
-	return err;
-}
-
-enum err catalogue_check_consent_changes(const struct catalogue *cat, json_t *consents,
-					 json_t *errors)
-{
-	enum err err = ERR_OK;
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(consents)) {
-		add_error(errors, "consents", NULL, consents ? "type" : "required",
-			  "consents must be an object", &err);
-		return err;
-	}
-	json_object_foreach (consents, key, v) {
-		if (!catalogue_consent_known(cat, key, NULL))
-			add_error(errors, "consents", key, "unknown_field",
-				  "this consent purpose is not in the catalogue", &err);
-		else if (!json_is_boolean(v))
-			add_error(errors, "consents", key, "type", "must be true or false", &err);
-	}
-	return err;
-}
-
-enum err catalogue_check_consents(const struct catalogue *cat, json_t *consents, json_t *errors)
-{
-	enum err err = catalogue_check_consent_changes(cat, consents, errors);
-	size_t i;
-	json_t *c;
-
-	if (!json_is_object(consents))
-		return err;
-	json_array_foreach (cat->consents, i, c) {
-		const char *purpose = json_string_value(json_object_get(c, "purpose"));
-
-		if (json_is_true(json_object_get(c, "required")) &&
-		    !json_is_true(json_object_get(consents, purpose)))
-			add_error(errors, "consents", purpose, "required",
-				  "this consent is required to register", &err);
-	}
-	return err;
-}
-
-bool catalogue_profession_known(const struct catalogue *cat, const char *s)
-{
-	return string_in(cat->professions, s);
-}
-
-size_t catalogue_search_count(const struct catalogue *cat)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < cat->nfields; i++)
-		n += cat->fields[i].searchable;
-	return n;
-}
-
-const char *catalogue_search_field(const struct catalogue *cat, size_t i)
-{
-	for (size_t k = 0; k < cat->nfields; k++)
-		if (cat->fields[k].searchable && i-- == 0)
-			return cat->fields[k].name;
-	return NULL;
-}
-
-bool catalogue_field_searchable(const struct catalogue *cat, const char *name)
-{
-	const struct field *f = field_named(cat, name);
-
-	return f != NULL && f->searchable;
-}
-
-bool catalogue_field_is_identifier(const struct catalogue *cat, const char *name)
-{
-	const struct field *f = field_named(cat, name);
-
-	return f != NULL && f->identifier;
-}
-
-json_t *catalogue_unique_within(const struct catalogue *cat)
-{
-	json_t *map = json_object();
-
-	for (size_t i = 0; map != NULL && i < cat->nfields; i++) {
-		const struct field *f = &cat->fields[i];
-		json_t *within = f->unique_within != NULL ? json_copy(f->unique_within)
-							  : json_pack("[s]", "country");
-
-		if (f->identifier && json_object_set_new(map, f->name, within) != 0) {
-			json_decref(map);
-			map = NULL;
-		} else if (!f->identifier) {
-			json_decref(within);
-		}
-	}
-	return map;
-}
-
-bool catalogue_index_value(const struct catalogue *cat, const char *name, const char *value,
-			   char *out, size_t out_len)
-{
-	const struct field *f = field_named(cat, name);
-
-	if (f == NULL || !f->searchable || value == NULL)
-		return false;
-	switch (f->format) {
-	case F_NAME:
-	case F_TEXT:
-		return fold_name(value, out, out_len);
-	case F_CODE:
-		return fold_code(value, out, out_len);
-	default:
-		if (value[0] == '\0' || strlen(value) >= out_len)
-			return false;
-		strcpy(out, value); /* npi, dates ...: the validated form is the only one */
-		return true;
-	}
 }

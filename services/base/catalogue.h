@@ -6,6 +6,10 @@
  * It is data (services/catalogue.json, HCPD_CATALOGUE_FILE), validated
  * strictly at start-up and read-only afterwards, so any thread may use a
  * loaded catalogue. Handlers never name profile fields: they ask here.
+ * Issue 19: each field also has a label, an example that passes its own
+ * format, the source of any published format rule (check digits, a
+ * pattern) and whom it is asked of ("applies"); per country, the
+ * professions that may register there ("countries").
  */
 #ifndef HCPD_CATALOGUE_H
 #define HCPD_CATALOGUE_H
@@ -114,5 +118,22 @@ bool catalogue_index_value(const struct catalogue *cat, const char *name, const 
 
 /* Is s one of the catalogue's professions? */
 bool catalogue_profession_known(const struct catalogue *cat, const char *s);
+
+/* May a professional of profession register in country: one of the
+ * professions the catalogue lists for that country ("countries"), or of
+ * all its professions for a country it does not list? */
+bool catalogue_profession_in(const struct catalogue *cat, const char *country,
+			     const char *profession);
+
+/* The catalogue resolved for a professional of country and profession
+ * (issue 19, GET /v1/registration/schema?country=&profession=): version,
+ * notice_version, country, profession, the fields asked of them (a
+ * field's "applies") each with label, purpose, type, format, max_length,
+ * required evaluated to a boolean, personal, example, and pattern and
+ * source where it has them; and the consents. *ret_doc is a new
+ * reference. ERR_INVALID with *ret_bad "country" (not an ISO 3166-1
+ * alpha-2 code) or "profession" (not one of the country's); ERR_NOMEM. */
+enum err catalogue_resolve(const struct catalogue *cat, const char *country, const char *profession,
+			   json_t **ret_doc, const char **ret_bad);
 
 #endif

@@ -44,6 +44,11 @@ static const struct transition {
 	{EVENT_CHECK_REFUSED, P, F},
 	{EVENT_CHECK_REFUSED, V, S},
 	{EVENT_CHECK_REFUSED, A, S},
+	/* issue 19: every first check reaches a decision. With nothing an
+	 * automated check can decide, the account goes to an admin at once;
+	 * a re-check never needs this (the account was decided already) */
+	{EVENT_NO_REGISTRY, P, F},
+	{EVENT_MANUAL_CHECK, P, F},
 	/* one licence identifier on two live accounts: an admin decides which
 	 * is whose; an account already in the queue stays where it is */
 	{EVENT_DUPLICATE_IDENTIFIER, P, F},
@@ -80,6 +85,8 @@ static const char *const event_names[EVENT_COUNT] = {
 	[EVENT_ANSWER] = "answer",
 	[EVENT_REVERIFY] = "reverify",
 	[EVENT_CHECK_REFUSED] = "check_refused",
+	[EVENT_NO_REGISTRY] = "no_registry",
+	[EVENT_MANUAL_CHECK] = "manual_check",
 	[EVENT_DUPLICATE_IDENTIFIER] = "duplicate_identifier",
 	[EVENT_SUSPEND] = "suspend",
 	[EVENT_REINSTATE] = "reinstate",

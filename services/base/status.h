@@ -38,6 +38,10 @@ enum status_event {
 				    every check runs again */
 	EVENT_CHECK_REFUSED,     /* a check may not run (consent withdrawn, processing
 				    restricted): monitoring cannot go on, so nothing stays decided */
+	EVENT_NO_REGISTRY,       /* no register applies to the professional at all (or none
+				    could be asked): only an admin can decide (issue 19) */
+	EVENT_MANUAL_CHECK,      /* a register an admin checks by hand applies, and every
+				    automated check (if any) has answered: to an admin (issue 19) */
 	EVENT_DUPLICATE_IDENTIFIER, /* another live account holds the same licence identifier:
 				       both go to an admin, whatever was decided */
 	EVENT_SUSPEND,              /* an admin suspends the account (the admin console) */

@@ -20,7 +20,7 @@
 #define TOTP_SECRET_LEN 20 /* bytes: RFC 4226 recommends 160 bits */
 #define TOTP_STEP       30 /* seconds */
 #define TOTP_DIGITS     6
-#define TOTP_SKEW       1 /* steps accepted either side of now */
+#define TOTP_SKEW       1  /* steps accepted either side of now */
 #define TOTP_B32_MAX    64 /* base32 of a secret, with its NUL */
 
 /* The code of counter step (the HOTP value, digits long, zero-padded)
@@ -45,11 +45,11 @@ bool totp_base32(const unsigned char *in, size_t len, char *out, size_t out_len)
  * apart from checking it (so the answer never says whether the password
  * was right): */
 enum totp_factor {
-	FACTOR_NONE,     /* a professional, or staff without a factor who need none */
-	FACTOR_MISSING,  /* staff with a confirmed factor and no code sent: 401 that says so */
-	FACTOR_CHECK,    /* a code (or recovery code) was sent: check it after the password */
-	FACTOR_ENROL,    /* staff who must enrol first (required by the setting): an enrolling
-			    session, good for the enrolment routes only */
+	FACTOR_NONE,    /* a professional, or staff without a factor who need none */
+	FACTOR_MISSING, /* staff with a confirmed factor and no code sent: 401 that says so */
+	FACTOR_CHECK,   /* a code (or recovery code) was sent: check it after the password */
+	FACTOR_ENROL,   /* staff who must enrol first (required by the setting): an enrolling
+			   session, good for the enrolment routes only */
 };
 
 /* The factor of a sign-in by an account that is_staff, has a confirmed

@@ -12,14 +12,16 @@
 
 #include "validate.h"
 
-#define EMAIL_MIN  3
-#define EMAIL_MAX  254
-#define LOCAL_MAX  64
-#define LABEL_MAX  63
-#define E164_MIN   8
-#define E164_MAX   15
-#define NPI_DIGITS 10
-#define NPI_PREFIX "80840" /* ISO 7812 prefix the NPI check digit covers */
+#define EMAIL_MIN    3
+#define EMAIL_MAX    254
+#define LOCAL_MAX    64
+#define LABEL_MAX    63
+#define E164_MIN     8
+#define E164_MAX     15
+#define NPI_DIGITS   10
+#define NPI_PREFIX   "80840" /* ISO 7812 prefix the NPI check digit covers */
+#define RPPS_DIGITS  11
+#define RIZIV_DIGITS 11
 
 /* Currently assigned ISO 3166-1 alpha-2 codes, sorted for bsearch(). Keep
  * it sorted: the unit test counts the codes bsearch() finds among all 676
@@ -242,24 +244,23 @@ bool validate_country(const char *s)
 		       country_cmp) != NULL;
 }
 
-bool validate_npi(const char *s)
+/* Are the first n bytes of s ASCII digits, and s exactly n long? */
+static bool digits_only(const char *s, size_t n)
 {
-	char digits[sizeof(NPI_PREFIX) - 1 + NPI_DIGITS];
-	size_t i, n = sizeof(digits);
-	unsigned sum = 0;
-
-	if (s == NULL)
-		return false;
-	for (i = 0; i < NPI_DIGITS; i++)
+	for (size_t i = 0; i < n; i++)
 		if (!is_digit((unsigned char)s[i]))
 			return false;
-	if (s[NPI_DIGITS] != '\0')
-		return false;
-	memcpy(digits, NPI_PREFIX, sizeof(NPI_PREFIX) - 1);
-	memcpy(digits + sizeof(NPI_PREFIX) - 1, s, NPI_DIGITS);
-	/* Luhn: from the right, the check digit counts once and every second
-	 * digit after it counts double, digit-summed. */
-	for (i = 0; i < n; i++) {
+	return s[n] == '\0';
+}
+
+/* Luhn (ISO/IEC 7812-1 annex B) over n digits: from the right, the check
+ * digit counts once and every second digit after it counts double,
+ * digit-summed; the sum is a multiple of 10. */
+static bool luhn_ok(const char *digits, size_t n)
+{
+	unsigned sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
 		unsigned d = (unsigned)(digits[n - 1 - i] - '0');
 
 		if (i % 2 == 1) {
@@ -270,6 +271,27 @@ bool validate_npi(const char *s)
 		sum += d;
 	}
 	return sum % 10 == 0;
+}
+
+bool validate_npi(const char *s)
+{
+	char digits[sizeof(NPI_PREFIX) - 1 + NPI_DIGITS];
+
+	if (s == NULL || !digits_only(s, NPI_DIGITS))
+		return false;
+	memcpy(digits, NPI_PREFIX, sizeof(NPI_PREFIX) - 1);
+	memcpy(digits + sizeof(NPI_PREFIX) - 1, s, NPI_DIGITS);
+	return luhn_ok(digits, sizeof(digits));
+}
+
+bool validate_rpps(const char *s)
+{
+	return s != NULL && digits_only(s, RPPS_DIGITS) && luhn_ok(s, RPPS_DIGITS);
+}
+
+bool validate_riziv(const char *s)
+{
+	return s != NULL && digits_only(s, RIZIV_DIGITS) && s[0] != '0';
 }
 
 bool validate_uuid(const char *s)

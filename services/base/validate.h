@@ -39,6 +39,22 @@ bool validate_country(const char *s);
  * by the 10 digits holds. */
 bool validate_npi(const char *s);
 
+/* A French RPPS number (Répertoire partagé des professionnels de santé):
+ * exactly 11 ASCII digits, the last a Luhn check digit over all 11 (the
+ * Agence du Numérique en Santé's identifier table: "11 caractères
+ * numériques (le dernier étant la clé de Luhn)"). */
+bool validate_rpps(const char *s);
+
+/* A Belgian RIZIV/INAMI number: exactly 11 ASCII digits, the first (the
+ * profession) not 0: "Een RIZIV-nummer bestaat uit 11 cijfers"
+ * (inami.fgov.be, "Een RIZIV-nummer krijgen"). Digits 7-8 are a check of
+ * the first six, modulo 97 for older numbers and 89 since RIZIV's note
+ * I 2012/26 (infohos.be/nl/blog/12189), but RIZIV publishes no formula:
+ * third parties disagree on whether the check is the remainder or 97
+ * minus it, so it is not enforced - refusing a real doctor's number would
+ * be worse than letting a typo reach the admin who checks it by hand. */
+bool validate_riziv(const char *s);
+
 /* A canonical lower-case UUID, as every id hcpd makes: 36 characters,
  * dashes at 8, 13, 18 and 23, lower-case hex elsewhere. */
 bool validate_uuid(const char *s);

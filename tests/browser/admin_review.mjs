@@ -3,7 +3,10 @@
  * professional is refused (403), an admin signs in, sees the flagged
  * registration, opens it (profile beside the evidence, no horizontal
  * scrolling at 1366x768), a stale decision gets the 412 message, the item
- * is approved with a reason and the queue no longer shows it.
+ * is approved with a reason and the queue no longer shows it; the queue
+ * filtered by reason manual_check shows a registration only a person can
+ * check, whose item names the register with its search link (its href is
+ * checked, nothing external is opened) and the instructions.
  *
  * Fails on any JavaScript error and any console error, except the exact
  * "Failed to load resource" lines of the HTTP errors this script provokes
@@ -12,7 +15,8 @@
  *
  * Run by tests/integration/test_admin_browser.py with, in the environment:
  * HCPD_URL, ADMIN_EMAIL, ADMIN_PASSWORD, PRO_EMAIL, PRO_PASSWORD, ITEM_ID,
- * STALE_ITEM_ID, OTHER_ADMIN_TOKEN, ARTIFACTS.
+ * STALE_ITEM_ID, OTHER_ADMIN_TOKEN, MANUAL_ITEM_ID, MANUAL_REGISTER, MANUAL_LINK,
+ * ARTIFACTS.
  */
 import { chromium } from 'playwright-core';
 import path from 'node:path';
@@ -111,6 +115,29 @@ try {
   assert.equal(await page.locator(`tr[data-id="${itemId}"]`).count(), 0);
   await noHorizontalScroll(page, 'queue after the decision');
   await shot(page, 'admin-review-queue.png');
+
+  /* issue 19: the manual checks, found with the reason filter */
+  const manualId = env('MANUAL_ITEM_ID');
+  await page.selectOption('#filter-reason', 'manual_check');
+  await page.click('#filter-form button[type=submit]');
+  const manualRow = page.locator(`tr[data-id="${manualId}"]`);
+  await manualRow.waitFor();
+  assert.equal(await page.locator(`tr[data-id="${staleId}"]`).count(), 0, 'filtered out');
+  assert.match(await manualRow.innerText(), /manual_check/);
+  await manualRow.locator('button', { hasText: 'Open' }).click();
+  await page.waitForSelector(`#detail-id:has-text("${manualId}")`);
+  assert.ok(await page.isVisible('#manual-section'));
+  const card = page.locator('.manual-check', { hasText: env('MANUAL_REGISTER') });
+  assert.match(await card.innerText(), /Search by number/);
+  const link = card.locator('a.register-link');
+  assert.equal(await link.getAttribute('href'), env('MANUAL_LINK'));
+  assert.equal(await link.getAttribute('target'), '_blank');
+  assert.match(await link.getAttribute('rel'), /noopener/);
+  await noHorizontalScroll(page, 'manual item');
+  await shot(page, 'admin-review-manual.png');
+  await page.click('#back');
+  await page.selectOption('#filter-reason', '');
+  await page.click('#filter-form button[type=submit]');
 
   /* another admin decides an item while it is open here: 412, reloaded */
   await page.locator(`tr[data-id="${staleId}"] button`).click();

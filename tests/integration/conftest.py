@@ -8,6 +8,9 @@ finds it in the log), so processes started from a copy of an environment
 never collide. Every reply goes through Api.request(), which checks it
 against openapi.yaml.
 On teardown hcpd gets SIGTERM and must exit 0 with no sanitizer report.
+After every test, every cluster still up must hold no stuck account (issue
+19: the view stuck_accounts of migration 0013, a professional waiting with
+neither an open job nor a review item).
 """
 
 import http.client
@@ -75,6 +78,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+# Clusters made and not yet destroyed: the invariant check reads them all.
+LIVE_CLUSTERS = []
+
+# The stuck accounts' ids, comma-separated; "" when there is none, or when
+# the schema has no stuck_accounts yet (not migrated: query_to_xml runs its
+# text only in the branch that needs it, so one round trip does for both).
+STUCK_SQL = ("SELECT CASE WHEN to_regclass('public.stuck_accounts') IS NULL THEN '' ELSE "
+             "coalesce((xpath('/row/ids/text()', query_to_xml('SELECT string_agg(id::text, "
+             "'','' ORDER BY id) AS ids FROM stuck_accounts', false, true, '')))[1]::text, '') "
+             "END")
+
+
 class Postgres:
     """A private cluster under a temp directory the postgres user can reach."""
 
@@ -86,6 +101,7 @@ class Postgres:
         self.start()
         self.url = self.url_of("hcpd")
         self.keys_url = self.url_of("hcpd_keys")  # the keystore (HCPD_KEYSTORE_URL)
+        LIVE_CLUSTERS.append(self)
 
     def url_of(self, db):
         return subprocess.run([PG_SH, "url", self.dir, db], check=True, capture_output=True,
@@ -110,7 +126,27 @@ class Postgres:
             cmd = ["runuser", "-u", "postgres", "--"] + cmd
         return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
 
+    def stuck(self):
+        """The ids of the accounts the invariant finds stuck; None when the
+        server cannot be reached (a test stopped it)."""
+        r = subprocess.run(["psql", self.url, "-v", "ON_ERROR_STOP=1", "-tAc", STUCK_SQL],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            if "could not connect" in r.stderr or "No such file" in r.stderr \
+                    or "does not exist" in r.stderr or "shutting down" in r.stderr \
+                    or "starting up" in r.stderr:
+                return None
+            raise AssertionError("invariant query failed: " + r.stderr)
+        out = r.stdout.strip()
+        return out.split(",") if out else []
+
+    def assert_none_stuck(self):
+        stuck = self.stuck()
+        assert not stuck, "accounts stuck with no open job and no review item: %s" % stuck
+
     def destroy(self):
+        if self in LIVE_CLUSTERS:
+            LIVE_CLUSTERS.remove(self)
         self.stop("immediate")
         shutil.rmtree(self.top, ignore_errors=True)
 
@@ -297,6 +333,15 @@ def start_stack(tmp_path, env=None, migrated=True):
     return pg, h
 
 
+@pytest.fixture(autouse=True)
+def no_stuck_account():
+    """Issue 19: after every scenario no account waits without a job or a
+    review item, in any cluster still up."""
+    yield
+    for cluster in list(LIVE_CLUSTERS):
+        cluster.assert_none_stuck()
+
+
 @pytest.fixture(scope="session")
 def pg():
     p = Postgres()
@@ -329,7 +374,10 @@ def stack(tmp_path):
         return pg, h
 
     yield make
+    stuck = []
     for pg, h in made:
         if h.proc.poll() is None:
             h.assert_clean_exit()
+        stuck += pg.stuck() or []
         pg.destroy()
+    assert not stuck, "accounts stuck with no open job and no review item: %s" % stuck

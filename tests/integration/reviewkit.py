@@ -118,8 +118,10 @@ def make_flagged(h, pg, email=None, status="flagged", **profile):
     add_verification(h, pg, account_id, verifier="us-oig-leie", outcome="verified",
                      reason="not excluded", checks={}, evidence={})
     add_verification(h, pg, account_id)
-    pg.psql("UPDATE accounts SET status = '%s', email_verified = true WHERE id = '%s'"
-            % (status, account_id))
+    # as the pipeline leaves it: a verifier's outcome is the reason, none
+    # of its own (a country no register serves was flagged no_registry)
+    pg.psql("UPDATE accounts SET status = '%s', status_reason = NULL, email_verified = true "
+            "WHERE id = '%s'" % (status, account_id))
     return account_id, email
 
 
@@ -150,3 +152,20 @@ def decide(h, token, account_id, decision, reason, etag, check=True):
     return h.api.request("POST", "/v1/admin/reviews/%s/decision" % account_id,
                          body={"decision": decision, "reason": reason}, headers=headers,
                          template="/v1/admin/reviews/{id}/decision", check=check)
+
+
+# A manual register of the tests' own: its link carries the declared MCR
+# number (no shipped register documents such a link).
+TEST_REGISTER = {
+    "name": "sg-test", "display_name": "Test register of doctors", "kind": "manual",
+    "countries": ["SG"], "professions": ["physician"], "fields": ["mcr_number"],
+    "compares": ["family_name"], "base_url": "https://register.example/search",
+    "manual": {"instructions": "Search by number; compare the family name.",
+               "search_url": "{base_url}?number={mcr_number}"},
+    "source": ["a test definition"]}
+
+
+def write_test_register(directory):
+    """Writes TEST_REGISTER into a registries directory (a pathlib.Path)."""
+    (directory / "sg-test.json").write_text(json.dumps(TEST_REGISTER))
+

@@ -44,7 +44,7 @@ def test_stats_suppress_small_cells(stack):
         assert h.api.register(registration("us%d@example.org" % i, specialty="cardiology")).status == 202
     for i in range(3):
         body = registration("gb%d@example.org" % i, country="GB", profession="nurse",
-                            specialty="cardiology")
+                            specialty="cardiology", nmc_pin="01A2345N")
         del body["profile"]["npi"], body["profile"]["license_region"]
         assert h.api.register(body).status == 202
     auth = {"Authorization": "Bearer " + admin_token(h)}

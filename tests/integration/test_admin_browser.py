@@ -4,10 +4,12 @@ a decision, the 403 and 412 messages; no JavaScript or console error. The
 screenshots it keeps under tests/artifacts/ are named in the test output."""
 
 import os
+import shutil
 import subprocess
 
-from conftest import ROOT
-from reviewkit import PRO_PASSWORD, ADMIN_PASSWORD, make_admin, make_flagged
+from conftest import ROOT, registration
+from reviewkit import (PRO_PASSWORD, ADMIN_PASSWORD, make_admin, make_flagged, unique_email,
+                       write_test_register)
 
 SCRIPT = os.path.join(ROOT, "tests", "browser", "admin_review.mjs")
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts")
@@ -20,17 +22,33 @@ def ensure_playwright():
                         "--no-fund"], check=True, capture_output=True, timeout=600)
 
 
-def test_admin_reviews_in_chromium(stack, capsys):
+def manual_registries(tmp_path):
+    """The shipped definitions and a manual register whose link carries
+    the declared number (no shipped one publishes such a link)."""
+    regs = tmp_path / "registries"
+    shutil.copytree(os.path.join(ROOT, "verifiers", "registries"), regs)
+    write_test_register(regs)
+    return str(regs)
+
+
+def test_admin_reviews_in_chromium(stack, capsys, tmp_path):
     ensure_playwright()
     os.makedirs(ARTIFACTS, exist_ok=True)
-    pg, h = stack()
+    pg, h = stack({"HCPD_REGISTRIES_DIR": manual_registries(tmp_path)})
     admin_email, _, _ = make_admin(h)
     _, _, other_token = make_admin(h)
     item_id, _ = make_flagged(h, pg, given_name="Aroha", family_name="Ng")
     stale_id, pro_email = make_flagged(h, pg)
+    body = registration(unique_email("sg"), country="SG", mcr_number="M 1234/5")
+    del body["profile"]["npi"], body["profile"]["license_region"]
+    r = h.api.register(body)
+    assert r.status == 202, r.body
+    manual_id = r.json["id"]
     env = dict(os.environ, HCPD_URL="http://127.0.0.1:%d" % h.port, ADMIN_EMAIL=admin_email,
                ADMIN_PASSWORD=ADMIN_PASSWORD, PRO_EMAIL=pro_email, PRO_PASSWORD=PRO_PASSWORD,
                ITEM_ID=item_id, STALE_ITEM_ID=stale_id, OTHER_ADMIN_TOKEN=other_token,
+               MANUAL_ITEM_ID=manual_id, MANUAL_REGISTER="Test register of doctors",
+               MANUAL_LINK="https://register.example/search?number=M%201234%2F5",
                ARTIFACTS=ARTIFACTS)
     r = subprocess.run(["node", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
                        timeout=180)

@@ -517,7 +517,12 @@ def test_v7_1_1_v7_1_2_no_personal_data_secrets_or_tokens_in_logs(mail_stack):
     values = {"given_name": "Canarygivenxq", "middle_name": "Canarymiddlexq",
               "family_name": "Canaryfamilyxq", "npi": "1871956540",
               "license_number": "CANLIC9931", "license_expiry": "2031-07-19",
-              "phone": "+14155550987", "postal_address": "17 Canary Wharf Lane, Springfield"}
+              "phone": "+14155550987", "postal_address": "17 Canary Wharf Lane, Springfield",
+              # issue 19's national numbers and the workplace
+              "rpps": "77419931207", "riziv_number": "77419955991", "big_number": "99773311551",
+              "ahpra_number": "CNY0077419931", "gmc_number": "CANGMC7", "nmc_pin": "77C9931Q",
+              "gphc_number": "CANGPH7", "mcr_number": "CANMCR7",
+              "workplace": "Canary Clinic, 5 Canary Quay, Springfield"}
     missing = [f for f in personal if f not in values]
     assert not missing, "a personal field without a canary: %r" % missing
     email = "canary.%s@example.org" % uuid.uuid4().hex[:8]

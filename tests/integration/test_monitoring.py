@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import Hcpd
+from conftest import Hcpd, registration
 from pipeline_helpers import case, jobs_settled, nppes_definition, nppes_env, registries_dir
 from privacy_helpers import valid_npi
 from registry_stub import RegistryStub
@@ -228,6 +228,25 @@ def test_admins_get_a_digest_when_items_wait_too_long(stack, stub, tmp_path, smt
     [m] = sink.wait_for(admin_email, "waiting for review")
     assert account not in m["msg"].get_content()
     assert reverify(h)["digests"] == 0  # at most one a day
+
+
+def test_the_digest_counts_items_only_a_person_can_check(stack, stub, tmp_path, smtp):
+    """Issue 19: a registration no automated register can check (here no
+    register at all: this stack loads only NPPES; a manual register's
+    manual_check item is flagged the same way) waits for an admin like any
+    flagged item, and the digest counts it."""
+    sink, port = smtp
+    pg, h = monitored(stack, stub, tmp_path, port)
+    admin_email, _, _ = make_admin(h)
+    body = registration(unique_email("hk"), country="HK")
+    del body["profile"]["npi"], body["profile"]["license_region"]
+    account = h.api.register(body).json["id"]
+    assert pg.psql("SELECT status || ':' || status_reason FROM accounts WHERE id = '%s'"
+                   % account) == "flagged:no_registry"
+    pg.psql("UPDATE accounts SET status_changed_at = now() - interval '3 days' "
+            "WHERE id = '%s'" % account)
+    assert reverify(h)["digests"] == 1
+    sink.wait_for(admin_email, "waiting for review")
 
 
 def test_two_schedulers_queue_each_account_once(stack, stub, tmp_path):

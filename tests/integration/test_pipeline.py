@@ -219,13 +219,16 @@ def test_not_found_and_inactive_flag(stack, stub, tmp_path):
 
 def test_no_registry_for_the_country_queues_nothing(stack, stub, tmp_path):
     pg, h = pipeline(stack, stub, tmp_path)
-    body = registration(unique_email("gb"), country="GB")
+    body = registration(unique_email("nz"), country="NZ")
     del body["profile"]["npi"]
     r = h.api.register(body)
     assert r.status == 202, r.body
     assert pg.psql("SELECT count(*) FROM verification_jobs WHERE account_id = '%s'"
                    % r.json["id"]) == "0"
     assert stub.count() == 0
+    # issue 19: nothing to wait for, so straight to an admin
+    assert pg.psql("SELECT status || ':' || status_reason FROM accounts WHERE id = '%s'"
+                   % r.json["id"]) == "flagged:no_registry"
 
 
 def test_rectification_reruns_the_check(stack, stub, tmp_path):

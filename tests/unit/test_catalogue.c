@@ -170,7 +170,7 @@ TEST(npi_required_in_us_only)
 	CHECK(one_error(check_string("npi", ""), "profile.npi", "required"));
 	CHECK(one_error(check(example_with("npi", json_null())), "profile.npi", "required"));
 	p = example_with("npi", NULL);
-	json_object_set_new(p, "country", json_string("GB"));
+	json_object_set_new(p, "country", json_string("NZ"));
 	json_object_del(p, "license_region");
 	CHECK(no_errors(check(p)));
 }
@@ -382,12 +382,15 @@ static const char minimal[] =
 	"\"description\":\"d\"}],"
 	"\"fields\":["
 	"{\"name\":\"profession\",\"type\":\"string\",\"format\":\"profession\","
-	"\"max_length\":40,\"personal\":false,\"required\":true,\"purpose\":\"p\"},"
+	"\"max_length\":40,\"personal\":false,\"required\":true,\"label\":\"l\","
+	"\"example\":\"nurse\",\"purpose\":\"p\"},"
 	"{\"name\":\"country\",\"type\":\"string\",\"format\":\"country\","
-	"\"max_length\":2,\"personal\":false,\"required\":true,\"purpose\":\"p\"},"
+	"\"max_length\":2,\"personal\":false,\"required\":true,\"label\":\"l\","
+	"\"example\":\"SG\",\"purpose\":\"p\"},"
 	"{\"name\":\"npi\",\"type\":\"string\",\"format\":\"npi\",\"max_length\":10,"
 	"\"personal\":true,\"required\":[{\"countries\":[\"US\"],"
-	"\"professions\":[\"physician\"]}],\"purpose\":\"p\"}"
+	"\"professions\":[\"physician\"]}],\"label\":\"l\",\"example\":\"1234567893\","
+	"\"source\":\"s\",\"purpose\":\"p\"}"
 	"]}";
 
 /* minimal with the first occurrence of from replaced by to, then loaded. */
@@ -452,8 +455,34 @@ TEST(bad_documents)
 	CHECK(refused("\"professions\":[\"physician\",\"nurse\"]", "\"professions\":\"physician\"",
 		      "professions", NULL));
 	CHECK(refused("{\"name\":\"country\",\"type\":\"string\",\"format\":\"country\","
-		      "\"max_length\":2,\"personal\":false,\"required\":true,\"purpose\":\"p\"},",
+		      "\"max_length\":2,\"personal\":false,\"required\":true,\"label\":\"l\","
+		      "\"example\":\"SG\",\"purpose\":\"p\"},",
 		      "", "country", NULL));
+	/* issue 19: a label and an example that passes, a source for a rule */
+	CHECK(refused("\"label\":\"l\",\"example\":\"nurse\",", "", "profession", "label"));
+	CHECK(refused("\"example\":\"SG\"", "\"example\":\"XX\"", "country", "example"));
+	CHECK(refused("\"example\":\"1234567893\"", "\"example\":\"1234567890\"", "npi",
+		      "example"));
+	CHECK(refused("\"source\":\"s\",", "", "npi", "source"));
+	CHECK(refused("\"format\":\"npi\"", "\"format\":\"pattern\"", "npi", "pattern"));
+	CHECK(refused("\"source\":\"s\",", "\"source\":\"s\",\"pattern\":\"[0-9]+\",", "npi",
+		      "pattern"));
+	CHECK(refused("\"format\":\"npi\"", "\"format\":\"pattern\",\"pattern\":\"^[0-9$\"", "npi",
+		      "compile"));
+	CHECK(refused("\"format\":\"npi\"", "\"format\":\"pattern\",\"pattern\":\"^[A-Z]{10}$\"",
+		      "npi", "example"));
+	CHECK(refused("\"fields\"",
+		      "\"countries\":{\"SG\":{\"professions\":[\"wizard\"],"
+		      "\"source\":\"s\"}},\"fields\"",
+		      "countries.SG", NULL));
+	CHECK(refused("\"fields\"",
+		      "\"countries\":{\"XX\":{\"professions\":[\"nurse\"],"
+		      "\"source\":\"s\"}},\"fields\"",
+		      "countries.XX", NULL));
+	CHECK(refused("\"fields\"",
+		      "\"countries\":{\"SG\":{\"professions\":[\"nurse\"]}},"
+		      "\"fields\"",
+		      "countries.SG", "source"));
 	/* the required-when professions must be listed ones */
 	CHECK(refused("[\"physician\"]}]", "[\"wizard\"]}]", "npi", "required"));
 	/* country must be unconditionally required */
@@ -478,9 +507,14 @@ TEST(search_attributes)
 	CHECK(catalogue_field_is_identifier(cat, "npi"));
 	CHECK(catalogue_field_is_identifier(cat, "license_number"));
 	CHECK(!catalogue_field_searchable(cat, "phone"));
-	CHECK(catalogue_search_count(cat) == 3);
+	/* family_name and the ten identifiers: npi, rpps, riziv_number,
+	 * big_number, ahpra_number, gmc_number, nmc_pin, gphc_number,
+	 * mcr_number, license_number */
+	CHECK(catalogue_search_count(cat) == 11);
 	CHECK_STREQ(catalogue_search_field(cat, 0), "family_name");
-	CHECK(catalogue_search_field(cat, 3) == NULL);
+	CHECK(catalogue_field_is_identifier(cat, "rpps"));
+	CHECK(catalogue_field_is_identifier(cat, "ahpra_number"));
+	CHECK(catalogue_search_field(cat, 11) == NULL);
 	CHECK(json_equal(json_object_get(within, "npi"), json_pack("[s]", "country")) == 1);
 	CHECK(json_array_size(json_object_get(within, "license_number")) == 2);
 	json_decref(within);
@@ -491,6 +525,8 @@ TEST(search_attributes)
 	CHECK(catalogue_index_value(cat, "npi", "1234567893", out, sizeof(out)));
 	CHECK_STREQ(out, "1234567893");
 	CHECK(!catalogue_index_value(cat, "phone", "+14155550100", out, sizeof(out)));
+	CHECK(catalogue_index_value(cat, "ahpra_number", "med0001234567", out, sizeof(out)));
+	CHECK_STREQ(out, "MED0001234567");
 	CHECK(!catalogue_index_value(cat, "family_name", "  ", out, sizeof(out)));
 	/* refused (the edit lands on the first field, profession): a non-boolean, unique_within
 	 * without identifier or naming a personal field */
@@ -603,6 +639,102 @@ TEST(bad_privacy_lists)
 	}
 }
 
+/* Issue 19: for every country the catalogue lists and every profession
+ * it allows there, a profile made of every resolved field's example
+ * (country and profession set to theirs) passes the checks: a front end
+ * may show each example, and each must be accepted. */
+TEST(every_example_validates)
+{
+	size_t len, i, n = 0;
+	const char *body = catalogue_body(cat, &len), *country;
+	json_t *all = json_loadb(body, len, 0, NULL), *c, *prof;
+
+	json_object_foreach (json_object_get(all, "countries"), country, c) {
+		json_array_foreach (json_object_get(c, "professions"), i, prof) {
+			const char *bad = NULL;
+			json_t *doc = NULL, *f, *profile = json_object();
+			size_t k;
+
+			CHECK(catalogue_resolve(cat, country, json_string_value(prof), &doc,
+						&bad) == ERR_OK);
+			json_array_foreach (json_object_get(doc, "fields"), k, f)
+				json_object_set(profile,
+						json_string_value(json_object_get(f, "name")),
+						json_object_get(f, "example"));
+			json_object_set_new(profile, "country", json_string(country));
+			json_object_set(profile, "profession", prof);
+			if (!no_errors(check(profile)))
+				fprintf(stderr, "  examples of %s/%s\n", country,
+					json_string_value(prof));
+			json_decref(doc);
+			n++;
+		}
+	}
+	json_decref(all);
+	CHECK(n >= 40);
+}
+
+TEST(resolved_schema)
+{
+	const char *bad = NULL;
+	json_t *doc = NULL, *f;
+	size_t i;
+	bool mcr = false, rpps = false;
+
+	CHECK(catalogue_resolve(cat, "SG", "physician", &doc, &bad) == ERR_OK);
+	json_array_foreach (json_object_get(doc, "fields"), i, f) {
+		const char *name = json_string_value(json_object_get(f, "name"));
+
+		CHECK(json_is_boolean(json_object_get(f, "required")));
+		CHECK(json_is_string(json_object_get(f, "label")));
+		CHECK(json_is_integer(json_object_get(f, "max_length")));
+		if (strcmp(name, "mcr_number") == 0)
+			mcr = json_is_true(json_object_get(f, "required"));
+		rpps |= strcmp(name, "rpps") == 0;
+		CHECK(strcmp(name, "npi") != 0); /* asked of the US only */
+	}
+	CHECK(mcr && !rpps);
+	json_decref(doc);
+	CHECK(catalogue_resolve(cat, "XX", "physician", &doc, &bad) == ERR_INVALID &&
+	      strcmp(bad, "country") == 0);
+	CHECK(catalogue_resolve(cat, "SG", "wizard", &doc, &bad) == ERR_INVALID &&
+	      strcmp(bad, "profession") == 0);
+	/* a profession the country does not register */
+	CHECK(catalogue_resolve(cat, "SG", "podiatrist", &doc, &bad) == ERR_INVALID &&
+	      strcmp(bad, "profession") == 0);
+	/* a country the catalogue does not list: every profession */
+	CHECK(catalogue_resolve(cat, "NZ", "podiatrist", &doc, &bad) == ERR_OK);
+	json_decref(doc);
+}
+
+/* The example profile moved to country, with key set to value (NULL:
+ * nothing more), checked; returns the errors. */
+static json_t *check_in(const char *country, const char *key, const char *value)
+{
+	json_t *p = example_with("npi", NULL);
+
+	json_object_del(p, "license_region");
+	json_object_set_new(p, "country", json_string(country));
+	if (key != NULL)
+		json_object_set_new(p, key, json_string(value));
+	return check(p);
+}
+
+TEST(country_professions_and_check_digits)
+{
+	json_t *p = example_with("npi", NULL);
+
+	json_object_set_new(p, "country", json_string("SG"));
+	json_object_set_new(p, "profession", json_string("podiatrist"));
+	json_object_set_new(p, "license_number", json_string("A1"));
+	CHECK(one_error(check(p), "profile.profession", "invalid"));
+	CHECK(one_error(check_in("BE", "riziv_number", "1234562400"), "profile.riziv_number",
+			"invalid"));
+	CHECK(one_error(check_in("FR", NULL, NULL), "profile.rpps", "required"));
+	CHECK(one_error(check_in("AU", "ahpra_number", "med0000932846"), "profile.ahpra_number",
+			"invalid"));
+}
+
 int main(void)
 {
 	RUN(load_real_catalogue);
@@ -629,6 +761,9 @@ int main(void)
 	RUN(etag_and_body);
 	RUN(free_accepts_null);
 	RUN(minimal_document_loads);
+	RUN(every_example_validates);
+	RUN(resolved_schema);
+	RUN(country_professions_and_check_digits);
 	RUN(bad_documents);
 	RUN(privacy_lists);
 	RUN(consent_purposes_by_name);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "catalogue.h"
+#include "manual.h"
 #include "harness.h"
 #include "verifier.h"
 
@@ -71,7 +72,7 @@ TEST(refusals)
 		{NPPES_FILE, "{\"display_name\": 5}",
 		 "\"display_name\" must be a non-empty string"},
 		{NPPES_FILE, "{\"kind\": \"ldap\"}",
-		 "\"kind\" must be nppes, http_json, roster_csv or process"},
+		 "\"kind\" must be nppes, http_json, roster_csv, process or manual"},
 		{NPPES_FILE, "{\"process\": {}}", "\"process\" belongs to another kind"},
 		{NPPES_FILE, "{\"countries\": []}",
 		 "\"countries\" must be a non-empty array of ISO 3166-1 alpha-2 codes"},
@@ -91,7 +92,7 @@ TEST(refusals)
 		{NPPES_FILE, "{\"-terms\": 0}",
 		 "\"terms\" must be an object (this kind sends fields out)"},
 		{ROSTER_FILE, "{\"terms\": {}}",
-		 "\"terms\" must be absent: a local check discloses nothing"},
+		 "\"terms\" must be absent: a local or manual check discloses nothing"},
 		{NPPES_FILE, "{\"base_url\": \"ftp://x.example/\"}",
 		 "\"base_url\" must be an http:// or https:// URL (or set "
 		 "HCPD_REGISTRY_URL_<NAME>)"},
@@ -266,6 +267,70 @@ TEST(applies)
 	verifier_set_free(all);
 }
 
+/* Issue 19: the manual kind. Every shipped manual definition loads (the
+ * registries directory is loaded whole), its link is built by the one URL
+ * encoder, and its section is checked strictly. */
+TEST(manual_kind)
+{
+	static const char file[] = "verifiers/registries/sg-smc.json";
+	struct verifier_set *set = NULL;
+	json_t *profile = json_pack("{s:s, s:s}", "mcr_number", "M 1/2&x", "given_name", "Ana");
+	char why[512] = "", *link = NULL;
+	const struct verifier *v;
+
+	CHECK(verifier_set_load("verifiers/registries", cat, &set, why, sizeof(why)) == ERR_OK);
+	if (set == NULL)
+		fprintf(stderr, "  %s\n", why);
+	for (size_t i = 0; i < verifier_set_count(set); i++) {
+		v = verifier_set_at(set, i);
+		if (v->ops->transport == TRANSPORT_MANUAL)
+			CHECK(json_array_size(json_object_get(v->doc, "source")) > 0 &&
+			      manual_instructions(v)[0] != '\0');
+	}
+	verifier_set_free(set);
+	set = NULL;
+	/* a template filling the declared number, percent-encoded */
+	CHECK(verifier_set_from_json(patched(file,
+					     "{\"fields\": [\"mcr_number\"], \"compares\": "
+					     "[\"family_name\"], \"base_url\": "
+					     "\"https://register.example/search\", \"manual\": "
+					     "{\"instructions\": \"i\", \"search_url\": "
+					     "\"{base_url}?number={mcr_number}&x=1\"}}"),
+				     "def.json", cat, &set, why, sizeof(why)) == ERR_OK);
+	v = verifier_set_at(set, 0);
+	CHECK(v != NULL && manual_link(v, profile, &link) == ERR_OK && link != NULL &&
+	      strcmp(link, "https://register.example/search?number=M%201%2F2%26x&x=1") == 0);
+	free(link);
+	json_object_del(profile, "mcr_number"); /* not given: the page, to search by name */
+	CHECK(v != NULL && manual_link(v, profile, &link) == ERR_OK && link != NULL &&
+	      strcmp(link, "https://register.example/search") == 0);
+	free(link);
+	verifier_set_free(set);
+	json_decref(profile);
+	CHECK(refused(file, "{\"-source\": 1}",
+		      "\"source\" must be a non-empty array of citations (strings)"));
+	CHECK(refused(file, "{\"manual\": {\"instructions\": \"i\", \"other\": 1}}",
+		      "\"manual\": must be an object of \"instructions\" and \"search_url\" only"));
+	CHECK(refused(file, "{\"manual\": {}}",
+		      "\"manual\": \"instructions\" must be a non-empty string"));
+	CHECK(refused(file,
+		      "{\"fields\": [\"mcr_number\"], \"compares\": [\"family_name\"], "
+		      "\"base_url\": \"https://r.example/\", "
+		      "\"manual\": {\"instructions\": \"i\", \"search_url\": "
+		      "\"{base_url}{mcr_number}\"}}",
+		      "\"manual\": \"search_url\" may fill fields in its query only"));
+	CHECK(refused(file,
+		      "{\"fields\": [\"mcr_number\"], \"compares\": [\"family_name\"], "
+		      "\"base_url\": \"https://r.example/\", "
+		      "\"manual\": {\"instructions\": \"i\", \"search_url\": \"{base_url}\"}}",
+		      "\"manual\": every field in \"fields\" must be filled into \"search_url\""));
+	CHECK(refused(file, "{\"fields\": [\"mcr_number\"], \"compares\": [\"family_name\"]}",
+		      "\"manual\": without \"search_url\" a register has no \"fields\" and no "
+		      "\"base_url\""));
+	CHECK(refused(file, "{\"terms\": {}}",
+		      "\"terms\" must be absent: a local or manual check discloses nothing"));
+}
+
 int main(void)
 {
 	char why[512];
@@ -280,6 +345,7 @@ int main(void)
 	RUN(one_name_one_file);
 	RUN(names_have);
 	RUN(applies);
+	RUN(manual_kind);
 	catalogue_free(cat);
 	return harness_done();
 }

@@ -345,6 +345,37 @@ TEST(npi)
 	CHECK(!validate_npi("+234567893"));
 }
 
+/* The RPPS number of the rppsapi SDK's README (packagist.org,
+ * qrcommunication/rppsapi), a published example; no official test vector
+ * was found. */
+TEST(rpps)
+{
+	CHECK(validate_rpps("10005173140"));
+	CHECK(!validate_rpps("10005173141")); /* wrong check digit */
+	CHECK(!validate_rpps("10005173104")); /* transposed */
+	CHECK(!validate_rpps("1000517314"));  /* 10 digits */
+	CHECK(!validate_rpps("810005173140"));
+	CHECK(!validate_rpps("1000517314a"));
+	CHECK(!validate_rpps(""));
+	CHECK(!validate_rpps(NULL));
+}
+
+/* Built from the rule (no published RIZIV/INAMI number was found to test
+ * with): 123456 with 97 - 123456 % 97 = 25, or 89 - 123456 % 89 = 76. */
+TEST(riziv)
+{
+	CHECK(validate_riziv("12345625000"));
+	CHECK(validate_riziv("12345624000")); /* the check digits are not enforced */
+	CHECK(validate_riziv("47123456789"));
+	CHECK(!validate_riziv("02345625000")); /* no profession 0 */
+	CHECK(!validate_riziv("1234562500"));
+	CHECK(!validate_riziv("123456250001"));
+	CHECK(!validate_riziv("1-23456-25-000"));
+	CHECK(!validate_riziv("1234562500a"));
+	CHECK(!validate_riziv(""));
+	CHECK(!validate_riziv(NULL));
+}
+
 TEST(timestamps)
 {
 	long long t = 0;
@@ -424,6 +455,8 @@ int main(void)
 	RUN(country);
 	RUN(country_count);
 	RUN(npi);
+	RUN(rpps);
+	RUN(riziv);
 	RUN(timestamps);
 	RUN(uuids);
 	RUN(tokens);

@@ -11,20 +11,29 @@ TEST(events_of_first_checks)
 {
 	enum status_event e = EVENT_COUNT;
 
-	CHECK(verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, true, true, &e) &&
+	CHECK(verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, true, true, false, &e) &&
 	      e == EVENT_CHECKS_PASSED);
 	e = EVENT_COUNT;
-	CHECK(!verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 1, true, true,
+	CHECK(!verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 1, true, true, false,
 			     &e)); /* one open */
-	CHECK(!verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, false, true, &e));
+	CHECK(!verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, false, true, false, &e));
 	CHECK(e == EVENT_COUNT);
 	/* issue 18: all verified, but nobody has shown the address is theirs */
-	CHECK(!verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, true, false, &e));
+	CHECK(!verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, true, false, false, &e));
+	CHECK(e == EVENT_COUNT);
+	/* issue 19: a manual register applies: to an admin once every
+	 * automated check has answered, whether the email is confirmed or not */
+	CHECK(verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 0, true, false, true, &e) &&
+	      e == EVENT_MANUAL_CHECK);
+	e = EVENT_COUNT;
+	CHECK(!verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, 1, true, true, true, &e));
 	CHECK(e == EVENT_COUNT);
 	for (enum outcome o = OUTCOME_MISMATCH; o <= OUTCOME_ERROR; o++) {
-		CHECK(verdict_event(OCCASION_REGISTRATION, o, 1, false, true, &e) &&
+		CHECK(verdict_event(OCCASION_REGISTRATION, o, 0, false, true, true, &e) &&
 		      e == EVENT_CHECK_FAILED);
-		CHECK(verdict_event(OCCASION_RECTIFICATION, o, 0, false, true, &e) &&
+		CHECK(verdict_event(OCCASION_REGISTRATION, o, 1, false, true, false, &e) &&
+		      e == EVENT_CHECK_FAILED);
+		CHECK(verdict_event(OCCASION_RECTIFICATION, o, 0, false, true, false, &e) &&
 		      e == EVENT_CHECK_FAILED);
 	}
 }
@@ -34,16 +43,27 @@ TEST(events_of_rechecks)
 	enum status_event e = EVENT_COUNT;
 
 	for (enum outcome o = OUTCOME_MISMATCH; o < OUTCOME_ERROR; o++) {
-		CHECK(verdict_event(OCCASION_REVERIFICATION, o, 0, false, true, &e) &&
+		CHECK(verdict_event(OCCASION_REVERIFICATION, o, 0, false, true, false, &e) &&
 		      e == EVENT_RECHECK_FAILED);
-		CHECK(verdict_event(OCCASION_ROSTER_RELOAD, o, 0, false, true, &e) &&
+		CHECK(verdict_event(OCCASION_ROSTER_RELOAD, o, 0, false, true, false, &e) &&
 		      e == EVENT_RECHECK_FAILED);
 	}
 	/* an error is no finding about the licence: the table keeps verified */
-	CHECK(verdict_event(OCCASION_REVERIFICATION, OUTCOME_ERROR, 0, false, true, &e) &&
+	CHECK(verdict_event(OCCASION_REVERIFICATION, OUTCOME_ERROR, 0, false, true, false, &e) &&
 	      e == EVENT_CHECK_FAILED);
-	CHECK(verdict_event(OCCASION_REVERIFICATION, OUTCOME_VERIFIED, 0, true, true, &e) &&
+	CHECK(verdict_event(OCCASION_REVERIFICATION, OUTCOME_VERIFIED, 0, true, true, false, &e) &&
 	      e == EVENT_CHECKS_PASSED);
+}
+
+TEST(nothing_to_wait_for)
+{
+	enum status_event e = EVENT_COUNT;
+	const char *why = NULL;
+
+	verdict_unqueued(false, &e, &why);
+	CHECK(e == EVENT_NO_REGISTRY && strcmp(why, "no_registry") == 0);
+	verdict_unqueued(true, &e, &why);
+	CHECK(e == EVENT_MANUAL_CHECK && strcmp(why, "manual_check") == 0);
 }
 
 TEST(backoff)
@@ -60,6 +80,7 @@ int main(void)
 {
 	RUN(events_of_first_checks);
 	RUN(events_of_rechecks);
+	RUN(nothing_to_wait_for);
 	RUN(backoff);
 	return harness_done();
 }
