@@ -16,6 +16,7 @@ static const struct {
 	{"index.html", "text/html; charset=utf-8"},
 	{"admin.css", "text/css; charset=utf-8"},
 	{"admin.js", "text/javascript; charset=utf-8"},
+	{"console.js", "text/javascript; charset=utf-8"},
 	{"favicon.svg", "image/svg+xml"},
 };
 

@@ -62,3 +62,37 @@ def test_admin_reviews_in_chromium(stack, capsys, tmp_path):
                    "WHERE account_id = '%s'" % item_id) == "t"  # the reason, sealed
     assert pg.psql("SELECT count(*) FROM review_decisions WHERE account_id = '%s'"
                    % stale_id) == "1"
+
+
+CONSOLE = os.path.join(ROOT, "tests", "browser", "admin_console.mjs")
+
+
+def test_admin_console_in_chromium(stack, capsys):
+    """Issue 21 item 6: the console's screens (tests/browser/admin_console.mjs).
+    The admin finds a professional by email and suspends the account with a
+    reason; the professional's own GET /v1/me then says suspended."""
+    ensure_playwright()
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    pg, h = stack()
+    admin_email, _, _ = make_admin(h)
+    pro_email = unique_email("console.pro")
+    r = h.api.register(registration(pro_email))
+    assert r.status == 202, r.body
+    pro_id = r.json["id"]
+    env = dict(os.environ, HCPD_URL="http://127.0.0.1:%d" % h.port, ADMIN_EMAIL=admin_email,
+               ADMIN_PASSWORD=ADMIN_PASSWORD, PRO_EMAIL=pro_email, PRO_ID=pro_id,
+               ARTIFACTS=ARTIFACTS)
+    r = subprocess.run(["node", CONSOLE], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=180)
+    shots = [line for line in r.stdout.splitlines() if line.startswith("screenshot: ")]
+    with capsys.disabled():
+        print("\n" + "\n".join(shots))
+    assert r.returncode == 0, r.stdout + r.stderr
+    token = h.api.request("POST", "/v1/sessions", body={"email": pro_email,
+                                                        "password": PRO_PASSWORD})
+    me = h.api.request("GET", "/v1/me",
+                       headers={"Authorization": "Bearer " + token.json["access_token"]})
+    assert me.json["status"] == "suspended"
+    assert pg.psql("SELECT count(*) FROM audit_log WHERE action = 'account.action' AND "
+                   "target = '%s' AND reason_enc IS NOT NULL" % pro_id) == "1"
+    assert pg.psql("SELECT count(*) FROM staff_totp WHERE confirmed_at IS NOT NULL") == "1"
