@@ -22,6 +22,19 @@ def ensure_playwright():
                         "--no-fund"], check=True, capture_output=True, timeout=600)
 
 
+def run_script(script, h, capsys, **values):
+    """Runs a browser script against h with values in its environment
+    (and HCPD_URL, ARTIFACTS); prints the screenshots it names."""
+    env = dict(os.environ, HCPD_URL="http://127.0.0.1:%d" % h.port, ARTIFACTS=ARTIFACTS,
+               **values)
+    r = subprocess.run(["node", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=180)
+    shots = [line for line in r.stdout.splitlines() if line.startswith("screenshot: ")]
+    with capsys.disabled():
+        print("\n" + "\n".join(shots))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def manual_registries(tmp_path):
     """The shipped definitions and a manual register whose link carries
     the declared number (no shipped one publishes such a link)."""
@@ -44,18 +57,11 @@ def test_admin_reviews_in_chromium(stack, capsys, tmp_path):
     r = h.api.register(body)
     assert r.status == 202, r.body
     manual_id = r.json["id"]
-    env = dict(os.environ, HCPD_URL="http://127.0.0.1:%d" % h.port, ADMIN_EMAIL=admin_email,
-               ADMIN_PASSWORD=ADMIN_PASSWORD, PRO_EMAIL=pro_email, PRO_PASSWORD=PRO_PASSWORD,
-               ITEM_ID=item_id, STALE_ITEM_ID=stale_id, OTHER_ADMIN_TOKEN=other_token,
-               MANUAL_ITEM_ID=manual_id, MANUAL_REGISTER="Test register of doctors",
-               MANUAL_LINK="https://register.example/search?number=M%201234%2F5",
-               ARTIFACTS=ARTIFACTS)
-    r = subprocess.run(["node", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=180)
-    shots = [line for line in r.stdout.splitlines() if line.startswith("screenshot: ")]
-    with capsys.disabled():
-        print("\n" + "\n".join(shots))
-    assert r.returncode == 0, r.stdout + r.stderr
+    run_script(SCRIPT, h, capsys, ADMIN_EMAIL=admin_email, ADMIN_PASSWORD=ADMIN_PASSWORD,
+               PRO_EMAIL=pro_email, PRO_PASSWORD=PRO_PASSWORD, ITEM_ID=item_id,
+               STALE_ITEM_ID=stale_id, OTHER_ADMIN_TOKEN=other_token, MANUAL_ITEM_ID=manual_id,
+               MANUAL_REGISTER="Test register of doctors",
+               MANUAL_LINK="https://register.example/search?number=M%201234%2F5")
     # the server agrees with what the page showed
     assert pg.psql("SELECT status FROM accounts WHERE id = '%s'" % item_id) == "approved"
     assert pg.psql("SELECT reason_enc IS NOT NULL FROM review_decisions "
@@ -79,15 +85,8 @@ def test_admin_console_in_chromium(stack, capsys):
     r = h.api.register(registration(pro_email))
     assert r.status == 202, r.body
     pro_id = r.json["id"]
-    env = dict(os.environ, HCPD_URL="http://127.0.0.1:%d" % h.port, ADMIN_EMAIL=admin_email,
-               ADMIN_PASSWORD=ADMIN_PASSWORD, PRO_EMAIL=pro_email, PRO_ID=pro_id,
-               ARTIFACTS=ARTIFACTS)
-    r = subprocess.run(["node", CONSOLE], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=180)
-    shots = [line for line in r.stdout.splitlines() if line.startswith("screenshot: ")]
-    with capsys.disabled():
-        print("\n" + "\n".join(shots))
-    assert r.returncode == 0, r.stdout + r.stderr
+    run_script(CONSOLE, h, capsys, ADMIN_EMAIL=admin_email, ADMIN_PASSWORD=ADMIN_PASSWORD,
+               PRO_EMAIL=pro_email, PRO_ID=pro_id)
     token = h.api.request("POST", "/v1/sessions", body={"email": pro_email,
                                                         "password": PRO_PASSWORD})
     me = h.api.request("GET", "/v1/me",
