@@ -67,7 +67,7 @@ def registration(email, **profile):
     body = json.loads(json.dumps(SPEC_EXAMPLE))
     body["email"] = email
     body["profile"]["npi"] = valid_npi()
-    body["profile"]["license_number"] = "A%07d" % random.randrange(10 ** 7)
+    body["profile"]["license_number"] = "A%010d" % random.randrange(10 ** 10)
     body["profile"].update(profile)
     return body
 
