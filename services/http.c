@@ -8,6 +8,9 @@
  * address, deadlines for the head and body) is connguard.c's, told here
  * where each request stands.
  *
+ * Documents (ROUTE_RAW bodies and large replies) are counted here
+ * process-wide against HTTP_LARGE_MAX, and wiped when they are freed.
+ *
  * Authentication is cheap when repeated: jwt_verify() remembers tokens it
  * has verified, and a session found live is trusted for
  * SESSION_LIVE_CACHE_MS (sessions.h). Any change an authenticated caller
@@ -63,6 +66,40 @@ struct http_server {
 	struct connguard *guard;
 	atomic_int open; /* requests begun and not yet completed */
 };
+
+/* Documents in memory now, in every listener: see HTTP_LARGE_MAX. */
+static atomic_int large_held;
+
+/* A large reply's buffer, and its length for the wipe. */
+struct large_body {
+	size_t len;
+	unsigned char data[];
+};
+
+static bool place_take(void)
+{
+	if (atomic_fetch_add(&large_held, 1) < HTTP_LARGE_MAX)
+		return true;
+	atomic_fetch_sub(&large_held, 1);
+	return false;
+}
+
+static void place_give(void)
+{
+	atomic_fetch_sub(&large_held, 1);
+}
+
+/* Frees a large body (libmicrohttpd's callback once a reply is sent). */
+static void large_free(void *cls)
+{
+	struct large_body *b = cls;
+
+	if (b == NULL)
+		return;
+	explicit_bzero(b->data, b->len); /* a document: personal data */
+	free(b);
+	place_give();
+}
 
 static long long mono_ns(void)
 {
@@ -193,6 +230,39 @@ enum MHD_Result http_reply_static(struct req *r, unsigned status, const char *ct
 {
 	return queue(r, status, ctype,
 		     MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT));
+}
+
+enum err http_large_buffer(struct req *r, size_t len, unsigned char **ret_buf)
+{
+	struct large_body *b;
+
+	if (r->large != NULL || len > HTTP_UPLOAD_MAX)
+		return ERR_INTERNAL;
+	if (!place_take())
+		return ERR_BUSY;
+	b = malloc(sizeof(*b) + len);
+	if (b == NULL) {
+		place_give();
+		return ERR_NOMEM;
+	}
+	b->len = len;
+	r->large = b;
+	*ret_buf = b->data;
+	return ERR_OK;
+}
+
+enum MHD_Result http_reply_large(struct req *r, unsigned status, const char *ctype)
+{
+	struct large_body *b = r->large;
+	struct MHD_Response *resp =
+		b != NULL ? MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data,
+										   large_free, b)
+			  : NULL;
+
+	if (resp == NULL)
+		return reply_nomem(r); /* the buffer is freed with the request */
+	r->large = NULL;               /* libmicrohttpd's now */
+	return queue(r, status, ctype, resp);
 }
 
 const char *http_header(struct req *r, const char *name)
@@ -353,10 +423,63 @@ static void client_address(struct req *r, unsigned char ret[NETADDR_LEN])
 	netaddr_client(peer, &cfg->trusted_proxies, cfg->proxy_header, l.values, l.n, ret);
 }
 
+/* Who may make the request: the route and method (404, 405), the
+ * per-address limit, the hashing queue, the caller's token. Runs once per
+ * request: when the head is in for a raw route, else once the body is.
+ * Returns MHD_YES with *ret_ok when the request may go on; otherwise a
+ * reply is queued. */
+static enum MHD_Result admit(struct req *r, const char *url, bool *ret_ok)
+{
+	char allow[ROUTER_ALLOW_MAX];
+
+	*ret_ok = false;
+	if (r->route == NULL) {
+		r->route = router_find(r->server->conf.routes, r->server->conf.nroutes, r->method,
+				       url, r->param, sizeof(r->param), allow, sizeof(allow));
+		if (r->route == NULL && allow[0] != '\0') {
+			http_add_header(r, "Allow", "%s", allow);
+			return problem_send(r, 405, "method-not-allowed",
+					    "this method is not allowed on this resource");
+		}
+		if (r->route == NULL)
+			return problem_send(r, 404, "not-found", "no such resource");
+	}
+	if ((r->route->flags & ROUTE_LIMITED) && r->app->ratelimit != NULL) {
+		unsigned char client[NETADDR_LEN];
+		int wait;
+
+		client_address(r, client);
+		wait = ratelimit_hit(r->app->ratelimit, client, time(NULL));
+		if (wait > 0) {
+			http_add_header(r, "Retry-After", "%d", wait);
+			return problem_send(r, 429, "rate-limited",
+					    "too many requests from this address; retry later");
+		}
+	}
+	/* The routes limited per address other than uploads (registration,
+	 * sign-in, password change, erasure) are the ones that hash: with the
+	 * hashing queue full they are shed here, at the cost of a lock, before
+	 * their body is parsed and checked or their caller authenticated (a
+	 * flood would otherwise keep the server threads busy with work whose
+	 * reply is a 503 anyway). http_park() still has the last word. */
+	if ((r->route->flags & (ROUTE_LIMITED | ROUTE_RAW)) == ROUTE_LIMITED &&
+	    r->app->hashpool != NULL && workpool_full(r->app->hashpool))
+		return problem_from_err(r, ERR_BUSY);
+	if ((r->route->flags & (ROUTE_AUTH | ROUTE_ADMIN)) && r->auth.sub[0] == '\0') {
+		bool ok;
+		enum MHD_Result ret = authenticate(r, &ok);
+
+		if (!ok)
+			return ret;
+	}
+	r->admitted = true;
+	*ret_ok = true;
+	return MHD_YES;
+}
+
 /* Everything known once the body is in: route, method, media type, JSON. */
 static enum MHD_Result dispatch(struct req *r, const char *url)
 {
-	char allow[ROUTER_ALLOW_MAX];
 	const char *why;
 	enum err err;
 
@@ -369,44 +492,15 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 				    "Transfer-Encoding");
 	}
 	if (r->body_too_big)
-		return problem_send(r, 413, "too-big", "the request body exceeds 64 KiB");
+		return problem_send(r, 413, "too-big",
+				    r->route != NULL && (r->route->flags & ROUTE_RAW)
+					    ? "the document exceeds 10 MiB"
+					    : "the request body exceeds 64 KiB");
 	if (r->body_nomem)
 		return problem_from_err(r, ERR_NOMEM);
-	if (r->route == NULL) {
-		r->route = router_find(r->server->conf.routes, r->server->conf.nroutes, r->method,
-				       url, r->param, sizeof(r->param), allow, sizeof(allow));
-		if (r->route == NULL && allow[0] != '\0') {
-			http_add_header(r, "Allow", "%s", allow);
-			return problem_send(r, 405, "method-not-allowed",
-					    "this method is not allowed on this resource");
-		}
-		if (r->route == NULL)
-			return problem_send(r, 404, "not-found", "no such resource");
-	}
-	if ((r->route->flags & ROUTE_LIMITED) && r->app->ratelimit != NULL && !r->suspended) {
-		unsigned char client[NETADDR_LEN];
-		int wait;
-
-		client_address(r, client);
-		wait = ratelimit_hit(r->app->ratelimit, client, time(NULL));
-		if (wait > 0) {
-			http_add_header(r, "Retry-After", "%d", wait);
-			return problem_send(r, 429, "rate-limited",
-					    "too many requests from this address; retry later");
-		}
-	}
-	/* The routes limited per address (registration, sign-in, password
-	 * change, erasure) are the ones that hash: with the hashing queue
-	 * full they are shed here, at the cost of a lock, before their body
-	 * is parsed and checked or their caller authenticated (a flood would
-	 * otherwise keep the server threads busy with work whose reply is a
-	 * 503 anyway). http_park() still has the last word. */
-	if ((r->route->flags & ROUTE_LIMITED) && !r->suspended && r->state == NULL &&
-	    r->app->hashpool != NULL && workpool_full(r->app->hashpool))
-		return problem_from_err(r, ERR_BUSY);
-	if ((r->route->flags & (ROUTE_AUTH | ROUTE_ADMIN)) && r->auth.sub[0] == '\0') {
+	if (!r->admitted) {
 		bool ok;
-		enum MHD_Result ret = authenticate(r, &ok);
+		enum MHD_Result ret = admit(r, url, &ok);
 
 		if (!ok)
 			return ret;
@@ -425,6 +519,73 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 	}
 	r->suspended = false;
 	return r->route->fn(r);
+}
+
+/* A raw route's head is in: refuses a Content-Length over the cap,
+ * admits the caller, and takes a place for the body when one comes. */
+static enum MHD_Result raw_begin(struct req *r, const char *url, const char *clen)
+{
+	unsigned long long len = clen != NULL ? strtoull(clen, NULL, 10) : 0;
+	bool ok;
+	enum MHD_Result ret;
+
+	if (len > HTTP_UPLOAD_MAX) {
+		r->body_too_big = true; /* refused before reading it; libmicrohttpd then closes */
+		return dispatch(r, url);
+	}
+	ret = admit(r, url, &ok);
+	if (!ok)
+		return ret;
+	if (len == 0 && http_header(r, "Transfer-Encoding") == NULL)
+		return MHD_YES; /* no body: the handler says so */
+	if (!place_take())
+		return problem_from_err(r, ERR_BUSY);
+	r->holds_place = true;
+	r->body_cap = clen != NULL ? (size_t)len : HTTP_UPLOAD_MAX;
+	return MHD_YES;
+}
+
+/* Gives back a raw body's place, its bytes wiped and freed. */
+static void raw_release(struct req *r)
+{
+	if (!r->holds_place)
+		return;
+	if (r->body != NULL)
+		explicit_bzero(r->body, r->body_len); /* a document: personal data */
+	free(r->body);
+	r->body = NULL;
+	r->holds_place = false;
+	place_give();
+}
+
+/* The next piece of a raw body. Its buffer is made at the first piece,
+ * as large as the Content-Length or the cap (pages not yet written cost
+ * no memory). A chunked body that outgrows the cap is dropped at once,
+ * its place given back; libmicrohttpd (0.9.75) sends no reply while a
+ * body is coming, so the rest is read and thrown away - within the body's
+ * deadline, which no longer starts again - then answered 413 with the
+ * connection closed. */
+static enum MHD_Result raw_piece(struct req *r, const char *data, size_t n)
+{
+	if (r->body_too_big || r->body_nomem)
+		return MHD_YES;
+	if (r->body_len + n > r->body_cap) {
+		raw_release(r);
+		r->body_too_big = true;
+		http_add_header(r, "Connection", "close");
+		return MHD_YES;
+	}
+	if (r->body == NULL && (r->body = malloc(r->body_cap)) == NULL) {
+		raw_release(r);
+		r->body_nomem = true; /* answered 503 once the body is in */
+		http_add_header(r, "Connection", "close");
+		return MHD_YES;
+	}
+	memcpy(r->body + r->body_len, data, n);
+	if ((r->body_len + n) / HTTP_UPLOAD_PACE > r->body_len / HTTP_UPLOAD_PACE)
+		connguard_enter(r->server->guard, r->conn, CONNGUARD_BODY);
+	r->body_len += n;
+	return MHD_YES;
 }
 
 /* A request id: 8 random bytes drawn once per server thread, then that
@@ -453,6 +614,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 {
 	struct http_server *server = cls;
 	struct req *r = *req_cls;
+	char allow[ROUTER_ALLOW_MAX];
 	const char *clen;
 
 	(void)version;
@@ -489,6 +651,11 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 			r->framing_conflict = true;
 			return dispatch(r, url);
 		}
+		/* a raw route's cap and caller are known before its body is read */
+		r->route = router_find(server->conf.routes, server->conf.nroutes, method, url,
+				       r->param, sizeof(r->param), allow, sizeof(allow));
+		if (r->route != NULL && (r->route->flags & ROUTE_RAW))
+			return raw_begin(r, url, clen);
 		if (clen != NULL && strtoull(clen, NULL, 10) > HTTP_BODY_MAX) {
 			/* refuse before reading it; libmicrohttpd then closes */
 			r->body_too_big = true;
@@ -500,6 +667,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
+		if (r->route != NULL && (r->route->flags & ROUTE_RAW))
+			return raw_piece(r, upload_data, n);
 		if (r->body_nomem)
 			return MHD_YES; /* drop the rest; 503 once it is in */
 		if (r->body_too_big || r->body_len + n > HTTP_BODY_MAX) {
@@ -567,6 +736,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (r->state_free != NULL)
 		r->state_free(r->state);
 	json_decref(r->json);
+	raw_release(r);
+	large_free(r->large); /* a large reply never queued */
 	free(r->body);
 	free(r);
 	*req_cls = NULL;

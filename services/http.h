@@ -7,6 +7,17 @@
  * exactly one reply through http_reply_*() or problem_*(), or suspend the
  * connection with http_suspend(); after http_resume() it is called again
  * with the same request and r->state it left there.
+ *
+ * Documents (ROUTE_RAW uploads, and the large replies that send them back)
+ * are the only bodies bigger than HTTP_BODY_MAX. A raw route is matched,
+ * its caller counted against the per-address limit and authenticated as
+ * soon as the head is in, before a byte of the body is read; a
+ * Content-Length over HTTP_UPLOAD_MAX is refused then, and a chunked body
+ * is dropped as it passes the cap (its remaining bytes are read and thrown
+ * away within the body's deadline, then 413 and the connection closed).
+ * Each document in memory
+ * takes one of HTTP_LARGE_MAX places in the process, so memory stays
+ * bounded however many clients send or fetch them at once.
  */
 #ifndef HCPD_HTTP_H
 #define HCPD_HTTP_H
@@ -20,9 +31,18 @@
 #include "jwtkeys.h"
 #include "router.h"
 
-#define HTTP_BODY_MAX    (64 * 1024) /* request bodies; larger is 413 */
-#define HTTP_JSON_DEPTH  16          /* nesting of request JSON; deeper is 400 */
-#define HTTP_MAX_HEADERS 8           /* extra reply headers per request */
+#define HTTP_BODY_MAX    (64 * 1024)        /* request bodies; larger is 413 */
+#define HTTP_JSON_DEPTH  16                 /* nesting of request JSON; deeper is 400 */
+#define HTTP_MAX_HEADERS 8                  /* extra reply headers per request */
+#define HTTP_UPLOAD_MAX  (10 * 1024 * 1024) /* a ROUTE_RAW body (a document); larger is 413 */
+/* A raw body's deadline (HCPD_REQUEST_DEADLINE_SECONDS) starts again with
+ * each HTTP_UPLOAD_PACE bytes received: 1 MiB in 10 s (100 KiB/s, a slow
+ * mobile uplink) keeps an upload going, a trickle does not. */
+#define HTTP_UPLOAD_PACE (1024 * 1024)
+/* Documents held in memory at once, uploads being received and large
+ * replies being sent together; one more gets 503 with Retry-After. Each
+ * costs at most HTTP_UPLOAD_MAX (and a raw body's handler a little more). */
+#define HTTP_LARGE_MAX 8
 
 struct app;
 
@@ -37,13 +57,18 @@ struct req {
 	char id[33];                  /* request id: 32 hex characters */
 	char param[ROUTER_PARAM_MAX]; /* the "{id}" path segment, if the route has one */
 	long long start_ns;
-	char *body; /* the raw body, NUL-terminated, at most HTTP_BODY_MAX */
+	char *body; /* the raw body: at most HTTP_BODY_MAX and NUL-terminated, or for
+		       ROUTE_RAW at most HTTP_UPLOAD_MAX, as sent (no NUL added) */
 	size_t body_len;
+	size_t body_cap; /* ROUTE_RAW: the bytes r->body can hold */
 	bool body_too_big;
 	bool framing_conflict;  /* Content-Length and Transfer-Encoding both: refused, closed */
 	bool body_nomem;        /* the body could not be stored: 503 once it is in */
 	json_t *json;           /* the parsed body (ROUTE_JSON), owned */
 	struct jwt_claims auth; /* the caller (ROUTE_AUTH), else zeroed */
+	bool admitted;          /* route, per-address limit and token checked (once) */
+	bool holds_place;       /* a raw body holds one of the HTTP_LARGE_MAX places */
+	void *large;            /* http_large_buffer()'s, until http_reply_large() sends it */
 	unsigned status;        /* the status queued, for the access log */
 	bool suspended;
 	void *state; /* a handler's own state across suspend/resume */
@@ -74,6 +99,17 @@ enum MHD_Result http_reply_static(struct req *r, unsigned status, const char *ct
 /* Queues a malloc'd buffer, which libmicrohttpd frees. */
 enum MHD_Result http_reply_owned(struct req *r, unsigned status, const char *ctype, char *body,
 				 size_t len);
+
+/* A buffer of len bytes (at most HTTP_UPLOAD_MAX) for a large reply
+ * such as a document, owned by the request, into *ret_buf; one per
+ * request. ERR_BUSY when HTTP_LARGE_MAX documents are in memory already
+ * (answer 503), ERR_NOMEM. http_reply_large() sends it; otherwise it is
+ * wiped and freed when the request ends. */
+enum err http_large_buffer(struct req *r, size_t len, unsigned char **ret_buf);
+
+/* Queues the request's http_large_buffer() as the body; once it is sent
+ * (or the connection closes) it is wiped and freed, and its place freed. */
+enum MHD_Result http_reply_large(struct req *r, unsigned status, const char *ctype);
 
 /* A request header's value, or NULL. Borrowed for the request's life. */
 const char *http_header(struct req *r, const char *name);
