@@ -26,16 +26,18 @@
 #include "documents.h"
 #include "handlers.h"
 #include "problem.h"
+#include "reviews.h"
 #include "validate.h"
 #include "vault.h"
 
 /* A document is data, never a page: no script, no plugin, no same origin. */
 #define DOCUMENT_CSP "sandbox; default-src 'none'; frame-ancestors 'none'"
 
-/* Seals the body chunk by chunk into document d (its row inserted
- * first), in one transaction. */
+/* Seals the body chunk by chunk into document d (its row inserted first),
+ * and lets it answer a request for a document; all in one transaction.
+ * *ret_answered tells whether it answered one. */
 static enum err store(struct req *r, PGconn *conn, const unsigned char key[CRYPTO_KEY_LEN],
-		      const struct document_type *t, struct document_row *d)
+		      const struct document_type *t, struct document_row *d, bool *ret_answered)
 {
 	enum err err = db_begin(conn);
 
@@ -54,6 +56,11 @@ static enum err store(struct req *r, PGconn *conn, const unsigned char key[CRYPT
 			err = db_document_chunk_put(conn, d->id, seq, sealed, len);
 		free(sealed);
 	}
+	if (err == ERR_OK)
+		err = db_review_answer(
+			conn,
+			&(struct review_answer){.account_id = d->account_id, .document_id = d->id},
+			ret_answered);
 	return db_end(conn, err);
 }
 
@@ -63,6 +70,7 @@ enum MHD_Result h_me_document_upload(struct req *r)
 		r->body_len > 0 ? document_type_sniff(r->body, r->body_len) : NULL;
 	struct document_row d = {0};
 	unsigned char key[CRYPTO_KEY_LEN];
+	bool answered = false;
 	json_t *body;
 	PGconn *conn;
 	enum err err;
@@ -89,7 +97,7 @@ enum MHD_Result h_me_document_upload(struct req *r)
 		return problem_from_err(r, err);
 	err = vault_account_key_by_id(r->app, conn, d.account_id, key);
 	if (err == ERR_OK)
-		err = store(r, conn, key, t, &d);
+		err = store(r, conn, key, t, &d, &answered);
 	explicit_bzero(key, sizeof(key));
 	db_release(r->app->db, conn);
 	if (err == ERR_TOO_BIG)
@@ -97,8 +105,9 @@ enum MHD_Result h_me_document_upload(struct req *r)
 				    "an account holds at most 10 documents: delete one first");
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	body = json_pack("{s:s, s:s, s:I, s:s}", "id", d.id, "content_type", d.content_type, "size",
-			 (json_int_t)d.size, "uploaded_at", d.uploaded_at);
+	body = json_pack("{s:s, s:s, s:I, s:s, s:b}", "id", d.id, "content_type", d.content_type,
+			 "size", (json_int_t)d.size, "uploaded_at", d.uploaded_at,
+			 "answered_request", answered);
 	if (body == NULL)
 		return problem_from_err(r, ERR_NOMEM);
 	http_add_header(r, "Location", "/v1/me/documents/%s", d.id);

@@ -51,7 +51,8 @@ bool review_etag_matches(const char *if_match, const char *etag);
  * that read rows (vault_account_key(); NULL, or rows without one, once
  * erased: nulls), each verification with its evidence opened (null when
  * there is none or it does not open), the disclosure history, past
- * decisions and the professional's answers. *ret_etag is the strong ETag
+ * decisions, the licence documents (type, size, time: never their
+ * content) and the professional's answers. *ret_etag is the strong ETag
  * of it all, waiting_seconds (which changes by itself) excepted.
  * *ret_body is a new reference holding personal values: never log it.
  * ERR_CRYPTO when the email or profile do not open. Pure. */

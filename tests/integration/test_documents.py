@@ -1,7 +1,8 @@
 """Licence documents (issue 19 item 5) against the real server and database:
 a professional uploads proof of a licence as the raw body of
-POST /v1/me/documents, lists, fetches and deletes their own; admins fetch
-them through GET /v1/admin/documents/{id} (audited).
+POST /v1/me/documents, lists, fetches and deletes their own; admins see
+them on the review item and fetch them through GET /v1/admin/documents/{id}
+(audited).
 
 - the bytes round-trip exactly (PDF, JPEG, PNG; one chunk, the chunk's
   edge, several chunks, the 10 MiB cap) and are stored only sealed: a
@@ -11,7 +12,8 @@ them through GET /v1/admin/documents/{id} (audited).
 - 11 MB is 413 before a byte is read, a chunked body is cut off at the cap,
   and the process grows by at most the cap doing either;
 - nobody reaches another account's document (404), and a deleted document
-  is gone for admins too."""
+  is gone for admins too;
+- request_info can ask for a document, and the upload answers it."""
 
 import os
 import socket
@@ -22,7 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from conftest import registration
 from privacy_helpers import Pro, bearer
-from reviewkit import data_key, login, make_admin, make_flagged
+from reviewkit import data_key, item, login, make_admin, make_flagged
 from test_edge import inside_a_minute
 
 MIB = 1024 * 1024
@@ -157,7 +159,7 @@ def test_documents_round_trip_byte_exact(hcpd, pg):
     for data, ctype, ext in files:
         r = upload(api, token, data, ctype, expect=201)
         doc = r.json
-        assert doc["size"] == len(data)
+        assert doc["size"] == len(data) and doc["answered_request"] is False
         assert doc["content_type"] == ctype.split(";")[0]
         assert r.headers["location"] == "/v1/me/documents/" + doc["id"]
         ids.append(doc["id"])
@@ -176,10 +178,12 @@ def test_documents_round_trip_byte_exact(hcpd, pg):
         # no file name is kept; the chunks are sealed, one per 256 KiB
         assert pg.psql("SELECT count(*) FROM document_chunks WHERE document_id = '%s'"
                        % doc["id"]) == str((len(data) + CHUNK - 1) // CHUNK)
-    # the list holds them (never their content), oldest first
-    listed = api.request("GET", "/v1/me/documents", headers=bearer(token)).json["documents"]
+    # the item lists them (never their content), oldest first
+    listed = item(h, admin, account_id).json["documents"]
     assert [d["id"] for d in listed] == ids
     assert set(listed[0]) == {"id", "content_type", "size", "uploaded_at"}
+    assert api.request("GET", "/v1/me/documents", headers=bearer(token)).json["documents"] \
+        == listed
     # the owner gets the same bytes again
     for (data, _, _), doc_id in zip(files, ids):
         assert fetch(api, token, doc_id).body == data
@@ -346,7 +350,7 @@ def test_no_one_reaches_another_accounts_document(hcpd, pg):
 def test_delete_then_gone_for_admins_too(hcpd, pg):
     api = hcpd.api
     _, _, admin = make_admin(hcpd)
-    _, _, token = flagged_pro(hcpd, pg)
+    account_id, _, token = flagged_pro(hcpd, pg)
     doc = upload(api, token, pdf(CHUNK * 2), "application/pdf", expect=201).json
     fetch(api, admin, doc["id"], admin=True)
     r = api.request("DELETE", "/v1/me/documents/" + doc["id"], headers=bearer(token),
@@ -356,6 +360,7 @@ def test_delete_then_gone_for_admins_too(hcpd, pg):
     fetch(api, token, doc["id"], expect=404)
     assert pg.psql("SELECT count(*) FROM document_chunks WHERE document_id = '%s'"
                    % doc["id"]) == "0"
+    assert item(hcpd, admin, account_id).json["documents"] == []
 
 
 def test_an_account_holds_at_most_ten(hcpd, pg):
@@ -368,6 +373,73 @@ def test_an_account_holds_at_most_ten(hcpd, pg):
     first = pro.call("GET", "/v1/me/documents", expect=200).json["documents"][0]
     pro.call("DELETE", "/v1/me/documents/" + first["id"], expect=204, template=UUID_PATH)
     upload(api, pro.access, png(300), "image/png", expect=201)
+
+
+# --- review -------------------------------------------------------------------
+
+def test_request_info_can_ask_for_a_document_and_an_upload_answers_it(hcpd, pg):
+    """A request_info with document_requested: the professional reads that
+    a document is asked for; their upload answers it, exactly as a written
+    answer would (the item is flagged, waiting for an admin again, its ETag
+    changed), and the item shows which document answered. An upload while
+    only a question is asked leaves the question open."""
+    h, api = hcpd, hcpd.api
+    _, _, admin = make_admin(h)
+    # document_requested goes with request_info only, and must be a boolean
+    account_id, _, token = flagged_pro(h, pg)
+    etag = item(h, admin, account_id).headers["etag"]
+    for body, field in (({"decision": "reject", "reason": "x", "document_requested": True},
+                         "document_requested"),
+                        ({"decision": "request_info", "reason": "x",
+                          "document_requested": "yes"}, "document_requested")):
+        r = api.request("POST", "/v1/admin/reviews/%s/decision" % account_id, body=body,
+                        headers=dict(bearer(admin), **{"If-Match": etag}),
+                        template="/v1/admin/reviews/{id}/decision")
+        assert r.status == 422 and [e["field"] for e in r.json["errors"]] == [field]
+    # a question only: an upload does not answer it
+    r = api.request("POST", "/v1/admin/reviews/%s/decision" % account_id,
+                    body={"decision": "request_info", "reason": "Which board issued it?"},
+                    headers=dict(bearer(admin), **{"If-Match": etag}),
+                    template="/v1/admin/reviews/{id}/decision")
+    assert r.status == 200 and r.json["decision"]["document_requested"] is False
+    mine = api.request("GET", "/v1/me/review", headers=bearer(token)).json
+    assert mine["waiting_for_you"] and mine["document_requested"] is False
+    first = upload(api, token, jpeg(4000), "image/jpeg", expect=201).json
+    assert first["answered_request"] is False
+    assert item(h, admin, account_id).json["waiting_for"] == "professional"
+    r = api.request("POST", "/v1/me/review-response", body={"message": "The state board."},
+                    headers=bearer(token))
+    assert r.status == 204
+    # now ask for a document
+    seen = item(h, admin, account_id)
+    r = api.request("POST", "/v1/admin/reviews/%s/decision" % account_id,
+                    body={"decision": "request_info", "document_requested": True,
+                          "reason": "Please upload your practising certificate."},
+                    headers=dict(bearer(admin), **{"If-Match": seen.headers["etag"]}),
+                    template="/v1/admin/reviews/{id}/decision")
+    assert r.status == 200 and r.json["decision"]["document_requested"] is True
+    assert r.json["waiting_for"] == "professional"
+    mine = api.request("GET", "/v1/me/review", headers=bearer(token)).json
+    assert mine["waiting_for_you"] and mine["document_requested"] is True
+    asked = item(h, admin, account_id)
+    assert asked.json["decisions"][-1]["document_requested"] is True
+    data = pdf(CHUNK + 3)
+    answer = upload(api, token, data, "application/pdf", expect=201).json
+    assert answer["answered_request"] is True
+    after = item(h, admin, account_id)
+    assert after.json["status"] == "flagged" and after.json["waiting_for"] == "admin"
+    assert after.headers["etag"] != asked.headers["etag"]
+    assert [d["id"] for d in after.json["documents"]] == [first["id"], answer["id"]]
+    response = after.json["responses"][-1]
+    assert response["document_id"] == answer["id"] and response["message"] is None
+    assert response["decision_id"] == asked.json["decisions"][-1]["id"]
+    assert pg.psql("SELECT event FROM account_status_history WHERE account_id = '%s' "
+                   "ORDER BY id DESC LIMIT 1" % account_id) == "answer"
+    mine = api.request("GET", "/v1/me/review", headers=bearer(token)).json
+    assert not mine["waiting_for_you"] and mine["document_requested"] is False
+    # answered once: the next upload answers nothing
+    assert upload(api, token, png(400), "image/png", expect=201).json["answered_request"] \
+        is False
 
 
 def test_any_signed_in_professional_may_upload(hcpd):
