@@ -2,7 +2,7 @@
 a professional uploads proof of a licence as the raw body of
 POST /v1/me/documents, lists, fetches and deletes their own; admins see
 them on the review item and fetch them through GET /v1/admin/documents/{id}
-(audited).
+(audited); the export lists them with where to fetch each.
 
 - the bytes round-trip exactly (PDF, JPEG, PNG; one chunk, the chunk's
   edge, several chunks, the 10 MiB cap) and are stored only sealed: a
@@ -11,10 +11,12 @@ them on the review item and fetch them through GET /v1/admin/documents/{id}
   (an .exe sent as application/pdf is 415);
 - 11 MB is 413 before a byte is read, a chunked body is cut off at the cap,
   and the process grows by at most the cap doing either;
-- nobody reaches another account's document (404), and a deleted document
-  is gone for admins too;
+- nobody reaches another account's document (404), a deleted document is
+  gone for admins too, erasure leaves nothing that opens, and the purge
+  drops them HCPD_RETENTION_DOCUMENTS_DAYS after the review's decision;
 - request_info can ask for a document, and the upload answers it."""
 
+import json
 import os
 import socket
 import time
@@ -23,8 +25,8 @@ import uuid
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from conftest import registration
-from privacy_helpers import Pro, bearer
-from reviewkit import data_key, item, login, make_admin, make_flagged
+from privacy_helpers import PASSWORD, Pro, bearer
+from reviewkit import data_key, decide, item, login, make_admin, make_flagged
 from test_edge import inside_a_minute
 
 MIB = 1024 * 1024
@@ -145,7 +147,7 @@ def chunked_pieces(total, piece=256 * 1024):
 # --- round trips ---------------------------------------------------------------
 
 def test_documents_round_trip_byte_exact(hcpd, pg):
-    """Upload -> admin download -> own download: the same bytes, for a PDF,
+    """Upload -> admin download -> export's link: the same bytes, for a PDF,
     a JPEG and a PNG, at one byte over a chunk, exactly a chunk, several
     chunks and the cap; each admin download is audited with the document."""
     h, api = hcpd, hcpd.api
@@ -184,9 +186,13 @@ def test_documents_round_trip_byte_exact(hcpd, pg):
     assert set(listed[0]) == {"id", "content_type", "size", "uploaded_at"}
     assert api.request("GET", "/v1/me/documents", headers=bearer(token)).json["documents"] \
         == listed
-    # the owner gets the same bytes again
-    for (data, _, _), doc_id in zip(files, ids):
-        assert fetch(api, token, doc_id).body == data
+    # the export says where each is, and that gives the same bytes again
+    export = api.request("GET", "/v1/me/export", headers=bearer(token)).json
+    assert [d["id"] for d in export["documents"]] == ids
+    for (data, _, _), d in zip(files, export["documents"]):
+        assert d["download"] == "/v1/me/documents/" + d["id"]
+        r = api.request("GET", d["download"], headers=bearer(token), template=UUID_PATH)
+        assert r.status == 200 and r.body == data
     # the professional's own downloads are not audited as views
     assert pg.psql("SELECT count(*) FROM audit_log WHERE action = 'document.view' "
                    "AND actor = '%s'" % account_id) == "0"
@@ -375,6 +381,76 @@ def test_an_account_holds_at_most_ten(hcpd, pg):
     upload(api, pro.access, png(300), "image/png", expect=201)
 
 
+# --- erasure and retention -----------------------------------------------------
+
+def test_erasure_leaves_no_document_that_opens(hcpd, pg):
+    """Erasure deletes the documents with their chunks, and a chunk kept
+    from before (a dump, a backup) no longer opens: the key is gone."""
+    api = hcpd.api
+    _, _, admin = make_admin(hcpd)
+    pro = Pro(api)
+    doc = upload(api, pro.access, pdf(CHUNK + 5), "application/pdf", expect=201).json
+    before = bytes.fromhex(pg.psql("SELECT encode(sealed, 'hex') FROM document_chunks "
+                                   "WHERE document_id = '%s' AND seq = 0" % doc["id"]))
+    assert data_key(hcpd, pg, pro.id) is not None
+    pro.call("DELETE", "/v1/me", {"password": PASSWORD}, expect=204)
+    assert pg.psql("SELECT count(*) FROM documents WHERE account_id = '%s'" % pro.id) == "0"
+    assert pg.psql("SELECT count(*) FROM document_chunks WHERE document_id = '%s'"
+                   % doc["id"]) == "0"
+    assert data_key(hcpd, pg, pro.id) is None and len(before) > CHUNK
+    fetch(api, admin, doc["id"], admin=True, expect=404)
+
+
+def decided_days_ago(pg, account_id, days):
+    """Moves the account's decisions back in time (review_decisions is
+    append-only: its triggers are set aside for this one statement)."""
+    pg.psql("BEGIN; ALTER TABLE review_decisions DISABLE TRIGGER USER; "
+            "UPDATE review_decisions SET decided_at = now() - make_interval(days => %d) "
+            "WHERE account_id = '%s'; ALTER TABLE review_decisions ENABLE TRIGGER USER; COMMIT"
+            % (days, account_id))
+
+
+def test_the_purge_drops_documents_after_the_decision(stack):
+    """HCPD_RETENTION_DOCUMENTS_DAYS (here 30) after an approval or
+    rejection, the documents uploaded before it go, counted in the purge's
+    output; not sooner, not those uploaded after it, not while the item is
+    back in the queue, not under a legal hold."""
+    pg, h = stack({"HCPD_RETENTION_DOCUMENTS_DAYS": "30"})
+    api = h.api
+    _, _, admin = make_admin(h)
+    decided, held, queued = flagged_pro(h, pg), flagged_pro(h, pg), flagged_pro(h, pg)
+    docs = {}
+    for account_id, _, token in (decided, held, queued):
+        docs[account_id] = upload(api, token, pdf(1000), "application/pdf", expect=201).json
+    for account_id, _, _ in (decided, held):
+        etag = item(h, admin, account_id).headers["etag"]
+        assert decide(h, admin, account_id, "approve", "Seen the certificate.", etag).status \
+            == 200
+    etag = item(h, admin, queued[0]).headers["etag"]
+    assert decide(h, admin, queued[0], "request_info", "Which board?", etag).status == 200
+    later = upload(api, decided[2], png(500), "image/png", expect=201).json
+    pg.psql("UPDATE accounts SET legal_hold_at = now(), legal_hold_reason = 'case' "
+            "WHERE id = '%s'" % held[0])
+
+    def purge():
+        r = h.cli("purge", "--now")
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)["documents"]
+
+    pg.psql("UPDATE documents SET uploaded_at = now() - interval '40 days' WHERE id <> '%s'"
+            % later["id"])
+    for account_id, _, _ in (decided, held, queued):
+        decided_days_ago(pg, account_id, 29)
+    assert purge() == 0
+    for account_id, _, _ in (decided, held, queued):
+        decided_days_ago(pg, account_id, 31)
+    assert purge() == 1
+    remaining = pg.psql("SELECT id FROM documents ORDER BY id").split()
+    assert sorted(remaining) == sorted([later["id"], docs[held[0]]["id"],
+                                        docs[queued[0]]["id"]])
+    fetch(api, decided[2], later["id"])
+
+
 # --- review -------------------------------------------------------------------
 
 def test_request_info_can_ask_for_a_document_and_an_upload_answers_it(hcpd, pg):
@@ -440,6 +516,11 @@ def test_request_info_can_ask_for_a_document_and_an_upload_answers_it(hcpd, pg):
     # answered once: the next upload answers nothing
     assert upload(api, token, png(400), "image/png", expect=201).json["answered_request"] \
         is False
+    export = api.request("GET", "/v1/me/export", headers=bearer(token)).json
+    assert export["decisions"][-1]["document_requested"] is True
+    assert export["review_responses"][-1]["document_id"] == answer["id"]
+    assert export["review_responses"][-1]["message"] is None
+    assert export["review_responses"][0]["message"] == "The state board."
 
 
 def test_any_signed_in_professional_may_upload(hcpd):
