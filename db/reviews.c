@@ -56,8 +56,11 @@ static const char queue_sql[] =
 	"('epoch'::timestamptz + $5::bigint * interval '1 microsecond', $6::uuid)) "
 	"ORDER BY a.status_changed_at, a.id LIMIT $7::int";
 
-/* The account's row, with the disclosure history and past decisions as
- * JSON arrays; only professionals under review. */
+/* The licence documents of the item (documents.h). */
+#define ITEM_DOCUMENTS DB_DOCUMENTS_JSON("a.id")
+
+/* The account's row, with the disclosure history, past decisions and
+ * documents as JSON arrays; only professionals under review. */
 static const char account_sql[] =
 	"SELECT a.status, " WAITING_FOR ", " WAITING_SECONDS ", " CHANGED_AT ", " CREATED_AT ", "
 	"a.email_verified, a.processing_restricted, " SEALED_COLUMNS(
@@ -74,11 +77,10 @@ static const char account_sql[] =
 		      "'to_status', x.to_status, 'decided_at', " DECIDED_AT_X
 		      ", 'document_requested', x.document_requested"
 		      ") ORDER BY x.id), '[]')::text "
-		      "FROM review_decisions x WHERE x.account_id = a.id), " DB_DOCUMENTS_JSON(
-			      "a.id") "::text "
-				      "FROM accounts a WHERE a.id = $1 AND a.role = 'professional' "
-				      "AND a.status IN ('flagged', 'suspended', 'approved', "
-				      "'rejected')";
+		      "FROM review_decisions x WHERE x.account_id = a.id), " ITEM_DOCUMENTS
+		      "::text "
+		      "FROM accounts a WHERE a.id = $1 AND a.role = 'professional' "
+		      "AND a.status IN ('flagged', 'suspended', 'approved', 'rejected')";
 
 static const char verifications_sql[] =
 	"SELECT v.id, v.verifier, j.occasion, v.outcome, v.reason, v.checks::text, "

@@ -13,7 +13,7 @@
  * 1 x). The key is opened before any transaction (the keystore is another
  * database). A document is served as an attachment under a name of ours
  * (document-<id>.<ext>), never rendered: nosniff and a sandboxing CSP.
- * Nothing here logs a document, its type being no secret aside.
+ * Nothing here logs; the access log names the route, never the id.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -290,7 +290,7 @@ def test_the_caller_is_admitted_before_the_body_is_read(stack):
         s = socket.create_connection(("127.0.0.1", h.port), timeout=10)
         s.sendall(head("/v1/me/documents", pro.access, length=2 * MIB) + b"%PDF-" + b"x" * 1000)
         held.append(s)
-    time.sleep(0.3)
+    time.sleep(1)  # each has its place once its head is read
     reply = send_and_read(h.port, head("/v1/me/documents", pro.access, length=2 * MIB))
     assert reply.startswith(b"HTTP/1.1 503"), reply[:200]  # 12 of 12
     assert b"retry-after: 1" in reply.lower()
@@ -307,18 +307,18 @@ def test_a_slow_upload_must_keep_pace(stack):
     """The body's deadline starts again with each MiB received: an upload
     that sends a MiB within each deadline goes through however long it
     takes in all; one that trickles is cut without a reply."""
-    pg, h = stack({"HCPD_REQUEST_DEADLINE_SECONDS": "1"})
+    pg, h = stack({"HCPD_REQUEST_DEADLINE_SECONDS": "2"})
     pro = Pro(h.api)
     data = pdf(3 * MIB)
     s = socket.create_connection(("127.0.0.1", h.port), timeout=10)
     s.sendall(head("/v1/me/documents", pro.access, length=len(data)))
     t0 = time.time()
-    for i in range(0, len(data), MIB // 4):
+    for i in range(0, len(data), MIB // 4):  # a MiB every 0.8 s or so
         s.sendall(data[i:i + MIB // 4])
-        time.sleep(0.15)
+        time.sleep(0.2)
     reply = s.recv(65536)
     s.close()
-    assert time.time() - t0 > 1.5, "longer in all than the deadline"
+    assert time.time() - t0 > 2.2, "longer in all than the deadline"
     assert reply.startswith(b"HTTP/1.1 201"), reply[:300]
     s = socket.create_connection(("127.0.0.1", h.port), timeout=10)
     s.sendall(head("/v1/me/documents", pro.access, length=len(data)) + data[:100000])
@@ -329,7 +329,7 @@ def test_a_slow_upload_must_keep_pace(stack):
     except ConnectionResetError:
         cut = b""
     s.close()
-    assert cut == b"" and time.time() - t0 < 4, cut[:200]
+    assert cut == b"" and time.time() - t0 < 5, cut[:200]
     assert pg.psql("SELECT count(*) FROM documents") == "1"
 
 
