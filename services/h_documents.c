@@ -25,6 +25,7 @@
 #include "document.h"
 #include "documents.h"
 #include "handlers.h"
+#include "largebody.h"
 #include "problem.h"
 #include "reviews.h"
 #include "validate.h"
@@ -177,7 +178,7 @@ static enum err fetch(struct req *r, PGconn *conn, bool admin, struct document_r
 	if (err == ERR_OK)
 		err = vault_account_key_by_id(r->app, conn, d->account_id, key);
 	if (err == ERR_OK)
-		err = http_large_buffer(r, d->size, &buf);
+		err = largebody_buffer(r, d->size, &buf);
 	if (err == ERR_OK)
 		err = db_begin(conn);
 	if (err == ERR_OK)
@@ -226,7 +227,7 @@ static enum MHD_Result send_document(struct req *r, bool admin)
 	http_add_header(r, "Content-Disposition", "attachment; filename=\"document-%s.%s\"", d.id,
 			t->ext);
 	http_add_header(r, "Content-Security-Policy", "%s", DOCUMENT_CSP);
-	return http_reply_large(r, 200, t->content_type);
+	return largebody_reply(r, 200, t->content_type);
 }
 
 enum MHD_Result h_me_document_get(struct req *r)

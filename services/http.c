@@ -8,8 +8,8 @@
  * address, deadlines for the head and body) is connguard.c's, told here
  * where each request stands.
  *
- * Documents (ROUTE_RAW bodies and large replies) are counted here
- * process-wide against HTTP_LARGE_MAX, and wiped when they are freed.
+ * A ROUTE_RAW route is admitted as soon as its head is in, and its body
+ * kept by largebody.c (documents in memory, counted and wiped there).
  *
  * Authentication is cheap when repeated: jwt_verify() remembers tokens it
  * has verified, and a session found live is trusted for
@@ -39,6 +39,7 @@
 #include "http.h"
 #include "jsonbody.h"
 #include "jsontext.h"
+#include "largebody.h"
 #include "log.h"
 #include "metrics.h"
 #include "netaddr.h"
@@ -66,40 +67,6 @@ struct http_server {
 	struct connguard *guard;
 	atomic_int open; /* requests begun and not yet completed */
 };
-
-/* Documents in memory now, in every listener: see HTTP_LARGE_MAX. */
-static atomic_int large_held;
-
-/* A large reply's buffer, and its length for the wipe. */
-struct large_body {
-	size_t len;
-	unsigned char data[];
-};
-
-static bool place_take(void)
-{
-	if (atomic_fetch_add(&large_held, 1) < HTTP_LARGE_MAX)
-		return true;
-	atomic_fetch_sub(&large_held, 1);
-	return false;
-}
-
-static void place_give(void)
-{
-	atomic_fetch_sub(&large_held, 1);
-}
-
-/* Frees a large body (libmicrohttpd's callback once a reply is sent). */
-static void large_free(void *cls)
-{
-	struct large_body *b = cls;
-
-	if (b == NULL)
-		return;
-	explicit_bzero(b->data, b->len); /* a document: personal data */
-	free(b);
-	place_give();
-}
 
 static long long mono_ns(void)
 {
@@ -232,36 +199,16 @@ enum MHD_Result http_reply_static(struct req *r, unsigned status, const char *ct
 		     MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT));
 }
 
-enum err http_large_buffer(struct req *r, size_t len, unsigned char **ret_buf)
+enum MHD_Result http_reply_with(struct req *r, unsigned status, const char *ctype, void *body,
+				size_t len, void (*done)(void *cls), void *cls)
 {
-	struct large_body *b;
-
-	if (r->large != NULL || len > HTTP_UPLOAD_MAX)
-		return ERR_INTERNAL;
-	if (!place_take())
-		return ERR_BUSY;
-	b = malloc(sizeof(*b) + len);
-	if (b == NULL) {
-		place_give();
-		return ERR_NOMEM;
-	}
-	b->len = len;
-	r->large = b;
-	*ret_buf = b->data;
-	return ERR_OK;
-}
-
-enum MHD_Result http_reply_large(struct req *r, unsigned status, const char *ctype)
-{
-	struct large_body *b = r->large;
 	struct MHD_Response *resp =
-		b != NULL ? MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data,
-										   large_free, b)
-			  : NULL;
+		MHD_create_response_from_buffer_with_free_callback_cls(len, body, done, cls);
 
-	if (resp == NULL)
-		return reply_nomem(r); /* the buffer is freed with the request */
-	r->large = NULL;               /* libmicrohttpd's now */
+	if (resp == NULL) {
+		done(cls);
+		return reply_nomem(r);
+	}
 	return queue(r, status, ctype, resp);
 }
 
@@ -538,53 +485,8 @@ static enum MHD_Result raw_begin(struct req *r, const char *url, const char *cle
 		return ret;
 	if (len == 0 && http_header(r, "Transfer-Encoding") == NULL)
 		return MHD_YES; /* no body: the handler says so */
-	if (!place_take())
+	if (!largebody_begin(r, clen != NULL ? (size_t)len : HTTP_UPLOAD_MAX))
 		return problem_from_err(r, ERR_BUSY);
-	r->holds_place = true;
-	r->body_cap = clen != NULL ? (size_t)len : HTTP_UPLOAD_MAX;
-	return MHD_YES;
-}
-
-/* Gives back a raw body's place, its bytes wiped and freed. */
-static void raw_release(struct req *r)
-{
-	if (!r->holds_place)
-		return;
-	if (r->body != NULL)
-		explicit_bzero(r->body, r->body_len); /* a document: personal data */
-	free(r->body);
-	r->body = NULL;
-	r->holds_place = false;
-	place_give();
-}
-
-/* The next piece of a raw body. Its buffer is made at the first piece,
- * as large as the Content-Length or the cap (pages not yet written cost
- * no memory). A chunked body that outgrows the cap is dropped at once,
- * its place given back; libmicrohttpd (0.9.75) sends no reply while a
- * body is coming, so the rest is read and thrown away - within the body's
- * deadline, which no longer starts again - then answered 413 with the
- * connection closed. */
-static enum MHD_Result raw_piece(struct req *r, const char *data, size_t n)
-{
-	if (r->body_too_big || r->body_nomem)
-		return MHD_YES;
-	if (r->body_len + n > r->body_cap) {
-		raw_release(r);
-		r->body_too_big = true;
-		http_add_header(r, "Connection", "close");
-		return MHD_YES;
-	}
-	if (r->body == NULL && (r->body = malloc(r->body_cap)) == NULL) {
-		raw_release(r);
-		r->body_nomem = true; /* answered 503 once the body is in */
-		http_add_header(r, "Connection", "close");
-		return MHD_YES;
-	}
-	memcpy(r->body + r->body_len, data, n);
-	if ((r->body_len + n) / HTTP_UPLOAD_PACE > r->body_len / HTTP_UPLOAD_PACE)
-		connguard_enter(r->server->guard, r->conn, CONNGUARD_BODY);
-	r->body_len += n;
 	return MHD_YES;
 }
 
@@ -667,8 +569,15 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		if (r->route != NULL && (r->route->flags & ROUTE_RAW))
-			return raw_piece(r, upload_data, n);
+		/* a raw body's deadline starts again with each HTTP_UPLOAD_PACE
+		 * received; past its cap it is dropped, the rest read and thrown
+		 * away (libmicrohttpd 0.9.75 sends no reply while a body is
+		 * coming), then answered 413 */
+		if (r->route != NULL && (r->route->flags & ROUTE_RAW)) {
+			if (largebody_piece(r, upload_data, n))
+				connguard_enter(server->guard, conn, CONNGUARD_BODY);
+			return MHD_YES;
+		}
 		if (r->body_nomem)
 			return MHD_YES; /* drop the rest; 503 once it is in */
 		if (r->body_too_big || r->body_len + n > HTTP_BODY_MAX) {
@@ -736,8 +645,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (r->state_free != NULL)
 		r->state_free(r->state);
 	json_decref(r->json);
-	raw_release(r);
-	large_free(r->large); /* a large reply never queued */
+	largebody_release(r);
 	free(r->body);
 	free(r);
 	*req_cls = NULL;

@@ -15,9 +15,9 @@
  * Content-Length over HTTP_UPLOAD_MAX is refused then, and a chunked body
  * is dropped as it passes the cap (its remaining bytes are read and thrown
  * away within the body's deadline, then 413 and the connection closed).
- * Each document in memory
- * takes one of HTTP_LARGE_MAX places in the process, so memory stays
- * bounded however many clients send or fetch them at once.
+ * largebody.h keeps the body: each document in memory takes one of
+ * HTTP_LARGE_MAX places in the process, so memory stays bounded however
+ * many clients send or fetch them at once.
  */
 #ifndef HCPD_HTTP_H
 #define HCPD_HTTP_H
@@ -68,7 +68,7 @@ struct req {
 	struct jwt_claims auth; /* the caller (ROUTE_AUTH), else zeroed */
 	bool admitted;          /* route, per-address limit and token checked (once) */
 	bool holds_place;       /* a raw body holds one of the HTTP_LARGE_MAX places */
-	void *large;            /* http_large_buffer()'s, until http_reply_large() sends it */
+	void *large;            /* largebody_buffer()'s, until largebody_reply() sends it */
 	unsigned status;        /* the status queued, for the access log */
 	bool suspended;
 	void *state; /* a handler's own state across suspend/resume */
@@ -100,16 +100,11 @@ enum MHD_Result http_reply_static(struct req *r, unsigned status, const char *ct
 enum MHD_Result http_reply_owned(struct req *r, unsigned status, const char *ctype, char *body,
 				 size_t len);
 
-/* A buffer of len bytes (at most HTTP_UPLOAD_MAX) for a large reply
- * such as a document, owned by the request, into *ret_buf; one per
- * request. ERR_BUSY when HTTP_LARGE_MAX documents are in memory already
- * (answer 503), ERR_NOMEM. http_reply_large() sends it; otherwise it is
- * wiped and freed when the request ends. */
-enum err http_large_buffer(struct req *r, size_t len, unsigned char **ret_buf);
-
-/* Queues the request's http_large_buffer() as the body; once it is sent
- * (or the connection closes) it is wiped and freed, and its place freed. */
-enum MHD_Result http_reply_large(struct req *r, unsigned status, const char *ctype);
+/* Queues len bytes of body (not copied) and calls done(cls) once they are
+ * sent or the connection is closed, instead of freeing them; when no reply
+ * can be made, calls done(cls) at once and queues a 503. */
+enum MHD_Result http_reply_with(struct req *r, unsigned status, const char *ctype, void *body,
+				size_t len, void (*done)(void *cls), void *cls);
 
 /* A request header's value, or NULL. Borrowed for the request's life. */
 const char *http_header(struct req *r, const char *name);
