@@ -150,27 +150,3 @@ enum err db_document_delete(PGconn *conn, const char *id, const char *account_id
 	PQclear(res);
 	return err;
 }
-
-enum err db_document_purge(PGconn *conn, int days, long long *count)
-{
-	char num[16];
-	const char *params[1] = {num};
-	PGresult *res;
-	enum err err;
-
-	snprintf(num, sizeof(num), "%d", days);
-	/* the latest decision ended the review, days ago, after the upload */
-	err = db_exec(conn,
-		      "DELETE FROM documents d USING accounts a, LATERAL (SELECT x.decision, "
-		      "x.decided_at FROM review_decisions x WHERE x.account_id = a.id "
-		      "ORDER BY x.id DESC LIMIT 1) x WHERE a.id = d.account_id "
-		      "AND a.status IN ('approved', 'rejected') AND a.legal_hold_at IS NULL "
-		      "AND x.decision IN ('approve', 'reject') AND d.uploaded_at <= x.decided_at "
-		      "AND x.decided_at < now() - make_interval(days => $1::int)",
-		      1, params, NULL, NULL, &res);
-	if (err != ERR_OK)
-		return err;
-	*count += atoll(PQcmdTuples(res));
-	PQclear(res);
-	return ERR_OK;
-}

@@ -67,11 +67,17 @@ enum err db_document_list(PGconn *conn, const char *account_id, char **ret_json)
  * the account has no such document. Blocks. */
 enum err db_document_delete(PGconn *conn, const char *id, const char *account_id);
 
-/* The retention purge's part: deletes the documents of accounts whose
- * review ended (status approved or rejected, the latest decision an
- * approve or reject made more than days ago) that were uploaded before
- * that decision; an account under a legal hold keeps them. Adds the
- * number deleted to *count. Commits on its own. Blocks. */
-enum err db_document_purge(PGconn *conn, int days, long long *count);
+/* The retention purge's statement (privacy.c runs it, $1 the days):
+ * deletes the documents of accounts whose review ended - status approved
+ * or rejected, the latest decision an approve or reject made more than $1
+ * days ago - that were uploaded before that decision; an account under a
+ * legal hold keeps them. */
+#define DB_DOCUMENTS_PURGE                                                                         \
+	"DELETE FROM documents d USING accounts a, LATERAL (SELECT x.decision, x.decided_at "      \
+	"FROM review_decisions x WHERE x.account_id = a.id ORDER BY x.id DESC LIMIT 1) x "         \
+	"WHERE a.id = d.account_id AND a.status IN ('approved', 'rejected') "                      \
+	"AND a.legal_hold_at IS NULL AND x.decision IN ('approve', 'reject') "                     \
+	"AND d.uploaded_at <= x.decided_at "                                                       \
+	"AND x.decided_at < now() - make_interval(days => $1::int)"
 
 #endif

@@ -333,8 +333,9 @@ enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct pur
 			"DELETE FROM login_throttle WHERE last_failure_at < now() - "
 			"interval '1 day' AND (locked_until IS NULL OR locked_until < now())",
 			NULL, &counts->login_throttle);
+	snprintf(days, sizeof(days), "%d", l->documents_days);
 	if (err == ERR_OK)
-		err = db_document_purge(conn, l->documents_days, &counts->documents);
+		err = purge_one(conn, DB_DOCUMENTS_PURGE, days, &counts->documents);
 	return err;
 }
 

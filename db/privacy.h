@@ -121,7 +121,7 @@ struct purge_counts {
  * keys older than l->idempotency_hours, sign-in throttle rows a day
  * past their last failure that no longer lock, and licence documents
  * l->documents_days after the decision that ended their account's review
- * (db_document_purge()). Adds to *counts. Each statement
+ * (documents.h). Adds to *counts. Each statement
  * commits on its own. Blocks. */
 enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct purge_counts *counts);
 

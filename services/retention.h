@@ -15,7 +15,7 @@
  *     idempotency keys older than HCPD_RETENTION_IDEMPOTENCY_HOURS;
  *   - licence documents HCPD_RETENTION_DOCUMENTS_DAYS after the decision
  *     (approve or reject) that ended their account's review, when they
- *     were uploaded before it (db_document_purge()).
+ *     were uploaded before it (documents.h).
  * Ledger, audit and consent rows are never purged.
  */
 #ifndef HCPD_RETENTION_H
