@@ -10,26 +10,17 @@
 #include <string.h>
 
 #include "documents.h"
+#include "privacy.h"
 
 #define UPLOADED_AT DB_RFC3339("uploaded_at")
 
 enum err db_document_insert(PGconn *conn, struct document_row *d, int max)
 {
 	char size[24], chunks[16], limit[16];
-	const char *lock[1] = {d->account_id};
 	const char *params[6] = {d->id, d->account_id, d->content_type, size, chunks, limit};
 	PGresult *res = NULL;
-	enum err err = db_exec(conn,
-			       "SELECT 1 FROM accounts WHERE id = $1 AND erased_at IS NULL "
-			       "FOR UPDATE",
-			       1, lock, NULL, NULL, &res);
+	enum err err = db_account_lock(conn, d->account_id);
 
-	if (err != ERR_OK)
-		return err;
-	if (PQntuples(res) != 1)
-		err = ERR_NOT_FOUND;
-	PQclear(res);
-	res = NULL;
 	if (err != ERR_OK)
 		return err;
 	snprintf(size, sizeof(size), "%zu", d->size);
