@@ -52,7 +52,8 @@ bool review_etag_matches(const char *if_match, const char *etag);
  * that read rows (vault_account_key(); NULL, or rows without one, once
  * erased: nulls), each verification with its evidence opened (null when
  * there is none or it does not open), the disclosure history, past
- * decisions and the professional's answers, and (issue 19) the manual
+ * decisions, the licence documents (type, size, time: never their
+ * content), the professional's answers and (issue 19) the manual
  * registers of set that apply to the profile, each with its link filled
  * from the profile and the admin's instructions. *ret_etag is the strong
  * ETag of it all, waiting_seconds (which changes by itself) excepted.

@@ -23,6 +23,9 @@ enum route_flags {
 	ROUTE_AUTH = 1 << 1,    /* requires a valid access token of a live session */
 	ROUTE_ADMIN = 1 << 2,   /* requires an admin's access token (implies AUTH) */
 	ROUTE_LIMITED = 1 << 3, /* counts against HCPD_RATE_LIMIT_PER_ADDRESS */
+	ROUTE_RAW = 1 << 4,     /* the body is a document of up to HTTP_UPLOAD_MAX bytes, kept
+				   as sent in r->body; the caller is admitted (limit, token)
+				   before a byte of it is read */
 };
 
 struct route {
