@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "documents.h"
 #include "keystore.h"
 #include "privacy.h"
 
@@ -188,6 +189,8 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 		"WHERE account_id = $1 AND state = 'queued'",
 		"UPDATE verifications SET evidence_enc = NULL, reply_sha256 = NULL "
 		"WHERE account_id = $1",
+		/* sealed under the destroyed key already; their chunks go with them */
+		"DELETE FROM documents WHERE account_id = $1",
 	};
 	const char *params[2] = {e->id, e->kept};
 	const char *lock[1] = {e->id};
@@ -260,13 +263,14 @@ static const char export_sql[] =
 	"'decisions', (SELECT coalesce(json_agg(json_build_object("
 	"'id', x.id, 'decision', x.decision, 'from_status', x.from_status, "
 	"'to_status', x.to_status, 'decided_at', x.decided_at, "
-	"'question', CASE WHEN x.decision = 'request_info' THEN encode(x.reason_enc, 'hex') END) "
+	"'question', CASE WHEN x.decision = 'request_info' THEN encode(x.reason_enc, 'hex') END, "
+	"'document_requested', x.document_requested) "
 	"ORDER BY x.id), '[]') FROM review_decisions x WHERE x.account_id = a.id), "
 	"'review_responses', (SELECT coalesce(json_agg(json_build_object("
 	"'id', p.id, 'decision_id', p.decision_id, 'message', encode(p.message_enc, 'hex'), "
-	"'received_at', p.received_at) ORDER BY p.id), '[]') "
-	"FROM review_responses p WHERE p.account_id = a.id)"
-	") FROM accounts a WHERE a.id = $1";
+	"'document_id', p.document_id, 'received_at', p.received_at) ORDER BY p.id), '[]') "
+	"FROM review_responses p WHERE p.account_id = a.id), "
+	"'documents', " DB_DOCUMENTS_JSON("a.id") ") FROM accounts a WHERE a.id = $1";
 
 enum err db_export_records(PGconn *conn, const char *id, json_t **ret_records)
 {
@@ -339,6 +343,9 @@ enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct pur
 			"DELETE FROM login_throttle WHERE last_failure_at < now() - "
 			"interval '1 day' AND (locked_until IS NULL OR locked_until < now())",
 			NULL, &counts->login_throttle);
+	snprintf(days, sizeof(days), "%d", l->documents_days);
+	if (err == ERR_OK)
+		err = purge_one(conn, DB_DOCUMENTS_PURGE, days, &counts->documents);
 	return err;
 }
 

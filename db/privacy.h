@@ -81,9 +81,10 @@ struct erasure {
  * unsubscribe and idempotency tokens; cancels its queued verification
  * jobs; drops verification evidence and reply hashes; destroys the
  * account's secret in e->keys, the sealed data key, email and profile, blind index and password
- * hash; keeps in profile_public only e->kept; sets erased_at; appends e->action to the audit log.
- * Ledger, audit and consent rows stay (pseudonymous). ERR_CONFLICT when a legal hold applies
- * (nothing changes), ERR_NOT_FOUND when the account does not exist or is already erased. Blocks. */
+ * hash, and its licence documents; keeps in profile_public only e->kept; sets erased_at; appends
+ * e->action to the audit log. Ledger, audit and consent rows stay (pseudonymous). ERR_CONFLICT when
+ * a legal hold applies (nothing changes), ERR_NOT_FOUND when the account does not exist or is
+ * already erased. Blocks. */
 enum err db_account_erase(PGconn *conn, const struct erasure *e);
 
 /* The export's records about account id, as a new JSON object:
@@ -96,8 +97,10 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e);
  * review decisions about it, from review_decisions: [{id, decision,
  * from_status, to_status, decided_at, question}], question being the
  * admin's reason for request_info and null otherwise: approve and reject
- * reasons and the admin's id stay internal) and review_responses [{id,
- * decision_id, message (still sealed: hex of message_enc), received_at}].
+ * reasons and the admin's id stay internal; document_requested) and
+ * review_responses [{id, decision_id, message (still sealed: hex of
+ * message_enc, or null), document_id (the document that answered, or
+ * null), received_at}], and documents (DB_DOCUMENTS_JSON).
  * ERR_NOT_FOUND when there is no such account. Blocks. */
 enum err db_export_records(PGconn *conn, const char *id, json_t **ret_records);
 
@@ -105,6 +108,7 @@ enum err db_export_records(PGconn *conn, const char *id, json_t **ret_records);
 struct purge_limits {
 	int evidence_days;     /* for a verifier with no terms in force */
 	int idempotency_hours; /* age of idempotency keys */
+	int documents_days;    /* licence documents, after the review's decision */
 };
 
 /* What one purge run removed. */
@@ -115,14 +119,17 @@ struct purge_counts {
 	long long refresh_tokens; /* refresh tokens of ended sessions deleted */
 	long long idempotency_keys;
 	long long login_throttle; /* sign-in throttle rows a day past their last failure */
+	long long documents;      /* licence documents past l->documents_days (documents.h) */
 };
 
 /* Drops verification evidence older than its verifier's retention
  * (recipient_terms.retention_days of the terms in force when it was
  * checked; l->evidence_days without terms), and deletes expired email
  * tokens, refresh tokens of revoked or expired sessions, idempotency
- * keys older than l->idempotency_hours and sign-in throttle rows a day
- * past their last failure that no longer lock. Adds to *counts. Each statement
+ * keys older than l->idempotency_hours, sign-in throttle rows a day
+ * past their last failure that no longer lock, and licence documents
+ * l->documents_days after the decision that ended their account's review
+ * (documents.h). Adds to *counts. Each statement
  * commits on its own. Blocks. */
 enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct purge_counts *counts);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "documents.h"
 #include "reviews.h"
 
 /* The times the statements return, as RFC 3339 text. */
@@ -58,8 +59,11 @@ static const char queue_sql[] =
 	"ORDER BY verifier, id DESC) l WHERE l.outcome = $8)) "
 	"ORDER BY a.status_changed_at, a.id LIMIT $7::int";
 
-/* The account's row, with the disclosure history and past decisions as
- * JSON arrays; for review, only professionals under review. */
+/* The licence documents of the item (documents.h). */
+#define ITEM_DOCUMENTS DB_DOCUMENTS_JSON("a.id")
+
+/* The account's row, with the disclosure history, past decisions and
+ * documents as JSON arrays; for review, only professionals under review. */
 /* clang-format off */
 #define ACCOUNT_SQL \
 	"SELECT a.status, " WAITING_FOR ", " WAITING_SECONDS ", " CHANGED_AT ", " CREATED_AT ", " \
@@ -72,9 +76,9 @@ static const char queue_sql[] =
 	/* the reasons sealed (hex): review.c opens them with the account's key */ \
 	"(SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'admin_id', x.admin_id, " \
 	"'decision', x.decision, 'reason_enc', encode(x.reason_enc, 'hex'), " \
-	"'from_status', x.from_status, 'to_status', x.to_status, 'decided_at', " DECIDED_AT_X \
-	") ORDER BY x.id), '[]')::text " \
-	"FROM review_decisions x WHERE x.account_id = a.id) " \
+	"'from_status', x.from_status, 'to_status', x.to_status, 'decided_at', " DECIDED_AT_X ", " \
+	"'document_requested', x.document_requested) ORDER BY x.id), '[]')::text " \
+	"FROM review_decisions x WHERE x.account_id = a.id), " ITEM_DOCUMENTS "::text " \
 	"FROM accounts a WHERE a.id = $1 AND a.role = 'professional' "
 static const char account_sql[] =
 	ACCOUNT_SQL "AND a.status IN ('flagged', 'suspended', 'approved', 'rejected')";
@@ -89,17 +93,20 @@ static const char verifications_sql[] =
 	"WHERE v.account_id = $1 ORDER BY v.id";
 
 static const char responses_sql[] =
-	"SELECT id, decision_id, " RECEIVED_AT ", message_enc FROM review_responses "
+	"SELECT id, decision_id, " RECEIVED_AT ", message_enc, document_id FROM review_responses "
 	"WHERE account_id = $1 ORDER BY id";
 
 static const char decision_sql[] =
 	"INSERT INTO review_decisions (account_id, admin_id, decision, reason_enc, from_status, "
-	"to_status, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, " DECIDED_AT;
+	"to_status, request_id, document_requested) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+	"$8::boolean) RETURNING id, " DECIDED_AT;
 
 /* The latest question, joined only while the account awaits its answer. */
 static const char mine_sql[] =
-	"SELECT a.status, a.review_awaiting_professional, d.reason_enc, " DECIDED_AT_D " "
-	"FROM accounts a LEFT JOIN LATERAL (SELECT reason_enc, decided_at FROM review_decisions "
+	"SELECT a.status, a.review_awaiting_professional, d.reason_enc, " DECIDED_AT_D ", "
+	"coalesce(d.document_requested, false) "
+	"FROM accounts a LEFT JOIN LATERAL (SELECT reason_enc, decided_at, document_requested "
+	"FROM review_decisions "
 	"WHERE account_id = a.id AND decision = 'request_info' ORDER BY id DESC LIMIT 1) d "
 	"ON a.review_awaiting_professional WHERE a.id = $1";
 
@@ -142,6 +149,7 @@ static enum err load_account(PGconn *conn, struct review_rows *rows, bool any)
 	rows->reasons = db_cell_text(res, 0, 7 + SEALED_NCOLUMNS);
 	rows->disclosures = db_cell_text(res, 0, 8 + SEALED_NCOLUMNS);
 	rows->decisions = db_cell_text(res, 0, 9 + SEALED_NCOLUMNS);
+	rows->documents = db_cell_text(res, 0, 10 + SEALED_NCOLUMNS);
 	return db_sealed_read(res, 0, 7, &rows->account);
 }
 
@@ -200,6 +208,7 @@ static enum err load_responses(PGconn *conn, struct review_rows *rows)
 		p->id = db_cell_text(res, i, 0);
 		p->decision_id = db_cell_text(res, i, 1);
 		p->received_at = db_cell_text(res, i, 2);
+		p->document_id = db_cell_text(res, i, 4);
 		err = db_cell_bytes(res, i, 3, &p->message_enc, &p->message_len);
 		rows->nresponses++;
 	}
@@ -263,11 +272,12 @@ enum err db_review_decide(PGconn *conn, const struct review_decision *d, long lo
 			  char ret_decided_at[40])
 {
 	const char *update[2] = {d->account_id, d->awaiting_professional ? "t" : "f"};
-	const char *insert[7] = {
-		d->account_id,        d->admin_id, d->decision,  (const char *)d->reason_enc,
-		status_name(d->from), NULL,        d->request_id};
-	const int lengths[7] = {0, 0, 0, (int)d->reason_enc_len, 0, 0, 0};
-	const int formats[7] = {0, 0, 0, 1, 0, 0, 0};
+	const char *insert[8] = {d->account_id,        d->admin_id,
+				 d->decision,          (const char *)d->reason_enc,
+				 status_name(d->from), NULL,
+				 d->request_id,        d->document_requested ? "t" : "f"};
+	const int lengths[8] = {0, 0, 0, (int)d->reason_enc_len, 0, 0, 0, 0};
+	const int formats[8] = {0, 0, 0, 1, 0, 0, 0, 0};
 	enum account_status to;
 	PGresult *res;
 	enum err err = db_account_set_status(conn, d->account_id, d->from, d->event, NULL, &to);
@@ -281,7 +291,7 @@ enum err db_review_decide(PGconn *conn, const struct review_decision *d, long lo
 		update, NULL, NULL, NULL);
 	if (err != ERR_OK)
 		return err;
-	err = db_exec(conn, decision_sql, 7, insert, lengths, formats, &res);
+	err = db_exec(conn, decision_sql, 8, insert, lengths, formats, &res);
 	if (err != ERR_OK)
 		return err;
 	*ret_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -290,44 +300,64 @@ enum err db_review_decide(PGconn *conn, const struct review_decision *d, long lo
 	return ERR_OK;
 }
 
-enum err db_review_respond(PGconn *conn, const char *id, const unsigned char *message_enc,
-			   size_t len)
+enum err db_review_answer(PGconn *conn, const struct review_answer *a, bool *ret_answered)
 {
-	const char *params[2] = {id, (const char *)message_enc};
-	const int lengths[2] = {0, (int)len};
-	const int formats[2] = {0, 1};
+	const char *params[3] = {a->account_id, (const char *)a->message_enc, a->document_id};
+	const int lengths[3] = {0, (int)a->message_len, 0};
+	const int formats[3] = {0, 1, 0};
 	enum account_status from;
 	PGresult *res = NULL;
-	enum err err = db_begin(conn);
+	bool asked;
+	/* the row lock orders this against a decision on the same item */
+	enum err err =
+		db_exec(conn,
+			"SELECT a.status, coalesce(d.document_requested, false) FROM accounts a "
+			"LEFT JOIN LATERAL (SELECT document_requested FROM review_decisions "
+			"WHERE account_id = a.id AND decision = 'request_info' ORDER BY id DESC "
+			"LIMIT 1) d ON true WHERE a.id = $1 AND a.review_awaiting_professional "
+			"FOR UPDATE OF a",
+			1, params, NULL, NULL, &res);
 
+	*ret_answered = false;
 	if (err != ERR_OK)
 		return err;
-	/* the row lock orders this against a decision on the same item */
+	asked = PQntuples(res) == 1 && status_parse(PQgetvalue(res, 0, 0), &from) &&
+		(a->document_id == NULL || PQgetvalue(res, 0, 1)[0] == 't');
+	PQclear(res);
+	if (!asked)
+		return ERR_OK; /* nothing awaits this answer: nothing written */
 	err = db_exec(conn,
-		      "SELECT status FROM accounts WHERE id = $1 AND review_awaiting_professional "
-		      "FOR UPDATE",
-		      1, params, NULL, NULL, &res);
-	if (err != ERR_OK)
-		goto out;
-	if (PQntuples(res) != 1 || !status_parse(PQgetvalue(res, 0, 0), &from)) {
-		err = ERR_CONFLICT;
-		goto out;
-	}
-	err = db_exec(conn,
-		      "INSERT INTO review_responses (account_id, decision_id, message_enc) "
-		      "SELECT $1, max(id), $2 FROM review_decisions WHERE account_id = $1 AND "
-		      "decision = 'request_info'",
-		      2, params, lengths, formats, NULL);
+		      "INSERT INTO review_responses (account_id, decision_id, message_enc, "
+		      "document_id) SELECT $1, max(id), $2, $3::uuid FROM review_decisions WHERE "
+		      "account_id = $1 AND decision = 'request_info'",
+		      3, params, lengths, formats, NULL);
 	if (err == ERR_OK)
-		err = db_account_set_status(conn, id, from, EVENT_ANSWER, NULL, NULL);
+		err = db_account_set_status(conn, a->account_id, from, EVENT_ANSWER, NULL, NULL);
 	/* back in the queue, waiting for an admin from now */
 	if (err == ERR_OK)
 		err = db_exec(conn,
 			      "UPDATE accounts SET review_awaiting_professional = false, "
 			      "status_changed_at = now() WHERE id = $1",
 			      1, params, NULL, NULL, NULL);
-out:
-	PQclear(res);
+	if (err == ERR_OK)
+		*ret_answered = true;
+	return err;
+}
+
+enum err db_review_respond(PGconn *conn, const char *id, const unsigned char *message_enc,
+			   size_t len)
+{
+	bool answered = false;
+	enum err err = db_begin(conn);
+
+	if (err == ERR_OK)
+		err = db_review_answer(conn,
+				       &(struct review_answer){.account_id = id,
+							       .message_enc = message_enc,
+							       .message_len = len},
+				       &answered);
+	if (err == ERR_OK && !answered)
+		err = ERR_CONFLICT;
 	return db_end(conn, err);
 }
 
@@ -346,6 +376,7 @@ enum err db_review_mine(PGconn *conn, const char *id, struct review_mine *ret)
 	}
 	snprintf(mine.status, sizeof(mine.status), "%s", PQgetvalue(res, 0, 0));
 	mine.awaiting = PQgetvalue(res, 0, 1)[0] == 't';
+	mine.document_requested = mine.awaiting && PQgetvalue(res, 0, 4)[0] == 't';
 	if (mine.awaiting) {
 		err = db_cell_bytes(res, 0, 2, &mine.question_enc, &mine.question_enc_len);
 		snprintf(mine.asked_at, sizeof(mine.asked_at), "%s", PQgetvalue(res, 0, 3));

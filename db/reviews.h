@@ -55,11 +55,12 @@ struct review_verification {
 	size_t evidence_len;
 };
 
-/* One answer of the professional. */
+/* One answer of the professional: a message, or a document uploaded. */
 struct review_response {
 	const char *id, *decision_id, *received_at;
-	unsigned char *message_enc; /* sealed */
+	unsigned char *message_enc; /* sealed; NULL for a document */
 	size_t message_len;
+	const char *document_id; /* the document that answered; NULL for a message */
 };
 
 /* Everything an admin sees of an item, as stored. */
@@ -72,6 +73,7 @@ struct review_rows {
 	const char *disclosures; /* JSON array text of the ledger rows of the subject */
 	const char *decisions;   /* JSON array text of the past decisions, each reason
 				    sealed as hex in "reason_enc" */
+	const char *documents;   /* JSON array text of the documents (DB_DOCUMENTS_JSON) */
 	struct review_verification *verifications;
 	size_t nverifications;
 	struct review_response *responses;
@@ -112,6 +114,7 @@ struct review_decision {
 	enum account_status from;   /* as read under the lock */
 	enum status_event event;    /* the decision's (review_transition()) */
 	bool awaiting_professional; /* the new value of the flag */
+	bool document_requested;    /* request_info asks for a document */
 	const char *request_id;     /* may be NULL */
 };
 
@@ -122,11 +125,27 @@ struct review_decision {
 enum err db_review_decide(PGconn *conn, const struct review_decision *d, long long *ret_id,
 			  char ret_decided_at[40]);
 
-/* Stores the professional's sealed answer to the latest request_info of
- * account id and puts the item back in the queue (status flagged, no
- * longer awaiting the professional, status_changed_at now), in one
- * transaction of its own. ERR_CONFLICT when the account is not awaiting an
- * answer (none asked, already answered, or decided since). Blocks. */
+/* An answer of the professional to the latest request_info: a sealed
+ * message, or a document uploaded (which answers only a request that
+ * asked for one). */
+struct review_answer {
+	const char *account_id;
+	const unsigned char *message_enc; /* NULL with document_id */
+	size_t message_len;
+	const char *document_id; /* NULL with message_enc */
+};
+
+/* Inside the caller's transaction: when account a->account_id awaits the
+ * answer (and, for a document, the request asked for one), locks its row,
+ * stores the answer and puts the item back in the queue (EVENT_ANSWER:
+ * status flagged, no longer awaiting the professional, status_changed_at
+ * now); *ret_answered tells whether it did. Otherwise writes nothing.
+ * Blocks. */
+enum err db_review_answer(PGconn *conn, const struct review_answer *a, bool *ret_answered);
+
+/* db_review_answer() of a sealed message in a transaction of its own.
+ * ERR_CONFLICT when the account is not awaiting an answer (none asked,
+ * already answered, or decided since). Blocks. */
 enum err db_review_respond(PGconn *conn, const char *id, const unsigned char *message_enc,
 			   size_t len);
 
@@ -136,6 +155,7 @@ enum err db_review_respond(PGconn *conn, const char *id, const unsigned char *me
 struct review_mine {
 	char status[32];
 	bool awaiting;
+	bool document_requested;     /* while awaiting: the question asks for a document */
 	unsigned char *question_enc; /* sealed; NULL when not awaiting (PQfreemem it) */
 	size_t question_enc_len;
 	char asked_at[40];

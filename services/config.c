@@ -206,6 +206,9 @@ enum err config_load(struct config *cfg, const char **ret_why)
 	if (err == ERR_OK)
 		err = env_int("HCPD_RETENTION_IDEMPOTENCY_HOURS", 24, 1, 8760,
 			      &cfg->keep_idem_hours, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_DOCUMENTS_DAYS", 90, 1, 3650,
+			      &cfg->keep_documents_days, ret_why);
 	cfg->registries_dir = env_or("HCPD_REGISTRIES_DIR", "verifiers/registries");
 	if (err == ERR_OK)
 		err = env_int("HCPD_VERIFY_CONCURRENCY", 32, 0, 1024, &cfg->verify_concurrency,

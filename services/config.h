@@ -42,6 +42,7 @@ struct config {
 	int keep_pending_days;       /* HCPD_RETENTION_UNCOMPLETED_DAYS */
 	int keep_evidence_days;      /* HCPD_RETENTION_EVIDENCE_DAYS: verifiers without terms */
 	int keep_idem_hours;         /* HCPD_RETENTION_IDEMPOTENCY_HOURS */
+	int keep_documents_days;     /* HCPD_RETENTION_DOCUMENTS_DAYS: after the review decision */
 	const char *admin_dir;       /* HCPD_ADMIN_DIR: the admin page's files; NULL: default */
 	int admin_totp_required;     /* HCPD_ADMIN_TOTP_REQUIRED: 1, every staff member signs in
 					with a second factor (enrolling first); 0, those enrolled */

@@ -315,11 +315,10 @@ enum err account_view_build(struct req *r, PGconn *conn, const unsigned char *ke
 		err = review_build(key, rows, r->app->verifiers, &body, ret_etag);
 	if (err == ERR_OK) {
 		consents = catalogue_consents_current(r->app->catalogue, history);
-		/* documents: none held yet (licence documents, issue 19.5) */
+		/* the review item's parts (documents included) and the view's own */
 		if (json_object_update_new(
 			    body,
-			    json_pack("{s:s?, s:s?, s:{s:b, s:s?, s:o}, s:o, s:o, s:o, s:o?, "
-				      "s:n}",
+			    json_pack("{s:s?, s:s?, s:{s:b, s:s?, s:o}, s:o, s:o, s:o, s:o?}",
 				      "status_reason", x.status_reason, "erased_at", x.erased_at,
 				      "legal_hold", "held", x.legal_hold_at != NULL, "since",
 				      x.legal_hold_at, "reason",
@@ -328,7 +327,7 @@ enum err account_view_build(struct req *r, PGconn *conn, const unsigned char *ke
 				      "status_history", history_json(key, r->param, x.history),
 				      "sessions", json_loads(x.sessions, 0, NULL), "consents",
 				      consents != NULL ? consents : json_object(),
-				      "consent_history", history, "documents")) != 0)
+				      "consent_history", history)) != 0)
 			err = ERR_NOMEM;
 		history = NULL;
 	}

@@ -5,12 +5,16 @@
  * their evidence opened, the disclosures to third parties (the ledger),
  * admin review decisions (the question of a request_info, never the
  * internal reason of an approval or rejection), the professional's own
- * answers opened, and the profile as a FHIR R4 Practitioner.
+ * answers opened, the licence documents (type, size, upload time, and
+ * where to download each: GET /v1/me/documents/{id}, since a document of
+ * up to 10 MiB has no place inside a JSON file), and the profile as a
+ * FHIR R4 Practitioner.
  *
  * Only the token's subject is ever exported. The clear data key lives
  * for the request only and is wiped; the reply is not cached (no-store).
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -76,6 +80,22 @@ static enum err open_records(const unsigned char *key, const char *id, json_t *r
 	return err;
 }
 
+/* Says where each document of the records is downloaded. */
+static enum err link_documents(json_t *records)
+{
+	json_t *d;
+	size_t i;
+	char path[64];
+
+	json_array_foreach (json_object_get(records, "documents"), i, d) {
+		snprintf(path, sizeof(path), "/v1/me/documents/%s",
+			 json_string_value(json_object_get(d, "id")));
+		if (json_object_set_new(d, "download", json_string(path)) != 0)
+			return ERR_NOMEM;
+	}
+	return ERR_OK;
+}
+
 /* Reads and opens everything into *ret_doc. */
 static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 {
@@ -98,6 +118,8 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 		err = db_export_records(conn, id, &records);
 	if (err == ERR_OK)
 		err = open_records(key, id, records);
+	if (err == ERR_OK)
+		err = link_documents(records);
 	explicit_bzero(key, sizeof(key));
 	if (err != ERR_OK)
 		goto out;
@@ -105,13 +127,14 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 	json_object_set_new(account, "email", json_string(email));
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 	*ret_doc =
-		json_pack("{s:s, s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:O, s:o}", "exported_at", now,
-			  "account", account, "profile", profile, "consents",
+		json_pack("{s:s, s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "exported_at",
+			  now, "account", account, "profile", profile, "consents",
 			  catalogue_consents_current(r->app->catalogue, history), "consent_history",
 			  history, "verifications", json_object_get(records, "verifications"),
 			  "disclosures", json_object_get(records, "disclosures"), "decisions",
 			  json_object_get(records, "decisions"), "review_responses",
-			  json_object_get(records, "review_responses"), "fhir_practitioner",
+			  json_object_get(records, "review_responses"), "documents",
+			  json_object_get(records, "documents"), "fhir_practitioner",
 			  fhir_practitioner(id, email, profile));
 	err = *ret_doc != NULL ? ERR_OK : ERR_NOMEM;
 out:

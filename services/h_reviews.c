@@ -267,21 +267,35 @@ static void check_text(json_t *errors, const char *field, const char *text)
 			       "without control characters other than line feed and tab");
 }
 
+/* Does the decision ask the professional for a licence document? */
+static bool document_requested(struct req *r)
+{
+	return json_is_true(json_object_get(r->json, "document_requested"));
+}
+
 /* Checks a decision's body; problems go to errors. */
 static void check_decision(struct req *r, json_t *errors)
 {
-	static const char *const keys[] = {"decision", "reason", NULL};
+	static const char *const keys[] = {"decision", "reason", "document_requested", NULL};
 	static const char *const decisions[] = {"approve", "reject", "request_info", NULL};
+	json_t *asks = json_object_get(r->json, "document_requested");
 	const char *decision, *reason;
 
 	json_body_check_keys(r->json, keys, errors);
-	json_body_require_strings(r->json, keys, errors);
+	json_body_require_strings(r->json, (const char *const[]){"decision", "reason", NULL},
+				  errors);
 	decision = json_string_value(json_object_get(r->json, "decision"));
 	reason = json_string_value(json_object_get(r->json, "reason"));
 	if (decision != NULL && !one_of(decision, decisions))
 		json_error_add(errors, "decision", "invalid",
 			       "decision must be approve, reject or request_info");
 	check_text(errors, "reason", reason);
+	if (asks != NULL && !json_is_boolean(asks))
+		json_error_add(errors, "document_requested", "type",
+			       "document_requested must be true or false");
+	else if (json_is_true(asks) && decision != NULL && strcmp(decision, "request_info") != 0)
+		json_error_add(errors, "document_requested", "invalid",
+			       "only request_info can ask for a document");
 }
 
 /* A decision in progress: what the transaction found and did. */
@@ -350,13 +364,15 @@ static enum err decide(struct req *r, PGconn *conn, const char *if_match, struct
 					       .from = d->from,
 					       .event = d->event,
 					       .awaiting_professional = d->awaiting,
+					       .document_requested = document_requested(r),
 					       .request_id = r->id,
 				       },
 				       &d->decision_id, d->decided_at);
 	if (err == ERR_OK &&
-	    (details = json_pack("{s:s, s:s, s:s, s:I, s:s}", "decision", decision, "from_status",
-				 d->rows.status, "to_status", status_name(d->to), "decision_id",
-				 (json_int_t)d->decision_id, "etag", d->etag)) == NULL)
+	    (details = json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}", "decision", decision,
+				 "from_status", d->rows.status, "to_status", status_name(d->to),
+				 "decision_id", (json_int_t)d->decision_id, "etag", d->etag,
+				 "document_requested", document_requested(r))) == NULL)
 		err = ERR_NOMEM;
 	if (err == ERR_OK)
 		err = audit_item_action(r, conn, "review.decide", &sealed, details);
@@ -395,14 +411,14 @@ enum MHD_Result h_review_decide(struct req *r)
 	}
 	if (err == ERR_OK)
 		reply = json_pack(
-			"{s:s, s:s, s:s?, s:{s:I, s:s, s:s, s:s, s:s, s:s, s:s}}", "id", r->param,
-			"status", status_name(d.to), "waiting_for",
+			"{s:s, s:s, s:s?, s:{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b}}", "id",
+			r->param, "status", status_name(d.to), "waiting_for",
 			status_in_review(d.to) ? (d.awaiting ? "professional" : "admin") : NULL,
 			"decision", "id", (json_int_t)d.decision_id, "admin_id", r->auth.sub,
 			"decision", json_string_value(json_object_get(r->json, "decision")),
 			"reason", json_string_value(json_object_get(r->json, "reason")),
 			"from_status", d.rows.status, "to_status", status_name(d.to), "decided_at",
-			d.decided_at);
+			d.decided_at, "document_requested", document_requested(r));
 	if (err == ERR_OK && reply == NULL)
 		err = ERR_NOMEM;
 	if (err == ERR_NOT_FOUND)
@@ -444,9 +460,10 @@ enum MHD_Result h_me_review_get(struct req *r)
 	PQfreemem(mine.question_enc);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	body = json_pack("{s:s, s:b, s:s?, s:s?}", "status", mine.status, "waiting_for_you",
+	body = json_pack("{s:s, s:b, s:s?, s:s?, s:b}", "status", mine.status, "waiting_for_you",
 			 mine.awaiting, "question", question, "asked_at",
-			 question != NULL ? mine.asked_at : NULL);
+			 question != NULL ? mine.asked_at : NULL, "document_requested",
+			 mine.document_requested);
 	vault_wipe_free(question);
 	if (body == NULL)
 		return problem_from_err(r, ERR_NOMEM);

@@ -75,6 +75,13 @@ enum MHD_Result h_review_list(struct req *r);
 enum MHD_Result h_review_get(struct req *r);
 enum MHD_Result h_review_decide(struct req *r);
 
+/* h_documents.c */
+enum MHD_Result h_me_documents_list(struct req *r);
+enum MHD_Result h_me_document_upload(struct req *r);
+enum MHD_Result h_me_document_get(struct req *r);
+enum MHD_Result h_me_document_delete(struct req *r);
+enum MHD_Result h_admin_document_get(struct req *r);
+
 /* h_audit.c */
 enum MHD_Result h_admin_audit(struct req *r);
 

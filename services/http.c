@@ -8,6 +8,9 @@
  * address, deadlines for the head and body) is connguard.c's, told here
  * where each request stands.
  *
+ * A ROUTE_RAW route is admitted as soon as its head is in, and its body
+ * kept by largebody.c (documents in memory, counted and wiped there).
+ *
  * Authentication is cheap when repeated: jwt_verify() remembers tokens it
  * has verified, and a session found live is trusted for
  * SESSION_LIVE_CACHE_MS (sessions.h). Any change an authenticated caller
@@ -36,6 +39,7 @@
 #include "http.h"
 #include "jsonbody.h"
 #include "jsontext.h"
+#include "largebody.h"
 #include "log.h"
 #include "metrics.h"
 #include "netaddr.h"
@@ -193,6 +197,19 @@ enum MHD_Result http_reply_static(struct req *r, unsigned status, const char *ct
 {
 	return queue(r, status, ctype,
 		     MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT));
+}
+
+enum MHD_Result http_reply_with(struct req *r, unsigned status, const char *ctype, void *body,
+				size_t len, void (*done)(void *cls), void *cls)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer_with_free_callback_cls(len, body, done, cls);
+
+	if (resp == NULL) {
+		done(cls);
+		return reply_nomem(r);
+	}
+	return queue(r, status, ctype, resp);
 }
 
 const char *http_header(struct req *r, const char *name)
@@ -358,10 +375,63 @@ void http_client(struct req *r, unsigned char ret[NETADDR_LEN])
 	netaddr_client(peer, &cfg->trusted_proxies, cfg->proxy_header, l.values, l.n, ret);
 }
 
+/* Who may make the request: the route and method (404, 405), the
+ * per-address limit, the hashing queue, the caller's token. Runs once per
+ * request: when the head is in for a raw route, else once the body is.
+ * Returns MHD_YES with *ret_ok when the request may go on; otherwise a
+ * reply is queued. */
+static enum MHD_Result admit(struct req *r, const char *url, bool *ret_ok)
+{
+	char allow[ROUTER_ALLOW_MAX];
+
+	*ret_ok = false;
+	if (r->route == NULL) {
+		r->route = router_find(r->server->conf.routes, r->server->conf.nroutes, r->method,
+				       url, r->param, sizeof(r->param), allow, sizeof(allow));
+		if (r->route == NULL && allow[0] != '\0') {
+			http_add_header(r, "Allow", "%s", allow);
+			return problem_send(r, 405, "method-not-allowed",
+					    "this method is not allowed on this resource");
+		}
+		if (r->route == NULL)
+			return problem_send(r, 404, "not-found", "no such resource");
+	}
+	if ((r->route->flags & ROUTE_LIMITED) && r->app->ratelimit != NULL) {
+		unsigned char client[NETADDR_LEN];
+		int wait;
+
+		http_client(r, client);
+		wait = ratelimit_hit(r->app->ratelimit, client, time(NULL));
+		if (wait > 0) {
+			http_add_header(r, "Retry-After", "%d", wait);
+			return problem_send(r, 429, "rate-limited",
+					    "too many requests from this address; retry later");
+		}
+	}
+	/* The routes limited per address other than uploads (registration,
+	 * sign-in, password change, erasure) are the ones that hash: with the
+	 * hashing queue full they are shed here, at the cost of a lock, before
+	 * their body is parsed and checked or their caller authenticated (a
+	 * flood would otherwise keep the server threads busy with work whose
+	 * reply is a 503 anyway). http_park() still has the last word. */
+	if ((r->route->flags & (ROUTE_LIMITED | ROUTE_RAW)) == ROUTE_LIMITED &&
+	    r->app->hashpool != NULL && workpool_full(r->app->hashpool))
+		return problem_from_err(r, ERR_BUSY);
+	if ((r->route->flags & (ROUTE_AUTH | ROUTE_STAFF_ROLES)) && r->auth.sub[0] == '\0') {
+		bool ok;
+		enum MHD_Result ret = authenticate(r, &ok);
+
+		if (!ok)
+			return ret;
+	}
+	r->admitted = true;
+	*ret_ok = true;
+	return MHD_YES;
+}
+
 /* Everything known once the body is in: route, method, media type, JSON. */
 static enum MHD_Result dispatch(struct req *r, const char *url)
 {
-	char allow[ROUTER_ALLOW_MAX];
 	const char *why;
 	enum err err;
 
@@ -374,44 +444,15 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 				    "Transfer-Encoding");
 	}
 	if (r->body_too_big)
-		return problem_send(r, 413, "too-big", "the request body exceeds 64 KiB");
+		return problem_send(r, 413, "too-big",
+				    r->route != NULL && (r->route->flags & ROUTE_RAW)
+					    ? "the document exceeds 10 MiB"
+					    : "the request body exceeds 64 KiB");
 	if (r->body_nomem)
 		return problem_from_err(r, ERR_NOMEM);
-	if (r->route == NULL) {
-		r->route = router_find(r->server->conf.routes, r->server->conf.nroutes, r->method,
-				       url, r->param, sizeof(r->param), allow, sizeof(allow));
-		if (r->route == NULL && allow[0] != '\0') {
-			http_add_header(r, "Allow", "%s", allow);
-			return problem_send(r, 405, "method-not-allowed",
-					    "this method is not allowed on this resource");
-		}
-		if (r->route == NULL)
-			return problem_send(r, 404, "not-found", "no such resource");
-	}
-	if ((r->route->flags & ROUTE_LIMITED) && r->app->ratelimit != NULL && !r->suspended) {
-		unsigned char client[NETADDR_LEN];
-		int wait;
-
-		http_client(r, client);
-		wait = ratelimit_hit(r->app->ratelimit, client, time(NULL));
-		if (wait > 0) {
-			http_add_header(r, "Retry-After", "%d", wait);
-			return problem_send(r, 429, "rate-limited",
-					    "too many requests from this address; retry later");
-		}
-	}
-	/* The routes limited per address (registration, sign-in, password
-	 * change, erasure) are the ones that hash: with the hashing queue
-	 * full they are shed here, at the cost of a lock, before their body
-	 * is parsed and checked or their caller authenticated (a flood would
-	 * otherwise keep the server threads busy with work whose reply is a
-	 * 503 anyway). http_park() still has the last word. */
-	if ((r->route->flags & ROUTE_LIMITED) && !r->suspended && r->state == NULL &&
-	    r->app->hashpool != NULL && workpool_full(r->app->hashpool))
-		return problem_from_err(r, ERR_BUSY);
-	if ((r->route->flags & (ROUTE_AUTH | ROUTE_STAFF_ROLES)) && r->auth.sub[0] == '\0') {
+	if (!r->admitted) {
 		bool ok;
-		enum MHD_Result ret = authenticate(r, &ok);
+		enum MHD_Result ret = admit(r, url, &ok);
 
 		if (!ok)
 			return ret;
@@ -430,6 +471,28 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 	}
 	r->suspended = false;
 	return r->route->fn(r);
+}
+
+/* A raw route's head is in: refuses a Content-Length over the cap,
+ * admits the caller, and takes a place for the body when one comes. */
+static enum MHD_Result raw_begin(struct req *r, const char *url, const char *clen)
+{
+	unsigned long long len = clen != NULL ? strtoull(clen, NULL, 10) : 0;
+	bool ok;
+	enum MHD_Result ret;
+
+	if (len > HTTP_UPLOAD_MAX) {
+		r->body_too_big = true; /* refused before reading it; libmicrohttpd then closes */
+		return dispatch(r, url);
+	}
+	ret = admit(r, url, &ok);
+	if (!ok)
+		return ret;
+	if (len == 0 && http_header(r, "Transfer-Encoding") == NULL)
+		return MHD_YES; /* no body: the handler says so */
+	if (!largebody_begin(r, clen != NULL ? (size_t)len : HTTP_UPLOAD_MAX))
+		return problem_from_err(r, ERR_BUSY);
+	return MHD_YES;
 }
 
 /* A request id: 8 random bytes drawn once per server thread, then that
@@ -458,6 +521,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 {
 	struct http_server *server = cls;
 	struct req *r = *req_cls;
+	char allow[ROUTER_ALLOW_MAX];
 	const char *clen;
 
 	(void)version;
@@ -494,6 +558,11 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 			r->framing_conflict = true;
 			return dispatch(r, url);
 		}
+		/* a raw route's cap and caller are known before its body is read */
+		r->route = router_find(server->conf.routes, server->conf.nroutes, method, url,
+				       r->param, sizeof(r->param), allow, sizeof(allow));
+		if (r->route != NULL && (r->route->flags & ROUTE_RAW))
+			return raw_begin(r, url, clen);
 		if (clen != NULL && strtoull(clen, NULL, 10) > HTTP_BODY_MAX) {
 			/* refuse before reading it; libmicrohttpd then closes */
 			r->body_too_big = true;
@@ -505,6 +574,15 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
+		/* a raw body's deadline starts again with each HTTP_UPLOAD_PACE
+		 * received; past its cap it is dropped, the rest read and thrown
+		 * away (libmicrohttpd 0.9.75 sends no reply while a body is
+		 * coming), then answered 413 */
+		if (r->route != NULL && (r->route->flags & ROUTE_RAW)) {
+			if (largebody_piece(r, upload_data, n))
+				connguard_enter(server->guard, conn, CONNGUARD_BODY);
+			return MHD_YES;
+		}
 		if (r->body_nomem)
 			return MHD_YES; /* drop the rest; 503 once it is in */
 		if (r->body_too_big || r->body_len + n > HTTP_BODY_MAX) {
@@ -572,6 +650,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (r->state_free != NULL)
 		r->state_free(r->state);
 	json_decref(r->json);
+	largebody_release(r);
 	free(r->body);
 	free(r);
 	*req_cls = NULL;

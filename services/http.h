@@ -7,6 +7,17 @@
  * exactly one reply through http_reply_*() or problem_*(), or suspend the
  * connection with http_suspend(); after http_resume() it is called again
  * with the same request and r->state it left there.
+ *
+ * Documents (ROUTE_RAW uploads, and the large replies that send them back)
+ * are the only bodies bigger than HTTP_BODY_MAX. A raw route is matched,
+ * its caller counted against the per-address limit and authenticated as
+ * soon as the head is in, before a byte of the body is read; a
+ * Content-Length over HTTP_UPLOAD_MAX is refused then, and a chunked body
+ * is dropped as it passes the cap (its remaining bytes are read and thrown
+ * away within the body's deadline, then 413 and the connection closed).
+ * largebody.h keeps the body: each document in memory takes one of
+ * HTTP_LARGE_MAX places in the process, so memory stays bounded however
+ * many clients send or fetch them at once.
  */
 #ifndef HCPD_HTTP_H
 #define HCPD_HTTP_H
@@ -21,9 +32,18 @@
 #include "netaddr.h"
 #include "router.h"
 
-#define HTTP_BODY_MAX    (64 * 1024) /* request bodies; larger is 413 */
-#define HTTP_JSON_DEPTH  16          /* nesting of request JSON; deeper is 400 */
-#define HTTP_MAX_HEADERS 8           /* extra reply headers per request */
+#define HTTP_BODY_MAX    (64 * 1024)        /* request bodies; larger is 413 */
+#define HTTP_JSON_DEPTH  16                 /* nesting of request JSON; deeper is 400 */
+#define HTTP_MAX_HEADERS 8                  /* extra reply headers per request */
+#define HTTP_UPLOAD_MAX  (10 * 1024 * 1024) /* a ROUTE_RAW body (a document); larger is 413 */
+/* A raw body's deadline (HCPD_REQUEST_DEADLINE_SECONDS) starts again with
+ * each HTTP_UPLOAD_PACE bytes received: 1 MiB in 10 s (100 KiB/s, a slow
+ * mobile uplink) keeps an upload going, a trickle does not. */
+#define HTTP_UPLOAD_PACE (1024 * 1024)
+/* Documents held in memory at once, uploads being received and large
+ * replies being sent together; one more gets 503 with Retry-After. Each
+ * costs at most HTTP_UPLOAD_MAX (and a raw body's handler a little more). */
+#define HTTP_LARGE_MAX 8
 
 struct app;
 
@@ -38,13 +58,18 @@ struct req {
 	char id[33];                  /* request id: 32 hex characters */
 	char param[ROUTER_PARAM_MAX]; /* the "{id}" path segment, if the route has one */
 	long long start_ns;
-	char *body; /* the raw body, NUL-terminated, at most HTTP_BODY_MAX */
+	char *body; /* the raw body: at most HTTP_BODY_MAX and NUL-terminated, or for
+		       ROUTE_RAW at most HTTP_UPLOAD_MAX, as sent (no NUL added) */
 	size_t body_len;
+	size_t body_cap; /* ROUTE_RAW: the bytes r->body can hold */
 	bool body_too_big;
 	bool framing_conflict;  /* Content-Length and Transfer-Encoding both: refused, closed */
 	bool body_nomem;        /* the body could not be stored: 503 once it is in */
 	json_t *json;           /* the parsed body (ROUTE_JSON), owned */
 	struct jwt_claims auth; /* the caller (ROUTE_AUTH), else zeroed */
+	bool admitted;          /* route, per-address limit and token checked (once) */
+	bool holds_place;       /* a raw body holds one of the HTTP_LARGE_MAX places */
+	void *large;            /* largebody_buffer()'s, until largebody_reply() sends it */
 	unsigned status;        /* the status queued, for the access log */
 	bool suspended;
 	void *state; /* a handler's own state across suspend/resume */
@@ -81,6 +106,11 @@ enum MHD_Result http_reply_owned(struct req *r, unsigned status, const char *cty
  * forwarding header names (netaddr_client(): the rightmost untrusted
  * one). */
 void http_client(struct req *r, unsigned char ret[NETADDR_LEN]);
+/* Queues len bytes of body (not copied) and calls done(cls) once they are
+ * sent or the connection is closed, instead of freeing them; when no reply
+ * can be made, calls done(cls) at once and queues a 503. */
+enum MHD_Result http_reply_with(struct req *r, unsigned status, const char *ctype, void *body,
+				size_t len, void (*done)(void *cls), void *cls);
 
 /* A request header's value, or NULL. Borrowed for the request's life. */
 const char *http_header(struct req *r, const char *name);

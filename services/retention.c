@@ -48,7 +48,8 @@ enum err retention_purge(const struct app *app, PGconn *conn, struct purge_count
 {
 	const struct config *cfg = &app->cfg;
 	struct purge_limits limits = {.evidence_days = cfg->keep_evidence_days,
-				      .idempotency_hours = cfg->keep_idem_hours};
+				      .idempotency_hours = cfg->keep_idem_hours,
+				      .documents_days = cfg->keep_documents_days};
 	struct purge_counts counts = {0};
 	char ids[PURGE_BATCH][UUID_STR_LEN];
 	size_t n = PURGE_BATCH;
@@ -87,7 +88,7 @@ static void purge_pass(struct app *app)
 		return;
 	}
 	log_json(c.registrations + c.evidence + c.email_tokens + c.refresh_tokens +
-					 c.idempotency_keys + c.login_throttle >
+					 c.idempotency_keys + c.login_throttle + c.documents >
 				 0
 			 ? LOG_INFO
 			 : LOG_DEBUG,
@@ -96,11 +97,12 @@ static void purge_pass(struct app *app)
 
 json_t *retention_counts_json(const struct purge_counts *c)
 {
-	return json_pack(
-		"{s:I, s:I, s:I, s:I, s:I, s:I}", "registrations", (json_int_t)c->registrations,
-		"evidence", (json_int_t)c->evidence, "email_tokens", (json_int_t)c->email_tokens,
-		"refresh_tokens", (json_int_t)c->refresh_tokens, "idempotency_keys",
-		(json_int_t)c->idempotency_keys, "login_throttle", (json_int_t)c->login_throttle);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "registrations",
+			 (json_int_t)c->registrations, "evidence", (json_int_t)c->evidence,
+			 "email_tokens", (json_int_t)c->email_tokens, "refresh_tokens",
+			 (json_int_t)c->refresh_tokens, "idempotency_keys",
+			 (json_int_t)c->idempotency_keys, "login_throttle",
+			 (json_int_t)c->login_throttle, "documents", (json_int_t)c->documents);
 }
 
 /* One purge pass, then HCPD_PURGE_INTERVAL_SECONDS of rest. */

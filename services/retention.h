@@ -12,7 +12,10 @@
  *   - verification evidence older than the retention_days of its
  *     verifier's terms (HCPD_RETENTION_EVIDENCE_DAYS without terms);
  *   - expired email tokens, refresh tokens of revoked or expired sessions,
- *     idempotency keys older than HCPD_RETENTION_IDEMPOTENCY_HOURS.
+ *     idempotency keys older than HCPD_RETENTION_IDEMPOTENCY_HOURS;
+ *   - licence documents HCPD_RETENTION_DOCUMENTS_DAYS after the decision
+ *     (approve or reject) that ended their account's review, when they
+ *     were uploaded before it (documents.h).
  * Ledger, audit and consent rows are never purged.
  */
 #ifndef HCPD_RETENTION_H

@@ -204,10 +204,11 @@ static json_t *responses_json(const struct review_rows *rows, const unsigned cha
 				       p->message_len);
 
 		json_array_append_new(
-			list, json_pack("{s:I, s:I, s:o, s:s}", "id",
+			list, json_pack("{s:I, s:I, s:o, s:o, s:s}", "id",
 					(json_int_t)strtoll(p->id, NULL, 10), "decision_id",
 					(json_int_t)strtoll(p->decision_id, NULL, 10), "message",
-					json_str(text), "received_at", p->received_at));
+					json_str(text), "document_id", json_str(p->document_id),
+					"received_at", p->received_at));
 		wipe_free(text);
 	}
 	return list;
@@ -285,13 +286,14 @@ enum err review_build(const unsigned char *key, const struct review_rows *rows,
 
 	if (err == ERR_NOT_FOUND) /* erased: nulls */
 		err = ERR_OK;
-	body = json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o}", "id",
+	body = json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o}", "id",
 			 rows->account.id, "status", rows->status, "waiting_for",
 			 json_str(rows->waiting_for), "status_changed_at", rows->status_changed_at,
 			 "registered_at", rows->created_at, "email_verified", rows->email_verified,
 			 "processing_restricted", rows->processing_restricted, "reasons",
 			 json_text(rows->reasons), "disclosures", json_text(rows->disclosures),
-			 "decisions", decisions_json(rows, have_key ? key : NULL), "responses",
+			 "decisions", decisions_json(rows, have_key ? key : NULL), "documents",
+			 json_text(rows->documents), "responses",
 			 responses_json(rows, have_key ? key : NULL));
 	if (err == ERR_OK && body == NULL)
 		err = ERR_NOMEM;

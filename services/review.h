@@ -56,7 +56,8 @@ enum err review_etag_of(json_t *body, char ret_etag[REVIEW_ETAG_LEN]);
  * that read rows (vault_account_key(); NULL, or rows without one, once
  * erased: nulls), each verification with its evidence opened (null when
  * there is none or it does not open), the disclosure history, past
- * decisions and the professional's answers, and (issue 19) the manual
+ * decisions, the licence documents (type, size, time: never their
+ * content), the professional's answers and (issue 19) the manual
  * registers of set that apply to the profile, each with its link filled
  * from the profile and the admin's instructions. *ret_etag is the strong
  * ETag of it all, waiting_seconds (which changes by itself) excepted.

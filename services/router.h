@@ -31,9 +31,12 @@ enum route_flags {
 	ROUTE_AUTH = 1 << 1,      /* requires a valid access token of a live session */
 	ROUTE_ADMIN = 1 << 2,     /* role admin may call it (implies AUTH) */
 	ROUTE_LIMITED = 1 << 3,   /* counts against HCPD_RATE_LIMIT_PER_ADDRESS */
-	ROUTE_REVIEWER = 1 << 4,  /* role reviewer may call it (implies AUTH) */
-	ROUTE_AUDITOR = 1 << 5,   /* role auditor may call it (implies AUTH) */
-	ROUTE_ENROLLING = 1 << 6, /* role enrolling may call it (implies AUTH) */
+	ROUTE_RAW = 1 << 4,       /* the body is a document of up to HTTP_UPLOAD_MAX bytes, kept
+				     as sent in r->body; the caller is admitted (limit, token)
+				     before a byte of it is read */
+	ROUTE_REVIEWER = 1 << 5,  /* role reviewer may call it (implies AUTH) */
+	ROUTE_AUDITOR = 1 << 6,   /* role auditor may call it (implies AUTH) */
+	ROUTE_ENROLLING = 1 << 7, /* role enrolling may call it (implies AUTH) */
 };
 
 #define ROUTE_STAFF_ROLES (ROUTE_ADMIN | ROUTE_REVIEWER | ROUTE_AUDITOR | ROUTE_ENROLLING)

@@ -1,16 +1,19 @@
 /*
  * admin.js - the admin page's core and the review screens: sign in (with
  * a second factor when the account has one), the review queue, one item
- * (profile beside the verification evidence, disclosures, decisions) and
- * the decision form. The other screens (accounts, staff, audit log,
- * statistics, ledger, two-factor enrolment) are console.js's, built on
- * the helpers exported here as window.hcpdAdmin. Plain JavaScript calling
+ * (profile beside the verification evidence, licence documents,
+ * disclosures, decisions) and the decision form. The other screens
+ * (accounts, staff, audit log, statistics, ledger, two-factor enrolment)
+ * are console.js's, built on the helpers exported here as
+ * window.hcpdAdmin. Plain JavaScript calling
  * hcpd's JSON API.
  *
  * The access token lives only in this closure: never in storage or a
  * cookie, so reloading the page signs out. Text from the API is put into
  * the page with textContent only, never parsed as HTML (the CSP also
- * refuses inline script and string-to-HTML sinks).
+ * refuses inline script and string-to-HTML sinks). A licence document is
+ * fetched with the token and handed to the browser as a download, never
+ * shown in the page.
  */
 (function () {
   'use strict';
@@ -341,12 +344,70 @@
     tbody.appendChild(tr);
   }
 
+  function size(bytes) {
+    if (bytes < 1024) return bytes + ' B';
+    if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + ' KiB';
+    return (bytes / 1024 / 1024).toFixed(1) + ' MiB';
+  }
+
+  /* Fetches a document with the token and saves it under its own name. */
+  function download(doc) {
+    var name = 'document-' + doc.id;
+    fetch('/v1/admin/documents/' + encodeURIComponent(doc.id), {
+      headers: { 'Authorization': 'Bearer ' + token }, credentials: 'omit', cache: 'no-store'
+    }).then(function (resp) {
+      if (!resp.ok) {
+        return resp.text().then(function (text) {
+          var body = null;
+          try { body = JSON.parse(text); } catch (e) { body = null; }
+          failed({ status: resp.status, body: body });
+        });
+      }
+      var m = /filename="([A-Za-z0-9.-]+)"/.exec(resp.headers.get('Content-Disposition') || '');
+      if (m) name = m[1];
+      return resp.blob().then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var a = el('a');
+        a.href = url;
+        a.download = name;
+        a.hidden = true;
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+        say('Saved ' + name + ' (the download is in the audit log).', true);
+      });
+    }, function () { say('The service cannot be reached.'); });
+  }
+
+  function showDocuments(item) {
+    var tbody = $('documents');
+    clear(tbody);
+    item.documents.forEach(function (doc) {
+      var tr = el('tr');
+      tr.dataset.document = doc.id;
+      tr.appendChild(el('td', when(doc.uploaded_at)));
+      tr.appendChild(el('td', doc.content_type));
+      tr.appendChild(el('td', size(doc.size)));
+      tr.appendChild(el('td', doc.id, 'mono'));
+      var cell = el('td');
+      var b = el('button', 'Download', 'quiet');
+      b.type = 'button';
+      b.addEventListener('click', function () { download(doc); });
+      cell.appendChild(b);
+      tr.appendChild(cell);
+      tbody.appendChild(tr);
+    });
+    $('documents-table').hidden = item.documents.length === 0;
+    $('documents-none').hidden = item.documents.length > 0;
+  }
+
   function showHistory(item) {
     var d = $('decisions'), s = $('disclosures'), p = $('responses');
     clear(d); clear(s); clear(p);
     item.decisions.forEach(function (x) {
-      row(d, [when(x.decided_at), x.decision, x.from_status + ' \u2192 ' + x.to_status,
-        x.admin_id.slice(0, 8), x.reason]);
+      row(d, [when(x.decided_at), x.decision + (x.document_requested ? ' (document asked for)' : ''),
+        x.from_status + ' \u2192 ' + x.to_status, x.admin_id.slice(0, 8), x.reason]);
     });
     if (!item.decisions.length) row(d, ['', 'none yet', '', '', '']);
     item.disclosures.forEach(function (x) {
@@ -354,7 +415,9 @@
     });
     if (!item.disclosures.length) row(s, ['', 'none', '', '', '']);
     item.responses.forEach(function (x) {
-      p.appendChild(el('li', when(x.received_at) + ': ' + (x.message === null ? '(cannot be opened)' : x.message)));
+      var text = x.document_id !== null ? '(uploaded document ' + x.document_id.slice(0, 8) + ')'
+        : x.message === null ? '(cannot be opened)' : x.message;
+      p.appendChild(el('li', when(x.received_at) + ': ' + text));
     });
     $('responses-none').hidden = item.responses.length > 0;
   }
@@ -371,6 +434,7 @@
       showProfile(item);
       showManual(item);
       showEvidence(item);
+      showDocuments(item);
       showHistory(item);
       $('decision-form').reset();
       show('detail-view');
@@ -383,6 +447,7 @@
     if (!current || !chosen) return;
     var id = current.id;
     var body = { decision: chosen.value, reason: $('decision-reason').value };
+    if (chosen.value === 'request_info' && $('decision-document').checked) body.document_requested = true;
     api('POST', '/v1/admin/reviews/' + encodeURIComponent(id) + '/decision', body,
       { 'If-Match': current.etag }).then(function (r) {
       if (r.status === 200) {

@@ -2,11 +2,15 @@
  * admin_review.mjs - the admin page in a real headless Chromium: a
  * professional is refused (403), an admin signs in, sees the flagged
  * registration, opens it (profile beside the evidence, no horizontal
- * scrolling at 1366x768), a stale decision gets the 412 message, the item
- * is approved with a reason and the queue no longer shows it; the queue
- * filtered by reason manual_check shows a registration only a person can
- * check, whose item names the register with its search link (its href is
- * checked, nothing external is opened) and the instructions.
+ * scrolling at 1366x768), downloads the licence document the professional
+ * uploaded (the same bytes), a stale decision gets the 412 message, the item
+ * is approved with a reason and the queue no longer shows it. On another
+ * item the admin asks for a document; the professional's upload (through
+ * the API) puts it back to an admin, and the page shows the document as
+ * the answer. The queue filtered by reason manual_check shows a
+ * registration only a person can check, whose item names the register
+ * with its search link (its href is checked, nothing external is opened)
+ * and the instructions.
  *
  * Fails on any JavaScript error and any console error, except the exact
  * "Failed to load resource" lines of the HTTP errors this script provokes
@@ -16,11 +20,14 @@
  * Run by tests/integration/test_admin_browser.py with, in the environment:
  * HCPD_URL, ADMIN_EMAIL, ADMIN_PASSWORD, PRO_EMAIL, PRO_PASSWORD, ITEM_ID,
  * STALE_ITEM_ID, OTHER_ADMIN_TOKEN, MANUAL_ITEM_ID, MANUAL_REGISTER, MANUAL_LINK,
- * ARTIFACTS.
+ * DOC_ID, DOC_SHA256 (the document on ITEM_ID), ASK_ITEM_ID, ASK_PRO_TOKEN (its
+ * professional's), ARTIFACTS.
  */
 import { chromium } from 'playwright-core';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 
 const env = (name) => {
   const v = process.env[name];
@@ -106,6 +113,18 @@ try {
   await noHorizontalScroll(page, 'item');
   await shot(page, 'admin-review-item.png');
 
+  /* the licence document: listed on the item, saved byte for byte */
+  const docRow = page.locator(`tr[data-document="${env('DOC_ID')}"]`);
+  assert.match(await docRow.innerText(), /application\/pdf/);
+  const [saved] = await Promise.all([
+    page.waitForEvent('download'),
+    docRow.locator('button', { hasText: 'Download' }).click(),
+  ]);
+  assert.equal(saved.suggestedFilename(), `document-${env('DOC_ID')}.pdf`);
+  const bytes = await readFile(await saved.path());
+  assert.equal(createHash('sha256').update(bytes).digest('hex'), env('DOC_SHA256'));
+  await page.waitForSelector('#message:has-text("audit log")');
+
   /* approves it with a reason; the queue no longer shows it */
   await page.check('input[name=decision][value=approve]');
   await page.fill('#decision-reason', 'Licence confirmed with the state board by phone.');
@@ -121,8 +140,10 @@ try {
   await page.selectOption('#filter-reason', 'manual_check');
   await page.click('#filter-form button[type=submit]');
   const manualRow = page.locator(`tr[data-id="${manualId}"]`);
+  /* the unfiltered queue showed the manual item too: wait for the filter's
+   * own page, which has no room for the stale item */
+  await page.locator(`tr[data-id="${staleId}"]`).waitFor({ state: 'detached' });
   await manualRow.waitFor();
-  assert.equal(await page.locator(`tr[data-id="${staleId}"]`).count(), 0, 'filtered out');
   assert.match(await manualRow.innerText(), /manual_check/);
   await manualRow.locator('button', { hasText: 'Open' }).click();
   await page.waitForSelector(`#detail-id:has-text("${manualId}")`);
@@ -156,6 +177,34 @@ try {
   await page.click('#decision-form button[type=submit]');
   await page.waitForSelector('#message:has-text("Another admin changed this item")');
   await page.waitForSelector('#detail-summary:has-text("waiting for the professional")');
+
+  /* asks for a document; the upload answers it and the item is back */
+  const askId = env('ASK_ITEM_ID');
+  await page.click('#back');
+  await page.locator(`tr[data-id="${askId}"] button`).click();
+  await page.waitForSelector(`#detail-id:has-text("${askId}")`);
+  assert.ok(await page.isVisible('#documents-none'));
+  await page.check('input[name=decision][value=request_info]');
+  await page.check('#decision-document');
+  await page.fill('#decision-reason', 'Please upload your current practising certificate.');
+  await page.click('#decision-form button[type=submit]');
+  await page.waitForSelector('#message:has-text("waiting for the professional")');
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(3000, 7)]);
+  const up = await fetch(`${base}/v1/me/documents`, {
+    method: 'POST', body: pdf,
+    headers: { Authorization: `Bearer ${env('ASK_PRO_TOKEN')}`, 'Content-Type': 'application/pdf' },
+  });
+  assert.equal(up.status, 201);
+  const uploaded = await up.json();
+  assert.equal(uploaded.answered_request, true);
+  await page.locator(`tr[data-id="${askId}"] button`).click();
+  await page.waitForSelector(`#detail-id:has-text("${askId}")`);
+  await page.waitForSelector('#detail-summary:has-text("waiting for an admin")');
+  await page.waitForSelector(`tr[data-document="${uploaded.id}"]`);
+  assert.match(await page.innerText('#responses'), new RegExp(`uploaded document ${uploaded.id.slice(0, 8)}`));
+  assert.match(await page.innerText('#decisions'), /document asked for/);
+  await noHorizontalScroll(page, 'item with documents');
+  await shot(page, 'admin-review-documents.png');
 
   /* signing out forgets the token: the next call would be 401 */
   await page.click('#signout');

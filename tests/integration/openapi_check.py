@@ -8,6 +8,10 @@ Only Debian's python3-yaml and python3-jsonschema (4.10) are used. Schemas
 are validated with Draft 2020-12 (OpenAPI 3.1's dialect) and a resolver
 whose root is the whole document, so `#/components/...` references resolve.
 
+Binary replies (documents: application/pdf, image/*) are checked for a
+documented media type and, when their schema says `format: binary`, for a
+body that is not empty; their bytes are the tests' to compare.
+
 Two replies apply to every path rather than to one operation: 404 for a
 path with no route and 405 for a known path asked with a method it does not
 accept. A request to an undocumented path or method is therefore checked
@@ -189,6 +193,9 @@ def check_response(method, path_template, status, content_type, body):
             raise AssertionError(f"{what}: {media_type} body is not UTF-8 ({e})") from None
         if schema is not None:
             _validate(what, schema, text, "body")
+    elif (schema or {}).get("format") == "binary" and not raw:
+        # a documented file (a licence document): its bytes must be there
+        raise AssertionError(f"{what}: {media_type} body is empty")
     return body
 
 

@@ -127,7 +127,7 @@ def test_the_account_view_has_everything_and_is_audited(stack):
     assert body["sessions"]["last_sign_in"]
     assert body["consents"]["licensure_verification"] is True
     assert body["legal_hold"] == {"held": False, "since": None, "reason": None}
-    assert body["status_history"] == [] and body["documents"] is None
+    assert body["status_history"] == [] and body["documents"] == []
     assert view(h, token, a["id"]).headers["etag"] == r.headers["etag"]  # stable
     assert pg.psql("SELECT count(*) FROM audit_log WHERE action = 'account.view' AND "
                    "target = '%s' AND actor = '%s'" % (a["id"], admin)) == "2"

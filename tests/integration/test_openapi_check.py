@@ -138,3 +138,40 @@ def test_retry_after_on_503():
 def test_non_json_body_fails():
     with pytest.raises(AssertionError, match="not JSON"):
         check_response("GET", "/healthz", 200, "application/json", b"ok")
+
+
+# binary replies: licence documents (issue 19) ------------------------------
+
+DOC = "/v1/admin/documents/{id}"
+DOC_HEADERS = {"X-Request-Id": RID,
+               "Content-Disposition": 'attachment; filename="document-%s.pdf"' % ID,
+               "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'"}
+
+
+def test_document_reply_passes():
+    body = b"%PDF-1.7\n\x00\xff binary"
+    assert check_response("GET", DOC, 200, "application/pdf", body) == body
+    check_response("GET", "/v1/me/documents/{id}", 200, "image/png", b"\x89PNG\r\n\x1a\n")
+    check_headers("GET", DOC, 200, DOC_HEADERS)
+
+
+def test_document_reply_of_another_type_fails():
+    with pytest.raises(AssertionError, match="is not documented"):
+        check_response("GET", DOC, 200, "text/html", b"<script>")
+    with pytest.raises(AssertionError, match="is not documented"):
+        check_response("GET", DOC, 200, "application/octet-stream", b"MZ")
+
+
+def test_empty_document_reply_fails():
+    with pytest.raises(AssertionError, match="body is empty"):
+        check_response("GET", DOC, 200, "application/pdf", b"")
+
+
+def test_document_reply_needs_its_headers():
+    for name in ("Content-Disposition", "Content-Security-Policy"):
+        headers = {k: v for k, v in DOC_HEADERS.items() if k != name}
+        with pytest.raises(AssertionError, match="missing: " + name):
+            check_headers("GET", DOC, 200, headers)
+    with pytest.raises(AssertionError, match="Content-Security-Policy"):
+        check_headers("GET", DOC, 200, dict(DOC_HEADERS, **{
+            "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}))

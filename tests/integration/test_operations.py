@@ -339,9 +339,10 @@ def test_statement_timeout_and_pool_exhaustion_give_quick_503(stack):
     for r, seconds in replies:
         # the statement times out (0.8 s) or no connection frees up (0.3 s):
         # both are 503 with Retry-After, well before the lock is released
+        # (8 s; the four hashes before it take a while on a busy 2-core box)
         assert r.status == 503 and r.is_problem(), r.body
         assert "retry-after" in r.headers
-        assert seconds < 3, seconds
+        assert seconds < 5, seconds
     # nothing half-done, and the pool is usable again
     assert pg.psql("SELECT count(*) FROM accounts") == "0"
     assert h.api.register(registration("after.lock@example.org")).status == 202

@@ -82,7 +82,7 @@ def test_purge_now(stack):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == {"registrations": 2, "evidence": 2, "email_tokens": 1,
                                     "refresh_tokens": 1, "idempotency_keys": 1,
-                                    "login_throttle": 1}
+                                    "login_throttle": 1, "documents": 0}
     assert erased(pg, old.id) and erased(pg, squatted.id)
     assert not any(erased(pg, p.id) for p in (confirmed, held, recent))
     # the purged account's secret left the keystore; the others' stay
@@ -109,7 +109,7 @@ def test_purge_now(stack):
     r = h.cli("purge", "--now")  # nothing left to do
     assert json.loads(r.stdout) == {"registrations": 0, "evidence": 0, "email_tokens": 0,
                                     "refresh_tokens": 0, "idempotency_keys": 0,
-                                    "login_throttle": 0}
+                                    "login_throttle": 0, "documents": 0}
     assert h.cli("purge").returncode == 2 and h.cli("purge", "--later").returncode == 2
 
 
@@ -132,6 +132,8 @@ def test_retention_settings_are_checked_at_start_up(tmp_path):
                         ("HCPD_RETENTION_UNCOMPLETED_DAYS", "x"),
                         ("HCPD_RETENTION_EVIDENCE_DAYS", "-1"),
                         ("HCPD_RETENTION_IDEMPOTENCY_HOURS", "0"),
+                        ("HCPD_RETENTION_DOCUMENTS_DAYS", "0"),
+                        ("HCPD_RETENTION_DOCUMENTS_DAYS", "3651"),
                         ("HCPD_PUBLIC_URL", "ftp://example.org"),
                         ("HCPD_PUBLIC_URL", "https://example.org/"),
                         ("HCPD_PUBLIC_URL", "https://example.org/?a=b")):

@@ -367,7 +367,7 @@ def test_request_info_answer_and_notices(stack, smtp):  # noqa: F811
     pro = login(h, email)
     r = h.api.request("GET", "/v1/me/review", headers=bearer(pro))
     assert r.json == {"status": "flagged", "waiting_for_you": False, "question": None,
-                      "asked_at": None}
+                      "asked_at": None, "document_requested": False}
     r = h.api.request("POST", "/v1/me/review-response", body={"message": "hello"},
                       headers=bearer(pro))
     assert r.status == 409 and r.is_problem()
@@ -418,7 +418,7 @@ def test_request_info_answer_and_notices(stack, smtp):  # noqa: F811
     assert queue(h, token).json["items"] == []
     r = h.api.request("GET", "/v1/me/review", headers=bearer(pro))
     assert r.json == {"status": "approved", "waiting_for_you": False, "question": None,
-                      "asked_at": None}
+                      "asked_at": None, "document_requested": False}
 
     other, other_email = make_flagged(h, pg)
     r = decide(h, token, other, "reject", "no such licence; internal note #in9921#",
