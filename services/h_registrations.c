@@ -60,9 +60,12 @@ enum MHD_Result h_registration_schema(struct req *r)
 	return http_reply_static(r, 200, "application/json", body, len);
 }
 
+/* Location names the account's own resource, the same for every reply: a
+ * real route that answers a caller without its token with 401, and says
+ * nothing about the id (which, for a taken email, has no account). */
 static enum MHD_Result reply_accepted(struct req *r, const char *id)
 {
-	http_add_header(r, "Location", "/v1/registrations/%s", id);
+	http_add_header(r, "Location", "/v1/me");
 	return http_reply_json(
 		r, 202, json_pack("{s:s, s:s}", "id", id, "status", "pending_verification"), NULL);
 }
