@@ -72,18 +72,6 @@ static enum err insert_consents(PGconn *conn, const struct account_new *acct)
 	return err;
 }
 
-/* A new account's mail: its confirmation token and message. */
-static enum err queue_notices(PGconn *conn, const struct account_new *acct)
-{
-	const struct registration_notices *n = acct->notices;
-	enum err err = db_email_token_insert(conn, n->token_hash, acct->id);
-
-	if (err == ERR_OK)
-		err = db_outbox_insert(conn, acct->id, OUTBOX_CONFIRM_EMAIL, n->confirm_enc,
-				       n->confirm_enc_len);
-	return err;
-}
-
 enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 				const struct idem *idem, bool *ret_duplicate,
 				char ret_id[UUID_STR_LEN])
@@ -129,7 +117,10 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 	err = db_exec(conn,
 		      "INSERT INTO accounts (id, role, status, email_bidx, email_enc, data_key, "
 		      "profile_enc, profile_public, password_hash, catalogue_version, "
-		      "notice_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+		      "notice_version) SELECT $1::uuid, $2, $3, $4::bytea, $5::bytea, $6::bytea, "
+		      "$7::bytea, $8::jsonb, $9, $10, $11 "
+		      "WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE previous_email_bidx = $4 "
+		      "AND previous_email_until > now()) "
 		      "ON CONFLICT (email_bidx) DO NOTHING RETURNING id",
 		      11, params, lengths, formats, &res);
 	if (err != ERR_OK)
@@ -141,8 +132,8 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 	if (err == ERR_OK && !duplicate)
 		err = db_jobs_enqueue(conn, acct->id, OCCASION_REGISTRATION, acct->jobs,
 				      acct->njobs, NULL);
-	if (err == ERR_OK && acct->notices != NULL && !duplicate)
-		err = queue_notices(conn, acct);
+	if (err == ERR_OK && acct->confirm && !duplicate)
+		err = db_outbox_insert(conn, acct->id, OUTBOX_CONFIRM_EMAIL, NULL, 0);
 out:
 	err = db_end(conn, err);
 	if (err != ERR_OK)

@@ -22,16 +22,6 @@ struct consent_row {
 	bool granted;
 };
 
-/* The mail a new account's registration queues in its own transaction
- * (outbox.h): its confirmation token's SHA-256 and the sealed
- * confirm_email payload. (The owner of a taken email is told after the
- * transaction: db_account_get_by_email().) */
-struct registration_notices {
-	const unsigned char *token_hash;
-	const unsigned char *confirm_enc;
-	size_t confirm_enc_len;
-};
-
 /* One new account, everything sealed by the caller. */
 struct account_new {
 	char id[UUID_STR_LEN];
@@ -51,8 +41,8 @@ struct account_new {
 	const char *notice_version;
 	const struct consent_row *consents;
 	size_t nconsents;
-	const struct registration_notices *notices; /* NULL: queue no mail */
-	const struct job_spec *jobs;                /* verification jobs to queue */
+	bool confirm;                /* queue its confirm_email mail (the mailer mints the token) */
+	const struct job_spec *jobs; /* verification jobs to queue */
 	size_t njobs;
 };
 
@@ -68,14 +58,14 @@ struct idem {
 enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[UUID_STR_LEN]);
 
 /* Inserts the account, its consents, its verification jobs, (if idem is
- * non-NULL) the idempotency record and (if acct->notices is non-NULL) its
- * confirmation token and confirm_email outbox row, in one transaction. When the email's
- * blind index is taken, inserts no account: with idem, records acct->id (an
- * id with no account) so a replay gives the same reply; with notices,
- * queues an already_registered message to the existing account (unless it
- * was erased); *ret_duplicate is set. When
- * the idempotency key was taken meanwhile, returns what
- * db_idempotency_get() would. Blocks. */
+ * non-NULL) the idempotency record and (if acct->confirm) its confirm_email
+ * outbox row, in one transaction.
+ * When the email's blind index is taken - by an account, or as the
+ * address an email change replaced within the days its cancel link works -
+ * inserts no account: with idem, records acct->id (an id with no account)
+ * so a replay gives the same reply; *ret_duplicate is set (the caller
+ * tells the owner). When the idempotency key was taken meanwhile, returns
+ * what db_idempotency_get() would. Blocks. */
 enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 				const struct idem *idem, bool *ret_duplicate,
 				char ret_id[UUID_STR_LEN]);
