@@ -44,6 +44,84 @@ enum err db_email_token_mint(PGconn *conn, const char *account_id, const char *p
 	return ERR_OK;
 }
 
+/* purposes as a PostgreSQL text[] literal (purpose names are [a-z_]). */
+static enum err purposes_literal(const char *const *purposes, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[n++] = '{';
+	for (size_t i = 0; purposes[i] != NULL; i++) {
+		int w = snprintf(buf + n, size - n, "%s%s", i > 0 ? "," : "", purposes[i]);
+
+		if (w < 0 || (size_t)w >= size - n - 1)
+			return ERR_TOO_BIG;
+		n += (size_t)w;
+	}
+	buf[n++] = '}';
+	buf[n] = '\0';
+	return ERR_OK;
+}
+
+static enum err token_find(PGconn *conn, const char *sql, const unsigned char token_hash[32],
+			   const char *const *purposes, const char *account_id,
+			   struct token_use *ret)
+{
+	char list[128];
+	const char *params[3] = {(const char *)token_hash, list, account_id};
+	const int lengths[3] = {32, 0, 0};
+	const int formats[3] = {1, 0, 0};
+	struct token_use out = {0};
+	unsigned char *target = NULL;
+	size_t len = 0;
+	PGresult *res;
+	enum err err = purposes_literal(purposes, list, sizeof(list));
+
+	if (err == ERR_OK)
+		err = db_exec(conn, sql, 3, params, lengths, formats, &res);
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return ERR_NOT_FOUND;
+	}
+	snprintf(out.account_id, sizeof(out.account_id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(out.purpose, sizeof(out.purpose), "%s", PQgetvalue(res, 0, 1));
+	err = db_cell_bytes(res, 0, 2, &target, &len);
+	if (err == ERR_OK && len == sizeof(out.target_bidx)) {
+		memcpy(out.target_bidx, target, len);
+		out.has_target = true;
+	}
+	PQfreemem(target);
+	PQclear(res);
+	if (err == ERR_OK)
+		*ret = out;
+	return err;
+}
+
+/* a live token of one of $2's purposes (and of account $3, if given) */
+#define TOKEN_LIVE                                                                                 \
+	"token_hash = $1 AND purpose = ANY ($2::text[]) AND used_at IS NULL "                      \
+	"AND expires_at > now() AND ($3::uuid IS NULL OR account_id = $3::uuid)"
+
+enum err db_email_token_use(PGconn *conn, const unsigned char token_hash[32],
+			    const char *const *purposes, const char *account_id,
+			    struct token_use *ret)
+{
+	return token_find(conn,
+			  "UPDATE email_tokens SET used_at = now() WHERE " TOKEN_LIVE
+			  " RETURNING account_id, purpose, target_bidx",
+			  token_hash, purposes, account_id, ret);
+}
+
+enum err db_email_token_peek(PGconn *conn, const unsigned char token_hash[32],
+			     const char *const *purposes, struct token_use *ret)
+{
+	return token_find(conn,
+			  "SELECT account_id, purpose, target_bidx FROM email_tokens "
+			  "WHERE " TOKEN_LIVE,
+			  token_hash, purposes, NULL, ret);
+}
+
 enum err db_outbox_insert(PGconn *conn, const char *account_id, const char *kind,
 			  const unsigned char *payload, size_t len)
 {
@@ -106,38 +184,8 @@ enum err db_outbox_notice_capped(PGconn *conn, const char *account_id, const cha
 enum err db_outbox_notice_by_email(PGconn *conn, const unsigned char bidx[32], const char *kind,
 				   const struct notice_cap *cap, bool *ret_queued)
 {
-	return notice_queue(conn, NOTICE_SQL("a.email_bidx = $1"), (const char *)bidx, 32, kind,
-			    cap, ret_queued);
-}
-
-enum err db_email_confirm(PGconn *conn, const char *account_id, const unsigned char token_hash[32])
-{
-	const char *params[2] = {(const char *)token_hash, account_id};
-	const int lengths[2] = {32, 0};
-	const int formats[2] = {1, 0};
-	PGresult *res = NULL;
-	enum err err = db_begin(conn);
-
-	if (err != ERR_OK)
-		return err;
-	/* the row lock serialises two presentations of one token */
-	err = db_exec(conn,
-		      "UPDATE email_tokens SET used_at = now() WHERE token_hash = $1 "
-		      "AND account_id = $2 AND purpose = 'confirm_email' AND used_at IS NULL "
-		      "AND expires_at > now() RETURNING 1",
-		      2, params, lengths, formats, &res);
-	if (err != ERR_OK)
-		goto out;
-	if (PQntuples(res) == 0) {
-		err = ERR_NOT_FOUND;
-		goto out;
-	}
-	err = db_exec(conn,
-		      "UPDATE accounts SET email_verified = true, updated_at = now() WHERE id = $1",
-		      1, params + 1, NULL, NULL, NULL);
-out:
-	PQclear(res);
-	return db_end(conn, err);
+	return notice_queue(conn, NOTICE_SQL("a.email_bidx = $1 AND a.role = 'professional'"),
+			    (const char *)bidx, 32, kind, cap, ret_queued);
 }
 
 enum err db_outbox_claim(PGconn *conn, int max, int lease_seconds, struct outbox_row **ret_rows,

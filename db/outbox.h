@@ -57,6 +57,29 @@ enum err db_email_token_mint(PGconn *conn, const char *account_id, const char *p
 			     int ttl_seconds, const unsigned char token_hash[32],
 			     const unsigned char *target_bidx, bool supersede, bool *ret_minted);
 
+/* What a used (or peeked) token was for. */
+struct token_use {
+	char account_id[UUID_STR_LEN];
+	char purpose[24];
+	unsigned char target_bidx[32]; /* an email_change token's address */
+	bool has_target;
+};
+
+/* Uses the token whose SHA-256 is token_hash: it must be unused,
+ * unexpired, of one of purposes (NULL-terminated) and, when account_id is
+ * non-NULL, that account's; it is marked used in the caller's transaction
+ * (the row lock serialises two presentations of one token) and *ret says
+ * what it was for. ERR_NOT_FOUND for any token that does not qualify.
+ * Blocks. */
+enum err db_email_token_use(PGconn *conn, const unsigned char token_hash[32],
+			    const char *const *purposes, const char *account_id,
+			    struct token_use *ret);
+
+/* db_email_token_use() without using it: what a token that would qualify
+ * now is for. Blocks. */
+enum err db_email_token_peek(PGconn *conn, const unsigned char token_hash[32],
+			     const char *const *purposes, struct token_use *ret);
+
 /* Queues one message of kind for account_id; payload is sealed by the
  * caller, or NULL for a notice (the mailer opens the account's address).
  * Runs inside the caller's transaction, if any. Blocks. */
@@ -79,21 +102,16 @@ struct notice_cap {
 	bool unconfirmed;    /* only to an account whose address is not confirmed */
 };
 
-/* db_outbox_notice() for the account whose email blind index is bidx, if
- * any, within cap: one statement, the same whether or not the address
- * has an account (so its work does not tell). Blocks. */
+/* db_outbox_notice() for the professional whose email blind index is
+ * bidx, if any, within cap: one statement, the same whether or not the
+ * address has an account (so its work does not tell). Admins, made by an
+ * operator, get no such mail. Blocks. */
 enum err db_outbox_notice_by_email(PGconn *conn, const unsigned char bidx[32], const char *kind,
 				   const struct notice_cap *cap, bool *ret_queued);
 
 /* db_outbox_notice() for account_id within cap. Blocks. */
 enum err db_outbox_notice_capped(PGconn *conn, const char *account_id, const char *kind,
 				 const struct notice_cap *cap, bool *ret_queued);
-
-/* Uses a 'confirm_email' token: it must be account_id's, unused and
- * unexpired; it is marked used and the account's email_verified set, in
- * one transaction. ERR_NOT_FOUND for any token that does not qualify.
- * Blocks. */
-enum err db_email_confirm(PGconn *conn, const char *account_id, const unsigned char token_hash[32]);
 
 /* One claimed outbox row, still sealed. */
 struct outbox_row {

@@ -298,6 +298,18 @@ enum err db_session_check(PGconn *conn, const char *session_id, const char *acco
 	return err;
 }
 
+enum err db_sessions_revoke_all(PGconn *conn, const char *account_id, const char *reason)
+{
+	const char *params[2] = {account_id, reason};
+	enum err err = db_exec(conn,
+			       "UPDATE sessions SET revoked_at = now(), revoked_reason = $2 "
+			       "WHERE account_id = $1 AND revoked_at IS NULL",
+			       2, params, NULL, NULL, NULL);
+
+	db_session_forget_account(account_id);
+	return err;
+}
+
 enum err db_session_revoke(PGconn *conn, const char *session_id, const char *reason)
 {
 	const char *params[2] = {session_id, reason};

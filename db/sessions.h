@@ -85,6 +85,11 @@ bool db_session_live_cached(const char *session_id, const char *account_id);
 void db_session_forget(const char *session_id);
 void db_session_forget_account(const char *account_id);
 
+/* Revokes every live session of account_id (reason "password_reset",
+ * "email_change_cancelled") in the caller's transaction and forgets their
+ * cached yes (at once: a rollback after it only costs a query). Blocks. */
+enum err db_sessions_revoke_all(PGconn *conn, const char *account_id, const char *reason);
+
 /* Revokes one session (reason: "logout", ...); forgets its cached yes. */
 enum err db_session_revoke(PGconn *conn, const char *session_id, const char *reason);
 

@@ -28,6 +28,9 @@ enum MHD_Result h_me_password(struct req *r);
 
 /* h_email.c */
 enum MHD_Result h_me_email_confirm(struct req *r);
+enum MHD_Result h_email_confirmation(struct req *r);
+enum MHD_Result h_me_email_resend(struct req *r);
+enum MHD_Result h_email_confirmation_resend(struct req *r);
 
 /* h_rectify.c */
 enum MHD_Result h_me_patch(struct req *r);

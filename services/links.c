@@ -47,7 +47,8 @@ const char *link_template_check(const char *tmpl)
 			continue;
 		}
 		if (!url_char(tmpl[i]))
-			return "may hold only printable ASCII without spaces, quotes, <, >, \\, ^, `, "
+			return "may hold only printable ASCII without spaces, quotes, <, >, \\, ^, "
+			       "`, "
 			       "|, or braces other than its placeholders";
 	}
 	/* the query is logged and sent as Referer; the fragment never leaves
@@ -55,12 +56,12 @@ const char *link_template_check(const char *tmpl)
 	query = memchr(tmpl, '?', (size_t)(token - tmpl));
 	fragment = memchr(tmpl, '#', (size_t)(token - tmpl));
 	if (query != NULL && fragment == NULL)
-		return "must not put {token} in the query string (use the fragment: #token={token})";
+		return "must not put {token} in the query string (use the fragment: "
+		       "#token={token})";
 	return NULL;
 }
 
-enum err link_build(const char *tmpl, const char *public_url, const char *token,
-		    char out[LINK_MAX])
+enum err link_build(const char *tmpl, const char *public_url, const char *token, char out[LINK_MAX])
 {
 	size_t tlen = strnlen(token, TOKEN_MAX + 1), n = 0;
 

@@ -29,9 +29,9 @@ TEST(bad_templates_are_refused)
 {
 	static const char *const bad[] = {
 		"",
-		"{public_url}/account/reset",                     /* no token */
-		"{public_url}/a#{token}&{token}",                  /* twice */
-		"https://app.example.org/reset?token={token}",     /* in the query */
+		"{public_url}/account/reset",                  /* no token */
+		"{public_url}/a#{token}&{token}",              /* twice */
+		"https://app.example.org/reset?token={token}", /* in the query */
 		"ftp://app.example.org/{token}",
 		"/account/reset#token={token}",
 		"https://app.example.org/{public_url}#{token}",
@@ -55,7 +55,8 @@ TEST(templates_expand)
 			 "q3Vh1tZ0v2fYlS8nC4rWm6pKxB9eJdA7uGhTiLoN5sE");
 	CHECK(link_build("http://127.0.0.1:3000/confirm/{token}", "https://unused", token, out) ==
 	      ERR_OK);
-	CHECK_STREQ(out, "http://127.0.0.1:3000/confirm/q3Vh1tZ0v2fYlS8nC4rWm6pKxB9eJdA7uGhTiLoN5sE");
+	CHECK_STREQ(out,
+		    "http://127.0.0.1:3000/confirm/q3Vh1tZ0v2fYlS8nC4rWm6pKxB9eJdA7uGhTiLoN5sE");
 	/* only a real token goes in */
 	CHECK(link_build("{public_url}#{token}", "https://h", "a b", out) == ERR_INVALID);
 	CHECK(link_build("{public_url}#{token}", "https://h", "", out) == ERR_INVALID);

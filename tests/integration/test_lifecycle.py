@@ -1,0 +1,142 @@
+"""The account lifecycle of issue 20 against the real server, database and
+an SMTP sink: confirmation by link without signing in and its re-sending,
+password recovery, email change with its cancel link, and re-authentication
+for what reveals or destroys. Every link is read from the mail itself."""
+
+import re
+import time
+
+import pytest
+
+from conftest import registration
+from test_email import start_sink, token_of, unique_email
+
+PASSWORD = "a long passphrase 2024"
+
+
+@pytest.fixture(scope="module")
+def mail(tmp_path_factory):
+    """One stack that mails through a sink, for the whole module."""
+    from conftest import start_stack
+
+    sink, controller = start_sink()
+    pg, h = start_stack(tmp_path_factory.mktemp("lifecycle"),
+                        {"HCPD_SMTP_URL": "smtp://127.0.0.1:%d" % controller.port})
+    yield pg, h, sink
+    h.assert_clean_exit()
+    pg.destroy()
+    controller.stop()
+
+
+def bearer(token):
+    return {"Authorization": "Bearer " + token}
+
+
+def signed_up(api, tag, **profile):
+    address = unique_email(tag)
+    r = api.register(registration(address, **profile))
+    assert r.status == 202, r.body
+    return address, r.json["id"]
+
+
+def login(api, address, password=PASSWORD, expect=200):
+    r = api.request("POST", "/v1/sessions", body={"email": address, "password": password})
+    assert r.status == expect, (r.status, r.body)
+    return r.json if expect == 200 else r
+
+
+def strip(reply):
+    return {k: v for k, v in reply.json.items() if k != "request_id"}
+
+
+def confirm_link(api, token, expect):
+    r = api.request("POST", "/v1/email-confirmations", body={"token": token})
+    assert r.status == expect, (r.status, r.body)
+    return r
+
+
+def backdate_outbox(pg, account_id, kind, seconds):
+    pg.psql("UPDATE outbox SET created_at = created_at - make_interval(secs => %d) "
+            "WHERE account_id = '%s' AND kind = '%s'" % (seconds, account_id, kind))
+
+
+# -- confirmation by link, and again ------------------------------------------
+
+def test_confirmation_by_link_without_signing_in(mail):
+    """Item 3: the link's token is the proof; no access token. Reuse, an
+    unknown and an expired token get one and the same 400."""
+    pg, h, sink = mail
+    address, account_id = signed_up(h.api, "link.confirm")
+    token = token_of(sink.wait_for(address, "Confirm your email address")[0])
+    unknown = confirm_link(h.api, "A" * 43, 400)
+    assert unknown.is_problem() and unknown.json["type"] == "urn:hcpd:problem:invalid-token"
+    confirm_link(h.api, token, 204)
+    assert pg.psql("SELECT email_verified FROM accounts WHERE id = '%s'" % account_id) == "t"
+    used = confirm_link(h.api, token, 400)
+    assert strip(used) == strip(unknown)
+    # an expired one: another account's, aged past its 24 hours
+    other, other_id = signed_up(h.api, "link.expired")
+    late = token_of(sink.wait_for(other, "Confirm your email address")[0])
+    pg.psql("UPDATE email_tokens SET expires_at = now() - interval '1 second' "
+            "WHERE account_id = '%s'" % other_id)
+    assert strip(confirm_link(h.api, late, 400)) == strip(unknown)
+    assert pg.psql("SELECT email_verified FROM accounts WHERE id = '%s'" % other_id) == "f"
+    # a malformed body is a 422, and tells nothing either
+    r = h.api.request("POST", "/v1/email-confirmations", body={"token": 5})
+    assert r.status == 422
+
+
+def test_confirmation_resent_signed_in_with_limits_and_supersession(mail):
+    """Item 3: POST /v1/me/email/confirmation sends it again, at most one a
+    minute and five a day; the newest link supersedes the older ones."""
+    pg, h, sink = mail
+    address, account_id = signed_up(h.api, "link.resend")
+    first = token_of(sink.wait_for(address, "Confirm your email address")[0])
+    access = login(h.api, address)["access_token"]
+
+    def resend():
+        return h.api.request("POST", "/v1/me/email/confirmation", headers=bearer(access))
+
+    r = resend()  # the registration's mail went out less than a minute ago
+    assert r.status == 429 and r.headers["retry-after"] == "60" and r.is_problem(), r.body
+    backdate_outbox(pg, account_id, "confirm_email", 61)
+    assert resend().status == 202
+    second = token_of(sink.wait_for(address, "Confirm your email address", count=2)[-1])
+    assert second != first
+    # five a day: the registration's and four more
+    for _ in range(3):
+        backdate_outbox(pg, account_id, "confirm_email", 61)
+        assert resend().status == 202
+    backdate_outbox(pg, account_id, "confirm_email", 61)
+    assert resend().status == 429
+    newest = token_of(sink.wait_for(address, "Confirm your email address", count=5)[-1])
+    # only the newest link works
+    assert confirm_link(h.api, first, 400).json["type"] == "urn:hcpd:problem:invalid-token"
+    confirm_link(h.api, newest, 204)
+    r = resend()
+    assert r.status == 409 and r.is_problem()
+
+
+def test_confirmation_resent_by_address_reveals_nothing(mail):
+    """Item 3: the unauthenticated re-send answers like the reset request:
+    the same 202 and body for an unconfirmed, a confirmed and an unknown
+    address; only the first gets a mail."""
+    pg, h, sink = mail
+    address, account_id = signed_up(h.api, "link.byaddr")
+    sink.wait_for(address, "Confirm your email address")
+    backdate_outbox(pg, account_id, "confirm_email", 61)
+    done, done_id = signed_up(h.api, "link.done")
+    confirm_link(h.api, token_of(sink.wait_for(done, "Confirm your email address")[0]), 204)
+    backdate_outbox(pg, done_id, "confirm_email", 61)
+    ghost = unique_email("link.ghost")
+    replies = [h.api.request("POST", "/v1/email-confirmations/resend", body={"email": who})
+               for who in (address, done, ghost)]
+    for r in replies:
+        assert r.status == 202 and r.body == b""
+        assert sorted(r.headers) == sorted(replies[0].headers)
+    sink.wait_for(address, "Confirm your email address", count=2)
+    time.sleep(2)  # the mailer polls every second: anything more would be here
+    assert sink.received(ghost, "Confirm") == []
+    assert len(sink.received(done, "Confirm")) == 1
+    r = h.api.request("POST", "/v1/email-confirmations/resend", body={"email": "not an address"})
+    assert r.status == 422
