@@ -94,8 +94,8 @@ enum err db_email_confirmed(PGconn *conn, const char *id, bool *ret_newly)
 	return exec_row(conn, confirmed_sql, 1, params, NULL, NULL, ret_newly);
 }
 
-enum err db_email_change_request(PGconn *conn, const char *id, const unsigned char *enc,
-				 size_t len, const unsigned char bidx[32], bool *ret_taken)
+enum err db_email_change_request(PGconn *conn, const char *id, const unsigned char *enc, size_t len,
+				 const unsigned char bidx[32], bool *ret_taken)
 {
 	const char *params[3] = {id, (const char *)enc, (const char *)bidx};
 	const int lengths[3] = {0, (int)len, 32};

@@ -27,8 +27,8 @@ enum err db_email_confirmed(PGconn *conn, const char *id, bool *ret_newly);
  * enc (as its "email") with blind index bidx, unless that address is
  * taken: another account's, or one an email change replaced within its
  * cancel days (*ret_taken; nothing stored). Blocks. */
-enum err db_email_change_request(PGconn *conn, const char *id, const unsigned char *enc,
-				 size_t len, const unsigned char bidx[32], bool *ret_taken);
+enum err db_email_change_request(PGconn *conn, const char *id, const unsigned char *enc, size_t len,
+				 const unsigned char bidx[32], bool *ret_taken);
 
 /* Applies account id's pending change to the address whose blind index
  * is target: it becomes the account's (confirmed), and the address it

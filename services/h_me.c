@@ -60,8 +60,7 @@ static enum err pwchange_check(struct req *r, struct pwjob *pw, json_t *errors)
 {
 	static const char *const keys[] = {"current_password", "new_password", NULL};
 	struct account_row row = {0};
-	json_t *own = json_object(), *profile, *e;
-	const char *names[4] = {NULL};
+	json_t *own = json_object(), *e;
 	const char *current = json_string_value(json_object_get(r->json, keys[0]));
 	const char *next = json_string_value(json_object_get(r->json, keys[1]));
 	unsigned char bidx[32];
@@ -83,14 +82,8 @@ static enum err pwchange_check(struct req *r, struct pwjob *pw, json_t *errors)
 	if (err == ERR_OK)
 		err = vault_open_account(r->app, &row.sealed, own);
 	if (err == ERR_OK) {
-		profile = json_object_get(own, "profile");
-		names[0] = json_string_value(json_object_get(profile, "given_name"));
-		names[1] = names[0] ? json_string_value(json_object_get(profile, "family_name"))
-				    : NULL;
-		names[2] = names[1] ? json_string_value(json_object_get(profile, "middle_name"))
-				    : NULL;
-		err = password_check(next, json_string_value(json_object_get(own, "email")), names,
-				     errors);
+		err = password_check_profile(next, json_string_value(json_object_get(own, "email")),
+					     json_object_get(own, "profile"), errors);
 		/* password_check names the field "password": here it is new_password */
 		json_array_foreach (errors, i, e) {
 			if (err == ERR_OK &&

@@ -78,7 +78,6 @@ static enum err check_request(struct req *r, struct reg *reg, json_t *errors)
 	json_t *body = r->json, *profile = json_object_get(body, "profile");
 	json_t *email = json_object_get(body, "email");
 	json_t *password = json_object_get(body, "password");
-	const char *names[4] = {NULL};
 	enum err err[6] = {ERR_OK};
 
 	err[0] = json_body_check_keys(body, top, errors);
@@ -95,14 +94,9 @@ static enum err check_request(struct req *r, struct reg *reg, json_t *errors)
 		err[4] = json_error_add(errors, "password", password ? "type" : "required",
 					"a password is required");
 	} else {
-		names[0] = json_string_value(json_object_get(profile, "given_name"));
-		names[1] = names[0] ? json_string_value(json_object_get(profile, "family_name"))
-				    : NULL;
-		names[2] = names[1] ? json_string_value(json_object_get(profile, "middle_name"))
-				    : NULL;
-		err[5] = password_check(json_string_value(password),
-					json_is_string(email) ? json_string_value(email) : NULL,
-					names, errors);
+		err[5] = password_check_profile(
+			json_string_value(password),
+			json_is_string(email) ? json_string_value(email) : NULL, profile, errors);
 	}
 	for (size_t i = 0; i < sizeof(err) / sizeof(err[0]); i++)
 		if (err[i] != ERR_OK)

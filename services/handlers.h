@@ -32,6 +32,10 @@ enum MHD_Result h_email_confirmation(struct req *r);
 enum MHD_Result h_me_email_resend(struct req *r);
 enum MHD_Result h_email_confirmation_resend(struct req *r);
 
+/* h_password_reset.c */
+enum MHD_Result h_password_reset_request(struct req *r);
+enum MHD_Result h_password_reset_confirm(struct req *r);
+
 /* h_rectify.c */
 enum MHD_Result h_me_patch(struct req *r);
 

@@ -396,7 +396,8 @@ static enum MHD_Result dispatch(struct req *r, const char *url)
 		}
 	}
 	/* The routes limited per address (registration, sign-in, password
-	 * change, erasure) are the ones that hash: with the hashing queue
+	 * change, erasure, recovery; and the mail asked for by address,
+	 * which does not hash and is shed too) hash: with the hashing queue
 	 * full they are shed here, at the cost of a lock, before their body
 	 * is parsed and checked or their caller authenticated (a flood would
 	 * otherwise keep the server threads busy with work whose reply is a

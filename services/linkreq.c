@@ -31,8 +31,7 @@ enum err linkreq_token(struct req *r, const char *const *keys, json_t *errors,
 	return err;
 }
 
-enum MHD_Result linkreq_mail_by_email(struct req *r, const char *kind,
-				      const struct notice_cap *cap)
+enum MHD_Result linkreq_mail_by_email(struct req *r, const char *kind, const struct notice_cap *cap)
 {
 	static const char *const keys[] = {"email", NULL};
 	const char *email = json_string_value(json_object_get(r->json, "email"));
@@ -46,8 +45,7 @@ enum MHD_Result linkreq_mail_by_email(struct req *r, const char *kind,
 	err = json_body_check_keys(r->json, keys, errors);
 	if (json_body_require_strings(r->json, keys, errors) != ERR_OK)
 		err = ERR_NOMEM;
-	if (err == ERR_OK && email != NULL &&
-	    (strlen(email) > EMAIL_MAX || !validate_email(email)))
+	if (err == ERR_OK && email != NULL && (strlen(email) > EMAIL_MAX || !validate_email(email)))
 		err = json_error_add(errors, "email", "invalid", "is not a valid email address");
 	if (err == ERR_OK && json_array_size(errors) > 0)
 		return problem_send_errors(r, errors);
