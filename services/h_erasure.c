@@ -55,16 +55,13 @@ static void erasure_req_free(void *p)
 static enum MHD_Result erase_finish(struct req *r, struct erasure_req *e)
 {
 	PGconn *conn;
-	json_t *errors;
 	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
 	if (e->pw.checked != ERR_OK) { /* counted as a failure already, before the hash */
 		db_release(r->app->db, conn);
-		errors = json_array();
-		json_error_add(errors, "password", "incorrect", "the password is not correct");
-		return problem_send_errors(r, errors);
+		return pwjob_refused(r, "password");
 	}
 	err = pwjob_passed(conn, &e->pw);
 	if (err == ERR_OK)

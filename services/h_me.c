@@ -116,13 +116,9 @@ enum MHD_Result h_me_password(struct req *r)
 	PGconn *conn;
 	enum err err;
 
-	if (pw != NULL) {                    /* resumed: both hashes are done */
-		if (pw->checked != ERR_OK) { /* counted as a failure before the hash */
-			errors = json_array();
-			json_error_add(errors, "current_password", "incorrect",
-				       "the current password is not correct");
-			return problem_send_errors(r, errors);
-		}
+	if (pw != NULL) {                  /* resumed: both hashes are done */
+		if (pw->checked != ERR_OK) /* counted as a failure before the hash */
+			return pwjob_refused(r, "current_password");
 		err = pw->hashed;
 		if (err == ERR_OK)
 			err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);

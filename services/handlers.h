@@ -31,6 +31,8 @@ enum MHD_Result h_me_email_confirm(struct req *r);
 enum MHD_Result h_email_confirmation(struct req *r);
 enum MHD_Result h_me_email_resend(struct req *r);
 enum MHD_Result h_email_confirmation_resend(struct req *r);
+enum MHD_Result h_me_email_change(struct req *r);
+enum MHD_Result h_email_change_cancel(struct req *r);
 
 /* h_password_reset.c */
 enum MHD_Result h_password_reset_request(struct req *r);

@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "db.h"
+#include "jsonbody.h"
 #include "problem.h"
 #include "pwjob.h"
 #include "sessions.h"
@@ -91,6 +92,14 @@ enum MHD_Result pwjob_start(struct req *r, struct pwjob *j)
 	if (locked > 0)
 		return problem_throttled(r, locked);
 	return http_park(r, r->app->hashpool, pwjob_task, j);
+}
+
+enum MHD_Result pwjob_refused(struct req *r, const char *field)
+{
+	json_t *errors = json_array();
+
+	json_error_add(errors, field, "incorrect", "the password is not correct");
+	return problem_send_errors(r, errors);
 }
 
 enum err pwjob_passed(PGconn *conn, const struct pwjob *j)

@@ -55,6 +55,11 @@ enum err pwjob_hash(struct pwjob *j, const char *password);
  * database. */
 enum MHD_Result pwjob_start(struct req *r, struct pwjob *j);
 
+/* The reply to a check that did not match (it was counted as a failure
+ * before the hash): one 422, errors[0] {field, "incorrect"}, for every
+ * route that asks for the current password. */
+enum MHD_Result pwjob_refused(struct req *r, const char *field);
+
 /* After a check that matched: forgets the throttle's failures for its
  * email index. Blocks. */
 enum err pwjob_passed(PGconn *conn, const struct pwjob *j);

@@ -249,3 +249,110 @@ def test_reset_request_does_not_reveal_an_account(mail):
     assert 0.6 < t_unknown / t_known < 1.6, (t_known, t_unknown)
     print("reset request median: known %.2f ms, unknown %.2f ms, ratio %.2f"
           % (t_known * 1000, t_unknown * 1000, t_unknown / t_known))
+
+
+# -- email change ---------------------------------------------------------------
+
+def change_email(api, access, address, password=PASSWORD, expect=202):
+    r = api.request("PUT", "/v1/me/email", body={"email": address, "password": password},
+                    headers=bearer(access))
+    assert r.status == expect, (r.status, r.body)
+    return r
+
+
+def cancel(api, token, expect):
+    r = api.request("POST", "/v1/email-changes/cancel", body={"token": token})
+    assert r.status == expect, (r.status, r.body)
+    return r
+
+
+def me(api, access):
+    r = api.request("GET", "/v1/me", headers=bearer(access))
+    assert r.status == 200, r.body
+    return r.json
+
+
+def test_email_change_confirmed_by_the_new_address_and_cancelled_by_the_old(mail):
+    """Item 4: the change takes effect only when the new address's link is
+    used; blind index, sealed email and queued notices follow; the old
+    address's link undoes it within 7 days (sessions revoked), and nobody
+    can take the old address meanwhile."""
+    pg, h, sink = mail
+    old, account_id = signed_up(h.api, "change.old")
+    confirm_link(h.api, token_of(sink.wait_for(old, "Confirm your email address")[0]), 204)
+    access = login(h.api, old)["access_token"]
+    new = unique_email("change.new")
+    change_email(h.api, access, new)
+    [mail_new] = sink.wait_for(new, "Confirm your new email address")
+    assert "/account/confirm-email#token=" in mail_new["msg"].get_content()
+    [mail_old] = sink.wait_for(old, "Your email address is being changed")
+    body_old = mail_old["msg"].get_content()
+    assert "/account/cancel-email-change#token=" in body_old and new not in body_old
+    # nothing changed yet
+    assert me(h.api, access)["email"] == old
+    login(h.api, old)
+    confirm_link(h.api, token_of(mail_new), 204)
+    after = me(h.api, access)
+    assert after["email"] == new and after["email_verified"] is True
+    login(h.api, old, expect=401)
+    access = login(h.api, new)["access_token"]
+    # a notice queued now goes to the new address
+    pg.psql("INSERT INTO outbox (account_id, kind) VALUES ('%s', 'review_approved')"
+            % account_id)
+    sink.wait_for(new, "Your registration was approved")
+    # the old address stays taken while its cancel link works
+    r = h.api.register(registration(old))
+    assert r.status == 202
+    assert pg.psql("SELECT count(*) FROM accounts WHERE id = '%s'" % r.json["id"]) == "0"
+    # the old address takes it back, and every session ends
+    cancel(h.api, token_of(mail_old), 204)
+    assert h.api.request("GET", "/v1/me", headers=bearer(access)).status == 401
+    access = login(h.api, old)["access_token"]
+    assert me(h.api, access)["email"] == old
+    login(h.api, new, expect=401)
+    assert pg.psql("SELECT count(*) FROM sessions WHERE account_id = '%s' AND "
+                   "revoked_reason = 'email_change_cancelled'" % account_id) != "0"
+    assert cancel(h.api, token_of(mail_old), 400).json["type"] == \
+        "urn:hcpd:problem:invalid-token"
+    # nothing of either address in clear at rest
+    dump = pg.dump()
+    assert old.lower() not in dump.lower() and new.lower() not in dump.lower()
+
+
+def test_email_change_to_a_taken_address_gets_the_same_reply(mail):
+    """Item 4: a taken address gets the same 202; its owner is told instead
+    and nothing is stored; the old address still gets its notice."""
+    pg, h, sink = mail
+    taken, _ = signed_up(h.api, "change.taken")
+    mover, mover_id = signed_up(h.api, "change.mover")
+    free = unique_email("change.free")
+    access = login(h.api, mover)["access_token"]
+    a = change_email(h.api, access, free)
+    b = change_email(h.api, access, taken.upper())
+    assert a.body == b.body == b"" and sorted(a.headers) == sorted(b.headers)
+    sink.wait_for(taken, "Someone tried to move an account to your email address")
+    assert pg.psql("SELECT pending_email_bidx = (SELECT email_bidx FROM accounts WHERE id = "
+                   "'%s') FROM accounts WHERE id = '%s'" % (mover_id, mover_id)) == "f"
+    assert len(sink.wait_for(mover, "Your email address is being changed", count=2)) == 2
+    time.sleep(2)
+    assert sink.received(taken, "Confirm your new email address") == []
+    # its own address is refused openly: the caller knows it
+    r = change_email(h.api, access, mover, expect=422)
+    assert ("email", "same_as_current") in {(e["field"], e["code"]) for e in r.json["errors"]}
+
+
+def test_a_newer_email_change_supersedes_the_older_link(mail):
+    """Item 4: a link confirms the address it was mailed to only while that
+    address is the one pending (a mail still queued for an older one is
+    not sent at all: its token cannot be minted)."""
+    pg, h, sink = mail
+    address, _ = signed_up(h.api, "change.twice")
+    access = login(h.api, address)["access_token"]
+    first, second = unique_email("change.first"), unique_email("change.second")
+    change_email(h.api, access, first)
+    link_first = token_of(sink.wait_for(first, "Confirm your new email address")[0])
+    change_email(h.api, access, second)
+    link_second = token_of(sink.wait_for(second, "Confirm your new email address")[0])
+    confirm_link(h.api, link_first, 400)
+    confirm_link(h.api, link_second, 204)
+    assert me(h.api, access)["email"] == second
