@@ -1,5 +1,6 @@
 /*
- * h_export.c - GET /v1/me/export: everything hcpd holds about the caller,
+ * h_export.c - POST /v1/me/export (with the password) and GET
+ * /v1/me/export: everything hcpd holds about the caller,
  * as one JSON document: the account and its decrypted email and profile,
  * consents (current state and full history), verification outcomes with
  * their evidence opened, the disclosures to third parties (the ledger),
@@ -7,8 +8,12 @@
  * internal reason of an approval or rejection), the professional's own
  * answers opened, and the profile as a FHIR R4 Practitioner.
  *
- * Only the token's subject is ever exported. The clear data key lives
- * for the request only and is wiped; the reply is not cached (no-store).
+ * Only the token's subject is ever exported, and only to a caller who
+ * proved who they are just now: POST carries the current password
+ * (checked on the hashing pool and counted by the sign-in throttle, so a
+ * stolen access token is no faster a way to guess it). The clear data
+ * key lives for the request only and is wiped; the reply is not cached
+ * (no-store).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -23,8 +28,10 @@
 #include "db.h"
 #include "fhir_practitioner.h"
 #include "handlers.h"
+#include "jsonbody.h"
 #include "privacy.h"
 #include "problem.h"
+#include "pwjob.h"
 #include "vault.h"
 
 /* Opens obj's member (hex of bytes sealed as what) in place: as JSON when
@@ -125,7 +132,8 @@ out:
 	return err;
 }
 
-enum MHD_Result h_me_export(struct req *r)
+/* Builds the caller's export and replies with it. */
+static enum MHD_Result export_reply(struct req *r)
 {
 	json_t *doc = NULL;
 	PGconn *conn;
@@ -139,4 +147,63 @@ enum MHD_Result h_me_export(struct req *r)
 		return problem_from_err(r, err);
 	http_add_header(r, "Content-Disposition", "attachment; filename=\"hcpd-export.json\"");
 	return http_reply_json(r, 200, doc, NULL);
+}
+
+enum MHD_Result h_me_export(struct req *r)
+{
+	return export_reply(r);
+}
+
+/* POST /v1/me/export across its suspension: the password is checked. */
+static void export_req_free(void *p)
+{
+	pwjob_release(p);
+	free(p);
+}
+
+enum MHD_Result h_me_export_post(struct req *r)
+{
+	static const char *const keys[] = {"password", NULL};
+	struct pwjob *pw = r->state;
+	struct erasure_check check;
+	json_t *errors;
+	PGconn *conn;
+	enum err err;
+
+	if (pw != NULL) {                  /* resumed: the password is checked */
+		if (pw->checked != ERR_OK) /* counted as a failure before the hash */
+			return pwjob_refused(r, "password");
+		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+		if (err == ERR_OK) {
+			err = pwjob_passed(conn, pw);
+			db_release(r->app->db, conn);
+		}
+		return err == ERR_OK ? export_reply(r) : problem_from_err(r, err);
+	}
+	errors = json_array();
+	if (errors == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	json_body_check_keys(r->json, keys, errors);
+	json_body_require_strings(r->json, keys, errors);
+	if (json_array_size(errors) > 0)
+		return problem_send_errors(r, errors);
+	json_decref(errors);
+	pw = calloc(1, sizeof(*pw));
+	if (pw == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	r->state = pw;
+	r->state_free = export_req_free;
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	/* the password hash and the throttle's email index, as erasure reads them */
+	err = db_erasure_check(conn, r->auth.sub, &check);
+	db_release(r->app->db, conn);
+	if (err == ERR_OK)
+		err = pwjob_check(pw, json_string_value(json_object_get(r->json, "password")),
+				  check.password_hash, check.email_bidx);
+	explicit_bzero(&check, sizeof(check));
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return pwjob_start(r, pw);
 }

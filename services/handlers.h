@@ -53,6 +53,7 @@ enum MHD_Result h_unsubscribe(struct req *r);
 
 /* h_export.c */
 enum MHD_Result h_me_export(struct req *r);
+enum MHD_Result h_me_export_post(struct req *r);
 
 /* h_restriction.c */
 enum MHD_Result h_me_restriction_set(struct req *r);

@@ -34,6 +34,7 @@ const struct route routes[] = {
 	{"GET", "/v1/me/consents", h_me_consents_get, ROUTE_AUTH},
 	{"PUT", "/v1/me/consents", h_me_consents_put, ROUTE_AUTH | ROUTE_JSON},
 	{"GET", "/v1/me/export", h_me_export, ROUTE_AUTH},
+	{"POST", "/v1/me/export", h_me_export_post, ROUTE_AUTH | ROUTE_JSON | ROUTE_LIMITED},
 	{"POST", "/v1/me/restriction", h_me_restriction_set, ROUTE_AUTH},
 	{"DELETE", "/v1/me/restriction", h_me_restriction_lift, ROUTE_AUTH},
 	{"POST", "/v1/unsubscribe/{token}", h_unsubscribe, 0},

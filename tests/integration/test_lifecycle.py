@@ -356,3 +356,43 @@ def test_a_newer_email_change_supersedes_the_older_link(mail):
     confirm_link(h.api, link_first, 400)
     confirm_link(h.api, link_second, 204)
     assert me(h.api, access)["email"] == second
+
+
+# -- re-authentication ------------------------------------------------------
+
+def test_export_erasure_and_email_change_need_the_password(mail):
+    """Item 5: what reveals or destroys asks for the current password, and
+    every wrong one counts against the sign-in throttle: a stolen access
+    token is no faster a way to guess it than sign-in."""
+    pg, h, sink = mail
+    address, account_id = signed_up(h.api, "reauth")
+    access = login(h.api, address)["access_token"]
+    auth = bearer(access)
+    for method, path, body in (("POST", "/v1/me/export", {}),
+                               ("DELETE", "/v1/me", {}),
+                               ("PUT", "/v1/me/email", {"email": unique_email("reauth.to")})):
+        r = h.api.request(method, path, body=body, headers=auth)
+        assert r.status == 422, (method, path, r.status)
+        assert ("password", "required") in {(e["field"], e["code"]) for e in r.json["errors"]}
+    wrong = "not the password, but long 1"
+    for method, path, body in (("POST", "/v1/me/export", {"password": wrong}),
+                               ("DELETE", "/v1/me", {"password": wrong}),
+                               ("PUT", "/v1/me/email",
+                                {"email": unique_email("reauth.to"), "password": wrong})):
+        r = h.api.request(method, path, body=body, headers=auth)
+        assert r.status == 422, (method, path, r.status, r.body)
+        assert r.json["errors"] == [{"field": "password", "code": "incorrect",
+                                     "message": "the password is not correct"}]
+    failures = "SELECT failures FROM login_throttle WHERE email_bidx = (SELECT email_bidx " \
+               "FROM accounts WHERE id = '%s')" % account_id
+    assert pg.psql(failures) == "3"
+    r = h.api.request("POST", "/v1/me/export", body={"password": PASSWORD}, headers=auth)
+    assert r.status == 200 and r.json["account"]["email"] == address
+    assert pg.psql(failures) == ""  # a right password forgets the failures
+    # ten wrong ones in a row lock sign-in and the password routes alike
+    for i in range(10):
+        h.api.request("POST", "/v1/me/export", body={"password": wrong + str(i)}, headers=auth)
+    assert h.api.request("POST", "/v1/me/export", body={"password": PASSWORD},
+                         headers=auth).status == 429
+    login(h.api, address, expect=429)
+    assert pg.psql("SELECT erased_at IS NULL FROM accounts WHERE id = '%s'" % account_id) == "t"
