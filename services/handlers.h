@@ -79,5 +79,6 @@ enum MHD_Result h_admin_audit(struct req *r);
 /* h_admin_page.c */
 enum MHD_Result h_admin_page_index(struct req *r);
 enum MHD_Result h_admin_page_file(struct req *r);
+enum MHD_Result h_account_page(struct req *r);
 
 #endif

@@ -133,6 +133,7 @@ static void app_close(struct app *app)
 	recipients_free(app->recipients);
 	verifier_set_free(app->verifiers);
 	adminpage_free(app->admin_page);
+	adminpage_free(app->account_pages);
 	catalogue_free(app->catalogue);
 	jwt_keyring_free(app->keyring);
 	ratelimit_free(app->ratelimit);
@@ -170,18 +171,22 @@ static int cmd_migrate(struct app *app)
 	return 0;
 }
 
-/* Loads the admin page. Unset HCPD_ADMIN_DIR with no default directory
- * turns the page off (an install without it); a set one must load. */
-static int admin_page_open(struct app *app)
+/* Loads a set of pages with load from dir (the setting's value) or dflt.
+ * An unset setting with no default directory turns the pages off (an
+ * install without them); a set one must load. */
+static int pages_open(const char *setting, const char *dir, const char *dflt,
+		      enum err (*load)(const char *, struct admin_page **, char *, size_t),
+		      struct admin_page **ret_page)
 {
-	const char *dir = app->cfg.admin_dir != NULL ? app->cfg.admin_dir : ADMINPAGE_DEFAULT_DIR;
-	char why[512];
+	char why[512], what[64];
 
-	if (adminpage_load(dir, &app->admin_page, why, sizeof(why)) == ERR_OK)
+	if (load(dir != NULL ? dir : dflt, ret_page, why, sizeof(why)) == ERR_OK)
 		return 0;
-	if (app->cfg.admin_dir != NULL)
-		return fail("bad configuration (HCPD_ADMIN_DIR)", why);
-	log_json(LOG_WARN, "the admin page is off", json_pack("{s:s}", "reason", why));
+	snprintf(what, sizeof(what), "bad configuration (%s)", setting);
+	if (dir != NULL)
+		return fail(what, why);
+	log_json(LOG_WARN, "pages are off",
+		 json_pack("{s:s, s:s}", "setting", setting, "reason", why));
 	return 0;
 }
 
@@ -256,7 +261,10 @@ static int cmd_serve(struct app *app)
 	if (recipients_sync_app(app, why, sizeof(why)) != ERR_UNAVAILABLE &&
 	    !atomic_load(&app->recipients_synced))
 		return fail("cannot store recipients (HCPD_RECIPIENTS_FILE)", why);
-	if (admin_page_open(app) != 0)
+	if (pages_open("HCPD_ADMIN_DIR", app->cfg.admin_dir, ADMINPAGE_DEFAULT_DIR, adminpage_load,
+		       &app->admin_page) != 0 ||
+	    pages_open("HCPD_PAGES_DIR", app->cfg.pages_dir, PAGES_DEFAULT_DIR,
+		       adminpage_load_account, &app->account_pages) != 0)
 		return EXIT_USAGE;
 	/* before any thread starts: every thread inherits the mask */
 	block_signals(&signals);

@@ -50,6 +50,7 @@ const struct route routes[] = {
 	{"GET", "/admin", h_admin_page_index, 0},
 	{"GET", "/admin/", h_admin_page_index, 0},
 	{"GET", "/admin/{file}", h_admin_page_file, 0},
+	{"GET", "/account/{page}", h_account_page, 0},
 	{"GET", "/v1/admin/disclosures", h_admin_disclosures_list, ROUTE_ADMIN},
 	{"POST", "/v1/admin/disclosures", h_admin_disclosures_export, ROUTE_ADMIN | ROUTE_JSON},
 };
