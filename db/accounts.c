@@ -10,6 +10,7 @@
 #include "db.h"
 #include "jobs.h"
 #include "outbox.h"
+#include "deliveries.h"
 
 enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[UUID_STR_LEN])
 {
@@ -134,6 +135,8 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 				      acct->njobs, NULL);
 	if (err == ERR_OK && acct->confirm && !duplicate)
 		err = db_outbox_insert(conn, acct->id, OUTBOX_CONFIRM_EMAIL, NULL, 0);
+	if (err == ERR_OK && !duplicate && strcmp(acct->role, "professional") == 0)
+		err = db_webhook_queue(conn, acct->id, WEBHOOK_ACCOUNT_CREATED, NULL);
 out:
 	err = db_end(conn, err);
 	if (err != ERR_OK)
@@ -313,6 +316,9 @@ enum err db_account_set_status(PGconn *conn, const char *id, enum account_status
 	if (PQntuples(res) != 1)
 		err = ERR_CONFLICT;
 	PQclear(res);
+	/* the webhook event, in the transaction of the change it tells of */
+	if (err == ERR_OK && status_announcement(from, event) != NULL)
+		err = db_webhook_queue(conn, id, status_announcement(from, event), reason);
 	if (err == ERR_OK && ret_to != NULL)
 		*ret_to = to;
 	return err;

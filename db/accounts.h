@@ -59,7 +59,8 @@ enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[U
 
 /* Inserts the account, its consents, its verification jobs, (if idem is
  * non-NULL) the idempotency record and (if acct->confirm) its confirm_email
- * outbox row, in one transaction.
+ * outbox row and (a professional) the account.created webhook event, in
+ * one transaction.
  * When the email's blind index is taken - by an account, or as the
  * address an email change replaced within the days its cancel link works -
  * inserts no account: with idem, records acct->id (an id with no account)
@@ -158,8 +159,9 @@ enum err db_account_refusal_lifted(PGconn *conn, const char *id, struct account_
 /* The one write of an account's status: moves account id from status from
  * by event, as status_next() allows, in the caller's transaction (the
  * caller has read from with the row locked), keeps reason (a code such as
- * "monitoring_refused", or NULL) as the account's status_reason and
- * appends the change to account_status_history. *ret_to (may be NULL) is
+ * "monitoring_refused", or NULL) as the account's status_reason, appends
+ * the change to account_status_history and queues the webhook event the
+ * transition announces (status_announcement(), db_webhook_queue()). *ret_to (may be NULL) is
  * the new status. ERR_CONFLICT, with nothing written, when the table
  * refuses the pair or the stored status is no longer from. Blocks. */
 enum err db_account_set_status(PGconn *conn, const char *id, enum account_status from,

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "keystore.h"
 #include "privacy.h"
+#include "deliveries.h"
 
 /* Runs sql ($1 = id) and tells whether it touched a row. */
 static enum err exec_id(PGconn *conn, const char *sql, const char *id, bool *ret_found)
@@ -222,6 +223,8 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 						    .target = e->id,
 						    .request_id = e->request_id,
 					    });
+	if (err == ERR_OK)
+		err = db_webhook_queue(conn, e->id, WEBHOOK_ACCOUNT_ERASED, NULL);
 	return db_end(conn, err);
 }
 

@@ -22,6 +22,7 @@ struct ratelimit;
 struct recipients;
 struct admin_page;
 struct verifier_set;
+struct webhooks;
 
 struct app {
 	struct config cfg;
@@ -42,6 +43,7 @@ struct app {
 	struct admin_page *admin_page;          /* the /admin/ files; NULL: page off */
 	struct admin_page *account_pages;       /* the /account/ pages; NULL: pages off */
 	struct verifier_set *verifiers;         /* HCPD_REGISTRIES_DIR's definitions */
+	struct webhooks *webhooks;              /* HCPD_WEBHOOKS_FILE's endpoints; NULL: none */
 };
 
 #endif

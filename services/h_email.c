@@ -28,6 +28,7 @@
 #include "validate.h"
 #include "vault.h"
 #include "verdict.h"
+#include "deliveries.h"
 
 /* "Someone tried to move an account to your address" notices to one owner
  * a day, however often it is tried (no mail bomb, as at registration) */
@@ -65,6 +66,8 @@ static enum err confirm_by_token(struct req *r, const unsigned char hash[32],
 	else if (err == ERR_OK)
 		err = db_email_confirmed(conn, t.account_id, &newly);
 	/* the address is shown to be theirs: checks already passed count now */
+	if (err == ERR_OK && newly)
+		err = db_webhook_queue(conn, t.account_id, WEBHOOK_ACCOUNT_EMAIL_VERIFIED, NULL);
 	if (err == ERR_OK && newly)
 		err = verdict_email_confirmed_in(conn, t.account_id);
 	/* another account took the new address meanwhile: the link is spent */

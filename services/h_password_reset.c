@@ -28,6 +28,7 @@
 #include "sessions.h"
 #include "vault.h"
 #include "verdict.h"
+#include "deliveries.h"
 
 /* Reset mails to one account: one a minute, five a day. */
 static const struct notice_cap reset_cap = {.per_day = 5, .min_gap_seconds = 60};
@@ -81,6 +82,8 @@ static enum err recover(struct req *r, const struct recovery *rec)
 		err = mailer_notice_queue(conn, id, OUTBOX_PASSWORD_CHANGED);
 	if (err == ERR_OK)
 		err = db_throttle_reset(conn, rec->email_bidx);
+	if (err == ERR_OK && newly)
+		err = db_webhook_queue(conn, id, WEBHOOK_ACCOUNT_EMAIL_VERIFIED, NULL);
 	if (err == ERR_OK && newly)
 		err = verdict_email_confirmed_in(conn, id);
 	err = db_end(conn, err);

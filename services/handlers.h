@@ -76,6 +76,9 @@ enum MHD_Result h_review_decide(struct req *r);
 /* h_audit.c */
 enum MHD_Result h_admin_audit(struct req *r);
 
+/* h_webhooks.c */
+enum MHD_Result h_admin_webhook_deliveries(struct req *r);
+
 /* h_admin_page.c */
 enum MHD_Result h_admin_page_index(struct req *r);
 enum MHD_Result h_admin_page_file(struct req *r);

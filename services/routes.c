@@ -53,6 +53,7 @@ const struct route routes[] = {
 	{"GET", "/account/{page}", h_account_page, 0},
 	{"GET", "/v1/admin/disclosures", h_admin_disclosures_list, ROUTE_ADMIN},
 	{"POST", "/v1/admin/disclosures", h_admin_disclosures_export, ROUTE_ADMIN | ROUTE_JSON},
+	{"GET", "/v1/admin/webhooks/deliveries", h_admin_webhook_deliveries, ROUTE_ADMIN},
 };
 
 const size_t routes_len = sizeof(routes) / sizeof(routes[0]);
