@@ -14,10 +14,20 @@
 
 #define LOGIN_FAILURES_BEFORE_LOCK 10
 
+/* What an access token says of its account (issue 20): its status, and
+ * the profession and country of its profile's non-personal fields ("" when
+ * it has none, as an admin). */
+struct token_facts {
+	char status[32];
+	char profession[64];
+	char country[8];
+};
+
 struct login_account {
 	char id[UUID_STR_LEN];
 	char role[16];
 	char password_hash[192];
+	struct token_facts facts;
 };
 
 /* The account with this email index. ERR_NOT_FOUND when there is none. */
@@ -55,6 +65,8 @@ struct refreshed {
 	char session_id[UUID_STR_LEN];
 	char account_id[UUID_STR_LEN];
 	char role[16];
+	struct token_facts facts; /* as they are now */
+	long long auth_time;      /* when the session signed in: its start */
 };
 
 /* Rotates: the token (by hash) must be unused, its session live; it is

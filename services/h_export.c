@@ -11,7 +11,8 @@
  * Only the token's subject is ever exported, and only to a caller who
  * proved who they are just now: POST carries the current password
  * (checked on the hashing pool and counted by the sign-in throttle, so a
- * stolen access token is no faster a way to guess it). The clear data
+ * stolen access token is no faster a way to guess it), GET needs a token
+ * whose sign-in (auth_time) is at most 5 minutes old. The clear data
  * key lives for the request only and is wiped; the reply is not cached
  * (no-store).
  */
@@ -149,8 +150,24 @@ static enum MHD_Result export_reply(struct req *r)
 	return http_reply_json(r, 200, doc, NULL);
 }
 
+/* How recent a sign-in GET /v1/me/export accepts instead of the password. */
+#define EXPORT_AUTH_MAX_AGE 300
+
 enum MHD_Result h_me_export(struct req *r)
 {
+	/* a fresh sign-in proved the password just now; an older token (kept
+	 * alive by refreshes) proves only that someone holds it: step up, as
+	 * RFC 9470 says, or use POST with the password */
+	if (r->auth.auth_time < (long long)time(NULL) - EXPORT_AUTH_MAX_AGE) {
+		http_add_header(r, "WWW-Authenticate",
+				"Bearer error=\"insufficient_user_authentication\", "
+				"error_description=\"sign in again or send the password\", "
+				"max_age=%d",
+				EXPORT_AUTH_MAX_AGE);
+		return problem_send(r, 401, "reauthentication-required",
+				    "the export needs a sign-in of the last 5 minutes: sign in "
+				    "again, or POST /v1/me/export with the password");
+	}
 	return export_reply(r);
 }
 

@@ -34,8 +34,8 @@ enum MHD_Result h_admin_webhook_deliveries(struct req *r)
 	if (http_query(r, names, v, &why) == ERR_OK)
 		why = paging_query(v[1], v[2], &before, NULL, &limit);
 	if (why == NULL && v[0] != NULL &&
-	    (strlen(v[0]) > 64 || strspn(v[0], "abcdefghijklmnopqrstuvwxyz0123456789-") !=
-					  strlen(v[0])))
+	    (strlen(v[0]) > 64 ||
+	     strspn(v[0], "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v[0])))
 		why = "endpoint must be an endpoint's name";
 	if (why != NULL)
 		return problem_send(r, 400, "bad-request", why);
@@ -44,9 +44,8 @@ enum MHD_Result h_admin_webhook_deliveries(struct req *r)
 		return problem_from_err(r, err);
 	/* one more than shown: is there a next page? */
 	err = db_webhook_list(conn, v[0], before, limit + 1, &res);
-	if (err == ERR_OK &&
-	    (filters = json_pack("{s:s?, s:I}", "endpoint", v[0], "before_id",
-				 (json_int_t)before)) == NULL)
+	if (err == ERR_OK && (filters = json_pack("{s:s?, s:I}", "endpoint", v[0], "before_id",
+						  (json_int_t)before)) == NULL)
 		err = ERR_NOMEM;
 	if (err == ERR_OK)
 		err = db_audit_append(conn, &(struct audit_entry){

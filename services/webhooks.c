@@ -24,15 +24,15 @@
 #include "log.h"
 #include "webhooks.h"
 
-#define WEBHOOK_FILE_MAX     (64 * 1024) /* bytes of HCPD_WEBHOOKS_FILE */
-#define WEBHOOK_URL_MAX      2048
-#define WEBHOOK_BATCH        10
-#define WEBHOOK_CONNECT_MS   5000
-#define WEBHOOK_TIMEOUT_MS   15000 /* the specification suggests 15 to 30 s */
-#define WEBHOOK_REPLY_MAX    4096  /* bytes of a reply read (and dropped) */
-#define WEBHOOK_IDLE_MS      1000
-#define WEBHOOK_LEASE_S      (WEBHOOK_BATCH * (WEBHOOK_TIMEOUT_MS / 1000) * 2)
-#define WHSEC                "whsec_"
+#define WEBHOOK_FILE_MAX   (64 * 1024) /* bytes of HCPD_WEBHOOKS_FILE */
+#define WEBHOOK_URL_MAX    2048
+#define WEBHOOK_BATCH      10
+#define WEBHOOK_CONNECT_MS 5000
+#define WEBHOOK_TIMEOUT_MS 15000 /* the specification suggests 15 to 30 s */
+#define WEBHOOK_REPLY_MAX  4096  /* bytes of a reply read (and dropped) */
+#define WEBHOOK_IDLE_MS    1000
+#define WEBHOOK_LEASE_S    (WEBHOOK_BATCH * (WEBHOOK_TIMEOUT_MS / 1000) * 2)
+#define WHSEC              "whsec_"
 
 struct endpoint {
 	char name[65];
@@ -120,12 +120,12 @@ static const char *secret_read(struct endpoint *e, const char *dir, const char *
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		len--;
 	buf[len] = '\0';
-	if (rule == NULL &&
-	    (len <= strlen(WHSEC) || strncmp(buf, WHSEC, strlen(WHSEC)) != 0 ||
-	     crypto_unbase64(buf + strlen(WHSEC), len - strlen(WHSEC), (unsigned char *)full,
-			     &e->secret_len) != ERR_OK))
+	if (rule == NULL && (len <= strlen(WHSEC) || strncmp(buf, WHSEC, strlen(WHSEC)) != 0 ||
+			     crypto_unbase64(buf + strlen(WHSEC), len - strlen(WHSEC),
+					     (unsigned char *)full, &e->secret_len) != ERR_OK))
 		rule = "names a file that does not hold whsec_ and base64";
-	if (rule == NULL && (e->secret_len < WEBHOOK_SECRET_MIN || e->secret_len > WEBHOOK_SECRET_MAX))
+	if (rule == NULL &&
+	    (e->secret_len < WEBHOOK_SECRET_MIN || e->secret_len > WEBHOOK_SECRET_MAX))
 		rule = "names a secret that is not 24 to 64 bytes";
 	if (rule == NULL)
 		memcpy(e->secret, full, e->secret_len);
@@ -200,10 +200,9 @@ static enum err summaries(struct webhooks *h)
 	for (size_t i = 0; list != NULL && h->names_literal != NULL && i < h->n; i++) {
 		strcat(h->names_literal, i == 0 ? "{" : ",");
 		strcat(h->names_literal, h->endpoints[i].name);
-		json_array_append_new(list, json_pack("{s:s, s:o}", "name", h->endpoints[i].name,
-						      "events",
-						      json_loads(h->endpoints[i].events_json, 0,
-								 NULL)));
+		json_array_append_new(
+			list, json_pack("{s:s, s:o}", "name", h->endpoints[i].name, "events",
+					json_loads(h->endpoints[i].events_json, 0, NULL)));
 	}
 	if (h->names_literal != NULL)
 		strcat(h->names_literal, h->n == 0 ? "{}" : "}");
@@ -310,8 +309,8 @@ void webhooks_sign(const unsigned char *secret, size_t secret_len, const char *m
 /* The body of an event, as sent and signed. malloc'd. */
 static char *event_body(const char *type, const char *timestamp, json_t *data)
 {
-	json_t *doc = json_pack("{s:s, s:s, s:O}", "type", type, "timestamp", timestamp, "data",
-				data);
+	json_t *doc =
+		json_pack("{s:s, s:s, s:O}", "type", type, "timestamp", timestamp, "data", data);
 	char *body = doc != NULL ? json_text_dump(doc, JSON_COMPACT) : NULL;
 
 	json_decref(doc);
@@ -363,7 +362,8 @@ static void post(const struct endpoint *e, const char *msg_id, const char *body,
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ret->http_status);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ret->duration_ms = (int)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	ret->duration_ms =
+		(int)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	if (ret->http_status >= 200 && ret->http_status < 300)
 		ret->error[0] = '\0';
 	else if (ret->http_status > 0)
@@ -432,8 +432,8 @@ static size_t run_batch(struct webhooks *h)
 		h->synced = err == ERR_OK;
 	}
 	if (err == ERR_OK)
-		err = db_webhook_claim(conn, h->names_literal, WEBHOOK_BATCH, WEBHOOK_LEASE_S, &rows,
-				       &n);
+		err = db_webhook_claim(conn, h->names_literal, WEBHOOK_BATCH, WEBHOOK_LEASE_S,
+				       &rows, &n);
 	for (; err == ERR_OK && i < n && !bgthread_stopping(h->thread); i++)
 		err = deliver(h, conn, &rows[i]);
 	for (; err == ERR_OK && i < n; i++)
@@ -459,8 +459,8 @@ static long webhooks_pass(void *arg)
 enum err webhooks_start(struct webhooks *h, struct app *app)
 {
 	if (h == NULL) {
-		log_json(LOG_INFO, "webhooks are off in this process (HCPD_WEBHOOKS_FILE is not set)",
-			 NULL);
+		log_json(LOG_INFO,
+			 "webhooks are off in this process (HCPD_WEBHOOKS_FILE is not set)", NULL);
 		return ERR_OK;
 	}
 	h->app = app;
@@ -518,7 +518,8 @@ int webhooks_test(struct app *app, int argc, char **argv)
 				WEBHOOK_TEST_EVENT, "webhook_id", msg_id, "http_status",
 				(int)o.http_status, "error", o.error[0] != '\0' ? o.error : NULL,
 				"duration_ms", o.duration_ms);
-		if (out == NULL || json_dumpf(out, stdout, JSON_COMPACT) != 0 || putchar('\n') == EOF)
+		if (out == NULL || json_dumpf(out, stdout, JSON_COMPACT) != 0 ||
+		    putchar('\n') == EOF)
 			rc = 2;
 	}
 	json_decref(out);

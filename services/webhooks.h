@@ -27,11 +27,11 @@
 
 #include "err.h"
 
-#define WEBHOOKS_MAX           16  /* endpoints in the file */
-#define WEBHOOK_SECRET_MIN     24  /* bytes of a secret (the specification's bounds) */
-#define WEBHOOK_SECRET_MAX     64
-#define WEBHOOK_SIGNATURE_MAX  64  /* "v1," and 44 base64 characters, NUL included */
-#define WEBHOOK_TEST_EVENT     "webhook.test"
+#define WEBHOOKS_MAX          16 /* endpoints in the file */
+#define WEBHOOK_SECRET_MIN    24 /* bytes of a secret (the specification's bounds) */
+#define WEBHOOK_SECRET_MAX    64
+#define WEBHOOK_SIGNATURE_MAX 64 /* "v1," and 44 base64 characters, NUL included */
+#define WEBHOOK_TEST_EVENT    "webhook.test"
 
 struct app;
 struct webhooks;

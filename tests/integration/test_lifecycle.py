@@ -3,11 +3,13 @@ an SMTP sink: confirmation by link without signing in and its re-sending,
 password recovery, email change with its cancel link, and re-authentication
 for what reveals or destroys. Every link is read from the mail itself."""
 
-import re
+import base64
+import json
 import time
 
 import pytest
 
+import openapi_check
 from conftest import registration
 from test_email import start_sink, token_of, unique_email
 
@@ -396,3 +398,60 @@ def test_export_erasure_and_email_change_need_the_password(mail):
                          headers=auth).status == 429
     login(h.api, address, expect=429)
     assert pg.psql("SELECT erased_at IS NULL FROM accounts WHERE id = '%s'" % account_id) == "t"
+
+
+# -- what the token says ------------------------------------------------------
+
+def claims_of(access):
+    payload = access.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def test_token_claims_after_sign_in_and_refresh(mail):
+    """Item 7: the access token carries hcp_status, profession, country
+    (non-personal catalogue fields) and auth_time; a refresh brings the
+    status up to date and keeps the sign-in's time."""
+    pg, h, sink = mail
+    address, account_id = signed_up(h.api, "claims", profession="pharmacist", country="US")
+    before = int(time.time())
+    tokens = login(h.api, address)
+    c = claims_of(tokens["access_token"])
+    assert (c["hcp_status"], c["profession"], c["country"]) == \
+        ("pending_verification", "pharmacist", "US")
+    assert before - 1 <= c["auth_time"] <= c["iat"]
+    for personal in ("given_name", "family_name", "email", "npi", "phone"):
+        assert personal not in c
+    pg.psql("UPDATE accounts SET status = 'verified' WHERE id = '%s'" % account_id)
+    time.sleep(1.1)
+    r = h.api.request("POST", "/v1/sessions/refresh",
+                      body={"refresh_token": tokens["refresh_token"]})
+    again = claims_of(r.json["access_token"])
+    assert again["hcp_status"] == "verified" and again["auth_time"] == c["auth_time"]
+    assert again["iat"] > c["iat"]
+    # the documented claims are all there
+    schema = openapi_check.load_document()["components"]["schemas"]["AccessTokenClaims"]
+    assert set(schema["required"]) <= set(again)
+    assert set(again) <= set(schema["properties"])
+
+
+def test_get_export_needs_a_recent_sign_in(mail):
+    """Item 5: GET /v1/me/export needs a sign-in of the last 5 minutes
+    (auth_time, kept through refreshes); an older one gets RFC 9470's 401
+    and the POST with the password still works."""
+    pg, h, sink = mail
+    address, account_id = signed_up(h.api, "export.fresh")
+    tokens = login(h.api, address)
+    r = h.api.request("GET", "/v1/me/export", headers=bearer(tokens["access_token"]))
+    assert r.status == 200
+    pg.psql("UPDATE sessions SET created_at = created_at - interval '6 minutes' "
+            "WHERE account_id = '%s'" % account_id)
+    old = h.api.request("POST", "/v1/sessions/refresh",
+                        body={"refresh_token": tokens["refresh_token"]}).json
+    r = h.api.request("GET", "/v1/me/export", headers=bearer(old["access_token"]))
+    assert r.status == 401 and r.is_problem()
+    assert r.json["type"] == "urn:hcpd:problem:reauthentication-required"
+    assert 'error="insufficient_user_authentication"' in r.headers["www-authenticate"]
+    assert "max_age=300" in r.headers["www-authenticate"]
+    r = h.api.request("POST", "/v1/me/export", body={"password": PASSWORD},
+                      headers=bearer(old["access_token"]))
+    assert r.status == 200 and r.json["account"]["id"] == account_id

@@ -72,8 +72,9 @@ static const char *load(const char *fields)
 TEST(good_files_load)
 {
 	put("crm.secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
-	CHECK(load(GOOD_NAME "\"url\": \"https://hooks.example.org/hcpd\", " GOOD_EVENTS
-			     GOOD_SECRET) == NULL);
+	CHECK(load(GOOD_NAME
+		   "\"url\": \"https://hooks.example.org/hcpd\", " GOOD_EVENTS GOOD_SECRET) ==
+	      NULL);
 	CHECK(load(GOOD_NAME "\"url\": \"http://127.0.0.1:9000/x\", " GOOD_EVENTS GOOD_SECRET) ==
 	      NULL);
 	CHECK(load(GOOD_NAME "\"url\": \"http://[::1]:9000/x\", " GOOD_EVENTS GOOD_SECRET) == NULL);
@@ -95,10 +96,11 @@ TEST(bad_files_are_refused_naming_the_key)
 		 "endpoints[0].url must not hold credentials"},
 		{GOOD_NAME "\"url\": \"https://h.example.org/\", \"events\": [], " GOOD_SECRET,
 		 "endpoints[0].events must be a non-empty array"},
-		{GOOD_NAME "\"url\": \"https://h.example.org/\", \"events\": [\"account.gone\"], "
-			   GOOD_SECRET,
+		{GOOD_NAME "\"url\": \"https://h.example.org/\", \"events\": "
+			   "[\"account.gone\"], " GOOD_SECRET,
 		 "endpoints[0].events names an event type"},
-		{"\"name\": \"-crm\", \"url\": \"https://h.example.org/\", " GOOD_EVENTS GOOD_SECRET,
+		{"\"name\": \"-crm\", \"url\": \"https://h.example.org/\", " GOOD_EVENTS
+			 GOOD_SECRET,
 		 "endpoints[0].name must be"},
 		{GOOD_NAME "\"url\": \"https://h.example.org/\", " GOOD_EVENTS GOOD_SECRET
 			   ", \"colour\": 1",
