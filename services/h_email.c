@@ -76,28 +76,41 @@ static enum err confirm_by_token(struct req *r, const unsigned char hash[32],
 	return err;
 }
 
-enum MHD_Result h_me_email_confirm(struct req *r)
+/* Reads a {"token"} body into hash: false with the reply queued (a 422
+ * for a bad body, a 503) when it cannot. */
+static bool token_body(struct req *r, unsigned char hash[32], enum MHD_Result *ret_reply)
 {
 	static const char *const keys[] = {"token", NULL};
-	unsigned char hash[32];
 	json_t *errors = json_array();
+	enum err err = errors != NULL ? linkreq_token(r, keys, errors, hash) : ERR_NOMEM;
+
+	if (err == ERR_OK && json_array_size(errors) > 0) {
+		*ret_reply = problem_send_errors(r, errors);
+		return false;
+	}
+	json_decref(errors);
+	if (err != ERR_OK)
+		*ret_reply = problem_from_err(r, err);
+	return err == ERR_OK;
+}
+
+enum MHD_Result h_me_email_confirm(struct req *r)
+{
+	unsigned char hash[32];
+	enum MHD_Result reply;
+	json_t *errors;
 	enum err err;
 
-	if (errors == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	err = linkreq_token(r, keys, errors, hash);
-	if (err == ERR_OK && json_array_size(errors) > 0)
-		return problem_send_errors(r, errors);
-	if (err == ERR_OK)
-		err = confirm_by_token(r, hash, r->auth.sub);
+	if (!token_body(r, hash, &reply))
+		return reply;
+	err = confirm_by_token(r, hash, r->auth.sub);
 	if (err == ERR_NOT_FOUND) {
 		/* this older route's one reply for every token that does not work */
-		json_array_clear(errors);
+		errors = json_array();
 		json_error_add(errors, "token", "invalid",
 			       "the token is not valid: unknown, used, expired or not yours");
 		return problem_send_errors(r, errors);
 	}
-	json_decref(errors);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
 	return http_reply_static(r, 204, NULL, "", 0);
@@ -105,19 +118,13 @@ enum MHD_Result h_me_email_confirm(struct req *r)
 
 enum MHD_Result h_email_confirmation(struct req *r)
 {
-	static const char *const keys[] = {"token", NULL};
 	unsigned char hash[32];
-	json_t *errors = json_array();
+	enum MHD_Result reply;
 	enum err err;
 
-	if (errors == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	err = linkreq_token(r, keys, errors, hash);
-	if (err == ERR_OK && json_array_size(errors) > 0)
-		return problem_send_errors(r, errors);
-	json_decref(errors);
-	if (err == ERR_OK)
-		err = confirm_by_token(r, hash, NULL);
+	if (!token_body(r, hash, &reply))
+		return reply;
+	err = confirm_by_token(r, hash, NULL);
 	if (err == ERR_NOT_FOUND)
 		return problem_invalid_token(r);
 	if (err != ERR_OK)
@@ -284,34 +291,25 @@ out:
 enum MHD_Result h_me_email_change(struct req *r)
 {
 	struct email_change *c = r->state;
+	enum MHD_Result reply;
 	json_t *errors;
-	PGconn *conn;
 	enum err err;
 
-	if (c != NULL) {                     /* resumed: the password is checked */
-		if (c->pw.checked != ERR_OK) /* counted as a failure before the hash */
-			return pwjob_refused(r, "password");
-		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
-		if (err == ERR_OK) {
-			err = pwjob_passed(conn, &c->pw);
-			db_release(r->app->db, conn);
-		}
-		if (err == ERR_OK)
-			err = email_change_store(r, c);
+	if (c != NULL) { /* resumed: the password is checked */
+		if (!pwjob_reauth_done(r, &c->pw, "password", &reply))
+			return reply;
+		err = email_change_store(r, c);
 		if (err != ERR_OK)
 			return problem_from_err(r, err);
 		/* the same for a free and a taken address */
 		return http_reply_static(r, 202, NULL, "", 0);
 	}
-	c = calloc(1, sizeof(*c));
+	c = pwjob_state(r, sizeof(*c), email_change_free);
 	errors = json_array();
 	if (c == NULL || errors == NULL) {
-		free(c);
 		json_decref(errors);
 		return problem_from_err(r, ERR_NOMEM);
 	}
-	r->state = c;
-	r->state_free = email_change_free;
 	err = email_change_check(r, c, errors);
 	if (err == ERR_OK && json_array_size(errors) > 0)
 		return problem_send_errors(r, errors);
@@ -323,23 +321,17 @@ enum MHD_Result h_me_email_change(struct req *r)
 
 enum MHD_Result h_email_change_cancel(struct req *r)
 {
-	static const char *const keys[] = {"token", NULL};
 	static const char *const purposes[] = {TOKEN_EMAIL_CHANGE_CANCEL, NULL};
 	struct token_use t;
 	unsigned char hash[32];
 	bool restored = false;
-	json_t *errors = json_array();
+	enum MHD_Result reply;
 	PGconn *conn;
 	enum err err;
 
-	if (errors == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	err = linkreq_token(r, keys, errors, hash);
-	if (err == ERR_OK && json_array_size(errors) > 0)
-		return problem_send_errors(r, errors);
-	json_decref(errors);
-	if (err == ERR_OK)
-		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (!token_body(r, hash, &reply))
+		return reply;
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
 	err = db_begin(conn);

@@ -29,7 +29,6 @@
 #include "db.h"
 #include "fhir_practitioner.h"
 #include "handlers.h"
-#include "jsonbody.h"
 #include "privacy.h"
 #include "problem.h"
 #include "pwjob.h"
@@ -182,45 +181,12 @@ enum MHD_Result h_me_export_post(struct req *r)
 {
 	static const char *const keys[] = {"password", NULL};
 	struct pwjob *pw = r->state;
-	struct erasure_check check;
-	json_t *errors;
-	PGconn *conn;
-	enum err err;
+	enum MHD_Result reply;
 
-	if (pw != NULL) {                  /* resumed: the password is checked */
-		if (pw->checked != ERR_OK) /* counted as a failure before the hash */
-			return pwjob_refused(r, "password");
-		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
-		if (err == ERR_OK) {
-			err = pwjob_passed(conn, pw);
-			db_release(r->app->db, conn);
-		}
-		return err == ERR_OK ? export_reply(r) : problem_from_err(r, err);
-	}
-	errors = json_array();
-	if (errors == NULL)
-		return problem_from_err(r, ERR_NOMEM);
-	json_body_check_keys(r->json, keys, errors);
-	json_body_require_strings(r->json, keys, errors);
-	if (json_array_size(errors) > 0)
-		return problem_send_errors(r, errors);
-	json_decref(errors);
-	pw = calloc(1, sizeof(*pw));
+	if (pw != NULL) /* resumed: the password is checked */
+		return pwjob_reauth_done(r, pw, "password", &reply) ? export_reply(r) : reply;
+	pw = pwjob_state(r, sizeof(*pw), export_req_free);
 	if (pw == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	r->state = pw;
-	r->state_free = export_req_free;
-	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
-	if (err != ERR_OK)
-		return problem_from_err(r, err);
-	/* the password hash and the throttle's email index, as erasure reads them */
-	err = db_erasure_check(conn, r->auth.sub, &check);
-	db_release(r->app->db, conn);
-	if (err == ERR_OK)
-		err = pwjob_check(pw, json_string_value(json_object_get(r->json, "password")),
-				  check.password_hash, check.email_bidx);
-	explicit_bzero(&check, sizeof(check));
-	if (err != ERR_OK)
-		return problem_from_err(r, err);
-	return pwjob_start(r, pw);
+	return pwjob_reauth_start(r, pw, keys);
 }

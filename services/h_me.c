@@ -112,35 +112,31 @@ static enum err pwchange_check(struct req *r, struct pwjob *pw, json_t *errors)
 enum MHD_Result h_me_password(struct req *r)
 {
 	struct pwjob *pw = r->state;
+	enum MHD_Result reply;
 	json_t *errors;
 	PGconn *conn;
 	enum err err;
 
-	if (pw != NULL) {                  /* resumed: both hashes are done */
-		if (pw->checked != ERR_OK) /* counted as a failure before the hash */
-			return pwjob_refused(r, "current_password");
+	if (pw != NULL) { /* resumed: both hashes are done */
+		if (!pwjob_reauth_done(r, pw, "current_password", &reply))
+			return reply;
 		err = pw->hashed;
 		if (err == ERR_OK)
 			err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 		if (err == ERR_OK) {
-			err = pwjob_passed(conn, pw);
-			if (err == ERR_OK)
-				err = db_password_change(conn, r->auth.sub, pw->hash, r->auth.sid);
+			err = db_password_change(conn, r->auth.sub, pw->hash, r->auth.sid);
 			db_release(r->app->db, conn);
 		}
 		if (err != ERR_OK)
 			return problem_from_err(r, err);
 		return http_reply_static(r, 204, NULL, "", 0);
 	}
-	pw = calloc(1, sizeof(*pw));
+	pw = pwjob_state(r, sizeof(*pw), pwchange_free);
 	errors = json_array();
 	if (pw == NULL || errors == NULL) {
-		free(pw);
 		json_decref(errors);
 		return problem_from_err(r, ERR_NOMEM);
 	}
-	r->state = pw;
-	r->state_free = pwchange_free;
 	err = pwchange_check(r, pw, errors);
 	if (err != ERR_OK) {
 		json_decref(errors);

@@ -139,15 +139,12 @@ enum MHD_Result h_password_reset_confirm(struct req *r)
 			return problem_from_err(r, err);
 		return http_reply_static(r, 204, NULL, "", 0);
 	}
-	rec = calloc(1, sizeof(*rec));
+	rec = pwjob_state(r, sizeof(*rec), recovery_free);
 	errors = json_array();
 	if (rec == NULL || errors == NULL) {
-		free(rec);
 		json_decref(errors);
 		return problem_from_err(r, ERR_NOMEM);
 	}
-	r->state = rec;
-	r->state_free = recovery_free;
 	err = linkreq_token(r, keys, errors, rec->token_hash);
 	if (err == ERR_OK && json_array_size(errors) == 0)
 		err = recovery_check(r, rec, json_string_value(json_object_get(r->json, keys[1])),
