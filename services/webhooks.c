@@ -326,8 +326,23 @@ static size_t reply_drop(char *ptr, size_t size, size_t nmemb, void *arg)
 	return *seen > WEBHOOK_REPLY_MAX ? 0 : size * nmemb;
 }
 
-/* POSTs body to e, signed now; blocks up to the timeout. */
-static void post(const struct endpoint *e, const char *msg_id, const char *body,
+/* Called about once a second during a transfer: non-zero aborts it (the
+ * process stops; h is NULL for `hcpd webhooks test`). */
+static int abort_if_stopping(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			     curl_off_t ulnow)
+{
+	struct webhooks *h = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return h != NULL && bgthread_stopping(h->thread) ? 1 : 0;
+}
+
+/* POSTs body to e, signed now; blocks up to the timeout, or until h's
+ * thread is asked to stop. */
+static void post(struct webhooks *h, const struct endpoint *e, const char *msg_id, const char *body,
 		 struct outcome *ret)
 {
 	char sig[WEBHOOK_SIGNATURE_MAX], hdr[3][128];
@@ -358,6 +373,9 @@ static void post(const struct endpoint *e, const char *msg_id, const char *body,
 		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, reply_drop);
 		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &seen);
+		curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, abort_if_stopping);
+		curl_easy_setopt(curl, CURLOPT_XFERINFODATA, h);
 		rc = curl_easy_perform(curl);
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ret->http_status);
 	}
@@ -400,7 +418,7 @@ static enum err deliver(struct webhooks *h, PGconn *conn, const struct webhook_r
 		free(body);
 		return db_webhook_release(conn, w->id);
 	}
-	post(e, w->msg_id, body, &o);
+	post(h, e, w->msg_id, body, &o);
 	free(body);
 	if (o.error[0] != '\0' && bgthread_stopping(h->thread))
 		return db_webhook_release(conn, w->id); /* not the receiver's fault */
@@ -512,7 +530,7 @@ int webhooks_test(struct app *app, int argc, char **argv)
 	body = data != NULL ? event_body(WEBHOOK_TEST_EVENT, now, data) : NULL;
 	json_decref(data);
 	if (body != NULL) {
-		post(e, msg_id, body, &o);
+		post(NULL, e, msg_id, body, &o);
 		rc = o.error[0] == '\0' ? 0 : 1;
 		out = json_pack("{s:s, s:s, s:s, s:i, s:s?, s:i}", "endpoint", name, "type",
 				WEBHOOK_TEST_EVENT, "webhook_id", msg_id, "http_status",
