@@ -8,9 +8,9 @@
 
 #include "accounts.h"
 #include "db.h"
+#include "deliveries.h"
 #include "jobs.h"
 #include "outbox.h"
-#include "deliveries.h"
 
 enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[UUID_STR_LEN])
 {

@@ -9,9 +9,9 @@
 
 #include "audit.h"
 #include "db.h"
+#include "deliveries.h"
 #include "keystore.h"
 #include "privacy.h"
-#include "deliveries.h"
 
 /* Runs sql ($1 = id) and tells whether it touched a row. */
 static enum err exec_id(PGconn *conn, const char *sql, const char *id, bool *ret_found)

@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "db.h"
+#include "deliveries.h"
 #include "handlers.h"
 #include "jsonbody.h"
 #include "lifecycle.h"
@@ -28,7 +29,6 @@
 #include "validate.h"
 #include "vault.h"
 #include "verdict.h"
-#include "deliveries.h"
 
 /* "Someone tried to move an account to your address" notices to one owner
  * a day, however often it is tried (no mail bomb, as at registration) */
@@ -148,24 +148,24 @@ static enum err account_of(struct req *r, struct account_row *ret_row)
 enum MHD_Result h_me_email_resend(struct req *r)
 {
 	struct account_row row = {0};
-	bool queued = false;
+	bool queued = false, confirmed;
 	PGconn *conn;
 	enum err err = account_of(r, &row);
 
-	if (err == ERR_OK && !row.email_verified &&
-	    (err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn)) == ERR_OK) {
+	confirmed = err == ERR_OK && row.email_verified;
+	account_row_release(&row);
+	if (err == ERR_OK && !confirmed)
+		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK && !confirmed) {
 		err = db_outbox_notice_capped(conn, r->auth.sub, OUTBOX_CONFIRM_EMAIL, &resend_cap,
 					      &queued);
 		db_release(r->app->db, conn);
 	}
-	if (err == ERR_OK && row.email_verified) {
-		account_row_release(&row);
-		return problem_send(r, 409, "already-confirmed",
-				    "the address is confirmed already");
-	}
-	account_row_release(&row);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
+	if (confirmed)
+		return problem_send(r, 409, "already-confirmed",
+				    "the address is confirmed already");
 	if (!queued) {
 		http_add_header(r, "Retry-After", "%d", resend_cap.min_gap_seconds);
 		return problem_send(r, 429, "too-many-mails",

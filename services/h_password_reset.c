@@ -18,6 +18,7 @@
 #include "accounts.h"
 #include "app.h"
 #include "db.h"
+#include "deliveries.h"
 #include "handlers.h"
 #include "lifecycle.h"
 #include "linkreq.h"
@@ -28,7 +29,6 @@
 #include "sessions.h"
 #include "vault.h"
 #include "verdict.h"
-#include "deliveries.h"
 
 /* Reset mails to one account: one a minute, five a day. */
 static const struct notice_cap reset_cap = {.per_day = 5, .min_gap_seconds = 60};

@@ -5,8 +5,10 @@
  *
  * Delivery is at least once: rows are reported in the claim's transaction,
  * so a crash or a failed commit after a send makes that row due again.
- * Never logs or stores an address, a token or message text; last_error
- * holds an error name only.
+ * A mail with a link gets its token minted just before its send, on the
+ * batch's connection (db_email_token_mint(): only the SHA-256 is stored).
+ * Never logs or stores an address, a clear token or message text;
+ * last_error holds an error name only.
  */
 #include <stdbool.h>
 #include <stddef.h>
