@@ -1,7 +1,7 @@
 /*
  * enroll.c - account creation (see enroll.h). Owns nothing beyond the
- * call: the clear data keys, the confirmation token and serialized
- * personal fields are wiped before returning.
+ * call: the clear data keys and serialized personal fields are wiped
+ * before returning.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,6 @@
 #include "enroll.h"
 #include "keystore.h"
 #include "jsontext.h"
-#include "mailer.h"
 #include "outbox.h"
 #include "vault.h"
 
@@ -53,11 +52,8 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 		.unqueued_event = e->unqueued_event,
 		.unqueued_reason = e->unqueued_reason,
 	};
-	struct registration_notices notices = {0};
-	unsigned char key[CRYPTO_KEY_LEN], bidx[32], token_hash[32];
+	unsigned char key[CRYPTO_KEY_LEN], bidx[32];
 	unsigned char *sealed_key = NULL, *email_enc = NULL, *profile_enc = NULL;
-	unsigned char *confirm_enc = NULL;
-	char token[64];
 	char *personal = json_text_dump(e->personal, JSON_COMPACT | JSON_SORT_KEYS);
 	char *public = json_text_dump(e->public, JSON_COMPACT | JSON_SORT_KEYS);
 	PGconn *conn = NULL;
@@ -75,17 +71,9 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	if (err == ERR_OK)
 		err = vault_seal(key, acct.id, "profile", personal, strlen(personal), &profile_enc,
 				 &acct.profile_enc_len);
-	/* admins are made by an operator: no confirmation, no notice */
-	if (err == ERR_OK && strcmp(e->role, "admin") != 0) {
-		err = crypto_token(token, token_hash);
-		if (err == ERR_OK)
-			err = mailer_payload_seal(key, acct.id, e->email, token, &confirm_enc,
-						  &notices.confirm_enc_len);
-		explicit_bzero(token, sizeof(token));
-		notices.token_hash = token_hash;
-		notices.confirm_enc = confirm_enc;
-		acct.notices = &notices;
-	}
+	/* admins are made by an operator: no confirmation, no notice; the
+	 * mailer mints the confirmation token when it sends */
+	acct.confirm = strcmp(e->role, "admin") != 0;
 	explicit_bzero(key, sizeof(key));
 	if (err != ERR_OK)
 		goto out;
@@ -104,7 +92,7 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	 * commit. A replay leaves *ret_duplicate unset: read it last. */
 	if (err == ERR_OK && (strcmp(ret_id, acct.id) != 0 || *ret_duplicate))
 		keystore_destroy(app->keys, acct.id);
-	if (err == ERR_OK && strcmp(ret_id, acct.id) == 0 && *ret_duplicate && acct.notices != NULL)
+	if (err == ERR_OK && strcmp(ret_id, acct.id) == 0 && *ret_duplicate && acct.confirm)
 		err = notify_owner(conn, bidx, sizeof(bidx));
 out:
 	db_release(app->db, conn);
@@ -115,6 +103,5 @@ out:
 	free(sealed_key);
 	free(email_enc);
 	free(profile_enc);
-	free(confirm_enc);
 	return err;
 }
