@@ -111,10 +111,7 @@ enum MHD_Result pwjob_start(struct req *r, struct pwjob *j)
 
 enum MHD_Result pwjob_refused(struct req *r, const char *field)
 {
-	json_t *errors = json_array();
-
-	json_error_add(errors, field, "incorrect", "the password is not correct");
-	return problem_send_errors(r, errors);
+	return problem_send_field(r, field, "incorrect", "the password is not correct");
 }
 
 void *pwjob_state(struct req *r, size_t size, void (*state_free)(void *state))
