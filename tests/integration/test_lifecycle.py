@@ -200,6 +200,50 @@ def test_recovery_end_to_end(mail):
                    "(SELECT email_bidx FROM accounts WHERE id = '%s')" % account_id) == "0"
 
 
+def test_the_owner_of_an_address_wins_against_a_squatter(mail):
+    """Issue 18 item 2: someone registers a doctor's address with the
+    doctor's public data and their own password. The account can never be
+    verified (nobody confirmed the address), and whoever reads the inbox
+    takes it: the doctor, told of the registration, resets the password;
+    the squatter is signed out everywhere and can no longer sign in. The
+    race: the squatter moves the account to an address of theirs first -
+    the doctor's inbox gets the cancel link, and the address comes back
+    for the reset."""
+    pg, h, sink = mail
+    doctor = unique_email("owner.doctor")
+    r = h.api.register(registration(doctor, given_name="Ngaio", family_name="Paratene"))
+    assert r.status == 202
+    account_id = r.json["id"]
+    squatter = login(h.api, doctor)  # the squatter's password is the registration's
+    sink.wait_for(doctor, "Confirm your email address")  # lands in the doctor's inbox
+    assert me(h.api, squatter["access_token"])["email_verified"] is False
+
+    # the squatter tries to carry the account off to an address of theirs
+    theirs = unique_email("owner.squatter")
+    change_email(h.api, squatter["access_token"], theirs)
+    [warning] = sink.wait_for(doctor, "Your email address is being changed")
+    # the doctor signs up, learns the address is registered, and takes it back
+    again = h.api.register(registration(doctor))
+    assert again.status == 202 and set(again.json) == set(r.json)
+    sink.wait_for(doctor, "Someone tried to register with your email address")
+    cancel(h.api, token_of(warning), 204)
+    ask_reset(h.api, doctor)
+    reset(h.api, reset_token(sink, doctor), "the doctor's own long passphrase 1", 204)
+
+    # the squatter is out: sessions dead, password wrong, their link spent
+    assert h.api.request("GET", "/v1/me", headers=bearer(squatter["access_token"])).status == 401
+    r = h.api.request("POST", "/v1/sessions/refresh",
+                      body={"refresh_token": squatter["refresh_token"]})
+    assert r.status == 401
+    login(h.api, doctor, PASSWORD, expect=401)
+    pending = token_of(sink.wait_for(theirs, "Confirm your new email address")[0])
+    confirm_link(h.api, pending, 400)
+    # the doctor is in, with the address confirmed by the very link
+    mine = me(h.api, login(h.api, doctor, "the doctor's own long passphrase 1")["access_token"])
+    assert mine["id"] == account_id and mine["email"] == doctor
+    assert mine["email_verified"] is True
+
+
 def test_reset_tokens_expire_are_superseded_and_survive_a_refused_password(mail):
     """Item 1: a token lives 30 minutes, only the newest works, a refused
     new password does not spend it; every dead token gets one reply."""
