@@ -10,6 +10,7 @@
 #include "accounts_search.h"
 #include "audit.h"
 #include "db.h"
+#include "deliveries.h"
 #include "jobs.h"
 #include "outbox.h"
 
@@ -74,17 +75,6 @@ static enum err insert_consents(PGconn *conn, const struct account_new *acct)
 	return err;
 }
 
-/* A new account's mail: its confirmation token and message. */
-enum err db_confirmation_queue(PGconn *conn, const char *id, const struct registration_notices *n)
-{
-	enum err err = db_email_token_insert(conn, n->token_hash, id);
-
-	if (err == ERR_OK)
-		err = db_outbox_insert(conn, id, OUTBOX_CONFIRM_EMAIL, n->confirm_enc,
-				       n->confirm_enc_len);
-	return err;
-}
-
 enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 				const struct idem *idem, bool *ret_duplicate,
 				char ret_id[UUID_STR_LEN])
@@ -132,7 +122,10 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 	err = db_exec(conn,
 		      "INSERT INTO accounts (id, role, status, email_bidx, email_enc, data_key, "
 		      "profile_enc, profile_public, password_hash, catalogue_version, "
-		      "notice_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+		      "notice_version) SELECT $1::uuid, $2, $3, $4::bytea, $5::bytea, $6::bytea, "
+		      "$7::bytea, $8::jsonb, $9, $10, $11 "
+		      "WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE previous_email_bidx = $4 "
+		      "AND previous_email_until > now()) "
 		      "ON CONFLICT (email_bidx) DO NOTHING RETURNING id",
 		      11, params, lengths, formats, &res);
 	if (err != ERR_OK)
@@ -149,8 +142,10 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 			      ? db_account_set_status(conn, acct->id, first, acct->unqueued_event,
 						      acct->unqueued_reason, NULL)
 			      : ERR_INTERNAL;
-	if (err == ERR_OK && acct->notices != NULL && !duplicate)
-		err = db_confirmation_queue(conn, acct->id, acct->notices);
+	if (err == ERR_OK && acct->confirm && !duplicate)
+		err = db_outbox_insert(conn, acct->id, OUTBOX_CONFIRM_EMAIL, NULL, 0);
+	if (err == ERR_OK && !duplicate && strcmp(acct->role, "professional") == 0)
+		err = db_webhook_queue(conn, acct->id, WEBHOOK_ACCOUNT_CREATED, NULL);
 	if (err == ERR_OK && acct->indexes != NULL && !duplicate)
 		err = db_search_index_write(conn, acct->id, acct->indexes);
 	if (err == ERR_OK && acct->audit != NULL && !duplicate) {
@@ -337,6 +332,9 @@ enum err db_account_set_status(PGconn *conn, const char *id, enum account_status
 	if (PQntuples(res) != 1)
 		err = ERR_CONFLICT;
 	PQclear(res);
+	/* the webhook event, in the transaction of the change it tells of */
+	if (err == ERR_OK && status_announcement(from, event) != NULL)
+		err = db_webhook_queue(conn, id, status_announcement(from, event), reason);
 	if (err == ERR_OK && ret_to != NULL)
 		*ret_to = to;
 	return err;

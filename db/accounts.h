@@ -24,21 +24,6 @@ struct consent_row {
 	bool granted;
 };
 
-/* The mail a new account's registration queues in its own transaction
- * (outbox.h): its confirmation token's SHA-256 and the sealed
- * confirm_email payload. (The owner of a taken email is told after the
- * transaction: db_account_get_by_email().) */
-struct registration_notices {
-	const unsigned char *token_hash;
-	const unsigned char *confirm_enc;
-	size_t confirm_enc_len;
-};
-
-/* Queues account id's confirmation mail: its token (by hash) and the
- * sealed confirm_email outbox row, in the caller's transaction. At
- * registration, and when an admin sends it again. Blocks. */
-enum err db_confirmation_queue(PGconn *conn, const char *id, const struct registration_notices *n);
-
 /* One new account, everything sealed by the caller. */
 struct account_new {
 	char id[UUID_STR_LEN];
@@ -58,8 +43,8 @@ struct account_new {
 	const char *notice_version;
 	const struct consent_row *consents;
 	size_t nconsents;
-	const struct registration_notices *notices; /* NULL: queue no mail */
-	const struct job_spec *jobs;                /* verification jobs to queue */
+	bool confirm;                /* queue its confirm_email mail (the mailer mints the token) */
+	const struct job_spec *jobs; /* verification jobs to queue */
 	size_t njobs;
 	/* when none of jobs could be queued (none applies, or a roster is not
 	 * loaded), the first round has nothing to wait for: the account moves
@@ -85,17 +70,16 @@ struct idem {
 enum err db_idempotency_get(PGconn *conn, const struct idem *idem, char ret_id[UUID_STR_LEN]);
 
 /* Inserts the account, its consents, its verification jobs (or, when none
- * was queued, its first status change by acct->unqueued_event), (if idem is
- * non-NULL) the idempotency record and (if acct->notices is non-NULL) its
- * confirmation token and confirm_email outbox row, in one transaction. When the email's
- * blind index is taken, inserts no account: with idem, records acct->id (an
- * id with no account) so a replay gives the same reply; with notices,
- * queues an already_registered message to the existing account (unless it
- * was erased); *ret_duplicate is set. A new account's blind indexes are
- * written with it and the duplicate identifier check runs
- * (db_identifier_duplicates()). When
- * the idempotency key was taken meanwhile, returns what
- * db_idempotency_get() would. Blocks. */
+ * was queued, its first status change by acct->unqueued_event), (if idem
+ * is non-NULL) the idempotency record and (if acct->confirm) its
+ * confirm_email outbox row and (a professional) the account.created
+ * webhook event, in one transaction.
+ * When the email's blind index is taken - by an account, or as the
+ * address an email change replaced within the days its cancel link works -
+ * inserts no account: with idem, records acct->id (an id with no account)
+ * so a replay gives the same reply; *ret_duplicate is set (the caller
+ * tells the owner). When the idempotency key was taken meanwhile, returns
+ * what db_idempotency_get() would. Blocks. */
 enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 				const struct idem *idem, bool *ret_duplicate,
 				char ret_id[UUID_STR_LEN]);
@@ -188,8 +172,9 @@ enum err db_account_refusal_lifted(PGconn *conn, const char *id, struct account_
 /* The one write of an account's status: moves account id from status from
  * by event, as status_next() allows, in the caller's transaction (the
  * caller has read from with the row locked), keeps reason (a code such as
- * "monitoring_refused", or NULL) as the account's status_reason and
- * appends the change to account_status_history. *ret_to (may be NULL) is
+ * "monitoring_refused", or NULL) as the account's status_reason, appends
+ * the change to account_status_history and queues the webhook event the
+ * transition announces (status_announcement(), db_webhook_queue()). *ret_to (may be NULL) is
  * the new status. ERR_CONFLICT, with nothing written, when the table
  * refuses the pair or the stored status is no longer from. Blocks. */
 enum err db_account_set_status(PGconn *conn, const char *id, enum account_status from,

@@ -13,18 +13,113 @@
 #define STR_(x) #x
 #define STR(x)  STR_(x)
 
-enum err db_email_token_insert(PGconn *conn, const unsigned char token_hash[32],
-			       const char *account_id)
+enum err db_email_token_mint(PGconn *conn, const char *account_id, const char *purpose,
+			     int ttl_seconds, const unsigned char token_hash[32],
+			     const unsigned char *target_bidx, bool supersede, bool *ret_minted)
 {
-	const char *params[2] = {(const char *)token_hash, account_id};
-	const int lengths[2] = {32, 0};
-	const int formats[2] = {1, 0};
+	char ttl[16];
+	const char *params[6] = {(const char *)token_hash,  account_id,           purpose, ttl,
+				 (const char *)target_bidx, supersede ? "t" : "f"};
+	const int lengths[6] = {32, 0, 0, 0, target_bidx != NULL ? 32 : 0, 0};
+	const int formats[6] = {1, 0, 0, 0, 1, 0};
+	PGresult *res;
+	enum err err;
 
-	return db_exec(conn,
-		       "INSERT INTO email_tokens (token_hash, account_id, purpose, expires_at) "
-		       "VALUES ($1, $2, 'confirm_email', "
-		       "now() + interval '" STR(EMAIL_TOKEN_TTL_HOURS) " hours')",
-		       2, params, lengths, formats, NULL);
+	snprintf(ttl, sizeof(ttl), "%d", ttl_seconds);
+	/* the delete sees the table as the statement began: never the new row */
+	err = db_exec(conn,
+		      "WITH ins AS (INSERT INTO email_tokens (token_hash, account_id, purpose, "
+		      "expires_at, target_bidx) SELECT $1, a.id, $3, "
+		      "now() + make_interval(secs => $4::int), $5 FROM accounts a "
+		      "WHERE a.id = $2 AND a.data_key IS NOT NULL "
+		      "AND ($5::bytea IS NULL OR a.pending_email_bidx = $5) RETURNING account_id), "
+		      "gone AS (DELETE FROM email_tokens t USING ins WHERE $6::boolean "
+		      "AND t.account_id = ins.account_id AND t.purpose = $3 AND t.used_at IS NULL) "
+		      "SELECT count(*) FROM ins",
+		      6, params, lengths, formats, &res);
+	if (err != ERR_OK)
+		return err;
+	*ret_minted = atoi(PQgetvalue(res, 0, 0)) == 1;
+	PQclear(res);
+	return ERR_OK;
+}
+
+/* purposes as a PostgreSQL text[] literal (purpose names are [a-z_]). */
+static enum err purposes_literal(const char *const *purposes, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[n++] = '{';
+	for (size_t i = 0; purposes[i] != NULL; i++) {
+		int w = snprintf(buf + n, size - n, "%s%s", i > 0 ? "," : "", purposes[i]);
+
+		if (w < 0 || (size_t)w >= size - n - 1)
+			return ERR_TOO_BIG;
+		n += (size_t)w;
+	}
+	buf[n++] = '}';
+	buf[n] = '\0';
+	return ERR_OK;
+}
+
+static enum err token_find(PGconn *conn, const char *sql, const unsigned char token_hash[32],
+			   const char *const *purposes, const char *account_id,
+			   struct token_use *ret)
+{
+	char list[128];
+	const char *params[3] = {(const char *)token_hash, list, account_id};
+	const int lengths[3] = {32, 0, 0};
+	const int formats[3] = {1, 0, 0};
+	struct token_use out = {0};
+	unsigned char *target = NULL;
+	size_t len = 0;
+	PGresult *res;
+	enum err err = purposes_literal(purposes, list, sizeof(list));
+
+	if (err == ERR_OK)
+		err = db_exec(conn, sql, 3, params, lengths, formats, &res);
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return ERR_NOT_FOUND;
+	}
+	snprintf(out.account_id, sizeof(out.account_id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(out.purpose, sizeof(out.purpose), "%s", PQgetvalue(res, 0, 1));
+	err = db_cell_bytes(res, 0, 2, &target, &len);
+	if (err == ERR_OK && len == sizeof(out.target_bidx)) {
+		memcpy(out.target_bidx, target, len);
+		out.has_target = true;
+	}
+	PQfreemem(target);
+	PQclear(res);
+	if (err == ERR_OK)
+		*ret = out;
+	return err;
+}
+
+/* a live token of one of $2's purposes (and of account $3, if given) */
+#define TOKEN_LIVE                                                                                 \
+	"token_hash = $1 AND purpose = ANY ($2::text[]) AND used_at IS NULL "                      \
+	"AND expires_at > now() AND ($3::uuid IS NULL OR account_id = $3::uuid)"
+
+enum err db_email_token_use(PGconn *conn, const unsigned char token_hash[32],
+			    const char *const *purposes, const char *account_id,
+			    struct token_use *ret)
+{
+	return token_find(conn,
+			  "UPDATE email_tokens SET used_at = now() WHERE " TOKEN_LIVE
+			  " RETURNING account_id, purpose, target_bidx",
+			  token_hash, purposes, account_id, ret);
+}
+
+enum err db_email_token_peek(PGconn *conn, const unsigned char token_hash[32],
+			     const char *const *purposes, struct token_use *ret)
+{
+	return token_find(conn,
+			  "SELECT account_id, purpose, target_bidx FROM email_tokens "
+			  "WHERE " TOKEN_LIVE,
+			  token_hash, purposes, NULL, ret);
 }
 
 enum err db_outbox_insert(PGconn *conn, const char *account_id, const char *kind,
@@ -39,22 +134,31 @@ enum err db_outbox_insert(PGconn *conn, const char *account_id, const char *kind
 		       params, lengths, formats, NULL);
 }
 
-enum err db_outbox_notice(PGconn *conn, const char *account_id, const char *kind, int per_day,
-			  bool *ret_queued)
+/* A notice within caps, to the account the clause "a.id = $1" or
+ * "a.email_bidx = $1" names (one statement each, so each is planned on
+ * its own index); $2 kind, $3 per day, $4 gap in seconds, $5 unconfirmed
+ * only. */
+#define NOTICE_SQL(who)                                                                            \
+	"INSERT INTO outbox (account_id, kind) SELECT a.id, $2 FROM accounts a WHERE " who " "     \
+	"AND a.data_key IS NOT NULL AND NOT ($5::boolean AND a.email_verified) "                   \
+	"AND ($3::int = 0 OR (SELECT count(*) FROM outbox o WHERE o.account_id = a.id "            \
+	"AND o.kind = $2 AND o.created_at > now() - interval '1 day') < $3::int) "                 \
+	"AND ($4::int = 0 OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.account_id = a.id "        \
+	"AND o.kind = $2 AND o.created_at > now() - make_interval(secs => $4::int)))"
+
+static enum err notice_queue(PGconn *conn, const char *sql, const char *who, int who_len,
+			     const char *kind, const struct notice_cap *cap, bool *ret_queued)
 {
-	char cap[16];
-	const char *params[3] = {account_id, kind, cap};
+	char per_day[16], gap[16];
+	const char *params[5] = {who, kind, per_day, gap, cap->unconfirmed ? "t" : "f"};
+	const int lengths[5] = {who_len};
+	const int formats[5] = {who_len > 0};
 	PGresult *res;
 	enum err err;
 
-	snprintf(cap, sizeof(cap), "%d", per_day);
-	err = db_exec(
-		conn,
-		"INSERT INTO outbox (account_id, kind) SELECT $1, $2 "
-		"WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1 AND data_key IS NOT NULL) "
-		"AND ($3::int = 0 OR (SELECT count(*) FROM outbox WHERE account_id = $1 "
-		"     AND kind = $2 AND created_at > now() - interval '1 day') < $3::int)",
-		3, params, NULL, NULL, &res);
+	snprintf(per_day, sizeof(per_day), "%d", cap->per_day);
+	snprintf(gap, sizeof(gap), "%d", cap->min_gap_seconds);
+	err = db_exec(conn, sql, 5, params, lengths, formats, &res);
 	if (err != ERR_OK)
 		return err;
 	if (ret_queued != NULL)
@@ -63,34 +167,25 @@ enum err db_outbox_notice(PGconn *conn, const char *account_id, const char *kind
 	return ERR_OK;
 }
 
-enum err db_email_confirm(PGconn *conn, const char *account_id, const unsigned char token_hash[32])
+enum err db_outbox_notice(PGconn *conn, const char *account_id, const char *kind, int per_day,
+			  bool *ret_queued)
 {
-	const char *params[2] = {(const char *)token_hash, account_id};
-	const int lengths[2] = {32, 0};
-	const int formats[2] = {1, 0};
-	PGresult *res = NULL;
-	enum err err = db_begin(conn);
+	const struct notice_cap cap = {.per_day = per_day};
 
-	if (err != ERR_OK)
-		return err;
-	/* the row lock serialises two presentations of one token */
-	err = db_exec(conn,
-		      "UPDATE email_tokens SET used_at = now() WHERE token_hash = $1 "
-		      "AND account_id = $2 AND purpose = 'confirm_email' AND used_at IS NULL "
-		      "AND expires_at > now() RETURNING 1",
-		      2, params, lengths, formats, &res);
-	if (err != ERR_OK)
-		goto out;
-	if (PQntuples(res) == 0) {
-		err = ERR_NOT_FOUND;
-		goto out;
-	}
-	err = db_exec(conn,
-		      "UPDATE accounts SET email_verified = true, updated_at = now() WHERE id = $1",
-		      1, params + 1, NULL, NULL, NULL);
-out:
-	PQclear(res);
-	return db_end(conn, err);
+	return db_outbox_notice_capped(conn, account_id, kind, &cap, ret_queued);
+}
+
+enum err db_outbox_notice_capped(PGconn *conn, const char *account_id, const char *kind,
+				 const struct notice_cap *cap, bool *ret_queued)
+{
+	return notice_queue(conn, NOTICE_SQL("a.id = $1"), account_id, 0, kind, cap, ret_queued);
+}
+
+enum err db_outbox_notice_by_email(PGconn *conn, const unsigned char bidx[32], const char *kind,
+				   const struct notice_cap *cap, bool *ret_queued)
+{
+	return notice_queue(conn, NOTICE_SQL("a.email_bidx = $1 AND a.role = 'professional'"),
+			    (const char *)bidx, 32, kind, cap, ret_queued);
 }
 
 enum err db_outbox_claim(PGconn *conn, int max, int lease_seconds, struct outbox_row **ret_rows,

@@ -16,6 +16,13 @@
 /* Outbox kinds (the outbox.kind column). */
 #define OUTBOX_CONFIRM_EMAIL      "confirm_email"
 #define OUTBOX_ALREADY_REGISTERED "already_registered"
+/* The account lifecycle (migration 0015): mails with a link and token
+ * (reset, email change and its cancel link) and their notices. */
+#define OUTBOX_PASSWORD_RESET      "password_reset"
+#define OUTBOX_PASSWORD_CHANGED    "password_changed"
+#define OUTBOX_EMAIL_CHANGE        "email_change"
+#define OUTBOX_EMAIL_CHANGE_CANCEL "email_change_cancel"
+#define OUTBOX_EMAIL_CHANGE_TAKEN  "email_change_taken"
 /* Admin review notices (migration 0007 adds them to outbox_kinds). */
 #define OUTBOX_REVIEW_INFO_REQUESTED "review_info_requested"
 #define OUTBOX_REVIEW_APPROVED       "review_approved"
@@ -33,14 +40,48 @@
  * the claim query spell it as a literal too). */
 #define OUTBOX_MAX_ATTEMPTS 10
 
-/* Lifetime of an email-confirmation token. */
-#define EMAIL_TOKEN_TTL_HOURS 24
+/* Token purposes (email_tokens.purpose) and lifetimes. */
+#define TOKEN_CONFIRM_EMAIL        "confirm_email"       /* the address is the owner's */
+#define TOKEN_PASSWORD_RESET       "password_reset"      /* a new password, no sign-in */
+#define TOKEN_EMAIL_CHANGE         "email_change"        /* the new address is the owner's */
+#define TOKEN_EMAIL_CHANGE_CANCEL  "email_change_cancel" /* the old address takes it back */
+#define EMAIL_TOKEN_TTL_HOURS      24                    /* confirm_email, email_change */
+#define PASSWORD_RESET_TTL_MINUTES 30
+#define EMAIL_CHANGE_CANCEL_DAYS   7
 
-/* Stores a 'confirm_email' token (by its SHA-256) for account_id, valid for
- * EMAIL_TOKEN_TTL_HOURS. Runs inside the caller's transaction, if any.
+/* Mints a token for a mail about to be sent: stores token_hash for
+ * account_id with purpose, valid ttl_seconds, and - when supersede -
+ * deletes the account's other unused tokens of that purpose, in one
+ * statement, so only the newest link sent works. With target_bidx (an
+ * email_change token), only while that blind index is the account's
+ * pending address. *ret_minted is false, and nothing changed, for an
+ * erased account or a target no longer pending. Blocks. */
+enum err db_email_token_mint(PGconn *conn, const char *account_id, const char *purpose,
+			     int ttl_seconds, const unsigned char token_hash[32],
+			     const unsigned char *target_bidx, bool supersede, bool *ret_minted);
+
+/* What a used (or peeked) token was for. */
+struct token_use {
+	char account_id[UUID_STR_LEN];
+	char purpose[24];
+	unsigned char target_bidx[32]; /* an email_change token's address */
+	bool has_target;
+};
+
+/* Uses the token whose SHA-256 is token_hash: it must be unused,
+ * unexpired, of one of purposes (NULL-terminated) and, when account_id is
+ * non-NULL, that account's; it is marked used in the caller's transaction
+ * (the row lock serialises two presentations of one token) and *ret says
+ * what it was for. ERR_NOT_FOUND for any token that does not qualify.
  * Blocks. */
-enum err db_email_token_insert(PGconn *conn, const unsigned char token_hash[32],
-			       const char *account_id);
+enum err db_email_token_use(PGconn *conn, const unsigned char token_hash[32],
+			    const char *const *purposes, const char *account_id,
+			    struct token_use *ret);
+
+/* db_email_token_use() without using it: what a token that would qualify
+ * now is for. Blocks. */
+enum err db_email_token_peek(PGconn *conn, const unsigned char token_hash[32],
+			     const char *const *purposes, struct token_use *ret);
 
 /* Queues one message of kind for account_id; payload is sealed by the
  * caller, or NULL for a notice (the mailer opens the account's address).
@@ -57,11 +98,23 @@ enum err db_outbox_insert(PGconn *conn, const char *account_id, const char *kind
 enum err db_outbox_notice(PGconn *conn, const char *account_id, const char *kind, int per_day,
 			  bool *ret_queued);
 
-/* Uses a 'confirm_email' token: it must be account_id's, unused and
- * unexpired; it is marked used and the account's email_verified set, in
- * one transaction. ERR_NOT_FOUND for any token that does not qualify.
- * Blocks. */
-enum err db_email_confirm(PGconn *conn, const char *account_id, const unsigned char token_hash[32]);
+/* How often a mail anyone may ask for goes to one account. */
+struct notice_cap {
+	int per_day;         /* at most this many of the kind in 24 hours; 0: no cap */
+	int min_gap_seconds; /* and none within this of the last one; 0: no gap */
+	bool unconfirmed;    /* only to an account whose address is not confirmed */
+};
+
+/* db_outbox_notice() for the professional whose email blind index is
+ * bidx, if any, within cap: one statement, the same whether or not the
+ * address has an account (so its work does not tell). Admins, made by an
+ * operator, get no such mail. Blocks. */
+enum err db_outbox_notice_by_email(PGconn *conn, const unsigned char bidx[32], const char *kind,
+				   const struct notice_cap *cap, bool *ret_queued);
+
+/* db_outbox_notice() for account_id within cap. Blocks. */
+enum err db_outbox_notice_capped(PGconn *conn, const char *account_id, const char *kind,
+				 const struct notice_cap *cap, bool *ret_queued);
 
 /* One claimed outbox row, still sealed. */
 struct outbox_row {

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "db.h"
 #include "documents.h"
+#include "deliveries.h"
 #include "keystore.h"
 #include "privacy.h"
 
@@ -235,6 +236,8 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 						    .target = e->id,
 						    .request_id = e->request_id,
 					    });
+	if (err == ERR_OK)
+		err = db_webhook_queue(conn, e->id, WEBHOOK_ACCOUNT_ERASED, NULL);
 	return db_end(conn, err);
 }
 

@@ -102,6 +102,18 @@ void db_session_forget_account(const char *account_id)
 	pthread_mutex_unlock(&live_lock);
 }
 
+/* The columns of struct token_facts, of the accounts table under alias t. */
+#define TOKEN_FACTS(t)                                                                             \
+	t "status, coalesce(" t "profile_public->>'profession', '') AS profession, "               \
+	  "coalesce(" t "profile_public->>'country', '') AS country"
+
+static void facts_read(PGresult *res, int col, struct token_facts *ret)
+{
+	snprintf(ret->status, sizeof(ret->status), "%s", PQgetvalue(res, 0, col));
+	snprintf(ret->profession, sizeof(ret->profession), "%s", PQgetvalue(res, 0, col + 1));
+	snprintf(ret->country, sizeof(ret->country), "%s", PQgetvalue(res, 0, col + 2));
+}
+
 static enum err exec_bidx(PGconn *conn, const char *sql, const unsigned char bidx[32],
 			  PGresult **ret_res)
 {
@@ -117,11 +129,12 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 {
 	PGresult *res;
 	enum err err = exec_bidx(conn,
-				 "SELECT id, role, password_hash, EXISTS (SELECT 1 FROM "
-				 "staff_totp t WHERE t.account_id = accounts.id AND "
-				 "t.confirmed_at IS NOT NULL) FROM accounts "
-				 "WHERE email_bidx = $1 AND data_key IS NOT NULL "
-				 "AND disabled_at IS NULL",
+				 "SELECT id, role, password_hash, " TOKEN_FACTS(
+					 "") ", EXISTS (SELECT 1 FROM staff_totp t WHERE "
+					     "t.account_id = accounts.id AND t.confirmed_at IS NOT "
+					     "NULL) FROM accounts "
+					     "WHERE email_bidx = $1 AND data_key IS NOT NULL "
+					     "AND disabled_at IS NULL",
 				 bidx, &res);
 
 	if (err != ERR_OK)
@@ -133,7 +146,8 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 		snprintf(ret_account->role, sizeof(ret_account->role), "%s", PQgetvalue(res, 0, 1));
 		snprintf(ret_account->password_hash, sizeof(ret_account->password_hash), "%s",
 			 PQgetvalue(res, 0, 2));
-		ret_account->totp = PQgetvalue(res, 0, 3)[0] == 't';
+		facts_read(res, 3, &ret_account->facts);
+		ret_account->totp = PQgetvalue(res, 0, 6)[0] == 't'; /* after the 3 facts */
 	}
 	PQclear(res);
 	return err;
@@ -233,6 +247,11 @@ enum err db_throttle_reset(PGconn *conn, const unsigned char bidx[32],
 		2, params, lengths, formats, NULL);
 }
 
+enum err db_throttle_forget(PGconn *conn, const unsigned char bidx[32])
+{
+	return exec_bidx(conn, "DELETE FROM login_throttle WHERE email_bidx = $1", bidx, NULL);
+}
+
 enum err db_password_hash_set(PGconn *conn, const char *account_id, const char *hash)
 {
 	const char *params[2] = {account_id, hash};
@@ -302,17 +321,24 @@ enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],
 		"WITH t AS (SELECT s.id, s.account_id, "
 		"CASE WHEN s.enrolling THEN 'enrolling' ELSE a.role END AS role, "
 		"rt.used_at IS NOT NULL AS used, "
-		"s.revoked_at IS NULL AND s.expires_at > now() AS live "
-		"FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
-		"JOIN accounts a ON a.id = s.account_id "
-		"WHERE rt.token_hash = $1 FOR UPDATE OF rt, s), "
-		"rotated AS (UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1 "
-		"AND EXISTS (SELECT 1 FROM t WHERE NOT used AND live)), "
-		"next AS (INSERT INTO refresh_tokens (token_hash, session_id) "
-		"SELECT $2, id FROM t WHERE NOT used AND live), "
-		"revoked AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'reuse' "
-		"WHERE id IN (SELECT id FROM t WHERE used AND live) AND revoked_at IS NULL) "
-		"SELECT id, account_id, role, used, live FROM t",
+		"s.revoked_at IS NULL AND s.expires_at > now() AS live, " TOKEN_FACTS(
+			"a.") ", "
+			      "floor(extract(epoch FROM s.created_at))::bigint AS auth_time "
+			      "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
+			      "JOIN accounts a ON a.id = s.account_id "
+			      "WHERE rt.token_hash = $1 FOR UPDATE OF rt, s), "
+			      "rotated AS (UPDATE refresh_tokens SET used_at = now() WHERE "
+			      "token_hash = $1 "
+			      "AND EXISTS (SELECT 1 FROM t WHERE NOT used AND live)), "
+			      "next AS (INSERT INTO refresh_tokens (token_hash, session_id) "
+			      "SELECT $2, id FROM t WHERE NOT used AND live), "
+			      "revoked AS (UPDATE sessions SET revoked_at = now(), revoked_reason "
+			      "= 'reuse' "
+			      "WHERE id IN (SELECT id FROM t WHERE used AND live) AND revoked_at "
+			      "IS NULL) "
+			      "SELECT id, account_id, role, used, live, status, profession, "
+			      "country, auth_time "
+			      "FROM t",
 		2, params, lengths, formats, &res);
 	if (err != ERR_OK)
 		return err;
@@ -325,6 +351,8 @@ enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],
 	snprintf(out.role, sizeof(out.role), "%s", PQgetvalue(res, 0, 2));
 	used = PQgetvalue(res, 0, 3)[0] == 't';
 	live = PQgetvalue(res, 0, 4)[0] == 't';
+	facts_read(res, 5, &out.facts);
+	out.auth_time = strtoll(PQgetvalue(res, 0, 8), NULL, 10);
 	if (used && live)
 		db_session_forget(out.session_id); /* revoked above: reuse */
 	if (used || !live) {
@@ -358,6 +386,18 @@ enum err db_session_check(PGconn *conn, const char *session_id, const char *acco
 	PQclear(res);
 	if (err == ERR_OK)
 		live_remember(session_id, account_id, gen, asked_ms);
+	return err;
+}
+
+enum err db_sessions_revoke_all(PGconn *conn, const char *account_id, const char *reason)
+{
+	const char *params[2] = {account_id, reason};
+	enum err err = db_exec(conn,
+			       "UPDATE sessions SET revoked_at = now(), revoked_reason = $2 "
+			       "WHERE account_id = $1 AND revoked_at IS NULL",
+			       2, params, NULL, NULL, NULL);
+
+	db_session_forget_account(account_id);
 	return err;
 }
 

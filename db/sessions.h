@@ -20,10 +20,20 @@
 #define LOGIN_CLEAN_FAILURES       3   /* past the cap, clients with fewer may still try */
 #define LOGIN_CAPPED_WAIT_S        900 /* Retry-After for the others */
 
+/* What an access token says of its account (issue 20): its status, and
+ * the profession and country of its profile's non-personal fields ("" when
+ * it has none, as an admin). */
+struct token_facts {
+	char status[32];
+	char profession[64];
+	char country[8];
+};
+
 struct login_account {
 	char id[UUID_STR_LEN];
 	char role[16];
 	char password_hash[192];
+	struct token_facts facts;
 	bool totp; /* a staff account with a confirmed second factor */
 };
 
@@ -67,6 +77,12 @@ enum err db_throttle_begin(PGconn *conn, const unsigned char bidx[32],
 enum err db_throttle_reset(PGconn *conn, const unsigned char bidx[32],
 			   const unsigned char client[32]);
 
+/* Forgets every failure for bidx, from every client: the password was
+ * just set anew (a recovery), so guesses at the old one count for nothing.
+ * Blocks. */
+enum err db_throttle_forget(PGconn *conn, const unsigned char bidx[32]);
+
+/* Replaces an account's password hash (re-hash with stronger parameters). */
 enum err db_password_hash_set(PGconn *conn, const char *account_id, const char *hash);
 
 /* Sets a new password hash and revokes every session of the account but
@@ -83,6 +99,8 @@ struct refreshed {
 	char session_id[UUID_STR_LEN];
 	char account_id[UUID_STR_LEN];
 	char role[16];
+	struct token_facts facts; /* as they are now */
+	long long auth_time;      /* when the session signed in: its start */
 };
 
 /* Rotates: the token (by hash) must be unused, its session live; it is
@@ -112,6 +130,11 @@ bool db_session_live_cached(const char *session_id, const char *account_id);
  * account: for revocations made elsewhere than this file (erasure). */
 void db_session_forget(const char *session_id);
 void db_session_forget_account(const char *account_id);
+
+/* Revokes every live session of account_id (reason "password_reset",
+ * "email_change_cancelled") in the caller's transaction and forgets their
+ * cached yes (at once: a rollback after it only costs a query). Blocks. */
+enum err db_sessions_revoke_all(PGconn *conn, const char *account_id, const char *reason);
 
 /* Revokes one session (reason: "logout", ...); forgets its cached yes. */
 enum err db_session_revoke(PGconn *conn, const char *session_id, const char *reason);

@@ -1,29 +1,46 @@
 /*
- * adminpage.c - loads the admin page's allow-listed files (see
- * adminpage.h). Owns their bytes for the process's life. A request's file
- * name is only ever compared with the list, never joined to a path.
+ * adminpage.c - loads and serves the allow-listed files of hcpd's static
+ * pages, the admin page and the account pages (see adminpage.h). Owns
+ * their bytes for the process's life. A request's file name is only ever
+ * compared with the list, never joined to a path.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "adminpage.h"
+#include "problem.h"
 
-/* The allow-list: every file the page has, and its media type. */
-static const struct {
-	const char *name, *ctype;
-} files[] = {
-	{"index.html", "text/html; charset=utf-8"},
-	{"admin.css", "text/css; charset=utf-8"},
-	{"admin.js", "text/javascript; charset=utf-8"},
-	{"console.js", "text/javascript; charset=utf-8"},
-	{"favicon.svg", "image/svg+xml"},
+/* An allow-list entry: the name in the URL, the file, its media type. */
+struct page_file {
+	const char *name, *file, *ctype;
 };
 
-#define NFILES (sizeof(files) / sizeof(files[0]))
+#define HTML "text/html; charset=utf-8"
+
+/* Every file the admin page has. */
+static const struct page_file admin_files[] = {
+	{"index.html", "index.html", HTML},
+	{"admin.css", "admin.css", "text/css; charset=utf-8"},
+	{"admin.js", "admin.js", "text/javascript; charset=utf-8"},
+	{"console.js", "console.js", "text/javascript; charset=utf-8"},
+	{"favicon.svg", "favicon.svg", "image/svg+xml"},
+};
+
+/* Every file of the account pages (the URL names the page, not its file). */
+static const struct page_file account_files[] = {
+	{"confirm-email", "confirm-email.html", HTML},
+	{"reset-password", "reset-password.html", HTML},
+	{"cancel-email-change", "cancel-email-change.html", HTML},
+	{"unsubscribe", "unsubscribe.html", HTML},
+	{"account.js", "account.js", "text/javascript; charset=utf-8"},
+	{"account.css", "account.css", "text/css; charset=utf-8"},
+	{"favicon.svg", "favicon.svg", "image/svg+xml"},
+};
 
 struct admin_page {
-	struct admin_asset assets[NFILES];
+	size_t n;
+	struct admin_asset assets[];
 };
 
 /* Reads path whole into *ret_body (malloc'd). */
@@ -58,25 +75,27 @@ out:
 	return err;
 }
 
-enum err adminpage_load(const char *dir, struct admin_page **ret_page, char *why, size_t why_len)
+static enum err load_files(const char *dir, const struct page_file *files, size_t n,
+			   struct admin_page **ret_page, char *why, size_t why_len)
 {
-	struct admin_page *page = calloc(1, sizeof(*page));
+	struct admin_page *page = calloc(1, sizeof(*page) + n * sizeof(page->assets[0]));
 	char path[4096];
 	enum err err = ERR_OK;
 
 	if (page == NULL)
 		return ERR_NOMEM;
-	for (size_t i = 0; err == ERR_OK && i < NFILES; i++) {
+	page->n = n;
+	for (size_t i = 0; err == ERR_OK && i < n; i++) {
 		struct admin_asset *a = &page->assets[i];
 
 		a->name = files[i].name;
 		a->ctype = files[i].ctype;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, a->name) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/%s", dir, files[i].file) >= (int)sizeof(path))
 			err = ERR_IO;
 		else
 			err = read_file(path, &a->body, &a->len);
 		if (err != ERR_OK)
-			snprintf(why, why_len, "%s/%s: %s", dir, a->name,
+			snprintf(why, why_len, "%s/%s: %s", dir, files[i].file,
 				 err == ERR_TOO_BIG ? "larger than 256 KiB" : "cannot be read");
 	}
 	if (err != ERR_OK) {
@@ -87,11 +106,24 @@ enum err adminpage_load(const char *dir, struct admin_page **ret_page, char *why
 	return ERR_OK;
 }
 
+enum err adminpage_load(const char *dir, struct admin_page **ret_page, char *why, size_t why_len)
+{
+	return load_files(dir, admin_files, sizeof(admin_files) / sizeof(admin_files[0]), ret_page,
+			  why, why_len);
+}
+
+enum err adminpage_load_account(const char *dir, struct admin_page **ret_page, char *why,
+				size_t why_len)
+{
+	return load_files(dir, account_files, sizeof(account_files) / sizeof(account_files[0]),
+			  ret_page, why, why_len);
+}
+
 void adminpage_free(struct admin_page *page)
 {
 	if (page == NULL)
 		return;
-	for (size_t i = 0; i < NFILES; i++)
+	for (size_t i = 0; i < page->n; i++)
 		free(page->assets[i].body);
 	free(page);
 }
@@ -99,9 +131,28 @@ void adminpage_free(struct admin_page *page)
 const struct admin_asset *adminpage_find(const struct admin_page *page, const char *name)
 {
 	if (name[0] == '\0')
-		name = "index.html";
-	for (size_t i = 0; i < NFILES; i++)
+		return page->n > 0 ? &page->assets[0] : NULL;
+	for (size_t i = 0; i < page->n; i++)
 		if (strcmp(page->assets[i].name, name) == 0)
 			return &page->assets[i];
 	return NULL;
+}
+
+#define PAGE_CSP                                                                                   \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "                \
+	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; "        \
+	"require-trusted-types-for 'script'; trusted-types 'none'"
+
+enum MHD_Result adminpage_reply(struct req *r, const struct admin_page *page, const char *name)
+{
+	const struct admin_asset *a = page != NULL ? adminpage_find(page, name) : NULL;
+
+	if (a == NULL)
+		return problem_send(r, 404, "not-found", "no such resource");
+	http_add_header(r, "Content-Security-Policy", "%s", PAGE_CSP);
+	http_add_header(r, "Referrer-Policy", "no-referrer");
+	http_add_header(r, "X-Frame-Options", "DENY");
+	http_add_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	http_add_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+	return http_reply_static(r, 200, a->ctype, a->body, a->len);
 }

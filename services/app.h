@@ -23,6 +23,7 @@ struct ratelimit;
 struct recipients;
 struct admin_page;
 struct verifier_set;
+struct webhooks;
 
 struct app {
 	struct config cfg;
@@ -42,7 +43,9 @@ struct app {
 	unsigned char link_key[CRYPTO_KEY_LEN];     /* one-click unsubscribe tokens */
 	unsigned char throttle_key[CRYPTO_KEY_LEN]; /* sign-in throttle's client keys */
 	struct admin_page *admin_page;              /* the /admin/ files; NULL: page off */
+	struct admin_page *account_pages;           /* the /account/ pages; NULL: pages off */
 	struct verifier_set *verifiers;             /* HCPD_REGISTRIES_DIR's definitions */
+	struct webhooks *webhooks;                  /* HCPD_WEBHOOKS_FILE's endpoints; NULL: none */
 	struct search_key {
 		const char *field; /* a searchable catalogue field (borrowed) */
 		unsigned char key[CRYPTO_KEY_LEN];

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "links.h"
 #include "log.h"
 
 static const char *env_or(const char *name, const char *dflt)
@@ -126,6 +127,44 @@ static enum err load_edge(struct config *cfg, const char **ret_why)
 	return err;
 }
 
+/* The mail link templates (links.h); by default hcpd's own pages under
+ * HCPD_PUBLIC_URL, the token in the fragment. A confirmation of a new
+ * address goes to the same page as the first one: both are
+ * POST /v1/email-confirmations. */
+static enum err load_links(struct config *cfg, const char **ret_why)
+{
+	static char why[200];
+	const struct {
+		const char *name, *dflt;
+		const char **dst;
+	} links[] = {
+		{"HCPD_LINK_CONFIRM_EMAIL", "{public_url}/account/confirm-email#token={token}",
+		 &cfg->link_confirm_email},
+		{"HCPD_LINK_RESET_PASSWORD", "{public_url}/account/reset-password#token={token}",
+		 &cfg->link_reset_password},
+		{"HCPD_LINK_CHANGE_EMAIL", "{public_url}/account/confirm-email#token={token}",
+		 &cfg->link_change_email},
+		{"HCPD_LINK_CANCEL_EMAIL_CHANGE",
+		 "{public_url}/account/cancel-email-change#token={token}",
+		 &cfg->link_cancel_email_change},
+	};
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		const char *rule;
+
+		*links[i].dst = env_or(links[i].name, links[i].dflt);
+		rule = link_template_check(*links[i].dst);
+		if (rule != NULL) {
+			snprintf(why, sizeof(why), "%s %s", links[i].name, rule);
+			*ret_why = why;
+			return ERR_INVALID;
+		}
+	}
+	cfg->pages_dir = env_or("HCPD_PAGES_DIR", NULL);
+	cfg->webhooks_file = env_or("HCPD_WEBHOOKS_FILE", NULL);
+	return ERR_OK;
+}
+
 enum err config_load(struct config *cfg, const char **ret_why)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -225,5 +264,7 @@ enum err config_load(struct config *cfg, const char **ret_why)
 			      ret_why);
 	if (err == ERR_OK)
 		err = load_edge(cfg, ret_why);
+	if (err == ERR_OK)
+		err = load_links(cfg, ret_why);
 	return err;
 }

@@ -56,6 +56,13 @@ struct config {
 	enum netaddr_header proxy_header; /* HCPD_TRUSTED_PROXY_HEADER: which header they write */
 	int max_conns_per_address;        /* HCPD_MAX_CONNECTIONS_PER_ADDRESS: 0 no cap */
 	int request_deadline;             /* HCPD_REQUEST_DEADLINE_SECONDS: head, then body */
+	/* mail links (links.h): templates with {public_url} and {token} */
+	const char *link_confirm_email;       /* HCPD_LINK_CONFIRM_EMAIL */
+	const char *link_reset_password;      /* HCPD_LINK_RESET_PASSWORD */
+	const char *link_change_email;        /* HCPD_LINK_CHANGE_EMAIL */
+	const char *link_cancel_email_change; /* HCPD_LINK_CANCEL_EMAIL_CHANGE */
+	const char *pages_dir;     /* HCPD_PAGES_DIR: hcpd's own account pages; NULL: default */
+	const char *webhooks_file; /* HCPD_WEBHOOKS_FILE: webhook endpoints; NULL: none here */
 };
 
 /* Fills cfg from the environment. On ERR_INVALID, *ret_why names the

@@ -1,7 +1,7 @@
 /*
  * enroll.c - account creation (see enroll.h). Owns nothing beyond the
- * call: the clear data keys, the confirmation token and serialized
- * personal fields are wiped before returning.
+ * call: the clear data keys and serialized personal fields are wiped
+ * before returning.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,6 @@
 #include "enroll.h"
 #include "keystore.h"
 #include "jsontext.h"
-#include "mailer.h"
 #include "outbox.h"
 #include "search.h"
 #include "vault.h"
@@ -55,15 +54,12 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 		.unqueued_reason = e->unqueued_reason,
 		.audit = e->audit,
 	};
-	struct registration_notices notices = {0};
 	struct field_indexes indexes;
 	json_t *profile = json_deep_copy(e->public);
 	json_t *within = catalogue_unique_within(app->catalogue);
 	char *within_text = within != NULL ? json_text_dump(within, JSON_COMPACT) : NULL;
-	unsigned char key[CRYPTO_KEY_LEN], bidx[32], token_hash[32];
+	unsigned char key[CRYPTO_KEY_LEN], bidx[32];
 	unsigned char *sealed_key = NULL, *email_enc = NULL, *profile_enc = NULL;
-	unsigned char *confirm_enc = NULL;
-	char token[64];
 	char *personal = json_text_dump(e->personal, JSON_COMPACT | JSON_SORT_KEYS);
 	char *public = json_text_dump(e->public, JSON_COMPACT | JSON_SORT_KEYS);
 	PGconn *conn = NULL;
@@ -85,17 +81,9 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	if (err == ERR_OK)
 		err = vault_seal(key, acct.id, "profile", personal, strlen(personal), &profile_enc,
 				 &acct.profile_enc_len);
-	/* staff are made by an operator or an admin: no confirmation, no notice */
-	if (err == ERR_OK && strcmp(e->role, "professional") == 0) {
-		err = crypto_token(token, token_hash);
-		if (err == ERR_OK)
-			err = mailer_payload_seal(key, acct.id, e->email, token, &confirm_enc,
-						  &notices.confirm_enc_len);
-		explicit_bzero(token, sizeof(token));
-		notices.token_hash = token_hash;
-		notices.confirm_enc = confirm_enc;
-		acct.notices = &notices;
-	}
+	/* staff are made by an operator or an admin: no confirmation, no
+	 * notice; the mailer mints the confirmation token when it sends */
+	acct.confirm = strcmp(e->role, "professional") == 0;
 	explicit_bzero(key, sizeof(key));
 	if (err != ERR_OK)
 		goto out;
@@ -114,7 +102,7 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	 * commit. A replay leaves *ret_duplicate unset: read it last. */
 	if (err == ERR_OK && (strcmp(ret_id, acct.id) != 0 || *ret_duplicate))
 		keystore_destroy(app->keys, acct.id);
-	if (err == ERR_OK && strcmp(ret_id, acct.id) == 0 && *ret_duplicate && acct.notices != NULL)
+	if (err == ERR_OK && strcmp(ret_id, acct.id) == 0 && *ret_duplicate && acct.confirm)
 		err = notify_owner(conn, bidx, sizeof(bidx));
 out:
 	db_release(app->db, conn);
@@ -125,7 +113,6 @@ out:
 	free(sealed_key);
 	free(email_enc);
 	free(profile_enc);
-	free(confirm_enc);
 	free(within_text);
 	json_decref(within);
 	json_decref(profile);

@@ -1,10 +1,10 @@
 /*
  * enroll.h - creates an account: new data key, personal fields sealed,
  * email indexed, account + consents (+ idempotency record) + its email
- * notice (a confirmation token and message, or for a taken email an
- * "already registered" message to the owner; none for admins) stored in
- * one transaction. Shared by POST /v1/registrations and `hcpd admin
- * create`.
+ * notice (a confirmation message, whose token the mailer mints when it
+ * sends, or for a taken email an "already registered" message to the
+ * owner; none for admins) stored in one transaction. Shared by POST /v1/registrations and `hcpd
+ * admin create`.
  */
 #ifndef HCPD_ENROLL_H
 #define HCPD_ENROLL_H

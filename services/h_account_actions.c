@@ -91,33 +91,8 @@ struct acting {
 	int sessions; /* revoked */
 };
 
-/* Queues a fresh confirmation mail: a new token, the address sealed with
- * it for the mailer (the only notice with a payload). */
-static enum err resend_confirmation(struct req *r, PGconn *conn, const unsigned char *key,
-				    const struct acting *a)
-{
-	struct registration_notices n = {0};
-	unsigned char hash[32], *enc = NULL;
-	char token[64], *email = NULL;
-	enum err err = key != NULL ? vault_open_values(key, &a->rows.account, &email, NULL)
-				   : ERR_NOT_FOUND;
-
-	if (err == ERR_OK)
-		err = crypto_token(token, hash);
-	if (err == ERR_OK)
-		err = mailer_payload_seal(key, r->param, email, token, &enc, &n.confirm_enc_len);
-	explicit_bzero(token, sizeof(token));
-	n.token_hash = hash;
-	n.confirm_enc = enc;
-	if (err == ERR_OK)
-		err = db_confirmation_queue(conn, r->param, &n);
-	vault_wipe_free(email);
-	free(enc);
-	return err;
-}
-
 /* The action's writes, its plan made. */
-static enum err apply(struct req *r, PGconn *conn, const unsigned char *key, struct acting *a)
+static enum err apply(struct req *r, PGconn *conn, struct acting *a)
 {
 	json_t *profile = json_loads(
 		a->rows.account.profile_public != NULL ? a->rows.account.profile_public : "{}", 0,
@@ -141,8 +116,8 @@ static enum err apply(struct req *r, PGconn *conn, const unsigned char *key, str
 	case ACT_REVOKE_SESSIONS:
 		err = db_sessions_revoke_account(conn, r->param, "admin_revoked", &a->sessions);
 		break;
-	case ACT_RESEND_CONFIRMATION:
-		err = resend_confirmation(r, conn, key, a);
+	case ACT_RESEND_CONFIRMATION: /* the mailer mints its token when it sends */
+		err = mailer_notice_queue(conn, r->param, OUTBOX_CONFIRM_EMAIL);
 		break;
 	case ACT_COUNT:
 		err = ERR_INTERNAL;
@@ -213,7 +188,7 @@ static enum err act(struct req *r, PGconn *conn, const char *if_match, const uns
 		err = account_action_plan(name, a->from, a->rows.email_verified, &a->action,
 					  &a->to);
 	if (err == ERR_OK)
-		err = apply(r, conn, key, a);
+		err = apply(r, conn, a);
 	if (err == ERR_OK)
 		err = audit_action(r, conn, key, a, reason);
 	return db_end(conn, err);

@@ -34,39 +34,26 @@ static const char legal_hold_detail[] =
 	"cannot be erased yet. Nothing about it is used meanwhile beyond that obligation; ask "
 	"again once the hold is lifted";
 
-/* An erasure across its suspension. */
-struct erasure_req {
-	struct pwjob pw; /* checks the password */
-	struct erasure_check check;
-};
-
+/* An erasure across its suspension: the password is checked. */
 static void erasure_req_free(void *p)
 {
-	struct erasure_req *e = p;
-
-	if (e == NULL)
-		return;
-	pwjob_release(&e->pw);
-	explicit_bzero(e, sizeof(*e));
-	free(e);
+	pwjob_release(p);
+	free(p);
 }
 
 /* After verification: throttle bookkeeping, legal hold, erasure. */
-static enum MHD_Result erase_finish(struct req *r, struct erasure_req *e)
+static enum MHD_Result erase_finish(struct req *r, struct pwjob *pw)
 {
+	enum MHD_Result reply;
 	PGconn *conn;
 	enum err err;
 
-	if (e->pw.checked != ERR_OK) /* counted as a failure already, before the hash */
-		return problem_send_field(r, "password", "incorrect",
-					  "the password is not correct");
+	if (!pwjob_reauth_done(r, pw, "password", &reply))
+		return reply;
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	err = pwjob_passed(conn, &e->pw);
-	if (err == ERR_OK)
-		err = retention_erase(r->app, conn, r->auth.sub, r->auth.sub, "account.erased",
-				      r->id);
+	err = retention_erase(r->app, conn, r->auth.sub, r->auth.sub, "account.erased", r->id);
 	db_release(r->app->db, conn);
 	if (err == ERR_CONFLICT)
 		return problem_send(r, 409, "legal-hold", legal_hold_detail);
@@ -78,31 +65,14 @@ static enum MHD_Result erase_finish(struct req *r, struct erasure_req *e)
 enum MHD_Result h_me_delete(struct req *r)
 {
 	static const char *const keys[] = {"password", NULL};
-	struct erasure_req *e = r->state;
-	enum MHD_Result reply;
-	PGconn *conn;
-	enum err err;
+	struct pwjob *pw = r->state;
 
-	if (e != NULL)
-		return erase_finish(r, e); /* resumed: the password is checked */
-	if (!problem_check_strings(r, keys, &reply))
-		return reply;
-	e = calloc(1, sizeof(*e));
-	if (e == NULL)
+	if (pw != NULL)
+		return erase_finish(r, pw); /* resumed: the password is checked */
+	pw = pwjob_state(r, sizeof(*pw), erasure_req_free);
+	if (pw == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	r->state = e;
-	r->state_free = erasure_req_free;
-	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
-	if (err != ERR_OK)
-		return problem_from_err(r, err);
-	err = db_erasure_check(conn, r->auth.sub, &e->check);
-	db_release(r->app->db, conn);
-	if (err == ERR_OK)
-		err = pwjob_check(&e->pw, json_string_value(json_object_get(r->json, "password")),
-				  e->check.password_hash, e->check.email_bidx);
-	if (err != ERR_OK)
-		return problem_from_err(r, err);
-	return pwjob_start(r, &e->pw);
+	return pwjob_reauth_start(r, pw, keys);
 }
 
 /* Sets (reason non-NULL) or lifts a hold. The reason is the admin's

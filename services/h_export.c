@@ -1,5 +1,6 @@
 /*
- * h_export.c - GET /v1/me/export: everything hcpd holds about the caller,
+ * h_export.c - POST /v1/me/export (with the password) and GET
+ * /v1/me/export: everything hcpd holds about the caller,
  * as one JSON document: the account and its decrypted email and profile,
  * consents (current state and full history), verification outcomes with
  * their evidence opened, the disclosures to third parties (the ledger),
@@ -10,8 +11,13 @@
  * up to 10 MiB has no place inside a JSON file), and the profile as a
  * FHIR R4 Practitioner.
  *
- * Only the token's subject is ever exported. The clear data key lives
- * for the request only and is wiped; the reply is not cached (no-store).
+ * Only the token's subject is ever exported, and only to a caller who
+ * proved who they are just now: POST carries the current password
+ * (checked on the hashing pool and counted by the sign-in throttle, so a
+ * stolen access token is no faster a way to guess it), GET needs a token
+ * whose sign-in (auth_time) is at most 5 minutes old. The clear data
+ * key lives for the request only and is wiped; the reply is not cached
+ * (no-store).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +35,7 @@
 #include "handlers.h"
 #include "privacy.h"
 #include "problem.h"
+#include "pwjob.h"
 #include "vault.h"
 
 /* Opens obj's member (hex of bytes sealed as what) in place: as JSON when
@@ -145,7 +152,8 @@ out:
 	return err;
 }
 
-enum MHD_Result h_me_export(struct req *r)
+/* Builds the caller's export and replies with it. */
+static enum MHD_Result export_reply(struct req *r)
 {
 	json_t *doc = NULL;
 	PGconn *conn;
@@ -159,4 +167,46 @@ enum MHD_Result h_me_export(struct req *r)
 		return problem_from_err(r, err);
 	http_add_header(r, "Content-Disposition", "attachment; filename=\"hcpd-export.json\"");
 	return http_reply_json(r, 200, doc, NULL);
+}
+
+/* How recent a sign-in GET /v1/me/export accepts instead of the password. */
+#define EXPORT_AUTH_MAX_AGE 300
+
+enum MHD_Result h_me_export(struct req *r)
+{
+	/* a fresh sign-in proved the password just now; an older token (kept
+	 * alive by refreshes) proves only that someone holds it: step up, as
+	 * RFC 9470 says, or use POST with the password */
+	if (r->auth.auth_time < (long long)time(NULL) - EXPORT_AUTH_MAX_AGE) {
+		http_add_header(r, "WWW-Authenticate",
+				"Bearer error=\"insufficient_user_authentication\", "
+				"error_description=\"sign in again or send the password\", "
+				"max_age=%d",
+				EXPORT_AUTH_MAX_AGE);
+		return problem_send(r, 401, "reauthentication-required",
+				    "the export needs a sign-in of the last 5 minutes: sign in "
+				    "again, or POST /v1/me/export with the password");
+	}
+	return export_reply(r);
+}
+
+/* POST /v1/me/export across its suspension: the password is checked. */
+static void export_req_free(void *p)
+{
+	pwjob_release(p);
+	free(p);
+}
+
+enum MHD_Result h_me_export_post(struct req *r)
+{
+	static const char *const keys[] = {"password", NULL};
+	struct pwjob *pw = r->state;
+	enum MHD_Result reply;
+
+	if (pw != NULL) /* resumed: the password is checked */
+		return pwjob_reauth_done(r, pw, "password", &reply) ? export_reply(r) : reply;
+	pw = pwjob_state(r, sizeof(*pw), export_req_free);
+	if (pw == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	return pwjob_reauth_start(r, pw, keys);
 }

@@ -60,8 +60,7 @@ static enum err pwchange_check(struct req *r, struct pwjob *pw, json_t *errors)
 {
 	static const char *const keys[] = {"current_password", "new_password", NULL};
 	struct account_row row = {0};
-	json_t *own = json_object(), *profile, *e;
-	const char *names[4] = {NULL};
+	json_t *own = json_object(), *e;
 	const char *current = json_string_value(json_object_get(r->json, keys[0]));
 	const char *next = json_string_value(json_object_get(r->json, keys[1]));
 	unsigned char bidx[32];
@@ -83,14 +82,8 @@ static enum err pwchange_check(struct req *r, struct pwjob *pw, json_t *errors)
 	if (err == ERR_OK)
 		err = vault_open_account(r->app, &row.sealed, own);
 	if (err == ERR_OK) {
-		profile = json_object_get(own, "profile");
-		names[0] = json_string_value(json_object_get(profile, "given_name"));
-		names[1] = names[0] ? json_string_value(json_object_get(profile, "family_name"))
-				    : NULL;
-		names[2] = names[1] ? json_string_value(json_object_get(profile, "middle_name"))
-				    : NULL;
-		err = password_check(next, json_string_value(json_object_get(own, "email")), names,
-				     errors);
+		err = password_check_profile(next, json_string_value(json_object_get(own, "email")),
+					     json_object_get(own, "profile"), errors);
 		/* password_check names the field "password": here it is new_password */
 		json_array_foreach (errors, i, e) {
 			if (err == ERR_OK &&
@@ -124,32 +117,26 @@ enum MHD_Result h_me_password(struct req *r)
 	PGconn *conn;
 	enum err err;
 
-	if (pw != NULL) {                  /* resumed: both hashes are done */
-		if (pw->checked != ERR_OK) /* counted as a failure before the hash */
-			return problem_send_field(r, "current_password", "incorrect",
-						  "the current password is not correct");
+	if (pw != NULL) { /* resumed: both hashes are done */
+		if (!pwjob_reauth_done(r, pw, "current_password", &reply))
+			return reply;
 		err = pw->hashed;
 		if (err == ERR_OK)
 			err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 		if (err == ERR_OK) {
-			err = pwjob_passed(conn, pw);
-			if (err == ERR_OK)
-				err = db_password_change(conn, r->auth.sub, pw->hash, r->auth.sid);
+			err = db_password_change(conn, r->auth.sub, pw->hash, r->auth.sid);
 			db_release(r->app->db, conn);
 		}
 		if (err != ERR_OK)
 			return problem_from_err(r, err);
 		return http_reply_static(r, 204, NULL, "", 0);
 	}
-	pw = calloc(1, sizeof(*pw));
+	pw = pwjob_state(r, sizeof(*pw), pwchange_free);
 	errors = json_array();
 	if (pw == NULL || errors == NULL) {
-		free(pw);
 		json_decref(errors);
 		return problem_from_err(r, ERR_NOMEM);
 	}
-	r->state = pw;
-	r->state_free = pwchange_free;
 	err = pwchange_check(r, pw, errors);
 	if (problem_check_failed(r, err, errors, &reply))
 		return reply;

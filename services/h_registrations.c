@@ -162,9 +162,12 @@ enum MHD_Result h_registration_schema(struct req *r)
 	return http_reply_static(r, 200, "application/json", body, len);
 }
 
+/* Location names the account's own resource, the same for every reply: a
+ * real route that answers a caller without its token with 401, and says
+ * nothing about the id (which, for a taken email, has no account). */
 static enum MHD_Result reply_accepted(struct req *r, const char *id)
 {
-	http_add_header(r, "Location", "/v1/registrations/%s", id);
+	http_add_header(r, "Location", "/v1/me");
 	return http_reply_json(
 		r, 202, json_pack("{s:s, s:s}", "id", id, "status", "pending_verification"), NULL);
 }
@@ -177,7 +180,6 @@ static enum err check_request(struct req *r, struct reg *reg, json_t *errors)
 	json_t *body = r->json, *profile = json_object_get(body, "profile");
 	json_t *email = json_object_get(body, "email");
 	json_t *password = json_object_get(body, "password");
-	const char *names[4] = {NULL};
 	enum err err[6] = {ERR_OK};
 
 	err[0] = json_body_check_keys(body, top, errors);
@@ -194,14 +196,9 @@ static enum err check_request(struct req *r, struct reg *reg, json_t *errors)
 		err[4] = json_error_add(errors, "password", password ? "type" : "required",
 					"a password is required");
 	} else {
-		names[0] = json_string_value(json_object_get(profile, "given_name"));
-		names[1] = names[0] ? json_string_value(json_object_get(profile, "family_name"))
-				    : NULL;
-		names[2] = names[1] ? json_string_value(json_object_get(profile, "middle_name"))
-				    : NULL;
-		err[5] = password_check(json_string_value(password),
-					json_is_string(email) ? json_string_value(email) : NULL,
-					names, errors);
+		err[5] = password_check_profile(
+			json_string_value(password),
+			json_is_string(email) ? json_string_value(email) : NULL, profile, errors);
 	}
 	for (size_t i = 0; i < sizeof(err) / sizeof(err[0]); i++)
 		if (err[i] != ERR_OK)

@@ -50,9 +50,12 @@ static void login_free(void *p)
 	free(l);
 }
 
-/* Signs an access token and replies with the token pair. */
+/* Signs an access token and replies with the token pair. The token says
+ * what a relying page gates on (the account's status, profession and
+ * country now) and when the session signed in (auth_time). */
 static enum MHD_Result reply_tokens(struct req *r, const char *account_id, const char *role,
-				    const char *session_id, const char *refresh)
+				    const char *session_id, const char *refresh,
+				    const struct token_facts *facts, long long auth_time)
 {
 	const struct config *cfg = &r->app->cfg;
 	struct jwt_claims c = {0};
@@ -64,10 +67,14 @@ static enum MHD_Result reply_tokens(struct req *r, const char *account_id, const
 	snprintf(c.sub, sizeof(c.sub), "%s", account_id);
 	snprintf(c.role, sizeof(c.role), "%s", role);
 	snprintf(c.sid, sizeof(c.sid), "%s", session_id);
+	snprintf(c.hcp_status, sizeof(c.hcp_status), "%s", facts->status);
+	snprintf(c.profession, sizeof(c.profession), "%s", facts->profession);
+	snprintf(c.country, sizeof(c.country), "%s", facts->country);
 	if (crypto_random(jti, sizeof(jti)) != ERR_OK)
 		return problem_from_err(r, ERR_CRYPTO);
 	crypto_hex(jti, sizeof(jti), c.jti);
 	c.iat = c.nbf = (long long)time(NULL);
+	c.auth_time = auth_time > 0 ? auth_time : c.iat;
 	c.exp = c.iat + cfg->access_ttl;
 	err = jwt_sign(r->app->keyring, cfg->jwt_issuer, cfg->jwt_audience, &c, &access);
 	if (err != ERR_OK)
@@ -156,7 +163,7 @@ static enum MHD_Result login_finish(struct req *r, struct login *l)
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
 	return reply_tokens(r, l->acct.id, l->factor == FACTOR_ENROL ? "enrolling" : l->acct.role,
-			    sid, token);
+			    sid, token, &l->acct.facts, 0);
 }
 
 /* email and password, and at most one of totp and recovery_code: all
@@ -256,7 +263,7 @@ enum MHD_Result h_session_refresh(struct req *r)
 		return problem_send(r, 401, "unauthorized", "the refresh token is not valid");
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	return reply_tokens(r, s.account_id, s.role, s.session_id, next);
+	return reply_tokens(r, s.account_id, s.role, s.session_id, next, &s.facts, s.auth_time);
 }
 
 enum MHD_Result h_session_delete(struct req *r)

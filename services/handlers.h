@@ -28,6 +28,15 @@ enum MHD_Result h_me_password(struct req *r);
 
 /* h_email.c */
 enum MHD_Result h_me_email_confirm(struct req *r);
+enum MHD_Result h_email_confirmation(struct req *r);
+enum MHD_Result h_me_email_resend(struct req *r);
+enum MHD_Result h_email_confirmation_resend(struct req *r);
+enum MHD_Result h_me_email_change(struct req *r);
+enum MHD_Result h_email_change_cancel(struct req *r);
+
+/* h_password_reset.c */
+enum MHD_Result h_password_reset_request(struct req *r);
+enum MHD_Result h_password_reset_confirm(struct req *r);
 
 /* h_rectify.c */
 enum MHD_Result h_me_patch(struct req *r);
@@ -56,6 +65,7 @@ enum MHD_Result h_unsubscribe(struct req *r);
 
 /* h_export.c */
 enum MHD_Result h_me_export(struct req *r);
+enum MHD_Result h_me_export_post(struct req *r);
 
 /* h_restriction.c */
 enum MHD_Result h_me_restriction_set(struct req *r);
@@ -85,8 +95,12 @@ enum MHD_Result h_admin_document_get(struct req *r);
 /* h_audit.c */
 enum MHD_Result h_admin_audit(struct req *r);
 
+/* h_webhooks.c */
+enum MHD_Result h_admin_webhook_deliveries(struct req *r);
+
 /* h_admin_page.c */
 enum MHD_Result h_admin_page_index(struct req *r);
 enum MHD_Result h_admin_page_file(struct req *r);
+enum MHD_Result h_account_page(struct req *r);
 
 #endif

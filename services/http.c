@@ -409,7 +409,8 @@ static enum MHD_Result admit(struct req *r, const char *url, bool *ret_ok)
 		}
 	}
 	/* The routes limited per address other than uploads (registration,
-	 * sign-in, password change, erasure) are the ones that hash: with the
+	 * sign-in, password change, erasure, recovery; and the mail asked for
+	 * by address, which does not hash and is shed too) hash: with the
 	 * hashing queue full they are shed here, at the cost of a lock, before
 	 * their body is parsed and checked or their caller authenticated (a
 	 * flood would otherwise keep the server threads busy with work whose

@@ -407,7 +407,8 @@ enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud
 	/* Refuse to mint what jwt_verify would refuse. */
 	if (!field_ok(c->sub, sizeof(c->sub)) || !field_ok(c->role, sizeof(c->role)) ||
 	    !field_ok(c->jti, sizeof(c->jti)) || !field_ok(c->sid, sizeof(c->sid)) || c->iat < 0 ||
-	    c->nbf < 0 || c->exp <= c->iat || c->exp - c->iat > JWT_TTL_MAX)
+	    c->nbf < 0 || c->exp <= c->iat || c->exp - c->iat > JWT_TTL_MAX || c->auth_time < 0 ||
+	    c->auth_time > c->iat + JWT_LEEWAY)
 		goto out;
 	err = ERR_NOMEM;
 	if (jwt_new(&jwt) != 0)
@@ -424,7 +425,11 @@ enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud
 	    jwt_add_grant(jwt, "jti", c->jti) != 0 || jwt_add_grant(jwt, "sid", c->sid) != 0 ||
 	    jwt_add_grant_int(jwt, "iat", c->iat) != 0 ||
 	    jwt_add_grant_int(jwt, "nbf", c->nbf) != 0 ||
-	    jwt_add_grant_int(jwt, "exp", c->exp) != 0)
+	    jwt_add_grant_int(jwt, "exp", c->exp) != 0 ||
+	    (c->hcp_status[0] != '\0' && jwt_add_grant(jwt, "hcp_status", c->hcp_status) != 0) ||
+	    (c->profession[0] != '\0' && jwt_add_grant(jwt, "profession", c->profession) != 0) ||
+	    (c->country[0] != '\0' && jwt_add_grant(jwt, "country", c->country) != 0) ||
+	    (c->auth_time > 0 && jwt_add_grant_int(jwt, "auth_time", c->auth_time) != 0))
 		goto out;
 	token = jwt_encode_str(jwt); /* sets errno on failure */
 	if (token == NULL) {
@@ -501,6 +506,13 @@ static int claim_time(json_t *payload, const char *name, long long *ret)
 	return 1;
 }
 
+/* An optional string claim: absent ("" in dst), or one claim_str takes. */
+static int claim_opt_str(json_t *payload, const char *name, char *dst, size_t size)
+{
+	dst[0] = '\0';
+	return json_object_get(payload, name) == NULL || claim_str(payload, name, dst, size);
+}
+
 static int aud_ok(json_t *v, const char *aud)
 {
 	json_t *item;
@@ -533,7 +545,12 @@ static int claims_ok(json_t *p, const char *iss, const char *aud, long long now,
 	       claim_str(p, "sid", c->sid, sizeof(c->sid)) && claim_time(p, "iat", &c->iat) &&
 	       claim_time(p, "nbf", &c->nbf) && claim_time(p, "exp", &c->exp) && c->exp > now &&
 	       c->nbf - JWT_LEEWAY <= now && c->iat - JWT_LEEWAY <= now &&
-	       c->exp - c->iat <= JWT_TTL_MAX;
+	       c->exp - c->iat <= JWT_TTL_MAX &&
+	       claim_opt_str(p, "hcp_status", c->hcp_status, sizeof(c->hcp_status)) &&
+	       claim_opt_str(p, "profession", c->profession, sizeof(c->profession)) &&
+	       claim_opt_str(p, "country", c->country, sizeof(c->country)) &&
+	       (json_object_get(p, "auth_time") == NULL ||
+		(claim_time(p, "auth_time", &c->auth_time) && c->auth_time <= c->iat + JWT_LEEWAY));
 }
 
 /* The cache key of token for iss and aud; false when they do not fit

@@ -29,6 +29,14 @@ struct jwt_claims {
 	char jti[JWT_ID_MAX];    /* this token's id */
 	char sid[JWT_ID_MAX];    /* the session it belongs to (for revocation) */
 	long long iat, nbf, exp; /* seconds since the epoch */
+	/* What a relying page gates on without another call (issue 20); each
+	 * optional: "" or 0 is left out of the token, and a token without it
+	 * verifies (tokens signed before these claims existed, admins without
+	 * a profile). */
+	char hcp_status[32]; /* the account's status when the token was issued */
+	char profession[64]; /* non-personal catalogue fields of the profile */
+	char country[8];
+	long long auth_time; /* when the session signed in (kept by refreshes) */
 };
 
 /* Loads the current signing key (EC P-256 private key, PEM) from
@@ -44,7 +52,8 @@ enum err jwt_keyring_load(const char *current_path, const char *previous_paths,
 void jwt_keyring_free(struct jwt_keyring *kr);
 
 /* Signs claims with the current key: header {"alg":"ES256","typ":"JWT",
- * "kid":...}, payload iss, aud, sub, role, jti, sid, iat, nbf, exp.
+ * "kid":...}, payload iss, aud, sub, role, jti, sid, iat, nbf, exp and,
+ * when set, hcp_status, profession, country and auth_time.
  * *ret_token is malloc'd. ERR_INVALID for claims jwt_verify would refuse,
  * ERR_NOMEM when memory runs out. */
 enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud,
@@ -53,7 +62,9 @@ enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud
 /* Checks token as described above, at time now (seconds since the epoch):
  * exp > now, nbf <= now + leeway, iat <= now + leeway, exp - iat <=
  * JWT_TTL_MAX, iss and aud equal (aud may be a string or an array holding
- * it), sub/role/jti/sid non-empty strings that fit. ERR_INVALID for any
+ * it), sub/role/jti/sid non-empty strings that fit; hcp_status,
+ * profession and country, when present, non-empty strings that fit, and
+ * auth_time, when present, a time no later than iat. ERR_INVALID for any
  * failure (no detail: callers answer one generic 401), except ERR_NOMEM
  * when memory ran out before the token could be judged (callers answer
  * 503: the token may well be good). A token that passed is remembered

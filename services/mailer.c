@@ -5,10 +5,13 @@
  *
  * Delivery is at least once: rows are reported in the claim's transaction,
  * so a crash or a failed commit after a send makes that row due again.
- * Never logs or stores an address, a token or message text; last_error
- * holds an error name only.
+ * A mail with a link gets its token minted just before its send, on the
+ * batch's connection (db_email_token_mint(): only the SHA-256 is stored).
+ * Never logs or stores an address, a clear token or message text;
+ * last_error holds an error name only.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include "bgthread.h"
 #include "db.h"
 #include "jsontext.h"
+#include "links.h"
 #include "log.h"
 #include "mailer.h"
 #include "outbox.h"
@@ -29,7 +33,7 @@
 #define MAILER_IDLE_MS          1000 /* between polls when the outbox is drained */
 /* a claimed row is due again after this: longer than a batch can take */
 #define MAILER_LEASE_S (MAILER_BATCH * (SMTP_TOTAL_TIMEOUT_MS / 1000) * 2)
-#define TOKEN_MAX      64 /* a confirm token is 43 characters */
+#define TOKEN_MAX      64 /* Message-ID's unique part */
 
 struct mailer {
 	struct app *app;
@@ -37,18 +41,78 @@ struct mailer {
 	bool db_failing; /* logged once per outage, not every second */
 };
 
+/* A body with a link holds one %s for it. */
 static const char confirm_body[] =
 	"Hello,\r\n"
 	"\r\n"
 	"An account was registered with this email address. To confirm that the\r\n"
-	"address is yours, sign in and, within 24 hours, send this token:\r\n"
+	"address is yours, open this link within 24 hours:\r\n"
 	"\r\n"
 	"    %s\r\n"
 	"\r\n"
-	"as the JSON body {\"token\": \"%s\"}\r\n"
-	"in a POST request to /v1/me/email/confirm. The token works once.\r\n"
+	"The link works once; only the newest one sent to you works.\r\n"
 	"\r\n"
 	"If you did not register, you can ignore this message.\r\n";
+
+static const char reset_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"Someone asked to reset the password of the account registered with this\r\n"
+	"email address. To choose a new password, open this link within 30\r\n"
+	"minutes:\r\n"
+	"\r\n"
+	"    %s\r\n"
+	"\r\n"
+	"The link works once; only the newest one sent to you works. A new password\r\n"
+	"signs out every device signed in to the account.\r\n"
+	"\r\n"
+	"If you did not ask for this, you can ignore this message: your password\r\n"
+	"stays as it is.\r\n";
+
+static const char changed_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"The password of the account registered with this email address was just\r\n"
+	"changed with a password-reset link, and every device signed in to it was\r\n"
+	"signed out. If that was you, nothing more is needed.\r\n"
+	"\r\n"
+	"If it was not you, someone can read your mail: secure your mailbox, then\r\n"
+	"ask for a new password reset where you signed up.\r\n";
+
+static const char change_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"An account asked to change its email address to this one. To confirm\r\n"
+	"that the address is yours, open this link within 24 hours:\r\n"
+	"\r\n"
+	"    %s\r\n"
+	"\r\n"
+	"The change takes effect only then. If you did not ask for it, you can\r\n"
+	"ignore this message.\r\n";
+
+static const char cancel_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"Someone signed in to the account registered with this email address asked\r\n"
+	"to change it to another address. If that was you, nothing more is needed.\r\n"
+	"\r\n"
+	"If it was not you, open this link within 7 days to cancel the change,\r\n"
+	"also if it has taken effect already: this address is given back to the\r\n"
+	"account and every device signed in to it is signed out.\r\n"
+	"\r\n"
+	"    %s\r\n"
+	"\r\n"
+	"Then ask for a password reset, since someone else knew your password.\r\n";
+
+static const char taken_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"Someone asked to change the email address of an account to this one,\r\n"
+	"which already has an account. Nothing was changed, and nothing about your\r\n"
+	"account was shown to them.\r\n"
+	"\r\n"
+	"If it was you, sign in to this address's account instead. If it was not\r\n"
+	"you, you can ignore this message.\r\n";
 
 static const char already_body[] =
 	"Hello,\r\n"
@@ -58,7 +122,8 @@ static const char already_body[] =
 	"shown to them.\r\n"
 	"\r\n"
 	"If it was you, sign in with your existing password (POST /v1/sessions).\r\n"
-	"If you no longer know it, ask for a password reset where you signed up.\r\n"
+	"If you no longer know it, ask for a password reset where you signed up:\r\n"
+	"it mails you a link to choose a new one.\r\n"
 	"\r\n"
 	"If it was not you, you can ignore this message.\r\n";
 
@@ -147,35 +212,65 @@ static const char reinstated_body[] =
 	"\r\n"
 	"This is a message about your account, not marketing.\r\n";
 
-/* Every kind of message: its subject and body; a body with a token holds
- * two %s for it, the others are sent as they are. */
+/* Every kind of message: its subject and body and, for a mail with a
+ * link, the token the mailer mints when it sends (db_email_token_mint())
+ * and the link template that carries it (struct config, HCPD_LINK_*). */
 static const struct message {
 	const char *kind, *subject, *body;
-	bool token;
+	const char *purpose; /* the token's purpose; NULL: no link, no token */
+	int ttl_seconds;     /* how long the token works */
+	bool supersede;      /* the account's older unused tokens of purpose die */
+	bool bound;          /* the token confirms the address it is mailed to */
+	size_t link;         /* offsetof(struct config, link_*) */
 } messages[] = {
-	{OUTBOX_CONFIRM_EMAIL, "Confirm your email address", confirm_body, true},
-	{OUTBOX_ALREADY_REGISTERED, "Someone tried to register with your email address",
-	 already_body, false},
-	{OUTBOX_REVIEW_INFO_REQUESTED, "Your registration needs more information", info_body,
-	 false},
-	{OUTBOX_REVIEW_APPROVED, "Your registration was approved", approved_body, false},
-	{OUTBOX_REVIEW_REJECTED, "Your registration was not approved", rejected_body, false},
-	{OUTBOX_ACCOUNT_SUSPENDED, "Your account is suspended pending review", suspended_body,
-	 false},
-	{OUTBOX_MONITORING_REFUSED, "Your account is suspended: your licence cannot be re-checked",
-	 refused_body, false},
-	{OUTBOX_LICENCE_EXPIRY_REMINDER, "Your licence expires soon", expiry_body, false},
-	{OUTBOX_ADMIN_REVIEW_DIGEST, "Registrations are waiting for review", digest_body, false},
-	{OUTBOX_ADMIN_SUSPENDED, "Your account is suspended", admin_suspended_body, false},
-	{OUTBOX_ADMIN_REINSTATED, "Your account is reinstated", reinstated_body, false},
+#define NOTICE(k, subj, text)                                                                      \
+	{                                                                                          \
+		.kind = k, .subject = subj, .body = text                                           \
+	}
+	{OUTBOX_CONFIRM_EMAIL, "Confirm your email address", confirm_body, TOKEN_CONFIRM_EMAIL,
+	 EMAIL_TOKEN_TTL_HOURS * 3600, true, false, offsetof(struct config, link_confirm_email)},
+	{OUTBOX_PASSWORD_RESET, "Reset your password", reset_body, TOKEN_PASSWORD_RESET,
+	 PASSWORD_RESET_TTL_MINUTES * 60, true, false,
+	 offsetof(struct config, link_reset_password)},
+	{OUTBOX_EMAIL_CHANGE, "Confirm your new email address", change_body, TOKEN_EMAIL_CHANGE,
+	 EMAIL_TOKEN_TTL_HOURS * 3600, true, true, offsetof(struct config, link_change_email)},
+	/* every cancel link works: a second change must not take the first's
+	 * away from the address it was sent to */
+	{OUTBOX_EMAIL_CHANGE_CANCEL, "Your email address is being changed", cancel_body,
+	 TOKEN_EMAIL_CHANGE_CANCEL, EMAIL_CHANGE_CANCEL_DAYS * 86400, false, false,
+	 offsetof(struct config, link_cancel_email_change)},
+	NOTICE(OUTBOX_PASSWORD_CHANGED, "Your password was changed", changed_body),
+	NOTICE(OUTBOX_EMAIL_CHANGE_TAKEN, "Someone tried to move an account to your email address",
+	       taken_body),
+	NOTICE(OUTBOX_ALREADY_REGISTERED, "Someone tried to register with your email address",
+	       already_body),
+	NOTICE(OUTBOX_REVIEW_INFO_REQUESTED, "Your registration needs more information", info_body),
+	NOTICE(OUTBOX_REVIEW_APPROVED, "Your registration was approved", approved_body),
+	NOTICE(OUTBOX_REVIEW_REJECTED, "Your registration was not approved", rejected_body),
+	NOTICE(OUTBOX_ACCOUNT_SUSPENDED, "Your account is suspended pending review",
+	       suspended_body),
+	NOTICE(OUTBOX_MONITORING_REFUSED,
+	       "Your account is suspended: your licence cannot be re-checked", refused_body),
+	NOTICE(OUTBOX_LICENCE_EXPIRY_REMINDER, "Your licence expires soon", expiry_body),
+	NOTICE(OUTBOX_ADMIN_REVIEW_DIGEST, "Registrations are waiting for review", digest_body),
+	NOTICE(OUTBOX_ADMIN_SUSPENDED, "Your account is suspended", admin_suspended_body),
+	NOTICE(OUTBOX_ADMIN_REINSTATED, "Your account is reinstated", reinstated_body),
 };
 
-enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
-			     const char *to, const char *token, unsigned char **ret_enc,
-			     size_t *ret_len)
+#undef NOTICE
+
+static const struct message *message_of(const char *kind)
 {
-	json_t *data = token != NULL ? json_pack("{s:s, s:s}", "to", to, "token", token)
-				     : json_pack("{s:s}", "to", to);
+	for (size_t i = 0; i < sizeof(messages) / sizeof(messages[0]); i++)
+		if (strcmp(messages[i].kind, kind) == 0)
+			return &messages[i];
+	return NULL;
+}
+
+enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
+			     const char *to, unsigned char **ret_enc, size_t *ret_len)
+{
+	json_t *data = json_pack("{s:s}", "to", to);
 	char *text = data != NULL ? json_text_dump(data, JSON_COMPACT) : NULL;
 	enum err err = ERR_NOMEM;
 
@@ -222,28 +317,38 @@ static bool token_safe(const char *s)
 	return true;
 }
 
-enum err mailer_compose(const char *kind, const char *from, const char *to, const char *token,
+/* A link that can go in a plain-text body as it is: one "word". */
+static bool link_safe(const char *s)
+{
+	size_t len = s != NULL ? strnlen(s, LINK_MAX) : 0;
+
+	if (len == 0 || len >= LINK_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F)
+			return false;
+	return true;
+}
+
+enum err mailer_compose(const char *kind, const char *from, const char *to, const char *link,
 			time_t now, const char *unique, char **ret_msg, size_t *ret_len)
 {
-	const struct message *m = NULL;
+	const struct message *m = message_of(kind);
 	char date[64], body[2048];
 	struct tm tm;
 	char *msg;
 	int n;
 
-	for (size_t i = 0; m == NULL && i < sizeof(messages) / sizeof(messages[0]); i++)
-		if (strcmp(messages[i].kind, kind) == 0)
-			m = &messages[i];
 	if (m == NULL)
 		return ERR_INVALID;
 	if (!address_safe(from) || !address_safe(to) || !token_safe(unique) ||
-	    (m->token && !token_safe(token)))
+	    (m->purpose != NULL && !link_safe(link)))
 		return ERR_INVALID;
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0)
 		return ERR_INVALID;
-	if (m->token)
-		n = snprintf(body, sizeof(body), m->body, token, token);
+	if (m->purpose != NULL)
+		n = snprintf(body, sizeof(body), m->body, link);
 	else
 		n = snprintf(body, sizeof(body), "%s", m->body);
 	if (n < 0 || (size_t)n >= sizeof(body)) {
@@ -383,18 +488,55 @@ static json_t *row_fields(const struct outbox_row *row)
 	return json_pack("{s:s, s:I}", "kind", row->kind, "outbox_id", (json_int_t)row->id);
 }
 
-/* Opens row's payload (for a notice without one, the account's address)
- * and composes its message into *ret_msg. *ret_data owns the strings. */
-static enum err open_row(struct mailer *m, const struct outbox_row *row, json_t **ret_data,
-			 char **ret_msg, size_t *ret_len)
+/* The link of a mail with a token, into link: the payload's token (rows
+ * queued before tokens were minted at send time carry one), else a new
+ * one minted now for to. ERR_CONFLICT when none may be minted any more
+ * (an email change since superseded or cancelled). */
+static enum err mail_link(struct mailer *m, PGconn *conn, const struct outbox_row *row,
+			  const struct message *msg, const char *to, const char *token,
+			  char link[LINK_MAX])
 {
+	const struct config *cfg = &m->app->cfg;
+	const char *tmpl = *(const char *const *)((const char *)cfg + msg->link);
+	unsigned char hash[32], bidx[32];
+	char fresh[64];
+	bool minted = true;
+	enum err err = ERR_OK;
+
+	if (token == NULL) {
+		err = crypto_token(fresh, hash);
+		if (msg->bound)
+			vault_email_index(m->app, to, bidx);
+		if (err == ERR_OK)
+			err = db_email_token_mint(conn, row->account.id, msg->purpose,
+						  msg->ttl_seconds, hash, msg->bound ? bidx : NULL,
+						  msg->supersede, &minted);
+		if (err == ERR_OK && !minted)
+			err = ERR_CONFLICT;
+		token = fresh;
+	}
+	if (err == ERR_OK)
+		err = link_build(tmpl, cfg->public_url, token, link);
+	explicit_bzero(fresh, sizeof(fresh));
+	return err;
+}
+
+/* Opens row's payload (for a notice without one, the account's address),
+ * mints its token if it carries a link, and composes its message into
+ * *ret_msg; *ret_to is the recipient (malloc'd). */
+static enum err open_row(struct mailer *m, PGconn *conn, const struct outbox_row *row,
+			 char **ret_to, char **ret_msg, size_t *ret_len)
+{
+	const struct message *msg = message_of(row->kind);
 	unsigned char key[CRYPTO_KEY_LEN], rnd[16];
-	char unique[2 * sizeof(rnd) + 1];
-	char *payload = NULL, *email = NULL;
+	char unique[2 * sizeof(rnd) + 1], link[LINK_MAX] = "";
+	char *payload = NULL, *email = NULL, *to = NULL;
 	size_t len = 0;
 	json_t *data = NULL;
 	enum err err;
 
+	if (msg == NULL)
+		return ERR_INVALID;
 	/* erased: nothing opens any more (ERR_NOT_FOUND) */
 	err = vault_open_profile(m->app, &row->account, key, row->payload == NULL ? &email : NULL,
 				 NULL);
@@ -405,49 +547,67 @@ static enum err open_row(struct mailer *m, const struct outbox_row *row, json_t 
 	if (err != ERR_OK)
 		goto out;
 	data = payload != NULL ? json_loads(payload, 0, NULL) : json_pack("{s:s}", "to", email);
-	if (data == NULL) {
-		err = ERR_INVALID;
+	if (!json_is_string(json_object_get(data, "to"))) {
+		err = data == NULL && payload == NULL ? ERR_NOMEM : ERR_INVALID;
 		goto out;
 	}
-	err = crypto_random(rnd, sizeof(rnd));
+	to = strdup(json_string_value(json_object_get(data, "to")));
+	if (to == NULL) {
+		err = ERR_NOMEM;
+		goto out;
+	}
+	if (msg->purpose != NULL)
+		err = mail_link(m, conn, row, msg, to,
+				json_string_value(json_object_get(data, "token")), link);
+	if (err == ERR_OK)
+		err = crypto_random(rnd, sizeof(rnd));
 	if (err != ERR_OK)
 		goto out;
 	crypto_hex(rnd, sizeof(rnd), unique);
-	err = mailer_compose(row->kind, m->app->cfg.smtp_from,
-			     json_string_value(json_object_get(data, "to")),
-			     json_string_value(json_object_get(data, "token")), time(NULL), unique,
+	err = mailer_compose(row->kind, m->app->cfg.smtp_from, to, link, time(NULL), unique,
 			     ret_msg, ret_len);
 out:
+	explicit_bzero(link, sizeof(link));
 	if (payload != NULL)
 		explicit_bzero(payload, len);
 	free(payload);
 	vault_wipe_free(email);
+	json_decref(data);
 	if (err == ERR_OK)
-		*ret_data = data;
+		*ret_to = to;
 	else
-		json_decref(data);
+		vault_wipe_free(to);
 	return err;
+}
+
+/* Errors of open_row() that the same row will meet again: it is given up
+ * at once. (A database or keystore that cannot be reached, or memory, is
+ * worth another attempt.) */
+static bool open_error_final(enum err err)
+{
+	return err == ERR_NOT_FOUND || err == ERR_CONFLICT || err == ERR_INVALID ||
+	       err == ERR_CRYPTO || err == ERR_TOO_BIG;
 }
 
 /* Sends one claimed row and reports it. Returns only database errors. */
 static enum err deliver(struct mailer *m, PGconn *conn, const struct outbox_row *row)
 {
-	json_t *data = NULL;
-	char *msg = NULL, name[32];
+	char *msg = NULL, *to = NULL, name[32];
 	const char *error = NULL;
 	size_t len = 0;
 	bool final = false;
 	int attempts = 0;
 	CURLcode rc;
-	enum err err = open_row(m, row, &data, &msg, &len);
+	enum err err = open_row(m, conn, row, &to, &msg, &len);
 
 	if (err != ERR_OK) {
-		/* a payload that cannot open or compose never will */
-		final = err != ERR_NOMEM;
-		error = err == ERR_NOT_FOUND ? "erased" : err_name(err);
+		final = open_error_final(err);
+		error = err == ERR_NOT_FOUND  ? "erased"
+			: err == ERR_CONFLICT ? "superseded"
+					      : err_name(err);
 		goto failed;
 	}
-	rc = smtp_send(m, json_string_value(json_object_get(data, "to")), msg, len);
+	rc = smtp_send(m, to, msg, len);
 	if (rc == CURLE_OK) {
 		err = db_outbox_sent(conn, row->id);
 		if (err == ERR_OK)
@@ -474,7 +634,7 @@ out:
 	if (msg != NULL)
 		explicit_bzero(msg, len);
 	free(msg);
-	json_decref(data);
+	vault_wipe_free(to);
 	return err;
 }
 

@@ -1,7 +1,14 @@
 /*
  * mailer.h - the outbox's sender: one thread that claims due outbox rows,
- * opens their sealed payloads and sends each as a plain-text message over
+ * opens the address each goes to and sends it as a plain-text message over
  * SMTP (libcurl, HCPD_SMTP_URL), with exponential back-off on failure.
+ *
+ * A mail with a link (confirmation, password reset, email change and its
+ * cancel link) gets its token when it is sent, not when it is queued: a
+ * fresh 256-bit token, stored as SHA-256 with its purpose and lifetime,
+ * superseding the account's older ones, in one statement before the send
+ * (db_email_token_mint()); the link is the purpose's HCPD_LINK_* template
+ * (links.h). Queued rows therefore hold no token.
  *
  * Also owns the payload format (what is sealed into outbox.payload_enc)
  * and the messages' wording, so both ends of the outbox agree. Nothing
@@ -25,27 +32,28 @@
 struct app;
 struct mailer;
 
-/* Seals the data of one outbox message for account_id with its data key:
- * the recipient address and, for a confirm_email message, the token
- * (NULL otherwise). *ret_enc is malloc'd for the caller to free. */
+/* Seals the recipient of one outbox message for account_id with its data
+ * key, for a mail that does not go to the account's current address (an
+ * email change: the new address, and the old one its cancel link goes
+ * to). *ret_enc is malloc'd for the caller to free. */
 enum err mailer_payload_seal(const unsigned char key[CRYPTO_KEY_LEN], const char *account_id,
-			     const char *to, const char *token, unsigned char **ret_enc,
-			     size_t *ret_len);
+			     const char *to, unsigned char **ret_enc, size_t *ret_len);
 
 /* Queues a notice of kind (one without a token) to account_id, in the
  * caller's transaction; nothing for an erased account. It carries no
  * payload: the mailer opens the account's address when it sends, so
- * nothing here reads the keystore (db_outbox_notice()). Blocks on the
- * database. */
+ * nothing here reads the keystore (db_outbox_notice()). Blocks. */
 enum err mailer_notice_queue(PGconn *conn, const char *account_id, const char *kind);
 
-/* Composes the RFC 5322 message of kind (OUTBOX_CONFIRM_EMAIL, with
- * token; OUTBOX_ALREADY_REGISTERED, OUTBOX_REVIEW_*) from from to to, dated now, with
- * Message-ID <unique@from's domain>. Pure. ERR_INVALID for an unknown kind,
- * a missing token or an address unsafe in a header; ERR_TOO_BIG past
- * MAILER_MESSAGE_MAX. *ret_msg is malloc'd (NUL-terminated); wipe it
- * (it holds the token) before freeing. */
-enum err mailer_compose(const char *kind, const char *from, const char *to, const char *token,
+/* Composes the RFC 5322 message of kind (a mail with a link -
+ * OUTBOX_CONFIRM_EMAIL, OUTBOX_PASSWORD_RESET, OUTBOX_EMAIL_CHANGE,
+ * OUTBOX_EMAIL_CHANGE_CANCEL - puts link in its body; the others ignore
+ * it) from from to to, dated now, with Message-ID <unique@from's domain>.
+ * Pure. ERR_INVALID for an unknown kind, a missing or unsafe link or an
+ * address unsafe in a header; ERR_TOO_BIG past MAILER_MESSAGE_MAX.
+ * *ret_msg is malloc'd (NUL-terminated); wipe it (its link holds a token)
+ * before freeing. */
+enum err mailer_compose(const char *kind, const char *from, const char *to, const char *link,
 			time_t now, const char *unique, char **ret_msg, size_t *ret_len);
 
 /* Starts the mailer thread when app->cfg.smtp_url is set. Without it, logs

@@ -1,6 +1,6 @@
 /*
  * main.c - the hcpd command line: serve, worker, migrate, verifier, roster, admin,
- * ledger, purge and marketing commands (the table at the end).
+ * ledger, purge, marketing and webhooks commands (the table at the end).
  *
  * Builds struct app from the environment, runs the subcommand, and tears
  * everything down in reverse on exit (so LeakSanitizer sees a clean
@@ -43,6 +43,7 @@
 #include "validate.h"
 #include "vault.h"
 #include "verifier.h"
+#include "webhooks.h"
 #include "workpool.h"
 
 #define EXIT_USAGE    2
@@ -63,6 +64,7 @@ enum need {
 	NEED_TOKENS = 8,
 	NEED_RECIPIENTS = 16, /* with NEED_CATALOGUE */
 	NEED_VERIFIERS = 32,  /* with NEED_CATALOGUE */
+	NEED_WEBHOOKS = 64,   /* HCPD_WEBHOOKS_FILE, when set */
 };
 
 static int app_open(struct app *app, unsigned need, int pool_size)
@@ -130,15 +132,20 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 	    verifier_set_load(app->cfg.registries_dir, app->catalogue, &app->verifiers, buf,
 			      sizeof(buf)) != ERR_OK)
 		return fail("bad verifier definition (HCPD_REGISTRIES_DIR)", buf);
+	if ((need & NEED_WEBHOOKS) && app->cfg.webhooks_file != NULL &&
+	    webhooks_load(app->cfg.webhooks_file, &app->webhooks, buf, sizeof(buf)) != ERR_OK)
+		return fail("bad webhooks file (HCPD_WEBHOOKS_FILE)", buf);
 	return 0;
 }
 
 static void app_close(struct app *app)
 {
+	webhooks_free(app->webhooks);
 	workpool_free(app->hashpool);
 	recipients_free(app->recipients);
 	verifier_set_free(app->verifiers);
 	adminpage_free(app->admin_page);
+	adminpage_free(app->account_pages);
 	catalogue_free(app->catalogue);
 	jwt_keyring_free(app->keyring);
 	ratelimit_free(app->ratelimit);
@@ -177,18 +184,22 @@ static int cmd_migrate(struct app *app)
 	return 0;
 }
 
-/* Loads the admin page. Unset HCPD_ADMIN_DIR with no default directory
- * turns the page off (an install without it); a set one must load. */
-static int admin_page_open(struct app *app)
+/* Loads a set of pages with load from dir (the setting's value) or dflt.
+ * An unset setting with no default directory turns the pages off (an
+ * install without them); a set one must load. */
+static int pages_open(const char *setting, const char *dir, const char *dflt,
+		      enum err (*load)(const char *, struct admin_page **, char *, size_t),
+		      struct admin_page **ret_page)
 {
-	const char *dir = app->cfg.admin_dir != NULL ? app->cfg.admin_dir : ADMINPAGE_DEFAULT_DIR;
-	char why[512];
+	char why[512], what[64];
 
-	if (adminpage_load(dir, &app->admin_page, why, sizeof(why)) == ERR_OK)
+	if (load(dir != NULL ? dir : dflt, ret_page, why, sizeof(why)) == ERR_OK)
 		return 0;
-	if (app->cfg.admin_dir != NULL)
-		return fail("bad configuration (HCPD_ADMIN_DIR)", why);
-	log_json(LOG_WARN, "the admin page is off", json_pack("{s:s}", "reason", why));
+	snprintf(what, sizeof(what), "bad configuration (%s)", setting);
+	if (dir != NULL)
+		return fail(what, why);
+	log_json(LOG_WARN, "pages are off",
+		 json_pack("{s:s, s:s}", "setting", setting, "reason", why));
 	return 0;
 }
 
@@ -263,7 +274,10 @@ static int cmd_serve(struct app *app)
 	if (recipients_sync_app(app, why, sizeof(why)) != ERR_UNAVAILABLE &&
 	    !atomic_load(&app->recipients_synced))
 		return fail("cannot store recipients (HCPD_RECIPIENTS_FILE)", why);
-	if (admin_page_open(app) != 0)
+	if (pages_open("HCPD_ADMIN_DIR", app->cfg.admin_dir, ADMINPAGE_DEFAULT_DIR, adminpage_load,
+		       &app->admin_page) != 0 ||
+	    pages_open("HCPD_PAGES_DIR", app->cfg.pages_dir, PAGES_DEFAULT_DIR,
+		       adminpage_load_account, &app->account_pages) != 0)
 		return EXIT_USAGE;
 	/* before any thread starts: every thread inherits the mask */
 	block_signals(&signals);
@@ -301,6 +315,8 @@ static int cmd_serve(struct app *app)
 	if (runner_start(app, &runner) != ERR_OK ||
 	    (runner != NULL && schedule_start(app, &schedule) != ERR_OK))
 		log_json(LOG_ERROR, "cannot start the verification runner", NULL);
+	if (webhooks_start(app->webhooks, app) != ERR_OK)
+		log_json(LOG_ERROR, "cannot start the webhook sender", NULL);
 	sigwait(&signals, &sig);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
 	/* a rollout: new connections go to other processes; every request
@@ -311,6 +327,7 @@ static int cmd_serve(struct app *app)
 	runner_stop(runner);
 	bgthread_stop(retention);
 	mailer_stop(mailer);
+	webhooks_stop(app->webhooks);
 	/* queued hashes run, each resuming its parked connection */
 	workpool_stop(app->hashpool);
 	http_drain(server, HTTP_DRAIN_MS);
@@ -351,12 +368,15 @@ static int cmd_worker(struct app *app)
 		http_stop(ops);
 		return fail("start-up failed", "cannot start the worker threads");
 	}
+	if (webhooks_start(app->webhooks, app) != ERR_OK)
+		log_json(LOG_ERROR, "cannot start the webhook sender", NULL);
 	sigwait(&signals, &sig);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
 	http_stop(ops);
 	bgthread_stop(schedule);
 	runner_stop(runner);
 	mailer_stop(mailer);
+	webhooks_stop(app->webhooks);
 	metrics_release();
 	return 0;
 }
@@ -634,10 +654,12 @@ static const struct command {
 	int (*run)(struct app *app, int argc, char **argv);
 } commands[] = {
 	{"serve", NULL, 0, 0, "serve                      run the API server",
-	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_TOKENS | NEED_RECIPIENTS | NEED_VERIFIERS, 0,
-	 run_serve},
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_TOKENS | NEED_RECIPIENTS | NEED_VERIFIERS |
+		 NEED_WEBHOOKS,
+	 0, run_serve},
 	{"worker", NULL, 0, 0, "worker                     run verification jobs and mail, no API",
-	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_RECIPIENTS | NEED_VERIFIERS, 0, run_worker},
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_RECIPIENTS | NEED_VERIFIERS | NEED_WEBHOOKS, 0,
+	 run_worker},
 	{"migrate", NULL, 0, 0, "migrate                    apply database migrations", NEED_DB, 1,
 	 run_migrate},
 	{"verifier", "list", 0, 0, "verifier list              the loaded verifier definitions",
@@ -668,6 +690,9 @@ static const struct command {
 	{"reverify", NULL, 1, 1,
 	 "reverify --all | --due     queue re-verification of every verified account, or the due",
 	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_VERIFIERS, 1, run_reverify},
+	{"webhooks", "test", 1, 1,
+	 "webhooks test NAME         send a signed test event to a webhook endpoint now",
+	 NEED_WEBHOOKS, 0, webhooks_test},
 	{"roster", "load", 2, 2,
 	 "roster load NAME FILE      replace a roster verifier's entries with a CSV file",
 	 NEED_DB | NEED_CATALOGUE | NEED_VERIFIERS, 1, run_roster_load},

@@ -75,6 +75,14 @@ enum MHD_Result problem_throttled(struct req *r, int retry_after)
 			    "too many wrong passwords for this account; wait before trying again");
 }
 
+enum MHD_Result problem_invalid_token(struct req *r)
+{
+	return problem_send(
+		r, 400, "invalid-token",
+		"this link does not work: it is unknown, was used already, has expired, "
+		"or a newer one was sent; ask for a new one");
+}
+
 enum MHD_Result problem_send_errors(struct req *r, json_t *errors)
 {
 	json_t *body =

@@ -22,6 +22,11 @@ enum MHD_Result problem_send(struct req *r, unsigned status, const char *slug, c
  * every operation that checks a password. */
 enum MHD_Result problem_throttled(struct req *r, int retry_after);
 
+/* 400 for a mailed link's token that does not work (issue 20): unknown,
+ * used, expired or superseded are one reply, so it tells nothing about
+ * any account. */
+enum MHD_Result problem_invalid_token(struct req *r);
+
 /* 422 with errors[] (steals the reference). */
 enum MHD_Result problem_send_errors(struct req *r, json_t *errors);
 

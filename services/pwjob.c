@@ -8,7 +8,9 @@
 
 #include "app.h"
 #include "db.h"
+#include "jsonbody.h"
 #include "netaddr.h"
+#include "privacy.h"
 #include "problem.h"
 #include "pwjob.h"
 #include "sessions.h"
@@ -27,7 +29,9 @@ enum err pwjob_check(struct pwjob *j, const char *password, const char *stored,
 	j->check = strdup(password);
 	if (j->check == NULL)
 		return ERR_NOMEM;
-	snprintf(j->stored, sizeof(j->stored), "%s", stored != NULL ? stored : "");
+	/* a PHC string of ours fits; a longer one never verifies anyway */
+	snprintf(j->stored, sizeof(j->stored), "%.*s", (int)sizeof(j->stored) - 1,
+		 stored != NULL ? stored : "");
 	memcpy(j->throttle, throttle, sizeof(j->throttle));
 	return ERR_OK;
 }
@@ -103,6 +107,73 @@ enum MHD_Result pwjob_start(struct req *r, struct pwjob *j)
 	if (locked > 0)
 		return problem_throttled(r, locked);
 	return http_park(r, r->app->hashpool, pwjob_task, j);
+}
+
+enum MHD_Result pwjob_refused(struct req *r, const char *field)
+{
+	return problem_send_field(r, field, "incorrect", "the password is not correct");
+}
+
+void *pwjob_state(struct req *r, size_t size, void (*state_free)(void *state))
+{
+	void *state = calloc(1, size);
+
+	if (state != NULL) {
+		r->state = state;
+		r->state_free = state_free;
+	}
+	return state;
+}
+
+enum MHD_Result pwjob_reauth_start(struct req *r, struct pwjob *j, const char *const *keys)
+{
+	struct erasure_check check;
+	json_t *errors = json_array();
+	PGconn *conn;
+	enum err err;
+
+	if (errors == NULL)
+		return problem_from_err(r, ERR_NOMEM);
+	err = json_body_check_keys(r->json, keys, errors);
+	if (json_body_require_strings(r->json, keys, errors) != ERR_OK)
+		err = ERR_NOMEM;
+	if (err == ERR_OK && json_array_size(errors) > 0)
+		return problem_send_errors(r, errors);
+	json_decref(errors);
+	if (err == ERR_OK)
+		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	/* the account's password hash and email index: what erasure reads */
+	err = db_erasure_check(conn, r->auth.sub, &check);
+	db_release(r->app->db, conn);
+	if (err == ERR_OK)
+		err = pwjob_check(j, json_string_value(json_object_get(r->json, "password")),
+				  check.password_hash, check.email_bidx);
+	explicit_bzero(&check, sizeof(check));
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return pwjob_start(r, j);
+}
+
+bool pwjob_reauth_done(struct req *r, struct pwjob *j, const char *field,
+		       enum MHD_Result *ret_reply)
+{
+	PGconn *conn;
+	enum err err;
+
+	if (j->checked != ERR_OK) { /* counted as a failure before the hash */
+		*ret_reply = pwjob_refused(r, field);
+		return false;
+	}
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK) {
+		err = pwjob_passed(conn, j);
+		db_release(r->app->db, conn);
+	}
+	if (err != ERR_OK)
+		*ret_reply = problem_from_err(r, err);
+	return err == ERR_OK;
 }
 
 enum err pwjob_passed(PGconn *conn, const struct pwjob *j)

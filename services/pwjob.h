@@ -58,6 +58,29 @@ enum err pwjob_hash(struct pwjob *j, const char *password);
  * database. */
 enum MHD_Result pwjob_start(struct req *r, struct pwjob *j);
 
+/* The reply to a check that did not match (it was counted as a failure
+ * before the hash): one 422, errors[0] {field, "incorrect"}, for every
+ * route that asks for the current password. */
+enum MHD_Result pwjob_refused(struct req *r, const char *field);
+
+/* A handler's state across the pool's work: size bytes, zeroed, kept in
+ * r->state and freed by state_free when the request ends. NULL when out
+ * of memory. */
+void *pwjob_state(struct req *r, size_t size, void (*state_free)(void *state));
+
+/* Re-authentication of the caller (r->auth.sub) by the password in its
+ * body (keys: the body's keys, "password" among them; any other problem
+ * with them is a 422): asks j to check it against the account's hash,
+ * counted by the throttle of the account's email index, and starts it
+ * (pwjob_start()). Blocks on the database. */
+enum MHD_Result pwjob_reauth_start(struct req *r, struct pwjob *j, const char *const *keys);
+
+/* After the pool, for a check that must match: true when it did (the
+ * throttle's failures are then forgotten); false with *ret_reply queued
+ * otherwise (pwjob_refused(r, field), or the database's error). Blocks. */
+bool pwjob_reauth_done(struct req *r, struct pwjob *j, const char *field,
+		       enum MHD_Result *ret_reply);
+
 /* After a check that matched: forgets the throttle's failures for its
  * email index from this client. Blocks. */
 enum err pwjob_passed(PGconn *conn, const struct pwjob *j);

@@ -119,14 +119,21 @@ enum err verdict_restore(struct app *app, PGconn *conn, const char *id)
 
 enum err verdict_email_confirmed(PGconn *conn, const char *id)
 {
+	enum err err = db_begin(conn);
+
+	if (err == ERR_OK)
+		err = verdict_email_confirmed_in(conn, id);
+	return db_end(conn, err);
+}
+
+enum err verdict_email_confirmed_in(PGconn *conn, const char *id)
+{
 	enum account_status from;
 	enum status_event event;
 	bool all_verified = false;
 	int open = 1;
-	enum err err = db_begin(conn);
+	enum err err = db_account_lock_status(conn, id, &from);
 
-	if (err == ERR_OK)
-		err = db_account_lock_status(conn, id, &from);
 	if (err == ERR_OK && from == STATUS_PENDING_VERIFICATION)
 		err = db_account_checks(conn, id, &open, &all_verified);
 	if (err == ERR_OK && from == STATUS_PENDING_VERIFICATION &&
@@ -135,7 +142,6 @@ enum err verdict_email_confirmed(PGconn *conn, const char *id)
 	    verdict_event(OCCASION_REGISTRATION, OUTCOME_VERIFIED, open, all_verified, true, false,
 			  &event))
 		err = db_account_set_status(conn, id, from, event, "email_confirmed", NULL);
-	err = db_end(conn, err);
 	return err == ERR_NOT_FOUND ? ERR_OK : err;
 }
 

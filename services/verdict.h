@@ -85,6 +85,11 @@ enum err verdict_restore(struct app *app, PGconn *conn, const char *id);
  * transaction of its own on conn; nothing for any other. Blocks. */
 enum err verdict_email_confirmed(PGconn *conn, const char *id);
 
+/* verdict_email_confirmed() in the caller's transaction: for a change
+ * that confirms the address along with other writes (a confirmation or
+ * recovery link). Blocks. */
+enum err verdict_email_confirmed_in(PGconn *conn, const char *id);
+
 /* A check of account_id ended with outcome (facts: db_job_done()'s, the
  * row locked): moves the status by verdict_event() and the table (set
  * tells whether a manual register applies), and tells a suspended

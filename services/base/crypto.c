@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,19 +137,25 @@ out:
 /* HMAC-SHA-256 with a 32-byte key. With a fixed, built-in digest it fails
  * only when OpenSSL cannot allocate; the void API has no way to say so, and
  * a wrong MAC or subkey is worse than stopping, so that aborts. */
-static void hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg, size_t len,
-			unsigned char ret_mac[32])
+static void hmac_sha256_n(const unsigned char *key, size_t key_len, const void *msg, size_t len,
+			  unsigned char ret_mac[32])
 {
 	EVP_MAC_CTX *ctx;
 	size_t mac_len = 0;
 
 	algs_ready();
 	ctx = EVP_MAC_CTX_dup(algs.hmac);
-	if (ctx == NULL || EVP_MAC_init(ctx, key, CRYPTO_KEY_LEN, NULL) != 1 ||
+	if (ctx == NULL || EVP_MAC_init(ctx, key, key_len, NULL) != 1 ||
 	    EVP_MAC_update(ctx, msg, len) != 1 || EVP_MAC_final(ctx, ret_mac, &mac_len, 32) != 1 ||
 	    mac_len != 32)
 		abort();
 	EVP_MAC_CTX_free(ctx); /* wipes the keyed state */
+}
+
+static void hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg, size_t len,
+			unsigned char ret_mac[32])
+{
+	hmac_sha256_n(key, CRYPTO_KEY_LEN, msg, len, ret_mac);
 }
 
 void crypto_derive(const unsigned char master[CRYPTO_KEY_LEN], const char *label,
@@ -162,6 +169,13 @@ void crypto_hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg
 			unsigned char ret_mac[32])
 {
 	hmac_sha256(key, msg, len, ret_mac);
+}
+
+void crypto_hmac_sha256_keyed(const unsigned char *key, size_t key_len, const void *msg, size_t len,
+			      unsigned char ret_mac[32])
+{
+	assert(key_len > 0);
+	hmac_sha256_n(key, key_len, msg, len, ret_mac);
 }
 
 void crypto_sha256(const void *msg, size_t len, unsigned char ret_digest[32])
@@ -361,6 +375,34 @@ size_t crypto_base64url(const unsigned char *in, size_t len, char *out)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+size_t crypto_base64(const unsigned char *in, size_t len, char *out)
+{
+	return (size_t)EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+}
+
+enum err crypto_unbase64(const char *in, size_t len, unsigned char *out, size_t *ret_len)
+{
+	size_t pad = 0;
+	int n;
+
+	if (len == 0 || len % 4 != 0 || len > INT_MAX)
+		return ERR_INVALID;
+	for (size_t i = 0; i < len; i++) {
+		bool alpha = (in[i] >= 'A' && in[i] <= 'Z') || (in[i] >= 'a' && in[i] <= 'z') ||
+			     (in[i] >= '0' && in[i] <= '9') || in[i] == '+' || in[i] == '/';
+
+		if (in[i] == '=' && i >= len - 2 && (i == len - 1 || in[len - 1] == '='))
+			pad++;
+		else if (!alpha || pad > 0)
+			return ERR_INVALID;
+	}
+	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
+	if (n < 0 || (size_t)n < pad)
+		return ERR_INVALID;
+	*ret_len = (size_t)n - pad;
+	return ERR_OK;
 }
 
 enum err crypto_uuid_v4(char ret_uuid[37])

@@ -48,6 +48,11 @@ void crypto_sha256(const void *msg, size_t len, unsigned char ret_digest[32]);
 void crypto_hmac_sha256(const unsigned char key[CRYPTO_KEY_LEN], const void *msg, size_t len,
 			unsigned char ret_mac[32]);
 
+/* HMAC-SHA-256 under a key of key_len (at least 1) bytes: for keys hcpd
+ * does not make itself (a webhook endpoint's secret). */
+void crypto_hmac_sha256_keyed(const unsigned char *key, size_t key_len, const void *msg, size_t len,
+			      unsigned char ret_mac[32]);
+
 /* A fresh 256-bit secret token as 43 base64url characters (token holds
  * 64 bytes), and its SHA-256 - the only form in which it is stored. */
 enum err crypto_token(char token[64], unsigned char ret_hash[32]);
@@ -58,6 +63,15 @@ enum err crypto_uuid_v4(char ret_uuid[37]);
 /* Unpadded base64url of len bytes into out, which holds
  * 4 * ((len + 2) / 3) + 1 bytes. Returns the string's length. */
 size_t crypto_base64url(const unsigned char *in, size_t len, char *out);
+
+/* Padded standard base64 (RFC 4648 section 4) of len bytes into out,
+ * which holds 4 * ((len + 2) / 3) + 1 bytes. Returns the string's length. */
+size_t crypto_base64(const unsigned char *in, size_t len, char *out);
+
+/* The reverse of crypto_base64(): len characters of padded standard base64
+ * (nothing else: no spaces, no line breaks) into out (3 * len / 4 bytes),
+ * *ret_len the bytes decoded. ERR_INVALID for anything else. */
+enum err crypto_unbase64(const char *in, size_t len, unsigned char *out, size_t *ret_len);
 
 /* Lower-case hex of len bytes into out, which holds 2 * len + 1 bytes. */
 void crypto_hex(const unsigned char *in, size_t len, char *out);

@@ -138,6 +138,22 @@ enum err password_check(const char *password, const char *email, const char *con
 	return err;
 }
 
+enum err password_check_profile(const char *password, const char *email, json_t *profile,
+				json_t *errors)
+{
+	static const char *const fields[] = {"given_name", "middle_name", "family_name"};
+	const char *names[4] = {NULL};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *name = json_string_value(json_object_get(profile, fields[i]));
+
+		if (name != NULL)
+			names[n++] = name;
+	}
+	return password_check(password, email, names, errors);
+}
+
 #define SALT_LEN      16
 #define HASH_LEN      32
 #define B64_MAX_BYTES 64 /* salt or hash read from a stored string, at most */

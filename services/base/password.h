@@ -28,6 +28,12 @@
 enum err password_check(const char *password, const char *email, const char *const *names,
 			json_t *errors);
 
+/* password_check() with the names of profile (a JSON object of profile
+ * fields: given_name, middle_name, family_name, those that are strings):
+ * the one way a password is checked against its owner's own data. */
+enum err password_check_profile(const char *password, const char *email, json_t *profile,
+				json_t *errors);
+
 /* argon2id with a random 16-byte salt, p=1, into a PHC string
  * ($argon2id$v=19$m=...,t=...,p=1$salt$hash). Blocks for the hash's
  * duration and allocates memory_kib KiB. */

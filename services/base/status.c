@@ -13,57 +13,69 @@
 #define R STATUS_REJECTED
 #define S STATUS_SUSPENDED
 
+/* What each transition announces to webhook endpoints (db/webhooks.h);
+ * NULL: nothing (the status stays, or goes back to checking). */
+#define VERIFIED   "account.verified"
+#define FLAGGED    "account.flagged"
+#define APPROVED   "account.approved"
+#define REJECTED   "account.rejected"
+#define SUSPENDED  "account.suspended"
+#define REINSTATED "account.reinstated"
+
 static const struct transition {
 	enum status_event event;
 	enum account_status from, to;
+	const char *announce;
 } transitions[] = {
-	{EVENT_CHECKS_PASSED, P, V},
-	{EVENT_CHECK_FAILED, P, F},
-	{EVENT_RECHECK_FAILED, P, F},
-	{EVENT_RECHECK_FAILED, V, S},
-	{EVENT_RECHECK_FAILED, A, S},
-	{EVENT_APPROVE, F, A},
-	{EVENT_APPROVE, S, A},
-	{EVENT_APPROVE, R, A},
-	{EVENT_REJECT, F, R},
-	{EVENT_REJECT, S, R},
-	{EVENT_REJECT, A, R},
-	{EVENT_REQUEST_INFO, F, F},
-	{EVENT_REQUEST_INFO, S, S},
-	{EVENT_ANSWER, F, F},
-	{EVENT_ANSWER, S, F},
+	{EVENT_CHECKS_PASSED, P, V, VERIFIED},
+	{EVENT_CHECK_FAILED, P, F, FLAGGED},
+	{EVENT_RECHECK_FAILED, P, F, FLAGGED},
+	{EVENT_RECHECK_FAILED, V, S, SUSPENDED},
+	{EVENT_RECHECK_FAILED, A, S, SUSPENDED},
+	{EVENT_APPROVE, F, A, APPROVED},
+	/* out of suspended to approved: the account is back in good standing */
+	{EVENT_APPROVE, S, A, REINSTATED},
+	{EVENT_APPROVE, R, A, APPROVED},
+	{EVENT_REJECT, F, R, REJECTED},
+	{EVENT_REJECT, S, R, REJECTED},
+	{EVENT_REJECT, A, R, REJECTED},
+	{EVENT_REQUEST_INFO, F, F, NULL},
+	{EVENT_REQUEST_INFO, S, S, NULL},
+	{EVENT_ANSWER, F, F, NULL},
+	{EVENT_ANSWER, S, F, FLAGGED},
 	/* changed licence data is checked afresh, whatever was decided on the old */
-	{EVENT_REVERIFY, P, P},
-	{EVENT_REVERIFY, V, P},
-	{EVENT_REVERIFY, F, P},
-	{EVENT_REVERIFY, A, P},
-	{EVENT_REVERIFY, R, P},
-	{EVENT_REVERIFY, S, P},
+	{EVENT_REVERIFY, P, P, NULL},
+	{EVENT_REVERIFY, V, P, NULL},
+	{EVENT_REVERIFY, F, P, NULL},
+	{EVENT_REVERIFY, A, P, NULL},
+	{EVENT_REVERIFY, R, P, NULL},
+	{EVENT_REVERIFY, S, P, NULL},
 	/* a check that may not run is no good check: the account leaves
 	 * verified and approved, and a first check goes to an admin */
-	{EVENT_CHECK_REFUSED, P, F},
-	{EVENT_CHECK_REFUSED, V, S},
-	{EVENT_CHECK_REFUSED, A, S},
+	{EVENT_CHECK_REFUSED, P, F, FLAGGED},
+	{EVENT_CHECK_REFUSED, V, S, SUSPENDED},
+	{EVENT_CHECK_REFUSED, A, S, SUSPENDED},
 	/* issue 19: every first check reaches a decision. With nothing an
 	 * automated check can decide, the account goes to an admin at once;
 	 * a re-check never needs this (the account was decided already) */
-	{EVENT_NO_REGISTRY, P, F},
-	{EVENT_MANUAL_CHECK, P, F},
+	{EVENT_NO_REGISTRY, P, F, FLAGGED},
+	{EVENT_MANUAL_CHECK, P, F, FLAGGED},
 	/* one licence identifier on two live accounts: an admin decides which
 	 * is whose; an account already in the queue stays where it is */
-	{EVENT_DUPLICATE_IDENTIFIER, P, F},
-	{EVENT_DUPLICATE_IDENTIFIER, V, F},
-	{EVENT_DUPLICATE_IDENTIFIER, F, F},
-	{EVENT_DUPLICATE_IDENTIFIER, A, F},
-	{EVENT_DUPLICATE_IDENTIFIER, S, S},
+	{EVENT_DUPLICATE_IDENTIFIER, P, F, FLAGGED},
+	{EVENT_DUPLICATE_IDENTIFIER, V, F, FLAGGED},
+	{EVENT_DUPLICATE_IDENTIFIER, F, F, NULL},
+	{EVENT_DUPLICATE_IDENTIFIER, A, F, FLAGGED},
+	{EVENT_DUPLICATE_IDENTIFIER, S, S, NULL},
 	/* the admin console: anything not rejected or suspended already can
 	 * be suspended; only a suspended account is reinstated, and then its
-	 * checks decide again (its licence may have lapsed meanwhile) */
-	{EVENT_SUSPEND, P, S},
-	{EVENT_SUSPEND, V, S},
-	{EVENT_SUSPEND, F, S},
-	{EVENT_SUSPEND, A, S},
-	{EVENT_REINSTATE, S, P},
+	 * checks decide again (its licence may have lapsed meanwhile): it is
+	 * back in good standing as far as an admin can say */
+	{EVENT_SUSPEND, P, S, SUSPENDED},
+	{EVENT_SUSPEND, V, S, SUSPENDED},
+	{EVENT_SUSPEND, F, S, SUSPENDED},
+	{EVENT_SUSPEND, A, S, SUSPENDED},
+	{EVENT_REINSTATE, S, P, REINSTATED},
 };
 
 static const char *const status_names[STATUS_COUNT] = {
@@ -100,6 +112,14 @@ enum err status_next(enum account_status from, enum status_event event, enum acc
 			return ERR_OK;
 		}
 	return ERR_CONFLICT;
+}
+
+const char *status_announcement(enum account_status from, enum status_event event)
+{
+	for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++)
+		if (transitions[i].event == event && transitions[i].from == from)
+			return transitions[i].announce;
+	return NULL;
 }
 
 const char *status_name(enum account_status status)

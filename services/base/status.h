@@ -55,6 +55,11 @@ enum status_event {
 enum err status_next(enum account_status from, enum status_event event,
 		     enum account_status *ret_to);
 
+/* The webhook event ("account.verified", "account.reinstated" ...) the
+ * transition of event from from announces, or NULL when it announces
+ * none (or the table has no such transition). Static strings. Pure. */
+const char *status_announcement(enum account_status from, enum status_event event);
+
 /* "pending_verification", "verified", ...: the names the API and the
  * database use. Static strings; "?" for a value out of range. */
 const char *status_name(enum account_status status);

@@ -1,12 +1,15 @@
 """Email confirmation against the real server, database and a real SMTP
 server: the outbox written with the registration, the mailer thread
-delivering to an aiosmtpd sink in this process, POST /v1/me/email/confirm,
-the "already registered" notice for a taken email, back-off while the SMTP
-server is down, and no plaintext address or token at rest or in the log."""
+delivering to an aiosmtpd sink in this process (minting the token as it
+sends, into a link built from HCPD_LINK_CONFIRM_EMAIL),
+POST /v1/me/email/confirm, the "already registered" notice for a taken
+email, back-off while the SMTP server is down, and no plaintext address or
+token at rest or in the log."""
 
 import email
 import email.policy
 import re
+import subprocess
 import threading
 import time
 import uuid
@@ -17,7 +20,9 @@ from aiosmtpd.controller import Controller
 from conftest import free_port, registration
 
 PASSWORD = "a long passphrase 2024"
-TOKEN_RE = re.compile(r'\{"token": "([A-Za-z0-9_-]{43})"\}')
+# the token of a mailed link: in the fragment, 43 base64url characters
+TOKEN_RE = re.compile(r'#token=([A-Za-z0-9_-]{43})\b')
+LINK_RE = re.compile(r'(https?://\S+#token=[A-Za-z0-9_-]{43})')
 CANARIES = {"given_name": "Philippa", "family_name": "Quenneville", "npi": "1245319599",
             "phone": "+14155550199", "license_number": "QZ98765"}
 
@@ -101,6 +106,12 @@ def token_of(message):
     return found[0]
 
 
+def link_of(message):
+    found = LINK_RE.findall(message["msg"].get_content())
+    assert len(set(found)) == 1, message["msg"].get_content()
+    return found[0]
+
+
 def test_confirmation_mail_confirm_and_already_registered(stack, smtp):
     sink, port = smtp
     pg, h = stack({"HCPD_SMTP_URL": "smtp://127.0.0.1:%d" % port})
@@ -117,7 +128,10 @@ def test_confirmation_mail_confirm_and_already_registered(stack, smtp):
     assert msg["Date"] and re.match(r"^<[0-9a-f]{32}@localhost>$", msg["Message-ID"])
     assert msg["MIME-Version"] == "1.0"
     assert msg.get_content_type() == "text/plain" and msg.get_content_charset() == "utf-8"
-    assert b"\r\n" in mail["raw"] and b"/v1/me/email/confirm" in mail["raw"]
+    assert b"\r\n" in mail["raw"]
+    # a link to hcpd's own page, the token in the fragment (never logged or
+    # sent as Referer)
+    assert link_of(mail).startswith("http://127.0.0.1:8080/account/confirm-email#token=")
     raw = mail["raw"].decode()
     for name, value in CANARIES.items():
         assert value not in raw, "%s in the confirmation message" % name
@@ -285,6 +299,12 @@ def test_without_smtp_the_outbox_keeps_messages(hcpd, pg, api):
     assert pg.psql("SELECT kind, attempts, sent_at IS NULL FROM outbox WHERE account_id = '%s'"
                    % account_id) == "confirm_email|0|t"
     assert "mail is off" in hcpd.read_log()
+    # the token is minted when the mail is sent, so none exists yet and the
+    # queued row holds none
+    assert pg.psql("SELECT count(*) FROM email_tokens WHERE account_id = '%s'"
+                   % account_id) == "0"
+    assert pg.psql("SELECT payload_enc IS NULL FROM outbox WHERE account_id = '%s'"
+                   % account_id) == "t"
     # a token planted by hand (the mailed one is known only to the mailbox):
     # an expired one is refused like any other, a live one confirms
     plant = ("INSERT INTO email_tokens (token_hash, account_id, purpose, expires_at) VALUES "
@@ -309,3 +329,28 @@ def test_mail_of_an_erased_account_is_given_up(stack):
                       "WHERE account_id = '%s'" % account_id)
     assert row == "10|erased|t"
     assert '"given_up":true' in h.read_log()
+
+
+def test_links_follow_their_templates_and_bad_templates_stop_start_up(stack, smtp, tmp_path):
+    """Issue 20 item 2: mail carries a link from HCPD_LINK_CONFIRM_EMAIL with
+    the token where the template says (here a front end's page), and a
+    template that would put the token in the query string (access logs,
+    Referer) or has no {token} stops start-up naming the variable."""
+    sink, port = smtp
+    pg, h = stack({"HCPD_SMTP_URL": "smtp://127.0.0.1:%d" % port,
+                   "HCPD_LINK_CONFIRM_EMAIL": "https://signup.example.org/verify#t={token}",
+                   "HCPD_PUBLIC_URL": "https://hcp.example.org"})
+    address = unique_email("conf.link")
+    register(h.api, address)
+    body = sink.wait_for(address, "Confirm your email address")[0]["msg"].get_content()
+    found = re.findall(r"https://signup\.example\.org/verify#t=([A-Za-z0-9_-]{43})\s", body)
+    assert len(found) == 1, body
+    access = login(h.api, address)
+    confirm(h.api, access, found[0], 204)
+    for bad, rule in (("https://signup.example.org/verify?t={token}", "query string"),
+                      ("{public_url}/account/confirm-email", "{token}")):
+        env = dict(h.env, HCPD_LINK_RESET_PASSWORD=bad)
+        r = subprocess.run([h.argv[0], "serve"], env=env, cwd=h.cwd, capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 2 and "HCPD_LINK_RESET_PASSWORD" in r.stderr, r.stderr
+        assert rule in r.stderr, r.stderr

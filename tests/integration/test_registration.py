@@ -40,10 +40,24 @@ def test_spec_example_is_accepted(api, pg):
     assert r.status == 202, r.body
     assert r.json["status"] == "pending_verification"
     assert UUID_RE.match(r.json["id"])
-    assert r.headers["location"] == "/v1/registrations/" + r.json["id"]
+    assert r.headers["location"] == "/v1/me"
     row = pg.psql("SELECT role, status, profile_public->>'country', "
                   "profile_public->>'profession' FROM accounts WHERE id = '%s'" % r.json["id"])
     assert row == "professional|pending_verification|US|physician"
+
+
+def test_location_is_real_and_the_same_for_a_taken_email(api):
+    """Issue 20 item 8: the 202's Location used to name
+    /v1/registrations/{id}, a route that answered 404. It is /v1/me now:
+    a real route (401 without a token, not 404), the same for a new and a
+    taken email, so it reveals nothing."""
+    address = unique_email()
+    new = api.register(registration(address))
+    taken = api.register(registration(address))
+    assert new.status == taken.status == 202
+    assert new.headers["location"] == taken.headers["location"] == "/v1/me"
+    r = api.request("GET", new.headers["location"])
+    assert r.status == 401 and r.headers["www-authenticate"] == "Bearer", r.status
 
 
 def test_consents_and_notice_version_stored(api, pg):

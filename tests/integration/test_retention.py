@@ -60,8 +60,9 @@ def test_purge_now(stack):
             insert_verification(pg, recent.id, "short-keeper", "00" * 40, days_ago=9)]
 
     # tokens: an expired email token, the refresh token of a signed-out session
-    pg.psql("UPDATE email_tokens SET expires_at = now() - interval '1 second' "
-            "WHERE account_id = '%s'" % recent.id)
+    pg.psql("INSERT INTO email_tokens (token_hash, account_id, purpose, expires_at) VALUES "
+            "(sha256('expired'), '%s', 'confirm_email', now() - interval '1 second')"
+            % recent.id)
     access, _ = recent.login()
     assert api.request("DELETE", "/v1/sessions/current", headers=bearer(access)).status == 204
     # idempotency keys: one a day old goes (default 24 hours), a fresh one stays

@@ -98,6 +98,33 @@ TEST(unhex)
 	CHECK(memcmp(out, before, sizeof(out)) == 0);
 }
 
+/* RFC 4648 section 10's test vectors, both ways; anything but padded
+ * standard base64 is refused. */
+TEST(base64)
+{
+	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *const coded[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+					    "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+	static const char *const bad[] = {"Zg",   "Zg=",  "Z===",     "Zm9v\n", "Zm-v",
+					  "Zm_v", "=Zm9", "Zg==Zg==", "Zm9 "};
+	unsigned char out[16];
+	char text[16];
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		CHECK(crypto_base64((const unsigned char *)plain[i], strlen(plain[i]), text) ==
+		      strlen(coded[i]));
+		CHECK_STREQ(text, coded[i]);
+		if (i == 0)
+			continue;
+		CHECK(crypto_unbase64(coded[i], strlen(coded[i]), out, &len) == ERR_OK);
+		CHECK(len == strlen(plain[i]) && memcmp(out, plain[i], len) == 0);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(crypto_unbase64(bad[i], strlen(bad[i]), out, &len) == ERR_INVALID);
+	CHECK(crypto_unbase64("", 0, out, &len) == ERR_INVALID);
+}
+
 TEST(sha256_known)
 {
 	unsigned char d[32];
@@ -466,6 +493,7 @@ int main(void)
 {
 	RUN(hex);
 	RUN(unhex);
+	RUN(base64);
 	RUN(sha256_known);
 	RUN(hmac_sha256_known);
 	RUN(derive);

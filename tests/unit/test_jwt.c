@@ -403,6 +403,50 @@ TEST(sign_verify_round_trip)
 	free(t);
 }
 
+/* Issue 20 item 7: what a relying page gates on travels in the token,
+ * and comes back out of it; each is optional, but well-formed. */
+TEST(relying_page_claims)
+{
+	struct jwt_claims c = sample, out;
+	char *t = NULL, *dot1, *dot2;
+	json_t *p;
+
+	snprintf(c.hcp_status, sizeof(c.hcp_status), "verified");
+	snprintf(c.profession, sizeof(c.profession), "physician");
+	snprintf(c.country, sizeof(c.country), "US");
+	c.auth_time = NOW - 3600;
+	CHECK(jwt_sign(kr_a, ISS, AUD, &c, &t) == ERR_OK);
+	if (t == NULL)
+		return;
+	memset(&out, 0, sizeof(out));
+	CHECK(jwt_verify(kr_a, ISS, AUD, t, NOW, &out) == ERR_OK);
+	CHECK_STREQ(out.hcp_status, "verified");
+	CHECK_STREQ(out.profession, "physician");
+	CHECK_STREQ(out.country, "US");
+	CHECK(out.auth_time == NOW - 3600);
+	dot1 = strchr(t, '.');
+	dot2 = strchr(dot1 + 1, '.');
+	p = segment_json(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+	CHECK(json_object_size(p) == 13);
+	CHECK(json_integer_value(json_object_get(p, "auth_time")) == NOW - 3600);
+	json_decref(p);
+	free(t);
+	/* a sign-in after the token was issued cannot be */
+	c.auth_time = NOW + JWT_LEEWAY + 1;
+	t = (char *)"untouched";
+	CHECK(jwt_sign(kr_a, ISS, AUD, &c, &t) == ERR_INVALID);
+	/* forged ones */
+	CHECK_ACCEPTED(token_with(payload_with("hcp_status", json_string("approved"))));
+	CHECK_REJECTED(token_with(payload_with("hcp_status", json_string(""))));
+	CHECK_REJECTED(token_with(payload_with("hcp_status", json_integer(1))));
+	CHECK_REJECTED(token_with(payload_with("country", json_string("United States"))));
+	CHECK_REJECTED(token_with(payload_with("profession", json_null())));
+	CHECK_ACCEPTED(token_with(payload_with("auth_time", json_integer(NOW - 60))));
+	CHECK_REJECTED(token_with(payload_with("auth_time", json_string("1700000000"))));
+	CHECK_REJECTED(token_with(payload_with("auth_time", json_integer(-5))));
+	CHECK_REJECTED(token_with(payload_with("auth_time", json_integer(NOW + JWT_LEEWAY + 1))));
+}
+
 TEST(verify_failure_leaves_claims)
 {
 	struct jwt_claims c, before;
@@ -822,6 +866,7 @@ int main(void)
 {
 	setup();
 	RUN(sign_verify_round_trip);
+	RUN(relying_page_claims);
 	RUN(verify_failure_leaves_claims);
 	RUN(sign_refuses_bad_claims);
 	RUN(jwks);

@@ -55,6 +55,40 @@ TEST(every_pair)
 	CHECK(allowed == 36);
 }
 
+/* What each pair announces to webhook endpoints (issue 20 item 6), in the
+ * same layout; "" where a transition announces nothing, "-" where there
+ * is none. A status that moves is announced, but back to checking
+ * (reverify), and suspended to approved is a reinstatement. */
+static const char *const announced[STATUS_COUNT][EVENT_COUNT] = {
+	[STATUS_PENDING_VERIFICATION] = {"account.verified", "account.flagged", "account.flagged",
+					 "-", "-", "-", "-", "", "account.flagged"},
+	[STATUS_VERIFIED] = {"-", "-", "account.suspended", "-", "-", "-", "-", "",
+			     "account.suspended"},
+	[STATUS_FLAGGED] = {"-", "-", "-", "account.approved", "account.rejected", "", "", "", "-"},
+	[STATUS_APPROVED] = {"-", "-", "account.suspended", "-", "account.rejected", "-", "-", "",
+			     "account.suspended"},
+	[STATUS_REJECTED] = {"-", "-", "-", "account.approved", "-", "-", "-", "", "-"},
+	[STATUS_SUSPENDED] = {"-", "-", "-", "account.reinstated", "account.rejected", "",
+			      "account.flagged", "", "-"},
+};
+
+TEST(every_announcement)
+{
+	for (int s = 0; s < STATUS_COUNT; s++)
+		for (int e = 0; e < EVENT_COUNT; e++) {
+			const char *got =
+				status_announcement((enum account_status)s, (enum status_event)e);
+			const char *want = announced[s][e];
+
+			if (want[0] == '\0' || strcmp(want, "-") == 0)
+				CHECK(got == NULL);
+			else
+				CHECK_STREQ(got, want);
+			/* a pair without a transition is "-" in both tables */
+			CHECK((strcmp(want, "-") == 0) == (strcmp(expected[s][e], "-") == 0));
+		}
+}
+
 TEST(names_round_trip)
 {
 	for (int s = 0; s < STATUS_COUNT; s++) {
@@ -76,6 +110,7 @@ TEST(names_round_trip)
 int main(void)
 {
 	RUN(every_pair);
+	RUN(every_announcement);
 	RUN(names_round_trip);
 	return harness_done();
 }
