@@ -13,11 +13,12 @@
  * itself is only read, which OpenSSL 3 allows from any number of threads;
  * libssl signs handshakes the same way). The DER signature becomes JOSE's
  * r || s, 32 bytes each, with s always in its low form (s <= n/2): ECDSA
- * accepts s and n - s alike, and the low one is the form everyone
- * writes.
+ * accepts s and n - s alike, and hcpd accepts only the low one, so each
+ * token has one spelling.
  *
- * Verification: every decision about the header and the claims is made
- * here, before and after libjwt, which checks the signature itself.
+ * Verification: every decision about the header, the signature's form
+ * and the claims is made here, before and after libjwt, which checks
+ * the signature itself.
  *
  * The verified-token cache: a token that passed every check is
  * remembered by the SHA-256 of (iss, aud, token) with its claims, until
@@ -654,7 +655,7 @@ enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *a
 	const struct jwt_key *key;
 	const char *dot1, *dot2;
 	size_t len = strnlen(token, JWT_TOKEN_MAX + 1);
-	unsigned char ckey[32];
+	unsigned char ckey[32], sig[SIG_LEN];
 	bool cacheable;
 	jwt_t *jwt = NULL;
 	unsigned char *text = NULL;
@@ -684,7 +685,11 @@ enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *a
 	if (dot1 == token || dot2 == dot1 + 1 ||
 	    b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), NULL, NULL) != 0 ||
 	    len - (size_t)(dot2 + 1 - token) != B64_LEN(SIG_LEN) ||
-	    b64url_decode(dot2 + 1, B64_LEN(SIG_LEN), NULL, NULL) != 0)
+	    b64url_decode(dot2 + 1, B64_LEN(SIG_LEN), sig, NULL) != 0)
+		goto out;
+	/* ECDSA accepts s and n - s alike: only the low one is taken, so the
+	 * same claims cannot come in two spellings (nor twice in the cache) */
+	if (!sig_canonical(sig))
 		goto out;
 	key = header_check(kr, token, (size_t)(dot1 - token));
 	if (key == NULL)

@@ -8,7 +8,9 @@
  * algorithm from the token and checks no claims, so verification never
  * trusts it alone: the header is decoded and checked here first (alg must
  * be exactly the one pinned to its kid; "none", HS*, RS* and unknown kids
- * are refused), then libjwt checks the signature with that kid's key, then every claim is
+ * are refused), and the signature's form (64 bytes, 0 < r < n,
+ * 0 < s <= n/2: the high-s twin of a good signature is refused), then
+ * libjwt checks the signature with that kid's key, then every claim is
  * checked here; a missing claim fails. A loaded keyring is read-only, so
  * any thread may use it.
  */

@@ -53,11 +53,23 @@ def unb64(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def low_s(token):
+    """token with its ES256 signature's s in the low form (s <= n/2), the
+    only one hcpd accepts; other signers (PyJWT, `cryptography`) make
+    either, at random."""
+    signing_input, _, sig = token.rpartition(".")
+    rs = unb64(sig)
+    s = int.from_bytes(rs[32:], "big")
+    if s <= P256_N // 2:
+        return token
+    return signing_input + "." + b64(rs[:32] + (P256_N - s).to_bytes(32, "big"))
+
+
 def raw_es256(key, header, payload):
     """A correctly signed ES256 token with any header, even ones PyJWT refuses."""
     signing_input = "%s.%s" % (b64(json.dumps(header).encode()), b64(json.dumps(payload).encode()))
     r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
-    return signing_input + "." + b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+    return low_s(signing_input + "." + b64(r.to_bytes(32, "big") + s.to_bytes(32, "big")))
 
 
 def signing_key(hcpd):
@@ -87,11 +99,12 @@ def test_another_library_verifies_our_token_through_jwks(api):
     assert claims["exp"] - claims["iat"] <= 900
 
 
-def test_every_token_verifies_elsewhere_in_one_form(api):
+def test_every_token_verifies_elsewhere_and_has_one_spelling(api):
     """hcpd signs with OpenSSL itself: nine tokens (a login, eight
     refreshes) each verify with PyJWT through the JWKS and with
     `cryptography` on the raw r || s (32 bytes each), with s in its low
-    form."""
+    form; the high-s twin of each (n - s: a signature ECDSA accepts too)
+    is refused, the token itself accepted."""
     email, account_id = new_account(api)
     pair = login(api, email).json
     tokens = [pair["access_token"]]
@@ -114,8 +127,11 @@ def test_every_token_verifies_elsewhere_in_one_form(api):
         assert len(sig) == 86 and len(rs) == 64
         r, s = int.from_bytes(rs[:32], "big"), int.from_bytes(rs[32:], "big")
         assert 0 < r < P256_N and 0 < s <= P256_N // 2
-        public.verify(encode_dss_signature(r, s), signing_input.encode(),  # raises if bad
-                      ec.ECDSA(hashes.SHA256()))
+        twin = signing_input + "." + b64(rs[:32] + (P256_N - s).to_bytes(32, "big"))
+        for t_s in (s, P256_N - s):  # raises if either does not verify
+            public.verify(encode_dss_signature(r, t_s), signing_input.encode(),
+                          ec.ECDSA(hashes.SHA256()))
+        me(api, twin, expect=401)
         me(api, token)
 
 
@@ -176,7 +192,8 @@ def forged_tokens(hcpd, api, account_id, good):
                 good.split(".")[1] + "==="))["sid"], "iat": now, "nbf": now, "exp": now + 600}
 
     def es256(claims, headers=None):
-        return pyjwt.encode(claims, key, algorithm="ES256", headers=headers or {"kid": kid})
+        return low_s(pyjwt.encode(claims, key, algorithm="ES256",
+                                   headers=headers or {"kid": kid}))
 
     pub_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                             serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -451,6 +451,19 @@ static bool sig_of(const char *token, unsigned char rs[64])
 	return true;
 }
 
+/* malloc'd token with its signature replaced by rs. */
+static char *with_sig(const char *token, const unsigned char rs[64])
+{
+	size_t head = (size_t)(strrchr(token, '.') - token);
+	char *s = b64url(rs, 64), *t = malloc(head + strlen(s) + 2);
+
+	if (t == NULL)
+		abort();
+	sprintf(t, "%.*s.%s", (int)head, token, s);
+	free(s);
+	return t;
+}
+
 /* true when token's r || s signs its "header.payload" under key, as
  * OpenSSL alone sees it (no libjwt, no jwt.c). */
 static bool openssl_verifies(const char *token, EVP_PKEY *key)
@@ -528,6 +541,48 @@ TEST(signatures_are_fixed_width_and_low)
 	CHECK(short_r && short_s);
 	CHECK(all_low);
 	CHECK(all_verify);
+}
+
+TEST(high_s_refused)
+{
+	char *good = sign_sample(kr_a), *t;
+	unsigned char rs[64], bad[64];
+	struct jwt_claims c;
+
+	CHECK(sig_of(good, rs) && sig_low(rs));
+	/* n - s: as good a signature to ECDSA (OpenSSL accepts it), the
+	 * same claims spelt a second way; jwt_verify refuses it. */
+	memcpy(bad, rs, 64);
+	s_flip(bad, 1);
+	t = with_sig(good, bad);
+	CHECK(!sig_low(bad) && openssl_verifies(t, key_a));
+	CHECK(jwt_verify(kr_a, ISS, AUD, t, NOW, &c) == ERR_INVALID);
+	free(t);
+	CHECK(jwt_verify(kr_a, ISS, AUD, good, NOW, &c) == ERR_OK);
+	/* r or s zero, r at or above n, s at n / 2 + 1 or at n. */
+	for (int k = 0; k < 6; k++) {
+		memcpy(bad, rs, 64);
+		if (k == 0)
+			memset(bad, 0, 32);
+		else if (k == 1)
+			memset(bad + 32, 0, 32);
+		else if (k == 2)
+			BN_bn2binpad(order, bad, 32);
+		else if (k == 3)
+			memset(bad, 0xff, 32);
+		else if (k == 4)
+			BN_bn2binpad(order, bad + 32, 32);
+		else {
+			BIGNUM *s = BN_dup(half_order);
+
+			if (s == NULL || BN_add_word(s, 1) != 1)
+				abort();
+			BN_bn2binpad(s, bad + 32, 32);
+			BN_free(s);
+		}
+		CHECK_REJECTED(with_sig(good, bad));
+	}
+	free(good);
 }
 
 struct signer_run {
@@ -988,6 +1043,7 @@ int main(void)
 	setup();
 	RUN(sign_verify_round_trip);
 	RUN(signatures_are_fixed_width_and_low);
+	RUN(high_s_refused);
 	RUN(signing_from_many_threads);
 	RUN(verify_failure_leaves_claims);
 	RUN(sign_refuses_bad_claims);
