@@ -657,6 +657,7 @@ static void poll_once(struct runner *r, long long timeout)
 			nfds++;
 		}
 	curl_multi_poll(r->multi, fds, nfds, (int)timeout, NULL);
+	launch_due(r); /* a turn that woke us, before any answer is recorded */
 	curl_multi_perform(r->multi, &running);
 	while ((msg = curl_multi_info_read(r->multi, &left)) != NULL) {
 		struct net_xfer *x;
@@ -666,6 +667,7 @@ static void poll_once(struct runner *r, long long timeout)
 		x = net_of(msg->easy_handle);
 		net_done(x, msg->data.result);
 		http_done(r, x->owner);
+		launch_due(r); /* recording takes a while: turns come meanwhile */
 	}
 	for (c = r->checks; c != NULL; c = next) {
 		enum spawn_status st;
@@ -708,7 +710,6 @@ static void *runner_main(void *arg)
 			poll_once(r, DB_RETRY_MS);
 			continue;
 		}
-		launch_due(r);
 		for (size_t k = 0; k < r->nverifiers; k++) {
 			size_t vi = (r->rotate + k) % r->nverifiers;
 			int room = r->app->cfg.verify_concurrency - r->nchecks;
