@@ -26,6 +26,7 @@
 #include "mailer.h"
 #include "net.h"
 #include "outbox.h"
+#include "pace.h"
 #include "recipients.h"
 #include "runner.h"
 #include "spawn.h"
@@ -37,6 +38,7 @@
 #define ACQUIRE_MS    200  /* wait for a pooled connection */
 #define LEASE_SLACK   5000 /* lease beyond twice an attempt's own timeout */
 #define LOCAL_BATCH   32   /* roster checks per transaction */
+#define PACE_HOLD_MS  1000 /* a claimed batch has left within this, well inside its lease */
 #define MAX_VERIFIERS 64
 
 struct breaker {
@@ -55,6 +57,7 @@ struct check {
 	char account_id[UUID_STR_LEN];
 	int attempt;                       /* this attempt's number, from 1 */
 	bool probe;                        /* the half-open breaker's probe */
+	bool waiting;                      /* claimed, not yet sent: launch_due() */
 	unsigned char key[CRYPTO_KEY_LEN]; /* the account's data key: seals evidence */
 	json_t *local;                     /* the fields parse_reply compares */
 	struct verifier_request req;
@@ -68,8 +71,10 @@ struct runner {
 	atomic_bool stopping;
 	CURLM *multi;
 	char owner[JOB_OWNER_MAX];
-	struct check *checks; /* in flight */
+	struct check *checks; /* waiting or in flight, in the order claimed */
 	int nchecks;
+	int waiting_for[MAX_VERIFIERS];
+	long long next_send[MAX_VERIFIERS]; /* monotonic us: the verifier's next turn */
 	size_t nverifiers;
 	struct breaker breakers[MAX_VERIFIERS];
 	long long next_claim[MAX_VERIFIERS]; /* monotonic ms: not before */
@@ -479,28 +484,59 @@ out:
 	return err;
 }
 
-/* Starts the transfer or program of a prepared check, or settles it as a
+/* Puts a prepared check at the end of the line, to leave in its
+ * verifier's turn (launch_due()); it takes a place in flight now. */
+static void wait_turn(struct runner *r, struct check *c)
+{
+	struct check **p = &r->checks;
+
+	while (*p != NULL)
+		p = &(*p)->next;
+	*p = c;
+	c->waiting = true;
+	r->nchecks++;
+	r->waiting_for[c->vi]++;
+	if (c->probe) /* no second probe while this one waits */
+		r->breakers[c->vi].probing = true;
+}
+
+/* Starts the transfer or program of a waiting check, or settles it as a
  * failed attempt when it cannot start. */
 static void launch(struct runner *r, struct check *c)
 {
 	enum err err;
 
+	c->waiting = false;
+	r->waiting_for[c->vi]--;
 	if (c->v->ops->transport == TRANSPORT_HTTP)
 		err = net_start(r->multi, c->v, &c->req, c, &c->xfer);
 	else
 		err = spawn_start(c->req.argv, c->req.env, c->req.body, c->req.body_len,
 				  VERIFIER_REPLY_MAX, c->v->timeout_ms, &c->proc);
-	if (c->probe)
-		r->breakers[c->vi].probing = true;
-	c->next = r->checks;
-	r->checks = c;
-	r->nchecks++;
+	curl_multi_perform(r->multi, &(int){0}); /* out now, not after the next claim */
 	if (err != ERR_OK)
 		conclude(r, c, 0, NULL, 0, "cannot_start", -1);
 }
 
+/* Launches each waiting check whose verifier's turn has come, oldest
+ * first: turns are 1/rate apart (pace.h; less only where a batch would
+ * wait over PACE_HOLD_MS), so what was claimed together does not leave
+ * together. */
+static void launch_due(struct runner *r)
+{
+	long long now = now_ms() * 1000;
+
+	for (struct check *c = r->checks, *next; c != NULL; c = next) {
+		next = c->next; /* launch() may end c */
+		if (c->waiting &&
+		    pace_take(&r->next_send[c->vi], now,
+			      pace_interval_us(c->v->rate_per_second, c->v->burst, PACE_HOLD_MS)))
+			launch(r, c);
+	}
+}
+
 /* Claims and prepares up to want due jobs of verifier vi in one
- * transaction; after it commits, starts what is to be sent. */
+ * transaction; after it commits, puts what is to be sent in line. */
 static void claim(struct runner *r, size_t vi, int want)
 {
 	const struct verifier *v = verifier_set_at(r->app->verifiers, vi);
@@ -528,8 +564,12 @@ static void claim(struct runner *r, size_t vi, int want)
 	}
 	if (local && want > LOCAL_BATCH)
 		want = LOCAL_BATCH;
-	if (!local && !fail_fast && want > v->burst)
-		want = v->burst; /* the bucket never holds more */
+	if (!local && !fail_fast && want > v->burst - r->waiting_for[vi])
+		want = v->burst - r->waiting_for[vi]; /* the bucket holds no more; some wait */
+	if (want <= 0) {
+		r->next_claim[vi] = r->next_send[vi] / 1000 + 1;
+		return;
+	}
 	err = db_acquire(r->app->db, ACQUIRE_MS, &conn);
 	if (err == ERR_OK)
 		err = db_begin(conn);
@@ -574,7 +614,7 @@ out:
 		send = c->next;
 		c->next = NULL;
 		if (err == ERR_OK)
-			launch(r, c); /* committed: the disclosure is on record */
+			wait_turn(r, c); /* committed: the disclosure is on record */
 		else
 			check_free(r, c);
 	}
@@ -598,6 +638,7 @@ static void poll_once(struct runner *r, long long timeout)
 			nfds++;
 		}
 	curl_multi_poll(r->multi, fds, nfds, (int)timeout, NULL);
+	launch_due(r); /* a turn that woke us, before any answer is recorded */
 	curl_multi_perform(r->multi, &running);
 	while ((msg = curl_multi_info_read(r->multi, &left)) != NULL) {
 		struct net_xfer *x;
@@ -607,6 +648,7 @@ static void poll_once(struct runner *r, long long timeout)
 		x = net_of(msg->easy_handle);
 		net_done(x, msg->data.result);
 		http_done(r, x->owner);
+		launch_due(r); /* recording takes a while: turns come meanwhile */
 	}
 	for (c = r->checks; c != NULL; c = next) {
 		enum spawn_status st;
@@ -630,6 +672,8 @@ static long long sleep_ms(struct runner *r, long long now)
 	for (struct check *c = r->checks; c != NULL; c = c->next)
 		if (c->proc != NULL && spawn_wait_ms(c->proc) < t)
 			t = spawn_wait_ms(c->proc);
+		else if (c->waiting && (r->next_send[c->vi] + 999) / 1000 - now < t)
+			t = (r->next_send[c->vi] + 999) / 1000 - now; /* its turn */
 	return t > 0 ? t : 0;
 }
 
@@ -658,6 +702,7 @@ static void *runner_main(void *arg)
 			if (room > 0 && now >= r->next_claim[vi])
 				claim(r, vi, room);
 		}
+		launch_due(r);
 		r->rotate++;
 		poll_once(r, sleep_ms(r, now_ms()));
 	}
