@@ -57,15 +57,17 @@ TEST(every_pair)
  * (reverify), and suspended to approved is a reinstatement. */
 static const char *const announced[STATUS_COUNT][EVENT_COUNT] = {
 	[STATUS_PENDING_VERIFICATION] = {"account.verified", "account.flagged", "account.flagged",
-					 "-", "-", "-", "-", "", "account.flagged"},
+					 "-", "-", "-", "-", "", "account.flagged",
+					 "account.flagged", "account.flagged"},
 	[STATUS_VERIFIED] = {"-", "-", "account.suspended", "-", "-", "-", "-", "",
-			     "account.suspended"},
-	[STATUS_FLAGGED] = {"-", "-", "-", "account.approved", "account.rejected", "", "", "", "-"},
+			     "account.suspended", "-", "-"},
+	[STATUS_FLAGGED] = {"-", "-", "-", "account.approved", "account.rejected", "", "", "", "-",
+			    "-", "-"},
 	[STATUS_APPROVED] = {"-", "-", "account.suspended", "-", "account.rejected", "-", "-", "",
-			     "account.suspended"},
-	[STATUS_REJECTED] = {"-", "-", "-", "account.approved", "-", "-", "-", "", "-"},
+			     "account.suspended", "-", "-"},
+	[STATUS_REJECTED] = {"-", "-", "-", "account.approved", "-", "-", "-", "", "-", "-", "-"},
 	[STATUS_SUSPENDED] = {"-", "-", "-", "account.reinstated", "account.rejected", "",
-			      "account.flagged", "", "-"},
+			      "account.flagged", "", "-", "-", "-"},
 };
 
 TEST(every_announcement)
