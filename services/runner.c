@@ -20,6 +20,7 @@
 #include "app.h"
 #include "check.h"
 #include "db.h"
+#include "jobkeys.h"
 #include "jsontext.h"
 #include "ledger.h"
 #include "log.h"
@@ -316,22 +317,24 @@ static void process_done(struct runner *r, struct check *c, enum spawn_status st
 /* --- claiming --------------------------------------------------------- */
 
 /* Opens a claimed job's profile (and email, if v receives it) into
- * *ret_profile and its data key into c->key. ERR_NOT_FOUND: erased. */
-static enum err open_profile(struct runner *r, const struct job_claim *jc, struct check *c,
+ * *ret_profile with the key opened before the claim, which goes to
+ * c->key. ERR_NOT_FOUND: erased. Pure. */
+static enum err open_profile(const struct jobkey *jk, const struct job_claim *jc, struct check *c,
 			     json_t **ret_profile)
 {
 	const struct verifier *v = c->v;
 	json_t *profile = NULL;
 	char *email = NULL;
 	bool wants_email = false;
-	enum err err;
+	enum err err = jk->err;
 
 	for (size_t i = 0; i < v->nfields; i++)
 		wants_email = wants_email || strcmp(v->fields[i], "email") == 0;
 	for (size_t i = 0; i < v->ncompares; i++)
 		wants_email = wants_email || strcmp(v->compares[i], "email") == 0;
-	err = vault_open_profile(r->app, &jc->account, c->key, wants_email ? &email : NULL,
-				 &profile);
+	if (err == ERR_OK)
+		err = vault_open_values(jk->key, &jc->account, wants_email ? &email : NULL,
+					&profile);
 	if (err == ERR_OK && wants_email &&
 	    json_object_set_new(profile, "email", json_string(email)) != 0)
 		err = ERR_NOMEM;
@@ -340,6 +343,7 @@ static enum err open_profile(struct runner *r, const struct job_claim *jc, struc
 		json_decref(profile);
 		return err;
 	}
+	memcpy(c->key, jk->key, sizeof(c->key));
 	*ret_profile = profile;
 	return ERR_OK;
 }
@@ -387,8 +391,9 @@ static size_t sent_names(const struct verifier *v, json_t *sent, const char **na
 /* Prepares one claimed job inside the claim's transaction. A check to
  * send is left in *ret_send; one settled here (local, refused, failed
  * fast) is recorded now. */
-static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *jc, size_t vi,
-			bool fail_fast, bool probe, struct check **ret_send)
+static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *jc,
+			const struct jobkey *jk, size_t vi, bool fail_fast, bool probe,
+			struct check **ret_send)
 {
 	const struct verifier *v = verifier_set_at(r->app->verifiers, vi);
 	struct check *c = calloc(1, sizeof(*c));
@@ -408,7 +413,7 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 	c->probe = probe;
 	snprintf(c->account_id, sizeof(c->account_id), "%s", jc->account.id);
 	c->attempt = over ? jc->attempts : jc->attempts + 1;
-	err = open_profile(r, jc, c, &profile);
+	err = open_profile(jk, jc, c, &profile);
 	if (err == ERR_NOT_FOUND || err == ERR_CRYPTO || err == ERR_INTERNAL) {
 		/* erased, or values that do not open: nothing to check, and a
 		 * job that cannot run must not block the others */
@@ -542,11 +547,12 @@ static void claim(struct runner *r, size_t vi, int want)
 	const struct verifier *v = verifier_set_at(r->app->verifiers, vi);
 	struct breaker *b = &r->breakers[vi];
 	struct job_claim *jobs = NULL;
+	struct jobkeys keys = {0};
 	struct check *send = NULL, *c;
 	long long now = now_ms(), wait_ms = 0;
 	bool local = v->ops->transport == TRANSPORT_LOCAL, probe = false, fail_fast = false;
 	PGconn *conn = NULL;
-	size_t n = 0;
+	size_t n = 0, ready;
 	int granted;
 	enum err err;
 
@@ -571,6 +577,8 @@ static void claim(struct runner *r, size_t vi, int want)
 		return;
 	}
 	err = db_acquire(r->app->db, ACQUIRE_MS, &conn);
+	if (err == ERR_OK) /* the keys first: the keystore is never read in a transaction */
+		err = jobkeys_open(r->app, conn, v->name, want, &keys);
 	if (err == ERR_OK)
 		err = db_begin(conn);
 	if (err == ERR_OK)
@@ -578,18 +586,20 @@ static void claim(struct runner *r, size_t vi, int want)
 	if (err != ERR_OK)
 		goto out;
 	r->next_claim[vi] = now + (n < (size_t)want ? IDLE_MS : 0);
-	granted = (int)n;
-	if (n > 0 && !local && !fail_fast) {
-		err = db_bucket_take(conn, v->name, v->rate_per_second, v->burst, (int)n, &granted,
-				     &wait_ms);
+	ready = jobkeys_front(&keys, jobs, n);
+	granted = (int)ready;
+	if (ready > 0 && !local && !fail_fast) {
+		err = db_bucket_take(conn, v->name, v->rate_per_second, v->burst, (int)ready,
+				     &granted, &wait_ms);
 		if (err != ERR_OK)
 			goto out;
-		if (granted < (int)n)
+		if (granted < (int)ready)
 			r->next_claim[vi] = now + (wait_ms > 0 ? wait_ms : 1);
 	}
 	for (int i = 0; err == ERR_OK && i < granted; i++) {
 		c = NULL;
-		err = prepare(r, conn, &jobs[i], vi, fail_fast, probe, &c);
+		err = prepare(r, conn, &jobs[i], jobkeys_find(&keys, &jobs[i]), vi, fail_fast,
+			      probe, &c);
 		if (c != NULL) {
 			c->next = send;
 			send = c;
@@ -599,6 +609,7 @@ out:
 	err = db_end(conn, err);
 	db_release(r->app->db, conn);
 	job_claims_free(jobs, n);
+	jobkeys_release(&keys);
 	if (err != ERR_OK) {
 		if (!r->db_failing)
 			log_json(LOG_WARN, "cannot claim verification jobs; retrying",
