@@ -55,7 +55,7 @@ LDFLAGS += $(SANFLAGS)
 
 # ALLOC_FAIL=1: fault injection (services/base/allocfail.h); never in a release.
 ALLOC_FAIL ?=
-ALLOC_WRAP := malloc calloc realloc strdup strndup json_loadb json_loads jwt_encode_str jwt_decode
+ALLOC_WRAP := malloc calloc realloc strdup strndup json_loadb json_loads jwt_decode
 ifneq ($(ALLOC_FAIL),)
 BUILD := $(BUILD)/allocfail
 CFLAGS += -DHCPD_ALLOC_FAIL

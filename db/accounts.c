@@ -196,6 +196,13 @@ void sealed_account_release(struct sealed_account *s)
 	explicit_bzero(s, sizeof(*s));
 }
 
+void sealed_accounts_free(struct sealed_account *accounts, size_t n)
+{
+	for (size_t i = 0; accounts != NULL && i < n; i++)
+		sealed_account_release(&accounts[i]);
+	free(accounts);
+}
+
 /* Reads an account with sql, whose first columns are ACCOUNT_COLUMNS and
  * whose one parameter is key: text, or len bytes of binary when len > 0;
  * with ret_extra, the next column's text too (malloc'd). */

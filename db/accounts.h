@@ -114,6 +114,9 @@ enum err db_sealed_read(PGresult *res, int row, int col, struct sealed_account *
  * a zeroed struct. */
 void sealed_account_release(struct sealed_account *s);
 
+/* Frees an array of n sealed accounts, wiping each. Accepts NULL. */
+void sealed_accounts_free(struct sealed_account *accounts, size_t n);
+
 /* An account as stored: sealed values still sealed. */
 struct account_row {
 	struct sealed_account sealed; /* id and sealed values */

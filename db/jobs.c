@@ -68,6 +68,46 @@ enum err db_jobs_cancel_open(PGconn *conn, const char *account_id, const char *w
 		       2, params, NULL, NULL, NULL);
 }
 
+/* The due jobs of verifier $1, oldest first: what a claim takes next. */
+#define JOBS_DUE                                                                                   \
+	"j.verifier = $1 AND j.state IN ('queued', 'running') AND j.next_attempt_at <= now() "     \
+	"AND (j.state = 'queued' OR j.lease_until < now()) ORDER BY j.next_attempt_at, j.id "      \
+	"LIMIT $2"
+
+enum err db_jobs_due_accounts(PGconn *conn, const char *verifier, int max,
+			      struct sealed_account **ret_accounts, size_t *ret_n)
+{
+	char limit[16];
+	const char *params[2] = {verifier, limit};
+	struct sealed_account *accounts = NULL;
+	PGresult *res;
+	size_t n = 0;
+	enum err err;
+
+	snprintf(limit, sizeof(limit), "%d", max);
+	err = db_exec(conn,
+		      "SELECT " SEALED_COLUMNS(
+			      "a.") " FROM accounts a WHERE a.id IN "
+				    "(SELECT j.account_id FROM verification_jobs j WHERE " JOBS_DUE
+				    ")",
+		      2, params, NULL, NULL, &res);
+	if (err != ERR_OK)
+		return err;
+	if (PQntuples(res) > 0 &&
+	    (accounts = calloc((size_t)PQntuples(res), sizeof(*accounts))) == NULL)
+		err = ERR_NOMEM;
+	for (; err == ERR_OK && n < (size_t)PQntuples(res); n++)
+		err = db_sealed_read(res, (int)n, 0, &accounts[n]);
+	PQclear(res);
+	if (err != ERR_OK) {
+		sealed_accounts_free(accounts, n);
+		return err;
+	}
+	*ret_accounts = accounts;
+	*ret_n = n;
+	return ERR_OK;
+}
+
 enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_claim **ret_claims,
 		       size_t *ret_n)
 {
@@ -82,12 +122,8 @@ enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_c
 	err = db_exec(conn,
 		      "SELECT j.id, j.attempts, " SEALED_COLUMNS(
 			      "a.") " FROM verification_jobs j "
-				    "JOIN accounts a ON a.id = j.account_id "
-				    "WHERE j.verifier = $1 AND j.state IN ('queued', 'running') "
-				    "AND j.next_attempt_at <= now() "
-				    "AND (j.state = 'queued' OR j.lease_until < now()) "
-				    "ORDER BY j.next_attempt_at, j.id LIMIT $2 FOR UPDATE OF j "
-				    "SKIP LOCKED",
+				    "JOIN accounts a ON a.id = j.account_id WHERE " JOBS_DUE
+				    " FOR UPDATE OF j SKIP LOCKED",
 		      2, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;

@@ -62,6 +62,13 @@ struct job_claim {
 	struct sealed_account account; /* data_key NULL once the account is erased */
 };
 
+/* The accounts of up to max due jobs of verifier - those db_jobs_claim()
+ * would take next - read without a lock, so that their data keys can be
+ * opened (the keystore is another database) before the claim's
+ * transaction begins. Free with sealed_accounts_free(). Blocks. */
+enum err db_jobs_due_accounts(PGconn *conn, const char *verifier, int max,
+			      struct sealed_account **ret_accounts, size_t *ret_n);
+
 /* Locks up to max due jobs of verifier (queued, or running with a lapsed
  * lease, next_attempt_at passed), oldest first, skipping rows other
  * transactions hold. Inside the caller's transaction; mark each with

@@ -2,14 +2,23 @@
  * jwt.c - ES256 access tokens on libjwt 1.10 and OpenSSL 3 (see jwtkeys.h).
  *
  * Owns the keyring: each key's kid, public PEM and JWKS coordinates, the
- * current key's private PEM, the JWKS text, and a cache of tokens already
- * verified. libjwt signs and checks signatures; every decision about the
- * header and the claims is made here, before and after it. Never
- * logs, and never returns key material or a token's contents in an error.
+ * current key parsed once (an EVP_PKEY) with its token header, the JWKS
+ * text, and a cache of tokens already verified. Never logs, and never
+ * returns key material or a token's contents in an error.
  *
- * Signing goes through libjwt (the project's JWT library), which parses
- * the private PEM again for every token: with OpenSSL 3.0's decoders that
- * is about 1.7 ms a token, most of a refresh (BENCHMARKS.md).
+ * Signing is OpenSSL's, not libjwt's: libjwt 1.10 takes the private key
+ * only as PEM and parses it again for every token (about 0.8 ms), so the
+ * header and claims are serialised here and signed with EVP_DigestSign on
+ * the key parsed at load, a fresh EVP_MD_CTX per token (the EVP_PKEY
+ * itself is only read, which OpenSSL 3 allows from any number of threads;
+ * libssl signs handshakes the same way). The DER signature becomes JOSE's
+ * r || s, 32 bytes each, with s always in its low form (s <= n/2): ECDSA
+ * accepts s and n - s alike, and hcpd accepts only the low one, so each
+ * token has one spelling.
+ *
+ * Verification: every decision about the header, the signature's form
+ * and the claims is made here, before and after libjwt, which checks
+ * the signature itself.
  *
  * The verified-token cache: a token that passed every check is
  * remembered by the SHA-256 of (iss, aud, token) with its claims, until
@@ -20,11 +29,10 @@
  *
  * Out of memory: libjwt 1.10 reports a failed allocation as ENOMEM in
  * most places, which becomes ERR_NOMEM here (a 503, never a 401 for a
- * token that may be good), but jwt_encode_str() dereferences a NULL from
- * json_dumps() when jansson cannot allocate, and its decoder goes through
- * jansson's (allocfail.c explains why that one is exempt). The
- * allocation-failure build therefore does not fail allocations made
- * inside those two calls.
+ * token that may be good), but its decoder goes through jansson's
+ * (allocfail.c explains why that one is exempt), so the
+ * allocation-failure build does not fail allocations made inside
+ * jwt_decode(). Signing's own allocations are all checked here.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -37,6 +45,7 @@
 #include <jansson.h>
 #include <jwt.h> /* libjwt's; ours is jwtkeys.h so the names cannot clash */
 #include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -47,14 +56,17 @@
 #include "jwtkeys.h"
 
 #define KID_LEN    16
-#define KEYS_MAX   16                /* the current key and up to 15 previous ones */
-#define COORD_LEN  32                /* bytes in a P-256 coordinate */
-#define SIG_LEN    64                /* an ES256 signature, r || s */
-#define B64_LEN(n) (((n)*4 + 2) / 3) /* base64url characters, no padding */
+#define KEYS_MAX   16                        /* the current key and up to 15 previous ones */
+#define COORD_LEN  32                        /* bytes in a P-256 coordinate */
+#define SIG_LEN    64                        /* an ES256 signature, r || s */
+#define SIG_DER    80                        /* a DER ECDSA-Sig-Value on P-256: at most 72 */
+#define B64_LEN(n) (((n)*4 + 2) / 3)         /* base64url characters, no padding */
+#define B64_BUF(n) (4 * (((n) + 2) / 3) + 1) /* what crypto_base64url() may write */
+#define HEADER_MAX 128                       /* the header's base64url, with room to spare */
 
 struct jwt_key {
 	char kid[KID_LEN + 1];
-	char x[B64_LEN(COORD_LEN) + 1], y[B64_LEN(COORD_LEN) + 1];
+	char x[B64_BUF(COORD_LEN)], y[B64_BUF(COORD_LEN)];
 	char *pub_pem; /* SubjectPublicKeyInfo PEM, handed to jwt_decode */
 	size_t pub_pem_len;
 };
@@ -78,8 +90,8 @@ struct token_cache {
 struct jwt_keyring {
 	struct jwt_key keys[KEYS_MAX]; /* keys[0] is the current key */
 	size_t nkeys;
-	char *priv_pem; /* the current key's private PEM, wiped on free */
-	size_t priv_pem_len;
+	EVP_PKEY *signer;        /* the current key, parsed once; only read */
+	char header[HEADER_MAX]; /* base64url of the header jwt_sign writes */
 	char *jwks;
 	size_t jwks_len;
 	struct token_cache *cache; /* shared by every thread that verifies */
@@ -87,26 +99,6 @@ struct jwt_keyring {
 
 static const char b64url_chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* out holds B64_LEN(len) + 1 bytes. */
-static void b64url_encode(const unsigned char *in, size_t len, char *out)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		acc = (acc << 8 | in[i]) & 0xffffff;
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			*out++ = b64url_chars[acc >> bits & 0x3f];
-		}
-	}
-	if (bits > 0)
-		*out++ = b64url_chars[acc << (6 - bits) & 0x3f];
-	*out = '\0';
-}
 
 static int b64url_value(char c)
 {
@@ -155,20 +147,17 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-/* The PEM text written by write(bio, pkey), NUL-terminated. A secure-heap
- * BIO is used so that private key text is wiped as the buffer grows and
- * when it is freed. */
-static char *pem_text(EVP_PKEY *pkey, int private, size_t *ret_len)
+/* pkey's public key as SubjectPublicKeyInfo PEM, NUL-terminated. */
+static char *pub_pem_text(EVP_PKEY *pkey, size_t *ret_len)
 {
-	BIO *bio = BIO_new(BIO_s_secmem());
+	BIO *bio = BIO_new(BIO_s_mem());
 	char *data, *text = NULL;
 	long n;
 	int ok;
 
 	if (bio == NULL)
 		return NULL;
-	ok = private ? PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL)
-		     : PEM_write_bio_PUBKEY(bio, pkey);
+	ok = PEM_write_bio_PUBKEY(bio, pkey);
 	n = BIO_get_mem_data(bio, &data);
 	if (ok == 1 && n > 0 && (text = malloc((size_t)n + 1)) != NULL) {
 		memcpy(text, data, (size_t)n);
@@ -188,7 +177,7 @@ static int coord(EVP_PKEY *pkey, const char *param, char *out)
 		 BN_bn2binpad(bn, buf, sizeof(buf)) == (int)sizeof(buf);
 
 	if (ok)
-		b64url_encode(buf, sizeof(buf), out);
+		crypto_base64url(buf, sizeof(buf), out);
 	BN_free(bn);
 	return ok ? 0 : -1;
 }
@@ -197,7 +186,7 @@ static int coord(EVP_PKEY *pkey, const char *param, char *out)
 static const char *key_fill(struct jwt_key *key, EVP_PKEY *pkey)
 {
 	unsigned char *der = NULL, digest[32];
-	char group[32], b64[B64_LEN(32) + 1];
+	char group[32], b64[B64_BUF(32)];
 	size_t group_len;
 	int der_len;
 
@@ -211,13 +200,13 @@ static const char *key_fill(struct jwt_key *key, EVP_PKEY *pkey)
 		return "public key cannot be encoded";
 	crypto_sha256(der, (size_t)der_len, digest);
 	OPENSSL_free(der);
-	b64url_encode(digest, sizeof(digest), b64);
+	crypto_base64url(digest, sizeof(digest), b64);
 	memcpy(key->kid, b64, KID_LEN);
 	key->kid[KID_LEN] = '\0';
 	if (coord(pkey, OSSL_PKEY_PARAM_EC_PUB_X, key->x) != 0 ||
 	    coord(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, key->y) != 0)
 		return "public point cannot be read";
-	key->pub_pem = pem_text(pkey, 0, &key->pub_pem_len);
+	key->pub_pem = pub_pem_text(pkey, &key->pub_pem_len);
 	return key->pub_pem != NULL ? NULL : "public key cannot be encoded";
 }
 
@@ -269,11 +258,15 @@ static enum err key_add(struct jwt_keyring *kr, const char *path, char *why, siz
 		}
 	}
 	if (current) {
-		kr->priv_pem = pem_text(pkey, 1, &kr->priv_pem_len);
-		if (kr->priv_pem == NULL) {
-			reason = "private key cannot be encoded";
-			goto out;
-		}
+		/* kid is base64url: nothing in the header needs escaping, and
+		 * its members are in the order libjwt wrote them (sorted) */
+		char text[64];
+
+		snprintf(text, sizeof(text), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
+			 key->kid);
+		crypto_base64url((const unsigned char *)text, strlen(text), kr->header);
+		kr->signer = pkey; /* kept: parsed once, used for every token */
+		pkey = NULL;
 	}
 	kr->nkeys++;
 	err = ERR_OK;
@@ -376,10 +369,7 @@ void jwt_keyring_free(struct jwt_keyring *kr)
 		return;
 	for (i = 0; i < kr->nkeys; i++)
 		free(kr->keys[i].pub_pem);
-	if (kr->priv_pem != NULL) {
-		explicit_bzero(kr->priv_pem, kr->priv_pem_len);
-		free(kr->priv_pem);
-	}
+	EVP_PKEY_free(kr->signer); /* OpenSSL clears the private scalar */
 	if (kr->cache != NULL) {
 		for (i = 0; i < CACHE_LOCKS; i++)
 			pthread_mutex_destroy(&kr->cache->locks[i]);
@@ -396,12 +386,93 @@ static int field_ok(const char *s, size_t size)
 	return s[0] != '\0' && memchr(s, '\0', size) != NULL;
 }
 
+/* P-256's group order n and n / 2 rounded down, big-endian. */
+static const unsigned char p256_n[32] = {
+	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+	0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+static const unsigned char p256_half_n[32] = {
+	0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b,
+	0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+};
+
+/* The one form of r || s accepted: 0 < r < n and 0 < s <= n/2 (the low
+ * one of s and n - s). Big-endian numbers of equal length compare as
+ * memcmp() does. */
+static bool sig_canonical(const unsigned char sig[SIG_LEN])
+{
+	static const unsigned char zero[32];
+
+	return memcmp(sig, zero, 32) != 0 && memcmp(sig, p256_n, 32) < 0 &&
+	       memcmp(sig + 32, zero, 32) != 0 && memcmp(sig + 32, p256_half_n, 32) <= 0;
+}
+
+/* A DER ECDSA-Sig-Value as JOSE's r || s, each left-padded to 32 bytes,
+ * with s replaced by n - s when it is the high one. */
+static enum err sig_from_der(const unsigned char *der, size_t len, unsigned char ret_sig[SIG_LEN])
+{
+	const unsigned char *p = der;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)len);
+	unsigned char *s = ret_sig + 32;
+	enum err err = ERR_CRYPTO;
+
+	if (es == NULL || BN_bn2binpad(ECDSA_SIG_get0_r(es), ret_sig, 32) != 32 ||
+	    BN_bn2binpad(ECDSA_SIG_get0_s(es), s, 32) != 32)
+		goto out;
+	if (memcmp(s, p256_half_n, 32) > 0) {
+		unsigned borrow = 0;
+
+		for (int i = 31; i >= 0; i--) { /* s = n - s, s < n */
+			unsigned d = (unsigned)p256_n[i] - s[i] - borrow;
+
+			s[i] = (unsigned char)d;
+			borrow = d >> 8 & 1;
+		}
+	}
+	if (sig_canonical(ret_sig))
+		err = ERR_OK;
+out:
+	ECDSA_SIG_free(es);
+	return err;
+}
+
+/* The claims as compact JSON, members sorted (as libjwt wrote them). */
+/* The payload's compact JSON, members sorted: the claims every token
+ * has, then those an account's token has when known (issue 20: what a
+ * relying page gates on without another call). NULL: out of memory. */
+static char *payload_text(const char *iss, const char *aud, const struct jwt_claims *c)
+{
+	json_t *p =
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "iss", iss, "aud", aud, "sub",
+			  c->sub, "role", c->role, "jti", c->jti, "sid", c->sid, "iat",
+			  (json_int_t)c->iat, "nbf", (json_int_t)c->nbf, "exp", (json_int_t)c->exp);
+	char *text = NULL;
+	int failed = p == NULL;
+
+	if (!failed && c->hcp_status[0] != '\0')
+		failed = json_object_set_new(p, "hcp_status", json_string(c->hcp_status)) != 0;
+	if (!failed && c->profession[0] != '\0')
+		failed = json_object_set_new(p, "profession", json_string(c->profession)) != 0;
+	if (!failed && c->country[0] != '\0')
+		failed = json_object_set_new(p, "country", json_string(c->country)) != 0;
+	if (!failed && c->auth_time > 0)
+		failed = json_object_set_new(p, "auth_time", json_integer(c->auth_time)) != 0;
+	if (!failed)
+		text = json_text_dump(p, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(p);
+	return text;
+}
+
 enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud,
 		  const struct jwt_claims *claims, char **ret_token)
 {
 	const struct jwt_claims *c = claims;
-	jwt_t *jwt = NULL;
-	char *token;
+	unsigned char der[SIG_DER], sig[SIG_LEN];
+	size_t hlen = strlen(kr->header), plen, n, der_len = sizeof(der);
+	char *payload = NULL, *token = NULL;
+	EVP_MD_CTX *ctx = NULL;
 	enum err err = ERR_INVALID;
 
 	/* Refuse to mint what jwt_verify would refuse. */
@@ -411,35 +482,32 @@ enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud
 	    c->auth_time > c->iat + JWT_LEEWAY)
 		goto out;
 	err = ERR_NOMEM;
-	if (jwt_new(&jwt) != 0)
+	payload = payload_text(iss, aud, c);
+	if (payload == NULL)
 		goto out;
+	plen = strlen(payload);
+	token = malloc(hlen + 1 + B64_BUF(plen) + 1 + B64_BUF(SIG_LEN));
+	ctx = EVP_MD_CTX_new(); /* one per token: the EVP_PKEY is shared */
+	if (token == NULL || ctx == NULL)
+		goto out;
+	memcpy(token, kr->header, hlen);
+	token[hlen] = '.';
+	n = hlen + 1 + crypto_base64url((const unsigned char *)payload, plen, token + hlen + 1);
 	err = ERR_CRYPTO;
-	if (jwt_set_alg(jwt, JWT_ALG_ES256, (const unsigned char *)kr->priv_pem,
-			(int)kr->priv_pem_len) != 0)
+	if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, kr->signer) != 1 ||
+	    EVP_DigestSign(ctx, der, &der_len, (const unsigned char *)token, n) != 1)
 		goto out;
-	err = ERR_NOMEM;
-	if (jwt_add_header(jwt, "typ", "JWT") != 0 ||
-	    jwt_add_header(jwt, "kid", kr->keys[0].kid) != 0 ||
-	    jwt_add_grant(jwt, "iss", iss) != 0 || jwt_add_grant(jwt, "aud", aud) != 0 ||
-	    jwt_add_grant(jwt, "sub", c->sub) != 0 || jwt_add_grant(jwt, "role", c->role) != 0 ||
-	    jwt_add_grant(jwt, "jti", c->jti) != 0 || jwt_add_grant(jwt, "sid", c->sid) != 0 ||
-	    jwt_add_grant_int(jwt, "iat", c->iat) != 0 ||
-	    jwt_add_grant_int(jwt, "nbf", c->nbf) != 0 ||
-	    jwt_add_grant_int(jwt, "exp", c->exp) != 0 ||
-	    (c->hcp_status[0] != '\0' && jwt_add_grant(jwt, "hcp_status", c->hcp_status) != 0) ||
-	    (c->profession[0] != '\0' && jwt_add_grant(jwt, "profession", c->profession) != 0) ||
-	    (c->country[0] != '\0' && jwt_add_grant(jwt, "country", c->country) != 0) ||
-	    (c->auth_time > 0 && jwt_add_grant_int(jwt, "auth_time", c->auth_time) != 0))
+	err = sig_from_der(der, der_len, sig);
+	if (err != ERR_OK)
 		goto out;
-	token = jwt_encode_str(jwt); /* sets errno on failure */
-	if (token == NULL) {
-		err = errno == ENOMEM ? ERR_NOMEM : ERR_CRYPTO;
-		goto out;
-	}
+	token[n] = '.';
+	crypto_base64url(sig, sizeof(sig), token + n + 1);
 	*ret_token = token;
-	err = ERR_OK;
+	token = NULL;
 out:
-	jwt_free(jwt);
+	EVP_MD_CTX_free(ctx);
+	free(token);
+	free(payload);
 	ERR_clear_error();
 	return err;
 }
@@ -614,7 +682,7 @@ enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *a
 	const struct jwt_key *key;
 	const char *dot1, *dot2;
 	size_t len = strnlen(token, JWT_TOKEN_MAX + 1);
-	unsigned char ckey[32];
+	unsigned char ckey[32], sig[SIG_LEN];
 	bool cacheable;
 	jwt_t *jwt = NULL;
 	unsigned char *text = NULL;
@@ -644,7 +712,11 @@ enum err jwt_verify(const struct jwt_keyring *kr, const char *iss, const char *a
 	if (dot1 == token || dot2 == dot1 + 1 ||
 	    b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), NULL, NULL) != 0 ||
 	    len - (size_t)(dot2 + 1 - token) != B64_LEN(SIG_LEN) ||
-	    b64url_decode(dot2 + 1, B64_LEN(SIG_LEN), NULL, NULL) != 0)
+	    b64url_decode(dot2 + 1, B64_LEN(SIG_LEN), sig, NULL) != 0)
+		goto out;
+	/* ECDSA accepts s and n - s alike: only the low one is taken, so the
+	 * same claims cannot come in two spellings (nor twice in the cache) */
+	if (!sig_canonical(sig))
 		goto out;
 	key = header_check(kr, token, (size_t)(dot1 - token));
 	if (key == NULL)

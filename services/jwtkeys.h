@@ -2,12 +2,17 @@
  * jwtkeys.h - ES256 access tokens (jwt.c; named apart from libjwt's <jwt.h>) and the keyring that
  * signs and checks them.
  *
- * libjwt 1.10 takes the algorithm from the token and checks no claims, so
- * verification never trusts it alone: the header is decoded and checked
- * here first (alg must be exactly the one pinned to its kid; "none", HS*,
- * RS* and unknown kids are refused), then libjwt checks the signature with
- * that kid's key, then every claim is checked here; a missing claim fails.
- * A loaded keyring is read-only, so any thread may use it.
+ * Tokens are signed here with OpenSSL on the key parsed at load (not
+ * through libjwt, which would parse the PEM again for each token), the
+ * signature as JOSE's r || s with s <= n/2. libjwt 1.10 takes the
+ * algorithm from the token and checks no claims, so verification never
+ * trusts it alone: the header is decoded and checked here first (alg must
+ * be exactly the one pinned to its kid; "none", HS*, RS* and unknown kids
+ * are refused), and the signature's form (64 bytes, 0 < r < n,
+ * 0 < s <= n/2: the high-s twin of a good signature is refused), then
+ * libjwt checks the signature with that kid's key, then every claim is
+ * checked here; a missing claim fails. A loaded keyring is read-only, so
+ * any thread may use it.
  */
 #ifndef HCPD_JWTKEYS_H
 #define HCPD_JWTKEYS_H
@@ -51,11 +56,13 @@ enum err jwt_keyring_load(const char *current_path, const char *previous_paths,
 /* Accepts NULL. Wipes private keys. */
 void jwt_keyring_free(struct jwt_keyring *kr);
 
-/* Signs claims with the current key: header {"alg":"ES256","typ":"JWT",
- * "kid":...}, payload iss, aud, sub, role, jti, sid, iat, nbf, exp and,
- * when set, hcp_status, profession, country and auth_time.
- * *ret_token is malloc'd. ERR_INVALID for claims jwt_verify would refuse,
- * ERR_NOMEM when memory runs out. */
+/* Signs claims with the current key: header {"alg":"ES256","kid":...,
+ * "typ":"JWT"}, payload iss, aud, sub, role, jti, sid, iat, nbf, exp and,
+ * when set, hcp_status, profession, country and auth_time (compact JSON,
+ * members sorted), signature r || s with s low. Does not block; any thread
+ * may call it at once. *ret_token is malloc'd. ERR_INVALID for claims
+ * jwt_verify would refuse, ERR_NOMEM when memory runs out, ERR_CRYPTO when
+ * OpenSSL fails. */
 enum err jwt_sign(const struct jwt_keyring *kr, const char *iss, const char *aud,
 		  const struct jwt_claims *claims, char **ret_token);
 

@@ -20,12 +20,14 @@
 #include "app.h"
 #include "check.h"
 #include "db.h"
+#include "jobkeys.h"
 #include "jsontext.h"
 #include "ledger.h"
 #include "log.h"
 #include "mailer.h"
 #include "net.h"
 #include "outbox.h"
+#include "pace.h"
 #include "recipients.h"
 #include "runner.h"
 #include "spawn.h"
@@ -37,6 +39,7 @@
 #define ACQUIRE_MS    200  /* wait for a pooled connection */
 #define LEASE_SLACK   5000 /* lease beyond twice an attempt's own timeout */
 #define LOCAL_BATCH   32   /* roster checks per transaction */
+#define PACE_HOLD_MS  1000 /* a claimed batch has left within this, well inside its lease */
 #define MAX_VERIFIERS 64
 
 struct breaker {
@@ -55,6 +58,7 @@ struct check {
 	char account_id[UUID_STR_LEN];
 	int attempt;                       /* this attempt's number, from 1 */
 	bool probe;                        /* the half-open breaker's probe */
+	bool waiting;                      /* claimed, not yet sent: launch_due() */
 	unsigned char key[CRYPTO_KEY_LEN]; /* the account's data key: seals evidence */
 	json_t *local;                     /* the fields parse_reply compares */
 	struct verifier_request req;
@@ -68,8 +72,10 @@ struct runner {
 	atomic_bool stopping;
 	CURLM *multi;
 	char owner[JOB_OWNER_MAX];
-	struct check *checks; /* in flight */
+	struct check *checks; /* waiting or in flight, in the order claimed */
 	int nchecks;
+	int waiting_for[MAX_VERIFIERS];
+	long long next_send[MAX_VERIFIERS]; /* monotonic us: the verifier's next turn */
 	size_t nverifiers;
 	struct breaker breakers[MAX_VERIFIERS];
 	long long next_claim[MAX_VERIFIERS]; /* monotonic ms: not before */
@@ -311,22 +317,24 @@ static void process_done(struct runner *r, struct check *c, enum spawn_status st
 /* --- claiming --------------------------------------------------------- */
 
 /* Opens a claimed job's profile (and email, if v receives it) into
- * *ret_profile and its data key into c->key. ERR_NOT_FOUND: erased. */
-static enum err open_profile(struct runner *r, const struct job_claim *jc, struct check *c,
+ * *ret_profile with the key opened before the claim, which goes to
+ * c->key. ERR_NOT_FOUND: erased. Pure. */
+static enum err open_profile(const struct jobkey *jk, const struct job_claim *jc, struct check *c,
 			     json_t **ret_profile)
 {
 	const struct verifier *v = c->v;
 	json_t *profile = NULL;
 	char *email = NULL;
 	bool wants_email = false;
-	enum err err;
+	enum err err = jk->err;
 
 	for (size_t i = 0; i < v->nfields; i++)
 		wants_email = wants_email || strcmp(v->fields[i], "email") == 0;
 	for (size_t i = 0; i < v->ncompares; i++)
 		wants_email = wants_email || strcmp(v->compares[i], "email") == 0;
-	err = vault_open_profile(r->app, &jc->account, c->key, wants_email ? &email : NULL,
-				 &profile);
+	if (err == ERR_OK)
+		err = vault_open_values(jk->key, &jc->account, wants_email ? &email : NULL,
+					&profile);
 	if (err == ERR_OK && wants_email &&
 	    json_object_set_new(profile, "email", json_string(email)) != 0)
 		err = ERR_NOMEM;
@@ -335,6 +343,7 @@ static enum err open_profile(struct runner *r, const struct job_claim *jc, struc
 		json_decref(profile);
 		return err;
 	}
+	memcpy(c->key, jk->key, sizeof(c->key));
 	*ret_profile = profile;
 	return ERR_OK;
 }
@@ -382,8 +391,9 @@ static size_t sent_names(const struct verifier *v, json_t *sent, const char **na
 /* Prepares one claimed job inside the claim's transaction. A check to
  * send is left in *ret_send; one settled here (local, refused, failed
  * fast) is recorded now. */
-static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *jc, size_t vi,
-			bool fail_fast, bool probe, struct check **ret_send)
+static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *jc,
+			const struct jobkey *jk, size_t vi, bool fail_fast, bool probe,
+			struct check **ret_send)
 {
 	const struct verifier *v = verifier_set_at(r->app->verifiers, vi);
 	struct check *c = calloc(1, sizeof(*c));
@@ -403,7 +413,7 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 	c->probe = probe;
 	snprintf(c->account_id, sizeof(c->account_id), "%s", jc->account.id);
 	c->attempt = over ? jc->attempts : jc->attempts + 1;
-	err = open_profile(r, jc, c, &profile);
+	err = open_profile(jk, jc, c, &profile);
 	if (err == ERR_NOT_FOUND || err == ERR_CRYPTO || err == ERR_INTERNAL) {
 		/* erased, or values that do not open: nothing to check, and a
 		 * job that cannot run must not block the others */
@@ -479,38 +489,70 @@ out:
 	return err;
 }
 
-/* Starts the transfer or program of a prepared check, or settles it as a
+/* Puts a prepared check at the end of the line, to leave in its
+ * verifier's turn (launch_due()); it takes a place in flight now. */
+static void wait_turn(struct runner *r, struct check *c)
+{
+	struct check **p = &r->checks;
+
+	while (*p != NULL)
+		p = &(*p)->next;
+	*p = c;
+	c->waiting = true;
+	r->nchecks++;
+	r->waiting_for[c->vi]++;
+	if (c->probe) /* no second probe while this one waits */
+		r->breakers[c->vi].probing = true;
+}
+
+/* Starts the transfer or program of a waiting check, or settles it as a
  * failed attempt when it cannot start. */
 static void launch(struct runner *r, struct check *c)
 {
 	enum err err;
 
+	c->waiting = false;
+	r->waiting_for[c->vi]--;
 	if (c->v->ops->transport == TRANSPORT_HTTP)
 		err = net_start(r->multi, c->v, &c->req, c, &c->xfer);
 	else
 		err = spawn_start(c->req.argv, c->req.env, c->req.body, c->req.body_len,
 				  VERIFIER_REPLY_MAX, c->v->timeout_ms, &c->proc);
-	if (c->probe)
-		r->breakers[c->vi].probing = true;
-	c->next = r->checks;
-	r->checks = c;
-	r->nchecks++;
+	curl_multi_perform(r->multi, &(int){0}); /* out now, not after the next claim */
 	if (err != ERR_OK)
 		conclude(r, c, 0, NULL, 0, "cannot_start", -1);
 }
 
+/* Launches each waiting check whose verifier's turn has come, oldest
+ * first: turns are 1/rate apart (pace.h; less only where a batch would
+ * wait over PACE_HOLD_MS), so what was claimed together does not leave
+ * together. */
+static void launch_due(struct runner *r)
+{
+	long long now = now_ms() * 1000;
+
+	for (struct check *c = r->checks, *next; c != NULL; c = next) {
+		next = c->next; /* launch() may end c */
+		if (c->waiting &&
+		    pace_take(&r->next_send[c->vi], now,
+			      pace_interval_us(c->v->rate_per_second, c->v->burst, PACE_HOLD_MS)))
+			launch(r, c);
+	}
+}
+
 /* Claims and prepares up to want due jobs of verifier vi in one
- * transaction; after it commits, starts what is to be sent. */
+ * transaction; after it commits, puts what is to be sent in line. */
 static void claim(struct runner *r, size_t vi, int want)
 {
 	const struct verifier *v = verifier_set_at(r->app->verifiers, vi);
 	struct breaker *b = &r->breakers[vi];
 	struct job_claim *jobs = NULL;
+	struct jobkeys keys = {0};
 	struct check *send = NULL, *c;
 	long long now = now_ms(), wait_ms = 0;
 	bool local = v->ops->transport == TRANSPORT_LOCAL, probe = false, fail_fast = false;
 	PGconn *conn = NULL;
-	size_t n = 0;
+	size_t n = 0, ready;
 	int granted;
 	enum err err;
 
@@ -528,9 +570,15 @@ static void claim(struct runner *r, size_t vi, int want)
 	}
 	if (local && want > LOCAL_BATCH)
 		want = LOCAL_BATCH;
-	if (!local && !fail_fast && want > v->burst)
-		want = v->burst; /* the bucket never holds more */
+	if (!local && !fail_fast && want > v->burst - r->waiting_for[vi])
+		want = v->burst - r->waiting_for[vi]; /* the bucket holds no more; some wait */
+	if (want <= 0) {
+		r->next_claim[vi] = r->next_send[vi] / 1000 + 1;
+		return;
+	}
 	err = db_acquire(r->app->db, ACQUIRE_MS, &conn);
+	if (err == ERR_OK) /* the keys first: the keystore is never read in a transaction */
+		err = jobkeys_open(r->app, conn, v->name, want, &keys);
 	if (err == ERR_OK)
 		err = db_begin(conn);
 	if (err == ERR_OK)
@@ -538,18 +586,20 @@ static void claim(struct runner *r, size_t vi, int want)
 	if (err != ERR_OK)
 		goto out;
 	r->next_claim[vi] = now + (n < (size_t)want ? IDLE_MS : 0);
-	granted = (int)n;
-	if (n > 0 && !local && !fail_fast) {
-		err = db_bucket_take(conn, v->name, v->rate_per_second, v->burst, (int)n, &granted,
-				     &wait_ms);
+	ready = jobkeys_front(&keys, jobs, n);
+	granted = (int)ready;
+	if (ready > 0 && !local && !fail_fast) {
+		err = db_bucket_take(conn, v->name, v->rate_per_second, v->burst, (int)ready,
+				     &granted, &wait_ms);
 		if (err != ERR_OK)
 			goto out;
-		if (granted < (int)n)
+		if (granted < (int)ready)
 			r->next_claim[vi] = now + (wait_ms > 0 ? wait_ms : 1);
 	}
 	for (int i = 0; err == ERR_OK && i < granted; i++) {
 		c = NULL;
-		err = prepare(r, conn, &jobs[i], vi, fail_fast, probe, &c);
+		err = prepare(r, conn, &jobs[i], jobkeys_find(&keys, &jobs[i]), vi, fail_fast,
+			      probe, &c);
 		if (c != NULL) {
 			c->next = send;
 			send = c;
@@ -559,6 +609,7 @@ out:
 	err = db_end(conn, err);
 	db_release(r->app->db, conn);
 	job_claims_free(jobs, n);
+	jobkeys_release(&keys);
 	if (err != ERR_OK) {
 		if (!r->db_failing)
 			log_json(LOG_WARN, "cannot claim verification jobs; retrying",
@@ -574,7 +625,7 @@ out:
 		send = c->next;
 		c->next = NULL;
 		if (err == ERR_OK)
-			launch(r, c); /* committed: the disclosure is on record */
+			wait_turn(r, c); /* committed: the disclosure is on record */
 		else
 			check_free(r, c);
 	}
@@ -598,6 +649,7 @@ static void poll_once(struct runner *r, long long timeout)
 			nfds++;
 		}
 	curl_multi_poll(r->multi, fds, nfds, (int)timeout, NULL);
+	launch_due(r); /* a turn that woke us, before any answer is recorded */
 	curl_multi_perform(r->multi, &running);
 	while ((msg = curl_multi_info_read(r->multi, &left)) != NULL) {
 		struct net_xfer *x;
@@ -607,6 +659,7 @@ static void poll_once(struct runner *r, long long timeout)
 		x = net_of(msg->easy_handle);
 		net_done(x, msg->data.result);
 		http_done(r, x->owner);
+		launch_due(r); /* recording takes a while: turns come meanwhile */
 	}
 	for (c = r->checks; c != NULL; c = next) {
 		enum spawn_status st;
@@ -630,6 +683,8 @@ static long long sleep_ms(struct runner *r, long long now)
 	for (struct check *c = r->checks; c != NULL; c = c->next)
 		if (c->proc != NULL && spawn_wait_ms(c->proc) < t)
 			t = spawn_wait_ms(c->proc);
+		else if (c->waiting && (r->next_send[c->vi] + 999) / 1000 - now < t)
+			t = (r->next_send[c->vi] + 999) / 1000 - now; /* its turn */
 	return t > 0 ? t : 0;
 }
 
@@ -658,6 +713,7 @@ static void *runner_main(void *arg)
 			if (room > 0 && now >= r->next_claim[vi])
 				claim(r, vi, room);
 		}
+		launch_due(r);
 		r->rotate++;
 		poll_once(r, sleep_ms(r, now_ms()));
 	}

@@ -11,9 +11,12 @@
  * recorded once, and only while the lease is still this process's; every
  * job ends in bounded time - after its verifier's attempts it is an error
  * that flags the account ("registry unavailable"). Per verifier: a rate
- * limit shared by every process (db_bucket_take), 429 Retry-After
- * honoured for the whole verifier, exponential back-off with jitter, and a
- * circuit breaker that fails attempts fast while the registry is down.
+ * limit shared by every process (db_bucket_take, when jobs are claimed)
+ * and, in each process, requests that leave one interval (1/rate) apart,
+ * never less than half of one (pace.h: jobs claimed together, or apart
+ * by a loop running late, do not leave together), 429 Retry-After
+ * honoured for the whole verifier, exponential back-off with jitter, and
+ * a circuit breaker that fails attempts fast while the registry is down.
  */
 #ifndef HCPD_RUNNER_H
 #define HCPD_RUNNER_H

@@ -28,9 +28,7 @@ json_t *__real_json_loadb(const char *buffer, size_t buflen, size_t flags, json_
 json_t *__real_json_loads(const char *input, size_t flags, json_error_t *error);
 json_t *__wrap_json_loadb(const char *buffer, size_t buflen, size_t flags, json_error_t *error);
 json_t *__wrap_json_loads(const char *input, size_t flags, json_error_t *error);
-char *__real_jwt_encode_str(jwt_t *jwt);
 int __real_jwt_decode(jwt_t **jwt, const char *token, const unsigned char *key, int key_len);
-char *__wrap_jwt_encode_str(jwt_t *jwt);
 int __wrap_jwt_decode(jwt_t **jwt, const char *token, const unsigned char *key, int key_len);
 
 static atomic_long countdown; /* allocations left until the failure; 0: disarmed */
@@ -135,19 +133,10 @@ json_t *__wrap_json_loads(const char *input, size_t flags, json_error_t *error)
 	return v;
 }
 
-/* libjwt 1.10 dereferences a NULL from json_dumps() in jwt_encode_str()
- * when jansson cannot allocate, and decodes through jansson's decoder
- * (exempt above): both calls are exempt, which jwt.c's header records. */
-char *__wrap_jwt_encode_str(jwt_t *jwt)
-{
-	char *token;
-
-	paused++;
-	token = __real_jwt_encode_str(jwt);
-	paused--;
-	return token;
-}
-
+/* libjwt 1.10 decodes through jansson's decoder (exempt above): the
+ * call is exempt, which jwt.c's header records. (hcpd no longer signs
+ * through libjwt, whose jwt_encode_str() dereferenced a NULL from
+ * json_dumps() when jansson could not allocate.) */
 int __wrap_jwt_decode(jwt_t **jwt, const char *token, const unsigned char *key, int key_len)
 {
 	int rc;

@@ -5,8 +5,8 @@
  * link with -Wl,--wrap for malloc, calloc, realloc, strdup and strndup, so
  * every such call in hcpd's own objects goes through allocfail.c; jansson
  * is pointed at the same malloc (json_set_alloc_funcs), so building and
- * serialising JSON fail too (its decoder, and libjwt's encode and decode
- * calls, are exempt: allocfail.c says why).
+ * serialising JSON fail too (its decoder, and libjwt's decode call, are
+ * exempt: allocfail.c says why).
  * Allocations made inside libpq,
  * OpenSSL, libmicrohttpd and libargon2 are not failed: their own error
  * paths are theirs to test.

@@ -5,11 +5,14 @@
  *         base64url decoding and libjwt's signature check see anything;
  *   odd:  the rest is a claims payload, signed here with the keyring's own
  *         key under a valid header, so every input passes the signature
- *         and reaches the claim checks.
+ *         and reaches the claim checks; with s in its low form (s <= n/2)
+ *         when the first byte is 1 mod 4, in its high form (n - s) when it
+ *         is 3 mod 4, which ECDSA accepts and jwt_verify must not.
  * A token accepted must carry claims that are in force at the fuzzer's
  * clock, with NUL-terminated strings.
  */
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -30,7 +33,8 @@
 
 static struct jwt_keyring *kr;
 static EVP_PKEY *key;
-static char header[128]; /* base64url of {"alg":"ES256","kid":...,"typ":"JWT"} */
+static BIGNUM *order, *half_order; /* P-256's n and n / 2 */
+static char header[128];           /* base64url of {"alg":"ES256","kid":...,"typ":"JWT"} */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -42,6 +46,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	{
+		EC_GROUP *group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+
+		order = group != NULL ? BN_dup(EC_GROUP_get0_order(group)) : NULL;
+		half_order = order != NULL ? BN_dup(order) : NULL;
+		if (half_order == NULL || BN_rshift1(half_order, half_order) != 1)
+			abort();
+		EC_GROUP_free(group);
+	}
 	key = EVP_EC_gen("P-256");
 	if (key == NULL || f == NULL || !PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL))
 		abort();
@@ -58,9 +71,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* header.payload.signature for payload, signed with key; NULL when it
- * does not fit. */
-static char *signed_token(const uint8_t *payload, size_t len)
+/* header.payload.signature for payload, signed with key, s in its low
+ * or high form; NULL when it does not fit. */
+static char *signed_token(const uint8_t *payload, size_t len, int high)
 {
 	char *token = malloc(TOKEN_MAX);
 	unsigned char der[80], sig[64];
@@ -68,6 +81,7 @@ static char *signed_token(const uint8_t *payload, size_t len)
 	size_t hlen = strlen(header), n, der_len = sizeof(der);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	ECDSA_SIG *es = NULL;
+	BIGNUM *s = NULL;
 
 	if (token == NULL || ctx == NULL || hlen + 1 + (len + 2) / 3 * 4 + 90 > TOKEN_MAX)
 		goto fail;
@@ -77,15 +91,21 @@ static char *signed_token(const uint8_t *payload, size_t len)
 	if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
 	    EVP_DigestSign(ctx, der, &der_len, (const unsigned char *)token, n) != 1 ||
 	    (es = d2i_ECDSA_SIG(NULL, &p, (long)der_len)) == NULL ||
-	    BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, 32) != 32 ||
-	    BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + 32, 32) != 32)
+	    BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, 32) != 32 || (s = BN_new()) == NULL ||
+	    BN_copy(s, ECDSA_SIG_get0_s(es)) == NULL)
+		goto fail;
+	if ((BN_cmp(s, half_order) > 0) != (high != 0) && BN_sub(s, order, s) != 1)
+		goto fail;
+	if (BN_bn2binpad(s, sig + 32, 32) != 32)
 		goto fail;
 	token[n++] = '.';
 	crypto_base64url(sig, sizeof(sig), token + n);
+	BN_free(s);
 	ECDSA_SIG_free(es);
 	EVP_MD_CTX_free(ctx);
 	return token;
 fail:
+	BN_free(s);
 	ECDSA_SIG_free(es);
 	EVP_MD_CTX_free(ctx);
 	free(token);
@@ -101,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	if (data[0] % 2 == 1) {
-		token = signed_token(data + 1, size - 1);
+		token = signed_token(data + 1, size - 1, data[0] % 4 == 3);
 	} else if ((token = malloc(size)) != NULL) {
 		memcpy(token, data + 1, size - 1);
 		token[size - 1] = '\0';
@@ -110,6 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	err = jwt_verify(kr, "hcpd", "hcpd", token, NOW, &c);
 	EXPECT(err == ERR_OK || err == ERR_INVALID || err == ERR_NOMEM);
+	EXPECT(err != ERR_OK || data[0] % 4 != 3); /* a high s is never accepted */
 	if (err == ERR_OK) {
 		EXPECT(c.exp > NOW && c.nbf <= NOW + JWT_LEEWAY && c.iat <= NOW + JWT_LEEWAY);
 		EXPECT(memchr(c.sub, '\0', sizeof(c.sub)) != NULL && c.sub[0] != '\0');

@@ -8,9 +8,9 @@ query parameter); each reply is a dict:
      "huge" | "reset", "delay": seconds}
 A list of replies is served in turn (the last one repeats), so a test can
 script "429, then 200". `latency` delays every reply; `times` keeps the
-time of each request for rate measurements. `limit=(rate, burst)` makes it
-a rate-limited registry: a token bucket of its own answers 429 (counted in
-`limited`) to any request above the limit.
+time of each request for rate measurements (`burst_needed()`).
+`limit=(rate, burst)` makes it a rate-limited registry: a token bucket of
+its own answers 429 (counted in `limited`) to any request above the limit.
 """
 
 import json
@@ -78,6 +78,21 @@ class RegistryStub:
             if key is None:
                 return len(self.requests)
             return sum(1 for r in self.requests if r["key"] == key)
+
+    def burst_needed(self, rate):
+        """The least capacity of a token bucket refilled at rate a second,
+        full at the first request, that would have refused none of the
+        requests so far (as this stub saw them arrive): the most, over
+        every run of requests i..j, of their count less what the bucket
+        earns from t_i to t_j. At most a definition's burst when every
+        request left on time."""
+        with self.lock:
+            times = sorted(self.times)
+        need, best = 0.0, float("-inf")
+        for j, t in enumerate(times):
+            best = max(best, rate * t - j)  # the best start i <= j so far
+            need = max(need, (j - rate * t) + best + 1)
+        return need
 
     def _next(self, key):
         with self.lock:

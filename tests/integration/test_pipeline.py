@@ -404,6 +404,25 @@ def test_two_processes_run_each_job_once(stack, stub, tmp_path):
         p.assert_clean_exit()
 
 
+def test_requests_leave_at_the_rate_not_as_claimed(stack, stub, tmp_path):
+    """A burst of 4 lets the runner claim 4 jobs in one transaction; what
+    the registry sees still follows the rate (issue 23.3): one request at
+    once, the next half an interval later, then one per interval, and no
+    run of them together (a bucket of 2.5 at the rate would have refused
+    none; the claimed batch, sent at once, needed 4)."""
+    pg, h = pipeline(stack, stub, tmp_path, concurrency=0,
+                     rate_limit={"per_second": 10, "burst": 4})
+    accounts = [register(h, confirm=False)[0] for _ in range(8)]
+    h.stop()
+    h.env["HCPD_VERIFY_CONCURRENCY"] = "8"
+    h.start()
+    for account in accounts:
+        jobs_settled(pg, account)
+    times = sorted(stub.times)
+    assert len(times) == 8
+    assert stub.burst_needed(10) < 2.5, [round(t - times[0], 3) for t in times]
+
+
 def test_worker_command_runs_jobs_without_the_api(stack, stub, tmp_path):
     pg, h = pipeline(stack, stub, tmp_path, concurrency=0)
     npi = valid_npi()

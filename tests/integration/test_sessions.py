@@ -14,7 +14,8 @@ import uuid
 import jwt as pyjwt
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,
+                                                             encode_dss_signature)
 
 from conftest import Hcpd, jwt_key, registration, valid_npi
 
@@ -44,11 +45,31 @@ def b64(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+# P-256's group order
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def unb64(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def low_s(token):
+    """token with its ES256 signature's s in the low form (s <= n/2), the
+    only one hcpd accepts; other signers (PyJWT, `cryptography`) make
+    either, at random."""
+    signing_input, _, sig = token.rpartition(".")
+    rs = unb64(sig)
+    s = int.from_bytes(rs[32:], "big")
+    if s <= P256_N // 2:
+        return token
+    return signing_input + "." + b64(rs[:32] + (P256_N - s).to_bytes(32, "big"))
+
+
 def raw_es256(key, header, payload):
     """A correctly signed ES256 token with any header, even ones PyJWT refuses."""
     signing_input = "%s.%s" % (b64(json.dumps(header).encode()), b64(json.dumps(payload).encode()))
     r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
-    return signing_input + "." + b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+    return low_s(signing_input + "." + b64(r.to_bytes(32, "big") + s.to_bytes(32, "big")))
 
 
 def signing_key(hcpd):
@@ -76,6 +97,42 @@ def test_another_library_verifies_our_token_through_jwks(api):
                           options={"require": ["exp", "iat", "nbf", "sub", "jti", "iss", "aud"]})
     assert claims["sub"] == account_id and claims["role"] == "professional"
     assert claims["exp"] - claims["iat"] <= 900
+
+
+def test_every_token_verifies_elsewhere_and_has_one_spelling(api):
+    """hcpd signs with OpenSSL itself: nine tokens (a login, eight
+    refreshes) each verify with PyJWT through the JWKS and with
+    `cryptography` on the raw r || s (32 bytes each), with s in its low
+    form; the high-s twin of each (n - s: a signature ECDSA accepts too)
+    is refused, the token itself accepted."""
+    email, account_id = new_account(api)
+    pair = login(api, email).json
+    tokens = [pair["access_token"]]
+    for _ in range(8):
+        pair = api.request("POST", "/v1/sessions/refresh",
+                           body={"refresh_token": pair["refresh_token"]}).json
+        tokens.append(pair["access_token"])
+    jwks = api.request("GET", "/.well-known/jwks.json").json
+    for token in tokens:
+        kid = pyjwt.get_unverified_header(token)["kid"]
+        jwk = next(k for k in jwks["keys"] if k["kid"] == kid)
+        claims = pyjwt.decode(token, pyjwt.PyJWK(jwk).key, algorithms=["ES256"],
+                              audience="hcpd", issuer="hcpd")
+        assert claims["sub"] == account_id
+        public = ec.EllipticCurvePublicNumbers(
+            int.from_bytes(unb64(jwk["x"]), "big"), int.from_bytes(unb64(jwk["y"]), "big"),
+            ec.SECP256R1()).public_key()
+        signing_input, _, sig = token.rpartition(".")
+        rs = unb64(sig)
+        assert len(sig) == 86 and len(rs) == 64
+        r, s = int.from_bytes(rs[:32], "big"), int.from_bytes(rs[32:], "big")
+        assert 0 < r < P256_N and 0 < s <= P256_N // 2
+        twin = signing_input + "." + b64(rs[:32] + (P256_N - s).to_bytes(32, "big"))
+        for t_s in (s, P256_N - s):  # raises if either does not verify
+            public.verify(encode_dss_signature(r, t_s), signing_input.encode(),
+                          ec.ECDSA(hashes.SHA256()))
+        me(api, twin, expect=401)
+        me(api, token)
 
 
 def test_me_returns_own_decrypted_profile(api):
@@ -136,7 +193,8 @@ def forged_tokens(hcpd, api, account_id, good):
                 good.split(".")[1] + "==="))["sid"], "iat": now, "nbf": now, "exp": now + 600}
 
     def es256(claims, headers=None):
-        return pyjwt.encode(claims, key, algorithm="ES256", headers=headers or {"kid": kid})
+        return low_s(pyjwt.encode(claims, key, algorithm="ES256",
+                                   headers=headers or {"kid": kid}))
 
     pub_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                             serialization.PublicFormat.SubjectPublicKeyInfo)

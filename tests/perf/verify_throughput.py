@@ -4,8 +4,12 @@ test): N registrations are queued with the runner off, then one `hcpd
 serve` runs them against a stub NPPES with a fixed latency while the
 definition's rate limit holds. Prints one JSON object: jobs/s over the
 run, the rate limit and that ratio, the most requests the stub saw in any
-one-second window, and (with --enforce) how many it refused as above its
-own limit.
+one-second window, the smallest burst a bucket at the limit's rate would
+have needed to refuse none of them as the stub saw them (`burst_needed`:
+at most the definition's burst when every request left on time; the
+stub's own bucket, with --enforce N, refuses something when it is above
+burst + N), and (with --enforce) how many it refused as above its own
+limit.
 
     HCPD_BIN=bin/hcpd tests/perf/verify_throughput.py [--jobs 300]
         [--rate 50] [--burst N] [--latency 0.1] [--concurrency 32] [--enforce N]
@@ -80,7 +84,9 @@ def measure(jobs=300, rate=50.0, latency=0.1, concurrency=32, burst=None, enforc
             "jobs": jobs, "requests": len(times), "registry_latency_s": latency,
             "concurrency": concurrency, "rate_limit_per_s": rate, "burst": burst or 2,
             "jobs_per_s": round(got, 2), "ratio_to_limit": round(got / rate, 3),
-            "peak_requests_in_1s": peak, "registry_429s": stub.limited,
+            "peak_requests_in_1s": peak,
+            "burst_needed": round(stub.burst_needed(rate), 2),
+            "registry_429s": stub.limited,
             "outcomes": pg.psql("SELECT string_agg(outcome || '=' || n, ',') FROM "
                                 "(SELECT outcome, count(*) n FROM verifications "
                                 "GROUP BY outcome) o"),

@@ -6,8 +6,13 @@
  * Keys are generated here with OpenSSL and written to mkstemp() files
  * under /tmp, removed at the end. Forged tokens are built by hand (any
  * header, any payload, signed with ECDSA or HMAC or not at all), so the
- * checks in jwt_verify are tested without libjwt's help.
+ * checks in jwt_verify are tested without libjwt's help; and the tokens
+ * jwt_sign makes are checked with OpenSSL directly, not only with
+ * jwt_verify (which uses libjwt): their form (r || s, 32 bytes each, s
+ * low) and their signature.
  */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +20,7 @@
 #include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
@@ -35,9 +41,10 @@ static EVP_PKEY *key_a, *key_b, *key_c, *key_p384, *key_rsa;
 static char path_a[32], path_a_pub[32], path_a_trad[32], path_b[32], path_p384[32], path_rsa[32];
 static char path_enc[32], path_junk[32];
 static char kid_a[17], kid_b[17];
-static struct jwt_keyring *kr_a;  /* a */
-static struct jwt_keyring *kr_b;  /* b */
-static struct jwt_keyring *kr_ba; /* b current, a previous (public key file) */
+static struct jwt_keyring *kr_a;   /* a */
+static struct jwt_keyring *kr_b;   /* b */
+static struct jwt_keyring *kr_ba;  /* b current, a previous (public key file) */
+static BIGNUM *order, *half_order; /* P-256's n and n / 2 rounded down, from OpenSSL */
 
 static const char b64url_chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -83,6 +90,24 @@ static int b64url_dec(const char *s, unsigned char *out, size_t size)
 	return len - pad;
 }
 
+/* In r || s, s replaced by n - s when it is above n / 2 (flip: always). */
+static void s_flip(unsigned char rs[64], int always)
+{
+	BIGNUM *s = BN_bin2bn(rs + 32, 32, NULL);
+
+	if (s == NULL)
+		abort();
+	if ((always || BN_cmp(s, half_order) > 0) &&
+	    (BN_sub(s, order, s) != 1 || BN_bn2binpad(s, rs + 32, 32) != 32))
+		abort();
+	BN_free(s);
+}
+
+static void s_to_low(unsigned char rs[64])
+{
+	s_flip(rs, 0);
+}
+
 /* malloc'd a + "." + b + "." + c. */
 static char *join3(const char *a, const char *b, const char *c)
 {
@@ -96,7 +121,8 @@ static char *join3(const char *a, const char *b, const char *c)
 }
 
 /* A token with the given header and payload JSON texts, signed with key
- * (ES256, r || s as JOSE wants) or, for key NULL, with signature sig. */
+ * (ES256, r || s as JOSE wants, s in its low form as jwt_verify requires)
+ * or, for key NULL, with signature sig. */
 static char *craft(const char *header, const char *payload, EVP_PKEY *key, const char *sig)
 {
 	char *h = b64url(header, strlen(header)), *p = b64url(payload, strlen(payload));
@@ -119,6 +145,7 @@ static char *craft(const char *header, const char *payload, EVP_PKEY *key, const
 		    BN_bn2binpad(ECDSA_SIG_get0_s(esig), rs + 32, 32) != 32)
 			abort();
 		ECDSA_SIG_free(esig);
+		s_to_low(rs);
 		s = b64url(rs, sizeof(rs));
 		sig = s;
 	}
@@ -277,8 +304,14 @@ static struct jwt_keyring *load(const char *current, const char *previous)
 
 static void setup(void)
 {
+	EC_GROUP *group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
 	int fd;
 
+	order = group != NULL ? BN_dup(EC_GROUP_get0_order(group)) : NULL;
+	half_order = order != NULL ? BN_dup(order) : NULL;
+	if (half_order == NULL || BN_rshift1(half_order, half_order) != 1)
+		abort();
+	EC_GROUP_free(group);
 	key_a = EVP_EC_gen("P-256");
 	key_b = EVP_EC_gen("P-256");
 	key_c = EVP_EC_gen("P-256");
@@ -323,6 +356,8 @@ static void teardown(void)
 	EVP_PKEY_free(key_c);
 	EVP_PKEY_free(key_p384);
 	EVP_PKEY_free(key_rsa);
+	BN_free(order);
+	BN_free(half_order);
 }
 
 static const struct jwt_claims sample = {
@@ -445,6 +480,191 @@ TEST(relying_page_claims)
 	CHECK_REJECTED(token_with(payload_with("auth_time", json_string("1700000000"))));
 	CHECK_REJECTED(token_with(payload_with("auth_time", json_integer(-5))));
 	CHECK_REJECTED(token_with(payload_with("auth_time", json_integer(NOW + JWT_LEEWAY + 1))));
+}
+
+/* The 64 bytes of token's signature into rs; false when it has not
+ * exactly 64. */
+static bool sig_of(const char *token, unsigned char rs[64])
+{
+	const char *dot = strrchr(token, '.');
+	unsigned char buf[128];
+
+	if (dot == NULL || b64url_dec(dot + 1, buf, sizeof(buf)) != 64)
+		return false;
+	memcpy(rs, buf, 64);
+	return true;
+}
+
+/* malloc'd token with its signature replaced by rs. */
+static char *with_sig(const char *token, const unsigned char rs[64])
+{
+	size_t head = (size_t)(strrchr(token, '.') - token);
+	char *s = b64url(rs, 64), *t = malloc(head + strlen(s) + 2);
+
+	if (t == NULL)
+		abort();
+	sprintf(t, "%.*s.%s", (int)head, token, s);
+	free(s);
+	return t;
+}
+
+/* true when token's r || s signs its "header.payload" under key, as
+ * OpenSSL alone sees it (no libjwt, no jwt.c). */
+static bool openssl_verifies(const char *token, EVP_PKEY *key)
+{
+	unsigned char rs[64], *der = NULL;
+	size_t head = (size_t)(strrchr(token, '.') - token);
+	ECDSA_SIG *es;
+	EVP_MD_CTX *ctx;
+	BIGNUM *r, *s;
+	int der_len;
+	bool ok;
+
+	if (!sig_of(token, rs))
+		return false;
+	es = ECDSA_SIG_new();
+	r = BN_bin2bn(rs, 32, NULL);
+	s = BN_bin2bn(rs + 32, 32, NULL);
+	ctx = EVP_MD_CTX_new();
+	if (es == NULL || r == NULL || s == NULL || ctx == NULL || ECDSA_SIG_set0(es, r, s) != 1)
+		abort();
+	der_len = i2d_ECDSA_SIG(es, &der); /* es owns r and s */
+	ok = der_len > 0 && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+	     EVP_DigestVerify(ctx, der, (size_t)der_len, (const unsigned char *)token, head) == 1;
+	OPENSSL_free(der);
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+/* true when s (bytes 32..63 of rs) is at most n / 2 and r and s are
+ * not zero. */
+static bool sig_low(const unsigned char rs[64])
+{
+	BIGNUM *r = BN_bin2bn(rs, 32, NULL), *s = BN_bin2bn(rs + 32, 32, NULL);
+	bool low = r != NULL && s != NULL && !BN_is_zero(r) && !BN_is_zero(s) &&
+		   BN_cmp(s, half_order) <= 0;
+
+	BN_free(r);
+	BN_free(s);
+	return low;
+}
+
+TEST(signatures_are_fixed_width_and_low)
+{
+	/* r or s below 2^248 (first byte zero: the DER integer is shorter
+	 * than 32 bytes) comes once in about 256 signatures, s above n / 2
+	 * once in 2 before it is made low: sign until both short forms were
+	 * seen, checking every token. */
+	bool short_r = false, short_s = false, all_low = true, all_verify = true;
+	unsigned char rs[64];
+	int i;
+
+	for (i = 0; i < 20000 && !(short_r && short_s); i++) {
+		struct jwt_claims c = sample;
+		char *t = NULL;
+
+		snprintf(c.jti, sizeof(c.jti), "jti-%d", i);
+		if (jwt_sign(kr_a, ISS, AUD, &c, &t) != ERR_OK || !sig_of(t, rs)) {
+			CHECK(!"signed, with a 64-byte signature");
+			free(t);
+			break;
+		}
+		all_low = all_low && sig_low(rs);
+		all_verify = all_verify && openssl_verifies(t, key_a);
+		if ((rs[0] == 0 && !short_r) || (rs[32] == 0 && !short_s)) {
+			struct jwt_claims got;
+
+			CHECK(jwt_verify(kr_a, ISS, AUD, t, NOW, &got) == ERR_OK);
+			CHECK_STREQ(got.jti, c.jti);
+			short_r = short_r || rs[0] == 0;
+			short_s = short_s || rs[32] == 0;
+		}
+		free(t);
+	}
+	CHECK(short_r && short_s);
+	CHECK(all_low);
+	CHECK(all_verify);
+}
+
+TEST(high_s_refused)
+{
+	char *good = sign_sample(kr_a), *t;
+	unsigned char rs[64], bad[64];
+	struct jwt_claims c;
+
+	CHECK(sig_of(good, rs) && sig_low(rs));
+	/* n - s: as good a signature to ECDSA (OpenSSL accepts it), the
+	 * same claims spelt a second way; jwt_verify refuses it. */
+	memcpy(bad, rs, 64);
+	s_flip(bad, 1);
+	t = with_sig(good, bad);
+	CHECK(!sig_low(bad) && openssl_verifies(t, key_a));
+	CHECK(jwt_verify(kr_a, ISS, AUD, t, NOW, &c) == ERR_INVALID);
+	free(t);
+	CHECK(jwt_verify(kr_a, ISS, AUD, good, NOW, &c) == ERR_OK);
+	/* r or s zero, r at or above n, s at n / 2 + 1 or at n. */
+	for (int k = 0; k < 6; k++) {
+		memcpy(bad, rs, 64);
+		if (k == 0)
+			memset(bad, 0, 32);
+		else if (k == 1)
+			memset(bad + 32, 0, 32);
+		else if (k == 2)
+			BN_bn2binpad(order, bad, 32);
+		else if (k == 3)
+			memset(bad, 0xff, 32);
+		else if (k == 4)
+			BN_bn2binpad(order, bad + 32, 32);
+		else {
+			BIGNUM *s = BN_dup(half_order);
+
+			if (s == NULL || BN_add_word(s, 1) != 1)
+				abort();
+			BN_bn2binpad(s, bad + 32, 32);
+			BN_free(s);
+		}
+		CHECK_REJECTED(with_sig(good, bad));
+	}
+	free(good);
+}
+
+struct signer_run {
+	int signed_ok, verified;
+};
+
+static void *sign_many(void *arg)
+{
+	struct signer_run *run = arg;
+
+	for (int i = 0; i < 200; i++) {
+		char *t = NULL;
+
+		if (jwt_sign(kr_a, ISS, AUD, &sample, &t) == ERR_OK) {
+			run->signed_ok++;
+			run->verified += openssl_verifies(t, key_a);
+		}
+		free(t);
+	}
+	return NULL;
+}
+
+TEST(signing_from_many_threads)
+{
+	/* One keyring, one EVP_PKEY, signing from several threads at once
+	 * (the HTTP server's): every signature good. */
+	pthread_t th[4];
+	struct signer_run runs[4];
+	int i;
+
+	memset(runs, 0, sizeof(runs));
+	for (i = 0; i < 4; i++)
+		if (pthread_create(&th[i], NULL, sign_many, &runs[i]) != 0)
+			abort();
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CHECK(runs[i].signed_ok == 200 && runs[i].verified == 200);
+	}
 }
 
 TEST(verify_failure_leaves_claims)
@@ -867,6 +1087,9 @@ int main(void)
 	setup();
 	RUN(sign_verify_round_trip);
 	RUN(relying_page_claims);
+	RUN(signatures_are_fixed_width_and_low);
+	RUN(high_s_refused);
+	RUN(signing_from_many_threads);
 	RUN(verify_failure_leaves_claims);
 	RUN(sign_refuses_bad_claims);
 	RUN(jwks);
