@@ -68,9 +68,9 @@ ALTER TABLE sessions ADD COLUMN enrolling boolean NOT NULL DEFAULT false;
 -- revoke_sessions action), and a disabled staff member's.
 ALTER TABLE sessions DROP CONSTRAINT sessions_revoked_reason_check;
 ALTER TABLE sessions ADD CONSTRAINT sessions_revoked_reason_check CHECK (revoked_reason IN
-	('logout', 'reuse', 'password_change', 'erasure', 'admin_revoked', 'staff_disabled'));
+	('logout', 'reuse', 'password_change', 'erasure', 'password_reset',
+	 'email_change_cancelled', 'admin_revoked', 'staff_disabled'));
 
--- The professional is told an admin reinstated their account.
 -- The professional is told an admin suspended or reinstated their
 -- account (the mailer opens the address when it sends: no payload).
 INSERT INTO outbox_kinds (kind) VALUES ('account_suspended_by_admin'), ('account_reinstated');
