@@ -130,8 +130,11 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 	PGresult *res;
 	enum err err = exec_bidx(conn,
 				 "SELECT id, role, password_hash, " TOKEN_FACTS(
-					 "") " FROM accounts "
-					     "WHERE email_bidx = $1 AND data_key IS NOT NULL",
+					 "") ", EXISTS (SELECT 1 FROM staff_totp t WHERE "
+					     "t.account_id = accounts.id AND t.confirmed_at IS NOT "
+					     "NULL) FROM accounts "
+					     "WHERE email_bidx = $1 AND data_key IS NOT NULL "
+					     "AND disabled_at IS NULL",
 				 bidx, &res);
 
 	if (err != ERR_OK)
@@ -144,6 +147,7 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 		snprintf(ret_account->password_hash, sizeof(ret_account->password_hash), "%s",
 			 PQgetvalue(res, 0, 2));
 		facts_read(res, 3, &ret_account->facts);
+		ret_account->totp = PQgetvalue(res, 0, 6)[0] == 't'; /* after the 3 facts */
 	}
 	PQclear(res);
 	return err;
@@ -314,7 +318,9 @@ enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],
 	 * used token came back. */
 	err = db_exec(
 		conn,
-		"WITH t AS (SELECT s.id, s.account_id, a.role, rt.used_at IS NOT NULL AS used, "
+		"WITH t AS (SELECT s.id, s.account_id, "
+		"CASE WHEN s.enrolling THEN 'enrolling' ELSE a.role END AS role, "
+		"rt.used_at IS NOT NULL AS used, "
 		"s.revoked_at IS NULL AND s.expires_at > now() AS live, " TOKEN_FACTS(
 			"a.") ", "
 			      "floor(extract(epoch FROM s.created_at))::bigint AS auth_time "
@@ -404,5 +410,22 @@ enum err db_session_revoke(PGconn *conn, const char *session_id, const char *rea
 			       2, params, NULL, NULL, NULL);
 
 	db_session_forget(session_id);
+	return err;
+}
+
+enum err db_sessions_revoke_account(PGconn *conn, const char *account_id, const char *reason,
+				    int *ret_n)
+{
+	const char *params[2] = {account_id, reason};
+	PGresult *res = NULL;
+	enum err err = db_exec(conn,
+			       "UPDATE sessions SET revoked_at = now(), revoked_reason = $2 "
+			       "WHERE account_id = $1 AND revoked_at IS NULL",
+			       2, params, NULL, NULL, &res);
+
+	if (err == ERR_OK && ret_n != NULL)
+		*ret_n = atoi(PQcmdTuples(res));
+	PQclear(res);
+	db_session_forget_account(account_id);
 	return err;
 }

@@ -34,9 +34,12 @@ struct login_account {
 	char role[16];
 	char password_hash[192];
 	struct token_facts facts;
+	bool totp; /* a staff account with a confirmed second factor */
 };
 
-/* The account with this email index. ERR_NOT_FOUND when there is none. */
+/* The account with this email index. ERR_NOT_FOUND when there is none,
+ * or it is erased, or a disabled staff account (which signs in no more,
+ * with the answer of an unknown email). */
 enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 			  struct login_account *ret_account);
 
@@ -135,5 +138,12 @@ enum err db_sessions_revoke_all(PGconn *conn, const char *account_id, const char
 
 /* Revokes one session (reason: "logout", ...); forgets its cached yes. */
 enum err db_session_revoke(PGconn *conn, const char *session_id, const char *reason);
+
+/* Revokes every live session of account_id (reason: "admin_revoked",
+ * "staff_disabled"), in the caller's transaction if one is open, and
+ * forgets their cached yes in this process (others within
+ * SESSION_LIVE_CACHE_MS). *ret_n (may be NULL) counts them. Blocks. */
+enum err db_sessions_revoke_account(PGconn *conn, const char *account_id, const char *reason,
+				    int *ret_n);
 
 #endif
