@@ -161,6 +161,7 @@ static enum err load_links(struct config *cfg, const char **ret_why)
 		}
 	}
 	cfg->pages_dir = env_or("HCPD_PAGES_DIR", NULL);
+	cfg->locale_dir = env_or("HCPD_LOCALE_DIR", NULL);
 	cfg->webhooks_file = env_or("HCPD_WEBHOOKS_FILE", NULL);
 	return ERR_OK;
 }

@@ -24,6 +24,7 @@
 #include "db.h"
 #include "enroll.h"
 #include "http.h"
+#include "i18n.h"
 #include "jwtkeys.h"
 #include "keystore.h"
 #include "ledger.h"
@@ -67,6 +68,28 @@ enum need {
 	NEED_WEBHOOKS = 64,   /* HCPD_WEBHOOKS_FILE, when set */
 };
 
+/* The translations (issue 24): in dir (HCPD_LOCALE_DIR) or else in
+ * "locale" beside the executable, where the build puts them ($(BUILD)/locale). */
+static int languages_open(const char *dir)
+{
+	char exe[4096];
+	ssize_t len;
+	char *slash;
+
+	if (dir == NULL) {
+		len = readlink("/proc/self/exe", exe, sizeof(exe) - sizeof("/locale"));
+		if (len > 0) {
+			exe[len] = '\0';
+			slash = strrchr(exe, '/');
+			if (slash != NULL) {
+				strcpy(slash, "/locale");
+				dir = exe;
+			}
+		}
+	}
+	return i18n_init(dir) == ERR_OK ? 0 : -1;
+}
+
 static int app_open(struct app *app, unsigned need, int pool_size)
 {
 	unsigned char master[CRYPTO_KEY_LEN];
@@ -76,6 +99,8 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 
 	if (config_load(&app->cfg, &why) != ERR_OK)
 		return fail("bad configuration", why);
+	if (languages_open(app->cfg.locale_dir) != 0)
+		return fail("start-up failed", "the C.UTF-8 locale is missing");
 	if (need & NEED_DB) {
 		if (app->cfg.database_url == NULL)
 			return fail("bad configuration", "HCPD_DATABASE_URL is not set");
@@ -141,6 +166,7 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 static void app_close(struct app *app)
 {
 	webhooks_free(app->webhooks);
+	i18n_shutdown();
 	workpool_free(app->hashpool);
 	recipients_free(app->recipients);
 	verifier_set_free(app->verifiers);

@@ -1,9 +1,13 @@
 /*
  * problem.c - builds problem+json bodies. Owns the err -> status mapping;
- * no other file decides what status an internal error becomes.
+ * no other file decides what status an internal error becomes, and the
+ * translation of every problem text (issue 24): title, detail and each
+ * errors[].message are looked up in the reply's language (http_lang())
+ * here, once; type, code, field and status never change with it.
  */
 #include <microhttpd.h>
 
+#include "i18n.h"
 #include "jsonbody.h"
 #include "log.h"
 #include "problem.h"
@@ -12,35 +16,35 @@ static const char *title_for(unsigned status)
 {
 	switch (status) {
 	case 400:
-		return "Bad Request";
+		return N_("Bad Request");
 	case 401:
-		return "Unauthorized";
+		return N_("Unauthorized");
 	case 403:
-		return "Forbidden";
+		return N_("Forbidden");
 	case 404:
-		return "Not Found";
+		return N_("Not Found");
 	case 405:
-		return "Method Not Allowed";
+		return N_("Method Not Allowed");
 	case 409:
-		return "Conflict";
+		return N_("Conflict");
 	case 412:
-		return "Precondition Failed";
+		return N_("Precondition Failed");
 	case 413:
-		return "Content Too Large";
+		return N_("Content Too Large");
 	case 415:
-		return "Unsupported Media Type";
+		return N_("Unsupported Media Type");
 	case 422:
-		return "Unprocessable Content";
+		return N_("Unprocessable Content");
 	case 428:
-		return "Precondition Required";
+		return N_("Precondition Required");
 	case 429:
-		return "Too Many Requests";
+		return N_("Too Many Requests");
 	case 502:
-		return "Bad Gateway";
+		return N_("Bad Gateway");
 	case 503:
-		return "Service Unavailable";
+		return N_("Service Unavailable");
 	default:
-		return status >= 500 ? "Internal Server Error" : "Bad Request";
+		return status >= 500 ? N_("Internal Server Error") : N_("Bad Request");
 	}
 }
 
@@ -48,13 +52,16 @@ static const char *title_for(unsigned status)
  * then sends its last-resort 503): never one with a member missing. */
 static json_t *problem_body(struct req *r, unsigned status, const char *slug, const char *detail)
 {
+	const char *lang = http_lang(r);
 	json_t *body = json_object();
 
 	if (body == NULL ||
 	    json_object_set_new(body, "type", json_sprintf("urn:hcpd:problem:%s", slug)) != 0 ||
-	    json_object_set_new(body, "title", json_string(title_for(status))) != 0 ||
+	    json_object_set_new(body, "title", json_string(i18n_text(lang, title_for(status)))) !=
+		    0 ||
 	    json_object_set_new(body, "status", json_integer(status)) != 0 ||
-	    (detail != NULL && json_object_set_new(body, "detail", json_string(detail)) != 0) ||
+	    (detail != NULL &&
+	     json_object_set_new(body, "detail", json_string(i18n_text(lang, detail))) != 0) ||
 	    json_object_set_new(body, "request_id", json_string(r->id)) != 0) {
 		json_decref(body);
 		return NULL;
@@ -83,11 +90,31 @@ enum MHD_Result problem_invalid_token(struct req *r)
 		"or a newer one was sent; ask for a new one");
 }
 
+/* Each errors[].message in lang, in place; false when memory runs out. */
+static bool translate_messages(const char *lang, json_t *errors)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach (errors, i, e) {
+		const char *msg = json_string_value(json_object_get(e, "message"));
+		const char *text = i18n_text(lang, msg);
+
+		if (text != msg && json_object_set_new(e, "message", json_string(text)) != 0)
+			return false;
+	}
+	return true;
+}
+
 enum MHD_Result problem_send_errors(struct req *r, json_t *errors)
 {
-	json_t *body =
-		problem_body(r, 422, "validation", "the request has invalid fields; see errors");
+	json_t *body = problem_body(r, 422, "validation",
+				    N_("the request has invalid fields; see errors"));
 
+	if (body != NULL && !translate_messages(r->lang, errors)) {
+		json_decref(body);
+		body = NULL;
+	}
 	if (body == NULL) {
 		json_decref(errors);
 	} else if (json_object_set_new(body, "errors", errors) != 0) {
