@@ -20,6 +20,7 @@
 #include "db.h"
 #include "enroll.h"
 #include "handlers.h"
+#include "i18n.h"
 #include "jsonbody.h"
 #include "jsontext.h"
 #include "password.h"
@@ -36,8 +37,9 @@ struct reg {
 	struct pwjob pw; /* hashes the password */
 	struct idem idem;
 	bool has_idem;
-	json_t *personal; /* personal profile fields: sealed before storage */
-	json_t *public;   /* the others */
+	json_t *personal;   /* personal profile fields: sealed before storage */
+	json_t *public;     /* the others */
+	const char *locale; /* the body's "locale", else the negotiated language */
 };
 
 static void reg_free(void *p)
@@ -176,13 +178,17 @@ static enum MHD_Result reply_accepted(struct req *r, const char *id)
  * a check could not record its outcome: nothing may then be stored. */
 static enum err check_request(struct req *r, struct reg *reg, json_t *errors)
 {
-	static const char *const top[] = {"email", "password", "profile", "consents", NULL};
+	static const char *const top[] = {"email",    "password", "profile",
+					  "consents", "locale",   NULL};
 	json_t *body = r->json, *profile = json_object_get(body, "profile");
 	json_t *email = json_object_get(body, "email");
 	json_t *password = json_object_get(body, "password");
-	enum err err[6] = {ERR_OK};
+	enum err err[7] = {ERR_OK};
 
 	err[0] = json_body_check_keys(body, top, errors);
+	/* issue 24: the language of its mail; Accept-Language when not given */
+	reg->locale = i18n_negotiate(http_header(r, "Accept-Language"));
+	err[6] = i18n_check_locale(json_object_get(body, "locale"), errors, &reg->locale);
 	if (!json_is_string(email))
 		err[1] = json_error_add(errors, "email", email ? "type" : "required",
 					"an email address is required");
@@ -258,6 +264,7 @@ static enum MHD_Result finish(struct req *r, struct reg *reg)
 		.consents = consents,
 		.nconsents = catalogue_consent_count(cat),
 		.idem = reg->has_idem ? &reg->idem : NULL,
+		.locale = reg->locale,
 	};
 	struct job_spec jobs[VERDICT_JOBS_MAX];
 	char id[UUID_STR_LEN];

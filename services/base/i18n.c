@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "i18n.h"
+#include "jsonbody.h"
 
 #define DOMAIN_PREFIX "hcpd-"
 #define MO_SUBDIR     "/C.UTF-8/LC_MESSAGES"
@@ -277,8 +278,7 @@ const char *i18n_find(const char *name)
 	return l != NULL ? l->tag : NULL;
 }
 
-const char *i18n_ntext(const char *lang, const char *singular, const char *plural,
-		       unsigned long n)
+const char *i18n_ntext(const char *lang, const char *singular, const char *plural, unsigned long n)
 {
 	const struct lang *l = lang_of(lang);
 	const char *text;
@@ -304,4 +304,18 @@ const char *i18n_text(const char *lang, const char *msgid)
 	text = dgettext(l->domain, msgid);
 	uselocale(old);
 	return text;
+}
+
+enum err i18n_check_locale(json_t *value, json_t *errors, const char **ret_tag)
+{
+	const char *tag = i18n_find(json_string_value(value));
+
+	if (value == NULL)
+		return ERR_OK;
+	if (tag == NULL)
+		return json_error_add(
+			errors, "locale", "unsupported",
+			"must be one of the languages GET /v1/registration/schema lists");
+	*ret_tag = tag;
+	return ERR_OK;
 }

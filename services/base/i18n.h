@@ -22,6 +22,7 @@
 #define HCPD_I18N_H
 
 #include <stddef.h>
+#include <jansson.h>
 
 #include "err.h"
 
@@ -64,13 +65,18 @@ const char *i18n_negotiate(const char *accept_language);
  * hcpd does not have it. */
 const char *i18n_find(const char *name);
 
+/* A request's "locale" member (value may be NULL: absent): a string naming
+ * a language this hcpd has (i18n_find()), its tag into *ret_tag; else a
+ * 422 entry {field "locale", code "unsupported"} added to errors and
+ * *ret_tag untouched. ERR_NOMEM when the entry cannot be added. */
+enum err i18n_check_locale(json_t *value, json_t *errors, const char **ret_tag);
+
 /* msgid in language lang (a tag; NULL or unknown means English): the
  * translation or msgid itself. The result lives as long as the process
  * (or msgid). */
 const char *i18n_text(const char *lang, const char *msgid);
 
 /* ngettext: the form of singular/plural for n in lang's plural rule. */
-const char *i18n_ntext(const char *lang, const char *singular, const char *plural,
-		       unsigned long n);
+const char *i18n_ntext(const char *lang, const char *singular, const char *plural, unsigned long n);
 
 #endif

@@ -20,9 +20,9 @@ static bool header_names(const char *header, const char *tag)
 	size_t len = strlen(tag);
 
 	for (const char *p = header; *p != '\0'; p++)
-		if (strncasecmp(p, tag, len) == 0 && (p[len] == '\0' || p[len] == '-' ||
-						       p[len] == ';' || p[len] == ',' ||
-						       p[len] == ' ' || p[len] == '\t'))
+		if (strncasecmp(p, tag, len) == 0 &&
+		    (p[len] == '\0' || p[len] == '-' || p[len] == ';' || p[len] == ',' ||
+		     p[len] == ' ' || p[len] == '\t'))
 			return true;
 	return false;
 }

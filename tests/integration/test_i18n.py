@@ -8,6 +8,15 @@ import glob
 import os
 
 from conftest import ROOT, registration
+from test_countries import body_from
+from reviewkit import PRO_PASSWORD
+from test_email import LINK_RE, smtp, unique_email  # noqa: F401 (smtp: a fixture)
+
+
+def login_as(api, address):
+    r = api.request("POST", "/v1/sessions", body={"email": address, "password": PRO_PASSWORD})
+    assert r.status == 200, r.body
+    return r.json["access_token"]
 
 SHIPPED = sorted(os.path.basename(p)[:-3].replace("_", "-")
                  for p in glob.glob(os.path.join(ROOT, "services/po/*.po")))
@@ -82,3 +91,78 @@ def test_replies_without_text_say_no_language(api):
     r = api.request("GET", "/healthz", headers={"Accept-Language": "fr"})
     assert r.status == 200
     assert "content-language" not in r.headers
+
+
+def belgian_nurse(api, email, **extra):
+    """A registration of a Belgian nurse made of the resolved schema's
+    own examples (test_countries.body_from)."""
+    r = api.request("GET", "/v1/registration/schema?country=BE&profession=nurse",
+                    template="/v1/registration/schema")
+    assert r.status == 200
+    body = body_from(r.json, email)
+    body.update(extra)
+    return body
+
+
+def test_a_dutch_speaking_belgian_nurse_gets_her_confirmation_in_dutch(stack, smtp):
+    sink, port = smtp
+    pg, h = stack({"HCPD_SMTP_URL": "smtp://127.0.0.1:%d" % port})
+    address = unique_email("verpleegster")
+    r = h.api.register(belgian_nurse(h.api, address),
+                       headers={"Accept-Language": "nl-BE, nl;q=0.9, fr;q=0.5"})
+    assert r.status == 202, r.body
+    [mail] = sink.wait_for(address, "Bevestig uw e-mailadres")
+    msg = mail["msg"]
+    assert msg["Subject"] == "Bevestig uw e-mailadres"
+    assert msg["Content-Language"] == "nl"
+    assert msg.get_content_charset() == "utf-8"
+    text = msg.get_content().replace("\r\n", "\n")  # base64 keeps the CRLF
+    assert text.startswith("Goedendag,\n")
+    assert "binnen 24 uur" in text
+    assert "één keer" in text  # non-ASCII arrives intact (base64)
+    assert len(LINK_RE.findall(text)) == 1
+    access = login_as(h.api, address)
+    me = h.api.request("GET", "/v1/me", headers={"Authorization": "Bearer " + access})
+    assert me.json["locale"] == "nl"
+
+    # changed by PATCH /v1/me: the next mail (a reset) is in French
+    r = h.api.request("PATCH", "/v1/me", body={"locale": "fr"},
+                      headers={"Authorization": "Bearer " + access})
+    assert r.status == 200 and r.json["locale"] == "fr" and r.json["changed"] == []
+    r = h.api.request("POST", "/v1/password-resets", body={"email": address})
+    assert r.status == 202, r.body
+    [reset] = sink.wait_for(address, "Réinitialisez votre mot de passe")
+    assert reset["msg"]["Content-Language"] == "fr"
+    assert reset["msg"].get_content().startswith("Bonjour,\r\n")
+
+
+def test_locale_in_the_body_wins_and_unknown_is_422(stack, smtp):
+    sink, port = smtp
+    pg, h = stack({"HCPD_SMTP_URL": "smtp://127.0.0.1:%d" % port})
+    address = unique_email("infirmier")
+    r = h.api.register(belgian_nurse(h.api, address, locale="de"),
+                       headers={"Accept-Language": "fr"})
+    assert r.status == 202, r.body
+    [mail] = sink.wait_for(address, "Bestätigen Sie Ihre E-Mail-Adresse")
+    assert mail["msg"].get_content().startswith("Guten Tag,\r\n")
+
+    r = h.api.register(belgian_nurse(h.api, unique_email("x"), locale="ja"))
+    assert r.status == 422
+    assert [(e["field"], e["code"]) for e in r.json["errors"]] == [("locale", "unsupported")]
+    access = login_as(h.api, address)
+    for bad in ("klingon", 7, ""):
+        r = h.api.request("PATCH", "/v1/me", body={"locale": bad},
+                          headers={"Authorization": "Bearer " + access})
+        assert r.status == 422, bad
+        assert [(e["field"], e["code"]) for e in r.json["errors"]] == [("locale", "unsupported")]
+
+
+def test_english_readers_get_english_mail(stack, smtp):
+    sink, port = smtp
+    pg, h = stack({"HCPD_SMTP_URL": "smtp://127.0.0.1:%d" % port})
+    address = unique_email("nurse")
+    r = h.api.register(belgian_nurse(h.api, address), headers={"Accept-Language": "ja"})
+    assert r.status == 202, r.body
+    [mail] = sink.wait_for(address, "Confirm your email address")
+    assert mail["msg"]["Content-Language"] == "en"
+    assert mail["msg"]["Content-Transfer-Encoding"] == "7bit"
