@@ -27,6 +27,7 @@
 #include "problem.h"
 #include "pwjob.h"
 #include "recipients.h"
+#include "schema_lang.h"
 #include "verdict.h"
 #include "validate.h"
 
@@ -138,6 +139,12 @@ static enum MHD_Result resolved_schema(struct req *r, const char *country, const
 	if (err == ERR_OK && json_object_set_new(doc, "recipients",
 						 recipients_for(r->app, country, profession)) != 0)
 		err = ERR_NOMEM;
+	/* issue 24: labels, purposes and consents in the reader's language */
+	if (err == ERR_OK) {
+		r->lang = schema_langs_negotiate(r->app->schema_langs,
+						 http_header(r, "Accept-Language"));
+		err = schema_langs_apply(r->app->schema_langs, r->lang, doc);
+	}
 	if (err != ERR_OK) {
 		json_decref(doc);
 		return problem_from_err(r, err);
@@ -149,8 +156,9 @@ enum MHD_Result h_registration_schema(struct req *r)
 {
 	static const char *const names[] = {"country", "profession", NULL};
 	const char *v[2] = {NULL, NULL}, *why = NULL;
-	size_t len;
-	const char *body;
+	json_t *doc = NULL;
+	char etag[35];
+	enum err err;
 
 	if (http_query(r, names, v, &why) != ERR_OK)
 		return problem_send(r, 400, "bad-request", why);
@@ -159,9 +167,14 @@ enum MHD_Result h_registration_schema(struct req *r)
 				    "country and profession are given together, or neither");
 	if (v[0] != NULL)
 		return resolved_schema(r, v[0], v[1]);
-	body = catalogue_body(r->app->catalogue, &len);
-	http_add_header(r, "ETag", "%s", catalogue_etag(r->app->catalogue));
-	return http_reply_static(r, 200, "application/json", body, len);
+	r->lang = schema_langs_negotiate(r->app->schema_langs, http_header(r, "Accept-Language"));
+	err = schema_langs_catalogue(r->app->schema_langs, r->app->catalogue, r->lang, &doc);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	/* one entity per language */
+	schema_langs_etag(r->app->schema_langs, r->app->catalogue, r->lang, etag);
+	http_add_header(r, "ETag", "%s", etag);
+	return http_reply_json(r, 200, doc, NULL);
 }
 
 /* Location names the account's own resource, the same for every reply: a

@@ -40,6 +40,7 @@
 #include "roster.h"
 #include "runner.h"
 #include "schedule.h"
+#include "schema_lang.h"
 #include "search.h"
 #include "validate.h"
 #include "vault.h"
@@ -131,6 +132,9 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 		if (catalogue_load(app->cfg.catalogue_file, &app->catalogue, buf, sizeof(buf)) !=
 		    ERR_OK)
 			return fail("bad field catalogue (HCPD_CATALOGUE_FILE)", buf);
+		if (schema_langs_load(app->cfg.catalogue_file, app->catalogue, &app->schema_langs,
+				      buf, sizeof(buf)) != ERR_OK)
+			return fail("bad catalogue translation", buf);
 	}
 	if (need & NEED_KEYS) {
 		if (app->cfg.master_key_file == NULL)
@@ -166,6 +170,7 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 static void app_close(struct app *app)
 {
 	webhooks_free(app->webhooks);
+	schema_langs_free(app->schema_langs);
 	i18n_shutdown();
 	workpool_free(app->hashpool);
 	recipients_free(app->recipients);

@@ -5,7 +5,11 @@ the same; an unshipped or malformed choice is English; the reply says
 Content-Language and Vary: Accept-Language."""
 
 import glob
+import json
 import os
+import shutil
+
+import pytest
 
 from conftest import ROOT, registration
 from test_countries import body_from
@@ -166,3 +170,74 @@ def test_english_readers_get_english_mail(stack, smtp):
     [mail] = sink.wait_for(address, "Confirm your email address")
     assert mail["msg"]["Content-Language"] == "en"
     assert mail["msg"]["Content-Transfer-Encoding"] == "7bit"
+
+
+def catalogue_english():
+    with open(os.path.join(ROOT, "services/catalogue.json")) as f:
+        return json.load(f)
+
+
+def test_the_schema_in_german_labels_every_field(api):
+    english = catalogue_english()
+    r = api.request("GET", "/v1/registration/schema", headers={"Accept-Language": "de-DE"})
+    assert r.status == 200
+    assert r.headers["content-language"] == "de"
+    assert "accept-language" in r.headers["vary"].lower()
+    doc = r.json
+    assert {"en", "fr", "nl", "de"} <= set(doc["languages"])
+    en_fields = {f["name"]: f for f in english["fields"]}
+    assert len(doc["fields"]) == len(en_fields)
+    for f in doc["fields"]:
+        assert f["label"] and f["label"] != en_fields[f["name"]]["label"] or \
+            f["name"] in ("npi",), f["name"]  # an acronym may read the same
+        assert f["purpose"] != en_fields[f["name"]]["purpose"], f["name"]
+    en_consents = {c["purpose"]: c["description"] for c in english["consents"]}
+    for c in doc["consents"]:
+        assert c["description"] != en_consents[c["purpose"]], c["purpose"]
+    # the machine-readable parts are the same as in English
+    assert [f["name"] for f in doc["fields"]] == [f["name"] for f in english["fields"]]
+    assert r.headers["etag"] != api.request("GET", "/v1/registration/schema").headers["etag"]
+
+
+def test_the_resolved_schema_speaks_the_professionals_language(api):
+    path = "/v1/registration/schema?country=BE&profession=nurse"
+    nl = api.request("GET", path, headers={"Accept-Language": "nl-BE"},
+                     template="/v1/registration/schema").json
+    fr = api.request("GET", path, headers={"Accept-Language": "fr-BE"},
+                     template="/v1/registration/schema").json
+    en = api.request("GET", path, headers={"Accept-Language": "ja"},
+                     template="/v1/registration/schema").json
+    label = {d: {f["name"]: f["label"] for f in doc["fields"]} for d, doc in
+             (("nl", nl), ("fr", fr), ("en", en))}
+    assert label["nl"]["riziv_number"] == "RIZIV-nummer"
+    assert label["fr"]["riziv_number"] == "Numéro INAMI"
+    assert label["en"]["riziv_number"] == "RIZIV/INAMI number"
+    assert [f["required"] for f in nl["fields"]] == [f["required"] for f in en["fields"]]
+    # the shared consents of the catalogue are not changed by a translation
+    assert en["consents"] == catalogue_english()["consents"]
+
+
+def test_every_shipped_catalogue_translation_is_complete():
+    english = catalogue_english()
+    for lang in SHIPPED:
+        path = os.path.join(ROOT, "services/catalogue.%s.json" % lang.replace("-", "_"))
+        with open(path) as f:
+            tr = json.load(f)
+        assert set(tr["fields"]) == {f["name"] for f in english["fields"]}, lang
+        assert set(tr["consents"]) == {c["purpose"] for c in english["consents"]}, lang
+        for name, t in tr["fields"].items():
+            assert t["label"].strip() and t["purpose"].strip(), (lang, name)
+        for name, t in tr["consents"].items():
+            assert t["description"].strip(), (lang, name)
+
+
+def test_an_incomplete_translation_stops_start_up(stack, tmp_path):
+    cat = tmp_path / "catalogue.json"
+    shutil.copy(os.path.join(ROOT, "services/catalogue.json"), cat)
+    with open(os.path.join(ROOT, "services/catalogue.fr.json")) as f:
+        tr = json.load(f)
+    del tr["fields"]["given_name"]
+    (tmp_path / "catalogue.fr.json").write_text(json.dumps(tr))
+    with pytest.raises(RuntimeError) as e:
+        stack({"HCPD_CATALOGUE_FILE": str(cat)})
+    assert "given_name" in str(e.value) and "not translated" in str(e.value)

@@ -31,8 +31,8 @@ TEST(subjects_become_encoded_words)
 	CHECK(mime_header_encode("Bevestig uw e-mailadres: één keer", out, sizeof(out)));
 	CHECK(strncmp(out, "=?UTF-8?B?", 10) == 0);
 	/* 45 bytes of three-byte characters: each word ends on a character */
-	CHECK(mime_header_encode("确认您的电子邮件地址确认您的电子邮件地址确认您的电子邮件地址", out,
-				 sizeof(out)));
+	CHECK(mime_header_encode("确认您的电子邮件地址确认您的电子邮件地址确认您的电子邮件地址",
+				 out, sizeof(out)));
 	CHECK(strstr(out, "\r\n =?UTF-8?B?") != NULL);
 	for (char *w = out; w != NULL; w = strstr(w + 1, "=?UTF-8?B?")) {
 		char *end = strstr(w, "?=");
@@ -68,9 +68,10 @@ TEST(bodies_become_base64_of_crlf_text)
 		line = crlf + 2;
 	}
 	raw[at] = '\0';
-	CHECK_STREQ((char *)raw, "Goedendag,\r\n\r\nDe link werkt één keer; alleen de nieuwste link "
-				 "die u ontving, werkt. Een lange regel om meer dan 57 bytes te "
-				 "vullen.\r\n");
+	CHECK_STREQ((char *)raw,
+		    "Goedendag,\r\n\r\nDe link werkt één keer; alleen de nieuwste link "
+		    "die u ontving, werkt. Een lange regel om meer dan 57 bytes te "
+		    "vullen.\r\n");
 	CHECK(!mime_body_encode(text, out, 40, &len, &enc));
 }
 
