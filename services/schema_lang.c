@@ -13,10 +13,10 @@
 #include "schema_lang.h"
 
 struct schema_langs {
-	size_t n;                          /* translated languages */
+	size_t n;                              /* translated languages */
 	char tag[I18N_MAX_LANG][I18N_TAG_MAX]; /* their tags */
-	json_t *tr[I18N_MAX_LANG];         /* their files */
-	const char *tags[I18N_MAX_LANG + 2]; /* "en", the tags, NULL */
+	json_t *tr[I18N_MAX_LANG];             /* their files */
+	const char *tags[I18N_MAX_LANG + 2];   /* "en", the tags, NULL */
 };
 
 /* Every key of want (an array of objects named by member key_name) is in
@@ -49,8 +49,8 @@ static bool complete(json_t *have, json_t *want, const char *key_name, const cha
 		json_t *w;
 
 		json_array_foreach (want, i, w)
-			known = known || strcmp(json_string_value(json_object_get(w, key_name)),
-						key) == 0;
+			known = known ||
+				strcmp(json_string_value(json_object_get(w, key_name)), key) == 0;
 		if (!known) {
 			snprintf(why, why_len, "%s: \"%s\" is not in the catalogue", file, key);
 			return false;
@@ -191,8 +191,8 @@ enum err schema_langs_apply(const struct schema_langs *langs, const char *lang, 
 		return ERR_NOMEM;
 	if (tr == NULL)
 		return ERR_OK;
-	if (json_object_set_new(doc, "consents", json_deep_copy(json_object_get(doc, "consents"))) !=
-		    0 ||
+	if (json_object_set_new(doc, "consents",
+				json_deep_copy(json_object_get(doc, "consents"))) != 0 ||
 	    overlay(json_object_get(doc, "fields"), "name", json_object_get(tr, "fields"),
 		    field_members) != 0 ||
 	    overlay(json_object_get(doc, "consents"), "purpose", json_object_get(tr, "consents"),

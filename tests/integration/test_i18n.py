@@ -7,6 +7,7 @@ Content-Language and Vary: Accept-Language."""
 import glob
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -241,3 +242,46 @@ def test_an_incomplete_translation_stops_start_up(stack, tmp_path):
     with pytest.raises(RuntimeError) as e:
         stack({"HCPD_CATALOGUE_FILE": str(cat)})
     assert "given_name" in str(e.value) and "not translated" in str(e.value)
+
+
+def page_texts():
+    """Every text the account pages show: data-t elements' text (white
+    space runs made one) and account.js's t('...') literals."""
+    texts = set()
+    pages = os.path.join(ROOT, "services/pages")
+    for name in glob.glob(os.path.join(pages, "*.html")):
+        with open(name) as f:
+            html = f.read()
+        for m in re.finditer(r"<(\w+)[^>]*\bdata-t\b[^>]*>(.*?)</\1>", html, re.S):
+            texts.add(re.sub(r"\s+", " ", m.group(2)).strip())
+    with open(os.path.join(pages, "account.js")) as f:
+        js = f.read()
+    for m in re.finditer(r"\bt\(((?:'[^']*'\s*\+?\s*)+)", js):
+        texts.add("".join(re.findall(r"'([^']*)'", m.group(1))))
+    return texts
+
+
+def test_the_account_pages_words_come_in_dutch(api):
+    r = api.request("GET", "/account/strings.json", headers={"Accept-Language": "nl-BE"},
+                    template="/account/{page}")
+    assert r.status == 200
+    assert r.headers["content-language"] == "nl"
+    assert r.headers["content-security-policy"].startswith("default-src 'none'")
+    doc = r.json
+    assert doc["language"] == "nl"
+    texts = page_texts()
+    assert len(texts) > 20
+    assert texts <= set(doc["strings"]), texts - set(doc["strings"])
+    for text in texts:
+        assert doc["strings"][text] != text, text
+    assert doc["strings"]["Send me a link"] == "Stuur me een link"
+    en = api.request("GET", "/account/strings.json", headers={"Accept-Language": "ja"},
+                     template="/account/{page}").json
+    assert en["language"] == "en" and all(k == v for k, v in en["strings"].items())
+
+
+def test_the_reset_page_in_a_dutch_browser(hcpd, capsys):
+    from test_admin_browser import ARTIFACTS, ensure_playwright, run_script
+    ensure_playwright()
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    run_script(os.path.join(ROOT, "tests", "browser", "account_pages_nl.mjs"), hcpd, capsys)
