@@ -48,7 +48,7 @@ PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 PASSWORD = "a long passphrase 2024"
 CORES = os.cpu_count() or 1
 ARGON2_KIB = int(os.environ.get("HCPD_ARGON2_MEMORY_KIB", "19456"))
-HTTP_THREADS = int(os.environ.get("BENCH_HTTP_THREADS", 12 * CORES))
+HTTP_THREADS = 12 * CORES
 PHASES = ["ceiling", "register", "login", "refresh", "me", "flood", "verify", "reset", "webhooks",
           "documents", "memory", "ledger", "startup"]
 
