@@ -54,8 +54,8 @@ enum MHD_Result pagetext_reply(struct req *r)
 	json_t *strings = json_object(), *body;
 
 	for (size_t i = 0; strings != NULL && i < sizeof(texts) / sizeof(texts[0]); i++)
-		if (json_object_set_new(strings, texts[i], json_string(i18n_text(lang, texts[i]))) !=
-		    0) {
+		if (json_object_set_new(strings, texts[i],
+					json_string(i18n_text(lang, texts[i]))) != 0) {
 			json_decref(strings);
 			strings = NULL;
 		}
