@@ -179,7 +179,7 @@ bench:
 # verifier definitions when they exist.
 prefix ?= /usr/local
 datadir ?= $(prefix)/share/hcpd
-INSTALL_DATA = db/migrations $(filter-out %.c %.h %.md services/base,$(wildcard services/*)) \
+INSTALL_DATA = db/migrations $(filter-out %.c %.h %.md services/base services/po,$(wildcard services/*)) \
 	       $(wildcard verifiers/registries)
 
 install: build

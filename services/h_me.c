@@ -1,7 +1,8 @@
 /*
  * h_me.c - GET /v1/me (the caller's own account, personal fields opened
- * with the account's data key, and its locale) and PATCH /v1/me/password. Only ever the
- * token's subject: there is no way to name another account here.
+ * with the account's data key, and its locale) and PATCH /v1/me/password.
+ * Only ever the token's subject: there is no way to name another account
+ * here.
  */
 #include <stdlib.h>
 #include <string.h>
