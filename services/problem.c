@@ -5,6 +5,7 @@
  * errors[].message are looked up in the reply's language (http_lang())
  * here, once; type, code, field and status never change with it.
  */
+#include <stdio.h>
 #include <microhttpd.h>
 
 #include "i18n.h"
@@ -50,7 +51,8 @@ static const char *title_for(unsigned status)
 
 /* The problem document, or NULL when memory runs out (http_reply_json
  * then sends its last-resort 503): never one with a member missing. */
-static json_t *problem_body(struct req *r, unsigned status, const char *slug, const char *detail)
+static json_t *problem_body(struct req *r, unsigned status, const char *slug, const char *detail,
+			    bool translate)
 {
 	const char *lang = http_lang(r);
 	json_t *body = json_object();
@@ -61,7 +63,8 @@ static json_t *problem_body(struct req *r, unsigned status, const char *slug, co
 		    0 ||
 	    json_object_set_new(body, "status", json_integer(status)) != 0 ||
 	    (detail != NULL &&
-	     json_object_set_new(body, "detail", json_string(i18n_text(lang, detail))) != 0) ||
+	     json_object_set_new(body, "detail",
+				 json_string(translate ? i18n_text(lang, detail) : detail)) != 0) ||
 	    json_object_set_new(body, "request_id", json_string(r->id)) != 0) {
 		json_decref(body);
 		return NULL;
@@ -69,17 +72,38 @@ static json_t *problem_body(struct req *r, unsigned status, const char *slug, co
 	return body;
 }
 
+/* problem_send() with a detail already in the reply's language (built
+ * from a translated format, e.g. with a count): not looked up again. */
+static enum MHD_Result problem_send_translated(struct req *r, unsigned status, const char *slug,
+					       const char *detail)
+{
+	return http_reply_json(r, status, problem_body(r, status, slug, detail, false),
+			       "application/problem+json");
+}
+
 enum MHD_Result problem_send(struct req *r, unsigned status, const char *slug, const char *detail)
 {
-	return http_reply_json(r, status, problem_body(r, status, slug, detail),
+	return http_reply_json(r, status, problem_body(r, status, slug, detail, true),
 			       "application/problem+json");
 }
 
 enum MHD_Result problem_throttled(struct req *r, int retry_after)
 {
+	const char *lang = http_lang(r);
+	char detail[256];
+	unsigned long n = retry_after > 0 ? (unsigned long)retry_after : 0;
+
 	http_add_header(r, "Retry-After", "%d", retry_after);
-	return problem_send(r, 429, "too-many-attempts",
-			    "too many wrong passwords for this account; wait before trying again");
+	/* a count in the text: the language's plural form (issue 24) */
+	snprintf(detail, sizeof(detail),
+		 i18n_ntext(lang,
+			    "too many wrong passwords for this account; wait %lu second before "
+			    "trying again",
+			    "too many wrong passwords for this account; wait %lu seconds before "
+			    "trying again",
+			    n),
+		 n);
+	return problem_send_translated(r, 429, "too-many-attempts", detail);
 }
 
 enum MHD_Result problem_invalid_token(struct req *r)
@@ -109,7 +133,7 @@ static bool translate_messages(const char *lang, json_t *errors)
 enum MHD_Result problem_send_errors(struct req *r, json_t *errors)
 {
 	json_t *body = problem_body(r, 422, "validation",
-				    N_("the request has invalid fields; see errors"));
+				    N_("the request has invalid fields; see errors"), true);
 
 	if (body != NULL && !translate_messages(r->lang, errors)) {
 		json_decref(body);

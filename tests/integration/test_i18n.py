@@ -285,3 +285,32 @@ def test_the_reset_page_in_a_dutch_browser(hcpd, capsys):
     ensure_playwright()
     os.makedirs(ARTIFACTS, exist_ok=True)
     run_script(os.path.join(ROOT, "tests", "browser", "account_pages_nl.mjs"), hcpd, capsys)
+
+
+def test_a_count_takes_the_languages_plural_form(stack):
+    """The throttle's detail names the seconds to wait (Retry-After) in the
+    plural form of the reader's language: French says "1 seconde" and
+    "2 secondes", German "1 Sekunde" and "2 Sekunden"."""
+    pg, h = stack()
+    address = unique_email("throttled")
+    assert h.api.register(registration(address)).status == 202
+    for _ in range(10):
+        r = h.api.request("POST", "/v1/sessions",
+                          body={"email": address, "password": "wrong pass phrase attempt"})
+        assert r.status == 401
+    seen = {}
+    for lang in ("fr", "de", "en", "zh-CN"):
+        r = h.api.request("POST", "/v1/sessions", body={"email": address, "password": "x" * 20},
+                          headers={"Accept-Language": lang})
+        assert r.status == 429 and r.json["type"] == "urn:hcpd:problem:too-many-attempts"
+        n = int(r.headers["retry-after"])
+        seen[lang] = (n, r.json["detail"])
+    n, fr = seen["fr"]
+    assert ("patientez %d seconde avant" % n if n <= 1 else "patientez %d secondes avant" % n) \
+        in fr, fr
+    n, de = seen["de"]
+    assert ("warten Sie %d Sekunde," % n if n == 1 else "warten Sie %d Sekunden," % n) in de, de
+    n, en = seen["en"]
+    assert ("wait %d second before" % n if n == 1 else "wait %d seconds before" % n) in en, en
+    n, zh = seen["zh-CN"]
+    assert "请等待 %d 秒后再试" % n in zh, zh
