@@ -6,6 +6,7 @@
  * here, once; type, code, field and status never change with it.
  */
 #include <stdio.h>
+#include <string.h>
 #include <microhttpd.h>
 
 #include "i18n.h"
@@ -114,6 +115,45 @@ enum MHD_Result problem_invalid_token(struct req *r)
 		"or a newer one was sent; ask for a new one");
 }
 
+/* Messages made with a value in them (services/base/catalogue_check.c
+ * puts in a field's format name or maximum length): each a msgid, matched
+ * by the text around the value, translated whole with the value put back.
+ * The one without a value is here for xgettext (it is made by snprintf). */
+static const char *const templates[] = {
+	N_("is not a valid %s: wrong length, characters or check digit"),
+	N_("is not a valid %s"),
+	N_("must be at most %s characters"),
+	N_("does not have the format its register issues (see the schema)"),
+};
+
+/* msg in lang: its translation, or the translation of the template it was
+ * made from (into buf), or msg itself. */
+static const char *translate_message(const char *lang, const char *msg, char *buf, size_t len)
+{
+	const char *text = i18n_text(lang, msg);
+	size_t mlen = msg != NULL ? strlen(msg) : 0;
+
+	if (text != msg || msg == NULL || strcmp(lang, I18N_DEFAULT) == 0)
+		return text;
+	for (size_t i = 0; i < sizeof(templates) / sizeof(templates[0]); i++) {
+		const char *t = templates[i], *hole = strstr(t, "%s");
+		size_t pre = hole != NULL ? (size_t)(hole - t) : 0, post;
+		char value[64];
+
+		if (hole == NULL)
+			continue;
+		post = strlen(hole + 2);
+		if (mlen <= pre + post || mlen - pre - post >= sizeof(value) ||
+		    strncmp(msg, t, pre) != 0 || strcmp(msg + mlen - post, hole + 2) != 0 ||
+		    memchr(msg + pre, ' ', mlen - pre - post) != NULL)
+			continue;
+		snprintf(value, sizeof(value), "%.*s", (int)(mlen - pre - post), msg + pre);
+		snprintf(buf, len, i18n_text(lang, t), value);
+		return buf;
+	}
+	return msg;
+}
+
 /* Each errors[].message in lang, in place; false when memory runs out. */
 static bool translate_messages(const char *lang, json_t *errors)
 {
@@ -122,7 +162,8 @@ static bool translate_messages(const char *lang, json_t *errors)
 
 	json_array_foreach (errors, i, e) {
 		const char *msg = json_string_value(json_object_get(e, "message"));
-		const char *text = i18n_text(lang, msg);
+		char buf[512];
+		const char *text = translate_message(lang, msg, buf, sizeof(buf));
 
 		if (text != msg && json_object_set_new(e, "message", json_string(text)) != 0)
 			return false;

@@ -314,3 +314,25 @@ def test_a_count_takes_the_languages_plural_form(stack):
     assert ("wait %d second before" % n if n == 1 else "wait %d seconds before" % n) in en, en
     n, zh = seen["zh-CN"]
     assert "请等待 %d 秒后再试" % n in zh, zh
+
+
+def test_messages_made_with_a_value_are_translated_too(api):
+    """catalogue_check.c puts a format name or a length into its message:
+    problem.c translates the message it was made from, value kept."""
+    r = api.request("GET", "/v1/registration/schema?country=BE&profession=nurse",
+                    template="/v1/registration/schema")
+    body = body_from(r.json, unique_email("verpleger"))
+    body["profile"]["riziv_number"] = "1234562500"  # 10 digits: RIZIV's have 11
+    body["profile"]["given_name"] = "A" * 101
+    en = api.register(body)
+    nl = api.register(body, headers={"Accept-Language": "nl-BE"})
+    assert en.status == nl.status == 422
+    assert shape(en) == shape(nl)
+    en_msgs = {e["field"]: e["message"] for e in en.json["errors"]}
+    nl_msgs = {e["field"]: e["message"] for e in nl.json["errors"]}
+    assert en_msgs["profile.given_name"] == "must be at most 100 characters"
+    assert nl_msgs["profile.given_name"] == "mag hoogstens 100 tekens bevatten"
+    assert en_msgs["profile.riziv_number"].startswith("is not a valid ")
+    assert nl_msgs["profile.riziv_number"].startswith("is geen geldig ")
+    assert nl_msgs["profile.riziv_number"] == (
+        "is geen geldig riziv: verkeerde lengte, tekens of controlecijfer"), nl_msgs
