@@ -336,16 +336,22 @@ static bool link_safe(const char *s)
 
 /* The body of m in lang (its link put in) into out, encoded for the
  * message (mime_body_encode()). */
-static enum err compose_body(const struct message *m, const char *lang, const char *link, char *out,
-			     size_t out_len, size_t *ret_len, const char **ret_encoding)
+static enum err compose_body(const struct message *m, const char *lang, const char *link,
+			     time_t now, char *out, size_t out_len, size_t *ret_len,
+			     const char **ret_encoding)
 {
-	char text[MAILER_MESSAGE_MAX];
+	char text[MAILER_MESSAGE_MAX], until[128];
 	int n;
 
 	if (m->purpose != NULL)
 		n = snprintf(text, sizeof(text), i18n_text(lang, m->body), link);
 	else
 		n = snprintf(text, sizeof(text), "%s", i18n_text(lang, m->body));
+	/* a link's end, as a date in the reader's form (issue 24) */
+	if (m->purpose != NULL && n >= 0 && (size_t)n < sizeof(text) &&
+	    i18n_date(lang, now + m->ttl_seconds, until, sizeof(until)))
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      i18n_text(lang, N_("\nThe link works until %s.\n")), until);
 	if (n < 0 || (size_t)n >= sizeof(text) ||
 	    !mime_body_encode(text, out, out_len, ret_len, ret_encoding)) {
 		explicit_bzero(text, sizeof(text));
@@ -376,9 +382,9 @@ enum err mailer_compose_lang(const char *kind, const char *lang, const char *fro
 		return ERR_INVALID;
 	body = malloc(MAILER_MESSAGE_MAX);
 	msg = malloc(MAILER_MESSAGE_MAX);
-	err = body == NULL || msg == NULL
-		      ? ERR_NOMEM
-		      : compose_body(m, lang, link, body, MAILER_MESSAGE_MAX, &body_len, &encoding);
+	err = body == NULL || msg == NULL ? ERR_NOMEM
+					  : compose_body(m, lang, link, now, body,
+							 MAILER_MESSAGE_MAX, &body_len, &encoding);
 	if (err != ERR_OK)
 		goto out;
 	n = snprintf(msg, MAILER_MESSAGE_MAX,

@@ -319,3 +319,27 @@ enum err i18n_check_locale(json_t *value, json_t *errors, const char **ret_tag)
 	*ret_tag = tag;
 	return ERR_OK;
 }
+
+bool i18n_date(const char *lang, time_t t, char *buf, size_t len)
+{
+	static const char *const months[12] = {
+		N_("January"),   N_("February"), N_("March"),    N_("April"),
+		N_("May"),       N_("June"),     N_("July"),     N_("August"),
+		N_("September"), N_("October"),  N_("November"), N_("December"),
+	};
+	char day[12], year[16], hm[32];
+	struct tm tm;
+	int n;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return false;
+	snprintf(day, sizeof(day), "%d", tm.tm_mday);
+	snprintf(year, sizeof(year), "%d", tm.tm_year + 1900);
+	snprintf(hm, sizeof(hm), "%02d:%02d", tm.tm_hour, tm.tm_min);
+	/* TRANSLATORS: a date and time in UTC: %1$s the day of the month, %2$s
+	 * the month's name (translated above), %3$s the year, %4$s hh:mm. Use
+	 * each once, in your language's order. */
+	n = snprintf(buf, len, i18n_text(lang, N_("%1$s %2$s %3$s, %4$s UTC")), day,
+		     i18n_text(lang, months[tm.tm_mon]), year, hm);
+	return n > 0 && (size_t)n < len;
+}

@@ -21,7 +21,9 @@
 #ifndef HCPD_I18N_H
 #define HCPD_I18N_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include <jansson.h>
 
 #include "err.h"
@@ -75,6 +77,14 @@ enum err i18n_check_locale(json_t *value, json_t *errors, const char **ret_tag);
  * translation or msgid itself. The result lives as long as the process
  * (or msgid). */
 const char *i18n_text(const char *lang, const char *msgid);
+
+/* The UTC time t written for a reader of lang into buf (len bytes): day,
+ * month name, year and hh:mm in the order and words of the language's
+ * translation ("8 December 2026, 11:24 UTC", "8 décembre 2026 à 11:24
+ * UTC", "2026年12月8日 11:24（UTC）"). Pure but for the lookup; no locale
+ * data (the C.UTF-8 locale has only English). false when it does not fit
+ * or t cannot be broken down. */
+bool i18n_date(const char *lang, time_t t, char *buf, size_t len);
 
 /* ngettext: the form of singular/plural for n in lang's plural rule. */
 const char *i18n_ntext(const char *lang, const char *singular, const char *plural, unsigned long n);

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import time
 
 import pytest
 
@@ -125,6 +126,12 @@ def test_a_dutch_speaking_belgian_nurse_gets_her_confirmation_in_dutch(stack, sm
     assert text.startswith("Goedendag,\n")
     assert "binnen 24 uur" in text
     assert "één keer" in text  # non-ASCII arrives intact (base64)
+    # the link's end as a Dutch date: 24 hours from now
+    end = time.gmtime(time.time() + 24 * 3600)
+    months = ("januari februari maart april mei juni juli augustus september oktober "
+              "november december").split()
+    assert re.search(r"De link werkt tot %d %s %d om \d\d:\d\d UTC\." % (
+        end.tm_mday, months[end.tm_mon - 1], end.tm_year), text), text
     assert len(LINK_RE.findall(text)) == 1
     access = login_as(h.api, address)
     me = h.api.request("GET", "/v1/me", headers={"Authorization": "Bearer " + access})

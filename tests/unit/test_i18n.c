@@ -87,7 +87,10 @@ static char *make_catalogues(void)
 	      "\"Plural-Forms: nplurals=2; plural=(n > 1);\\n\"\n\n"
 	      "msgid \"Not Found\"\nmsgstr \"Introuvable\"\n\n"
 	      "msgid \"%lu day\"\nmsgid_plural \"%lu days\"\n"
-	      "msgstr[0] \"%lu jour\"\nmsgstr[1] \"%lu jours\"\n",
+	      "msgstr[0] \"%lu jour\"\nmsgstr[1] \"%lu jours\"\n\n"
+	      "msgid \"December\"\nmsgstr \"d\303\251cembre\"\n\n"
+	      "#, c-format\nmsgid \"%1$s %2$s %3$s, %4$s UTC\"\n"
+	      "msgstr \"%1$s %2$s %3$s \303\240 %4$s UTC\"\n",
 	      f);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd),
@@ -102,7 +105,7 @@ TEST(texts_come_from_the_catalogues_found)
 {
 	char *dir = make_catalogues();
 	const char *const *langs;
-	char cmd[512];
+	char cmd[512], date[64];
 
 	CHECK(dir != NULL);
 	if (dir == NULL)
@@ -129,6 +132,11 @@ TEST(texts_come_from_the_catalogues_found)
 	CHECK_STREQ(i18n_ntext("fr", "%lu day", "%lu days", 0), "%lu jour"); /* French: 0 is one */
 	CHECK_STREQ(i18n_ntext("fr", "%lu day", "%lu days", 2), "%lu jours");
 	CHECK_STREQ(i18n_ntext("en", "%lu day", "%lu days", 0), "%lu days");
+	CHECK(i18n_date("fr", 1796729040, date, sizeof(date)));
+	CHECK_STREQ(date, "8 décembre 2026 à 11:24 UTC");
+	CHECK(i18n_date("en", 1796729040, date, sizeof(date)));
+	CHECK_STREQ(date, "8 December 2026, 11:24 UTC");
+	CHECK(!i18n_date("fr", 1796729040, date, 10));
 	i18n_shutdown();
 	CHECK(i18n_languages()[1] == NULL);
 	CHECK_STREQ(i18n_text("fr", "Not Found"), "Not Found");
