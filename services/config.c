@@ -248,6 +248,13 @@ enum err config_load(struct config *cfg, const char **ret_why)
 	if (err == ERR_OK)
 		err = env_int("HCPD_RETENTION_DOCUMENTS_DAYS", 90, 1, 3650,
 			      &cfg->keep_documents_days, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_REJECTED_DAYS", 365, 1, 3650,
+			      &cfg->keep_rejected_days, ret_why);
+	/* more than the 30 days of warning a dormant account gets */
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_DORMANT_DAYS", 1095, 60, 36500,
+			      &cfg->keep_dormant_days, ret_why);
 	cfg->registries_dir = env_or("HCPD_REGISTRIES_DIR", "verifiers/registries");
 	if (err == ERR_OK)
 		err = env_int("HCPD_VERIFY_CONCURRENCY", 32, 0, 1024, &cfg->verify_concurrency,
