@@ -28,10 +28,11 @@
 #define WARN_DUE                                                                                   \
 	ERASABLE "AND a.email_verified AND " LAST_ACTIVE " < now() - make_interval(days => "       \
 		 "$1::int - " STR(DORMANCY_WARNING_DAYS) ") AND (a.dormancy_warned_at IS NULL "    \
-							 "OR a.dormancy_warned_at < " LAST_ACTIVE ")"
+							 "OR a.dormancy_warned_at < " LAST_ACTIVE  \
+							 ")"
 
-enum err db_due_ids(PGconn *conn, const char *sql, int days, size_t max,
-		    char (*ids)[UUID_STR_LEN], size_t *ret_n)
+enum err db_due_ids(PGconn *conn, const char *sql, int days, size_t max, char (*ids)[UUID_STR_LEN],
+		    size_t *ret_n)
 {
 	char num[16], lim[24];
 	const char *params[2] = {num, lim};
@@ -81,9 +82,10 @@ enum err db_dormancy_mark(PGconn *conn, const char *id, int days, bool *ret_mark
 	enum err err;
 
 	snprintf(num, sizeof(num), "%d", days);
-	err = db_exec(conn,
-		      "UPDATE accounts a SET dormancy_warned_at = now() WHERE a.id = $2 AND " WARN_DUE,
-		      2, params, NULL, NULL, &res);
+	err = db_exec(
+		conn,
+		"UPDATE accounts a SET dormancy_warned_at = now() WHERE a.id = $2 AND " WARN_DUE, 2,
+		params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
 	*ret_marked = atoll(PQcmdTuples(res)) == 1;
@@ -96,14 +98,16 @@ enum err db_dormant_due(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR
 {
 	/* the warning is what the account did last, and it went out
 	 * DORMANCY_WARNING_DAYS ago: a sign-in since (or a hold) saves it */
-	return db_due_ids(conn,
-			  "SELECT a.id FROM accounts a WHERE " ERASABLE
-			  "AND a.dormancy_warned_at < now() - interval '" STR(
-				  DORMANCY_WARNING_DAYS) " days' "
-							 "AND a.dormancy_warned_at >= " LAST_ACTIVE
-			  " AND " LAST_ACTIVE " < now() - make_interval(days => $1::int) "
-			  "ORDER BY a.created_at LIMIT $2::int",
-			  days, max, ids, ret_n);
+	return db_due_ids(
+		conn,
+		"SELECT a.id FROM accounts a WHERE " ERASABLE
+		"AND a.dormancy_warned_at < now() - interval '" STR(
+			DORMANCY_WARNING_DAYS) " days' "
+					       "AND a.dormancy_warned_at >= " LAST_ACTIVE
+					       " AND " LAST_ACTIVE
+					       " < now() - make_interval(days => $1::int) "
+					       "ORDER BY a.created_at LIMIT $2::int",
+		days, max, ids, ret_n);
 }
 
 enum err db_purge_total_add(PGconn *conn, const char *what, long long n)
@@ -114,10 +118,11 @@ enum err db_purge_total_add(PGconn *conn, const char *what, long long n)
 	if (n == 0)
 		return ERR_OK;
 	snprintf(num, sizeof(num), "%lld", n);
-	return db_exec(conn,
-		       "INSERT INTO purge_totals (what, total) VALUES ($1, $2::bigint) "
-		       "ON CONFLICT (what) DO UPDATE SET total = purge_totals.total + EXCLUDED.total",
-		       2, params, NULL, NULL, NULL);
+	return db_exec(
+		conn,
+		"INSERT INTO purge_totals (what, total) VALUES ($1, $2::bigint) "
+		"ON CONFLICT (what) DO UPDATE SET total = purge_totals.total + EXCLUDED.total",
+		2, params, NULL, NULL, NULL);
 }
 
 enum err db_purge_totals_render(PGconn *conn, FILE *f)

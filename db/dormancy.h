@@ -26,8 +26,8 @@
  * of one id column taking $1 (days, an integer) and $2 (the limit). The
  * helper behind every "which accounts are due" question here and in
  * privacy.c. Blocks. */
-enum err db_due_ids(PGconn *conn, const char *sql, int days, size_t max,
-		    char (*ids)[UUID_STR_LEN], size_t *ret_n);
+enum err db_due_ids(PGconn *conn, const char *sql, int days, size_t max, char (*ids)[UUID_STR_LEN],
+		    size_t *ret_n);
 
 /* Up to max rejected professionals, not erased nor on legal hold, whose
  * latest rejection is more than days old. Blocks. */

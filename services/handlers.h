@@ -74,6 +74,10 @@ enum MHD_Result h_me_restriction_lift(struct req *r);
 /* h_admin.c */
 enum MHD_Result h_admin_stats(struct req *r);
 
+/* h_recipients.c */
+enum MHD_Result h_admin_recipient_suspend(struct req *r);
+enum MHD_Result h_admin_recipient_resume(struct req *r);
+
 /* h_disclosures.c */
 enum MHD_Result h_me_disclosures(struct req *r);
 enum MHD_Result h_admin_disclosures_list(struct req *r);

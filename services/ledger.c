@@ -45,6 +45,7 @@ static const char *const rule_names[] = {
 	[GATE_ADVERTISER_CONTACT] = "advertiser_contact",
 	[GATE_CME_SPONSOR] = "cme_sponsor",
 	[GATE_ERASED] = "erased",
+	[GATE_RECIPIENT_SUSPENDED] = "recipient_suspended",
 };
 
 const char *gate_rule_name(enum gate_rule rule)
@@ -101,6 +102,8 @@ enum gate_rule gate_decide(const struct gate_facts *f, const struct disclosure_r
 
 	if (f->kind == NULL)
 		return GATE_UNKNOWN_RECIPIENT;
+	if (f->suspended) /* before anything else: the kill-switch stops every flow */
+		return GATE_RECIPIENT_SUSPENDED;
 	if (f->terms_version == NULL)
 		return GATE_TERMS_NOT_IN_FORCE;
 	if (d->purpose == NULL || strcmp(d->purpose, f->purpose) != 0)

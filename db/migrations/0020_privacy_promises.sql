@@ -11,6 +11,12 @@ CREATE INDEX sessions_account_created ON sessions (account_id, created_at);
 CREATE INDEX status_history_rejected ON account_status_history (account_id, changed_at)
 	WHERE to_status = 'rejected';
 
+-- The recipient kill-switch (item 7): a suspended recipient gets nothing
+-- from any process at once - the disclosure gate reads suspended_at in the
+-- transaction of every disclosure. Who and why are in audit_log
+-- (recipient.suspended / recipient.resumed, the reason sealed).
+ALTER TABLE recipients ADD COLUMN suspended_at timestamptz;
+
 -- What every purge removed, summed across processes (`hcpd serve`'s
 -- thread and `hcpd purge --now`) and restarts: /metrics shows it.
 CREATE TABLE purge_totals (

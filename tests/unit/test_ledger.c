@@ -306,6 +306,11 @@ TEST(gate_refuses_each_rule)
 	CHECK(gate_decide(&f, &d, NULL) == GATE_NO_CONSENT);
 	f.legal_basis = "legal_obligation";
 	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
+	/* a suspended recipient (the kill-switch) gets nothing, before any other rule */
+	f.suspended = true;
+	CHECK(gate_decide(&f, &d, NULL) == GATE_RECIPIENT_SUSPENDED);
+	f.restricted = true;
+	CHECK(gate_decide(&f, &d, NULL) == GATE_RECIPIENT_SUSPENDED);
 	CHECK_STREQ(gate_consent_for("authority", "licensure_verification"),
 		    "licensure_verification");
 	CHECK_STREQ(gate_consent_for("advertiser", "advertising"), "advertiser_contact");
@@ -319,6 +324,7 @@ TEST(rule_names)
 	CHECK_STREQ(gate_rule_name(GATE_NO_CONSENT), "no_consent");
 	CHECK_STREQ(gate_rule_name(GATE_ADVERTISER_CONTACT), "advertiser_contact");
 	CHECK_STREQ(gate_rule_name(GATE_ERASED), "erased");
+	CHECK_STREQ(gate_rule_name(GATE_RECIPIENT_SUSPENDED), "recipient_suspended");
 	CHECK_STREQ(gate_rule_name((enum gate_rule)99), "unknown");
 }
 
