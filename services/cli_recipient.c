@@ -35,8 +35,9 @@ static int run(struct app *app, int argc, char **argv, bool suspend)
 		return 1;
 	}
 	if (err == ERR_INVALID) {
-		fprintf(stderr, "hcpd: --reason must be 1 to %d characters without control "
-				"characters\n",
+		fprintf(stderr,
+			"hcpd: --reason must be 1 to %d characters without control "
+			"characters\n",
 			SUSPENSION_REASON_MAX);
 		return 2;
 	}

@@ -74,6 +74,9 @@ enum MHD_Result h_me_restriction_lift(struct req *r);
 /* h_admin.c */
 enum MHD_Result h_admin_stats(struct req *r);
 
+/* h_unsubscribe_page.c */
+enum MHD_Result h_unsubscribe_page(struct req *r);
+
 /* h_recipients.c */
 enum MHD_Result h_admin_recipient_suspend(struct req *r);
 enum MHD_Result h_admin_recipient_resume(struct req *r);

@@ -45,6 +45,7 @@ const struct route routes[] = {
 	{"POST", "/v1/me/restriction", h_me_restriction_set, ROUTE_AUTH},
 	{"DELETE", "/v1/me/restriction", h_me_restriction_lift, ROUTE_AUTH},
 	{"POST", "/v1/unsubscribe/{token}", h_unsubscribe, 0},
+	{"GET", "/v1/unsubscribe/{token}", h_unsubscribe_page, 0},
 	{"POST", "/v1/admin/accounts/{id}/legal-hold", h_admin_legal_hold_set,
 	 ROUTE_ADMIN | ROUTE_JSON},
 	{"DELETE", "/v1/admin/accounts/{id}/legal-hold", h_admin_legal_hold_lift, ROUTE_ADMIN},
