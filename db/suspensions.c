@@ -27,10 +27,11 @@ static enum err suspension_write(PGconn *conn, const struct suspension *s, bool 
 		return err;
 	*ret_changed = atoll(PQcmdTuples(res)) == 1;
 	PQclear(res);
-	err = db_exec_row(conn,
-			  "SELECT coalesce(to_char(suspended_at AT TIME ZONE 'UTC', "
-			  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '') FROM recipients WHERE name = $1",
-			  1, params, NULL, NULL, &res);
+	err = db_exec_row(
+		conn,
+		"SELECT coalesce(to_char(suspended_at AT TIME ZONE 'UTC', "
+		"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '') FROM recipients WHERE name = $1",
+		1, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
 	if (ret_since != NULL)
@@ -38,15 +39,15 @@ static enum err suspension_write(PGconn *conn, const struct suspension *s, bool 
 	PQclear(res);
 	if (!*ret_changed)
 		return ERR_OK;
-	return db_audit_append(conn, &(struct audit_entry){
-					     .actor = s->actor,
-					     .action = s->suspend ? "recipient.suspended"
-								  : "recipient.resumed",
-					     .target = s->recipient,
-					     .reason_enc = s->reason_enc,
-					     .reason_enc_len = s->reason_enc_len,
-					     .request_id = s->request_id,
-				     });
+	return db_audit_append(
+		conn, &(struct audit_entry){
+			      .actor = s->actor,
+			      .action = s->suspend ? "recipient.suspended" : "recipient.resumed",
+			      .target = s->recipient,
+			      .reason_enc = s->reason_enc,
+			      .reason_enc_len = s->reason_enc_len,
+			      .request_id = s->request_id,
+		      });
 }
 
 enum err db_recipient_suspension(PGconn *conn, const struct suspension *s, bool *ret_changed,

@@ -17,7 +17,8 @@
  * so it can go into a header as it is. */
 static bool token_shape(const char *s)
 {
-	static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char b64url[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 	return s != NULL && strlen(s) == MARKETING_TOKEN_LEN && strspn(s, b64url) == strlen(s);
 }
