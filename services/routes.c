@@ -72,6 +72,10 @@ const struct route routes[] = {
 	{"GET", "/v1/admin/accounts", h_accounts_search, ROUTE_REVIEW},
 	{"GET", "/v1/admin/accounts/{id}", h_account_get, ROUTE_REVIEW},
 	{"POST", "/v1/admin/accounts/{id}/actions", h_account_action, ROUTE_ADMIN | ROUTE_JSON},
+	{"GET", "/v1/admin/clients", h_admin_clients_list, ROUTE_ADMIN},
+	{"POST", "/v1/admin/clients", h_admin_clients_create, ROUTE_ADMIN | ROUTE_JSON},
+	{"POST", "/v1/admin/clients/{id}/revoke", h_admin_client_revoke, ROUTE_ADMIN},
+	{"GET", "/v1/client", h_client_me, ROUTE_CLIENT_ROLES},
 	{"POST", "/v1/admin/me/totp", h_admin_totp_begin, ROUTE_STAFF_SELF},
 	{"POST", "/v1/admin/me/totp/confirm", h_admin_totp_confirm, ROUTE_STAFF_SELF | ROUTE_JSON},
 };

@@ -23,3 +23,19 @@ CREATE TABLE purge_totals (
 	what  text PRIMARY KEY CHECK (what ~ '^[a-z_]{1,40}$'),
 	total bigint NOT NULL DEFAULT 0 CHECK (total >= 0)
 );
+
+-- Service credentials (item 2): machine clients (the marketing sender, a
+-- CME platform) call their own routes with an API key "hcpd_<id>_<secret>";
+-- only the SHA-256 of the 256-bit random secret is kept (a fast hash is
+-- enough for a secret no one chose; it is checked on every request). A
+-- role is one purpose; revocation takes effect on the next request of
+-- every process. Creation, listing and revocation are audited.
+CREATE TABLE service_clients (
+	id          uuid PRIMARY KEY,
+	name        text NOT NULL UNIQUE CHECK (name ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+	role        text NOT NULL CHECK (role IN ('marketing_sender', 'activity_system')),
+	secret_hash bytea NOT NULL CHECK (length(secret_hash) = 32),
+	created_by  text NOT NULL,
+	created_at  timestamptz NOT NULL DEFAULT now(),
+	revoked_at  timestamptz
+);
