@@ -102,11 +102,6 @@ void db_session_forget_account(const char *account_id)
 	pthread_mutex_unlock(&live_lock);
 }
 
-/* The columns of struct token_facts, of the accounts table under alias t. */
-#define TOKEN_FACTS(t)                                                                             \
-	t "status, coalesce(" t "profile_public->>'profession', '') AS profession, "               \
-	  "coalesce(" t "profile_public->>'country', '') AS country"
-
 static void facts_read(PGresult *res, int col, struct token_facts *ret)
 {
 	snprintf(ret->status, sizeof(ret->status), "%s", PQgetvalue(res, 0, col));
@@ -310,36 +305,7 @@ enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],
 	bool used, live;
 	enum err err;
 
-	/* One statement, so one transaction and one round trip. The row
-	 * lock of t serialises two presentations of one token: the second
-	 * waits, then reads the token as used (READ COMMITTED re-reads a
-	 * locked row) and revokes the family. The other parts act on what t
-	 * found: rotate a live unused token, or revoke a live session whose
-	 * used token came back. */
-	err = db_exec(
-		conn,
-		"WITH t AS (SELECT s.id, s.account_id, "
-		"CASE WHEN s.enrolling THEN 'enrolling' ELSE a.role END AS role, "
-		"rt.used_at IS NOT NULL AS used, "
-		"s.revoked_at IS NULL AND s.expires_at > now() AS live, " TOKEN_FACTS(
-			"a.") ", "
-			      "floor(extract(epoch FROM s.created_at))::bigint AS auth_time "
-			      "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
-			      "JOIN accounts a ON a.id = s.account_id "
-			      "WHERE rt.token_hash = $1 FOR UPDATE OF rt, s), "
-			      "rotated AS (UPDATE refresh_tokens SET used_at = now() WHERE "
-			      "token_hash = $1 "
-			      "AND EXISTS (SELECT 1 FROM t WHERE NOT used AND live)), "
-			      "next AS (INSERT INTO refresh_tokens (token_hash, session_id) "
-			      "SELECT $2, id FROM t WHERE NOT used AND live), "
-			      "revoked AS (UPDATE sessions SET revoked_at = now(), revoked_reason "
-			      "= 'reuse' "
-			      "WHERE id IN (SELECT id FROM t WHERE used AND live) AND revoked_at "
-			      "IS NULL) "
-			      "SELECT id, account_id, role, used, live, status, profession, "
-			      "country, auth_time "
-			      "FROM t",
-		2, params, lengths, formats, &res);
+	err = db_exec(conn, DB_SESSION_REFRESH_SQL, 2, params, lengths, formats, &res);
 	if (err != ERR_OK)
 		return err;
 	if (PQntuples(res) == 0) {
