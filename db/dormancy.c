@@ -31,13 +31,21 @@
 							 "OR a.dormancy_warned_at < " LAST_ACTIVE  \
 							 ")"
 
+void db_ids_read(PGresult *res, size_t max, char (*ids)[UUID_STR_LEN], size_t *ret_n)
+{
+	size_t n = (size_t)PQntuples(res);
+
+	for (size_t i = 0; i < n && i < max; i++)
+		snprintf(ids[i], UUID_STR_LEN, "%s", PQgetvalue(res, (int)i, 0));
+	*ret_n = n < max ? n : max;
+}
+
 enum err db_due_ids(PGconn *conn, const char *sql, int days, size_t max, char (*ids)[UUID_STR_LEN],
 		    size_t *ret_n)
 {
 	char num[16], lim[24];
 	const char *params[2] = {num, lim};
 	PGresult *res;
-	size_t n;
 	enum err err;
 
 	snprintf(num, sizeof(num), "%d", days);
@@ -45,11 +53,8 @@ enum err db_due_ids(PGconn *conn, const char *sql, int days, size_t max, char (*
 	err = db_exec(conn, sql, 2, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
-	n = (size_t)PQntuples(res);
-	for (size_t i = 0; i < n && i < max; i++)
-		snprintf(ids[i], UUID_STR_LEN, "%s", PQgetvalue(res, (int)i, 0));
+	db_ids_read(res, max, ids, ret_n);
 	PQclear(res);
-	*ret_n = n < max ? n : max;
 	return ERR_OK;
 }
 

@@ -22,6 +22,9 @@
 /* How long a dormant account is warned before it is erased. */
 #define DORMANCY_WARNING_DAYS 30
 
+/* The first column of res's rows, up to max, into ids; *ret_n how many. */
+void db_ids_read(PGresult *res, size_t max, char (*ids)[UUID_STR_LEN], size_t *ret_n);
+
 /* Up to max ids into ids (*ret_n how many) of what sql selects: a SELECT
  * of one id column taking $1 (days, an integer) and $2 (the limit). The
  * helper behind every "which accounts are due" question here and in

@@ -80,6 +80,9 @@ enum MHD_Result h_admin_clients_create(struct req *r);
 enum MHD_Result h_admin_client_revoke(struct req *r);
 enum MHD_Result h_client_me(struct req *r);
 
+/* h_marketing.c */
+enum MHD_Result h_marketing_audience(struct req *r);
+
 /* h_unsubscribe_page.c */
 enum MHD_Result h_unsubscribe_page(struct req *r);
 

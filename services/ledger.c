@@ -68,9 +68,19 @@ static bool granted(const struct gate_facts *f, const char *consent)
 	return in_list(f->granted, f->ngranted, consent);
 }
 
+/* A marketing channel (marketing_email, ...) is a purpose and the
+ * consent it needs, of the same name (issue 25: the sending processor). */
+static bool marketing_purpose(const char *purpose)
+{
+	return purpose != NULL && strncmp(purpose, "marketing_", 10) == 0;
+}
+
 const char *gate_consent_for(const char *kind, const char *purpose)
 {
 	size_t i;
+
+	if (marketing_purpose(purpose))
+		return purpose;
 
 	for (i = 0; purpose != NULL && i < sizeof(purpose_consents) / sizeof(purpose_consents[0]);
 	     i++)
@@ -92,6 +102,8 @@ enum gate_rule gate_processing(const struct gate_facts *f, const char *purpose)
 		if (strcmp(purpose, purpose_consents[i][0]) == 0 &&
 		    !granted(f, purpose_consents[i][1]))
 			return GATE_NO_CONSENT;
+	if (marketing_purpose(purpose) && !granted(f, purpose))
+		return GATE_NO_CONSENT;
 	return GATE_ALLOWED;
 }
 

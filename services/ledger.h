@@ -83,11 +83,13 @@ enum err ledger_disclose_id(PGconn *conn, const struct disclosure_req *d, enum g
 /* The part of the gate that holds for any processing of the account for
  * purpose, a disclosure or a check that sends nothing (a roster): the
  * account exists and is not erased, processing is not restricted, and the
- * consent the purpose needs is granted. Pure. */
+ * consent the purpose needs is granted (a marketing_* purpose: the consent
+ * of that name). Pure. */
 enum gate_rule gate_processing(const struct gate_facts *facts, const char *purpose);
 
 /* The consent that terms of legal basis "consent" rest on: their
- * purpose's own (licensure_verification), else the recipient kind's
+ * purpose's own (licensure_verification; a marketing_* channel is its own
+ * consent), else the recipient kind's
  * ("advertiser": advertiser_contact, "cme_sponsor": cme_sponsor_sharing);
  * NULL when there is none. Static strings. */
 const char *gate_consent_for(const char *kind, const char *purpose);

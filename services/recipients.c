@@ -30,7 +30,9 @@ struct recipients {
 	size_t n;
 };
 
-static const char *const kinds[] = {"advertiser", "cme_sponsor", "accreditor", "authority", NULL};
+/* processor: a sending provider (the marketing sender, issue 25) */
+static const char *const kinds[] = {"advertiser", "cme_sponsor", "accreditor",
+				    "authority",  "processor",   NULL};
 
 /* Checks recipients[i] into set->defs[i]. */
 static enum err load_one(struct recipients *set, size_t i, json_t *r, const struct catalogue *cat,

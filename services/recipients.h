@@ -1,7 +1,8 @@
 /*
  * recipients.h - the recipients file (services/recipients.json,
  * HCPD_RECIPIENTS_FILE): the third parties that are not verifiers
- * (advertisers, CME sponsors, accreditors, authorities) and their current
+ * (advertisers, CME sponsors, accreditors, authorities, processors such as
+ * the marketing sender) and their current
  * limited-use terms. Verifier recipients come from their own definitions.
  *
  * The file is validated strictly at start-up - an unknown key, a field

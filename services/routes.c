@@ -76,6 +76,8 @@ const struct route routes[] = {
 	{"POST", "/v1/admin/clients", h_admin_clients_create, ROUTE_ADMIN | ROUTE_JSON},
 	{"POST", "/v1/admin/clients/{id}/revoke", h_admin_client_revoke, ROUTE_ADMIN},
 	{"GET", "/v1/client", h_client_me, ROUTE_CLIENT_ROLES},
+	{"POST", "/v1/marketing/audience", h_marketing_audience,
+	 ROUTE_MARKETING_SENDER | ROUTE_JSON},
 	{"POST", "/v1/admin/me/totp", h_admin_totp_begin, ROUTE_STAFF_SELF},
 	{"POST", "/v1/admin/me/totp/confirm", h_admin_totp_confirm, ROUTE_STAFF_SELF | ROUTE_JSON},
 };

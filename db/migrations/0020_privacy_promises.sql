@@ -39,3 +39,11 @@ CREATE TABLE service_clients (
 	created_at  timestamptz NOT NULL DEFAULT now(),
 	revoked_at  timestamptz
 );
+
+-- The marketing sender (item 3) is a processor: a recipient whose terms
+-- (purpose a marketing_* channel, allowed field email) each released
+-- address is disclosed under, in the ledger.
+ALTER TABLE recipients DROP CONSTRAINT recipients_kind_check;
+ALTER TABLE recipients ADD CONSTRAINT recipients_kind_check
+	CHECK (kind IN ('verifier', 'advertiser', 'cme_sponsor', 'accreditor', 'authority',
+			'processor'));

@@ -315,6 +315,13 @@ TEST(gate_refuses_each_rule)
 		    "licensure_verification");
 	CHECK_STREQ(gate_consent_for("advertiser", "advertising"), "advertiser_contact");
 	CHECK(gate_consent_for("authority", "reporting") == NULL);
+	/* a marketing channel is its own consent (issue 25: the sending processor) */
+	CHECK_STREQ(gate_consent_for("processor", "marketing_email"), "marketing_email");
+	f = good_facts("processor", "marketing_email");
+	f.ngranted = 0;
+	d = req("marketing_email", contact, 1);
+	CHECK(gate_processing(&f, "marketing_email") == GATE_NO_CONSENT);
+	CHECK(gate_decide(&f, &d, NULL) == GATE_NO_CONSENT);
 	CHECK(gate_consent_for(NULL, NULL) == NULL);
 }
 
