@@ -36,7 +36,7 @@ static int run(struct app *app, int argc, char **argv, bool suspend)
 	}
 	if (err == ERR_INVALID) {
 		fprintf(stderr,
-			"hcpd: --reason must be 1 to %d characters without control "
+			"hcpd: --reason must be 1 to %d bytes without control "
 			"characters\n",
 			SUSPENSION_REASON_MAX);
 		return 2;

@@ -54,7 +54,8 @@ static enum err open_reach(struct req *r, PGconn *conn, const char *channel, str
 		account_row_release(&row);
 		json_decref(profile);
 		if (err == ERR_OK)
-			err = marketing_headers(r->app, conn, p[i].id, channel, p[i].list, p[i].post);
+			err = marketing_headers(r->app, conn, p[i].id, channel, p[i].list,
+						p[i].post);
 		if (err == ERR_NOT_FOUND) { /* erased since */
 			p[i].rule = GATE_ERASED;
 			err = ERR_OK;
@@ -93,11 +94,11 @@ static json_t *reach_json(struct req *r, const char *channel, struct reach *p, s
 
 	for (size_t i = 0; items != NULL && i < n; i++)
 		if (p[i].email != NULL && p[i].rule == GATE_ALLOWED &&
-		    json_array_append_new(
-			    items, json_pack("{s:s, s:s, s:s, s:I}", "email", p[i].email,
-					     "list_unsubscribe", p[i].list, "list_unsubscribe_post",
-					     p[i].post, "disclosure_id",
-					     (json_int_t)p[i].disclosure_id)) != 0) {
+		    json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:I}", "email",
+							   p[i].email, "list_unsubscribe",
+							   p[i].list, "list_unsubscribe_post",
+							   p[i].post, "disclosure_id",
+							   (json_int_t)p[i].disclosure_id)) != 0) {
 			json_decref(items);
 			items = NULL;
 		}
@@ -121,7 +122,8 @@ static bool audience_args(struct req *r, const char **ret_channel, const char **
 	*ret_channel = json_string_value(json_object_get(r->json, "channel"));
 	if (!marketing_channel_ok(r->app, *ret_channel))
 		json_error_add(errors, "channel", "invalid", "must be a marketing_* channel");
-	if (json_object_get(r->json, "cursor") != NULL && (cursor == NULL || !validate_uuid(cursor)))
+	if (json_object_get(r->json, "cursor") != NULL &&
+	    (cursor == NULL || !validate_uuid(cursor)))
 		json_error_add(errors, "cursor", "invalid", "must be a next_cursor of a reply");
 	if (limit != NULL && (!json_is_integer(limit) || json_integer_value(limit) < 1 ||
 			      json_integer_value(limit) > AUDIENCE_PAGE_MAX))

@@ -14,7 +14,6 @@
 #include "jsonbody.h"
 #include "problem.h"
 #include "recipients.h"
-#include "validate.h"
 
 /* Sets the suspension of r->param and replies with its state. */
 static enum MHD_Result suspension(struct req *r, bool suspend, const char *reason)
@@ -41,21 +40,13 @@ static enum MHD_Result suspension(struct req *r, bool suspend, const char *reaso
 
 enum MHD_Result h_admin_recipient_suspend(struct req *r)
 {
-	static const char *const keys[] = {"reason", NULL};
 	json_t *errors = json_array();
 	const char *reason;
 
 	if (errors == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	json_body_check_keys(r->json, keys, errors);
-	json_body_require_strings(r->json, keys, errors);
-	reason = json_string_value(json_object_get(r->json, "reason"));
-	if (json_array_size(errors) == 0 &&
-	    (reason[0] == '\0' || validate_utf8_chars(reason) > SUSPENSION_REASON_MAX ||
-	     !validate_no_controls(reason)))
-		json_error_add(errors, "reason", "invalid",
-			       "give a reason of 1 to 500 characters without control characters");
-	if (json_array_size(errors) > 0)
+	reason = json_body_reason(r->json, SUSPENSION_REASON_MAX, errors);
+	if (reason == NULL)
 		return problem_send_errors(r, errors);
 	json_decref(errors);
 	return suspension(r, true, reason);

@@ -243,7 +243,7 @@ enum err recipient_suspension_set(const struct app *app, PGconn *conn, const cha
 	if (reason == NULL
 		    ? suspend
 		    : (!validate_utf8(reason, strlen(reason)) || !validate_no_controls(reason) ||
-		       reason[0] == '\0' || validate_utf8_chars(reason) > SUSPENSION_REASON_MAX))
+		       reason[0] == '\0' || strlen(reason) > SUSPENSION_REASON_MAX))
 		return ERR_INVALID;
 	if (reason != NULL)
 		err = vault_seal(app->note_key, name, "suspension_reason", reason, strlen(reason),

@@ -51,7 +51,7 @@ struct app;
  * Blocks. */
 enum err recipients_sync_app(struct app *app, char *why, size_t why_len);
 
-/* The longest reason a suspension or resumption takes, in characters. */
+/* The longest reason a suspension or resumption takes, in bytes. */
 #define SUSPENSION_REASON_MAX 500
 
 /* The kill-switch (issue 25 item 7): suspends (suspend true) or resumes
@@ -60,7 +60,7 @@ enum err recipients_sync_app(struct app *app, char *why, size_t why_len);
  * "recipient.suspended"/"recipient.resumed" by actor, reason sealed with
  * app->note_key (aad "<name>/suspension_reason"). reason: required to
  * suspend, optional to resume (NULL), 1 to SUSPENSION_REASON_MAX
- * characters of UTF-8 without control characters, else ERR_INVALID.
+ * bytes of UTF-8 without control characters, else ERR_INVALID.
  * *ret_changed: whether the state changed (a second suspension changes
  * nothing and records nothing); ret_since (40 bytes): when the suspension
  * began (RFC 3339), "" when not suspended. ERR_NOT_FOUND for an unknown
