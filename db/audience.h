@@ -18,4 +18,9 @@
 enum err db_marketing_audience(PGconn *conn, const char *channel, const char *after, size_t max,
 			       char (*ids)[UUID_STR_LEN], size_t *ret_n);
 
+/* The same for the opted-out of channel: professionals not erased whose
+ * latest consent record on it withholds it (the suppression list). */
+enum err db_marketing_opted_out(PGconn *conn, const char *channel, const char *after, size_t max,
+				char (*ids)[UUID_STR_LEN], size_t *ret_n);
+
 #endif

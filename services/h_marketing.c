@@ -8,13 +8,21 @@
  * nothing is released). Each address released is a disclosure to the
  * client's recipient (a processor of the recipients file named like the
  * client) under its terms, through the gate, in the ledger.
+ * GET /v1/marketing/suppression?channel= gives the opted-out of a channel
+ * as keyed hashes of their lower-cased addresses (HMAC-SHA-256 under a key
+ * of that client, given with them), for third-party mailing lists: the
+ * list's owner hashes its addresses and drops the matches. Audited.
  */
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
 #include "app.h"
 #include "audience.h"
+#include "audit.h"
+#include "crypto.h"
 #include "db.h"
 #include "handlers.h"
 #include "jsonbody.h"
@@ -179,4 +187,95 @@ out:
 		vault_wipe_free(p[i].email);
 	free(p);
 	return reply;
+}
+
+/* The suppression list's key for client id: HMAC(suppress_key, id). */
+static void client_suppress_key(const struct app *app, const char *id, unsigned char ret[32])
+{
+	crypto_hmac_sha256(app->suppress_key, id, strlen(id), ret);
+}
+
+/* Appends to hashes the keyed hash of each opted-out account's address
+ * (lower-cased), opened outside any transaction; erased ones are skipped. */
+static enum err suppress_hashes(struct req *r, PGconn *conn, const unsigned char key[32],
+				char (*ids)[UUID_STR_LEN], size_t n, json_t *hashes)
+{
+	enum err err = ERR_OK;
+
+	for (size_t i = 0; i < n && err == ERR_OK; i++) {
+		struct account_row row = {0};
+		json_t *profile = NULL;
+		char *email = NULL, hex[65];
+		unsigned char mac[32];
+
+		err = db_account_get(conn, ids[i], &row);
+		if (err == ERR_OK)
+			err = vault_open_profile(r->app, &row.sealed, NULL, &email, &profile);
+		account_row_release(&row);
+		json_decref(profile);
+		if (err == ERR_OK) {
+			for (char *c = email; *c != '\0'; c++)
+				*c = (char)tolower((unsigned char)*c);
+			crypto_hmac_sha256_keyed(key, 32, email, strlen(email), mac);
+			crypto_hex(mac, 32, hex);
+			err = json_array_append_new(hashes, json_string(hex)) == 0 ? ERR_OK
+										   : ERR_NOMEM;
+		}
+		vault_wipe_free(email);
+		if (err == ERR_NOT_FOUND) /* erased since */
+			err = ERR_OK;
+	}
+	return err;
+}
+
+enum MHD_Result h_marketing_suppression(struct req *r)
+{
+	static const char *const names[] = {"channel", "cursor", NULL};
+	const char *values[2] = {NULL, NULL}, *why = "";
+	char ids[AUDIENCE_PAGE_MAX + 1][UUID_STR_LEN], next[UUID_STR_LEN] = "", hex[65];
+	json_t *hashes = json_array(), *details;
+	unsigned char key[32];
+	PGconn *conn = NULL;
+	size_t n = 0;
+	enum err err = hashes != NULL ? http_query(r, names, values, &why) : ERR_NOMEM;
+
+	if (err == ERR_INVALID || (err == ERR_OK && (!marketing_channel_ok(r->app, values[0]) ||
+						     (values[1] && !validate_uuid(values[1]))))) {
+		json_decref(hashes);
+		return problem_send(r, 400, "bad-request",
+				    "channel must be a marketing_* channel, cursor a next_cursor");
+	}
+	if (err == ERR_OK)
+		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK)
+		err = db_marketing_opted_out(conn, values[0], values[1], AUDIENCE_PAGE_MAX + 1, ids,
+					     &n);
+	if (err == ERR_OK && n > AUDIENCE_PAGE_MAX) {
+		n = AUDIENCE_PAGE_MAX;
+		memcpy(next, ids[n - 1], UUID_STR_LEN);
+	}
+	client_suppress_key(r->app, r->auth.sub, key);
+	if (err == ERR_OK)
+		err = suppress_hashes(r, conn, key, ids, n, hashes);
+	details = json_pack("{s:s, s:I}", "channel", values[0] ? values[0] : "", "hashes",
+			    (json_int_t)json_array_size(hashes));
+	if (err == ERR_OK)
+		err = db_audit_append(conn, &(struct audit_entry){.actor = r->auth.sub,
+								  .action = "marketing.suppression",
+								  .request_id = r->id,
+								  .details = details});
+	json_decref(details);
+	db_release(r->app->db, conn);
+	crypto_hex(key, 32, hex);
+	explicit_bzero(key, sizeof(key));
+	if (err != ERR_OK) {
+		json_decref(hashes);
+		return problem_from_err(r, err);
+	}
+	return http_reply_json(r, 200,
+			       json_pack("{s:s, s:s, s:s, s:s, s:o, s:s?}", "channel", values[0],
+					 "algorithm", "HMAC-SHA-256", "normalisation", "lower-case",
+					 "key", hex, "hashes", hashes, "next_cursor",
+					 next[0] ? next : NULL),
+			       NULL);
 }

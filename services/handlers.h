@@ -82,6 +82,7 @@ enum MHD_Result h_client_me(struct req *r);
 
 /* h_marketing.c */
 enum MHD_Result h_marketing_audience(struct req *r);
+enum MHD_Result h_marketing_suppression(struct req *r);
 
 /* h_unsubscribe_page.c */
 enum MHD_Result h_unsubscribe_page(struct req *r);

@@ -78,6 +78,7 @@ const struct route routes[] = {
 	{"GET", "/v1/client", h_client_me, ROUTE_CLIENT_ROLES},
 	{"POST", "/v1/marketing/audience", h_marketing_audience,
 	 ROUTE_MARKETING_SENDER | ROUTE_JSON},
+	{"GET", "/v1/marketing/suppression", h_marketing_suppression, ROUTE_MARKETING_SENDER},
 	{"POST", "/v1/admin/me/totp", h_admin_totp_begin, ROUTE_STAFF_SELF},
 	{"POST", "/v1/admin/me/totp/confirm", h_admin_totp_confirm, ROUTE_STAFF_SELF | ROUTE_JSON},
 };

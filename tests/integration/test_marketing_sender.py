@@ -6,6 +6,8 @@ List-Unsubscribe / List-Unsubscribe-Post values it must carry; each
 release is a ledger disclosure under the processor's terms; nothing is
 released without HCPD_SENDER_POSTAL_ADDRESS, nor to a suspended sender."""
 
+import hashlib
+import hmac
 import json
 import os
 
@@ -109,3 +111,38 @@ def test_no_release_without_a_postal_address(stack, tmp_path):
     r = audience(h, key)
     assert r.status == 409 and r.is_problem()
     assert pg.psql("SELECT count(*) FROM disclosures") == "0"
+
+
+def test_the_suppression_list_is_keyed_hashes_of_the_opted_out(stack, tmp_path):
+    pg, h = stack({"HCPD_RECIPIENTS_FILE": recipients_file(tmp_path)})
+    key = sender(h)
+    declined = Pro(h.api, email="Declined.%s@Example.org" % os.urandom(4).hex(),
+                   consents={"marketing_email": False})
+    unsubscribed = Pro(h.api, consents={"marketing_email": True})
+    assert one_click(h.api, unsubscribe_path(h, unsubscribed, "marketing_email")).status == 204
+    still_in = Pro(h.api, consents={"marketing_email": True})
+    sms_only = Pro(h.api, consents={"marketing_sms": True})
+    # the spec's example registration declines marketing_email: a record too
+    sms_only_declined = pg.psql("SELECT count(*) FROM consents WHERE account_id = '%s' AND "
+                                "purpose = 'marketing_email' AND NOT granted" % sms_only.id)
+    path = "/v1/marketing/suppression?channel=marketing_email"
+    r = h.api.request("GET", path, headers=bearer(key))
+    assert r.status == 200, r.body
+    body = r.json
+    mac = bytes.fromhex(body["key"])
+
+    def hashed(email):
+        return hmac.new(mac, email.lower().encode(), hashlib.sha256).hexdigest()
+
+    # a third party applies it to its own list: hash, compare, drop
+    out = [declined, unsubscribed] + ([sms_only] if sms_only_declined == "1" else [])
+    assert sorted(body["hashes"]) == sorted(hashed(p.email) for p in out)
+    assert hashed(still_in.email) not in body["hashes"]
+    assert body["next_cursor"] is None
+    # another client has another key: its hashes do not link with these
+    other = h.api.request("GET", path, headers=bearer(sender(h, name="other-sender"))).json
+    assert other["key"] != body["key"] and not set(other["hashes"]) & set(body["hashes"])
+    assert pg.psql("SELECT count(*) FROM audit_log WHERE action = 'marketing.suppression'") == "2"
+    r = h.api.request("GET", "/v1/marketing/suppression?channel=advertiser_contact",
+                      headers=bearer(key))
+    assert r.status == 400
