@@ -146,3 +146,11 @@ def test_the_suppression_list_is_keyed_hashes_of_the_opted_out(stack, tmp_path):
     r = h.api.request("GET", "/v1/marketing/suppression?channel=advertiser_contact",
                       headers=bearer(key))
     assert r.status == 400
+
+
+def test_a_bad_postal_address_stops_start_up(stack):
+    pg, h = stack()
+    for bad in ("x" * 301, "line one\nline two"):  # empty is unset, like every setting
+        h.env["HCPD_SENDER_POSTAL_ADDRESS"] = bad
+        r = h.cli("purge", "--now")
+        assert r.returncode == 2 and "HCPD_SENDER_POSTAL_ADDRESS" in r.stderr, (bad, r.stderr)
