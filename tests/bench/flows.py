@@ -120,15 +120,14 @@ class Flows:
                                "WHERE name = 'bench'") != "1" and time.time() < deadline:
                 time.sleep(0.1)
             h.stop()
-            self.register_accounts("hooks", 8)
+            self.register_accounts("hooks", 64)
             # n events spread over 64 accounts (in order per account)
             self.pg.psql(
                 "INSERT INTO webhook_deliveries (endpoint, account_id, type, status) "
                 "SELECT 'bench', a.id, 'account.verified', 'verified' FROM "
                 "generate_series(0, %d) g JOIN (SELECT id, row_number() OVER () - 1 AS k "
-                "FROM accounts WHERE role = 'professional' LIMIT 64) a "
-                "ON a.k = g %% (SELECT least(64, count(*)) FROM accounts "
-                "WHERE role = 'professional')" % (n - 1))
+                "FROM (SELECT id FROM accounts WHERE role = 'professional' "
+                "ORDER BY created_at DESC LIMIT 64) n) a ON a.k = g %% 64" % (n - 1))
             t0 = time.time()
             h.start()
             deadline = t0 + 300
@@ -137,6 +136,9 @@ class Flows:
                     "AND delivered_at IS NULL") != "0":
                 time.sleep(0.05)
             took = time.time() - t0
+            attempts = self.pg.psql("SELECT count(*) || ' attempts, ' || round(avg(duration_ms), 2)"
+                                    " || ' ms mean, ' || max(duration_ms) || ' ms max' "
+                                    "FROM webhook_attempts")
             if rx.received < n:
                 raise RuntimeError("%d of %d delivered" % (rx.received, n))
         finally:
@@ -153,7 +155,8 @@ class Flows:
             self.url = url
             rx.close()
         rate, base_rate = n / took, base["rate"](204)
-        self.facts["webhooks"] = {"deliveries": n, "seconds": took, "receiver": strip(base)}
+        self.facts["webhooks"] = {"deliveries": n, "seconds": took, "attempts": attempts,
+                                  "receiver": strip(base)}
         self.row("webhook deliveries/s (local receiver)", rate, "/s", base_rate,
                  "the receiver alone, wrk on 1 connection", rate / base_rate, "(report)")
 
