@@ -215,6 +215,17 @@ static const char reinstated_body[] =
 	   "\n"
 	   "This is a message about your account, not marketing.\n");
 
+/* Issue 25 item 6: the one warning before a dormant account is erased. */
+static const char dormancy_body[] =
+	N_("Hello,\n"
+	   "\n"
+	   "Nobody has signed in to your account for a long time. We keep personal\n"
+	   "data only as long as it is needed, so unless you sign in within the\n"
+	   "next 30 days your account and the personal data it holds will be\n"
+	   "erased. To keep your account, simply sign in.\n"
+	   "\n"
+	   "This is a message about your account, not marketing.\n");
+
 /* Every kind of message: its subject and body and, for a mail with a
  * link, the token the mailer mints when it sends (db_email_token_mint())
  * and the link template that carries it (struct config, HCPD_LINK_*). */
@@ -259,6 +270,8 @@ static const struct message {
 	NOTICE(OUTBOX_ADMIN_REVIEW_DIGEST, N_("Registrations are waiting for review"), digest_body),
 	NOTICE(OUTBOX_ADMIN_SUSPENDED, N_("Your account is suspended"), admin_suspended_body),
 	NOTICE(OUTBOX_ADMIN_REINSTATED, N_("Your account is reinstated"), reinstated_body),
+	NOTICE(OUTBOX_DORMANCY_WARNING, N_("Your account will be erased unless you sign in"),
+	       dormancy_body),
 };
 
 #undef NOTICE
