@@ -3,10 +3,10 @@
  *
  * The body is {"profile": {...}, "locale": "nl"}, one or both (issue 24:
  * locale is the language of the account's mail). profile is a JSON merge
- * patch of the profile: a
- * field given replaces the stored one, a null removes it. The merged
- * profile is checked by the catalogue exactly as registration's (so a
- * required field cannot be removed and an unknown one is a 422), sealed
+ * patch of the profile: a field given replaces the stored one, a null
+ * removes it. The merged profile is checked by the catalogue exactly as
+ * registration's (so a required field cannot be removed and an unknown one
+ * is a 422), sealed
  * again with the account's data key and stored, all inside one
  * transaction that holds the account row. When a field of the catalogue's
  * reverify_fields (names, licence fields) changed, the account goes back
