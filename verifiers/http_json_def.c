@@ -24,6 +24,14 @@ static enum err bad(char *why, size_t why_len, const char *key, const char *rule
 	return ERR_INVALID;
 }
 
+/* bad() for a template check, which other kinds share: names v's kind. */
+static enum err kind_bad(const struct verifier *v, char *why, size_t why_len, const char *key,
+			 const char *rule)
+{
+	snprintf(why, why_len, "\"%s\": \"%s\" %s", v->ops->kind, key, rule);
+	return ERR_INVALID;
+}
+
 static bool ident_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
@@ -55,7 +63,7 @@ enum err hj_template_check(const struct verifier *v, const char *t, bool is_url,
 
 	if (is_url) {
 		if (strncmp(t, "{base_url}", 10) != 0)
-			return bad(why, why_len, key, "must start with {base_url}");
+			return kind_bad(v, why, why_len, key, "must start with {base_url}");
 		p += 10;
 	}
 	while (*p != '\0') {
@@ -64,30 +72,30 @@ enum err hj_template_check(const struct verifier *v, const char *t, bool is_url,
 		size_t len;
 
 		if (*p == '}')
-			return bad(why, why_len, key, "has a '}' outside a placeholder");
+			return kind_bad(v, why, why_len, key, "has a '}' outside a placeholder");
 		if (*p != '{') {
 			if (is_url && !url_char(*p))
-				return bad(
-					why, why_len, key,
+				return kind_bad(
+					v, why, why_len, key,
 					"may hold only URL characters (no spaces, '#', quotes or "
 					"non-ASCII) outside placeholders");
 			if (is_url && *p == '%' &&
 			    !(crypto_hex_value(p[1]) >= 0 && crypto_hex_value(p[2]) >= 0))
-				return bad(why, why_len, key, "has a '%' that is not %XX");
+				return kind_bad(v, why, why_len, key, "has a '%' that is not %XX");
 			p++;
 			continue;
 		}
 		end = strchr(p + 1, '}');
 		len = end != NULL ? (size_t)(end - p - 1) : 0;
 		if (end == NULL || !ident_ok(p + 1, len))
-			return bad(why, why_len, key,
-				   "has a placeholder that is not {name} (lower-case letters, "
-				   "digits, _)");
+			return kind_bad(v, why, why_len, key,
+					"has a placeholder that is not {name} (lower-case letters, "
+					"digits, _)");
 		memcpy(name, p + 1, len); /* ident_ok: at most HJ_NAME_MAX bytes */
 		name[len] = '\0';
 		if (strcmp(name, "base_url") == 0)
-			return bad(why, why_len, key,
-				   "may hold {base_url} only at its start (url)");
+			return kind_bad(v, why, why_len, key,
+					"may hold {base_url} only at its start (url)");
 		if (verifier_names_have(v->compares, v->ncompares, name)) {
 			snprintf(why, why_len,
 				 "\"%s\": \"%s\" sends {%s}, a \"compares\" field: only "

@@ -25,11 +25,17 @@ extern const struct verifier_ops verifier_http_json;
 extern const struct verifier_ops verifier_roster_csv;
 extern const struct verifier_ops verifier_process;
 extern const struct verifier_ops verifier_manual;
+extern const struct verifier_ops verifier_fhir;
 
 /* The built-in kinds, searched by name. */
 static const struct verifier_ops *const kinds[] = {
-	&verifier_nppes,   &verifier_http_json, &verifier_roster_csv,
-	&verifier_process, &verifier_manual,    NULL,
+	&verifier_nppes,
+	&verifier_http_json,
+	&verifier_roster_csv,
+	&verifier_process,
+	&verifier_manual,
+	&verifier_fhir,
+	NULL,
 };
 
 struct verifier_set {
@@ -441,7 +447,7 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 		"fields",     "compares",     "terms",    "base_url",   "connect_timeout_ms",
 		"timeout_ms", "rate_limit",   "attempts", "backoff_ms", "circuit_breaker",
 		"http_json",  "roster_csv",   "process",  "nppes",      "description",
-		"manual",     "source",       NULL};
+		"manual",     "source",       "fhir",     NULL};
 	struct load l = {.set = set,
 			 .v = &set->v[set->n],
 			 .doc = doc,

@@ -11,6 +11,8 @@
  *   "process"    an external program, one JSON request in, one out (process.c)
  *   "manual"     a register an admin searches by hand: no job, nothing sent
  *                (manual.c, issue 19)
+ *   "fhir"       a FHIR R4 practitioner directory searched by identifier
+ *                (fhir.c, issue 22)
  * Each kind's ops build the request from the fields the definition lists
  * (sent) and compare a reply with the fields it lists under "compares"
  * (kept here); they never touch the network, the

@@ -1,0 +1,99 @@
+"""The "fhir" verifier kind end to end: the worked example
+(verifiers/examples/example-fhir-directory.json, copied into a private
+HCPD_REGISTRIES_DIR) run by `hcpd verifier check` against a local stub
+directory (registry_stub.RegistryStub keyed on the `identifier` query
+parameter) that answers with each case file's recorded reply
+(tests/verifiers/cases/fhir/*.json, the cases tests/unit/test_fhir.c also
+runs) through the real libcurl path.
+
+For every case: exactly one GET, to exactly the recorded path and query;
+the compared-only names nowhere in what the stub received; the outcome,
+reason, checks and expiry printed as recorded. Among them the Annuaire
+Santé's Practitioner that carries no name is verified."""
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import urllib.parse
+
+import pytest
+
+from conftest import HCPD_BIN, ROOT
+from registry_stub import RegistryStub
+
+EXAMPLE = os.path.join(ROOT, "verifiers", "examples", "example-fhir-directory.json")
+CASES = os.path.join(ROOT, "tests", "verifiers", "cases", "fhir")
+COMPARED_ONLY = ("family_name", "given_name")
+
+
+def cases():
+    found = []
+    for path in sorted(glob.glob(os.path.join(CASES, "*.json"))):
+        with open(path) as f:
+            found.append((os.path.basename(path)[:-5], json.load(f)))
+    return found
+
+
+@pytest.fixture(scope="module")
+def registries(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("registries-fhir"))
+    shutil.copy(EXAMPLE, os.path.join(path, "example-fhir-directory.json"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def stub():
+    s = RegistryStub(key="identifier")
+    yield s
+    s.close()
+
+
+def run_check(registries, url, fields):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HCPD_")}
+    env.update({"HCPD_REGISTRIES_DIR": registries,
+                "HCPD_REGISTRY_URL_EXAMPLE_FHIR_DIRECTORY": url, "HCPD_LOG_LEVEL": "info"})
+    args = [HCPD_BIN, "verifier", "check", "example-fhir-directory"]
+    for k, v in fields.items():
+        args += ["--field", "%s=%s" % (k, v)]
+    return subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("name,case", cases(), ids=[n for n, _ in cases()])
+def test_case(registries, stub, name, case):
+    fields, expect, want = case["fields"], case["expect"], case["request"]
+    key = urllib.parse.parse_qs(urllib.parse.urlsplit(want["path"]).query)["identifier"][0]
+    stub.set(key, {"status": case["reply"]["status"], "body": case["reply"]["body"]})
+    before = stub.count()
+    r = run_check(registries, "http://127.0.0.1:%d/fhir/v2" % stub.port, fields)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+
+    got = stub.requests[before:]
+    assert len(got) == 1, got
+    assert got[0]["method"] == want["method"] == "GET"
+    assert got[0]["path"] == want["path"]
+    assert got[0]["body"] == b""
+    sent = got[0]["path"] + json.dumps(got[0]["headers"])
+    for field in COMPARED_ONLY:
+        for form in (fields[field], urllib.parse.quote(fields[field], safe="")):
+            assert form not in sent, "%s reached the directory" % field
+
+    assert out["outcome"] == expect["outcome"]
+    assert out["reason"] == expect["reason"]
+    if "checks" in expect:
+        assert out["checks"] == expect["checks"]
+    assert (out.get("expires") or "") == expect.get("expires", "")
+
+
+def test_french_practitioner_without_a_name_is_verified(registries, stub):
+    """The issue's case: an RPPS number, a reply whose Practitioner has no name."""
+    case = dict(cases())["001-annuaire-no-name-verified"]
+    assert "name" not in case["reply"]["body"]["entry"][0]["resource"]
+    key = "urn:oid:1.2.250.1.71.4.2.1|810005173140"
+    stub.set(key, {"status": 200, "body": case["reply"]["body"]})
+    r = run_check(registries, "http://127.0.0.1:%d/fhir/v2" % stub.port, case["fields"])
+    out = json.loads(r.stdout)
+    assert out["outcome"] == "verified"
+    assert out["checks"]["family_name"] == "absent"
