@@ -657,7 +657,8 @@ static void poll_once(struct runner *r, long long timeout)
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		x = net_of(msg->easy_handle);
-		net_done(x, msg->data.result);
+		if (!net_done(x, msg->data.result))
+			continue; /* sent again with a fresh OAuth2 token */
 		http_done(r, x->owner);
 		launch_due(r); /* recording takes a while: turns come meanwhile */
 	}

@@ -13,6 +13,7 @@
 
 #include "catalogue.h"
 #include "jsonbody.h"
+#include "net.h"
 #include "terms.h"
 #include "validate.h"
 #include "verifier.h"
@@ -358,6 +359,22 @@ static enum err load_terms(struct load *l)
 	return ERR_OK;
 }
 
+/* An HTTP kind's transport options (secret headers, TLS files, OAuth2:
+ * net.h), read from "transport" and the environment. */
+static enum err load_net(struct load *l)
+{
+	json_t *conf = json_object_get(l->doc, "transport");
+	char nwhy[512] = "";
+	enum err err;
+
+	if (l->v->ops->transport != TRANSPORT_HTTP)
+		return conf == NULL ? ERR_OK : refuse(l, "transport", "is for the HTTP kinds only");
+	err = net_opts_load(l->v, conf, &l->v->net, nwhy, sizeof(nwhy));
+	if (err == ERR_INVALID || err == ERR_IO)
+		snprintf(l->why, l->why_len, "%s: %s", l->file, nwhy);
+	return err == ERR_IO ? ERR_INVALID : err;
+}
+
 /* How the registry is reached: base URL, timeouts, attempts, back-off. */
 static enum err load_transport(struct load *l)
 {
@@ -382,7 +399,7 @@ static enum err load_transport(struct load *l)
 		return refuse(l, "backoff_ms", range);
 	if (v->connect_timeout_ms > v->timeout_ms)
 		return refuse(l, "connect_timeout_ms", "must not exceed timeout_ms");
-	return ERR_OK;
+	return load_net(l);
 }
 
 /* How much it may ask: the rate limit and the circuit breaker. A message
@@ -447,7 +464,7 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 		"fields",     "compares",     "terms",    "base_url",   "connect_timeout_ms",
 		"timeout_ms", "rate_limit",   "attempts", "backoff_ms", "circuit_breaker",
 		"http_json",  "roster_csv",   "process",  "nppes",      "description",
-		"manual",     "source",       "fhir",     NULL};
+		"manual",     "source",       "fhir",     "transport",  NULL};
 	struct load l = {.set = set,
 			 .v = &set->v[set->n],
 			 .doc = doc,
@@ -482,6 +499,7 @@ static void release_one(struct verifier *v)
 	if (v->ops != NULL && v->ops->cleanup != NULL && v->priv != NULL)
 		v->ops->cleanup(v);
 	free(v->priv);
+	net_opts_free(v->net);
 	json_decref(v->doc);
 	memset(v, 0, sizeof(*v));
 }

@@ -165,12 +165,14 @@ struct verifier {
 	int backoff_ms;                 /* the first retry's delay; doubled each time, jittered */
 	int breaker_failures;           /* consecutive failures that open the circuit */
 	int breaker_open_ms;            /* how long it stays open before one probe */
+	struct net_opts *net;           /* HTTP kinds' transport options (net.h); NULL none */
 	void *priv;                     /* ops->priv_size bytes, the kind's own state */
 	json_t *doc;                    /* the parsed file */
 };
 
 struct verifier_set;
 struct catalogue;
+struct net_opts;
 
 /* Loads every *.json file of dir (in name order) as a definition. A
  * definition is checked strictly: an unknown key, a bad value, a field
