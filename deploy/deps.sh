@@ -33,7 +33,8 @@ for group in "$@"; do
 	case $group in
 	build)
 		pkgs+=(gcc make pkgconf libmicrohttpd-dev libpq-dev libjansson-dev
-			libjwt-dev libargon2-dev libcurl4-openssl-dev libssl-dev libzxcvbn-dev)
+			libjwt-dev libargon2-dev libcurl4-openssl-dev libssl-dev libzxcvbn-dev
+			libzip-dev)
 		;;
 	run)
 		pkgs+=(postgresql-15 openssl)
@@ -59,7 +60,7 @@ for group in "$@"; do
 		# One package per library bin/hcpd links (libcrypto.so.3: libssl3),
 		# then CA roots for TLS to registries and curl for health checks.
 		pkgs+=(libmicrohttpd12 libpq5 libjansson4 libjwt0 libargon2-1 libcurl4
-			libssl3 libzxcvbn0 ca-certificates curl)
+			libssl3 libzxcvbn0 libzip4 ca-certificates curl)
 		;;
 	-h | --help)
 		usage

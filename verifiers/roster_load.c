@@ -1,10 +1,9 @@
 /*
- * roster_load.c - `hcpd roster load`: a roster file (or standard input)
- * streamed through the digest, an iconv conversion to UTF-8 when the
- * definition's encoding is another (WINDOWS-1252, ISO-8859-1), the CSV
- * parser in the definition's format, and roster_map_record() into the
- * COPY db_roster_load() holds open in its one transaction. Memory stays
- * bounded whatever the file's size. Owns the load's buffers only; never
+ * roster_load.c - `hcpd roster load`: a roster file (or standard input;
+ * a zip archive's one file, libzip) streamed through the digest, an iconv conversion to UTF-8 when
+ * the definition's encoding is another (WINDOWS-1252, ISO-8859-1), the CSV parser in the
+ * definition's format, and roster_map_record() into the COPY db_roster_load() holds open in its one
+ * transaction. Memory stays bounded whatever the file's size. Owns the load's buffers only; never
  * logs; messages name lines and columns, never a value of the file.
  */
 #include <errno.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <openssl/evp.h>
+#include <zip.h>
 
 #include "crypto.h"
 #include "csv.h"
@@ -29,6 +29,8 @@
 struct load {
 	const struct verifier *v;
 	int fd;
+	zip_t *zip; /* a zipped file: its one entry is read, not fd */
+	zip_file_t *entry;
 	EVP_MD_CTX *md;
 	struct csv_parser *csv;
 	struct db_roster_copy *copy; /* lent by db_roster_load() */
@@ -90,6 +92,40 @@ static enum err feed(struct load *l, size_t n)
 	return csv_feed(l->csv, l->utf8, sizeof(l->utf8) - out_left);
 }
 
+/* When the file at path is a zip archive (PK\3\4), opens its one file
+ * entry for reading instead of fd (the registers deliver their extracts
+ * zipped). ERR_INVALID, with why, for an archive of another number of
+ * files or one libzip cannot read. */
+static enum err zip_entry(struct load *l, const char *path)
+{
+	unsigned char magic[4];
+	zip_int64_t n, file = -1;
+	int files = 0, zerr = 0;
+
+	if (pread(l->fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    memcmp(magic, "PK\3\4", 4) != 0)
+		return ERR_OK; /* not a zip, or not seekable (a pipe): read as it is */
+	l->zip = zip_open(path, ZIP_RDONLY, &zerr);
+	n = l->zip != NULL ? zip_get_num_entries(l->zip, 0) : 0;
+	for (zip_int64_t i = 0; i < n; i++) {
+		const char *name = zip_get_name(l->zip, (zip_uint64_t)i, 0);
+		size_t len = name != NULL ? strlen(name) : 0;
+
+		if (len > 0 && name[len - 1] != '/') { /* not a directory */
+			files++;
+			file = i;
+		}
+	}
+	if (l->zip == NULL || files != 1 ||
+	    (l->entry = zip_fopen_index(l->zip, (zip_uint64_t)file, 0)) == NULL) {
+		snprintf(l->why, l->why_len,
+			 l->zip == NULL ? "the zip archive cannot be read"
+					: "the zip archive must hold exactly one file");
+		return ERR_INVALID;
+	}
+	return ERR_OK;
+}
+
 /* db_roster_producer: the file through the digest, the parser, on_record. */
 static enum err produce(void *ctx, struct db_roster_copy *copy, unsigned char ret_sha256[32])
 {
@@ -100,12 +136,13 @@ static enum err produce(void *ctx, struct db_roster_copy *copy, unsigned char re
 
 	l->copy = copy;
 	for (;;) {
-		got = read(l->fd, l->chunk, sizeof(l->chunk));
+		got = l->entry != NULL ? (ssize_t)zip_fread(l->entry, l->chunk, sizeof(l->chunk))
+				       : read(l->fd, l->chunk, sizeof(l->chunk));
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
 			snprintf(l->why, l->why_len, "the file cannot be read (%s)",
-				 strerror(errno));
+				 l->entry != NULL ? "a damaged zip entry" : strerror(errno));
 			return ERR_IO;
 		}
 		if (got == 0)
@@ -164,6 +201,9 @@ enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
 		err = ERR_IO;
 		goto out;
 	}
+	if (strcmp(path, "-") != 0 && (err = zip_entry(l, path)) != ERR_OK)
+		goto out;
+	err = ERR_NOMEM;
 	gmtime_r(&now, &tm);
 	strftime(l->today, sizeof(l->today), "%Y-%m-%d", &tm);
 	l->md = EVP_MD_CTX_new();
@@ -194,6 +234,10 @@ enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
 	crypto_hex(l->sha256, sizeof(l->sha256), report.sha256);
 	*ret_report = report;
 out:
+	if (l->entry != NULL)
+		zip_fclose(l->entry);
+	if (l->zip != NULL)
+		zip_discard(l->zip);
 	if (l->fd >= 0)
 		close(l->fd);
 	if (l->conv != (iconv_t)-1)

@@ -14,9 +14,11 @@ and `hcpd verifier check` against a private PostgreSQL:
   the loaded roster.
 The definitions are the test's own (the shipped ones come with item 4)."""
 
+import hashlib
 import json
 import os
 import subprocess
+import zipfile
 
 import pytest
 
@@ -144,3 +146,28 @@ def test_wrong_encoding_is_refused_and_changes_nothing(fstack, tmp_path):
     assert b"not WINDOWS-1252 text" in r.stderr
     assert pg.psql("SELECT entries || encode(sha256, 'hex') FROM rosters "
                    "WHERE name = 'gb-gmc-test'") == before
+
+
+def test_zipped_extract(fstack, tmp_path):
+    """The extract as ANS delivers it: zipped. One file inside is read;
+    an archive of two is refused and changes nothing."""
+    pg, h = fstack
+    z = str(tmp_path / "PS_LibreAcces_Personne_activite.zip")
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
+        f.write(RPPS, "PS_LibreAcces_Personne_activite_202612070000.txt")
+    r = subprocess.run([HCPD_BIN, "roster", "load", "fr-rpps-test", z], env=h.env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["entries"] == 4
+    with open(RPPS, "rb") as f:  # the digest is of the text loaded
+        assert out["sha256"] == hashlib.sha256(f.read()).hexdigest()
+    two = str(tmp_path / "two.zip")
+    with zipfile.ZipFile(two, "w") as f:
+        f.write(RPPS, "a.txt")
+        f.write(RPPS, "b.txt")
+    r = subprocess.run([HCPD_BIN, "roster", "load", "fr-rpps-test", two], env=h.env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "exactly one file" in r.stderr
+    assert check(h, "fr-rpps-test", rpps="10005173140", family_name="Lefèvre",
+                 given_name="Élodie")["outcome"] == "verified"
