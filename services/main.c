@@ -126,6 +126,10 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 	    verifier_set_load(app->cfg.registries_dir, app->catalogue, &app->verifiers, buf,
 			      sizeof(buf)) != ERR_OK)
 		return fail("bad verifier definition (HCPD_REGISTRIES_DIR)", buf);
+	for (size_t i = 0;
+	     (need & NEED_VERIFIERS) && verifier_set_skipped(app->verifiers, i) != NULL; i++)
+		log_json(LOG_WARN, "verifier off: its secrets are not set",
+			 json_pack("{s:s}", "reason", verifier_set_skipped(app->verifiers, i)));
 	if ((need & NEED_WEBHOOKS) && app->cfg.webhooks_file != NULL &&
 	    webhooks_load(app->cfg.webhooks_file, &app->webhooks, buf, sizeof(buf)) != ERR_OK)
 		return fail("bad webhooks file (HCPD_WEBHOOKS_FILE)", buf);

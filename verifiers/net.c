@@ -155,7 +155,7 @@ static enum err secret_read(const struct verifier *v, const char *suffix, struct
 
 	if (path == NULL) {
 		snprintf(why, why_len, "\"transport\": %s must name a file", var);
-		return ERR_INVALID;
+		return ERR_NOT_FOUND; /* unset: net_opts_load() decides */
 	}
 	err = blob_read(path, NET_SECRET_MAX, b);
 	if (err == ERR_OK) {
@@ -291,8 +291,10 @@ refuse:
 enum err net_opts_load(const struct verifier *v, json_t *conf, struct net_opts **ret_opts,
 		       char *why, size_t why_len)
 {
-	static const char *const keys[] = {"secret_headers", "client_certificate", "oauth2", NULL};
+	static const char *const keys[] = {"secret_headers", "client_certificate", "oauth2",
+					   "off_without_secrets", NULL};
 	json_t *client = json_object_get(conf, "client_certificate");
+	json_t *off = json_object_get(conf, "off_without_secrets");
 	struct net_opts *o = calloc(1, sizeof(*o));
 	const char *bad = NULL;
 	enum err err = ERR_NOMEM;
@@ -301,10 +303,12 @@ enum err net_opts_load(const struct verifier *v, json_t *conf, struct net_opts *
 		goto out;
 	err = ERR_INVALID;
 	if (conf != NULL && (!json_is_object(conf) || !json_only_keys(conf, keys, &bad) ||
-			     (client != NULL && !json_is_boolean(client)))) {
+			     (client != NULL && !json_is_boolean(client)) ||
+			     (off != NULL && !json_is_boolean(off)))) {
 		snprintf(why, why_len,
 			 "\"transport\": must be an object of \"secret_headers\", "
-			 "\"client_certificate\" (a boolean) and \"oauth2\" only");
+			 "\"client_certificate\", \"off_without_secrets\" (booleans) and "
+			 "\"oauth2\" only");
 		goto out;
 	}
 	if ((err = secret_headers(v, json_object_get(conf, "secret_headers"), o, why, why_len)) !=
@@ -322,6 +326,8 @@ enum err net_opts_load(const struct verifier *v, json_t *conf, struct net_opts *
 	*ret_opts = o;
 	return ERR_OK;
 out:
+	if (err == ERR_NOT_FOUND && !json_is_true(off))
+		err = ERR_INVALID; /* a secret it needs is unset */
 	net_opts_free(o);
 	return err;
 }

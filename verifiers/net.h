@@ -68,7 +68,11 @@ struct net_opts;
 /* Reads v's "transport" section conf (NULL when absent) and the
  * environment into *ret_opts (NULL when v uses none of them). On
  * ERR_INVALID why names the key or the variable at fault, never a value
- * (ERR_IO: a file named cannot be read, also named). ERR_NOMEM. */
+ * (ERR_IO: a file named cannot be read, also named). ERR_NOT_FOUND, with
+ * why naming the variable, when a secret's variable is unset and the
+ * section says "off_without_secrets": true (the verifier is left out:
+ * a shipped definition for a register that needs the operator's own key).
+ * ERR_NOMEM. */
 enum err net_opts_load(const struct verifier *v, json_t *conf, struct net_opts **ret_opts,
 		       char *why, size_t why_len);
 

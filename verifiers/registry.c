@@ -45,6 +45,8 @@ struct verifier_set {
 	size_t n;
 	struct recipient_def recipients[VERIFIERS_MAX]; /* copies of the remote ones' */
 	size_t nrecipients;
+	char *skipped[VERIFIERS_MAX]; /* why each definition left out was (its secrets unset) */
+	size_t nskipped;
 	/* each remote verifier's allowed_fields, borrowed from its doc */
 	const char *allowed[VERIFIERS_MAX][VERIFIER_FIELDS_MAX * 2];
 };
@@ -370,7 +372,7 @@ static enum err load_net(struct load *l)
 	if (l->v->ops->transport != TRANSPORT_HTTP)
 		return conf == NULL ? ERR_OK : refuse(l, "transport", "is for the HTTP kinds only");
 	err = net_opts_load(l->v, conf, &l->v->net, nwhy, sizeof(nwhy));
-	if (err == ERR_INVALID || err == ERR_IO)
+	if (err == ERR_INVALID || err == ERR_IO || err == ERR_NOT_FOUND)
 		snprintf(l->why, l->why_len, "%s: %s", l->file, nwhy);
 	return err == ERR_IO ? ERR_INVALID : err;
 }
@@ -588,6 +590,11 @@ enum err verifier_set_load(const char *dir, const struct catalogue *cat,
 			} else {
 				err = add(set, doc, path, cat, why, why_len);
 			}
+			/* off until the operator sets its secrets: noted, not fatal */
+			if (err == ERR_NOT_FOUND && set->nskipped < VERIFIERS_MAX)
+				err = (set->skipped[set->nskipped++] = strdup(why)) != NULL
+					      ? ERR_OK
+					      : ERR_NOMEM;
 		}
 		free(names[i]);
 	}
@@ -608,7 +615,14 @@ void verifier_set_free(struct verifier_set *set)
 		release_one(&set->v[i]);
 		free(set->files[i]);
 	}
+	for (size_t i = 0; i < set->nskipped; i++)
+		free(set->skipped[i]);
 	free(set);
+}
+
+const char *verifier_set_skipped(const struct verifier_set *set, size_t i)
+{
+	return set != NULL && i < set->nskipped ? set->skipped[i] : NULL;
 }
 
 size_t verifier_set_count(const struct verifier_set *set)
