@@ -61,6 +61,8 @@ for group in "$@"; do
 		# then CA roots for TLS to registries and curl for health checks.
 		pkgs+=(libmicrohttpd12 libpq5 libjansson4 libjwt0 libargon2-1 libcurl4
 			libssl3 libzxcvbn0 libzip4 ca-certificates curl)
+		# The shipped nl-big-register verifier's program is Python 3.
+		pkgs+=(python3)
 		;;
 	-h | --help)
 		usage
