@@ -36,6 +36,7 @@
 #include "recipients.h"
 #include "retention.h"
 #include "roster.h"
+#include "verifier_cli.h"
 #include "runner.h"
 #include "schedule.h"
 #include "validate.h"
@@ -382,38 +383,6 @@ static int run_worker(struct app *app, int argc, char **argv)
 	return cmd_worker(app);
 }
 
-/* hcpd verifier list: every loaded definition, as a JSON array. */
-static int run_verifier_list(struct app *app, int argc, char **argv)
-{
-	json_t *list = json_array();
-
-	(void)argc;
-	(void)argv;
-	for (size_t i = 0; list != NULL && i < verifier_set_count(app->verifiers); i++) {
-		const struct verifier *v = verifier_set_at(app->verifiers, i);
-		json_t *fields = json_array(), *compares = json_array();
-
-		for (size_t k = 0; fields != NULL && k < v->nfields; k++)
-			json_array_append_new(fields, json_string(v->fields[k]));
-		for (size_t k = 0; compares != NULL && k < v->ncompares; k++)
-			json_array_append_new(compares, json_string(v->compares[k]));
-		json_array_append_new(
-			list,
-			json_pack("{s:s, s:s, s:s, s:O, s:O?, s:o?, s:o?, s:s?, s:s?, s:s}", "name",
-				  v->name, "display_name", v->display_name, "kind", v->ops->kind,
-				  "countries", v->countries, "professions", v->professions,
-				  "fields", fields, "compares", compares, "base_url", v->base_url,
-				  "terms_version",
-				  v->recipient.name != NULL ? v->recipient.terms.version : NULL,
-				  "file", v->file));
-	}
-	if (list == NULL || json_dumpf(list, stdout, JSON_INDENT(2)) != 0)
-		return fail("verifier list failed", "out of memory");
-	putchar('\n');
-	json_decref(list);
-	return 0;
-}
-
 /* hcpd verifier check NAME --field k=v ...: one attempt against the
  * registry, the outcome as JSON on stdout. */
 static int run_verifier_check(struct app *app, int argc, char **argv)
@@ -731,7 +700,13 @@ static const struct command {
 	{"migrate", NULL, 0, 0, "migrate                    apply database migrations", NEED_DB, 1,
 	 run_migrate},
 	{"verifier", "list", 0, 0, "verifier list              the loaded verifier definitions",
-	 NEED_CATALOGUE | NEED_VERIFIERS, 0, run_verifier_list},
+	 NEED_CATALOGUE | NEED_VERIFIERS, 0, verifier_cli_list},
+	{"verifier", "lint", 1, 1,
+	 "verifier lint FILE         check one definition file as start-up does", NEED_CATALOGUE, 0,
+	 verifier_cli_lint},
+	{"verifier", "test", 2, 2,
+	 "verifier test FILE DIR     run a definition's recorded cases (no network, no database)",
+	 NEED_CATALOGUE, 0, verifier_cli_test},
 	{"verifier", "check", 1, 1 + 2 * 32,
 	 "verifier check NAME --field k=v ...  check against one registry now",
 	 NEED_CATALOGUE | NEED_VERIFIERS, 0, run_verifier_check},
