@@ -31,7 +31,7 @@ ifneq ($(O),)
 BUILD := $(O)
 endif
 
-PKGS := libmicrohttpd libpq jansson libjwt libargon2 libcurl openssl libzip
+PKGS := libmicrohttpd libpq jansson libjwt libargon2 libcurl openssl libqrencode libzip
 # `=` (not `:=`): pkg-config runs when a rule needs it, after `deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
@@ -142,7 +142,7 @@ BENCH_ARGS ?=
 bench:
 	@./deploy/deps.sh build run bench
 	@$(MAKE) --no-print-directory build $(BUILD)/tests/perf_argon2_ceiling \
-		$(BUILD)/tests/perf_paced_load $(BUILD)/tests/perf_me_statement
+		$(BUILD)/tests/perf_paced_load $(BUILD)/tests/perf_statement
 	@HCPD_BIN=$(BUILD)/hcpd /usr/bin/python3 tests/bench/run.py $(BENCH_ARGS)
 
 # The installed layout: $(prefix)/bin/hcpd, and under $(datadir) the files

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "accounts_search.h"
+#include "audit.h"
 #include "db.h"
 #include "deliveries.h"
 #include "jobs.h"
@@ -144,6 +146,16 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 		err = db_outbox_insert(conn, acct->id, OUTBOX_CONFIRM_EMAIL, NULL, 0);
 	if (err == ERR_OK && !duplicate && strcmp(acct->role, "professional") == 0)
 		err = db_webhook_queue(conn, acct->id, WEBHOOK_ACCOUNT_CREATED, NULL);
+	if (err == ERR_OK && acct->indexes != NULL && !duplicate)
+		err = db_search_index_write(conn, acct->id, acct->indexes);
+	if (err == ERR_OK && acct->audit != NULL && !duplicate) {
+		struct audit_entry made = *acct->audit;
+
+		made.target = acct->id;
+		err = db_audit_append(conn, &made);
+	}
+	if (err == ERR_OK && acct->unique_within != NULL && !duplicate)
+		err = db_identifier_duplicates(conn, acct->id, acct->unique_within, NULL);
 out:
 	err = db_end(conn, err);
 	if (err != ERR_OK)

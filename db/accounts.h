@@ -15,7 +15,9 @@
 
 #define UUID_STR_LEN 37 /* 36 characters and a NUL */
 
-struct job_spec; /* jobs.h */
+struct job_spec;      /* jobs.h */
+struct field_indexes; /* accounts_search.h */
+struct audit_entry;   /* audit.h */
 
 struct consent_row {
 	const char *purpose;
@@ -50,6 +52,10 @@ struct account_new {
 	 * the same transaction. NULL reason: it stays (admins) */
 	enum status_event unqueued_event;
 	const char *unqueued_reason;
+	const struct field_indexes *indexes; /* blind indexes of its searchable fields */
+	const char *unique_within;       /* the duplicate identifier check's JSON (NULL: none) */
+	const struct audit_entry *audit; /* appended with the account, its target the new
+					    account's id (staff made by staff); may be NULL */
 };
 
 /* Idempotency: the key's SHA-256 and the request's MAC. */

@@ -32,6 +32,9 @@
 #define OUTBOX_MONITORING_REFUSED      "monitoring_refused"
 #define OUTBOX_LICENCE_EXPIRY_REMINDER "licence_expiry_reminder"
 #define OUTBOX_ADMIN_REVIEW_DIGEST     "admin_review_digest"
+/* The admin console's notices (migration 0016). */
+#define OUTBOX_ADMIN_SUSPENDED  "account_suspended_by_admin"
+#define OUTBOX_ADMIN_REINSTATED "account_reinstated"
 
 /* Failed sends after which a row is given up (the outbox_due index and
  * the claim query spell it as a literal too). */

@@ -181,6 +181,8 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 		"DELETE FROM email_tokens WHERE account_id = $1",
 		"DELETE FROM unsubscribe_tokens WHERE account_id = $1",
 		"DELETE FROM idempotency_keys WHERE account_id = $1",
+		/* nothing left to find it by */
+		"DELETE FROM account_search_index WHERE account_id = $1",
 		/* the sign-in throttle knows the address by its blind index */
 		"DELETE FROM login_throttle WHERE email_bidx = "
 		"(SELECT email_bidx FROM accounts WHERE id = $1)",

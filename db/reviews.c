@@ -63,24 +63,27 @@ static const char queue_sql[] =
 #define ITEM_DOCUMENTS DB_DOCUMENTS_JSON("a.id")
 
 /* The account's row, with the disclosure history, past decisions and
- * documents as JSON arrays; only professionals under review. */
+ * documents as JSON arrays; for review, only professionals under review. */
 /* clang-format off */
-static const char account_sql[] =
-	"SELECT a.status, " WAITING_FOR ", " WAITING_SECONDS ", " CHANGED_AT ", " CREATED_AT ", "
-	"a.email_verified, a.processing_restricted, " SEALED_COLUMNS("a.") ", " REASONS ", "
-	"(SELECT coalesce(jsonb_agg(jsonb_build_object('id', d.id, 'recipient', d.recipient, "
-	"'fields', d.fields, 'purpose', d.purpose, 'terms_version', d.terms_version, "
-	"'legal_basis', d.legal_basis, 'recipient_country', d.recipient_country, "
-	"'disclosed_at', " DISCLOSED_AT ") ORDER BY d.id), '[]')::text "
-	"FROM disclosures d WHERE d.subject = a.id), "
-	/* the reasons sealed (hex): review.c opens them with the account's key */
-	"(SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'admin_id', x.admin_id, "
-	"'decision', x.decision, 'reason_enc', encode(x.reason_enc, 'hex'), "
-	"'from_status', x.from_status, 'to_status', x.to_status, 'decided_at', " DECIDED_AT_X ", "
-	"'document_requested', x.document_requested) ORDER BY x.id), '[]')::text "
-	"FROM review_decisions x WHERE x.account_id = a.id), " ITEM_DOCUMENTS "::text "
+#define ACCOUNT_SQL \
+	"SELECT a.status, " WAITING_FOR ", " WAITING_SECONDS ", " CHANGED_AT ", " CREATED_AT ", " \
+	"a.email_verified, a.processing_restricted, " SEALED_COLUMNS("a.") ", " REASONS ", " \
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object('id', d.id, 'recipient', d.recipient, " \
+	"'fields', d.fields, 'purpose', d.purpose, 'terms_version', d.terms_version, " \
+	"'legal_basis', d.legal_basis, 'recipient_country', d.recipient_country, " \
+	"'disclosed_at', " DISCLOSED_AT ") ORDER BY d.id), '[]')::text " \
+	"FROM disclosures d WHERE d.subject = a.id), " \
+	/* the reasons sealed (hex): review.c opens them with the account's key */ \
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'admin_id', x.admin_id, " \
+	"'decision', x.decision, 'reason_enc', encode(x.reason_enc, 'hex'), " \
+	"'from_status', x.from_status, 'to_status', x.to_status, 'decided_at', " DECIDED_AT_X ", " \
+	"'document_requested', x.document_requested) ORDER BY x.id), '[]')::text " \
+	"FROM review_decisions x WHERE x.account_id = a.id), " ITEM_DOCUMENTS "::text " \
 	"FROM accounts a WHERE a.id = $1 AND a.role = 'professional' "
-	"AND a.status IN ('flagged', 'suspended', 'approved', 'rejected')";
+static const char account_sql[] =
+	ACCOUNT_SQL "AND a.status IN ('flagged', 'suspended', 'approved', 'rejected')";
+/* the admin console's account view: whatever the status */
+static const char account_any_sql[] = ACCOUNT_SQL;
 /* clang-format on */
 
 static const char verifications_sql[] =
@@ -124,11 +127,12 @@ enum err db_review_queue(PGconn *conn, const struct review_query *q, PGresult **
 	return db_exec(conn, queue_sql, 8, params, NULL, NULL, ret_res);
 }
 
-static enum err load_account(PGconn *conn, struct review_rows *rows)
+static enum err load_account(PGconn *conn, struct review_rows *rows, bool any)
 {
 	const char *params[1] = {rows->account.id};
 	PGresult *res;
-	enum err err = db_exec(conn, account_sql, 1, params, NULL, NULL, &res);
+	enum err err =
+		db_exec(conn, any ? account_any_sql : account_sql, 1, params, NULL, NULL, &res);
 
 	if (err != ERR_OK)
 		return err;
@@ -213,11 +217,17 @@ static enum err load_responses(PGconn *conn, struct review_rows *rows)
 
 enum err db_review_load(PGconn *conn, const char *id, struct review_rows *ret_rows)
 {
+	return db_account_load(conn, id, false, ret_rows);
+}
+
+enum err db_account_load(PGconn *conn, const char *id, bool any_status,
+			 struct review_rows *ret_rows)
+{
 	struct review_rows rows = {0};
 	enum err err;
 
 	snprintf(rows.account.id, sizeof(rows.account.id), "%s", id);
-	err = load_account(conn, &rows);
+	err = load_account(conn, &rows, any_status);
 	if (err == ERR_OK)
 		err = load_verifications(conn, &rows);
 	if (err == ERR_OK)

@@ -91,6 +91,11 @@ enum err db_review_load(PGconn *conn, const char *id, struct review_rows *ret_ro
 
 /* Frees what db_review_load() put in rows (not rows itself). Accepts a
  * zeroed struct. */
+/* db_review_load() of any status with any_status (the admin console's
+ * account view: a pending or verified account too). */
+enum err db_account_load(PGconn *conn, const char *id, bool any_status,
+			 struct review_rows *ret_rows);
+
 void review_rows_release(struct review_rows *rows);
 
 /* Locks professional account id's row FOR UPDATE inside the caller's

@@ -102,11 +102,6 @@ void db_session_forget_account(const char *account_id)
 	pthread_mutex_unlock(&live_lock);
 }
 
-/* The columns of struct token_facts, of the accounts table under alias t. */
-#define TOKEN_FACTS(t)                                                                             \
-	t "status, coalesce(" t "profile_public->>'profession', '') AS profession, "               \
-	  "coalesce(" t "profile_public->>'country', '') AS country"
-
 static void facts_read(PGresult *res, int col, struct token_facts *ret)
 {
 	snprintf(ret->status, sizeof(ret->status), "%s", PQgetvalue(res, 0, col));
@@ -130,8 +125,11 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 	PGresult *res;
 	enum err err = exec_bidx(conn,
 				 "SELECT id, role, password_hash, " TOKEN_FACTS(
-					 "") " FROM accounts "
-					     "WHERE email_bidx = $1 AND data_key IS NOT NULL",
+					 "") ", EXISTS (SELECT 1 FROM staff_totp t WHERE "
+					     "t.account_id = accounts.id AND t.confirmed_at IS NOT "
+					     "NULL) FROM accounts "
+					     "WHERE email_bidx = $1 AND data_key IS NOT NULL "
+					     "AND disabled_at IS NULL",
 				 bidx, &res);
 
 	if (err != ERR_OK)
@@ -144,6 +142,7 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 		snprintf(ret_account->password_hash, sizeof(ret_account->password_hash), "%s",
 			 PQgetvalue(res, 0, 2));
 		facts_read(res, 3, &ret_account->facts);
+		ret_account->totp = PQgetvalue(res, 0, 6)[0] == 't'; /* after the 3 facts */
 	}
 	PQclear(res);
 	return err;
@@ -306,34 +305,7 @@ enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],
 	bool used, live;
 	enum err err;
 
-	/* One statement, so one transaction and one round trip. The row
-	 * lock of t serialises two presentations of one token: the second
-	 * waits, then reads the token as used (READ COMMITTED re-reads a
-	 * locked row) and revokes the family. The other parts act on what t
-	 * found: rotate a live unused token, or revoke a live session whose
-	 * used token came back. */
-	err = db_exec(
-		conn,
-		"WITH t AS (SELECT s.id, s.account_id, a.role, rt.used_at IS NOT NULL AS used, "
-		"s.revoked_at IS NULL AND s.expires_at > now() AS live, " TOKEN_FACTS(
-			"a.") ", "
-			      "floor(extract(epoch FROM s.created_at))::bigint AS auth_time "
-			      "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
-			      "JOIN accounts a ON a.id = s.account_id "
-			      "WHERE rt.token_hash = $1 FOR UPDATE OF rt, s), "
-			      "rotated AS (UPDATE refresh_tokens SET used_at = now() WHERE "
-			      "token_hash = $1 "
-			      "AND EXISTS (SELECT 1 FROM t WHERE NOT used AND live)), "
-			      "next AS (INSERT INTO refresh_tokens (token_hash, session_id) "
-			      "SELECT $2, id FROM t WHERE NOT used AND live), "
-			      "revoked AS (UPDATE sessions SET revoked_at = now(), revoked_reason "
-			      "= 'reuse' "
-			      "WHERE id IN (SELECT id FROM t WHERE used AND live) AND revoked_at "
-			      "IS NULL) "
-			      "SELECT id, account_id, role, used, live, status, profession, "
-			      "country, auth_time "
-			      "FROM t",
-		2, params, lengths, formats, &res);
+	err = db_exec(conn, DB_SESSION_REFRESH_SQL, 2, params, lengths, formats, &res);
 	if (err != ERR_OK)
 		return err;
 	if (PQntuples(res) == 0) {
@@ -404,5 +376,22 @@ enum err db_session_revoke(PGconn *conn, const char *session_id, const char *rea
 			       2, params, NULL, NULL, NULL);
 
 	db_session_forget(session_id);
+	return err;
+}
+
+enum err db_sessions_revoke_account(PGconn *conn, const char *account_id, const char *reason,
+				    int *ret_n)
+{
+	const char *params[2] = {account_id, reason};
+	PGresult *res = NULL;
+	enum err err = db_exec(conn,
+			       "UPDATE sessions SET revoked_at = now(), revoked_reason = $2 "
+			       "WHERE account_id = $1 AND revoked_at IS NULL",
+			       2, params, NULL, NULL, &res);
+
+	if (err == ERR_OK && ret_n != NULL)
+		*ret_n = atoi(PQcmdTuples(res));
+	PQclear(res);
+	db_session_forget_account(account_id);
 	return err;
 }

@@ -34,9 +34,12 @@ struct login_account {
 	char role[16];
 	char password_hash[192];
 	struct token_facts facts;
+	bool totp; /* a staff account with a confirmed second factor */
 };
 
-/* The account with this email index. ERR_NOT_FOUND when there is none. */
+/* The account with this email index. ERR_NOT_FOUND when there is none,
+ * or it is erased, or a disabled staff account (which signs in no more,
+ * with the answer of an unknown email). */
 enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 			  struct login_account *ret_account);
 
@@ -100,6 +103,41 @@ struct refreshed {
 	long long auth_time;      /* when the session signed in: its start */
 };
 
+/* The columns of struct token_facts, of the accounts table under alias t. */
+#define TOKEN_FACTS(t)                                                                             \
+	t "status, coalesce(" t "profile_public->>'profession', '') AS profession, "               \
+	  "coalesce(" t "profile_public->>'country', '') AS country"
+
+/* db_session_refresh()'s statement ($1 the token's hash, $2 the next's),
+ * here so that `make bench` gives pgbench the very statement. One
+ * statement, so one transaction and one round trip. The row lock of t
+ * serialises two presentations of one token: the second waits, then reads
+ * the token as used (READ COMMITTED re-reads a locked row) and revokes the
+ * family. The other parts act on what t found: rotate a live unused token,
+ * or revoke a live session whose used token came back. */
+#define DB_SESSION_REFRESH_SQL                                                                     \
+	"WITH t AS (SELECT s.id, s.account_id, "                                                   \
+	"CASE WHEN s.enrolling THEN 'enrolling' ELSE a.role END AS role, "                         \
+	"rt.used_at IS NOT NULL AS used, "                                                         \
+	"s.revoked_at IS NULL AND s.expires_at > now() AS live, " TOKEN_FACTS(                     \
+		"a.") ", "                                                                         \
+		      "floor(extract(epoch FROM s.created_at))::bigint AS auth_time "              \
+		      "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "            \
+		      "JOIN accounts a ON a.id = s.account_id "                                    \
+		      "WHERE rt.token_hash = $1 FOR UPDATE OF rt, s), "                            \
+		      "rotated AS (UPDATE refresh_tokens SET used_at = now() WHERE token_hash = "  \
+		      "$1 "                                                                        \
+		      "AND EXISTS (SELECT 1 FROM t WHERE NOT used AND live)), "                    \
+		      "next AS (INSERT INTO refresh_tokens (token_hash, session_id) "              \
+		      "SELECT $2, id FROM t WHERE NOT used AND live), "                            \
+		      "revoked AS (UPDATE sessions SET revoked_at = now(), revoked_reason = "      \
+		      "'reuse' "                                                                   \
+		      "WHERE id IN (SELECT id FROM t WHERE used AND live) AND revoked_at IS "      \
+		      "NULL) "                                                                     \
+		      "SELECT id, account_id, role, used, live, status, profession, country, "     \
+		      "auth_time "                                                                 \
+		      "FROM t"
+
 /* Rotates: the token (by hash) must be unused, its session live; it is
  * marked used and next_hash becomes the family's new token, in one
  * transaction. A used token revokes the whole family (reason "reuse").
@@ -135,5 +173,12 @@ enum err db_sessions_revoke_all(PGconn *conn, const char *account_id, const char
 
 /* Revokes one session (reason: "logout", ...); forgets its cached yes. */
 enum err db_session_revoke(PGconn *conn, const char *session_id, const char *reason);
+
+/* Revokes every live session of account_id (reason: "admin_revoked",
+ * "staff_disabled"), in the caller's transaction if one is open, and
+ * forgets their cached yes in this process (others within
+ * SESSION_LIVE_CACHE_MS). *ret_n (may be NULL) counts them. Blocks. */
+enum err db_sessions_revoke_account(PGconn *conn, const char *account_id, const char *reason,
+				    int *ret_n);
 
 #endif

@@ -23,6 +23,7 @@ static const struct page_file admin_files[] = {
 	{"index.html", "index.html", HTML},
 	{"admin.css", "admin.css", "text/css; charset=utf-8"},
 	{"admin.js", "admin.js", "text/javascript; charset=utf-8"},
+	{"console.js", "console.js", "text/javascript; charset=utf-8"},
 	{"favicon.svg", "favicon.svg", "image/svg+xml"},
 };
 

@@ -9,6 +9,7 @@
 
 #include <stdatomic.h>
 
+#include "accounts_search.h"
 #include "config.h"
 #include "crypto.h"
 #include "password.h"
@@ -45,6 +46,11 @@ struct app {
 	struct admin_page *account_pages;           /* the /account/ pages; NULL: pages off */
 	struct verifier_set *verifiers;             /* HCPD_REGISTRIES_DIR's definitions */
 	struct webhooks *webhooks;                  /* HCPD_WEBHOOKS_FILE's endpoints; NULL: none */
+	struct search_key {
+		const char *field; /* a searchable catalogue field (borrowed) */
+		unsigned char key[CRYPTO_KEY_LEN];
+	} search_keys[SEARCH_FIELDS_MAX]; /* blind index keys (search.h) */
+	size_t nsearch_keys;
 };
 
 #endif

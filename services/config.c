@@ -260,6 +260,9 @@ enum err config_load(struct config *cfg, const char **ret_why)
 	if (err == ERR_OK)
 		err = env_int("HCPD_REVIEW_DIGEST_HOURS", 48, 1, 8760, &cfg->digest_hours, ret_why);
 	if (err == ERR_OK)
+		err = env_int("HCPD_ADMIN_TOTP_REQUIRED", 0, 0, 1, &cfg->admin_totp_required,
+			      ret_why);
+	if (err == ERR_OK)
 		err = load_edge(cfg, ret_why);
 	if (err == ERR_OK)
 		err = load_links(cfg, ret_why);

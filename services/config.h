@@ -44,6 +44,8 @@ struct config {
 	int keep_idem_hours;         /* HCPD_RETENTION_IDEMPOTENCY_HOURS */
 	int keep_documents_days;     /* HCPD_RETENTION_DOCUMENTS_DAYS: after the review decision */
 	const char *admin_dir;       /* HCPD_ADMIN_DIR: the admin page's files; NULL: default */
+	int admin_totp_required;     /* HCPD_ADMIN_TOTP_REQUIRED: 1, every staff member signs in
+					with a second factor (enrolling first); 0, those enrolled */
 	const char *registries_dir;  /* HCPD_REGISTRIES_DIR: verifier definitions */
 	int verify_concurrency;      /* HCPD_VERIFY_CONCURRENCY: checks in flight; 0: none here */
 	int reverify_days;           /* HCPD_REVERIFY_DAYS: re-check verified accounts this often */

@@ -14,6 +14,7 @@
 #include "keystore.h"
 #include "jsontext.h"
 #include "outbox.h"
+#include "search.h"
 #include "vault.h"
 
 /* "already registered" notices to one owner a day, however often their
@@ -51,7 +52,12 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 		.njobs = e->njobs,
 		.unqueued_event = e->unqueued_event,
 		.unqueued_reason = e->unqueued_reason,
+		.audit = e->audit,
 	};
+	struct field_indexes indexes;
+	json_t *profile = json_deep_copy(e->public);
+	json_t *within = catalogue_unique_within(app->catalogue);
+	char *within_text = within != NULL ? json_text_dump(within, JSON_COMPACT) : NULL;
 	unsigned char key[CRYPTO_KEY_LEN], bidx[32];
 	unsigned char *sealed_key = NULL, *email_enc = NULL, *profile_enc = NULL;
 	char *personal = json_text_dump(e->personal, JSON_COMPACT | JSON_SORT_KEYS);
@@ -59,8 +65,12 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	PGconn *conn = NULL;
 	enum err err = ERR_NOMEM;
 
-	if (personal == NULL || public == NULL)
+	if (personal == NULL || public == NULL || within_text == NULL || profile == NULL ||
+	    json_object_update(profile, e->personal) != 0)
 		goto out;
+	search_index_profile(app, profile, &indexes);
+	acct.indexes = &indexes;
+	acct.unique_within = within_text;
 	err = crypto_uuid_v4(acct.id);
 	if (err == ERR_OK)
 		err = vault_key_new(app, acct.id, key, &sealed_key, &acct.data_key_len);
@@ -71,9 +81,9 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 	if (err == ERR_OK)
 		err = vault_seal(key, acct.id, "profile", personal, strlen(personal), &profile_enc,
 				 &acct.profile_enc_len);
-	/* admins are made by an operator: no confirmation, no notice; the
-	 * mailer mints the confirmation token when it sends */
-	acct.confirm = strcmp(e->role, "admin") != 0;
+	/* staff are made by an operator or an admin: no confirmation, no
+	 * notice; the mailer mints the confirmation token when it sends */
+	acct.confirm = strcmp(e->role, "professional") == 0;
 	explicit_bzero(key, sizeof(key));
 	if (err != ERR_OK)
 		goto out;
@@ -103,5 +113,9 @@ out:
 	free(sealed_key);
 	free(email_enc);
 	free(profile_enc);
+	free(within_text);
+	json_decref(within);
+	json_decref(profile);
+	explicit_bzero(&indexes, sizeof(indexes));
 	return err;
 }

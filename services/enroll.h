@@ -16,6 +16,7 @@
 #include "err.h"
 
 struct app;
+struct audit_entry;
 
 struct enrollment {
 	const char *role;          /* "professional" or "admin" */
@@ -33,6 +34,7 @@ struct enrollment {
 	 * NULL reason for none */
 	enum status_event unqueued_event;
 	const char *unqueued_reason;
+	const struct audit_entry *audit; /* appended in the same transaction, or NULL */
 };
 
 /* Stores e. *ret_duplicate tells that the email already had an account (no

@@ -25,6 +25,7 @@
 #include "jsontext.h"
 #include "privacy.h"
 #include "problem.h"
+#include "search.h"
 #include "verdict.h"
 #include "vault.h"
 
@@ -111,7 +112,8 @@ static enum err rectify(struct req *r, PGconn *conn, const unsigned char key[CRY
 	char *email = NULL;
 	json_t *stored = NULL, *merged = NULL, *personal = json_object(), *public = json_object();
 	json_t *profile = NULL, *changed = NULL, *name;
-	bool reverify = false;
+	bool reverify = false, reindex = false, identifier = false;
+	enum account_status now = STATUS_PENDING_VERIFICATION;
 	size_t i;
 	enum err err = db_account_lock(conn, id);
 
@@ -138,14 +140,22 @@ static enum err rectify(struct req *r, PGconn *conn, const unsigned char key[CRY
 	if (changed == NULL)
 		goto out;
 	json_array_foreach (changed, i, name) {
-		reverify = reverify ||
-			   catalogue_field_reverifies(app->catalogue, json_string_value(name));
+		const char *field = json_string_value(name);
+
+		reverify = reverify || catalogue_field_reverifies(app->catalogue, field);
+		reindex = reindex || catalogue_field_searchable(app->catalogue, field);
+		identifier = identifier || catalogue_field_is_identifier(app->catalogue, field);
 	}
 	err = ERR_OK;
 	if (json_array_size(changed) > 0)
 		err = store(app, conn, id, key, personal, public);
 	if (err == ERR_OK && reverify)
 		err = reverify_round(app, conn, id, row.status, profile);
+	/* after the new round: a duplicate identifier sends it to an admin */
+	if (err == ERR_OK && reindex)
+		err = search_index_store(app, conn, id, profile, identifier);
+	if (err == ERR_OK && identifier) /* the status the check left */
+		err = db_account_lock_status(conn, id, &now);
 	if (err == ERR_OK && json_array_size(changed) > 0) {
 		json_t *details = json_pack("{s:O, s:b}", "fields", changed, "reverify", reverify);
 
@@ -161,8 +171,10 @@ static enum err rectify(struct req *r, PGconn *conn, const unsigned char key[CRY
 	}
 	if (err == ERR_OK) {
 		*ret_reply = json_pack("{s:s, s:s, s:O, s:O}", "id", id, "status",
-				       reverify ? "pending_verification" : row.status, "profile",
-				       profile, "changed", changed);
+				       identifier ? status_name(now)
+				       : reverify ? "pending_verification"
+						  : row.status,
+				       "profile", profile, "changed", changed);
 		err = *ret_reply != NULL ? ERR_OK : ERR_NOMEM;
 	}
 out:

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "admins.h"
 #include "db.h"
 #include "handlers.h"
 #include "jsonbody.h"
@@ -24,6 +25,8 @@
 #include "problem.h"
 #include "pwjob.h"
 #include "sessions.h"
+#include "staffauth.h"
+#include "totp.h"
 #include "vault.h"
 
 #define LOGIN_PASSWORD_MAX 1024 /* bytes; longer is refused before hashing */
@@ -33,6 +36,7 @@ struct login {
 	struct pwjob pw; /* checks the password */
 	struct login_account acct;
 	bool found;
+	enum totp_factor factor; /* decided before the password is checked */
 };
 
 static void login_free(void *p)
@@ -86,6 +90,29 @@ static enum MHD_Result unauthorized(struct req *r)
 	return problem_send(r, 401, "unauthorized", "the email or password is not correct");
 }
 
+/* A staff member with a second factor sent no code. Said whether or not
+ * the password was right (it is checked, and counted, all the same):
+ * what it tells anyone who knows the address is that it belongs to a
+ * staff member with a factor, never whether the password matched. */
+static enum MHD_Result factor_missing(struct req *r)
+{
+	http_add_header(r, "WWW-Authenticate", "Bearer");
+	return problem_send(r, 401, "second-factor-required",
+			    "this account also needs a code from its authenticator app (totp) "
+			    "or a recovery code (recovery_code)");
+}
+
+/* The second factor of a staff sign-in whose password matched. */
+static enum err factor_passed(struct req *r, PGconn *conn, struct login *l, bool *ret_ok)
+{
+	*ret_ok = true;
+	if (l->factor != FACTOR_CHECK)
+		return ERR_OK;
+	return staffauth_check(
+		r->app, conn, l->acct.id, json_string_value(json_object_get(r->json, "totp")),
+		json_string_value(json_object_get(r->json, "recovery_code")), ret_ok);
+}
+
 /* After verification: count the outcome, open a session. */
 static enum MHD_Result login_finish(struct req *r, struct login *l)
 {
@@ -109,11 +136,18 @@ static enum MHD_Result login_finish(struct req *r, struct login *l)
 		err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	if (!ok) { /* counted as a failure already, before the hash */
+	if (!ok || l->factor == FACTOR_MISSING) { /* counted as a failure already */
+		db_release(r->app->db, conn);
+		return l->factor == FACTOR_MISSING ? factor_missing(r) : unauthorized(r);
+	}
+	/* a wrong or spent code: the attempt stays counted as a failure */
+	err = factor_passed(r, conn, l, &ok);
+	if (err == ERR_OK && !ok) {
 		db_release(r->app->db, conn);
 		return unauthorized(r);
 	}
-	err = pwjob_passed(conn, &l->pw);
+	if (err == ERR_OK)
+		err = pwjob_passed(conn, &l->pw);
 	if (err == ERR_OK && l->pw.rehashed)
 		err = db_password_hash_set(conn, l->acct.id, l->pw.hash);
 	if (err == ERR_OK)
@@ -123,15 +157,42 @@ static enum MHD_Result login_finish(struct req *r, struct login *l)
 	if (err == ERR_OK)
 		err = db_session_create(conn, sid, l->acct.id, r->app->cfg.refresh_days,
 					token_hash);
+	if (err == ERR_OK && l->factor == FACTOR_ENROL)
+		err = db_session_set_enrolling(conn, sid);
 	db_release(r->app->db, conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	return reply_tokens(r, l->acct.id, l->acct.role, sid, token, &l->acct.facts, 0);
+	return reply_tokens(r, l->acct.id, l->factor == FACTOR_ENROL ? "enrolling" : l->acct.role,
+			    sid, token, &l->acct.facts, 0);
+}
+
+/* email and password, and at most one of totp and recovery_code: all
+ * strings. */
+static bool login_body_ok(struct req *r, enum MHD_Result *ret_reply)
+{
+	static const char *const keys[] = {"email", "password", "totp", "recovery_code", NULL};
+	static const char *const required[] = {"email", "password", NULL};
+	json_t *errors = json_array();
+	enum err err = ERR_OK;
+
+	if (errors != NULL && (json_body_check_keys(r->json, keys, errors) != ERR_OK ||
+			       json_body_require_strings(r->json, required, errors) != ERR_OK))
+		err = ERR_NOMEM;
+	for (int i = 2; errors != NULL && i < 4; i++) {
+		json_t *v = json_object_get(r->json, keys[i]);
+
+		if (v != NULL && !json_is_string(v))
+			json_error_add(errors, keys[i], "type", "must be a string");
+	}
+	if (json_object_get(r->json, "totp") != NULL &&
+	    json_object_get(r->json, "recovery_code") != NULL)
+		json_error_add(errors, "recovery_code", "invalid",
+			       "send a code or a recovery code, not both");
+	return !problem_check_failed(r, err, errors, ret_reply);
 }
 
 enum MHD_Result h_session_create(struct req *r)
 {
-	static const char *const keys[] = {"email", "password", NULL};
 	struct login *l = r->state;
 	const char *email, *password;
 	unsigned char bidx[32];
@@ -141,7 +202,7 @@ enum MHD_Result h_session_create(struct req *r)
 
 	if (l != NULL)
 		return login_finish(r, l);
-	if (!problem_check_strings(r, keys, &reply))
+	if (!login_body_ok(r, &reply))
 		return reply;
 	email = json_string_value(json_object_get(r->json, "email"));
 	password = json_string_value(json_object_get(r->json, "password"));
@@ -162,6 +223,10 @@ enum MHD_Result h_session_create(struct req *r)
 	l->found = err == ERR_OK;
 	if (err != ERR_OK && err != ERR_NOT_FOUND)
 		return problem_from_err(r, err);
+	l->factor = totp_factor(l->found && route_role_is_staff(l->acct.role), l->acct.totp,
+				r->app->cfg.admin_totp_required != 0,
+				json_object_get(r->json, "totp") != NULL ||
+					json_object_get(r->json, "recovery_code") != NULL);
 	/* an unknown email is checked against the dummy hash: same work, same 401 */
 	err = pwjob_check(&l->pw, password, l->found ? l->acct.password_hash : NULL, bidx);
 	if (err != ERR_OK)

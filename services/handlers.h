@@ -41,6 +41,18 @@ enum MHD_Result h_password_reset_confirm(struct req *r);
 /* h_rectify.c */
 enum MHD_Result h_me_patch(struct req *r);
 
+/* h_accounts.c, h_account_actions.c */
+enum MHD_Result h_accounts_search(struct req *r);
+enum MHD_Result h_account_get(struct req *r);
+enum MHD_Result h_account_action(struct req *r);
+
+/* h_admins.c */
+enum MHD_Result h_admins_list(struct req *r);
+enum MHD_Result h_admins_create(struct req *r);
+enum MHD_Result h_admins_disable(struct req *r);
+enum MHD_Result h_admin_totp_begin(struct req *r);
+enum MHD_Result h_admin_totp_confirm(struct req *r);
+
 /* h_erasure.c */
 enum MHD_Result h_me_delete(struct req *r);
 enum MHD_Result h_admin_legal_hold_set(struct req *r);

@@ -193,6 +193,25 @@ static const char digest_body[] =
 	"\r\n"
 	"You get at most one such reminder a day.\r\n";
 
+static const char admin_suspended_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"An administrator has suspended your account. While it is suspended,\r\n"
+	"sites that rely on it will not treat you as a verified professional.\r\n"
+	"If you think this is a mistake, reply to the support address of the\r\n"
+	"site you registered with.\r\n"
+	"\r\n"
+	"This is a message about your account, not marketing.\r\n";
+
+static const char reinstated_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"An administrator has reinstated your account. Your licence is being\r\n"
+	"checked again with the registries that apply to you; you will hear\r\n"
+	"from us if anything more is needed.\r\n"
+	"\r\n"
+	"This is a message about your account, not marketing.\r\n";
+
 /* Every kind of message: its subject and body and, for a mail with a
  * link, the token the mailer mints when it sends (db_email_token_mint())
  * and the link template that carries it (struct config, HCPD_LINK_*). */
@@ -234,6 +253,8 @@ static const struct message {
 	       "Your account is suspended: your licence cannot be re-checked", refused_body),
 	NOTICE(OUTBOX_LICENCE_EXPIRY_REMINDER, "Your licence expires soon", expiry_body),
 	NOTICE(OUTBOX_ADMIN_REVIEW_DIGEST, "Registrations are waiting for review", digest_body),
+	NOTICE(OUTBOX_ADMIN_SUSPENDED, "Your account is suspended", admin_suspended_body),
+	NOTICE(OUTBOX_ADMIN_REINSTATED, "Your account is reinstated", reinstated_body),
 };
 
 #undef NOTICE

@@ -18,6 +18,7 @@
 #include "adminpage.h"
 #include "app.h"
 #include "check.h"
+#include "cli_admin.h"
 #include "bgthread.h"
 #include "catalogue.h"
 #include "db.h"
@@ -39,16 +40,16 @@
 #include "verifier_cli.h"
 #include "runner.h"
 #include "schedule.h"
+#include "search.h"
 #include "validate.h"
 #include "vault.h"
 #include "verifier.h"
 #include "webhooks.h"
 #include "workpool.h"
 
-#define EXIT_USAGE         2
-#define ADMIN_PASSWORD_MAX 1024
-#define KEYSTORE_POOL      4     /* secrets are cached: few reads reach it */
-#define HTTP_DRAIN_MS      10000 /* for replies at shutdown; Kubernetes waits 30 s */
+#define EXIT_USAGE    2
+#define KEYSTORE_POOL 4     /* secrets are cached: few reads reach it */
+#define HTTP_DRAIN_MS 10000 /* for replies at shutdown; Kubernetes waits 30 s */
 
 static int fail(const char *what, const char *why)
 {
@@ -91,18 +92,6 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 				"bad configuration",
 				"HCPD_MIGRATIONS_DIR cannot be read or holds a badly named file");
 	}
-	if (need & NEED_KEYS) {
-		if (app->cfg.master_key_file == NULL)
-			return fail("bad configuration", "HCPD_MASTER_KEY_FILE is not set");
-		err = crypto_master_key_load(app->cfg.master_key_file, master, &why);
-		if (err != ERR_OK) {
-			snprintf(buf, sizeof(buf), "HCPD_MASTER_KEY_FILE (%s): %s",
-				 app->cfg.master_key_file, why != NULL ? why : err_name(err));
-			return fail("bad configuration", buf);
-		}
-		vault_init(app, master);
-		explicit_bzero(master, sizeof(master));
-	}
 	if (need & NEED_TOKENS) {
 		if (app->cfg.jwt_key_file == NULL)
 			return fail("bad configuration", "HCPD_JWT_KEY_FILE is not set");
@@ -118,6 +107,23 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 		if (catalogue_load(app->cfg.catalogue_file, &app->catalogue, buf, sizeof(buf)) !=
 		    ERR_OK)
 			return fail("bad field catalogue (HCPD_CATALOGUE_FILE)", buf);
+	}
+	if (need & NEED_KEYS) {
+		if (app->cfg.master_key_file == NULL)
+			return fail("bad configuration", "HCPD_MASTER_KEY_FILE is not set");
+		err = crypto_master_key_load(app->cfg.master_key_file, master, &why);
+		if (err != ERR_OK) {
+			snprintf(buf, sizeof(buf), "HCPD_MASTER_KEY_FILE (%s): %s",
+				 app->cfg.master_key_file, why != NULL ? why : err_name(err));
+			return fail("bad configuration", buf);
+		}
+		vault_init(app, master);
+		/* the catalogue says which fields have blind indexes */
+		err = app->catalogue != NULL ? search_keys_init(app, master) : ERR_OK;
+		explicit_bzero(master, sizeof(master));
+		if (err != ERR_OK)
+			return fail("bad field catalogue (HCPD_CATALOGUE_FILE)",
+				    "too many searchable fields");
 	}
 	if ((need & NEED_RECIPIENTS) &&
 	    recipients_load(app->cfg.recipients_file, app->catalogue, &app->recipients, buf,
@@ -154,6 +160,7 @@ static void app_close(struct app *app)
 	explicit_bzero(app->bidx_key, sizeof(app->bidx_key));
 	explicit_bzero(app->idem_key, sizeof(app->idem_key));
 	explicit_bzero(app->link_key, sizeof(app->link_key));
+	search_keys_wipe(app);
 }
 
 static int cmd_migrate(struct app *app)
@@ -258,7 +265,7 @@ static int cmd_serve(struct app *app)
 	struct mailer *mailer = NULL;
 	struct bgthread *retention = NULL;
 	struct runner *runner = NULL;
-	struct bgthread *schedule = NULL;
+	struct bgthread *schedule = NULL, *indexer = NULL;
 	sigset_t signals;
 	char why[512];
 	int sig = 0;
@@ -308,6 +315,8 @@ static int cmd_serve(struct app *app)
 	}
 	if (retention_start(app, &retention) != ERR_OK)
 		log_json(LOG_ERROR, "cannot start the retention purge thread", NULL);
+	if (search_backfill_start(app, &indexer) != ERR_OK)
+		log_json(LOG_ERROR, "cannot start the search index thread", NULL);
 	if (runner_start(app, &runner) != ERR_OK ||
 	    (runner != NULL && schedule_start(app, &schedule) != ERR_OK))
 		log_json(LOG_ERROR, "cannot start the verification runner", NULL);
@@ -318,6 +327,7 @@ static int cmd_serve(struct app *app)
 	/* a rollout: new connections go to other processes; every request
 	 * already here gets its reply (new hashes 503, Retry-After) */
 	http_quiesce(server);
+	bgthread_stop(indexer);
 	bgthread_stop(schedule);
 	runner_stop(runner);
 	bgthread_stop(retention);
@@ -440,72 +450,6 @@ out:
 	return rc;
 }
 
-/* Reads one line (the password) from stdin, without its newline. */
-static int read_password(char *buf, size_t size)
-{
-	size_t len;
-
-	if (fgets(buf, (int)size, stdin) == NULL)
-		return -1;
-	len = strcspn(buf, "\r\n");
-	if (buf[len] == '\0' && len == size - 1)
-		return -1; /* longer than the buffer */
-	buf[len] = '\0';
-	return 0;
-}
-
-static int cmd_admin_create(struct app *app, const char *email)
-{
-	char password[ADMIN_PASSWORD_MAX];
-	char hash[PASSWORD_ENCODED_MAX], id[UUID_STR_LEN];
-	json_t *errors = json_array(), *empty = json_object();
-	struct enrollment e = {.role = "admin", .status = "approved", .email = email};
-	bool duplicate = false;
-	int rc = EXIT_USAGE;
-	enum err err;
-
-	if (errors == NULL || empty == NULL)
-		goto out;
-	if (!validate_email(email)) {
-		fprintf(stderr, "hcpd: --email is not a valid email address\n");
-		goto out;
-	}
-	if (read_password(password, sizeof(password)) != 0) {
-		fprintf(stderr, "hcpd: give the password on stdin, one line\n");
-		goto out;
-	}
-	if (password_check(password, email, NULL, errors) != ERR_OK) {
-		fprintf(stderr, "hcpd: out of memory\n");
-		goto out;
-	}
-	if (json_array_size(errors) > 0) {
-		fprintf(stderr, "hcpd: password refused: %s\n",
-			json_string_value(json_object_get(json_array_get(errors, 0), "message")));
-		goto out;
-	}
-	err = password_hash(password, app->cfg.argon2_memory_kib, app->cfg.argon2_iterations, hash);
-	if (err == ERR_OK) {
-		e.password_hash = hash;
-		e.personal = empty;
-		e.public = empty;
-		err = enroll(app, &e, &duplicate, id);
-	}
-	if (err != ERR_OK) {
-		fprintf(stderr, "hcpd: admin create failed: %s\n", err_name(err));
-	} else if (duplicate) {
-		fprintf(stderr, "hcpd: an account with this email already exists\n");
-	} else {
-		printf("%s\n", id);
-		rc = 0;
-	}
-out:
-	explicit_bzero(password, sizeof(password));
-	explicit_bzero(hash, sizeof(hash));
-	json_decref(errors);
-	json_decref(empty);
-	return rc;
-}
-
 static int cmd_ledger_verify(struct app *app)
 {
 	struct ledger_report report;
@@ -542,14 +486,6 @@ static int run_migrate(struct app *app, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	return cmd_migrate(app);
-}
-
-static int run_admin_create(struct app *app, int argc, char **argv)
-{
-	(void)argc;
-	if (strcmp(argv[0], "--email") != 0)
-		return -1;
-	return cmd_admin_create(app, argv[1]);
 }
 
 static int run_ledger_verify(struct app *app, int argc, char **argv)
@@ -710,9 +646,15 @@ static const struct command {
 	{"verifier", "check", 1, 1 + 2 * 32,
 	 "verifier check NAME --field k=v ...  check against one registry now",
 	 NEED_CATALOGUE | NEED_VERIFIERS, 0, run_verifier_check},
-	{"admin", "create", 2, 2,
-	 "admin create --email E     create an admin; the password is read from stdin",
-	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, run_admin_create},
+	{"admin", "create", 2, 4,
+	 "admin create --email E [--role R]  create a staff account (admin, reviewer, "
+	 "auditor); the password is read from stdin",
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, cli_admin_create},
+	{"admin", "list", 0, 0, "admin list                 the staff accounts, as JSON",
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, cli_admin_list},
+	{"admin", "disable", 1, 1,
+	 "admin disable ID           disable a staff account; its sessions end at once",
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, cli_admin_disable},
 	{"ledger", "verify", 0, 0,
 	 "ledger verify              check the disclosure ledger's hash chain", NEED_DB, 1,
 	 run_ledger_verify},

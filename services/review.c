@@ -214,8 +214,7 @@ static json_t *responses_json(const struct review_rows *rows, const unsigned cha
 	return list;
 }
 
-/* The strong ETag of body: its canonical text's SHA-256, 128 bits shown. */
-static enum err etag_of(json_t *body, char ret_etag[REVIEW_ETAG_LEN])
+enum err review_etag_of(json_t *body, char ret_etag[REVIEW_ETAG_LEN])
 {
 	unsigned char digest[32];
 	char *text = json_text_dump(body, JSON_COMPACT | JSON_SORT_KEYS);
@@ -313,7 +312,7 @@ enum err review_build(const unsigned char *key, const struct review_rows *rows,
 				manual_checks_json(set, json_object_get(body, "profile"))) != 0)
 		err = ERR_NOMEM;
 	if (err == ERR_OK)
-		err = etag_of(body, ret_etag);
+		err = review_etag_of(body, ret_etag);
 	if (err == ERR_OK)
 		err = json_object_set_new(body, "waiting_seconds",
 					  json_integer(rows->waiting_seconds)) == 0

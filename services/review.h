@@ -47,6 +47,10 @@ const char *review_text_problem(const char *text);
  * weak tags and "*" never match (a decision must name what it saw). */
 bool review_etag_matches(const char *if_match, const char *etag);
 
+/* The strong ETag of body (a representation an admin reads and then
+ * acts on): its canonical text's SHA-256, 128 bits shown, quoted. Pure. */
+enum err review_etag_of(json_t *body, char ret_etag[REVIEW_ETAG_LEN]);
+
 /* Builds what an admin sees of an item from rows: the profile and email
  * opened with key, the account's data key opened before the transaction
  * that read rows (vault_account_key(); NULL, or rows without one, once

@@ -102,3 +102,29 @@ bool router_pattern_valid(const char *pattern)
 	}
 	return true;
 }
+
+static const struct {
+	const char *role;
+	unsigned flag;
+} route_roles[] = {
+	{"admin", ROUTE_ADMIN},
+	{"reviewer", ROUTE_REVIEWER},
+	{"auditor", ROUTE_AUDITOR},
+	{"enrolling", ROUTE_ENROLLING},
+};
+
+bool route_role_allowed(unsigned flags, const char *role)
+{
+	for (size_t i = 0; i < sizeof(route_roles) / sizeof(route_roles[0]); i++)
+		if (strcmp(route_roles[i].role, role) == 0)
+			return (flags & ROUTE_STAFF_ROLES) == 0
+				       ? route_roles[i].flag != ROUTE_ENROLLING
+				       : (flags & route_roles[i].flag) != 0;
+	return (flags & ROUTE_STAFF_ROLES) == 0; /* a professional */
+}
+
+bool route_role_is_staff(const char *role)
+{
+	return strcmp(role, "admin") == 0 || strcmp(role, "reviewer") == 0 ||
+	       strcmp(role, "auditor") == 0;
+}

@@ -18,15 +18,34 @@ struct req;
 
 typedef enum MHD_Result (*route_fn)(struct req *r);
 
+/* Who may call a route is said by its flags alone, in the one table
+ * (routes.c): a route with any of the role flags is for staff, and a
+ * caller's token must carry one of the roles it names (403 otherwise).
+ * The roles are least privilege (issue 21): an admin does everything; a
+ * reviewer works the review queue and views and finds accounts; an
+ * auditor reads the audit log, the ledger and the statistics; a token
+ * of role "enrolling" (a staff member who must enrol a second factor
+ * first, HCPD_ADMIN_TOTP_REQUIRED) reaches the enrolment routes only. */
 enum route_flags {
-	ROUTE_JSON = 1 << 0,    /* requires an application/json object body */
-	ROUTE_AUTH = 1 << 1,    /* requires a valid access token of a live session */
-	ROUTE_ADMIN = 1 << 2,   /* requires an admin's access token (implies AUTH) */
-	ROUTE_LIMITED = 1 << 3, /* counts against HCPD_RATE_LIMIT_PER_ADDRESS */
-	ROUTE_RAW = 1 << 4,     /* the body is a document of up to HTTP_UPLOAD_MAX bytes, kept
-				   as sent in r->body; the caller is admitted (limit, token)
-				   before a byte of it is read */
+	ROUTE_JSON = 1 << 0,      /* requires an application/json object body */
+	ROUTE_AUTH = 1 << 1,      /* requires a valid access token of a live session */
+	ROUTE_ADMIN = 1 << 2,     /* role admin may call it (implies AUTH) */
+	ROUTE_LIMITED = 1 << 3,   /* counts against HCPD_RATE_LIMIT_PER_ADDRESS */
+	ROUTE_RAW = 1 << 4,       /* the body is a document of up to HTTP_UPLOAD_MAX bytes, kept
+				     as sent in r->body; the caller is admitted (limit, token)
+				     before a byte of it is read */
+	ROUTE_REVIEWER = 1 << 5,  /* role reviewer may call it (implies AUTH) */
+	ROUTE_AUDITOR = 1 << 6,   /* role auditor may call it (implies AUTH) */
+	ROUTE_ENROLLING = 1 << 7, /* role enrolling may call it (implies AUTH) */
 };
+
+#define ROUTE_STAFF_ROLES (ROUTE_ADMIN | ROUTE_REVIEWER | ROUTE_AUDITOR | ROUTE_ENROLLING)
+/* the review queue and the account view: admins and reviewers */
+#define ROUTE_REVIEW (ROUTE_ADMIN | ROUTE_REVIEWER)
+/* read-only records (audit log, ledger, statistics): admins and auditors */
+#define ROUTE_RECORDS (ROUTE_ADMIN | ROUTE_AUDITOR)
+/* a staff member's own second factor: every staff role */
+#define ROUTE_STAFF_SELF ROUTE_STAFF_ROLES
 
 struct route {
 	const char *method;  /* "GET", "POST", ... */
@@ -61,6 +80,15 @@ extern const size_t ops_routes_len;
 const struct route *router_find(const struct route *table, size_t n, const char *method,
 				const char *path, char *param, size_t param_len, char *allow,
 				size_t allow_len);
+
+/* May a caller whose token has role (a "role" claim) call a route of
+ * flags? A route without role flags admits any signed-in caller but an
+ * "enrolling" one (whose session is good for enrolment only); a route
+ * with them admits exactly the roles they name. Pure. */
+bool route_role_allowed(unsigned flags, const char *role);
+
+/* Is role a staff role ("admin", "reviewer", "auditor")? Pure. */
+bool route_role_is_staff(const char *role);
 
 /* Is pattern well formed: starts with '/', no "//", each "{...}" a whole
  * segment with a non-empty name of [a-z_], at most one of them (struct req

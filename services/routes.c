@@ -2,7 +2,10 @@
  * routes.c - the route tables, in openapi.yaml's order: the API's, and
  * the metrics listener's (openapi.yaml marks /metrics with that server).
  * Adding an endpoint is one line here, its handler, and its description
- * in openapi.yaml.
+ * in openapi.yaml. A row's role flags (router.h) are the endpoint's
+ * permissions, the one place they are said: openapi.yaml's x-hcpd-role
+ * lists the same roles, and tests/integration/test_asvs.py holds the two
+ * to each other.
  */
 #include "handlers.h"
 
@@ -45,20 +48,28 @@ const struct route routes[] = {
 	{"POST", "/v1/admin/accounts/{id}/legal-hold", h_admin_legal_hold_set,
 	 ROUTE_ADMIN | ROUTE_JSON},
 	{"DELETE", "/v1/admin/accounts/{id}/legal-hold", h_admin_legal_hold_lift, ROUTE_ADMIN},
-	{"GET", "/v1/admin/stats", h_admin_stats, ROUTE_ADMIN},
+	{"GET", "/v1/admin/stats", h_admin_stats, ROUTE_RECORDS},
 	{"GET", "/v1/me/disclosures", h_me_disclosures, ROUTE_AUTH},
-	{"GET", "/v1/admin/reviews", h_review_list, ROUTE_ADMIN},
-	{"GET", "/v1/admin/reviews/{id}", h_review_get, ROUTE_ADMIN},
-	{"POST", "/v1/admin/reviews/{id}/decision", h_review_decide, ROUTE_ADMIN | ROUTE_JSON},
-	{"GET", "/v1/admin/documents/{id}", h_admin_document_get, ROUTE_ADMIN},
-	{"GET", "/v1/admin/audit", h_admin_audit, ROUTE_ADMIN},
+	{"GET", "/v1/admin/reviews", h_review_list, ROUTE_REVIEW},
+	{"GET", "/v1/admin/reviews/{id}", h_review_get, ROUTE_REVIEW},
+	{"POST", "/v1/admin/reviews/{id}/decision", h_review_decide, ROUTE_REVIEW | ROUTE_JSON},
+	{"GET", "/v1/admin/documents/{id}", h_admin_document_get, ROUTE_REVIEW},
+	{"GET", "/v1/admin/audit", h_admin_audit, ROUTE_RECORDS},
 	{"GET", "/admin", h_admin_page_index, 0},
 	{"GET", "/admin/", h_admin_page_index, 0},
 	{"GET", "/admin/{file}", h_admin_page_file, 0},
 	{"GET", "/account/{page}", h_account_page, 0},
-	{"GET", "/v1/admin/disclosures", h_admin_disclosures_list, ROUTE_ADMIN},
+	{"GET", "/v1/admin/disclosures", h_admin_disclosures_list, ROUTE_RECORDS},
 	{"POST", "/v1/admin/disclosures", h_admin_disclosures_export, ROUTE_ADMIN | ROUTE_JSON},
 	{"GET", "/v1/admin/webhooks/deliveries", h_admin_webhook_deliveries, ROUTE_ADMIN},
+	{"GET", "/v1/admin/admins", h_admins_list, ROUTE_ADMIN},
+	{"POST", "/v1/admin/admins", h_admins_create, ROUTE_ADMIN | ROUTE_JSON},
+	{"POST", "/v1/admin/admins/{id}/disable", h_admins_disable, ROUTE_ADMIN},
+	{"GET", "/v1/admin/accounts", h_accounts_search, ROUTE_REVIEW},
+	{"GET", "/v1/admin/accounts/{id}", h_account_get, ROUTE_REVIEW},
+	{"POST", "/v1/admin/accounts/{id}/actions", h_account_action, ROUTE_ADMIN | ROUTE_JSON},
+	{"POST", "/v1/admin/me/totp", h_admin_totp_begin, ROUTE_STAFF_SELF},
+	{"POST", "/v1/admin/me/totp/confirm", h_admin_totp_confirm, ROUTE_STAFF_SELF | ROUTE_JSON},
 };
 
 const size_t routes_len = sizeof(routes) / sizeof(routes[0]);

@@ -76,10 +76,18 @@ enum err verdict_reverify(struct app *app, PGconn *conn, const char *id, enum ac
 			  const char *reason, enum job_occasion occasion, const char *country,
 			  const char *profession)
 {
+	return verdict_round(app, conn, id, from, EVENT_REVERIFY, reason, occasion, country,
+			     profession);
+}
+
+enum err verdict_round(struct app *app, PGconn *conn, const char *id, enum account_status from,
+		       enum status_event event, const char *reason, enum job_occasion occasion,
+		       const char *country, const char *profession)
+{
 	struct job_spec specs[VERDICT_JOBS_MAX];
 	size_t n = verdict_jobs_for(app->verifiers, country, profession, specs, VERDICT_JOBS_MAX);
-	enum err err = db_account_set_status(conn, id, from, EVENT_REVERIFY, reason, NULL);
-	enum status_event event;
+	enum err err = db_account_set_status(conn, id, from, event, reason, NULL);
+	enum status_event next;
 	const char *why;
 	int queued = 0;
 
@@ -88,10 +96,9 @@ enum err verdict_reverify(struct app *app, PGconn *conn, const char *id, enum ac
 	if (err == ERR_OK)
 		err = db_jobs_enqueue(conn, id, occasion, specs, n, &queued);
 	if (err == ERR_OK && queued == 0) {
-		verdict_unqueued(verdict_manual_applies(app->verifiers, country, profession),
-				 &event, &why);
-		err = db_account_set_status(conn, id, STATUS_PENDING_VERIFICATION, event, why,
-					    NULL);
+		verdict_unqueued(verdict_manual_applies(app->verifiers, country, profession), &next,
+				 &why);
+		err = db_account_set_status(conn, id, STATUS_PENDING_VERIFICATION, next, why, NULL);
 	}
 	return err;
 }

@@ -67,6 +67,13 @@ enum err verdict_reverify(struct app *app, PGconn *conn, const char *id, enum ac
 			  const char *reason, enum job_occasion occasion, const char *country,
 			  const char *profession);
 
+/* verdict_reverify() by another event that leads to a new round (an
+ * admin's reinstate): ERR_CONFLICT, nothing written, when the status
+ * table refuses event from from. Blocks. */
+enum err verdict_round(struct app *app, PGconn *conn, const char *id, enum account_status from,
+		       enum status_event event, const char *reason, enum job_occasion occasion,
+		       const char *country, const char *profession);
+
 /* Once a professional whose account a refused check suspended or flagged
  * gives consent again or lifts the restriction, checks it again at once
  * (verdict_reverify(), reason monitoring_restored), in a transaction of

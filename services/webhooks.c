@@ -52,6 +52,7 @@ struct webhooks {
 	struct app *app;
 	struct bgthread *thread;
 	bool curl_ready;
+	CURL *curl; /* the thread's: its connections stay open between deliveries */
 };
 
 /* How one attempt went. */
@@ -272,6 +273,7 @@ void webhooks_free(struct webhooks *h)
 	if (h == NULL)
 		return;
 	bgthread_stop(h->thread);
+	curl_easy_cleanup(h->curl);
 	if (h->curl_ready)
 		curl_global_cleanup();
 	for (size_t i = 0; i < WEBHOOKS_MAX; i++) {
@@ -341,7 +343,8 @@ static int abort_if_stopping(void *arg, curl_off_t dltotal, curl_off_t dlnow, cu
 }
 
 /* POSTs body to e, signed now; blocks up to the timeout, or until h's
- * thread is asked to stop. */
+ * thread is asked to stop. On h's handle (reset: only its open
+ * connections are kept), or a handle of its own when h is NULL. */
 static void post(struct webhooks *h, const struct endpoint *e, const char *msg_id, const char *body,
 		 struct outcome *ret)
 {
@@ -350,7 +353,7 @@ static void post(struct webhooks *h, const struct endpoint *e, const char *msg_i
 	long long now = (long long)time(NULL);
 	struct timespec t0, t1;
 	size_t seen = 0;
-	CURL *curl = curl_easy_init();
+	CURL *curl = h != NULL ? h->curl : curl_easy_init();
 	CURLcode rc = CURLE_OUT_OF_MEMORY;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -363,6 +366,7 @@ static void post(struct webhooks *h, const struct endpoint *e, const char *msg_i
 	for (size_t i = 0; headers != NULL && i < 3; i++)
 		headers = curl_slist_append(headers, hdr[i]);
 	if (curl != NULL && headers != NULL) {
+		curl_easy_reset(curl);
 		curl_easy_setopt(curl, CURLOPT_URL, e->url);
 		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -389,7 +393,8 @@ static void post(struct webhooks *h, const struct endpoint *e, const char *msg_i
 	else
 		snprintf(ret->error, sizeof(ret->error), "CURLE_%d", (int)rc);
 	curl_slist_free_all(headers);
-	curl_easy_cleanup(curl);
+	if (h == NULL)
+		curl_easy_cleanup(curl);
 	explicit_bzero(sig, sizeof(sig));
 }
 
@@ -471,7 +476,9 @@ static long webhooks_pass(void *arg)
 {
 	struct webhooks *h = arg;
 
-	return run_batch(h) == WEBHOOK_BATCH ? 0 : WEBHOOK_IDLE_MS;
+	/* a short batch is not the end: the next rows of its accounts are
+	 * due once these are delivered (in order per account) */
+	return run_batch(h) > 0 ? 0 : WEBHOOK_IDLE_MS;
 }
 
 enum err webhooks_start(struct webhooks *h, struct app *app)
@@ -485,7 +492,8 @@ enum err webhooks_start(struct webhooks *h, struct app *app)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return ERR_NOMEM;
 	h->curl_ready = true;
-	if (bgthread_start(webhooks_pass, h, &h->thread) != ERR_OK)
+	if ((h->curl = curl_easy_init()) == NULL ||
+	    bgthread_start(webhooks_pass, h, &h->thread) != ERR_OK)
 		return ERR_NOMEM;
 	log_json(LOG_INFO, "webhooks are on", json_pack("{s:i}", "endpoints", (int)h->n));
 	return ERR_OK;

@@ -1,7 +1,11 @@
 /*
- * admin.js - the admin review page: sign in, the review queue, one item
+ * admin.js - the admin page's core and the review screens: sign in (with
+ * a second factor when the account has one), the review queue, one item
  * (profile beside the verification evidence, licence documents,
- * disclosures, decisions) and the decision form. Plain JavaScript calling
+ * disclosures, decisions) and the decision form. The other screens
+ * (accounts, staff, audit log, statistics, ledger, two-factor enrolment)
+ * are console.js's, built on the helpers exported here as
+ * window.hcpdAdmin. Plain JavaScript calling
  * hcpd's JSON API.
  *
  * The access token lives only in this closure: never in storage or a
@@ -15,6 +19,7 @@
   'use strict';
 
   var token = null;      /* the access token, in memory only */
+  var role = null;       /* its role claim: admin, reviewer, auditor or enrolling */
   var current = null;    /* the item shown: {id, etag} */
   var nextCursor = null; /* the queue's next page */
 
@@ -39,10 +44,22 @@
   }
 
   function show(view) {
-    ['signin-view', 'queue-view', 'detail-view'].forEach(function (v) {
-      $(v).hidden = v !== view;
+    Array.prototype.forEach.call(document.querySelectorAll('main > section'), function (s) {
+      s.hidden = s.id !== view;
     });
     $('signout').hidden = token === null;
+    $('nav').hidden = token === null || role === 'enrolling';
+    Array.prototype.forEach.call(document.querySelectorAll('#nav [data-view]'), function (b) {
+      b.setAttribute('aria-current', b.dataset.view === view ? 'page' : 'false');
+    });
+  }
+
+  /* The role claim of an access token (its payload is base64url JSON). */
+  function roleOf(jwt) {
+    try {
+      var p = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      return JSON.parse(atob(p + '==='.slice((p.length + 3) % 4))).role;
+    } catch (e) { return null; }
   }
 
   /* An API error as a sentence an admin can act on. */
@@ -50,7 +67,7 @@
     var detail = body && body.detail ? ' (' + body.detail + ')' : '';
     switch (status) {
       case 401: return 'Your session has ended or was refused: sign in again.';
-      case 403: return 'This account is not an admin: the review pages are for admins only.';
+      case 403: return 'Refused: this account is not an admin, or its role does not allow this.';
       case 404: return 'That item is not under review any more, or does not exist.';
       case 409: return 'This decision does not apply to the item' + detail + '.';
       case 412: return 'Another admin changed this item since you opened it. It has been ' +
@@ -85,10 +102,13 @@
     });
   }
 
-  /* Handles a failed call: 401 and 403 end the session. */
+  /* Handles a failed call: a 401 ends the session, and so does a 403 to a
+   * token that is no staff member's (a professional's). */
   function failed(r) {
-    if (r.status === 401 || r.status === 403) {
+    var staff = ['admin', 'reviewer', 'auditor', 'enrolling'].indexOf(role) >= 0;
+    if (r.status === 401 || (r.status === 403 && !staff)) {
       token = null;
+      role = null;
       current = null;
       show('signin-view');
     }
@@ -110,21 +130,43 @@
   $('signin-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var creds = { email: $('signin-email').value, password: $('signin-password').value };
+    var code = $('signin-code').value.replace(/\s/g, '');
+    if (/^[0-9]{6}$/.test(code)) creds.totp = code;
+    else if (code) creds.recovery_code = code;
     api('POST', '/v1/sessions', creds).then(function (r) {
       $('signin-password').value = '';
+      $('signin-code').value = '';
       if (r.status !== 200) {
-        say(r.status === 401 ? 'Sign-in failed: wrong email or password.' : explain(r.status, r.body));
+        if (r.status === 401 && r.body && /second-factor-required$/.test(r.body.type || '')) {
+          $('signin-code-row').hidden = false;
+          $('signin-code').focus();
+          say('This account also needs the code from its authenticator app (or a recovery ' +
+            'code): enter your password again with it.');
+          return;
+        }
+        say(r.status === 401 ? 'Sign-in failed: wrong email, password or code.' : explain(r.status, r.body));
         return;
       }
       token = r.body.access_token;
+      role = roleOf(token);
       say('');
-      loadQueue(false);
+      landing();
     }, function () { say('The service cannot be reached.'); });
   });
+
+  /* Where a role starts: what it may see first. */
+  function landing() {
+    var start = window.hcpdAdmin.start;
+    if (window.hcpdAdmin.navFor) window.hcpdAdmin.navFor(role);
+    if (role === 'enrolling') start('totp-view');
+    else if (role === 'auditor') start('audit-view');
+    else loadQueue(false);
+  }
 
   $('signout').addEventListener('click', function () {
     var done = function () {
       token = null;
+      role = null;
       current = null;
       show('signin-view');
       say('Signed out.', true);
@@ -422,6 +464,22 @@
       failed(r);
     }, function () { say('The service cannot be reached.'); });
   });
+
+  $('nav').addEventListener('click', function (ev) {
+    var b = ev.target.closest('button[data-view]');
+    if (!b) return;
+    say('');
+    if (b.dataset.view === 'queue-view') loadQueue(false);
+    else window.hcpdAdmin.start(b.dataset.view);
+  });
+
+  /* for console.js */
+  window.hcpdAdmin = {
+    api: api, say: say, explain: explain, failed: failed, show: show, el: el, clear: clear,
+    when: when, pair: pair, row: row, role: function () { return role; },
+    signedOut: function () { token = null; role = null; show('signin-view'); },
+    start: function () {}
+  };
 
   show('signin-view');
 }());

@@ -131,8 +131,9 @@ static enum err load_fields(struct catalogue *cat, json_t *fields, char *why, si
 			    const char *name)
 {
 	static const char *const keys[] = {
-		"name",  "type",    "format", "max_length", "personal", "required", "purpose",
-		"label", "example", "source", "pattern",    "applies",  NULL};
+		"name",       "type",       "format",        "max_length", "personal", "required",
+		"purpose",    "label",      "example",       "source",     "pattern",  "applies",
+		"searchable", "identifier", "unique_within", NULL};
 	size_t i;
 	json_t *f;
 	const char *bad = NULL;
@@ -210,6 +211,13 @@ static enum err load_fields(struct catalogue *cat, json_t *fields, char *why, si
 		    (!json_is_array(out->applies) ||
 		     !valid_required(out->applies, cat->professions, &bad))) {
 			snprintf(why, why_len, "%s: field \"%s\": bad \"applies\"", name, fname);
+			return ERR_INVALID;
+		}
+		if (catalogue_load_search(out, f) != ERR_OK) {
+			snprintf(why, why_len,
+				 "%s: field \"%s\": \"searchable\" and \"identifier\" must be "
+				 "booleans, \"unique_within\" (identifiers only) an array of names",
+				 name, fname);
 			return ERR_INVALID;
 		}
 		cat->nfields++; /* catalogue_free() frees what load_rule() compiles */
@@ -404,6 +412,8 @@ enum err catalogue_from_json(json_t *doc, const char *name, struct catalogue **r
 		err = load_countries(cat, why, why_len, name);
 	if (err == ERR_OK)
 		err = check_examples(cat, why, why_len, name);
+	if (err == ERR_OK)
+		err = catalogue_check_unique_within(cat, why, why_len, name);
 	if (err != ERR_OK)
 		goto out;
 	/* required-when conditions read these two fields */

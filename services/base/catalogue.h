@@ -90,6 +90,32 @@ json_t *catalogue_consents_current(const struct catalogue *cat, json_t *history)
 size_t catalogue_consent_count(const struct catalogue *cat);
 const char *catalogue_consent_purpose(const struct catalogue *cat, size_t i);
 
+/* The searchable fields (a field's "searchable": true, and every
+ * "identifier": true), in catalogue order: found by an exact match of
+ * their normalised value through a blind index (services/search.h).
+ * catalogue_search_field() is NULL past the count. */
+size_t catalogue_search_count(const struct catalogue *cat);
+const char *catalogue_search_field(const struct catalogue *cat, size_t i);
+bool catalogue_field_searchable(const struct catalogue *cat, const char *name);
+
+/* Is name a licence identifier (npi, license_number, national register
+ * numbers): one live account each, within the non-personal fields its
+ * "unique_within" names (default: country)? */
+bool catalogue_field_is_identifier(const struct catalogue *cat, const char *name);
+
+/* {identifier field: [unique_within field names]} for every identifier,
+ * a new reference (NULL without memory): what the duplicate check
+ * compares (db/accounts_search.h). */
+json_t *catalogue_unique_within(const struct catalogue *cat);
+
+/* The normalised form of value of searchable field name, the text its
+ * blind index is taken of, into out (out_len bytes): names and text
+ * folded for case, accents and white space (fold_name()), codes for case
+ * and separators (fold_code()), other formats as validated. false when
+ * name is not searchable or nothing is left. Pure. */
+bool catalogue_index_value(const struct catalogue *cat, const char *name, const char *value,
+			   char *out, size_t out_len);
+
 /* Is s one of the catalogue's professions? */
 bool catalogue_profession_known(const struct catalogue *cat, const char *s);
 

@@ -38,6 +38,10 @@ struct field {
 	json_t *applies;  /* NULL (everyone) or an array of conditions: whom it is asked of */
 	regex_t pattern;  /* F_PATTERN: the field's "pattern", compiled */
 	bool compiled;
+	bool searchable;       /* exact search through a blind index ("searchable") */
+	bool identifier;       /* a licence identifier ("identifier"): searchable, and one
+				  live account each within unique_within */
+	json_t *unique_within; /* public field names; NULL: ["country"] */
 };
 
 struct catalogue {
@@ -72,6 +76,15 @@ size_t catalogue_utf8_chars(const char *s);
  * and profession (either may be NULL)? true and false stand for always
  * and never. */
 bool catalogue_is_required(json_t *required, const char *country, const char *profession);
+
+/* A field's search attributes from its definition f into out
+ * (catalogue_search.c). ERR_INVALID when they are malformed. */
+enum err catalogue_load_search(struct field *out, json_t *f);
+
+/* Does every identifier's unique_within name non-personal fields? Once
+ * every field is loaded; why (why_len) names the field otherwise. */
+enum err catalogue_check_unique_within(const struct catalogue *cat, char *why, size_t why_len,
+				       const char *name);
 
 /* The formats' names, in enum format order (F_PATTERN + 1 of them). */
 extern const char *const catalogue_format_names[];

@@ -60,6 +60,22 @@ static const struct transition {
 	 * a re-check never needs this (the account was decided already) */
 	{EVENT_NO_REGISTRY, P, F, FLAGGED},
 	{EVENT_MANUAL_CHECK, P, F, FLAGGED},
+	/* one licence identifier on two live accounts: an admin decides which
+	 * is whose; an account already in the queue stays where it is */
+	{EVENT_DUPLICATE_IDENTIFIER, P, F, FLAGGED},
+	{EVENT_DUPLICATE_IDENTIFIER, V, F, FLAGGED},
+	{EVENT_DUPLICATE_IDENTIFIER, F, F, NULL},
+	{EVENT_DUPLICATE_IDENTIFIER, A, F, FLAGGED},
+	{EVENT_DUPLICATE_IDENTIFIER, S, S, NULL},
+	/* the admin console: anything not rejected or suspended already can
+	 * be suspended; only a suspended account is reinstated, and then its
+	 * checks decide again (its licence may have lapsed meanwhile): it is
+	 * back in good standing as far as an admin can say */
+	{EVENT_SUSPEND, P, S, SUSPENDED},
+	{EVENT_SUSPEND, V, S, SUSPENDED},
+	{EVENT_SUSPEND, F, S, SUSPENDED},
+	{EVENT_SUSPEND, A, S, SUSPENDED},
+	{EVENT_REINSTATE, S, P, REINSTATED},
 };
 
 static const char *const status_names[STATUS_COUNT] = {
@@ -83,6 +99,9 @@ static const char *const event_names[EVENT_COUNT] = {
 	[EVENT_CHECK_REFUSED] = "check_refused",
 	[EVENT_NO_REGISTRY] = "no_registry",
 	[EVENT_MANUAL_CHECK] = "manual_check",
+	[EVENT_DUPLICATE_IDENTIFIER] = "duplicate_identifier",
+	[EVENT_SUSPEND] = "suspend",
+	[EVENT_REINSTATE] = "reinstate",
 };
 
 enum err status_next(enum account_status from, enum status_event event, enum account_status *ret_to)

@@ -42,6 +42,10 @@ enum status_event {
 				    could be asked): only an admin can decide (issue 19) */
 	EVENT_MANUAL_CHECK,      /* a register an admin checks by hand applies, and every
 				    automated check (if any) has answered: to an admin (issue 19) */
+	EVENT_DUPLICATE_IDENTIFIER, /* another live account holds the same licence identifier:
+				       both go to an admin, whatever was decided */
+	EVENT_SUSPEND,              /* an admin suspends the account (the admin console) */
+	EVENT_REINSTATE,            /* an admin reinstates a suspended account: checks run again */
 	EVENT_COUNT
 };
 

@@ -14,8 +14,9 @@ bench/results/, and ends with "N passed, N failed" counting the bars.
 
 --quick shortens every phase (a smoke run; its numbers are not the
 bars'). --only runs some phases: ceiling, register, login, refresh, me,
-flood, verify, memory, ledger, startup (memory needs the load of the
-phases before it to mean anything).
+flood, verify, reset, webhooks, documents, memory, ledger, startup (memory
+needs the load of the phases before it to mean anything). The phases of
+the flows issue 23 added are in flows.py.
 """
 
 import argparse
@@ -39,6 +40,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, os.path.join(HERE, "..", "perf"))
 
 from conftest import HCPD_BIN, ROOT, Hcpd, Postgres, migrate, registration  # noqa: E402
+from flows import Flows, strip  # noqa: E402
 import verify_throughput  # noqa: E402
 
 TOOLS = os.path.join(os.path.dirname(HCPD_BIN), "tests")
@@ -47,11 +49,11 @@ PASSWORD = "a long passphrase 2024"
 CORES = os.cpu_count() or 1
 ARGON2_KIB = int(os.environ.get("HCPD_ARGON2_MEMORY_KIB", "19456"))
 HTTP_THREADS = 12 * CORES
-PHASES = ["ceiling", "register", "login", "refresh", "me", "flood", "verify", "memory", "ledger",
-          "startup"]
+PHASES = ["ceiling", "register", "login", "refresh", "me", "flood", "verify", "reset", "webhooks",
+          "documents", "memory", "ledger", "startup"]
 
 
-class Bench:
+class Bench(Flows):
     def __init__(self, quick):
         self.quick = quick
         self.rows = []
@@ -138,7 +140,7 @@ class Bench:
             raise RuntimeError("paced_load failed:\n" + out.stdout + out.stderr)
         return json.loads(out.stdout)
 
-    def pgbench(self, script, clients, seconds, defines=()):
+    def pgbench(self, script, clients, seconds, defines=(), latency_fact=None):
         path = os.path.join(self.work, "pgbench-%d.sql" % len(self.facts))
         with open(path, "w") as f:
             f.write(script)
@@ -152,6 +154,11 @@ class Bench:
         m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out.stdout)
         if out.returncode != 0 or m is None:
             raise RuntimeError("pgbench failed:\n" + out.stdout + out.stderr)
+        self.facts["pgbench_transactions"] = int(
+            re.search(r"number of transactions actually processed: ([0-9]+)", out.stdout).group(1))
+        if latency_fact is not None:
+            self.facts[latency_fact] = float(
+                re.search(r"latency average = ([0-9.]+) ms", out.stdout).group(1))
         return float(m.group(1))
 
     def pgbench_p99(self, script, clients, rate, seconds, defines=()):
@@ -267,33 +274,43 @@ class Bench:
         self.facts["refresh_wrk"] = strip(r)
         base = self.refresh_baseline(sessions)
         self.row("refresh/s (wrk, 32 connections)", rate, "/s", base,
-                 "pgbench: the refresh's SQL", rate / base if base else None, ">= 3000/s",
-                 rate >= 3000)
+                 "pgbench: the refresh's SQL, durable, 32 clients", rate / base, ">= 0.8x",
+                 rate / base >= 0.8)
+        self.row("refresh p99 (wrk, 32 connections)", r["p99_ms"], "ms",
+                 self.facts["refresh_pgbench_latency_ms"], "pgbench's mean latency (ms)", None,
+                 "(report)")
 
     def refresh_baseline(self, sessions):
-        """pgbench running the statements a refresh runs (lock the token's
-        session, mark a token used, insert the next), one session per client."""
-        sids = []
-        for s in sessions[:32]:
-            claims = jwt_claims(s["access_token"])
-            sids.append(claims["sid"])
-        self.pg.psql("CREATE TABLE IF NOT EXISTS bench_sessions (n int PRIMARY KEY, sid uuid);"
-                     "TRUNCATE bench_sessions; INSERT INTO bench_sessions VALUES " +
-                     ",".join("(%d, '%s')" % (i, sid) for i, sid in enumerate(sids)))
-        script = """\\set n random(1, 2000000000)
-SELECT sid FROM bench_sessions WHERE n = :client_id \\gset
-BEGIN;
-SELECT s.id, s.account_id, a.role, s.revoked_at IS NULL AND s.expires_at > now() FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = :sid FOR UPDATE OF s;
-UPDATE refresh_tokens SET used_at = now() WHERE token_hash = sha256(int4send(:n));
-INSERT INTO refresh_tokens (token_hash, session_id) VALUES (sha256(int4send(:n) || uuid_send(gen_random_uuid())), :sid);
-COMMIT;
-"""
-        return self.pgbench(script, 32, self.secs(6))
+        """pgbench running a refresh's own statement (DB_SESSION_REFRESH_SQL,
+        printed by perf_statement), durable, one session per client: each
+        client starts from a token of its own and rotates it as hcpd does,
+        the next token's hash standing in for a random one."""
+        conns = 32
+        chain = "sha256(convert_to('%s-' || :client_id || '-' || :%%s, 'UTF8'))" % self.tag
+        sids = [jwt_claims(s["access_token"])["sid"] for s in sessions[:conns]]
+        self.pg.psql("INSERT INTO refresh_tokens (token_hash, session_id) VALUES " + ",".join(
+            "(sha256(convert_to('%s-%d-0', 'UTF8')), '%s')" % (self.tag, i, sid)
+            for i, sid in enumerate(sids)))
+        sql = self.statement("refresh").replace("$1", chain % "prev").replace("$2", chain % "k")
+        count = "SELECT count(*) FROM refresh_tokens"
+        before = int(self.pg.psql(count))
+        tps = self.pgbench("\\set prev :k\n\\set k :k + 1\n" + sql + ";\n", conns,
+                           self.secs(6), ["k=0"], latency_fact="refresh_pgbench_latency_ms")
+        # every transaction rotated a token (a broken chain would be cheaper)
+        if int(self.pg.psql(count)) - before != self.facts["pgbench_transactions"]:
+            raise RuntimeError("the pgbench refresh chain broke")
+        return tps
+
+    def statement(self, name):
+        """hcpd's own SQL for name (perf_statement), ready for pgbench."""
+        return pgbench_sql(subprocess.run([os.path.join(TOOLS, "perf_statement"), name],
+                                          capture_output=True, text=True,
+                                          check=True).stdout.strip())
 
     def me(self):
         """SPEC: >= 0.5x pgbench's select-only rate for the equivalent
         query. The query is GET /v1/me's own statement (printed by
-        perf_me_statement, so the two cannot drift apart) for one account,
+        perf_statement, so the two cannot drift apart) for one account,
         one statement a transaction; the primary-key lookup alone is
         measured too, for the record. The p99 is judged at half the rate
         reached, against pgbench running the statement at that same rate
@@ -305,9 +322,7 @@ COMMIT;
         self.facts["me_tokens"] = tokens
         path = self.write_lines("me-tokens.txt", tokens)
         account = "id=" + jwt_claims(tokens[0])["sub"]
-        script = pgbench_sql(subprocess.run([os.path.join(TOOLS, "perf_me_statement")],
-                                            capture_output=True, text=True,
-                                            check=True).stdout.strip().replace("$1", ":id")) + ";\n"
+        script = self.statement("me").replace("$1", ":id") + ";\n"
         base = self.pgbench(script, conns, self.secs(10), [account])
         pk = self.pgbench("SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id = :id;\n",
                           conns, self.secs(4), [account])
@@ -316,8 +331,11 @@ COMMIT;
         rate = r["rate"](200)
         self.facts["me_wrk"] = strip(r)
         self.row("GET /v1/me/s (wrk, %d connections)" % conns, rate, "/s", base,
-                 "pgbench, GET /v1/me's statement, %d clients (pk lookup alone: %.0f)" % (
-                     conns, pk), rate / base, ">= 0.5x", rate / base >= 0.5)
+                 "pgbench, GET /v1/me's statement, %d clients" % conns, rate / base, ">= 0.5x",
+                 rate / base >= 0.5)
+        # the statement may not be heavier than it needs to be
+        self.row("GET /v1/me's statement (pgbench)", base, "/s", pk,
+                 "pgbench, the primary-key lookup alone", base / pk, ">= 0.5x", base / pk >= 0.5)
         half = max(1, int(rate / 2))
         p = self.paced("/v1/me", half, self.secs(10), conns,
                        headers=["Authorization: Bearer " + tokens[0]])
@@ -325,10 +343,11 @@ COMMIT;
         tail = self.pgbench_p99(script, conns, half, self.secs(10), [account])
         self.facts["me_pgbench_paced_p99_ms"] = tail
         p99 = p["latency_ms"]["p99"]
-        ok = p99 <= 5 and p["by_status"].get("200", {}).get("count", 0) == p["completed"]
+        ok = p99 <= 1.5 * tail and \
+            p["by_status"].get("200", {}).get("count", 0) == p["completed"]
         self.row("GET /v1/me p99 at half that load (paced)", p99, "ms", tail,
                  "pgbench p99, the statement at %d/s, %d clients" % (half, conns), p99 / tail,
-                 "<= 5 ms", ok)
+                 "<= 1.5x", ok)
 
     def flood(self):
         """SPEC: a registration flood at 3x hashing capacity, here from 256
@@ -471,10 +490,6 @@ COMMIT;
                  "hcpd migrate, nothing to apply (ms)", took / base, "(report)")
 
 
-def strip(r):
-    return {k: v for k, v in r.items() if not callable(v)}
-
-
 ACCOUNT_COLUMNS = ("status, email_verified, data_key, email_enc, profile_enc, "
                    "profile_public::text, password_hash, id")
 
@@ -577,6 +592,7 @@ def main():
             try:
                 {"ceiling": b.ceiling, "register": b.register, "login": b.logins,
                  "refresh": b.refresh, "me": b.me, "flood": b.flood, "verify": b.verify,
+                 "reset": b.reset, "webhooks": b.webhooks, "documents": b.documents,
                  "memory": b.memory, "ledger": b.ledger, "startup": b.startup}[name]()
             except Exception as e:  # one phase failing does not hide the others
                 failed_phase = name

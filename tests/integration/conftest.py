@@ -16,9 +16,11 @@ neither an open job nor a review item).
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import tempfile
 import time
@@ -44,10 +46,28 @@ SPEC_EXAMPLE = {
 }
 
 
+def valid_npi(rng=random):
+    """A random 10-digit NPI with a correct Luhn check digit (prefix 80840)."""
+    body = "1" + "".join(rng.choice(string.digits) for _ in range(8))
+    digits = [int(c) for c in "80840" + body]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 0:
+            d *= 2
+            d = d - 9 if d > 9 else d
+        total += d
+    return body + str((10 - total % 10) % 10)
+
+
 def registration(email, **profile):
-    """The spec's example registration with another email and profile changes."""
+    """The spec's example registration with another email and profile
+    changes. Its licence identifiers (npi, license_number) are new ones
+    unless given: two accounts with one identifier both go to an admin
+    (duplicate_identifier)."""
     body = json.loads(json.dumps(SPEC_EXAMPLE))
     body["email"] = email
+    body["profile"]["npi"] = valid_npi()
+    body["profile"]["license_number"] = "A%010d" % random.randrange(10 ** 10)
     body["profile"].update(profile)
     return body
 

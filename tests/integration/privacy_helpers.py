@@ -10,7 +10,7 @@ import string
 import uuid
 
 
-from conftest import registration
+from conftest import registration, valid_npi  # noqa: F401 (tests import it from here)
 from reviewkit import data_key, seal
 from test_ledger import CME, export
 
@@ -19,19 +19,6 @@ PASSWORD = "a long passphrase 2024"
 
 def bearer(token):
     return {"Authorization": "Bearer " + token}
-
-
-def valid_npi(rng=random):
-    """A random 10-digit NPI with a correct Luhn check digit (prefix 80840)."""
-    body = "1" + "".join(rng.choice(string.digits) for _ in range(8))
-    digits = [int(c) for c in "80840" + body]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            d = d - 9 if d > 9 else d
-        total += d
-    return body + str((10 - total % 10) % 10)
 
 
 def canaries():

@@ -2,8 +2,8 @@
 requirement group; each test's name and docstring give the requirement ids.
 
 Access control is not a hand-written list: every operation of openapi.yaml
-is probed as an anonymous caller, professional A, professional B and an
-admin, and the expected answer is derived from the operation's `security`
+is probed as an anonymous caller, professional A, professional B, an
+admin, a reviewer and an auditor, and the expected answer is derived from the operation's `security`
 and its `x-hcpd-role` extension (see the top of openapi.yaml). Routes other
 engineers add are covered as soon as they are documented; an operation the
 test cannot classify fails it, and so does a row of services/routes.c that
@@ -309,16 +309,37 @@ def test_v3_5_3_tokens_resist_tampering(api):
 
 # -- V4: access control, every route x every kind of caller -------------------
 
+STAFF_ROLES = ("admin", "reviewer", "auditor", "enrolling")
+# the role flags of services/router.h and the macros made of them
+ROLE_FLAGS = {"ROUTE_ADMIN": {"admin"}, "ROUTE_REVIEWER": {"reviewer"},
+              "ROUTE_AUDITOR": {"auditor"}, "ROUTE_ENROLLING": {"enrolling"},
+              "ROUTE_REVIEW": {"admin", "reviewer"}, "ROUTE_RECORDS": {"admin", "auditor"},
+              "ROUTE_STAFF_SELF": set(STAFF_ROLES)}
+
+
 def classify(method, path, op, doc):
-    """'public', 'signed-in' or 'admin' from the operation's security and
-    x-hcpd-role; None when it fits none of them."""
+    """'public', 'signed-in' or the frozenset of staff roles allowed, from
+    the operation's security and x-hcpd-role (a role or a list of them);
+    None when it fits none of them."""
     security = op.get("security", doc.get("security", []))
     role = op.get("x-hcpd-role")
     if security in ([], [{}]):
         return "public" if role is None else None
-    if security == [{"bearer": []}]:
-        return {None: "signed-in", "admin": "admin"}.get(role)
-    return None
+    if security != [{"bearer": []}]:
+        return None
+    if role is None:
+        return "signed-in"
+    roles = frozenset([role] if isinstance(role, str) else role)
+    return roles if roles and roles <= set(STAFF_ROLES) else None
+
+
+def may_call(kind, who):
+    """Is a caller who ("anonymous", "A", "B" or a staff role) let in?"""
+    if kind == "public":
+        return True
+    if kind == "signed-in":
+        return who != "anonymous"
+    return who in kind
 
 
 def documented_operations():
@@ -347,16 +368,18 @@ def test_v4_1_1_route_table_matches_the_document():
     assert len(rows) >= 10, rows
     for method, pattern, flags in rows:
         assert (method, pattern) in ops, "%s %s is served but not documented" % (method, pattern)
-        kind = "admin" if "ROUTE_ADMIN" in flags else \
-            "signed-in" if "ROUTE_AUTH" in flags else "public"
+        roles = set()
+        for flag in re.findall(r"ROUTE_[A-Z_]+", flags):
+            roles |= ROLE_FLAGS.get(flag, set())
+        kind = frozenset(roles) if roles else "signed-in" if "ROUTE_AUTH" in flags else "public"
         assert ops[(method, pattern)] == kind, (method, pattern, flags, ops[(method, pattern)])
     assert {(m, p) for m, p, _ in rows} == set(ops), "documented but not served"
 
 
 @pytest.fixture(scope="module")
 def callers(hcpd):
-    """Anonymous, professionals A and B, and an admin, with A's personal
-    values to look for in the others' replies."""
+    """Anonymous, professionals A and B, an admin, a reviewer and an
+    auditor, with A's personal values to look for in the others' replies."""
     api = hcpd.api
     profile_a = {"given_name": "Aurelianne", "family_name": "Quistorpova", "npi": "1003000126",
                  "phone": "+14155550123", "license_number": "AQ77331"}
@@ -365,9 +388,14 @@ def callers(hcpd):
     email_admin = unique("asvs.admin")
     r = hcpd.cli("admin", "create", "--email", email_admin, input=PASSWORD + "\n")
     assert r.returncode == 0, r.stderr
+    emails = {"A": email_a, "B": email_b, "admin": email_admin}
+    for role in ("reviewer", "auditor"):
+        emails[role] = unique("asvs." + role)
+        r = hcpd.cli("admin", "create", "--email", emails[role], "--role", role,
+                     input=PASSWORD + "\n")
+        assert r.returncode == 0, r.stderr
     secrets_a = [email_a, id_a] + list(profile_a.values())
-    return {"emails": {"A": email_a, "B": email_b, "admin": email_admin},
-            "secrets_a": secrets_a}
+    return {"emails": emails, "secrets_a": secrets_a}
 
 
 def probe(api, method, path, op, token):
@@ -398,16 +426,14 @@ def test_v4_1_3_v4_2_1_every_route_by_every_kind_of_caller(hcpd, callers):
     checked = []
     for method, path, op, kind in documented_operations():
         assert kind is not None, "cannot classify %s %s" % (method, path)
-        for who in ("anonymous", "A", "B", "admin"):
+        for who in ("anonymous", "A", "B", "admin", "reviewer", "auditor"):
             token = None
             if who != "anonymous":
                 # a session per probe: an operation without a body (sign-out)
                 # acts on it
                 token = login(api, callers["emails"][who])["access_token"]
             r = probe(api, method, path, op, token)
-            must_deny = (kind == "signed-in" and who == "anonymous") or \
-                        (kind == "admin" and who != "admin")
-            if must_deny:
+            if not may_call(kind, who):
                 expect = 401 if who == "anonymous" else 403
                 assert r.status == expect and r.is_problem(), (method, path, who, r.status)
             else:
@@ -439,7 +465,7 @@ def test_v14_4_security_headers_on_every_reply(hcpd, callers):
     api = hcpd.api
     replies = []
     for method, path, op, kind in documented_operations():
-        email = callers["emails"]["admin" if kind == "admin" else "A"]
+        email = callers["emails"]["admin" if isinstance(kind, frozenset) else "A"]
         token = login(api, email)["access_token"] if kind != "public" else None
         replies.append((op, probe(api, method, path, op, token)))
         if method == "GET" and "{" not in path:

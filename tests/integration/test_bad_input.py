@@ -10,7 +10,8 @@ import pytest
 
 from conftest import registration
 
-GOOD = json.dumps(registration("bad.input@example.org")).encode()
+# the spec's NPI, which the cases below replace
+GOOD = json.dumps(registration("bad.input@example.org", npi="1234567893")).encode()
 
 
 def raw_cases():

@@ -37,7 +37,9 @@ def register(h, npi=None, email=None, confirm=True, **profile):
     """A registration, its email confirmed by its owner unless confirm is
     false (only a confirmed address makes a verified account)."""
     email = email or unique_email("pipe")
-    body = registration(email, npi=npi or valid_npi(), **profile)
+    npi = npi or valid_npi()
+    profile.setdefault("license_number", licence_of(npi))
+    body = registration(email, npi=npi, **profile)
     # a profile value of None leaves the field out
     body["profile"] = {k: v for k, v in body["profile"].items() if v is not None}
     r = h.api.register(body)
@@ -47,12 +49,23 @@ def register(h, npi=None, email=None, confirm=True, **profile):
     return r.json["id"], email, body["profile"]["npi"]
 
 
+def licence_of(npi):
+    """The licence number the registrations and replies here give an NPI:
+    one of its own (a licence number on two accounts is a duplicate
+    identifier, and sends both to an admin)."""
+    return "A" + npi[4:9]
+
+
 def answer(stub, npi, name="001-current-shape-verified", **basic):
-    """The recorded reply of a case, for another NPI (and other names)."""
+    """The recorded reply of a case, for another NPI (and other names), its
+    licence number licence_of(npi) where the case has A12345."""
     body = json.loads(json.dumps(case(name)["reply"]["body"]))
     for rec in body.get("results", []):
         rec["number"] = npi if isinstance(rec["number"], str) else int(npi)
         rec["basic"].update(basic)
+        for tax in rec.get("taxonomies", []):
+            if tax.get("license") == "A12345":
+                tax["license"] = licence_of(npi)
     stub.set(npi, {"status": 200, "body": body})
 
 
@@ -281,7 +294,7 @@ def test_429_retry_after_is_honoured(stack, stub, tmp_path):
     ok = json.loads(json.dumps(case("001-current-shape-verified")["reply"]))
     ok["body"]["results"][0]["number"] = npi
     stub.set(npi, [{"status": 429, "headers": {"Retry-After": "2"}, "body": ""}, ok])
-    account, _, _ = register(h, npi=npi)
+    account, _, _ = register(h, npi=npi, license_number="A12345")  # the case's
     assert jobs_settled(pg, account) == "verified"
     t = [stub.times[i] for i, r in enumerate(stub.requests) if r["key"] == npi]
     assert len(t) == 2 and t[1] - t[0] >= 1.9, t
@@ -350,7 +363,7 @@ def test_a_job_whose_worker_died_is_taken_again(stack, stub, tmp_path):
     ok = json.loads(json.dumps(case("001-current-shape-verified")["reply"]))
     ok["body"]["results"][0]["number"] = npi
     stub.set(npi, [{"status": 200, "body": "", "fault": "stall"}, ok])
-    account, _, _ = register(h, npi=npi)
+    account, _, _ = register(h, npi=npi, license_number="A12345")  # the case's
     deadline = time.time() + 10
     while stub.count(npi) == 0:
         assert time.time() < deadline

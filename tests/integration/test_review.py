@@ -171,7 +171,7 @@ def test_bad_audit_and_item_parameters_are_400(hcpd, pg, admin):
 def test_item_shows_profile_evidence_and_history(hcpd, pg, admin):
     _, admin_id, token = admin
     account_id, email = make_flagged(hcpd, pg, country="NZ", given_name="Mereana",
-                                     family_name="Ngata")
+                                     family_name="Ngata", npi="1234567893")
     r = item(hcpd, token, account_id)
     body = r.json
     assert r.headers["etag"].startswith('"') and r.headers["cache-control"] == "no-store"

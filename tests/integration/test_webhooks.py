@@ -41,11 +41,16 @@ class Receiver:
         self.requests = []  # (msg_id, valid) of every request
         self.acked = []     # parsed bodies acknowledged, in arrival order
         self.bad = []
+        self.ports = []     # the client port of every request (its connection)
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as receivers do
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    receiver.ports.append(self.client_address[1])
                 code = receiver.take(self.headers, body)
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
@@ -200,6 +205,27 @@ def test_every_event_once_in_order_across_a_restart_and_a_failing_receiver(world
     assert [a["error"] for a in created["attempts"]] == ["http_500", "http_500", None]
     # the secret is in no log line
     assert state["secret"][len("whsec_"):] not in h.read_log()
+
+
+def test_one_accounts_events_follow_each_other_without_a_pause(world):
+    """A batch that claims fewer rows than it could (one account's events
+    go one at a time, in order) is not the end: the next is claimed at
+    once, not after the idle second (20 events: 20 s before); and they go
+    over the connection already open, not one connection each."""
+    pg, receiver, hcpd, state = world
+    rx = receiver()
+    h = hcpd()
+    account_id = h.api.register(registration(
+        "hooks.%s@example.org" % os.urandom(4).hex())).json["id"]
+    rx.wait(account_id, 1)
+    pg.psql("INSERT INTO webhook_deliveries (endpoint, account_id, type, status) "
+            "SELECT 'crm', '%s', 'account.verified', 'verified' "
+            "FROM generate_series(1, 20)" % account_id)
+    t0 = time.time()
+    rx.wait(account_id, 21)
+    assert time.time() - t0 < 8, time.time() - t0
+    with rx.lock:
+        assert len(set(rx.ports[-20:])) <= 2, rx.ports
 
 
 def test_two_processes_send_each_event_once(world):

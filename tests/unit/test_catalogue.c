@@ -496,6 +496,52 @@ TEST(bad_documents)
 		      NULL));
 }
 
+TEST(search_attributes)
+{
+	json_t *within = catalogue_unique_within(cat);
+	char out[64];
+
+	/* the shipped catalogue: family_name searchable, npi and license_number identifiers */
+	CHECK(catalogue_field_searchable(cat, "family_name"));
+	CHECK(!catalogue_field_is_identifier(cat, "family_name"));
+	CHECK(catalogue_field_is_identifier(cat, "npi"));
+	CHECK(catalogue_field_is_identifier(cat, "license_number"));
+	CHECK(!catalogue_field_searchable(cat, "phone"));
+	/* family_name and the ten identifiers: npi, rpps, riziv_number,
+	 * big_number, ahpra_number, gmc_number, nmc_pin, gphc_number,
+	 * mcr_number, license_number */
+	CHECK(catalogue_search_count(cat) == 11);
+	CHECK_STREQ(catalogue_search_field(cat, 0), "family_name");
+	CHECK(catalogue_field_is_identifier(cat, "rpps"));
+	CHECK(catalogue_field_is_identifier(cat, "ahpra_number"));
+	CHECK(catalogue_search_field(cat, 11) == NULL);
+	CHECK(json_equal(json_object_get(within, "npi"), json_pack("[s]", "country")) == 1);
+	CHECK(json_array_size(json_object_get(within, "license_number")) == 2);
+	json_decref(within);
+	CHECK(catalogue_index_value(cat, "family_name", " Dupré ", out, sizeof(out)));
+	CHECK_STREQ(out, "dupre");
+	CHECK(catalogue_index_value(cat, "license_number", "a-12 34", out, sizeof(out)));
+	CHECK_STREQ(out, "A1234");
+	CHECK(catalogue_index_value(cat, "npi", "1234567893", out, sizeof(out)));
+	CHECK_STREQ(out, "1234567893");
+	CHECK(!catalogue_index_value(cat, "phone", "+14155550100", out, sizeof(out)));
+	CHECK(catalogue_index_value(cat, "ahpra_number", "med0001234567", out, sizeof(out)));
+	CHECK_STREQ(out, "MED0001234567");
+	CHECK(!catalogue_index_value(cat, "family_name", "  ", out, sizeof(out)));
+	/* refused (the edit lands on the first field, profession): a non-boolean, unique_within
+	 * without identifier or naming a personal field */
+	CHECK(refused("\"purpose\":\"p\"}", "\"purpose\":\"p\",\"searchable\":1}", "profession",
+		      "searchable"));
+	CHECK(refused("\"purpose\":\"p\"}", "\"purpose\":\"p\",\"unique_within\":[\"country\"]}",
+		      "profession", "unique_within"));
+	CHECK(refused("\"purpose\":\"p\"}",
+		      "\"purpose\":\"p\",\"identifier\":true,\"unique_within\":[\"npi\"]}",
+		      "profession", "unique_within"));
+	CHECK(refused("\"purpose\":\"p\"}",
+		      "\"purpose\":\"p\",\"identifier\":true,\"unique_within\":[\"nope\"]}",
+		      "profession", "unique_within"));
+}
+
 /* The privacy lists: which fields re-run verification, which an erasure
  * keeps; and the consent purposes by name. */
 TEST(privacy_lists)
@@ -695,6 +741,7 @@ int main(void)
 	if (cat == NULL)
 		return harness_done();
 	RUN(load_missing_file);
+	RUN(search_attributes);
 	RUN(example_profile_splits_fields);
 	RUN(npi_required_in_us_only);
 	RUN(required_fields);

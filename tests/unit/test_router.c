@@ -161,6 +161,31 @@ TEST(real_table_is_consistent)
 	}
 }
 
+TEST(roles_are_least_privilege)
+{
+	/* a professional's route: any signed-in caller but an enrolling one */
+	CHECK(route_role_allowed(ROUTE_AUTH, "professional"));
+	CHECK(route_role_allowed(ROUTE_AUTH, "admin"));
+	CHECK(!route_role_allowed(ROUTE_AUTH, "enrolling"));
+	/* staff routes admit exactly the roles named */
+	CHECK(route_role_allowed(ROUTE_ADMIN, "admin"));
+	CHECK(!route_role_allowed(ROUTE_ADMIN, "reviewer"));
+	CHECK(!route_role_allowed(ROUTE_ADMIN, "auditor"));
+	CHECK(!route_role_allowed(ROUTE_ADMIN, "professional"));
+	CHECK(!route_role_allowed(ROUTE_ADMIN, "enrolling"));
+	CHECK(route_role_allowed(ROUTE_REVIEW, "reviewer"));
+	CHECK(!route_role_allowed(ROUTE_REVIEW, "auditor"));
+	CHECK(route_role_allowed(ROUTE_RECORDS, "auditor"));
+	CHECK(!route_role_allowed(ROUTE_RECORDS, "reviewer"));
+	CHECK(route_role_allowed(ROUTE_STAFF_SELF, "enrolling"));
+	CHECK(route_role_allowed(ROUTE_STAFF_SELF, "auditor"));
+	CHECK(!route_role_allowed(ROUTE_STAFF_SELF, "professional"));
+	CHECK(!route_role_allowed(ROUTE_ADMIN, "Admin"));
+	CHECK(!route_role_allowed(ROUTE_ADMIN, ""));
+	CHECK(route_role_is_staff("auditor") && !route_role_is_staff("enrolling"));
+	CHECK(!route_role_is_staff("professional"));
+}
+
 int main(void)
 {
 	RUN(exact_paths_match_their_method);
@@ -172,5 +197,6 @@ int main(void)
 	RUN(allow_list_is_cut_to_fit);
 	RUN(pattern_rules);
 	RUN(real_table_is_consistent);
+	RUN(roles_are_least_privilege);
 	return harness_done();
 }

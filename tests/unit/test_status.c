@@ -9,20 +9,24 @@
 
 /* One column per event, in enum order: checks_passed, check_failed,
  * recheck_failed, approve, reject, request_info, answer, reverify,
- * check_refused, no_registry, manual_check. */
+ * check_refused, no_registry, manual_check, duplicate_identifier,
+ * suspend, reinstate. */
 static const char *const expected[STATUS_COUNT][EVENT_COUNT] = {
 	[STATUS_PENDING_VERIFICATION] = {"verified", "flagged", "flagged", "-", "-", "-", "-",
-					 "pending_verification", "flagged", "flagged", "flagged"},
+					 "pending_verification", "flagged", "flagged", "flagged",
+					 "flagged", "suspended", "-"},
 	[STATUS_VERIFIED] = {"-", "-", "suspended", "-", "-", "-", "-", "pending_verification",
-			     "suspended", "-", "-"},
+			     "suspended", "-", "-", "flagged", "suspended", "-"},
 	[STATUS_FLAGGED] = {"-", "-", "-", "approved", "rejected", "flagged", "flagged",
-			    "pending_verification", "-", "-", "-"},
+			    "pending_verification", "-", "-", "-", "flagged", "suspended", "-"},
 	[STATUS_APPROVED] = {"-", "-", "suspended", "-", "rejected", "-", "-",
-			     "pending_verification", "suspended", "-", "-"},
+			     "pending_verification", "suspended", "-", "-", "flagged", "suspended",
+			     "-"},
 	[STATUS_REJECTED] = {"-", "-", "-", "approved", "-", "-", "-", "pending_verification", "-",
-			     "-", "-"},
+			     "-", "-", "-", "-", "-"},
 	[STATUS_SUSPENDED] = {"-", "-", "-", "approved", "rejected", "suspended", "flagged",
-			      "pending_verification", "-", "-", "-"},
+			      "pending_verification", "-", "-", "-", "suspended", "-",
+			      "pending_verification"},
 };
 
 TEST(every_pair)
@@ -48,7 +52,7 @@ TEST(every_pair)
 					status_name((enum account_status)s),
 					status_event_name((enum status_event)e));
 		}
-	CHECK(allowed == 26);
+	CHECK(allowed == 36);
 }
 
 /* What each pair announces to webhook endpoints (issue 20 item 6), in the
@@ -58,16 +62,20 @@ TEST(every_pair)
 static const char *const announced[STATUS_COUNT][EVENT_COUNT] = {
 	[STATUS_PENDING_VERIFICATION] = {"account.verified", "account.flagged", "account.flagged",
 					 "-", "-", "-", "-", "", "account.flagged",
-					 "account.flagged", "account.flagged"},
+					 "account.flagged", "account.flagged", "account.flagged",
+					 "account.suspended", "-"},
 	[STATUS_VERIFIED] = {"-", "-", "account.suspended", "-", "-", "-", "-", "",
-			     "account.suspended", "-", "-"},
+			     "account.suspended", "-", "-", "account.flagged", "account.suspended",
+			     "-"},
 	[STATUS_FLAGGED] = {"-", "-", "-", "account.approved", "account.rejected", "", "", "", "-",
-			    "-", "-"},
+			    "-", "-", "", "account.suspended", "-"},
 	[STATUS_APPROVED] = {"-", "-", "account.suspended", "-", "account.rejected", "-", "-", "",
-			     "account.suspended", "-", "-"},
-	[STATUS_REJECTED] = {"-", "-", "-", "account.approved", "-", "-", "-", "", "-", "-", "-"},
+			     "account.suspended", "-", "-", "account.flagged", "account.suspended",
+			     "-"},
+	[STATUS_REJECTED] = {"-", "-", "-", "account.approved", "-", "-", "-", "", "-", "-", "-",
+			     "-", "-", "-"},
 	[STATUS_SUSPENDED] = {"-", "-", "-", "account.reinstated", "account.rejected", "",
-			      "account.flagged", "", "-", "-", "-"},
+			      "account.flagged", "", "-", "-", "-", "", "-", "account.reinstated"},
 };
 
 TEST(every_announcement)
