@@ -87,6 +87,13 @@ struct runner {
 /* Checks this process finished, by verifier (set order) and outcome. */
 static atomic_ulong checks_done[MAX_VERIFIERS][OUTCOME_ERROR + 1];
 
+/* Each verifier's circuit as this process's runner last left it, for
+ * GET /v1/admin/verifiers (runner_circuit()); runner_on says whether a
+ * runner runs here at all. Written by the runner thread only. */
+enum circuit { CIRCUIT_CLOSED, CIRCUIT_OPEN, CIRCUIT_HALF_OPEN };
+static atomic_int circuit[MAX_VERIFIERS];
+static atomic_bool runner_on;
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -231,6 +238,7 @@ static void breaker_note(struct runner *r, const struct check *c, bool answered)
 	if (answered) {
 		b->failures = 0;
 		b->open = false;
+		atomic_store(&circuit[c->vi], CIRCUIT_CLOSED);
 		return;
 	}
 	if (++b->failures >= c->v->breaker_failures || c->probe) {
@@ -240,6 +248,7 @@ static void breaker_note(struct runner *r, const struct check *c, bool answered)
 					   b->failures));
 		b->open = true;
 		b->opened = now_ms();
+		atomic_store(&circuit[c->vi], CIRCUIT_OPEN);
 	}
 }
 
@@ -564,6 +573,7 @@ static void claim(struct runner *r, size_t vi, int want)
 		if (now - b->opened >= v->breaker_open_ms) {
 			probe = true; /* half-open: one request decides */
 			want = 1;
+			atomic_store(&circuit[vi], CIRCUIT_HALF_OPEN);
 		} else {
 			fail_fast = true;
 		}
@@ -749,6 +759,9 @@ enum err runner_start(struct app *app, struct runner **ret_runner)
 	r->seed = (unsigned)rnd[0] << 8 | rnd[1];
 	if (pthread_create(&r->thread, NULL, runner_main, r) != 0)
 		goto fail;
+	for (size_t i = 0; i < r->nverifiers; i++)
+		atomic_store(&circuit[i], CIRCUIT_CLOSED);
+	atomic_store(&runner_on, true);
 	log_json(LOG_INFO, "verification runner started",
 		 json_pack("{s:i, s:i}", "verifiers", (int)r->nverifiers, "concurrency",
 			   app->cfg.verify_concurrency));
@@ -768,6 +781,7 @@ void runner_stop(struct runner *r)
 
 	if (r == NULL)
 		return;
+	atomic_store(&runner_on, false);
 	atomic_store(&r->stopping, true);
 	curl_multi_wakeup(r->multi);
 	pthread_join(r->thread, NULL);
@@ -794,4 +808,13 @@ void runner_metrics_render(const struct verifier_set *set, FILE *f)
 				"%lu\n",
 				verifier_set_at(set, i)->name, outcome_name((enum outcome)o),
 				atomic_load_explicit(&checks_done[i][o], memory_order_relaxed));
+}
+
+const char *runner_circuit(size_t vi)
+{
+	static const char *const names[] = {"closed", "open", "half_open"};
+
+	if (!atomic_load(&runner_on) || vi >= MAX_VERIFIERS)
+		return NULL;
+	return names[atomic_load(&circuit[vi])];
 }
