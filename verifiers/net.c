@@ -167,6 +167,8 @@ static enum err secret_read(const struct verifier *v, const char *suffix, struct
 		if (b->len == 0)
 			err = ERR_INVALID;
 	}
+	if (err != ERR_OK)
+		blob_wipe(b); /* read, but no secret */
 	if (err == ERR_NOMEM)
 		return err;
 	if (err != ERR_OK)
