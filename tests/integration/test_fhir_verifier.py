@@ -50,11 +50,13 @@ def stub():
     s.close()
 
 
-def run_check(registries, url, fields):
+def run_check(registries, url, fields, name="example-fhir-directory", extra_env=None):
+    """`hcpd verifier check NAME --field k=v ...` with its base URL set to url."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HCPD_")}
-    env.update({"HCPD_REGISTRIES_DIR": registries,
-                "HCPD_REGISTRY_URL_EXAMPLE_FHIR_DIRECTORY": url, "HCPD_LOG_LEVEL": "info"})
-    args = [HCPD_BIN, "verifier", "check", "example-fhir-directory"]
+    env.update({"HCPD_REGISTRIES_DIR": registries, "HCPD_LOG_LEVEL": "info",
+                "HCPD_REGISTRY_URL_" + name.upper().replace("-", "_"): url})
+    env.update(extra_env or {})
+    args = [HCPD_BIN, "verifier", "check", name]
     for k, v in fields.items():
         args += ["--field", "%s=%s" % (k, v)]
     return subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -114,14 +116,8 @@ def shipped(tmp_path_factory):
 
 
 def run_shipped(regdir, url, fields, key=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HCPD_")}
-    env.update({"HCPD_REGISTRIES_DIR": regdir, "HCPD_REGISTRY_URL_FR_ANNUAIRE_SANTE": url})
-    if key is not None:
-        env[KEY_VAR] = key
-    args = [HCPD_BIN, "verifier", "check", "fr-annuaire-sante"]
-    for k, v in fields.items():
-        args += ["--field", "%s=%s" % (k, v)]
-    return subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return run_check(regdir, url, fields, "fr-annuaire-sante",
+                     {KEY_VAR: key} if key is not None else None)
 
 
 @pytest.mark.parametrize("name,case", cases(), ids=[n for n, _ in cases()])
