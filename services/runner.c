@@ -68,6 +68,9 @@ struct check {
 
 struct runner {
 	struct app *app;
+	/* the definitions its checks run under: app->verifiers when it took
+	 * them; a reload (main.c) installs another set, taken by adopt() */
+	const struct verifier_set *set;
 	pthread_t thread;
 	atomic_bool stopping;
 	CURLM *multi;
@@ -155,8 +158,7 @@ static enum err record(struct runner *r, PGconn *conn, const struct check *c,
 	err = db_job_done(conn, c->job_id, r->owner, c->account_id, &o, &facts);
 	if (err != ERR_OK)
 		goto out;
-	err = verdict_checked(conn, r->app->verifiers, c->account_id, &facts, res->outcome, &moved,
-			      &to);
+	err = verdict_checked(conn, r->set, c->account_id, &facts, res->outcome, &moved, &to);
 	if (err == ERR_OK) /* counted before the commit: a failed one may count twice */
 		atomic_fetch_add_explicit(&checks_done[c->vi][res->outcome], 1,
 					  memory_order_relaxed);
@@ -404,7 +406,7 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 			const struct jobkey *jk, size_t vi, bool fail_fast, bool probe,
 			struct check **ret_send)
 {
-	const struct verifier *v = verifier_set_at(r->app->verifiers, vi);
+	const struct verifier *v = verifier_set_at(r->set, vi);
 	struct check *c = calloc(1, sizeof(*c));
 	json_t *profile = NULL, *sent = NULL;
 	const char *names[VERIFIER_FIELDS_MAX];
@@ -553,7 +555,7 @@ static void launch_due(struct runner *r)
  * transaction; after it commits, puts what is to be sent in line. */
 static void claim(struct runner *r, size_t vi, int want)
 {
-	const struct verifier *v = verifier_set_at(r->app->verifiers, vi);
+	const struct verifier *v = verifier_set_at(r->set, vi);
 	struct breaker *b = &r->breakers[vi];
 	struct job_claim *jobs = NULL;
 	struct jobkeys keys = {0};
@@ -699,6 +701,34 @@ static long long sleep_ms(struct runner *r, long long now)
 	return t > 0 ? t : 0;
 }
 
+/* Takes the definitions a reload installed once none of the old set's
+ * checks waits or is in flight (those finish under the set they started
+ * with; meanwhile nothing new is claimed): per-verifier state starts
+ * afresh, as at start-up. false while it waits. */
+static bool adopt(struct runner *r)
+{
+	const struct verifier_set *now = r->app->verifiers;
+
+	if (now == r->set)
+		return true;
+	if (r->nchecks > 0)
+		return false;
+	r->set = now;
+	r->nverifiers = verifier_set_count(now);
+	memset(r->waiting_for, 0, sizeof(r->waiting_for));
+	memset(r->next_send, 0, sizeof(r->next_send));
+	memset(r->breakers, 0, sizeof(r->breakers));
+	memset(r->next_claim, 0, sizeof(r->next_claim));
+	for (size_t i = 0; i < MAX_VERIFIERS; i++) {
+		atomic_store(&circuit[i], CIRCUIT_CLOSED);
+		for (int o = 0; o <= OUTCOME_ERROR; o++) /* counters by index: a new count */
+			atomic_store(&checks_done[i][o], 0);
+	}
+	log_json(LOG_INFO, "verification runner took the reloaded definitions",
+		 json_pack("{s:i}", "verifiers", (int)r->nverifiers));
+	return true;
+}
+
 static void *runner_main(void *arg)
 {
 	struct runner *r = arg;
@@ -706,6 +736,7 @@ static void *runner_main(void *arg)
 
 	while (!atomic_load(&r->stopping)) {
 		long long now = now_ms();
+		bool current = adopt(r);
 
 		/* the gate knows no recipient until they are stored */
 		if (!atomic_load(&r->app->recipients_synced) &&
@@ -713,13 +744,12 @@ static void *runner_main(void *arg)
 			poll_once(r, DB_RETRY_MS);
 			continue;
 		}
-		for (size_t k = 0; k < r->nverifiers; k++) {
+		for (size_t k = 0; current && k < r->nverifiers; k++) {
 			size_t vi = (r->rotate + k) % r->nverifiers;
 			int room = r->app->cfg.verify_concurrency - r->nchecks;
 
 			/* a manual register has no job: an admin checks it */
-			if (verifier_set_at(r->app->verifiers, vi)->ops->transport ==
-			    TRANSPORT_MANUAL)
+			if (verifier_set_at(r->set, vi)->ops->transport == TRANSPORT_MANUAL)
 				continue;
 			if (room > 0 && now >= r->next_claim[vi])
 				claim(r, vi, room);
@@ -749,7 +779,8 @@ enum err runner_start(struct app *app, struct runner **ret_runner)
 	    crypto_random(rnd, sizeof(rnd)) != ERR_OK)
 		goto fail;
 	r->app = app;
-	r->nverifiers = verifier_set_count(app->verifiers);
+	r->set = app->verifiers;
+	r->nverifiers = verifier_set_count(r->set);
 	atomic_init(&r->stopping, false);
 	curl_multi_setopt(r->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 			  (long)app->cfg.verify_concurrency);
