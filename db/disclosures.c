@@ -158,7 +158,8 @@ enum err db_gate_facts(PGconn *conn, const char *subject, const char *recipient,
 		      "a.data_key IS NULL, coalesce(a.processing_restricted, false), "
 		      "(SELECT coalesce(json_agg(c.purpose), '[]')::text FROM "
 		      "  (SELECT DISTINCT ON (purpose) purpose, granted FROM consents "
-		      "   WHERE account_id = a.id ORDER BY purpose, id DESC) c WHERE c.granted) "
+		      "   WHERE account_id = a.id ORDER BY purpose, id DESC) c WHERE c.granted), "
+		      "r.suspended_at IS NOT NULL "
 		      "FROM (SELECT $1::uuid AS subject, $2::text AS recipient) q "
 		      "LEFT JOIN recipients r ON r.name = q.recipient "
 		      "LEFT JOIN LATERAL (SELECT * FROM recipient_terms rt "
@@ -188,6 +189,7 @@ enum err db_gate_facts(PGconn *conn, const char *subject, const char *recipient,
 	f.account_found = PQgetvalue(f.res, 0, 6)[0] == 't';
 	f.erased = PQgetvalue(f.res, 0, 7)[0] == 't';
 	f.restricted = PQgetvalue(f.res, 0, 8)[0] == 't';
+	f.suspended = PQgetvalue(f.res, 0, 10)[0] == 't';
 	err = string_vector(f.arrays, PQgetvalue(f.res, 0, 5), &f.allowed, &f.nallowed);
 	if (err == ERR_OK)
 		err = string_vector(f.arrays,
@@ -382,7 +384,8 @@ enum err db_ledger_scan(PGconn *conn, long long after, int chunk, ledger_scan_fn
 enum err db_disclosures_list(PGconn *conn, const struct disclosure_filter *f, PGresult **ret_res)
 {
 	char before[24], limit[16];
-	const char *params[4] = {f->subject, f->recipient, f->before > 0 ? before : NULL, limit};
+	const char *params[6] = {f->subject, f->recipient, f->before > 0 ? before : NULL,
+				 limit,      f->from,      f->to};
 
 	snprintf(before, sizeof(before), "%lld", f->before);
 	snprintf(limit, sizeof(limit), "%d", f->limit);
@@ -397,8 +400,10 @@ enum err db_disclosures_list(PGconn *conn, const struct disclosure_filter *f, PG
 		       "WHERE ($1::uuid IS NULL OR d.subject = $1::uuid) "
 		       "AND ($2::text IS NULL OR d.recipient = $2) "
 		       "AND ($3::bigint IS NULL OR d.id < $3::bigint) "
+		       "AND ($5::timestamptz IS NULL OR d.disclosed_at >= $5::timestamptz) "
+		       "AND ($6::timestamptz IS NULL OR d.disclosed_at < $6::timestamptz) "
 		       "ORDER BY d.id DESC LIMIT $4::int",
-		       4, params, NULL, NULL, ret_res);
+		       6, params, NULL, NULL, ret_res);
 }
 
 enum err db_recipient_upsert(PGconn *conn, const char *name, const char *kind,

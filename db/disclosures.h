@@ -97,6 +97,7 @@ struct gate_facts {
 	bool account_found;
 	bool erased;          /* the account has no data key */
 	bool restricted;      /* accounts.processing_restricted */
+	bool suspended;       /* the recipient is suspended (recipients.suspended_at) */
 	const char **granted; /* consent purposes whose latest row grants */
 	size_t ngranted;
 	PGresult *res;  /* owns the strings above */
@@ -137,6 +138,8 @@ struct disclosure_filter {
 	const char *recipient; /* a recipient's name, or NULL for any */
 	long long before;      /* only ids below this; 0: from the newest */
 	int limit;             /* at most this many rows */
+	const char *from;      /* disclosed at or after (a validate_timestamp() form); NULL: any */
+	const char *to;        /* disclosed before it; NULL: any */
 };
 
 /* The columns of db_disclosures_list()'s result. */

@@ -68,9 +68,12 @@ enum err db_jobs_cancel_open(PGconn *conn, const char *account_id, const char *w
 		       2, params, NULL, NULL, NULL);
 }
 
-/* The due jobs of verifier $1, oldest first: what a claim takes next. */
+/* The due jobs of verifier $1, oldest first: what a claim takes next.
+ * A suspended verifier's jobs wait (the kill-switch, suspensions.h). */
 #define JOBS_DUE                                                                                   \
 	"j.verifier = $1 AND j.state IN ('queued', 'running') AND j.next_attempt_at <= now() "     \
+	"AND NOT EXISTS (SELECT 1 FROM recipients s WHERE s.name = j.verifier "                    \
+	"AND s.suspended_at IS NOT NULL) "                                                         \
 	"AND (j.state = 'queued' OR j.lease_until < now()) ORDER BY j.next_attempt_at, j.id "      \
 	"LIMIT $2"
 

@@ -31,6 +31,7 @@
 #define OUTBOX_ACCOUNT_SUSPENDED       "account_suspended"
 #define OUTBOX_MONITORING_REFUSED      "monitoring_refused"
 #define OUTBOX_LICENCE_EXPIRY_REMINDER "licence_expiry_reminder"
+#define OUTBOX_DORMANCY_WARNING        "dormancy_warning"
 #define OUTBOX_ADMIN_REVIEW_DIGEST     "admin_review_digest"
 /* The admin console's notices (migration 0016). */
 #define OUTBOX_ADMIN_SUSPENDED  "account_suspended_by_admin"

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "documents.h"
 #include "deliveries.h"
+#include "dormancy.h"
 #include "keystore.h"
 #include "privacy.h"
 
@@ -355,27 +356,11 @@ enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct pur
 enum err db_uncompleted_registrations(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
 				      size_t *ret_n)
 {
-	char num[16], lim[24];
-	const char *params[2] = {num, lim};
-	PGresult *res;
-	size_t n;
-	enum err err;
-
-	snprintf(num, sizeof(num), "%d", days);
-	snprintf(lim, sizeof(lim), "%zu", max);
-	err = db_exec(conn,
-		      "SELECT id FROM accounts WHERE NOT email_verified "
-		      "AND erased_at IS NULL AND role = 'professional' "
-		      "AND legal_hold_at IS NULL "
-		      "AND created_at < now() - make_interval(days => $1::int) "
-		      "ORDER BY created_at LIMIT $2::int",
-		      2, params, NULL, NULL, &res);
-	if (err != ERR_OK)
-		return err;
-	n = (size_t)PQntuples(res);
-	for (size_t i = 0; i < n && i < max; i++)
-		snprintf(ids[i], UUID_STR_LEN, "%s", PQgetvalue(res, (int)i, 0));
-	PQclear(res);
-	*ret_n = n < max ? n : max;
-	return ERR_OK;
+	return db_due_ids(conn,
+			  "SELECT id FROM accounts WHERE NOT email_verified "
+			  "AND erased_at IS NULL AND role = 'professional' "
+			  "AND legal_hold_at IS NULL "
+			  "AND created_at < now() - make_interval(days => $1::int) "
+			  "ORDER BY created_at LIMIT $2::int",
+			  days, max, ids, ret_n);
 }

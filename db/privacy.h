@@ -118,8 +118,11 @@ struct purge_counts {
 	long long email_tokens;   /* expired email tokens deleted */
 	long long refresh_tokens; /* refresh tokens of ended sessions deleted */
 	long long idempotency_keys;
-	long long login_throttle; /* sign-in throttle rows a day past their last failure */
-	long long documents;      /* licence documents past l->documents_days (documents.h) */
+	long long login_throttle;    /* sign-in throttle rows a day past their last failure */
+	long long documents;         /* licence documents past l->documents_days (documents.h) */
+	long long rejected;          /* rejected registrations erased (dormancy.h) */
+	long long dormancy_warnings; /* dormant accounts warned by mail */
+	long long dormant;           /* dormant accounts erased after their warning */
 };
 
 /* Drops verification evidence older than its verifier's retention

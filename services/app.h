@@ -42,6 +42,8 @@ struct app {
 	atomic_bool recipients_synced;              /* stored by ledger_sync_recipients() */
 	unsigned char link_key[CRYPTO_KEY_LEN];     /* one-click unsubscribe tokens */
 	unsigned char throttle_key[CRYPTO_KEY_LEN]; /* sign-in throttle's client keys */
+	unsigned char note_key[CRYPTO_KEY_LEN];     /* seals staff reasons about no account */
+	unsigned char suppress_key[CRYPTO_KEY_LEN]; /* the suppression list's per-client keys */
 	struct admin_page *admin_page;              /* the /admin/ files; NULL: page off */
 	struct admin_page *account_pages;           /* the /account/ pages; NULL: pages off */
 	/* HCPD_REGISTRIES_DIR's definitions. Atomic: SIGHUP installs a new set

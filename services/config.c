@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "validate.h"
 #include "links.h"
 #include "log.h"
 
@@ -215,6 +216,15 @@ enum err config_load(struct config *cfg, const char **ret_why)
 	if (err == ERR_OK)
 		err = env_int("HCPD_REFRESH_TOKEN_DAYS", 30, 1, 365, &cfg->refresh_days, ret_why);
 	cfg->smtp_url = env_or("HCPD_SMTP_URL", NULL);
+	cfg->sender_postal = env_or("HCPD_SENDER_POSTAL_ADDRESS", NULL);
+	if (err == ERR_OK && cfg->sender_postal != NULL &&
+	    (cfg->sender_postal[0] == '\0' || strlen(cfg->sender_postal) > 300 ||
+	     !validate_utf8(cfg->sender_postal, strlen(cfg->sender_postal)) ||
+	     !validate_no_controls(cfg->sender_postal))) {
+		*ret_why = "HCPD_SENDER_POSTAL_ADDRESS must be 1 to 300 bytes of UTF-8 without "
+			   "control characters";
+		err = ERR_INVALID;
+	}
 	cfg->smtp_from = env_or("HCPD_SMTP_FROM", "hcpd@localhost");
 	cfg->admin_dir = env_or("HCPD_ADMIN_DIR", NULL);
 	if (err == ERR_OK && cfg->smtp_url != NULL && strncmp(cfg->smtp_url, "smtp://", 7) != 0 &&
@@ -248,6 +258,13 @@ enum err config_load(struct config *cfg, const char **ret_why)
 	if (err == ERR_OK)
 		err = env_int("HCPD_RETENTION_DOCUMENTS_DAYS", 90, 1, 3650,
 			      &cfg->keep_documents_days, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_REJECTED_DAYS", 365, 1, 3650,
+			      &cfg->keep_rejected_days, ret_why);
+	/* more than the 30 days of warning a dormant account gets */
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_DORMANT_DAYS", 1095, 60, 36500,
+			      &cfg->keep_dormant_days, ret_why);
 	cfg->registries_dir = env_or("HCPD_REGISTRIES_DIR", "verifiers/registries");
 	if (err == ERR_OK)
 		err = env_int("HCPD_VERIFY_CONCURRENCY", 32, 0, 1024, &cfg->verify_concurrency,

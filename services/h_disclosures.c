@@ -8,6 +8,7 @@
  * for the rest the rule that refused them (its name, never a value).
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,26 +470,150 @@ enum MHD_Result h_me_disclosures(struct req *r)
 	return http_reply_json(r, 200, body, fhir ? "application/fhir+json" : NULL);
 }
 
+/* The breach-notification export's bounds: rows read per query, and at
+ * most this many in one reply (narrow from/to beyond it). */
+#define EXPORT_CHUNK    1000
+#define EXPORT_ROWS_MAX 100000
+
+/* One CSV cell (RFC 4180): quoted, quotes doubled; a leading = + - @ is
+ * prefixed with ' so a spreadsheet does not run it as a formula. */
+static void csv_cell(FILE *f, const char *s, bool last)
+{
+	fputc('"', f);
+	if (strchr("=+-@", s[0]) != NULL && s[0] != '\0')
+		fputc('\'', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputs(last ? "\"\r\n" : "\",", f);
+}
+
+/* Appends res's rows (at most n) to f as CSV or NDJSON lines. */
+static enum err export_rows(FILE *f, PGresult *res, int n, bool csv)
+{
+	static const int cols[] = {DCOL_ID,        DCOL_DISCLOSED_AT,  DCOL_SUBJECT,
+				   DCOL_RECIPIENT, DCOL_DISPLAY_NAME,  DCOL_FIELDS,
+				   DCOL_PURPOSE,   DCOL_TERMS_VERSION, DCOL_LEGAL_BASIS,
+				   DCOL_COUNTRY,   DCOL_JOB_ID};
+	const size_t ncols = sizeof(cols) / sizeof(cols[0]);
+
+	for (int i = 0; i < n; i++) {
+		json_t *item = csv ? NULL : item_json(res, i, true);
+		char *line = item != NULL ? json_dumps(item, JSON_COMPACT) : NULL;
+
+		json_decref(item);
+		if (!csv && line == NULL)
+			return ERR_NOMEM;
+		if (!csv)
+			fprintf(f, "%s\n", line);
+		free(line);
+		for (size_t c = 0; csv && c < ncols; c++)
+			csv_cell(f, PQgetvalue(res, i, cols[c]), c + 1 == ncols);
+	}
+	return ERR_OK;
+}
+
+/* Every row matching f, newest first, into *ret_text as CSV (with a header
+ * line) or NDJSON. ERR_TOO_BIG past EXPORT_ROWS_MAX rows. */
+static enum err export_all(struct req *r, struct disclosure_filter *f, bool csv, char **ret_text,
+			   size_t *ret_len)
+{
+	FILE *out = open_memstream(ret_text, ret_len);
+	long long total = 0;
+	int got = EXPORT_CHUNK;
+	enum err err = out != NULL ? ERR_OK : ERR_NOMEM;
+
+	if (err == ERR_OK && csv)
+		fputs("id,disclosed_at,subject,recipient,recipient_display_name,fields,purpose,"
+		      "terms_version,legal_basis,recipient_country,job_id\r\n",
+		      out);
+	f->limit = EXPORT_CHUNK;
+	f->before = 0;
+	while (err == ERR_OK && got == EXPORT_CHUNK) {
+		PGresult *res = NULL;
+
+		err = page_read(r, f, &res);
+		if (err != ERR_OK)
+			break;
+		got = PQntuples(res) > EXPORT_CHUNK ? EXPORT_CHUNK : PQntuples(res);
+		total += got;
+		if (total > EXPORT_ROWS_MAX)
+			err = ERR_TOO_BIG;
+		else
+			err = export_rows(out, res, got, csv);
+		if (got > 0)
+			f->before = strtoll(PQgetvalue(res, got - 1, DCOL_ID), NULL, 10);
+		got = PQntuples(res) > EXPORT_CHUNK ? EXPORT_CHUNK : 0;
+		PQclear(res);
+	}
+	if (out != NULL && fclose(out) != 0 && err == ERR_OK)
+		err = ERR_NOMEM;
+	if (err != ERR_OK) {
+		free(*ret_text);
+		*ret_text = NULL;
+	}
+	return err;
+}
+
+/* The export's reply: the whole range as text/csv or application/x-ndjson. */
+static enum MHD_Result export_reply_text(struct req *r, struct disclosure_filter *f, bool csv)
+{
+	char *text = NULL;
+	size_t len = 0;
+	enum err err = export_all(r, f, csv, &text, &len);
+
+	if (err == ERR_TOO_BIG)
+		return problem_send(r, 422, "unprocessable",
+				    "more than 100000 disclosures: narrow from and to");
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	return http_reply_owned(r, 200, csv ? "text/csv; charset=utf-8" : "application/x-ndjson",
+				text, len);
+}
+
+/* from and to, when given, are validate_timestamp() forms, from before to. */
+static bool range_ok(const struct disclosure_filter *f)
+{
+	long long from = 0, to = 0;
+
+	return (f->from == NULL || validate_timestamp(f->from, &from)) &&
+	       (f->to == NULL || validate_timestamp(f->to, &to)) &&
+	       (f->from == NULL || f->to == NULL || from < to);
+}
+
 enum MHD_Result h_admin_disclosures_list(struct req *r)
 {
 	struct disclosure_filter f = {
 		.recipient =
 			MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "recipient"),
 		.subject = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "subject"),
+		.from = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "from"),
+		.to = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "to"),
 	};
+	const char *format = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "format");
+	bool csv = format != NULL && strcmp(format, "csv") == 0;
+	bool ndjson = format != NULL && strcmp(format, "ndjson") == 0;
 	PGresult *res = NULL;
 	json_t *body, *details;
 	PGconn *conn;
 	enum err err;
 
 	if (!page_args(r, &f) || (f.subject != NULL && !validate_uuid(f.subject)) ||
-	    (f.recipient != NULL && (f.recipient[0] == '\0' || strlen(f.recipient) > 63)))
-		return problem_send(r, 400, "bad-request",
-				    "limit must be 1 to 100, cursor a next_cursor from an earlier "
-				    "page, subject an account id, recipient a recipient's name");
-	err = page_read(r, &f, &res);
+	    (f.recipient != NULL && (f.recipient[0] == '\0' || strlen(f.recipient) > 63)) ||
+	    !range_ok(&f) || (format != NULL && !csv && !ndjson && strcmp(format, "json") != 0))
+		return problem_send(
+			r, 400, "bad-request",
+			"limit must be 1 to 100, cursor a next_cursor from an earlier "
+			"page, subject an account id, recipient a recipient's name, "
+			"from and to YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (from before to), "
+			"format json, csv or ndjson");
+	/* an export is every row of the range: no page */
+	err = csv || ndjson ? ERR_OK : page_read(r, &f, &res);
 	/* who looked at which disclosures is itself on record */
-	details = json_pack("{s:s?, s:s?}", "recipient", f.recipient, "subject", f.subject);
+	details = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "recipient", f.recipient, "subject",
+			    f.subject, "from", f.from, "to", f.to, "format", format);
 	if (err == ERR_OK && details == NULL)
 		err = ERR_NOMEM;
 	if (err == ERR_OK &&
@@ -508,6 +633,8 @@ enum MHD_Result h_admin_disclosures_list(struct req *r)
 		PQclear(res);
 		return problem_from_err(r, err);
 	}
+	if (csv || ndjson)
+		return export_reply_text(r, &f, csv);
 	body = page_json(res, &f, true, false);
 	PQclear(res);
 	if (body == NULL)

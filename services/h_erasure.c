@@ -118,21 +118,13 @@ static enum MHD_Result legal_hold(struct req *r, const char *reason)
 
 enum MHD_Result h_admin_legal_hold_set(struct req *r)
 {
-	static const char *const keys[] = {"reason", NULL};
 	json_t *errors = json_array();
 	const char *reason;
 
 	if (errors == NULL)
 		return problem_from_err(r, ERR_NOMEM);
-	json_body_check_keys(r->json, keys, errors);
-	json_body_require_strings(r->json, keys, errors);
-	reason = json_string_value(json_object_get(r->json, "reason"));
-	if (json_array_size(errors) == 0 &&
-	    (reason[0] == '\0' || strlen(reason) > LEGAL_HOLD_REASON_MAX ||
-	     !validate_no_controls(reason)))
-		json_error_add(errors, "reason", "invalid",
-			       "give a reason of 1 to 500 bytes without control characters");
-	if (json_array_size(errors) > 0)
+	reason = json_body_reason(r->json, LEGAL_HOLD_REASON_MAX, errors);
+	if (reason == NULL)
 		return problem_send_errors(r, errors);
 	json_decref(errors);
 	return legal_hold(r, reason);

@@ -74,6 +74,23 @@ enum MHD_Result h_me_restriction_lift(struct req *r);
 /* h_admin.c */
 enum MHD_Result h_admin_stats(struct req *r);
 
+/* h_clients.c */
+enum MHD_Result h_admin_clients_list(struct req *r);
+enum MHD_Result h_admin_clients_create(struct req *r);
+enum MHD_Result h_admin_client_revoke(struct req *r);
+enum MHD_Result h_client_me(struct req *r);
+
+/* h_marketing.c */
+enum MHD_Result h_marketing_audience(struct req *r);
+enum MHD_Result h_marketing_suppression(struct req *r);
+
+/* h_unsubscribe_page.c */
+enum MHD_Result h_unsubscribe_page(struct req *r);
+
+/* h_recipients.c */
+enum MHD_Result h_admin_recipient_suspend(struct req *r);
+enum MHD_Result h_admin_recipient_resume(struct req *r);
+
 /* h_disclosures.c */
 enum MHD_Result h_me_disclosures(struct req *r);
 enum MHD_Result h_admin_disclosures_list(struct req *r);

@@ -33,6 +33,7 @@
 
 #include "allocfail.h"
 #include "app.h"
+#include "clients.h"
 #include "connguard.h"
 #include "crypto.h"
 #include "db.h"
@@ -421,6 +422,13 @@ static enum MHD_Result admit(struct req *r, const char *url, bool *ret_ok)
 	if ((r->route->flags & (ROUTE_AUTH | ROUTE_STAFF_ROLES)) && r->auth.sub[0] == '\0') {
 		bool ok;
 		enum MHD_Result ret = authenticate(r, &ok);
+
+		if (!ok)
+			return ret;
+	}
+	if ((r->route->flags & ROUTE_CLIENT_ROLES) && r->auth.sub[0] == '\0') {
+		bool ok;
+		enum MHD_Result ret = client_authenticate(r, &ok);
 
 		if (!ok)
 			return ret;

@@ -45,6 +45,7 @@ static const char *const rule_names[] = {
 	[GATE_ADVERTISER_CONTACT] = "advertiser_contact",
 	[GATE_CME_SPONSOR] = "cme_sponsor",
 	[GATE_ERASED] = "erased",
+	[GATE_RECIPIENT_SUSPENDED] = "recipient_suspended",
 };
 
 const char *gate_rule_name(enum gate_rule rule)
@@ -67,9 +68,19 @@ static bool granted(const struct gate_facts *f, const char *consent)
 	return in_list(f->granted, f->ngranted, consent);
 }
 
+/* A marketing channel (marketing_email, ...) is a purpose and the
+ * consent it needs, of the same name (issue 25: the sending processor). */
+static bool marketing_purpose(const char *purpose)
+{
+	return purpose != NULL && strncmp(purpose, "marketing_", 10) == 0;
+}
+
 const char *gate_consent_for(const char *kind, const char *purpose)
 {
 	size_t i;
+
+	if (marketing_purpose(purpose))
+		return purpose;
 
 	for (i = 0; purpose != NULL && i < sizeof(purpose_consents) / sizeof(purpose_consents[0]);
 	     i++)
@@ -91,6 +102,8 @@ enum gate_rule gate_processing(const struct gate_facts *f, const char *purpose)
 		if (strcmp(purpose, purpose_consents[i][0]) == 0 &&
 		    !granted(f, purpose_consents[i][1]))
 			return GATE_NO_CONSENT;
+	if (marketing_purpose(purpose) && !granted(f, purpose))
+		return GATE_NO_CONSENT;
 	return GATE_ALLOWED;
 }
 
@@ -101,6 +114,8 @@ enum gate_rule gate_decide(const struct gate_facts *f, const struct disclosure_r
 
 	if (f->kind == NULL)
 		return GATE_UNKNOWN_RECIPIENT;
+	if (f->suspended) /* before anything else: the kill-switch stops every flow */
+		return GATE_RECIPIENT_SUSPENDED;
 	if (f->terms_version == NULL)
 		return GATE_TERMS_NOT_IN_FORCE;
 	if (d->purpose == NULL || strcmp(d->purpose, f->purpose) != 0)

@@ -35,21 +35,22 @@ enum err ledger_sync_recipients(PGconn *conn, const struct recipient_def *defs, 
 
 enum gate_rule {
 	GATE_ALLOWED = 0,
-	GATE_UNKNOWN_RECIPIENT,  /* no such recipient */
-	GATE_TERMS_NOT_IN_FORCE, /* no terms version in force now */
-	GATE_PURPOSE,            /* the purpose is not the terms' purpose */
-	GATE_FIELD_NOT_ALLOWED,  /* a field outside the terms' allowed_fields */
-	GATE_NO_CONSENT,         /* the consent the purpose needs is not granted */
-	GATE_RESTRICTED,         /* processing_restricted is set */
-	GATE_ADVERTISER_CONTACT, /* advertiser + email/phone/postal_address without
-				    advertiser_contact */
-	GATE_CME_SPONSOR,        /* cme_sponsor without cme_sponsor_sharing */
-	GATE_ERASED,             /* the account is erased (no data key), or does not exist */
+	GATE_UNKNOWN_RECIPIENT,   /* no such recipient */
+	GATE_TERMS_NOT_IN_FORCE,  /* no terms version in force now */
+	GATE_PURPOSE,             /* the purpose is not the terms' purpose */
+	GATE_FIELD_NOT_ALLOWED,   /* a field outside the terms' allowed_fields */
+	GATE_NO_CONSENT,          /* the consent the purpose needs is not granted */
+	GATE_RESTRICTED,          /* processing_restricted is set */
+	GATE_ADVERTISER_CONTACT,  /* advertiser + email/phone/postal_address without
+				     advertiser_contact */
+	GATE_CME_SPONSOR,         /* cme_sponsor without cme_sponsor_sharing */
+	GATE_ERASED,              /* the account is erased (no data key), or does not exist */
+	GATE_RECIPIENT_SUSPENDED, /* the recipient is suspended (the kill-switch, issue 25) */
 };
 
 /* "allowed", "unknown_recipient", "terms_not_in_force", "purpose",
  * "field_not_allowed", "no_consent", "restricted", "advertiser_contact",
- * "cme_sponsor", "erased". Static strings. */
+ * "cme_sponsor", "erased", "recipient_suspended". Static strings. */
 const char *gate_rule_name(enum gate_rule rule);
 
 struct disclosure_req {
@@ -82,17 +83,20 @@ enum err ledger_disclose_id(PGconn *conn, const struct disclosure_req *d, enum g
 /* The part of the gate that holds for any processing of the account for
  * purpose, a disclosure or a check that sends nothing (a roster): the
  * account exists and is not erased, processing is not restricted, and the
- * consent the purpose needs is granted. Pure. */
+ * consent the purpose needs is granted (a marketing_* purpose: the consent
+ * of that name). Pure. */
 enum gate_rule gate_processing(const struct gate_facts *facts, const char *purpose);
 
 /* The consent that terms of legal basis "consent" rest on: their
- * purpose's own (licensure_verification), else the recipient kind's
+ * purpose's own (licensure_verification; a marketing_* channel is its own
+ * consent), else the recipient kind's
  * ("advertiser": advertiser_contact, "cme_sponsor": cme_sponsor_sharing);
  * NULL when there is none. Static strings. */
 const char *gate_consent_for(const char *kind, const char *purpose);
 
 /* The rules, in the order they are tried, on facts read from the
- * database; the first that refuses wins: the recipient and its terms,
+ * database; the first that refuses wins: the recipient, its suspension
+ * (recipient_suspension_set()) and its terms,
  * the fields, gate_processing(), the kinds' own rules, then the consent
  * of terms whose legal basis is consent (gate_consent_for()). *ret_field (may be NULL) is the
  * field at fault for GATE_FIELD_NOT_ALLOWED. Pure. */

@@ -212,6 +212,17 @@ static const char reinstated_body[] =
 	"\r\n"
 	"This is a message about your account, not marketing.\r\n";
 
+/* Issue 25 item 6: the one warning before a dormant account is erased. */
+static const char dormancy_body[] =
+	"Hello,\r\n"
+	"\r\n"
+	"Nobody has signed in to your account for a long time. We keep personal\r\n"
+	"data only as long as it is needed, so unless you sign in within the\r\n"
+	"next 30 days your account and the personal data it holds will be\r\n"
+	"erased. To keep your account, simply sign in.\r\n"
+	"\r\n"
+	"This is a message about your account, not marketing.\r\n";
+
 /* Every kind of message: its subject and body and, for a mail with a
  * link, the token the mailer mints when it sends (db_email_token_mint())
  * and the link template that carries it (struct config, HCPD_LINK_*). */
@@ -255,6 +266,8 @@ static const struct message {
 	NOTICE(OUTBOX_ADMIN_REVIEW_DIGEST, "Registrations are waiting for review", digest_body),
 	NOTICE(OUTBOX_ADMIN_SUSPENDED, "Your account is suspended", admin_suspended_body),
 	NOTICE(OUTBOX_ADMIN_REINSTATED, "Your account is reinstated", reinstated_body),
+	NOTICE(OUTBOX_DORMANCY_WARNING, "Your account will be erased unless you sign in",
+	       dormancy_body),
 };
 
 #undef NOTICE

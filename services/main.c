@@ -19,6 +19,8 @@
 #include "app.h"
 #include "check.h"
 #include "cli_admin.h"
+#include "cli_client.h"
+#include "cli_recipient.h"
 #include "bgthread.h"
 #include "catalogue.h"
 #include "db.h"
@@ -735,6 +737,21 @@ static const struct command {
 	{"webhooks", "test", 1, 1,
 	 "webhooks test NAME         send a signed test event to a webhook endpoint now",
 	 NEED_WEBHOOKS, 0, webhooks_test},
+	{"recipient", "suspend", 3, 3,
+	 "recipient suspend NAME --reason TEXT  stop every flow to a recipient at once",
+	 NEED_DB | NEED_KEYS, 1, cli_recipient_suspend},
+	{"recipient", "resume", 1, 3,
+	 "recipient resume NAME [--reason TEXT]  let flows to a suspended recipient go again",
+	 NEED_DB | NEED_KEYS, 1, cli_recipient_resume},
+	{"client", "create", 4, 4,
+	 "client create --name N --role R  a service client (marketing_sender, activity_system); "
+	 "prints its API key once",
+	 NEED_DB, 1, cli_client_create},
+	{"client", "list", 0, 0, "client list                the service clients, as JSON", NEED_DB,
+	 1, cli_client_list},
+	{"client", "revoke", 1, 1,
+	 "client revoke ID           revoke a service client's key at once", NEED_DB, 1,
+	 cli_client_revoke},
 	{"roster", "load", 2, 2,
 	 "roster load NAME FILE      replace a roster verifier's entries with a CSV file",
 	 NEED_DB | NEED_CATALOGUE | NEED_VERIFIERS, 1, run_roster_load},

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "http.h"
 #include "metrics.h"
+#include "retention.h"
 #include "runner.h"
 #include "schedule.h"
 #include "workpool.h"
@@ -224,6 +225,7 @@ enum err metrics_render(struct app *app, char **ret_text, size_t *ret_len)
 		render_hashing(f, app->hashpool);
 	runner_metrics_render(app->verifiers, f);
 	schedule_metrics_render(app, f);
+	retention_metrics_render(app, f);
 	render_process(f);
 	if (fclose(f) != 0) {
 		free(text);

@@ -15,8 +15,10 @@
 #include "jsonbody.h"
 #include "migrate.h"
 #include "recipients.h"
+#include "suspensions.h"
 #include "terms.h"
 #include "validate.h"
+#include "vault.h"
 #include "verifier.h"
 
 #define RECIPIENTS_MAX 256
@@ -28,7 +30,9 @@ struct recipients {
 	size_t n;
 };
 
-static const char *const kinds[] = {"advertiser", "cme_sponsor", "accreditor", "authority", NULL};
+/* processor: a sending provider (the marketing sender, issue 25) */
+static const char *const kinds[] = {"advertiser", "cme_sponsor", "accreditor",
+				    "authority",  "processor",   NULL};
 
 /* Checks recipients[i] into set->defs[i]. */
 static enum err load_one(struct recipients *set, size_t i, json_t *r, const struct catalogue *cat,
@@ -225,5 +229,31 @@ enum err recipients_sync_app(struct app *app, char *why, size_t why_len)
 	if (err == ERR_OK && set == app->verifiers)
 		atomic_store(&app->recipients_synced, true);
 	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+enum err recipient_suspension_set(const struct app *app, PGconn *conn, const char *name,
+				  bool suspend, const char *actor, const char *reason,
+				  const char *request_id, bool *ret_changed, char *ret_since)
+{
+	struct suspension s = {
+		.recipient = name, .suspend = suspend, .actor = actor, .request_id = request_id};
+	unsigned char *sealed = NULL;
+	enum err err = ERR_OK;
+
+	if (name == NULL || !validate_token(name, '-', 63))
+		return ERR_NOT_FOUND;
+	if (reason == NULL
+		    ? suspend
+		    : (!validate_utf8(reason, strlen(reason)) || !validate_no_controls(reason) ||
+		       reason[0] == '\0' || strlen(reason) > SUSPENSION_REASON_MAX))
+		return ERR_INVALID;
+	if (reason != NULL)
+		err = vault_seal(app->note_key, name, "suspension_reason", reason, strlen(reason),
+				 &sealed, &s.reason_enc_len);
+	s.reason_enc = sealed;
+	if (err == ERR_OK)
+		err = db_recipient_suspension(conn, &s, ret_changed, ret_since);
+	free(sealed);
 	return err;
 }

@@ -1,7 +1,8 @@
 /*
  * recipients.h - the recipients file (services/recipients.json,
  * HCPD_RECIPIENTS_FILE): the third parties that are not verifiers
- * (advertisers, CME sponsors, accreditors, authorities) and their current
+ * (advertisers, CME sponsors, accreditors, authorities, processors such as
+ * the marketing sender) and their current
  * limited-use terms. Verifier recipients come from their own definitions.
  *
  * The file is validated strictly at start-up - an unknown key, a field
@@ -15,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "err.h"
 #include "ledger.h"
@@ -48,5 +50,23 @@ struct app;
  * (ERR_CONFLICT, ERR_INVALID, ERR_DB) is explained in why. Thread-safe.
  * Blocks. */
 enum err recipients_sync_app(struct app *app, char *why, size_t why_len);
+
+/* The longest reason a suspension or resumption takes, in bytes. */
+#define SUSPENSION_REASON_MAX 500
+
+/* The kill-switch (issue 25 item 7): suspends (suspend true) or resumes
+ * recipient name for every process at once - the gate reads it in each
+ * disclosure's transaction (GATE_RECIPIENT_SUSPENDED) - with the audit row
+ * "recipient.suspended"/"recipient.resumed" by actor, reason sealed with
+ * app->note_key (aad "<name>/suspension_reason"). reason: required to
+ * suspend, optional to resume (NULL), 1 to SUSPENSION_REASON_MAX
+ * bytes of UTF-8 without control characters, else ERR_INVALID.
+ * *ret_changed: whether the state changed (a second suspension changes
+ * nothing and records nothing); ret_since (40 bytes): when the suspension
+ * began (RFC 3339), "" when not suspended. ERR_NOT_FOUND for an unknown
+ * recipient. Blocks. */
+enum err recipient_suspension_set(const struct app *app, PGconn *conn, const char *name,
+				  bool suspend, const char *actor, const char *reason,
+				  const char *request_id, bool *ret_changed, char *ret_since);
 
 #endif

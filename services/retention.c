@@ -14,7 +14,10 @@
 #include "bgthread.h"
 #include "catalogue.h"
 #include "db.h"
+#include "dormancy.h"
 #include "log.h"
+#include "mailer.h"
+#include "outbox.h"
 #include "retention.h"
 
 #define PURGE_BATCH 100 /* registrations erased per query */
@@ -44,6 +47,76 @@ enum err retention_erase(const struct app *app, PGconn *conn, const char *id, co
 							.keys = app->keys});
 }
 
+/* Which accounts are due: a db_*_due() of dormancy.h / privacy.h. */
+typedef enum err (*due_fn)(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
+			   size_t *ret_n);
+
+/* Erases, batch by batch, every account due(days) gives, auditing action;
+ * adds how many went to *count. */
+static enum err erase_due(const struct app *app, PGconn *conn, due_fn due, int days,
+			  const char *action, long long *count)
+{
+	char ids[PURGE_BATCH][UUID_STR_LEN];
+	size_t n = PURGE_BATCH;
+	enum err err = ERR_OK;
+
+	while (err == ERR_OK && n == PURGE_BATCH) {
+		err = due(conn, days, PURGE_BATCH, ids, &n);
+		for (size_t i = 0; err == ERR_OK && i < n; i++) {
+			err = retention_erase(app, conn, ids[i], AUDIT_ACTOR_SYSTEM, action, NULL);
+			/* a hold set or an erasure done meanwhile: skip it */
+			if (err == ERR_CONFLICT || err == ERR_NOT_FOUND)
+				err = ERR_OK;
+			else if (err == ERR_OK)
+				(*count)++;
+		}
+	}
+	return err;
+}
+
+/* Queues the one warning mail of every dormant account not warned yet
+ * (dormancy.h), each in a transaction with its mark: one mail even when
+ * two processes purge at once. */
+static enum err warn_dormant(PGconn *conn, int days, long long *count)
+{
+	char ids[PURGE_BATCH][UUID_STR_LEN];
+	size_t n = PURGE_BATCH;
+	enum err err = ERR_OK;
+
+	while (err == ERR_OK && n == PURGE_BATCH) {
+		err = db_dormant_to_warn(conn, days, PURGE_BATCH, ids, &n);
+		for (size_t i = 0; err == ERR_OK && i < n; i++) {
+			bool marked = false;
+
+			err = db_begin(conn);
+			if (err == ERR_OK)
+				err = db_dormancy_mark(conn, ids[i], days, &marked);
+			if (err == ERR_OK && marked)
+				err = mailer_notice_queue(conn, ids[i], OUTBOX_DORMANCY_WARNING);
+			err = db_end(conn, err);
+			if (err == ERR_OK && marked)
+				(*count)++;
+		}
+	}
+	return err;
+}
+
+/* Adds a pass's counts to the totals /metrics shows (purge_totals). */
+static enum err count_totals(PGconn *conn, const struct purge_counts *c)
+{
+	json_t *counts = retention_counts_json(c);
+	const char *what;
+	json_t *n;
+	enum err err = counts != NULL ? ERR_OK : ERR_NOMEM;
+
+	json_object_foreach (counts, what, n) {
+		if (err == ERR_OK)
+			err = db_purge_total_add(conn, what, json_integer_value(n));
+	}
+	json_decref(counts);
+	return err;
+}
+
 enum err retention_purge(const struct app *app, PGconn *conn, struct purge_counts *ret_counts)
 {
 	const struct config *cfg = &app->cfg;
@@ -51,23 +124,22 @@ enum err retention_purge(const struct app *app, PGconn *conn, struct purge_count
 				      .idempotency_hours = cfg->keep_idem_hours,
 				      .documents_days = cfg->keep_documents_days};
 	struct purge_counts counts = {0};
-	char ids[PURGE_BATCH][UUID_STR_LEN];
-	size_t n = PURGE_BATCH;
 	enum err err = db_purge_expired(conn, &limits, &counts);
 
-	while (err == ERR_OK && n == PURGE_BATCH) {
-		err = db_uncompleted_registrations(conn, cfg->keep_pending_days, PURGE_BATCH, ids,
-						   &n);
-		for (size_t i = 0; err == ERR_OK && i < n; i++) {
-			err = retention_erase(app, conn, ids[i], AUDIT_ACTOR_SYSTEM,
-					      "account.purged", NULL);
-			/* a hold set or an erasure done meanwhile: skip it */
-			if (err == ERR_CONFLICT || err == ERR_NOT_FOUND)
-				err = ERR_OK;
-			else if (err == ERR_OK)
-				counts.registrations++;
-		}
-	}
+	if (err == ERR_OK)
+		err = erase_due(app, conn, db_uncompleted_registrations, cfg->keep_pending_days,
+				"account.purged", &counts.registrations);
+	if (err == ERR_OK)
+		err = erase_due(app, conn, db_rejected_due, cfg->keep_rejected_days,
+				"account.purged_rejected", &counts.rejected);
+	if (err == ERR_OK)
+		err = erase_due(app, conn, db_dormant_due, cfg->keep_dormant_days,
+				"account.purged_dormant", &counts.dormant);
+	if (err == ERR_OK)
+		err = warn_dormant(conn, cfg->keep_dormant_days, &counts.dormancy_warnings);
+	/* what went is counted even when a later step failed */
+	if (count_totals(conn, &counts) != ERR_OK && err == ERR_OK)
+		err = ERR_DB;
 	*ret_counts = counts;
 	return err;
 }
@@ -88,7 +160,8 @@ static void purge_pass(struct app *app)
 		return;
 	}
 	log_json(c.registrations + c.evidence + c.email_tokens + c.refresh_tokens +
-					 c.idempotency_keys + c.login_throttle + c.documents >
+					 c.idempotency_keys + c.login_throttle + c.documents +
+					 c.rejected + c.dormancy_warnings + c.dormant >
 				 0
 			 ? LOG_INFO
 			 : LOG_DEBUG,
@@ -97,12 +170,14 @@ static void purge_pass(struct app *app)
 
 json_t *retention_counts_json(const struct purge_counts *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "registrations",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "registrations",
 			 (json_int_t)c->registrations, "evidence", (json_int_t)c->evidence,
 			 "email_tokens", (json_int_t)c->email_tokens, "refresh_tokens",
 			 (json_int_t)c->refresh_tokens, "idempotency_keys",
 			 (json_int_t)c->idempotency_keys, "login_throttle",
-			 (json_int_t)c->login_throttle, "documents", (json_int_t)c->documents);
+			 (json_int_t)c->login_throttle, "documents", (json_int_t)c->documents,
+			 "rejected", (json_int_t)c->rejected, "dormancy_warnings",
+			 (json_int_t)c->dormancy_warnings, "dormant", (json_int_t)c->dormant);
 }
 
 /* One purge pass, then HCPD_PURGE_INTERVAL_SECONDS of rest. */
@@ -112,6 +187,15 @@ static long retention_main(void *arg)
 
 	purge_pass(app);
 	return app->cfg.purge_interval * 1000L;
+}
+
+void retention_metrics_render(struct app *app, FILE *f)
+{
+	PGconn *conn = NULL;
+
+	if (db_acquire(app->db, app->cfg.db_acquire_ms, &conn) == ERR_OK)
+		(void)db_purge_totals_render(conn, f);
+	db_release(app->db, conn);
 }
 
 enum err retention_start(struct app *app, struct bgthread **ret_thread)

@@ -15,7 +15,16 @@
  *     idempotency keys older than HCPD_RETENTION_IDEMPOTENCY_HOURS;
  *   - licence documents HCPD_RETENTION_DOCUMENTS_DAYS after the decision
  *     (approve or reject) that ended their account's review, when they
- *     were uploaded before it (documents.h).
+ *     were uploaded before it (documents.h);
+ *   - sign-in throttle rows a day past their last failure that no longer lock;
+ *   - rejected registrations HCPD_RETENTION_REJECTED_DAYS after their
+ *     rejection, erased like the never completed ones (issue 25 item 6);
+ *   - dormant accounts (dormancy.h: no sign-in nor refresh for
+ *     HCPD_RETENTION_DORMANT_DAYS): warned by one payload-less mail
+ *     DORMANCY_WARNING_DAYS ahead, erased once the warning is that old
+ *     unless they signed in since; legal holds are skipped.
+ * Each pass adds what it removed to purge_totals, which /metrics shows
+ * summed over every process (retention_metrics_render).
  * Ledger, audit and consent rows are never purged.
  */
 #ifndef HCPD_RETENTION_H
@@ -23,6 +32,7 @@
 
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <stdio.h>
 
 #include "err.h"
 #include "privacy.h"
@@ -43,6 +53,10 @@ json_t *retention_counts_json(const struct purge_counts *c);
 
 /* One purge pass; *ret_counts says what went. Blocks. */
 enum err retention_purge(const struct app *app, PGconn *conn, struct purge_counts *ret_counts);
+
+/* Writes the purge totals (hcpd_retention_purged_total) to f; nothing
+ * when the database is out of reach. Blocks. */
+void retention_metrics_render(struct app *app, FILE *f);
 
 /* Starts the thread (bgthread.h) that purges every cfg.purge_interval
  * seconds, the first pass at once; bgthread_stop() stops it. Call after

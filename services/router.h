@@ -37,7 +37,12 @@ enum route_flags {
 	ROUTE_REVIEWER = 1 << 5,  /* role reviewer may call it (implies AUTH) */
 	ROUTE_AUDITOR = 1 << 6,   /* role auditor may call it (implies AUTH) */
 	ROUTE_ENROLLING = 1 << 7, /* role enrolling may call it (implies AUTH) */
+	/* service clients (clients.h), by API key, never a session's token */
+	ROUTE_MARKETING_SENDER = 1 << 8, /* a client of role marketing_sender may call it */
+	ROUTE_ACTIVITY_SYSTEM = 1 << 9,  /* a client of role activity_system may call it */
 };
+
+#define ROUTE_CLIENT_ROLES (ROUTE_MARKETING_SENDER | ROUTE_ACTIVITY_SYSTEM)
 
 #define ROUTE_STAFF_ROLES (ROUTE_ADMIN | ROUTE_REVIEWER | ROUTE_AUDITOR | ROUTE_ENROLLING)
 /* the review queue and the account view: admins and reviewers */

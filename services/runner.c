@@ -399,6 +399,9 @@ static size_t sent_names(const struct verifier *v, json_t *sent, const char **na
 	return n;
 }
 
+/* A verifier suspended since its job's claim: retried, no one blamed. */
+static struct ending suspended = {.error = "recipient_suspended", .retry_after_s = -1};
+
 /* Prepares one claimed job inside the claim's transaction. A check to
  * send is left in *ret_send; one settled here (local, refused, failed
  * fast) is recorded now. */
@@ -489,8 +492,9 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 refused: /* by the gate: a disclosure's refusal is in the audit log */
 	if (err == ERR_OK && rule != GATE_ALLOWED) {
 		snprintf(cancel, sizeof(cancel), "refused:%s", gate_rule_name(rule));
-		err = rule == GATE_ERASED ? db_job_cancel(conn, jc->id, cancel)
-					  : refuse(conn, jc, cancel);
+		err = rule == GATE_RECIPIENT_SUSPENDED ? settle(r, conn, c, &suspended)
+		      : rule == GATE_ERASED            ? db_job_cancel(conn, jc->id, cancel)
+						       : refuse(conn, jc, cancel);
 	}
 out:
 	verifier_result_release(&res);

@@ -24,8 +24,10 @@
 
 struct app;
 
-/* Derives the wrap, blind-index, idempotency, unsubscribe and throttle
- * keys into app from the master key, which the caller then wipes. */
+/* Derives the wrap, blind-index, idempotency, unsubscribe, throttle and
+ * note (staff reasons about no account: a recipient's suspension) and
+ * suppression-list keys into app from the master
+ * key, which the caller then wipes. */
 void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN]);
 
 /* The first byte of a data key sealed with a keystore secret. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jsonbody.h"
+#include "validate.h"
 
 bool json_nesting_exceeds(const char *buf, size_t len, int max_depth)
 {
@@ -130,6 +131,24 @@ enum err json_body_check_keys(json_t *obj, const char *const *allowed, json_t *e
 			err = ERR_NOMEM;
 	}
 	return err;
+}
+
+const char *json_body_reason(json_t *obj, size_t max, json_t *errors)
+{
+	static const char *const keys[] = {"reason", NULL};
+	const char *reason = json_string_value(json_object_get(obj, "reason"));
+	size_t before = json_array_size(errors);
+	char message[80];
+
+	json_body_check_keys(obj, keys, errors);
+	json_body_require_strings(obj, keys, errors);
+	if (reason != NULL &&
+	    (reason[0] == '\0' || strlen(reason) > max || !validate_no_controls(reason))) {
+		snprintf(message, sizeof(message),
+			 "give a reason of 1 to %zu bytes without control characters", max);
+		json_error_add(errors, "reason", "invalid", message);
+	}
+	return json_array_size(errors) == before ? reason : NULL;
 }
 
 enum err json_body_require_strings(json_t *obj, const char *const *keys, json_t *errors)

@@ -55,4 +55,10 @@ enum err json_body_check_keys(json_t *obj, const char *const *allowed, json_t *e
  * above. */
 enum err json_body_require_strings(json_t *obj, const char *const *keys, json_t *errors);
 
+/* The body {"reason": "..."} of an admin action that takes a free-text
+ * reason (a legal hold, a recipient's suspension): its reason when it is
+ * 1 to max bytes without control characters and the only key; otherwise
+ * NULL, with what is wrong appended to errors. */
+const char *json_body_reason(json_t *obj, size_t max, json_t *errors);
+
 #endif

@@ -310,11 +310,16 @@ def test_v3_5_3_tokens_resist_tampering(api):
 # -- V4: access control, every route x every kind of caller -------------------
 
 STAFF_ROLES = ("admin", "reviewer", "auditor", "enrolling")
+# service clients (issue 25), by API key (security clientKey)
+CLIENT_ROLES = ("marketing_sender", "activity_system")
 # the role flags of services/router.h and the macros made of them
 ROLE_FLAGS = {"ROUTE_ADMIN": {"admin"}, "ROUTE_REVIEWER": {"reviewer"},
               "ROUTE_AUDITOR": {"auditor"}, "ROUTE_ENROLLING": {"enrolling"},
               "ROUTE_REVIEW": {"admin", "reviewer"}, "ROUTE_RECORDS": {"admin", "auditor"},
-              "ROUTE_STAFF_SELF": set(STAFF_ROLES)}
+              "ROUTE_STAFF_SELF": set(STAFF_ROLES),
+              "ROUTE_MARKETING_SENDER": {"marketing_sender"},
+              "ROUTE_ACTIVITY_SYSTEM": {"activity_system"},
+              "ROUTE_CLIENT_ROLES": set(CLIENT_ROLES)}
 
 
 def classify(method, path, op, doc):
@@ -325,6 +330,9 @@ def classify(method, path, op, doc):
     role = op.get("x-hcpd-role")
     if security in ([], [{}]):
         return "public" if role is None else None
+    if security == [{"clientKey": []}]:  # no session token is let in: 401 or 403
+        roles = frozenset([role] if isinstance(role, str) else role or [])
+        return roles if roles and roles <= set(CLIENT_ROLES) else None
     if security != [{"bearer": []}]:
         return None
     if role is None:

@@ -83,7 +83,8 @@ def test_purge_now(stack):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == {"registrations": 2, "evidence": 2, "email_tokens": 1,
                                     "refresh_tokens": 1, "idempotency_keys": 1,
-                                    "login_throttle": 1, "documents": 0}
+                                    "login_throttle": 1, "documents": 0,
+                                    "rejected": 0, "dormancy_warnings": 0, "dormant": 0}
     assert erased(pg, old.id) and erased(pg, squatted.id)
     assert not any(erased(pg, p.id) for p in (confirmed, held, recent))
     # the purged account's secret left the keystore; the others' stay
@@ -110,7 +111,8 @@ def test_purge_now(stack):
     r = h.cli("purge", "--now")  # nothing left to do
     assert json.loads(r.stdout) == {"registrations": 0, "evidence": 0, "email_tokens": 0,
                                     "refresh_tokens": 0, "idempotency_keys": 0,
-                                    "login_throttle": 0, "documents": 0}
+                                    "login_throttle": 0, "documents": 0,
+                                    "rejected": 0, "dormancy_warnings": 0, "dormant": 0}
     assert h.cli("purge").returncode == 2 and h.cli("purge", "--later").returncode == 2
 
 

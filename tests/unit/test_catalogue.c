@@ -498,7 +498,7 @@ TEST(bad_documents)
 
 TEST(search_attributes)
 {
-	json_t *within = catalogue_unique_within(cat);
+	json_t *within = catalogue_unique_within(cat), *npi_within = json_pack("[s]", "country");
 	char out[64];
 
 	/* the shipped catalogue: family_name searchable, npi and license_number identifiers */
@@ -515,8 +515,9 @@ TEST(search_attributes)
 	CHECK(catalogue_field_is_identifier(cat, "rpps"));
 	CHECK(catalogue_field_is_identifier(cat, "ahpra_number"));
 	CHECK(catalogue_search_field(cat, 11) == NULL);
-	CHECK(json_equal(json_object_get(within, "npi"), json_pack("[s]", "country")) == 1);
+	CHECK(json_equal(json_object_get(within, "npi"), npi_within) == 1);
 	CHECK(json_array_size(json_object_get(within, "license_number")) == 2);
+	json_decref(npi_within);
 	json_decref(within);
 	CHECK(catalogue_index_value(cat, "family_name", " Dupré ", out, sizeof(out)));
 	CHECK_STREQ(out, "dupre");

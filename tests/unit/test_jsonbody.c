@@ -244,6 +244,29 @@ TEST(why_never_quotes_input)
  * whatever its top-level value and whether or not it is valid JSON. */
 #define DEEPER(lit, depth) json_nesting_exceeds((lit), sizeof(lit) - 1, (depth))
 
+TEST(reason_body)
+{
+	json_t *errors = json_array(), *ok = json_pack("{s:s}", "reason", "ticket 42");
+	json_t *empty = json_pack("{s:s}", "reason", ""),
+	       *ctl = json_pack("{s:s}", "reason", "a\x07");
+	json_t *extra = json_pack("{s:s, s:i}", "reason", "x", "other", 1), *none = json_object();
+
+	CHECK_STREQ(json_body_reason(ok, 9, errors), "ticket 42");
+	CHECK(json_array_size(errors) == 0);
+	CHECK(json_body_reason(ok, 8, errors) == NULL); /* one byte too long */
+	CHECK(json_body_reason(empty, 9, errors) == NULL);
+	CHECK(json_body_reason(ctl, 9, errors) == NULL);
+	CHECK(json_body_reason(extra, 9, errors) == NULL);
+	CHECK(json_body_reason(none, 9, errors) == NULL);
+	CHECK(json_array_size(errors) == 5);
+	json_decref(errors);
+	json_decref(ok);
+	json_decref(empty);
+	json_decref(ctl);
+	json_decref(extra);
+	json_decref(none);
+}
+
 TEST(nesting_exceeds_direct)
 {
 	/* the exact limit passes, one more level does not */
@@ -285,5 +308,6 @@ int main(void)
 	RUN(escaped_quotes_in_strings);
 	RUN(why_never_quotes_input);
 	RUN(nesting_exceeds_direct);
+	RUN(reason_body);
 	return harness_done();
 }

@@ -306,10 +306,22 @@ TEST(gate_refuses_each_rule)
 	CHECK(gate_decide(&f, &d, NULL) == GATE_NO_CONSENT);
 	f.legal_basis = "legal_obligation";
 	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
+	/* a suspended recipient (the kill-switch) gets nothing, before any other rule */
+	f.suspended = true;
+	CHECK(gate_decide(&f, &d, NULL) == GATE_RECIPIENT_SUSPENDED);
+	f.restricted = true;
+	CHECK(gate_decide(&f, &d, NULL) == GATE_RECIPIENT_SUSPENDED);
 	CHECK_STREQ(gate_consent_for("authority", "licensure_verification"),
 		    "licensure_verification");
 	CHECK_STREQ(gate_consent_for("advertiser", "advertising"), "advertiser_contact");
 	CHECK(gate_consent_for("authority", "reporting") == NULL);
+	/* a marketing channel is its own consent (issue 25: the sending processor) */
+	CHECK_STREQ(gate_consent_for("processor", "marketing_email"), "marketing_email");
+	f = good_facts("processor", "marketing_email");
+	f.ngranted = 0;
+	d = req("marketing_email", contact, 1);
+	CHECK(gate_processing(&f, "marketing_email") == GATE_NO_CONSENT);
+	CHECK(gate_decide(&f, &d, NULL) == GATE_NO_CONSENT);
 	CHECK(gate_consent_for(NULL, NULL) == NULL);
 }
 
@@ -319,6 +331,7 @@ TEST(rule_names)
 	CHECK_STREQ(gate_rule_name(GATE_NO_CONSENT), "no_consent");
 	CHECK_STREQ(gate_rule_name(GATE_ADVERTISER_CONTACT), "advertiser_contact");
 	CHECK_STREQ(gate_rule_name(GATE_ERASED), "erased");
+	CHECK_STREQ(gate_rule_name(GATE_RECIPIENT_SUSPENDED), "recipient_suspended");
 	CHECK_STREQ(gate_rule_name((enum gate_rule)99), "unknown");
 }
 
