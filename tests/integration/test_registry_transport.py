@@ -273,3 +273,41 @@ def test_transport_is_for_http_kinds_only(tmp_path):
     assert r.returncode == 2
     reason = json.loads(r.stderr.splitlines()[-1])["reason"]
     assert '"transport" is for the HTTP kinds only' in reason
+
+
+def test_oauth2_token_cached_across_the_runners_checks(tmp_path):
+    """In the runner, one token serves every check of the verifier until it
+    nears its expiry (3600 s here): two registrations, two directory
+    requests, one token request."""
+    from conftest import registration, start_stack
+    from pipeline_helpers import jobs_settled
+    from reviewkit import confirm_email, unique_email
+
+    stub = Stub(tokens_ok={"Bearer tok-1"})
+    regdir = registries(tmp_path, {"oauth2": {"token_url": "https://auth.invalid/token"}})
+    env = dict(oauth_env(tmp_path, stub), HCPD_REGISTRIES_DIR=regdir,
+               HCPD_VERIFY_CONCURRENCY="2")
+    env[PREFIX % "URL"] = stub.url + "/fhir/v2"
+    pg, h = start_stack(tmp_path, env=env)
+    try:
+        accounts = []
+        for rpps in ("10005173140", "10003461034"):
+            email = unique_email("oauth")
+            body = registration(email, country="FR", rpps=rpps, family_name="Lefèvre",
+                                given_name="Élodie")
+            for us_only in ("npi", "license_number", "license_region"):
+                del body["profile"][us_only]
+            r = h.api.register(body)
+            assert r.status == 202, r.body
+            confirm_email(h, r.json["id"], email)
+            accounts.append(r.json["id"])
+        for account in accounts:
+            jobs_settled(pg, account)
+        assert pg.psql("SELECT count(*) FROM verifications") == "2"
+        assert len(stub.token_requests) == 1
+        assert [q["headers"]["Authorization"] for q in stub.requests] == ["Bearer tok-1"] * 2
+        assert CLIENT_SECRET not in h.read_log() and "tok-1" not in h.read_log()
+        h.assert_clean_exit()
+    finally:
+        pg.destroy()
+        stub.close()
