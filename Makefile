@@ -31,7 +31,7 @@ ifneq ($(O),)
 BUILD := $(O)
 endif
 
-PKGS := libmicrohttpd libpq jansson libjwt libargon2 libcurl openssl libqrencode
+PKGS := libmicrohttpd libpq jansson libjwt libargon2 libcurl openssl libqrencode libzip
 # `=` (not `:=`): pkg-config runs when a rule needs it, after `deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))

@@ -397,3 +397,40 @@ enum err db_bucket_pause(PGconn *conn, const char *verifier, long seconds)
 		       "'-infinity'), clock_timestamp() + $2 * interval '1 s') WHERE verifier = $1",
 		       2, params, NULL, NULL, NULL);
 }
+
+enum err db_jobs_health(PGconn *conn, struct job_health **ret_health, size_t *ret_n)
+{
+	static const char sql[] =
+		"SELECT verifier, count(*) FILTER (WHERE state IN ('queued', 'running')), "
+		"coalesce(to_char(max(finished_at) FILTER (WHERE state = 'done' AND outcome <> "
+		"'error') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+		"count(*) FILTER (WHERE state = 'done' AND finished_at > now() - interval '24 "
+		"hours'), "
+		"count(*) FILTER (WHERE state = 'done' AND outcome = 'error' AND finished_at > "
+		"now() - interval '24 hours') "
+		"FROM verification_jobs GROUP BY verifier ORDER BY verifier";
+	struct job_health *h = NULL;
+	PGresult *res = NULL;
+	enum err err = db_exec(conn, sql, 0, NULL, NULL, NULL, &res);
+	int n;
+
+	if (err != ERR_OK)
+		return err;
+	n = PQntuples(res);
+	h = calloc(n > 0 ? (size_t)n : 1, sizeof(*h));
+	if (h == NULL) {
+		PQclear(res);
+		return ERR_NOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(h[i].verifier, sizeof(h[i].verifier), "%s", PQgetvalue(res, i, 0));
+		h[i].queue_depth = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		snprintf(h[i].last_success, sizeof(h[i].last_success), "%s", PQgetvalue(res, i, 2));
+		h[i].checks_24h = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		h[i].errors_24h = strtoll(PQgetvalue(res, i, 4), NULL, 10);
+	}
+	PQclear(res);
+	*ret_health = h;
+	*ret_n = (size_t)n;
+	return ERR_OK;
+}

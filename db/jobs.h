@@ -101,6 +101,21 @@ enum err db_jobs_release(PGconn *conn, const char *owner);
 
 /* A finished check, ready to store: evidence sealed, checks as JSON text
  * holding no values. */
+/* One verifier's job figures, for GET /v1/admin/verifiers. */
+struct job_health {
+	char verifier[64];
+	long long queue_depth; /* jobs queued or running */
+	char last_success[40]; /* finished_at of its latest answer (not an error), ISO 8601; "" none
+				*/
+	long long checks_24h;  /* jobs finished in the last 24 hours */
+	long long errors_24h;  /* of those, ended as errors */
+};
+
+/* Every verifier's job figures into *ret_health (malloc'd, *ret_n of
+ * them; free()). Scans verification_jobs: an admin's occasional read.
+ * ERR_NOMEM, ERR_UNAVAILABLE, ERR_DB. Blocks. */
+enum err db_jobs_health(PGconn *conn, struct job_health **ret_health, size_t *ret_n);
+
 struct job_outcome {
 	const char *outcome;
 	const char *reason;

@@ -43,19 +43,17 @@ static void put_text(struct db_roster_copy *c, const char *s, char sep)
 		memcpy(c->buf + c->used, "\\N", 2);
 		c->used += 2;
 	}
-	for (; s != NULL && *s != '\0'; s++) {
-		const char *esc = *s == '\\'   ? "\\\\"
-				  : *s == '\t' ? "\\t"
-				  : *s == '\n' ? "\\n"
-				  : *s == '\r' ? "\\r"
-					       : NULL;
+	while (s != NULL && *s != '\0') {
+		size_t n = strcspn(s, "\\\t\n\r"); /* a run needing no escape, copied at once */
 
-		if (esc != NULL) {
-			memcpy(c->buf + c->used, esc, 2);
-			c->used += 2;
-		} else {
-			c->buf[c->used++] = *s;
-		}
+		memcpy(c->buf + c->used, s, n);
+		c->used += n;
+		s += n;
+		if (*s == '\0')
+			break;
+		c->buf[c->used++] = '\\';
+		c->buf[c->used++] = *s == '\\' ? '\\' : *s == '\t' ? 't' : *s == '\n' ? 'n' : 'r';
+		s++;
 	}
 	c->buf[c->used++] = sep;
 }
@@ -65,9 +63,15 @@ static bool text_ok(const char *s, size_t max, bool may_be_empty)
 	return s != NULL && strlen(s) < max && (may_be_empty || s[0] != '\0');
 }
 
+/* The npi column holds an NPI or a register's own number (an RPPS, a
+ * GMC Ref No): 1-32 ASCII letters and digits. */
 static bool npi_ok(const char *s)
 {
-	return s == NULL || (strlen(s) == 10 && strspn(s, "0123456789") == 10);
+	static const char alnum[] =
+		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	size_t len = s != NULL ? strlen(s) : 0;
+
+	return s == NULL || (len >= 1 && len <= ROSTER_ID_MAX && strspn(s, alnum) == len);
 }
 
 enum err db_roster_put(struct db_roster_copy *copy, const struct roster_entry *e)

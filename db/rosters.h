@@ -20,10 +20,12 @@
 
 #define ROSTER_TEXT_MAX   256 /* bytes of a stored name or state, NUL included */
 #define ROSTER_DETAIL_MAX 128 /* bytes of a stored detail, NUL included */
+#define ROSTER_ID_MAX     32  /* bytes of a stored NPI or identifier: ASCII letters, digits */
 
 /* One roster row, as db_roster_put() stores it. Strings are borrowed. */
 struct roster_entry {
-	const char *npi;         /* ten digits, or NULL for none */
+	const char *npi;         /* an NPI or the register's own number (1-32 ASCII
+				    letters and digits), or NULL for none */
 	const char *family_name; /* normalised, non-empty, < ROSTER_TEXT_MAX bytes */
 	const char *given_name;  /* normalised, "" when the roster has none */
 	const char *state;       /* normalised, "" when the roster has none */
@@ -82,8 +84,8 @@ struct roster_query {
 
 /* The best matching row: fixed buffers, no pointers into a result. */
 struct roster_hit {
-	bool by_npi;  /* matched by NPI, not by name */
-	char npi[11]; /* "" for none */
+	bool by_npi;                 /* matched by NPI, not by name */
+	char npi[ROSTER_ID_MAX + 1]; /* the NPI or identifier; "" for none */
 	char family_name[ROSTER_TEXT_MAX];
 	char given_name[ROSTER_TEXT_MAX];
 	char state[ROSTER_TEXT_MAX];

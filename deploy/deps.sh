@@ -34,7 +34,7 @@ for group in "$@"; do
 	build)
 		pkgs+=(gcc make pkgconf libmicrohttpd-dev libpq-dev libjansson-dev
 			libjwt-dev libargon2-dev libcurl4-openssl-dev libssl-dev libzxcvbn-dev
-			libqrencode-dev gettext)
+			libqrencode-dev libzip-dev gettext)
 		;;
 	run)
 		pkgs+=(postgresql-15 openssl)
@@ -60,7 +60,9 @@ for group in "$@"; do
 		# One package per library bin/hcpd links (libcrypto.so.3: libssl3),
 		# then CA roots for TLS to registries and curl for health checks.
 		pkgs+=(libmicrohttpd12 libpq5 libjansson4 libjwt0 libargon2-1 libcurl4
-			libssl3 libzxcvbn0 libqrencode4 ca-certificates curl)
+			libssl3 libzxcvbn0 libqrencode4 libzip4 ca-certificates curl)
+		# The shipped nl-big-register verifier's program is Python 3.
+		pkgs+=(python3)
 		;;
 	-h | --help)
 		usage

@@ -47,8 +47,12 @@ struct app {
 	unsigned char suppress_key[CRYPTO_KEY_LEN]; /* the suppression list's per-client keys */
 	struct admin_page *admin_page;              /* the /admin/ files; NULL: page off */
 	struct admin_page *account_pages;           /* the /account/ pages; NULL: pages off */
-	struct verifier_set *verifiers;             /* HCPD_REGISTRIES_DIR's definitions */
-	struct webhooks *webhooks;                  /* HCPD_WEBHOOKS_FILE's endpoints; NULL: none */
+	/* HCPD_REGISTRIES_DIR's definitions. Atomic: SIGHUP installs a new set
+	 * (main.c); a set once installed is never freed before exit, so a
+	 * pointer read once stays valid - read it ONCE per use (count and
+	 * at() of one set). */
+	struct verifier_set *_Atomic verifiers;
+	struct webhooks *webhooks; /* HCPD_WEBHOOKS_FILE's endpoints; NULL: none */
 	struct search_key {
 		const char *field; /* a searchable catalogue field (borrowed) */
 		unsigned char key[CRYPTO_KEY_LEN];

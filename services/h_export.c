@@ -9,7 +9,8 @@
  * answers opened, the licence documents (type, size, upload time, and
  * where to download each: GET /v1/me/documents/{id}, since a document of
  * up to 10 MiB has no place inside a JSON file), and the profile as a
- * FHIR R4 Practitioner.
+ * FHIR R4 Practitioner, and each verification as a FHIR R4
+ * VerificationResult.
  *
  * Only the token's subject is ever exported, and only to a caller who
  * proved who they are just now: POST carries the current password
@@ -32,6 +33,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "fhir_practitioner.h"
+#include "fhir_verification.h"
 #include "handlers.h"
 #include "privacy.h"
 #include "problem.h"
@@ -134,15 +136,17 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 	json_object_set_new(account, "email", json_string(email));
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 	*ret_doc =
-		json_pack("{s:s, s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "exported_at",
-			  now, "account", account, "profile", profile, "consents",
+		json_pack("{s:s, s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:o}",
+			  "exported_at", now, "account", account, "profile", profile, "consents",
 			  catalogue_consents_current(r->app->catalogue, history), "consent_history",
 			  history, "verifications", json_object_get(records, "verifications"),
 			  "disclosures", json_object_get(records, "disclosures"), "decisions",
 			  json_object_get(records, "decisions"), "review_responses",
 			  json_object_get(records, "review_responses"), "documents",
 			  json_object_get(records, "documents"), "fhir_practitioner",
-			  fhir_practitioner(id, email, profile));
+			  fhir_practitioner(id, email, profile), "fhir_verification_results",
+			  fhir_verification_results(id, json_object_get(records, "verifications"),
+						    r->app->verifiers, r->app->cfg.reverify_days));
 	err = *ret_doc != NULL ? ERR_OK : ERR_NOMEM;
 out:
 	vault_wipe_free(email);

@@ -85,12 +85,13 @@ static json_t *recipient_json(const char *name, const char *kind, const char *di
  * checked inside hcpd receives nothing and is not listed. */
 static json_t *recipients_for(const struct app *app, const char *country, const char *profession)
 {
+	const struct verifier_set *set = app->verifiers; /* read once: a reload swaps it */
 	json_t *list = json_array();
 	const struct recipient_def *defs;
 	size_t n;
 
-	for (size_t i = 0; list != NULL && i < verifier_set_count(app->verifiers); i++) {
-		const struct verifier *v = verifier_set_at(app->verifiers, i);
+	for (size_t i = 0; list != NULL && i < verifier_set_count(set); i++) {
+		const struct verifier *v = verifier_set_at(set, i);
 		bool manual = v->ops->transport == TRANSPORT_MANUAL;
 
 		if (!verifier_applies(v, country, profession) ||
@@ -280,15 +281,16 @@ static enum MHD_Result finish(struct req *r, struct reg *reg)
 		.locale = reg->locale,
 	};
 	struct job_spec jobs[VERDICT_JOBS_MAX];
+	const struct verifier_set *set = r->app->verifiers; /* read once: a reload swaps it */
 	char id[UUID_STR_LEN];
 	bool duplicate;
 	enum err err = reg->pw.hashed;
 
 	e.jobs = jobs;
-	e.njobs = verdict_jobs_for(r->app->verifiers, profile_text(reg, "country"),
+	e.njobs = verdict_jobs_for(set, profile_text(reg, "country"),
 				   profile_text(reg, "profession"), jobs, VERDICT_JOBS_MAX);
 	/* issue 19: with no job to wait for, straight to an admin */
-	verdict_unqueued(verdict_manual_applies(r->app->verifiers, profile_text(reg, "country"),
+	verdict_unqueued(verdict_manual_applies(set, profile_text(reg, "country"),
 						profile_text(reg, "profession")),
 			 &e.unqueued_event, &e.unqueued_reason);
 	if (e.nconsents > sizeof(consents) / sizeof(consents[0]))

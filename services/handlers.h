@@ -110,6 +110,9 @@ enum MHD_Result h_me_document_delete(struct req *r);
 enum MHD_Result h_admin_document_get(struct req *r);
 
 /* h_audit.c */
+/* GET /v1/admin/verifiers: each loaded verifier's health (h_verifiers.c). */
+enum MHD_Result h_admin_verifiers(struct req *r);
+
 enum MHD_Result h_admin_audit(struct req *r);
 
 /* h_webhooks.c */

@@ -26,7 +26,6 @@
 #include "db.h"
 #include "enroll.h"
 #include "http.h"
-#include "i18n.h"
 #include "jwtkeys.h"
 #include "keystore.h"
 #include "ledger.h"
@@ -40,6 +39,7 @@
 #include "recipients.h"
 #include "retention.h"
 #include "roster.h"
+#include "verifier_cli.h"
 #include "runner.h"
 #include "schedule.h"
 #include "schema_lang.h"
@@ -71,26 +71,58 @@ enum need {
 	NEED_WEBHOOKS = 64,   /* HCPD_WEBHOOKS_FILE, when set */
 };
 
-/* The translations (issue 24): in dir (HCPD_LOCALE_DIR) or else in
- * "locale" beside the executable, where the build puts them ($(BUILD)/locale). */
-static int languages_open(const char *dir)
-{
-	char exe[4096];
-	ssize_t len;
-	char *slash;
+/* Sets a reload replaced: kept until exit, since a handler, the scheduler
+ * or a check in flight may still hold one (a reload is rare and small). */
+struct retired_set {
+	struct verifier_set *set;
+	struct retired_set *next;
+};
+static struct retired_set *retired;
 
-	if (dir == NULL) {
-		len = readlink("/proc/self/exe", exe, sizeof(exe) - sizeof("/locale"));
-		if (len > 0) {
-			exe[len] = '\0';
-			slash = strrchr(exe, '/');
-			if (slash != NULL) {
-				strcpy(slash, "/locale");
-				dir = exe;
-			}
-		}
+/* Logs each definition of set left out until its secrets are set. */
+static void log_skipped(const struct verifier_set *set)
+{
+	for (size_t i = 0; verifier_set_skipped(set, i) != NULL; i++)
+		log_json(LOG_WARN, "verifier off: its secrets are not set",
+			 json_pack("{s:s}", "reason", verifier_set_skipped(set, i)));
+}
+
+/* SIGHUP: HCPD_REGISTRIES_DIR read again with the start-up checks. A good
+ * set replaces app->verifiers (the runner takes it once the old set's
+ * checks are done; the recipients are stored again); a bad one changes
+ * nothing and is logged with why. */
+static void verifiers_reload(struct app *app)
+{
+	struct verifier_set *set = NULL;
+	struct retired_set *old = calloc(1, sizeof(*old));
+	char why[512] = "";
+
+	if (old == NULL || verifier_set_load(app->cfg.registries_dir, app->catalogue, &set, why,
+					     sizeof(why)) != ERR_OK) {
+		log_json(LOG_ERROR, "verifier reload refused: the loaded definitions stay",
+			 json_pack("{s:s}", "reason", old == NULL ? "out of memory" : why));
+		free(old);
+		return;
 	}
-	return i18n_init(dir) == ERR_OK ? 0 : -1;
+	log_skipped(set);
+	old->set = app->verifiers;
+	old->next = retired;
+	retired = old;
+	app->verifiers = set;
+	atomic_store(&app->recipients_synced, false); /* new recipients for the gate */
+	log_json(LOG_INFO, "verifier definitions reloaded",
+		 json_pack("{s:i}", "verifiers", (int)verifier_set_count(set)));
+}
+
+/* Waits for SIGINT or SIGTERM, reloading the definitions on each SIGHUP
+ * meanwhile; returns the signal that ends the process. */
+static int wait_for_stop(struct app *app, sigset_t *signals)
+{
+	int sig = 0;
+
+	while (sigwait(signals, &sig) == 0 && sig == SIGHUP)
+		verifiers_reload(app);
+	return sig;
 }
 
 static int app_open(struct app *app, unsigned need, int pool_size)
@@ -102,8 +134,6 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 
 	if (config_load(&app->cfg, &why) != ERR_OK)
 		return fail("bad configuration", why);
-	if (languages_open(app->cfg.locale_dir) != 0)
-		return fail("start-up failed", "the C.UTF-8 locale is missing");
 	if (need & NEED_DB) {
 		if (app->cfg.database_url == NULL)
 			return fail("bad configuration", "HCPD_DATABASE_URL is not set");
@@ -134,9 +164,9 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 		if (catalogue_load(app->cfg.catalogue_file, &app->catalogue, buf, sizeof(buf)) !=
 		    ERR_OK)
 			return fail("bad field catalogue (HCPD_CATALOGUE_FILE)", buf);
-		if (schema_langs_load(app->cfg.catalogue_file, app->catalogue, &app->schema_langs,
-				      buf, sizeof(buf)) != ERR_OK)
-			return fail("bad catalogue translation", buf);
+		if (schema_langs_load(app->cfg.locale_dir, app->cfg.catalogue_file, app->catalogue,
+				      &app->schema_langs, buf, sizeof(buf)) != ERR_OK)
+			return fail("bad translations", buf);
 	}
 	if (need & NEED_KEYS) {
 		if (app->cfg.master_key_file == NULL)
@@ -159,10 +189,15 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 	    recipients_load(app->cfg.recipients_file, app->catalogue, &app->recipients, buf,
 			    sizeof(buf)) != ERR_OK)
 		return fail("bad recipients file (HCPD_RECIPIENTS_FILE)", buf);
-	if ((need & NEED_VERIFIERS) &&
-	    verifier_set_load(app->cfg.registries_dir, app->catalogue, &app->verifiers, buf,
-			      sizeof(buf)) != ERR_OK)
-		return fail("bad verifier definition (HCPD_REGISTRIES_DIR)", buf);
+	if (need & NEED_VERIFIERS) {
+		struct verifier_set *set = NULL;
+
+		if (verifier_set_load(app->cfg.registries_dir, app->catalogue, &set, buf,
+				      sizeof(buf)) != ERR_OK)
+			return fail("bad verifier definition (HCPD_REGISTRIES_DIR)", buf);
+		log_skipped(set);
+		app->verifiers = set;
+	}
 	if ((need & NEED_WEBHOOKS) && app->cfg.webhooks_file != NULL &&
 	    webhooks_load(app->cfg.webhooks_file, &app->webhooks, buf, sizeof(buf)) != ERR_OK)
 		return fail("bad webhooks file (HCPD_WEBHOOKS_FILE)", buf);
@@ -171,9 +206,15 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 
 static void app_close(struct app *app)
 {
+	while (retired != NULL) {
+		struct retired_set *next = retired->next;
+
+		verifier_set_free(retired->set);
+		free(retired);
+		retired = next;
+	}
 	webhooks_free(app->webhooks);
 	schema_langs_free(app->schema_langs);
-	i18n_shutdown();
 	workpool_free(app->hashpool);
 	recipients_free(app->recipients);
 	verifier_set_free(app->verifiers);
@@ -237,12 +278,13 @@ static int pages_open(const char *setting, const char *dir, const char *dflt,
 }
 
 /* Every thread started after this inherits the mask: only the sigwait
- * of serve or worker sees SIGINT and SIGTERM. */
+ * of serve or worker sees SIGINT, SIGTERM and SIGHUP. */
 static void block_signals(sigset_t *signals)
 {
 	sigemptyset(signals);
 	sigaddset(signals, SIGINT);
 	sigaddset(signals, SIGTERM);
+	sigaddset(signals, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -350,7 +392,7 @@ static int cmd_serve(struct app *app)
 		log_json(LOG_ERROR, "cannot start the verification runner", NULL);
 	if (webhooks_start(app->webhooks, app) != ERR_OK)
 		log_json(LOG_ERROR, "cannot start the webhook sender", NULL);
-	sigwait(&signals, &sig);
+	sig = wait_for_stop(app, &signals);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
 	/* a rollout: new connections go to other processes; every request
 	 * already here gets its reply (new hashes 503, Retry-After) */
@@ -403,7 +445,7 @@ static int cmd_worker(struct app *app)
 	}
 	if (webhooks_start(app->webhooks, app) != ERR_OK)
 		log_json(LOG_ERROR, "cannot start the webhook sender", NULL);
-	sigwait(&signals, &sig);
+	sig = wait_for_stop(app, &signals);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
 	http_stop(ops);
 	bgthread_stop(schedule);
@@ -419,38 +461,6 @@ static int run_worker(struct app *app, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	return cmd_worker(app);
-}
-
-/* hcpd verifier list: every loaded definition, as a JSON array. */
-static int run_verifier_list(struct app *app, int argc, char **argv)
-{
-	json_t *list = json_array();
-
-	(void)argc;
-	(void)argv;
-	for (size_t i = 0; list != NULL && i < verifier_set_count(app->verifiers); i++) {
-		const struct verifier *v = verifier_set_at(app->verifiers, i);
-		json_t *fields = json_array(), *compares = json_array();
-
-		for (size_t k = 0; fields != NULL && k < v->nfields; k++)
-			json_array_append_new(fields, json_string(v->fields[k]));
-		for (size_t k = 0; compares != NULL && k < v->ncompares; k++)
-			json_array_append_new(compares, json_string(v->compares[k]));
-		json_array_append_new(
-			list,
-			json_pack("{s:s, s:s, s:s, s:O, s:O?, s:o?, s:o?, s:s?, s:s?, s:s}", "name",
-				  v->name, "display_name", v->display_name, "kind", v->ops->kind,
-				  "countries", v->countries, "professions", v->professions,
-				  "fields", fields, "compares", compares, "base_url", v->base_url,
-				  "terms_version",
-				  v->recipient.name != NULL ? v->recipient.terms.version : NULL,
-				  "file", v->file));
-	}
-	if (list == NULL || json_dumpf(list, stdout, JSON_INDENT(2)) != 0)
-		return fail("verifier list failed", "out of memory");
-	putchar('\n');
-	json_decref(list);
-	return 0;
 }
 
 /* hcpd verifier check NAME --field k=v ...: one attempt against the
@@ -696,7 +706,13 @@ static const struct command {
 	{"migrate", NULL, 0, 0, "migrate                    apply database migrations", NEED_DB, 1,
 	 run_migrate},
 	{"verifier", "list", 0, 0, "verifier list              the loaded verifier definitions",
-	 NEED_CATALOGUE | NEED_VERIFIERS, 0, run_verifier_list},
+	 NEED_CATALOGUE | NEED_VERIFIERS, 0, verifier_cli_list},
+	{"verifier", "lint", 1, 1,
+	 "verifier lint FILE         check one definition file as start-up does", NEED_CATALOGUE, 0,
+	 verifier_cli_lint},
+	{"verifier", "test", 2, 2,
+	 "verifier test FILE DIR     run a definition's recorded cases (no network, no database)",
+	 NEED_CATALOGUE, 0, verifier_cli_test},
 	{"verifier", "check", 1, 1 + 2 * 32,
 	 "verifier check NAME --field k=v ...  check against one registry now",
 	 NEED_CATALOGUE | NEED_VERIFIERS, 0, run_verifier_check},

@@ -192,6 +192,7 @@ enum err recipients_sync_app(struct app *app, char *why, size_t why_len)
 	PGconn *conn = NULL;
 	bool pending = true;
 	size_t nfile = 0, nverifiers;
+	const struct verifier_set *set;
 	enum err err;
 
 	if (atomic_load(&app->recipients_synced) ||
@@ -211,7 +212,8 @@ enum err recipients_sync_app(struct app *app, char *why, size_t why_len)
 	/* the verifiers' and the file's, in one transaction */
 	if (app->recipients != NULL)
 		file = recipients_defs(app->recipients, &nfile);
-	verifiers = verifier_set_recipients(app->verifiers, &nverifiers);
+	set = app->verifiers; /* read once: a reload swaps it */
+	verifiers = verifier_set_recipients(set, &nverifiers);
 	if (err == ERR_OK && (all = calloc(nfile + nverifiers + 1, sizeof(*all))) == NULL)
 		err = ERR_NOMEM;
 	if (err == ERR_OK) {
@@ -223,7 +225,8 @@ enum err recipients_sync_app(struct app *app, char *why, size_t why_len)
 	}
 	free(all);
 	db_release(app->db, conn);
-	if (err == ERR_OK)
+	/* a reload meanwhile: its recipients are the next sync's */
+	if (err == ERR_OK && set == app->verifiers)
 		atomic_store(&app->recipients_synced, true);
 	pthread_mutex_unlock(&lock);
 	return err;

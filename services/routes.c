@@ -50,6 +50,7 @@ const struct route routes[] = {
 	 ROUTE_ADMIN | ROUTE_JSON},
 	{"DELETE", "/v1/admin/accounts/{id}/legal-hold", h_admin_legal_hold_lift, ROUTE_ADMIN},
 	{"GET", "/v1/admin/stats", h_admin_stats, ROUTE_RECORDS},
+	{"GET", "/v1/admin/verifiers", h_admin_verifiers, ROUTE_RECORDS},
 	{"GET", "/v1/me/disclosures", h_me_disclosures, ROUTE_AUTH},
 	{"GET", "/v1/admin/reviews", h_review_list, ROUTE_REVIEW},
 	{"GET", "/v1/admin/reviews/{id}", h_review_get, ROUTE_REVIEW},

@@ -68,6 +68,9 @@ struct check {
 
 struct runner {
 	struct app *app;
+	/* the definitions its checks run under: app->verifiers when it took
+	 * them; a reload (main.c) installs another set, taken by adopt() */
+	const struct verifier_set *set;
 	pthread_t thread;
 	atomic_bool stopping;
 	CURLM *multi;
@@ -86,6 +89,13 @@ struct runner {
 
 /* Checks this process finished, by verifier (set order) and outcome. */
 static atomic_ulong checks_done[MAX_VERIFIERS][OUTCOME_ERROR + 1];
+
+/* Each verifier's circuit as this process's runner last left it, for
+ * GET /v1/admin/verifiers (runner_circuit()); runner_on says whether a
+ * runner runs here at all. Written by the runner thread only. */
+enum circuit { CIRCUIT_CLOSED, CIRCUIT_OPEN, CIRCUIT_HALF_OPEN };
+static atomic_int circuit[MAX_VERIFIERS];
+static atomic_bool runner_on;
 
 static long long now_ms(void)
 {
@@ -148,8 +158,7 @@ static enum err record(struct runner *r, PGconn *conn, const struct check *c,
 	err = db_job_done(conn, c->job_id, r->owner, c->account_id, &o, &facts);
 	if (err != ERR_OK)
 		goto out;
-	err = verdict_checked(conn, r->app->verifiers, c->account_id, &facts, res->outcome, &moved,
-			      &to);
+	err = verdict_checked(conn, r->set, c->account_id, &facts, res->outcome, &moved, &to);
 	if (err == ERR_OK) /* counted before the commit: a failed one may count twice */
 		atomic_fetch_add_explicit(&checks_done[c->vi][res->outcome], 1,
 					  memory_order_relaxed);
@@ -231,6 +240,7 @@ static void breaker_note(struct runner *r, const struct check *c, bool answered)
 	if (answered) {
 		b->failures = 0;
 		b->open = false;
+		atomic_store(&circuit[c->vi], CIRCUIT_CLOSED);
 		return;
 	}
 	if (++b->failures >= c->v->breaker_failures || c->probe) {
@@ -240,6 +250,7 @@ static void breaker_note(struct runner *r, const struct check *c, bool answered)
 					   b->failures));
 		b->open = true;
 		b->opened = now_ms();
+		atomic_store(&circuit[c->vi], CIRCUIT_OPEN);
 	}
 }
 
@@ -398,7 +409,7 @@ static enum err prepare(struct runner *r, PGconn *conn, const struct job_claim *
 			const struct jobkey *jk, size_t vi, bool fail_fast, bool probe,
 			struct check **ret_send)
 {
-	const struct verifier *v = verifier_set_at(r->app->verifiers, vi);
+	const struct verifier *v = verifier_set_at(r->set, vi);
 	struct check *c = calloc(1, sizeof(*c));
 	json_t *profile = NULL, *sent = NULL;
 	const char *names[VERIFIER_FIELDS_MAX];
@@ -548,7 +559,7 @@ static void launch_due(struct runner *r)
  * transaction; after it commits, puts what is to be sent in line. */
 static void claim(struct runner *r, size_t vi, int want)
 {
-	const struct verifier *v = verifier_set_at(r->app->verifiers, vi);
+	const struct verifier *v = verifier_set_at(r->set, vi);
 	struct breaker *b = &r->breakers[vi];
 	struct job_claim *jobs = NULL;
 	struct jobkeys keys = {0};
@@ -568,6 +579,7 @@ static void claim(struct runner *r, size_t vi, int want)
 		if (now - b->opened >= v->breaker_open_ms) {
 			probe = true; /* half-open: one request decides */
 			want = 1;
+			atomic_store(&circuit[vi], CIRCUIT_HALF_OPEN);
 		} else {
 			fail_fast = true;
 		}
@@ -661,7 +673,8 @@ static void poll_once(struct runner *r, long long timeout)
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		x = net_of(msg->easy_handle);
-		net_done(x, msg->data.result);
+		if (!net_done(x, msg->data.result))
+			continue; /* sent again with a fresh OAuth2 token */
 		http_done(r, x->owner);
 		launch_due(r); /* recording takes a while: turns come meanwhile */
 	}
@@ -692,6 +705,34 @@ static long long sleep_ms(struct runner *r, long long now)
 	return t > 0 ? t : 0;
 }
 
+/* Takes the definitions a reload installed once none of the old set's
+ * checks waits or is in flight (those finish under the set they started
+ * with; meanwhile nothing new is claimed): per-verifier state starts
+ * afresh, as at start-up. false while it waits. */
+static bool adopt(struct runner *r)
+{
+	const struct verifier_set *now = r->app->verifiers;
+
+	if (now == r->set)
+		return true;
+	if (r->nchecks > 0)
+		return false;
+	r->set = now;
+	r->nverifiers = verifier_set_count(now);
+	memset(r->waiting_for, 0, sizeof(r->waiting_for));
+	memset(r->next_send, 0, sizeof(r->next_send));
+	memset(r->breakers, 0, sizeof(r->breakers));
+	memset(r->next_claim, 0, sizeof(r->next_claim));
+	for (size_t i = 0; i < MAX_VERIFIERS; i++) {
+		atomic_store(&circuit[i], CIRCUIT_CLOSED);
+		for (int o = 0; o <= OUTCOME_ERROR; o++) /* counters by index: a new count */
+			atomic_store(&checks_done[i][o], 0);
+	}
+	log_json(LOG_INFO, "verification runner took the reloaded definitions",
+		 json_pack("{s:i}", "verifiers", (int)r->nverifiers));
+	return true;
+}
+
 static void *runner_main(void *arg)
 {
 	struct runner *r = arg;
@@ -699,6 +740,7 @@ static void *runner_main(void *arg)
 
 	while (!atomic_load(&r->stopping)) {
 		long long now = now_ms();
+		bool current = adopt(r);
 
 		/* the gate knows no recipient until they are stored */
 		if (!atomic_load(&r->app->recipients_synced) &&
@@ -706,13 +748,12 @@ static void *runner_main(void *arg)
 			poll_once(r, DB_RETRY_MS);
 			continue;
 		}
-		for (size_t k = 0; k < r->nverifiers; k++) {
+		for (size_t k = 0; current && k < r->nverifiers; k++) {
 			size_t vi = (r->rotate + k) % r->nverifiers;
 			int room = r->app->cfg.verify_concurrency - r->nchecks;
 
 			/* a manual register has no job: an admin checks it */
-			if (verifier_set_at(r->app->verifiers, vi)->ops->transport ==
-			    TRANSPORT_MANUAL)
+			if (verifier_set_at(r->set, vi)->ops->transport == TRANSPORT_MANUAL)
 				continue;
 			if (room > 0 && now >= r->next_claim[vi])
 				claim(r, vi, room);
@@ -742,7 +783,8 @@ enum err runner_start(struct app *app, struct runner **ret_runner)
 	    crypto_random(rnd, sizeof(rnd)) != ERR_OK)
 		goto fail;
 	r->app = app;
-	r->nverifiers = verifier_set_count(app->verifiers);
+	r->set = app->verifiers;
+	r->nverifiers = verifier_set_count(r->set);
 	atomic_init(&r->stopping, false);
 	curl_multi_setopt(r->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 			  (long)app->cfg.verify_concurrency);
@@ -752,6 +794,9 @@ enum err runner_start(struct app *app, struct runner **ret_runner)
 	r->seed = (unsigned)rnd[0] << 8 | rnd[1];
 	if (pthread_create(&r->thread, NULL, runner_main, r) != 0)
 		goto fail;
+	for (size_t i = 0; i < r->nverifiers; i++)
+		atomic_store(&circuit[i], CIRCUIT_CLOSED);
+	atomic_store(&runner_on, true);
 	log_json(LOG_INFO, "verification runner started",
 		 json_pack("{s:i, s:i}", "verifiers", (int)r->nverifiers, "concurrency",
 			   app->cfg.verify_concurrency));
@@ -771,6 +816,7 @@ void runner_stop(struct runner *r)
 
 	if (r == NULL)
 		return;
+	atomic_store(&runner_on, false);
 	atomic_store(&r->stopping, true);
 	curl_multi_wakeup(r->multi);
 	pthread_join(r->thread, NULL);
@@ -797,4 +843,13 @@ void runner_metrics_render(const struct verifier_set *set, FILE *f)
 				"%lu\n",
 				verifier_set_at(set, i)->name, outcome_name((enum outcome)o),
 				atomic_load_explicit(&checks_done[i][o], memory_order_relaxed));
+}
+
+const char *runner_circuit(size_t vi)
+{
+	static const char *const names[] = {"closed", "open", "half_open"};
+
+	if (!atomic_load(&runner_on) || vi >= MAX_VERIFIERS)
+		return NULL;
+	return names[atomic_load(&circuit[vi])];
 }

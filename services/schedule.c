@@ -150,10 +150,11 @@ static enum err expiry_scan(struct app *app, PGconn *conn, struct schedule_count
 /* Every verifier's due professionals. */
 static enum err queue_due(struct app *app, PGconn *conn, bool all, struct schedule_counts *c)
 {
+	const struct verifier_set *set = app->verifiers; /* read once: a reload swaps it */
 	enum err err = ERR_OK;
 
-	for (size_t i = 0; err == ERR_OK && i < verifier_set_count(app->verifiers); i++) {
-		const struct verifier *v = verifier_set_at(app->verifiers, i);
+	for (size_t i = 0; err == ERR_OK && i < verifier_set_count(set); i++) {
+		const struct verifier *v = verifier_set_at(set, i);
 		const char *countries[300], *professions[300];
 		struct monitor_scope s = {.verifier = v->name,
 					  .countries = countries,

@@ -89,15 +89,22 @@ static enum err load_one(struct schema_langs *l, const struct catalogue *cat, co
 	return ERR_OK;
 }
 
-enum err schema_langs_load(const char *catalogue_file, const struct catalogue *cat,
-			   struct schema_langs **ret_langs, char *why, size_t why_len)
+enum err schema_langs_load(const char *locale_dir, const char *catalogue_file,
+			   const struct catalogue *cat, struct schema_langs **ret_langs, char *why,
+			   size_t why_len)
 {
 	struct schema_langs *l = calloc(1, sizeof(*l));
 	char *copy = strdup(catalogue_file), *dir, *base, path[4096], stem[256];
 	struct dirent *e;
-	enum err err = ERR_OK;
+	enum err err = i18n_init(locale_dir);
 	DIR *d;
 
+	if (err != ERR_OK) {
+		snprintf(why, why_len, "the C.UTF-8 locale is missing");
+		free(copy);
+		free(l);
+		return err;
+	}
 	if (l == NULL || copy == NULL) {
 		free(copy);
 		free(l);
@@ -140,6 +147,7 @@ enum err schema_langs_load(const char *catalogue_file, const struct catalogue *c
 
 void schema_langs_free(struct schema_langs *langs)
 {
+	i18n_shutdown();
 	if (langs == NULL)
 		return;
 	for (size_t i = 0; i < langs->n; i++)

@@ -25,12 +25,17 @@
 struct catalogue;
 struct schema_langs;
 
-/* Loads the translations beside catalogue_file (cat is that file loaded):
+/* Every translation hcpd serves: first the compiled messages in
+ * locale_dir (i18n_init(): HCPD_LOCALE_DIR), then the catalogue's
+ * translations beside catalogue_file (cat is that file loaded).
  * ERR_INVALID with why naming the file and the entry missing, unknown or
- * not a string; ERR_NOMEM. No file: English only. */
-enum err schema_langs_load(const char *catalogue_file, const struct catalogue *cat,
-			   struct schema_langs **ret_langs, char *why, size_t why_len);
+ * not a string; ERR_UNAVAILABLE without the C.UTF-8 locale; ERR_NOMEM.
+ * No file: English only. Before any thread starts. */
+enum err schema_langs_load(const char *locale_dir, const char *catalogue_file,
+			   const struct catalogue *cat, struct schema_langs **ret_langs, char *why,
+			   size_t why_len);
 
+/* Frees langs and the messages (i18n_shutdown()). Accepts NULL. */
 void schema_langs_free(struct schema_langs *langs);
 
 /* The schema's languages: "en", then each translated one that i18n.h also

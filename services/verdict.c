@@ -85,7 +85,8 @@ enum err verdict_round(struct app *app, PGconn *conn, const char *id, enum accou
 		       const char *country, const char *profession)
 {
 	struct job_spec specs[VERDICT_JOBS_MAX];
-	size_t n = verdict_jobs_for(app->verifiers, country, profession, specs, VERDICT_JOBS_MAX);
+	const struct verifier_set *set = app->verifiers; /* read once: a reload swaps it */
+	size_t n = verdict_jobs_for(set, country, profession, specs, VERDICT_JOBS_MAX);
 	enum err err = db_account_set_status(conn, id, from, event, reason, NULL);
 	enum status_event next;
 	const char *why;
@@ -96,8 +97,7 @@ enum err verdict_round(struct app *app, PGconn *conn, const char *id, enum accou
 	if (err == ERR_OK)
 		err = db_jobs_enqueue(conn, id, occasion, specs, n, &queued);
 	if (err == ERR_OK && queued == 0) {
-		verdict_unqueued(verdict_manual_applies(app->verifiers, country, profession), &next,
-				 &why);
+		verdict_unqueued(verdict_manual_applies(set, country, profession), &next, &why);
 		err = db_account_set_status(conn, id, STATUS_PENDING_VERIFICATION, next, why, NULL);
 	}
 	return err;

@@ -54,7 +54,10 @@ enum err verifier_check_once(const struct verifier *v, PGconn *conn, json_t *pro
 		goto out;
 	if (v->ops->transport == TRANSPORT_HTTP) {
 		err = net_fetch(v, &req, &x);
-		if (err == ERR_OK) {
+		if (err == ERR_UPSTREAM) { /* the OAuth2 token endpoint granted none */
+			failure = "no_token";
+			err = ERR_OK;
+		} else if (err == ERR_OK) {
 			failure = net_failure(x);
 			reply = (struct verifier_reply){x->http_status, x->body, x->len};
 		}

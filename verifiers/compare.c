@@ -63,12 +63,18 @@ void compare_normalise(const char *s, char out[COMPARE_TEXT_MAX])
 		char one[2] = "";
 		size_t add_len;
 
-		if (cp < 0x80) {
+		if (cp < 0x80) { /* most names: no table, no strlen (a roster load's hot path) */
 			if ((cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'))
 				one[0] = (char)cp;
 			else if (cp >= 'a' && cp <= 'z')
 				one[0] = (char)(cp - 'a' + 'A');
-			add = one;
+			p += len;
+			if (one[0] == '\0')
+				continue;
+			if (n + 1 >= COMPARE_TEXT_MAX)
+				break;
+			out[n++] = one[0];
+			continue;
 		} else if (cp >= 0xC0 && cp <= 0x17F) {
 			add = latin[cp - 0xC0];
 		} else if (cp > 0x17F) {

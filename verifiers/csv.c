@@ -29,6 +29,10 @@ static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
 struct csv_parser {
 	csv_record_fn record;
 	void *ctx;
+	char delimiter; /* ',' unless csv_parser_format() says otherwise */
+	bool quoting;   /* '"' quotes a field; false: it is an ordinary byte */
+	/* special(): the bytes that end a run, outside [0] and inside [1] quotes */
+	bool stops[2][256];
 	enum state state;
 	unsigned bom_seen;  /* bytes of a byte-order mark matched so far */
 	bool bom_checked;   /* the byte-order mark question is settled */
@@ -48,6 +52,16 @@ struct csv_parser {
 	char buf[CSV_FIELDS_MAX * (CSV_FIELD_MAX + 1)];
 };
 
+/* Fills the stops table from the delimiter and quoting. */
+static void stops_set(struct csv_parser *p)
+{
+	memset(p->stops, 0, sizeof(p->stops));
+	p->stops[1]['"'] = p->stops[1]['\n'] = p->stops[1]['\0'] = true;
+	p->stops[0][(unsigned char)p->delimiter] = true;
+	p->stops[0]['\n'] = p->stops[0]['\r'] = p->stops[0]['\0'] = true;
+	p->stops[0]['"'] = p->quoting;
+}
+
 enum err csv_parser_new(csv_record_fn record, void *ctx, struct csv_parser **ret_parser)
 {
 	struct csv_parser *p = malloc(sizeof(*p));
@@ -58,9 +72,22 @@ enum err csv_parser_new(csv_record_fn record, void *ctx, struct csv_parser **ret
 	memset(p, 0, offsetof(struct csv_parser, buf));
 	p->record = record;
 	p->ctx = ctx;
+	p->delimiter = ',';
+	p->quoting = true;
+	stops_set(p);
 	p->state = FIELD_START;
 	p->line = 1;
 	*ret_parser = p;
+	return ERR_OK;
+}
+
+enum err csv_parser_format(struct csv_parser *parser, char delimiter, bool quoting)
+{
+	if (delimiter == '"' || delimiter == '\n' || delimiter == '\r' || delimiter == '\0')
+		return ERR_INVALID;
+	parser->delimiter = delimiter;
+	parser->quoting = quoting;
+	stops_set(parser);
 	return ERR_OK;
 }
 
@@ -121,19 +148,18 @@ static enum err end_record(struct csv_parser *p)
 	return ERR_OK;
 }
 
-/* Bytes that end a run of ordinary bytes, outside and inside quotes. */
-static bool special(unsigned char c, bool quoted)
+/* Bytes that end a run of ordinary bytes, outside and inside quotes: a
+ * table lookup, as this is where a large file spends its time. */
+static inline bool special(const struct csv_parser *p, unsigned char c, bool quoted)
 {
-	if (quoted)
-		return c == '"' || c == '\n' || c == '\0';
-	return c == ',' || c == '\n' || c == '\r' || c == '"' || c == '\0';
+	return p->stops[quoted][c];
 }
 
-/* Acts on a byte that ends a field outside quotes - a comma, LF or the
+/* Acts on a byte that ends a field outside quotes - the delimiter, LF or the
  * CR of a CRLF - into *err; false (nothing done) for any other byte. */
 static bool field_end(struct csv_parser *p, unsigned char c, enum err *err)
 {
-	if (c == ',') {
+	if (c == (unsigned char)p->delimiter) {
 		*err = end_field(p);
 		p->state = FIELD_START;
 	} else if (c == '\n') {
@@ -162,10 +188,10 @@ static enum err run(struct csv_parser *p, const unsigned char *s, size_t len)
 		if (c == '\0')
 			return fail(p, ERR_INVALID, "a NUL byte");
 		if ((p->state == UNQUOTED || p->state == QUOTED) &&
-		    !special(c, p->state == QUOTED)) {
+		    !special(p, c, p->state == QUOTED)) {
 			size_t j = i + 1;
 
-			while (j < len && !special(s[j], p->state == QUOTED))
+			while (j < len && !special(p, s[j], p->state == QUOTED))
 				j++;
 			err = append(p, s + i, j - i);
 			i = j;
@@ -177,9 +203,9 @@ static enum err run(struct csv_parser *p, const unsigned char *s, size_t len)
 		case UNQUOTED:
 			if (field_end(p, c, &err))
 				break;
-			if (c == '"' && p->state == FIELD_START) {
+			if (c == '"' && p->quoting && p->state == FIELD_START) {
 				p->state = QUOTED;
-			} else if (c == '"') {
+			} else if (c == '"' && p->quoting) {
 				return fail(p, ERR_INVALID, "a quote inside an unquoted field");
 			} else {
 				err = append(p, &c, 1);

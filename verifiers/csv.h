@@ -13,6 +13,7 @@
 #ifndef HCPD_CSV_H
 #define HCPD_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -34,6 +35,13 @@ typedef enum err (*csv_record_fn)(void *ctx, size_t line, const char *const *fie
 
 /* A parser calling record(ctx, ...) for each record. ERR_NOMEM. */
 enum err csv_parser_new(csv_record_fn record, void *ctx, struct csv_parser **ret_parser);
+
+/* Sets how fields are separated and quoted, before the first csv_feed():
+ * delimiter (',' by default; ';', '|', a tab...) and whether '"' quotes a
+ * field (true by default; false: quotes are ordinary bytes, for files
+ * written without quoting whose fields may hold one). ERR_INVALID for a
+ * delimiter that is '"', CR, LF or NUL. */
+enum err csv_parser_format(struct csv_parser *parser, char delimiter, bool quoting);
 
 /* Frees the parser. Accepts NULL. */
 void csv_parser_free(struct csv_parser *parser);

@@ -99,8 +99,7 @@ struct hj_value {
 
 /* ---- build_request ---- */
 
-/* Appends s percent-encoded: only RFC 3986 unreserved bytes stay. */
-static void add_encoded(struct hj_buf *b, const char *s)
+void hj_add_encoded(struct hj_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -166,7 +165,7 @@ void hj_fill(struct hj_buf *b, const char *t, const json_t *fields, const char *
 		snprintf(name, sizeof(name), "%.*s", (int)(end - t - 1), t + 1);
 		value = json_string_value(json_object_get(fields, name));
 		if (is_url)
-			add_encoded(b, value);
+			hj_add_encoded(b, value);
 		else
 			hj_buf_add(b, value, strlen(value));
 		t = end + 1;

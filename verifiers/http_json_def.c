@@ -16,11 +16,20 @@
 #include "http_json_def.h"
 #include "jsonbody.h"
 #include "jsonptr.h"
+#include "net.h"
 #include "validate.h"
 
 static enum err bad(char *why, size_t why_len, const char *key, const char *rule)
 {
 	snprintf(why, why_len, "\"http_json\": \"%s\" %s", key, rule);
+	return ERR_INVALID;
+}
+
+/* bad() for a template check, which other kinds share: names v's kind. */
+static enum err kind_bad(const struct verifier *v, char *why, size_t why_len, const char *key,
+			 const char *rule)
+{
+	snprintf(why, why_len, "\"%s\": \"%s\" %s", v->ops->kind, key, rule);
 	return ERR_INVALID;
 }
 
@@ -55,7 +64,7 @@ enum err hj_template_check(const struct verifier *v, const char *t, bool is_url,
 
 	if (is_url) {
 		if (strncmp(t, "{base_url}", 10) != 0)
-			return bad(why, why_len, key, "must start with {base_url}");
+			return kind_bad(v, why, why_len, key, "must start with {base_url}");
 		p += 10;
 	}
 	while (*p != '\0') {
@@ -64,30 +73,30 @@ enum err hj_template_check(const struct verifier *v, const char *t, bool is_url,
 		size_t len;
 
 		if (*p == '}')
-			return bad(why, why_len, key, "has a '}' outside a placeholder");
+			return kind_bad(v, why, why_len, key, "has a '}' outside a placeholder");
 		if (*p != '{') {
 			if (is_url && !url_char(*p))
-				return bad(
-					why, why_len, key,
+				return kind_bad(
+					v, why, why_len, key,
 					"may hold only URL characters (no spaces, '#', quotes or "
 					"non-ASCII) outside placeholders");
 			if (is_url && *p == '%' &&
 			    !(crypto_hex_value(p[1]) >= 0 && crypto_hex_value(p[2]) >= 0))
-				return bad(why, why_len, key, "has a '%' that is not %XX");
+				return kind_bad(v, why, why_len, key, "has a '%' that is not %XX");
 			p++;
 			continue;
 		}
 		end = strchr(p + 1, '}');
 		len = end != NULL ? (size_t)(end - p - 1) : 0;
 		if (end == NULL || !ident_ok(p + 1, len))
-			return bad(why, why_len, key,
-				   "has a placeholder that is not {name} (lower-case letters, "
-				   "digits, _)");
+			return kind_bad(v, why, why_len, key,
+					"has a placeholder that is not {name} (lower-case letters, "
+					"digits, _)");
 		memcpy(name, p + 1, len); /* ident_ok: at most HJ_NAME_MAX bytes */
 		name[len] = '\0';
 		if (strcmp(name, "base_url") == 0)
-			return bad(why, why_len, key,
-				   "may hold {base_url} only at its start (url)");
+			return kind_bad(v, why, why_len, key,
+					"may hold {base_url} only at its start (url)");
 		if (verifier_names_have(v->compares, v->ncompares, name)) {
 			snprintf(why, why_len,
 				 "\"%s\": \"%s\" sends {%s}, a \"compares\" field: only "
@@ -141,40 +150,6 @@ static enum err body_check(const struct verifier *v, json_t *t, int depth, size_
 	return ERR_OK;
 }
 
-/* An HTTP token character (RFC 9110 tchar). */
-static bool tchar(char c)
-{
-	return c != '\0' && (hj_ascii_alnum(c) || strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-/* A byte a header value may hold: printable ASCII, space or tab. */
-static bool vchar(char c)
-{
-	return c == '\t' || (c >= 0x20 && c <= 0x7E);
-}
-
-/* Headers that frame or route the request: libcurl and net.c own them. */
-static bool header_reserved(const char *name)
-{
-	static const char *const reserved[] = {"host",
-					       "content-length",
-					       "transfer-encoding",
-					       "connection",
-					       "keep-alive",
-					       "upgrade",
-					       "te",
-					       "trailer",
-					       "expect",
-					       "proxy-authorization",
-					       "proxy-connection",
-					       NULL};
-
-	for (const char *const *r = reserved; *r != NULL; r++)
-		if (strcasecmp(*r, name) == 0)
-			return true;
-	return false;
-}
-
 /* "Name: value" of one header into priv, ${VAR} expanded. */
 static enum err header_add(struct hj_priv *priv, const char *name, json_t *value, char *why,
 			   size_t why_len)
@@ -215,7 +190,7 @@ static enum err header_add(struct hj_priv *priv, const char *name, json_t *value
 				goto out;
 			}
 			for (const char *s = secret; *s != '\0'; s++)
-				if (!vchar(*s)) {
+				if (!net_header_value_char(*s)) {
 					snprintf(why, why_len,
 						 "\"http_json\": \"%s\": the environment variable "
 						 "%s "
@@ -234,7 +209,7 @@ static enum err header_add(struct hj_priv *priv, const char *name, json_t *value
 			    "body");
 			goto out;
 		}
-		if (!vchar(*t)) {
+		if (!net_header_value_char(*t)) {
 			bad(why, why_len, key, "must be printable ASCII (no CR, LF or controls)");
 			goto out;
 		}
@@ -271,15 +246,11 @@ static enum err headers_init(struct hj_priv *priv, json_t *headers, char *why, s
 	json_object_foreach (headers, name, value) {
 		size_t len = strlen(name);
 
-		if (len == 0 || len > HJ_HEADER_NAME_MAX)
+		if (!net_header_name_ok(name))
 			return bad(why, why_len, "headers",
 				   "has a name that is not an HTTP token of 1-64 bytes");
-		for (size_t i = 0; i < len; i++)
-			if (!tchar(name[i]))
-				return bad(why, why_len, "headers",
-					   "has a name that is not an HTTP token of 1-64 bytes");
 		snprintf(key, sizeof(key), "headers.%s", name);
-		if (header_reserved(name))
+		if (net_header_reserved(name))
 			return bad(
 				why, why_len, key,
 				"may not be set: Host, Content-Length and the other headers that "

@@ -3,8 +3,9 @@
  * section as parsed at start-up (struct hj_priv, in v->priv), which
  * http_json_def.c fills and checks and http_json.c reads for every request
  * and reply, with the caps both halves hold it to and the capped buffer
- * both build strings in. Only verifiers/http_json*.c include it; the
- * section's format is described at the top of http_json.c.
+ * both build strings in. Only verifiers/http_json*.c include it, and the
+ * kinds that share its URL templates (manual.c, fhir.c); the section's
+ * format is described at the top of http_json.c.
  */
 #ifndef HCPD_HTTP_JSON_DEF_H
 #define HCPD_HTTP_JSON_DEF_H
@@ -154,6 +155,11 @@ void hj_cleanup(struct verifier *v);
  * for key, naming v's kind. Pure. */
 enum err hj_template_check(const struct verifier *v, const char *t, bool is_url, const char *key,
 			   bool used[VERIFIER_FIELDS_MAX], char *why, size_t why_len);
+
+/* Appends s to b percent-encoded: only RFC 3986 unreserved bytes stay.
+ * The encoder hj_fill uses for values (and the fhir kind for its
+ * identifier system). */
+void hj_add_encoded(struct hj_buf *b, const char *s);
 
 /* Appends t to b with its {field} placeholders filled from fields, which
  * must hold every field t names (a checked template): percent-encoded,

@@ -13,6 +13,7 @@
 
 #include "catalogue.h"
 #include "jsonbody.h"
+#include "net.h"
 #include "terms.h"
 #include "validate.h"
 #include "verifier.h"
@@ -25,11 +26,17 @@ extern const struct verifier_ops verifier_http_json;
 extern const struct verifier_ops verifier_roster_csv;
 extern const struct verifier_ops verifier_process;
 extern const struct verifier_ops verifier_manual;
+extern const struct verifier_ops verifier_fhir;
 
 /* The built-in kinds, searched by name. */
 static const struct verifier_ops *const kinds[] = {
-	&verifier_nppes,   &verifier_http_json, &verifier_roster_csv,
-	&verifier_process, &verifier_manual,    NULL,
+	&verifier_nppes,
+	&verifier_http_json,
+	&verifier_roster_csv,
+	&verifier_process,
+	&verifier_manual,
+	&verifier_fhir,
+	NULL,
 };
 
 struct verifier_set {
@@ -38,6 +45,8 @@ struct verifier_set {
 	size_t n;
 	struct recipient_def recipients[VERIFIERS_MAX]; /* copies of the remote ones' */
 	size_t nrecipients;
+	char *skipped[VERIFIERS_MAX]; /* why each definition left out was (its secrets unset) */
+	size_t nskipped;
 	/* each remote verifier's allowed_fields, borrowed from its doc */
 	const char *allowed[VERIFIERS_MAX][VERIFIER_FIELDS_MAX * 2];
 };
@@ -352,6 +361,22 @@ static enum err load_terms(struct load *l)
 	return ERR_OK;
 }
 
+/* An HTTP kind's transport options (secret headers, TLS files, OAuth2:
+ * net.h), read from "transport" and the environment. */
+static enum err load_net(struct load *l)
+{
+	json_t *conf = json_object_get(l->doc, "transport");
+	char nwhy[512] = "";
+	enum err err;
+
+	if (l->v->ops->transport != TRANSPORT_HTTP)
+		return conf == NULL ? ERR_OK : refuse(l, "transport", "is for the HTTP kinds only");
+	err = net_opts_load(l->v, conf, &l->v->net, nwhy, sizeof(nwhy));
+	if (err == ERR_INVALID || err == ERR_IO || err == ERR_NOT_FOUND)
+		snprintf(l->why, l->why_len, "%s: %s", l->file, nwhy);
+	return err == ERR_IO ? ERR_INVALID : err;
+}
+
 /* How the registry is reached: base URL, timeouts, attempts, back-off. */
 static enum err load_transport(struct load *l)
 {
@@ -376,7 +401,7 @@ static enum err load_transport(struct load *l)
 		return refuse(l, "backoff_ms", range);
 	if (v->connect_timeout_ms > v->timeout_ms)
 		return refuse(l, "connect_timeout_ms", "must not exceed timeout_ms");
-	return ERR_OK;
+	return load_net(l);
 }
 
 /* How much it may ask: the rate limit and the circuit breaker. A message
@@ -441,7 +466,7 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 		"fields",     "compares",     "terms",    "base_url",   "connect_timeout_ms",
 		"timeout_ms", "rate_limit",   "attempts", "backoff_ms", "circuit_breaker",
 		"http_json",  "roster_csv",   "process",  "nppes",      "description",
-		"manual",     "source",       NULL};
+		"manual",     "source",       "fhir",     "transport",  NULL};
 	struct load l = {.set = set,
 			 .v = &set->v[set->n],
 			 .doc = doc,
@@ -476,6 +501,7 @@ static void release_one(struct verifier *v)
 	if (v->ops != NULL && v->ops->cleanup != NULL && v->priv != NULL)
 		v->ops->cleanup(v);
 	free(v->priv);
+	net_opts_free(v->net);
 	json_decref(v->doc);
 	memset(v, 0, sizeof(*v));
 }
@@ -564,6 +590,11 @@ enum err verifier_set_load(const char *dir, const struct catalogue *cat,
 			} else {
 				err = add(set, doc, path, cat, why, why_len);
 			}
+			/* off until the operator sets its secrets: noted, not fatal */
+			if (err == ERR_NOT_FOUND && set->nskipped < VERIFIERS_MAX)
+				err = (set->skipped[set->nskipped++] = strdup(why)) != NULL
+					      ? ERR_OK
+					      : ERR_NOMEM;
 		}
 		free(names[i]);
 	}
@@ -584,7 +615,14 @@ void verifier_set_free(struct verifier_set *set)
 		release_one(&set->v[i]);
 		free(set->files[i]);
 	}
+	for (size_t i = 0; i < set->nskipped; i++)
+		free(set->skipped[i]);
 	free(set);
+}
+
+const char *verifier_set_skipped(const struct verifier_set *set, size_t i)
+{
+	return set != NULL && i < set->nskipped ? set->skipped[i] : NULL;
 }
 
 size_t verifier_set_count(const struct verifier_set *set)

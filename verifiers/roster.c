@@ -1,47 +1,46 @@
 /*
  * roster.c - the "roster_csv" kind (see roster.h): a roster file loaded
- * into PostgreSQL and matched locally, in one of two modes.
+ * into PostgreSQL (roster_load.c) and matched locally, in one of these
+ * modes.
  *
  *   exclusion  (e.g. the OIG LEIE) a matching row that is not reinstated
  *              is OUTCOME_EXCLUDED; no such row is OUTCOME_VERIFIED.
  *   licensee   (a board's roster) a matching row is OUTCOME_VERIFIED
  *              (OUTCOME_MISMATCH when a compared name differs); none is
  *              OUTCOME_NOT_FOUND.
+ *   presence   the same judgement, named for lists of the people in
+ *              practice that carry no status (France's RPPS extract):
+ *              listed is verified, absent is not_found.
  *
- * A row matches by NPI, or, when the row has no NPI, by normalised family
- * name + given name + state (each of these only when the definition maps
- * its column). A listing dated after today still counts (an exclusion
- * about to take effect is worth an admin's look); a reinstatement dated
- * after the load does not count until a later load. Owns nothing beyond
- * v->priv (strings borrowed from the definition) and, during a load, its
- * fixed buffers. Never logs; reasons carry dates and the roster's detail
- * column, never a name or a number.
+ * A row matches by NPI (or by the register's own number, the identifier
+ * column, matched with the field "identifier_field" names), or, when the
+ * row has none, by normalised family name + given name + state (each of
+ * these only when the definition maps its column). A listing dated after today still counts (an
+ * exclusion about to take effect is worth an admin's look); a reinstatement dated after the load
+ * does not count until a later load. Owns nothing beyond v->priv (strings borrowed from the
+ * definition) and, during a load, its fixed buffers. Never logs; reasons carry dates and the
+ * roster's detail column, never a name or a number.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
-#include <unistd.h>
-#include <openssl/evp.h>
 
 #include "compare.h"
-#include "crypto.h"
-#include "csv.h"
 #include "jsonbody.h"
 #include "roster.h"
 #include "validate.h"
 
-#define COLUMN_NAME_MAX 128   /* bytes of a column name in a definition */
-#define READ_CHUNK      65536 /* bytes of the file read at once */
-#define REASON_DETAIL   96    /* bytes of the detail column shown in a reason */
+#define COLUMN_NAME_MAX 128 /* bytes of a column name in a definition */
+#define REASON_DETAIL   96  /* bytes of the detail column shown in a reason */
 
 _Static_assert(ROSTER_TEXT_MAX == COMPARE_TEXT_MAX, "stored names are compare_normalise()'s");
 
 enum roster_mode {
 	MODE_EXCLUSION,
 	MODE_LICENSEE,
+	MODE_PRESENCE,
 };
 
 enum date_format {
@@ -52,6 +51,9 @@ enum date_format {
 struct roster_priv {
 	enum roster_mode mode;
 	enum date_format date_format;
+	struct roster_format format;  /* encoding borrowed from the definition */
+	const char *identifier_field; /* the field the identifier column matches; NULL: none */
+	json_t *in_force;             /* the status values in force, borrowed; NULL: none */
 	const char
 		*columns[ROSTER_ROLES]; /* header names, borrowed from the definition; NULL: none */
 };
@@ -59,13 +61,14 @@ struct roster_priv {
 extern const struct verifier_ops verifier_roster_csv;
 
 static const char *const role_names[ROSTER_ROLES] = {
-	"npi",   "family_name", "given_name",    "middle_name",
-	"state", "listed_on",   "reinstated_on", "detail",
+	"npi",       "family_name",   "given_name", "middle_name", "state",
+	"listed_on", "reinstated_on", "detail",     "identifier",  "status",
 };
 
-/* The professional's field a role is matched with; NULL: none. */
+/* The professional's field a role is matched with; NULL: none (the
+ * identifier's is the definition's "identifier_field"). */
 static const char *const role_fields[ROSTER_ROLES] = {
-	"npi", "family_name", "given_name", NULL, "license_region", NULL, NULL, NULL,
+	"npi", "family_name", "given_name", NULL, "license_region", NULL, NULL, NULL, NULL, NULL,
 };
 
 bool roster_is(const struct verifier *v)
@@ -74,8 +77,10 @@ bool roster_is(const struct verifier *v)
 }
 
 /* Is the field one a roster verifier reads? */
-static bool field_read(const char *name)
+static bool field_read(const struct roster_priv *p, const char *name)
 {
+	if (p->identifier_field != NULL && strcmp(p->identifier_field, name) == 0)
+		return true;
 	for (int r = 0; r < ROSTER_ROLES; r++)
 		if (role_fields[r] != NULL && strcmp(role_fields[r], name) == 0)
 			return true;
@@ -116,7 +121,7 @@ static enum err init_columns(struct roster_priv *p, json_t *columns, char *why, 
 			snprintf(why, why_len,
 				 "\"roster_csv\": \"columns\": \"%.64s\" is not a role (npi, "
 				 "family_name, given_name, middle_name, state, listed_on, "
-				 "reinstated_on, detail)",
+				 "reinstated_on, detail, identifier, status)",
 				 key);
 			return ERR_INVALID;
 		}
@@ -145,9 +150,83 @@ static enum err init_columns(struct roster_priv *p, json_t *columns, char *why, 
 	return ERR_OK;
 }
 
+/* delimiter, quoting, trailing_delimiter, encoding, identifier_field. */
+static enum err init_format(struct roster_priv *p, json_t *conf, char *why, size_t why_len)
+{
+	static const char *const encodings[] = {"UTF-8", "WINDOWS-1252", "ISO-8859-1", NULL};
+	const char *delimiter = json_string_value(json_object_get(conf, "delimiter"));
+	const char *encoding = json_string_value(json_object_get(conf, "encoding"));
+	json_t *quoting = json_object_get(conf, "quoting");
+	json_t *trailing = json_object_get(conf, "trailing_delimiter");
+	json_t *field = json_object_get(conf, "identifier_field");
+	size_t e = 0;
+
+	p->format.delimiter = ',';
+	if (json_object_get(conf, "delimiter") != NULL) {
+		if (delimiter == NULL || strlen(delimiter) != 1 ||
+		    strchr(",;|\t", *delimiter) == NULL)
+			goto bad;
+		p->format.delimiter = *delimiter;
+	}
+	if ((quoting != NULL && !json_is_boolean(quoting)) ||
+	    (trailing != NULL && !json_is_boolean(trailing)))
+		goto bad;
+	p->format.quoting = quoting == NULL || json_is_true(quoting);
+	p->format.trailing_delimiter = json_is_true(trailing);
+	while (encoding != NULL && encodings[e] != NULL && strcmp(encodings[e], encoding) != 0)
+		e++;
+	if (json_object_get(conf, "encoding") != NULL && (encoding == NULL || encodings[e] == NULL))
+		goto bad;
+	p->format.encoding = e > 0 ? encodings[e] : NULL;
+	if (field != NULL && json_text(conf, "identifier_field", VERIFIER_NAME_MAX) == NULL)
+		goto bad;
+	p->identifier_field = json_string_value(field);
+	return ERR_OK;
+bad:
+	snprintf(why, why_len,
+		 "\"roster_csv\": \"delimiter\" must be one of , ; | or a tab, \"quoting\" and "
+		 "\"trailing_delimiter\" booleans, \"encoding\" UTF-8, WINDOWS-1252 or "
+		 "ISO-8859-1, \"identifier_field\" a field name");
+	return ERR_INVALID;
+}
+
+/* "in_force": the status values of a record in force, with the status
+ * column (and only with it). */
+static enum err init_in_force(struct roster_priv *p, json_t *list, char *why, size_t why_len)
+{
+	json_t *item;
+	size_t i;
+
+	if ((list == NULL) != (p->columns[ROSTER_STATUS] == NULL) ||
+	    (list != NULL &&
+	     (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > 32)))
+		goto bad;
+	json_array_foreach (list, i, item)
+		if (!json_is_string(item) || json_string_length(item) == 0 ||
+		    json_string_length(item) > 128)
+			goto bad;
+	p->in_force = list;
+	return ERR_OK;
+bad:
+	snprintf(why, why_len,
+		 "\"roster_csv\": \"in_force\" (1-32 status values) and \"columns\": "
+		 "\"status\" go together");
+	return ERR_INVALID;
+}
+
+struct roster_format roster_file_format(const struct verifier *v)
+{
+	const struct roster_priv *p = v->priv;
+
+	return p->format;
+}
+
 static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t why_len)
 {
-	static const char *const keys[] = {"mode", "columns", "date_format", NULL};
+	static const char *const keys[] = {"mode",      "columns",          "date_format",
+					   "delimiter", "quoting",          "trailing_delimiter",
+					   "encoding",  "identifier_field", "in_force",
+					   NULL};
 	struct roster_priv *p = v->priv;
 	const char *bad = NULL, *mode, *format;
 	enum err err;
@@ -166,10 +245,16 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 		p->mode = MODE_EXCLUSION;
 	} else if (mode != NULL && strcmp(mode, "licensee") == 0) {
 		p->mode = MODE_LICENSEE;
+	} else if (mode != NULL && strcmp(mode, "presence") == 0) {
+		p->mode = MODE_PRESENCE;
 	} else {
-		snprintf(why, why_len, "\"roster_csv\": \"mode\" must be exclusion or licensee");
+		snprintf(why, why_len,
+			 "\"roster_csv\": \"mode\" must be exclusion, licensee or presence");
 		return ERR_INVALID;
 	}
+	err = init_format(p, conf, why, why_len);
+	if (err != ERR_OK)
+		return err;
 	format = json_string_value(json_object_get(conf, "date_format"));
 	if (json_object_get(conf, "date_format") == NULL ||
 	    (format != NULL && strcmp(format, "YYYY-MM-DD") == 0)) {
@@ -184,14 +269,29 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 	err = init_columns(p, json_object_get(conf, "columns"), why, why_len);
 	if (err != ERR_OK)
 		return err;
+	if ((p->identifier_field != NULL) != (p->columns[ROSTER_IDENTIFIER] != NULL) ||
+	    (p->columns[ROSTER_IDENTIFIER] != NULL && p->columns[ROSTER_NPI] != NULL)) {
+		snprintf(why, why_len,
+			 "\"roster_csv\": \"identifier_field\" and \"columns\": \"identifier\" "
+			 "go together, and not with \"npi\"");
+		return ERR_INVALID;
+	}
+	if (init_in_force(p, json_object_get(conf, "in_force"), why, why_len) != ERR_OK)
+		return ERR_INVALID;
+	if (p->identifier_field != NULL &&
+	    !verifier_names_have(v->fields, v->nfields, p->identifier_field)) {
+		snprintf(why, why_len, "\"fields\": must list \"%s\" (its \"identifier_field\")",
+			 p->identifier_field);
+		return ERR_INVALID;
+	}
 	/* it reads what it matches on, and nothing else */
 	for (size_t i = 0; i < v->nfields + v->ncompares; i++) {
 		const char *f = i < v->nfields ? v->fields[i] : v->compares[i - v->nfields];
 
-		if (!field_read(f)) {
+		if (!field_read(p, f)) {
 			snprintf(why, why_len,
 				 "\"%s\": \"%s\" is not read by a roster verifier (npi, "
-				 "family_name, given_name, license_region)",
+				 "family_name, given_name, license_region, its identifier_field)",
 				 i < v->nfields ? "fields" : "compares", f);
 			return ERR_INVALID;
 		}
@@ -320,7 +420,12 @@ enum err roster_map_header(const struct verifier *v, const char *const *fields, 
 			   struct roster_map *ret_map, char *why, size_t why_len)
 {
 	const struct roster_priv *p = v->priv;
-	struct roster_map map = {.ncolumns = n};
+	struct roster_map map;
+
+	/* a trailing delimiter makes an empty last field: not a column */
+	if (p->format.trailing_delimiter && n > 1 && fields[n - 1][0] == '\0')
+		n--;
+	map.ncolumns = n;
 
 	for (int r = 0; r < ROSTER_ROLES; r++) {
 		map.column[r] = -1;
@@ -342,6 +447,30 @@ enum err roster_map_header(const struct verifier *v, const char *const *fields, 
 	}
 	*ret_map = map;
 	return ERR_OK;
+}
+
+/* ASCII letters and digits only (len may be 0). */
+static bool identifier_ok(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= 'a' && s[i] <= 'z')))
+			return false;
+	return true;
+}
+
+/* Is a status one of "in_force" (ASCII case and outer spaces aside)? */
+static bool in_force(const struct roster_priv *p, const char *s, size_t len)
+{
+	json_t *item;
+	size_t i;
+
+	s = trim(s, &len);
+	json_array_foreach (p->in_force, i, item)
+		if (json_string_length(item) == len &&
+		    strncasecmp(json_string_value(item), s, len) == 0)
+			return true;
+	return false;
 }
 
 /* The detail column for admins: control characters as spaces, cut. */
@@ -368,6 +497,8 @@ enum err roster_map_record(const struct verifier *v, const struct roster_map *ma
 
 	if (n == 1 && lens[0] == 0)
 		return ERR_NOT_FOUND; /* an empty line */
+	if (p->format.trailing_delimiter && n == map->ncolumns + 1 && lens[n - 1] == 0)
+		n--;
 	if (n != map->ncolumns) {
 		snprintf(why, why_len, "%zu fields where the header has %zu", n, map->ncolumns);
 		return ERR_INVALID;
@@ -394,6 +525,14 @@ enum err roster_map_record(const struct verifier *v, const struct roster_map *ma
 		else if (!all_of(s, len, "0"))
 			bad = ROSTER_NPI; /* "" and "0000000000" are none */
 	}
+	if (col[ROSTER_IDENTIFIER] >= 0) {
+		len = lens[col[ROSTER_IDENTIFIER]];
+		s = trim(fields[col[ROSTER_IDENTIFIER]], &len);
+		if (len <= ROSTER_ID_MAX && identifier_ok(s, len))
+			memcpy(row.npi, s, len); /* "" is none */
+		else
+			bad = ROSTER_IDENTIFIER;
+	}
 	if (bad < 0 && col[ROSTER_LISTED_ON] >= 0 &&
 	    parse_date(p->date_format, fields[col[ROSTER_LISTED_ON]], lens[col[ROSTER_LISTED_ON]],
 		       row.listed_on) != ERR_OK)
@@ -405,12 +544,17 @@ enum err roster_map_record(const struct verifier *v, const struct roster_map *ma
 	if (bad >= 0) {
 		snprintf(why, why_len, "column \"%s\" is not %s", p->columns[bad],
 			 bad == ROSTER_NPI                 ? "a ten-digit NPI"
+			 : bad == ROSTER_IDENTIFIER        ? "an identifier (at most 32 letters "
+							     "and digits)"
 			 : p->date_format == DATE_YYYYMMDD ? "a date (YYYYMMDD)"
 							   : "a date (YYYY-MM-DD)");
 		return ERR_INVALID;
 	}
 	if (col[ROSTER_DETAIL] >= 0)
 		detail_of(fields[col[ROSTER_DETAIL]], lens[col[ROSTER_DETAIL]], row.detail);
+	if (col[ROSTER_STATUS] >= 0 &&
+	    !in_force(p, fields[col[ROSTER_STATUS]], lens[col[ROSTER_STATUS]]))
+		reinstated[0] = '!'; /* no longer in force: stored like a reinstatement */
 	*ret_row = row;
 	ret_row->entry = (struct roster_entry){
 		.npi = ret_row->npi[0] != '\0' ? ret_row->npi : NULL,
@@ -419,7 +563,8 @@ enum err roster_map_record(const struct verifier *v, const struct roster_map *ma
 		.state = ret_row->state,
 		.listed_on = ret_row->listed_on[0] != '\0' ? ret_row->listed_on : NULL,
 		/* in force from its date: one dated later is not yet */
-		.reinstated = reinstated[0] != '\0' && strcmp(reinstated, today) <= 0,
+		.reinstated = reinstated[0] == '!' ||
+			      (reinstated[0] != '\0' && strcmp(reinstated, today) <= 0),
 		.detail = ret_row->detail,
 	};
 	return ERR_OK;
@@ -460,14 +605,17 @@ static enum err judge(const struct roster_priv *p, const json_t *fields, const c
 		err = verifier_result_init(&res, OUTCOME_EXCLUDED, "%s", reason);
 	} else if (p->mode == MODE_EXCLUSION) {
 		err = verifier_result_init(&res, OUTCOME_VERIFIED, "reinstated: not excluded");
+	} else if (hit->reinstated) { /* a status not in force */
+		err = verifier_result_init(&res, OUTCOME_INACTIVE, "listed, not in force");
 	} else {
 		err = verifier_result_init(&res, OUTCOME_VERIFIED, "on the roster");
 	}
 	if (err != ERR_OK)
 		return err;
 	if (npi != NULL && hit->npi[0] != '\0')
-		compare_record(res.checks, res.evidence, "npi", npi, hit->npi,
-			       strcmp(npi, hit->npi) == 0, &err);
+		compare_record(res.checks, res.evidence,
+			       p->identifier_field != NULL ? p->identifier_field : "npi", npi,
+			       hit->npi, strcmp(npi, hit->npi) == 0, &err);
 	if (family != NULL &&
 	    !compare_record(res.checks, res.evidence, "family_name", family, hit->family_name,
 			    compare_names(family, hit->family_name), &err))
@@ -488,7 +636,7 @@ static enum err judge(const struct roster_priv *p, const json_t *fields, const c
 	}
 	/* an exclusion found by NPI stands whatever the names say (the checks
 	 * show it); a licensee row must agree with the registration */
-	if (p->mode == MODE_LICENSEE && differs != NULL) {
+	if (p->mode != MODE_EXCLUSION && res.outcome == OUTCOME_VERIFIED && differs != NULL) {
 		res.outcome = OUTCOME_MISMATCH;
 		snprintf(res.reason, sizeof(res.reason), "%s", differs);
 	}
@@ -517,6 +665,14 @@ static enum err roster_check_local(const struct verifier *v, PGconn *conn, const
 		npi = NULL;
 	if (p->columns[ROSTER_NPI] != NULL)
 		q.npi = npi;
+	if (p->identifier_field != NULL) {
+		const char *id = json_string_value(json_object_get(fields, p->identifier_field));
+
+		q.npi = id != NULL && id[0] != '\0' && strlen(id) <= ROSTER_ID_MAX &&
+					identifier_ok(id, strlen(id))
+				? id
+				: NULL;
+	}
 	compare_normalise(json_string_value(json_object_get(fields, "family_name")), family);
 	by_name = family[0] != '\0';
 	if (p->columns[ROSTER_GIVEN_NAME] != NULL) {
@@ -535,7 +691,9 @@ static enum err roster_check_local(const struct verifier *v, PGconn *conn, const
 	}
 	if (q.npi == NULL && !by_name)
 		return verifier_result_init(ret_res, OUTCOME_ERROR,
-					    "no NPI and no full name to match");
+					    p->identifier_field != NULL
+						    ? "no identifier and no full name to match"
+						    : "no NPI and no full name to match");
 	err = db_roster_match(conn, v->name, &q, &hit);
 	if (err == ERR_NOT_FOUND)
 		return p->mode == MODE_EXCLUSION
@@ -545,156 +703,6 @@ static enum err roster_check_local(const struct verifier *v, PGconn *conn, const
 	if (err != ERR_OK)
 		return err;
 	return judge(p, fields, q.npi, &hit, ret_res);
-}
-
-/* A load in progress: the file, its digest, the parser, the COPY. */
-struct load {
-	const struct verifier *v;
-	int fd;
-	EVP_MD_CTX *md;
-	struct csv_parser *csv;
-	struct db_roster_copy *copy; /* lent by db_roster_load() */
-	struct roster_map map;
-	bool have_header;
-	char today[11];
-	long long entries;
-	unsigned char sha256[32];
-	char *why;
-	size_t why_len;
-	struct roster_row row;
-	unsigned char chunk[READ_CHUNK];
-};
-
-static enum err on_record(void *ctx, size_t line, const char *const *fields, const size_t *lens,
-			  size_t n)
-{
-	struct load *l = ctx;
-	char what[256] = "";
-	enum err err;
-
-	if (!l->have_header) {
-		err = roster_map_header(l->v, fields, n, &l->map, what, sizeof(what));
-		l->have_header = err == ERR_OK;
-	} else {
-		err = roster_map_record(l->v, &l->map, l->today, fields, lens, n, &l->row, what,
-					sizeof(what));
-		if (err == ERR_NOT_FOUND)
-			return ERR_OK; /* skipped */
-		if (err == ERR_OK) {
-			err = db_roster_put(l->copy, &l->row.entry);
-			l->entries += err == ERR_OK;
-			if (err == ERR_INVALID)
-				snprintf(what, sizeof(what), "the row cannot be stored");
-		}
-	}
-	if (err != ERR_OK && what[0] != '\0')
-		snprintf(l->why, l->why_len, "line %zu: %s", line, what);
-	return err;
-}
-
-/* db_roster_producer: the file through the digest, the parser, on_record. */
-static enum err produce(void *ctx, struct db_roster_copy *copy, unsigned char ret_sha256[32])
-{
-	struct load *l = ctx;
-	unsigned int md_len = 0;
-	enum err err = ERR_OK;
-	ssize_t got;
-
-	l->copy = copy;
-	for (;;) {
-		got = read(l->fd, l->chunk, sizeof(l->chunk));
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			snprintf(l->why, l->why_len, "the file cannot be read (%s)",
-				 strerror(errno));
-			return ERR_IO;
-		}
-		if (got == 0)
-			break;
-		if (EVP_DigestUpdate(l->md, l->chunk, (size_t)got) != 1)
-			return ERR_CRYPTO;
-		err = csv_feed(l->csv, l->chunk, (size_t)got);
-		if (err != ERR_OK)
-			goto out;
-	}
-	err = csv_finish(l->csv);
-	if (err != ERR_OK)
-		goto out;
-	if (!l->have_header || l->entries == 0) {
-		snprintf(l->why, l->why_len,
-			 !l->have_header ? "the file is empty"
-					 : "no entries after the header line");
-		return ERR_INVALID;
-	}
-	if (EVP_DigestFinal_ex(l->md, l->sha256, &md_len) != 1 || md_len != sizeof(l->sha256))
-		return ERR_CRYPTO;
-	memcpy(ret_sha256, l->sha256, sizeof(l->sha256));
-out:
-	if (err != ERR_OK && l->why[0] == '\0' && csv_error_text(l->csv)[0] != '\0')
-		snprintf(l->why, l->why_len, "line %zu: %s", csv_error_line(l->csv),
-			 csv_error_text(l->csv));
-	return err;
-}
-
-enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
-		     struct roster_report *ret_report, char *why, size_t why_len)
-{
-	struct load *l = NULL;
-	struct roster_report report = {0};
-	struct db_roster_target t = {0};
-	char *countries = NULL, *professions = NULL;
-	time_t now = time(NULL);
-	struct tm tm;
-	enum err err = ERR_NOMEM;
-
-	why[0] = '\0';
-	if (!roster_is(v)) {
-		snprintf(why, why_len, "not a roster_csv verifier");
-		return ERR_INVALID;
-	}
-	l = calloc(1, sizeof(*l));
-	if (l == NULL)
-		return ERR_NOMEM;
-	l->v = v;
-	l->why = why;
-	l->why_len = why_len;
-	l->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (l->fd < 0) {
-		snprintf(why, why_len, "%s: cannot open (%s)", path, strerror(errno));
-		err = ERR_IO;
-		goto out;
-	}
-	gmtime_r(&now, &tm);
-	strftime(l->today, sizeof(l->today), "%Y-%m-%d", &tm);
-	l->md = EVP_MD_CTX_new();
-	countries = json_dumps(v->countries, JSON_COMPACT);
-	professions =
-		v->professions != NULL ? json_dumps(v->professions, JSON_COMPACT) : strdup("[]");
-	if (l->md == NULL || countries == NULL || professions == NULL ||
-	    csv_parser_new(on_record, l, &l->csv) != ERR_OK)
-		goto out;
-	if (EVP_DigestInit_ex(l->md, EVP_sha256(), NULL) != 1) {
-		err = ERR_CRYPTO;
-		goto out;
-	}
-	t.name = v->name;
-	t.countries = countries;
-	t.professions = professions;
-	err = db_roster_load(conn, &t, produce, l, &report.entries, &report.queued);
-	if (err != ERR_OK)
-		goto out;
-	crypto_hex(l->sha256, sizeof(l->sha256), report.sha256);
-	*ret_report = report;
-out:
-	if (l->fd >= 0)
-		close(l->fd);
-	csv_parser_free(l->csv);
-	EVP_MD_CTX_free(l->md);
-	free(countries);
-	free(professions);
-	free(l);
-	return err;
 }
 
 const struct verifier_ops verifier_roster_csv = {

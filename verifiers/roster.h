@@ -2,10 +2,12 @@
  * roster.h - the "roster_csv" kind's loader and row mapping (roster.c).
  * A roster verifier's definition names, under "roster_csv", the CSV
  * columns that play each role (npi, family_name, given_name, middle_name,
- * state, listed_on, reinstated_on, detail); `hcpd roster load` streams a
- * file through csv.h and these mappings into PostgreSQL (db/rosters.h),
- * and the kind's check_local matches a professional there. Nothing
- * leaves hcpd, so the kind has no terms.
+ * state, listed_on, reinstated_on, detail, identifier) and how the file is
+ * written (delimiter, quoting, trailing delimiter, encoding);
+ * `hcpd roster load` streams a file (roster_load.c) through csv.h and
+ * these mappings into PostgreSQL (db/rosters.h), and the kind's
+ * check_local matches a professional there. Nothing leaves hcpd, so the
+ * kind has no terms.
  *
  * The mapping is pure (record in, entry out) so it is tested and fuzzed
  * directly. Messages name lines and columns, never a value of the file.
@@ -31,8 +33,22 @@ enum roster_role {
 	ROSTER_LISTED_ON,
 	ROSTER_REINSTATED_ON,
 	ROSTER_DETAIL,
+	ROSTER_IDENTIFIER, /* the register's own number (RPPS, GMC Ref No), matched with
+			      the professional's field "identifier_field" names */
+	ROSTER_STATUS,     /* the record's status: in force when one of "in_force" */
 	ROSTER_ROLES,
 };
+
+/* How a roster's file is written, from its definition. */
+struct roster_format {
+	char delimiter;          /* ',' ';' '|' or tab */
+	bool quoting;            /* '"' quotes fields */
+	bool trailing_delimiter; /* every line ends with one: its empty last field is dropped */
+	const char *encoding;    /* NULL: UTF-8; else an iconv name (WINDOWS-1252, ISO-8859-1) */
+};
+
+/* v's file format. v must be a roster verifier. */
+struct roster_format roster_file_format(const struct verifier *v);
 
 /* Where each role is in a file, from its header line. */
 struct roster_map {
@@ -43,7 +59,7 @@ struct roster_map {
 /* One record made an entry; entry's strings point into the buffers. */
 struct roster_row {
 	struct roster_entry entry;
-	char npi[11];
+	char npi[ROSTER_ID_MAX + 1]; /* the NPI or, with an identifier column, that */
 	char family_name[ROSTER_TEXT_MAX];
 	char given_name[ROSTER_TEXT_MAX];
 	char state[ROSTER_TEXT_MAX];
@@ -84,8 +100,9 @@ struct roster_report {
 	char sha256[65];   /* of the file, lower-case hex */
 };
 
-/* Replaces v's roster with the CSV file at path, streaming it (memory
- * stays bounded whatever its size), and queues the re-checks
+/* Replaces v's roster with the CSV file at path ("-": standard input),
+ * streaming it (memory stays bounded whatever its size) and converting
+ * it to UTF-8 from the definition's encoding, and queues the re-checks
  * (db_roster_load). A file with no entry after its header is refused. On
  * failure nothing changed; why says what, naming the line for a bad file
  * ("line 7: text after a closing quote"), and is "" for a database error

@@ -11,6 +11,8 @@
  *   "process"    an external program, one JSON request in, one out (process.c)
  *   "manual"     a register an admin searches by hand: no job, nothing sent
  *                (manual.c, issue 19)
+ *   "fhir"       a FHIR R4 practitioner directory searched by identifier
+ *                (fhir.c, issue 22)
  * Each kind's ops build the request from the fields the definition lists
  * (sent) and compare a reply with the fields it lists under "compares"
  * (kept here); they never touch the network, the
@@ -163,18 +165,22 @@ struct verifier {
 	int backoff_ms;                 /* the first retry's delay; doubled each time, jittered */
 	int breaker_failures;           /* consecutive failures that open the circuit */
 	int breaker_open_ms;            /* how long it stays open before one probe */
+	struct net_opts *net;           /* HTTP kinds' transport options (net.h); NULL none */
 	void *priv;                     /* ops->priv_size bytes, the kind's own state */
 	json_t *doc;                    /* the parsed file */
 };
 
 struct verifier_set;
 struct catalogue;
+struct net_opts;
 
 /* Loads every *.json file of dir (in name order) as a definition. A
  * definition is checked strictly: an unknown key, a bad value, a field
  * the catalogue lacks, terms that allow a field the verifier does not
  * receive or allow onward transfer, two files with one name all fail with
- * ERR_INVALID and why naming the file and the key. A missing directory is
+ * ERR_INVALID and why naming the file and the key. A definition whose
+ * transport says "off_without_secrets" and whose secrets are unset is
+ * left out (verifier_set_skipped()). A missing directory is
  * ERR_IO. An empty directory gives an empty set. Reads the environment
  * for HCPD_REGISTRY_URL_<NAME>. */
 enum err verifier_set_load(const char *dir, const struct catalogue *cat,
@@ -184,6 +190,11 @@ enum err verifier_set_load(const char *dir, const struct catalogue *cat,
  * messages. For tests and fuzzers: the set it makes holds just this one. */
 enum err verifier_set_from_json(json_t *doc, const char *file, const struct catalogue *cat,
 				struct verifier_set **ret_set, char *why, size_t why_len);
+
+/* Why the i-th definition verifier_set_load() left out was left out (its
+ * transport secrets unset under "off_without_secrets": names the file and
+ * the variable, never a value), or NULL past the last. Borrowed. */
+const char *verifier_set_skipped(const struct verifier_set *set, size_t i);
 
 /* Calls every verifier's cleanup and frees the set. Accepts NULL. */
 void verifier_set_free(struct verifier_set *set);

@@ -85,8 +85,12 @@ def assert_complete(api, body, account_id):
 def test_registration(server):
     pg, h = server
 
-    def body(n):
-        return registration("alloc.%04d@example.org" % n, given_name="Alloc%d" % n)
+    bodies = {}
+
+    def body(n):  # the same body each time for n (registration() draws licence numbers)
+        if n not in bodies:
+            bodies[n] = registration("alloc.%04d@example.org" % n, given_name="Alloc%d" % n)
+        return bodies[n]
 
     def send(n, headers):
         headers["Idempotency-Key"] = "alloc-fail-%04d" % n

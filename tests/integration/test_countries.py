@@ -34,7 +34,6 @@ SHIPPED = {
     "VN": ("physician", "manual_check", ["vn-moh"]),
     "AU": ("physician", "manual_check", ["au-ahpra"]),
     "BE": ("nurse", "manual_check", ["be-riziv"]),
-    "NL": ("physician", "manual_check", ["nl-big"]),
     "DE": ("physician", "manual_check", ["de-laek"]),
     "GB": ("physician", "manual_check", ["gb-gmc"]),
     "IE": ("physician", "manual_check", ["ie-imc"]),

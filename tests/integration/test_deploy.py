@@ -238,7 +238,15 @@ def test_image_env_paths_exist_in_the_tree(image_tree):
     r = run([image_tree + entry, "verifier", "list"], cwd=image_tree + runtime["WORKDIR"],
             env=clean)
     assert r.returncode == 0, r.stderr
-    assert sorted(v["name"] + ".json" for v in json.loads(r.stdout)) == shipped
+    # all but those off until their secrets are set (fr-annuaire-sante's key)
+    keyed = []
+    for f in shipped:
+        with open(os.path.join(ROOT, "verifiers/registries", f)) as d:
+            if json.load(d).get("transport", {}).get("off_without_secrets"):
+                keyed.append(f)
+    assert sorted(v["name"] + ".json" for v in json.loads(r.stdout)) == \
+        [f for f in shipped if f not in keyed]
+    assert all(f[:-5].upper().replace("-", "_") in r.stderr for f in keyed)
 
 
 # Every mount of a private namespace read-only, then prove nothing is

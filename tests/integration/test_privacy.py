@@ -31,6 +31,8 @@ from test_pipeline import stub  # noqa: F401 (the stub registry fixture)
 
 FHIR_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fhir",
                            "practitioner.schema.json")
+FHIR_VR_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fhir",
+                              "verificationresult.schema.json")
 
 
 def history(pro):
@@ -382,6 +384,27 @@ def test_export_holds_everything_and_a_valid_fhir_practitioner(hcpd, api, pg):
     try:
         jsonschema.Draft6Validator(schema).validate(broken)
         raise AssertionError("a qualification without code validated")
+    except jsonschema.ValidationError:
+        pass
+
+    # each verification as a FHIR R4 VerificationResult (issue 22 item 6)
+    with open(FHIR_VR_SCHEMA) as f:
+        vr_schema = json.load(f)
+    jsonschema.Draft6Validator.check_schema(vr_schema)
+    [vr] = doc["fhir_verification_results"]
+    jsonschema.Draft6Validator(vr_schema).validate(vr)
+    assert "contained" not in vr
+    assert vr["target"] == [{"reference": "Practitioner/" + pro.id}]
+    assert vr["status"] == "validated"
+    assert vr["validationType"]["coding"][0]["code"] == "primary"
+    assert vr["lastPerformed"] == doc["verifications"][0]["checked_at"]
+    assert vr["primarySource"][0]["who"]["identifier"]["value"] == "us-nppes"
+    assert len(vr["nextScheduled"]) == 10  # HCPD_REVERIFY_DAYS after the check
+    for value in (c["family_name"], c["npi"], c["email"]):
+        assert value not in json.dumps(vr)
+    try:
+        jsonschema.Draft6Validator(vr_schema).validate(dict(vr, lastPerformed="yesterday"))
+        raise AssertionError("a VerificationResult with a bad dateTime validated")
     except jsonschema.ValidationError:
         pass
 

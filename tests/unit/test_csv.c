@@ -332,6 +332,43 @@ TEST(callback_stops_the_parse)
 	csv_parser_free(p);
 }
 
+/* Another delimiter, and quoting off: the RPPS extract's '|' with a
+ * trailing one and CRLF; a semicolon file whose fields hold quotes. */
+TEST(delimiter_and_quoting)
+{
+	static const struct {
+		char delimiter;
+		bool quoting;
+		const char *in, *want;
+	} cases[] = {
+		{'|', false, "a|b\"c|\r\nO'Neil|\"x\"|\r\n",
+		 "1:1=a;3=b\"c;0=;\n2:6=O'Neil;3=\"x\";0=;\n"},
+		{';', true, "\"a;b\";c\n", "1:3=a;b;1=c;\n"},
+		{'\t', true, "a,b\tc\n", "1:3=a,b;1=c;\n"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct seen s = {0};
+		struct csv_parser *p = NULL;
+
+		CHECK(csv_parser_new(on_record, &s, &p) == ERR_OK);
+		CHECK(csv_parser_format(p, cases[i].delimiter, cases[i].quoting) == ERR_OK);
+		CHECK(csv_feed(p, cases[i].in, strlen(cases[i].in)) == ERR_OK);
+		CHECK(csv_finish(p) == ERR_OK);
+		CHECK_STREQ(s.out, cases[i].want);
+		csv_parser_free(p);
+	}
+	{
+		struct csv_parser *p = NULL;
+		struct seen s = {0};
+
+		CHECK(csv_parser_new(on_record, &s, &p) == ERR_OK);
+		CHECK(csv_parser_format(p, '"', true) == ERR_INVALID);
+		CHECK(csv_parser_format(p, '\n', true) == ERR_INVALID);
+		csv_parser_free(p);
+	}
+}
+
 int main(void)
 {
 	RUN(simple_records);
@@ -344,5 +381,6 @@ int main(void)
 	RUN(caps);
 	RUN(errors_are_sticky);
 	RUN(callback_stops_the_parse);
+	RUN(delimiter_and_quoting);
 	return harness_done();
 }

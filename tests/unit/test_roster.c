@@ -47,7 +47,7 @@ static json_t *columns(json_t *doc)
 
 static void unknown_key(json_t *doc)
 {
-	json_object_set_new(section(doc), "delimiter", json_string(";"));
+	json_object_set_new(section(doc), "separator", json_string(";"));
 }
 
 static void unknown_role(json_t *doc)
@@ -159,7 +159,7 @@ TEST(shipped_definition_loads)
 
 TEST(definition_checks)
 {
-	expect_invalid(unknown_key, "\"delimiter\"");
+	expect_invalid(unknown_key, "\"separator\"");
 	expect_invalid(unknown_role, "\"date_of_birth\"");
 	expect_invalid(no_family, "\"family_name\"");
 	expect_invalid(bad_mode, "\"mode\"");
@@ -457,6 +457,90 @@ TEST(sample_file)
 	CHECK(s.reinstated == 2); /* the third, dated 2099, is not yet */
 }
 
+/* An RPPS-shaped presence roster: '|' with a trailing one, accented
+ * header names, the register's own number matched with "rpps". */
+static const char rpps_def[] =
+	"{\"name\": \"fr-rpps-test\", \"display_name\": \"RPPS test\", \"kind\": \"roster_csv\","
+	" \"countries\": [\"FR\"], \"fields\": [\"rpps\", \"family_name\", \"given_name\"],"
+	" \"roster_csv\": {\"mode\": \"presence\", \"delimiter\": \"|\", \"quoting\": false,"
+	" \"trailing_delimiter\": true, \"identifier_field\": \"rpps\", \"columns\": {"
+	" \"identifier\": \"Identifiant PP\", \"family_name\": \"Nom d'exercice\","
+	" \"given_name\": \"Pr\u00e9nom d'exercice\"}}}";
+
+/* rpps_def with key of its section set to value (JSON; NULL deletes). */
+static enum err load_rpps(const char *key, const char *value, struct verifier_set **ret_set,
+			  char *why)
+{
+	json_t *doc = json_loads(rpps_def, 0, NULL);
+
+	if (key != NULL && value == NULL)
+		json_object_del(section(doc), key);
+	else if (key != NULL)
+		json_object_set_new(section(doc), key, json_loads(value, JSON_DECODE_ANY, NULL));
+	return verifier_set_from_json(doc, "fr-rpps-test.json", cat, ret_set, why, 256);
+}
+
+TEST(file_format_and_identifier)
+{
+	static const char *const head[] = {"Type d'identifiant PP", "Identifiant PP",
+					   "Nom d'exercice", "Pr\u00e9nom d'exercice", ""};
+	const char *rec[] = {"8", "10005173140", "LEF\u00c8VRE", "\u00c9lodie", ""};
+	size_t lens[5];
+	struct verifier_set *set = NULL;
+	const struct verifier *v;
+	struct roster_map m;
+	struct roster_row row;
+	char why[256] = "";
+
+	CHECK(load_rpps(NULL, NULL, &set, why) == ERR_OK);
+	v = verifier_set_at(set, 0);
+	CHECK(v != NULL && roster_file_format(v).delimiter == '|' &&
+	      !roster_file_format(v).quoting && roster_file_format(v).trailing_delimiter &&
+	      roster_file_format(v).encoding == NULL);
+	/* the trailing '|' makes no column */
+	CHECK(roster_map_header(v, head, 5, &m, why, sizeof(why)) == ERR_OK);
+	CHECK(m.ncolumns == 4 && m.column[ROSTER_IDENTIFIER] == 1);
+	for (int i = 0; i < 5; i++)
+		lens[i] = strlen(rec[i]);
+	CHECK(roster_map_record(v, &m, TODAY, rec, lens, 5, &row, why, sizeof(why)) == ERR_OK);
+	CHECK_STREQ(row.entry.npi, "10005173140");
+	CHECK_STREQ(row.entry.family_name, "LEFEVRE");
+	rec[1] = "1000517314-0";
+	lens[1] = strlen(rec[1]);
+	CHECK(roster_map_record(v, &m, TODAY, rec, lens, 5, &row, why, sizeof(why)) == ERR_INVALID);
+	CHECK(strstr(why, "Identifiant PP") != NULL && strstr(why, "1000517314") == NULL);
+	verifier_set_free(set);
+
+	set = NULL;
+	CHECK(load_rpps("encoding", "\"WINDOWS-1252\"", &set, why) == ERR_OK);
+	CHECK(set != NULL &&
+	      strcmp(roster_file_format(verifier_set_at(set, 0)).encoding, "WINDOWS-1252") == 0);
+	verifier_set_free(set);
+	{
+		static const struct {
+			const char *key, *value, *names;
+		} bad[] = {
+			{"delimiter", "\"::\"", "\"delimiter\""},
+			{"delimiter", "\"x\"", "\"delimiter\""},
+			{"quoting", "\"no\"", "\"quoting\""},
+			{"encoding", "\"UTF-16\"", "\"encoding\""},
+			{"identifier_field", NULL, "\"identifier_field\""},
+			{"identifier_field", "\"npi\"", "\"npi\""},
+			{"mode", "\"present\"", "presence"},
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			set = NULL;
+			CHECK(load_rpps(bad[i].key, bad[i].value, &set, why) == ERR_INVALID);
+			if (strstr(why, bad[i].names) == NULL) {
+				fprintf(stderr, "  %s: %s\n", bad[i].key, why);
+				CHECK(0);
+			}
+			verifier_set_free(set);
+		}
+	}
+}
+
 int main(void)
 {
 	char why[512];
@@ -478,6 +562,7 @@ int main(void)
 	RUN(rows_refused);
 	RUN(dates);
 	RUN(sample_file);
+	RUN(file_format_and_identifier);
 	verifier_set_free(leie);
 	catalogue_free(cat);
 	return harness_done();

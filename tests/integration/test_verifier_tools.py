@@ -1,0 +1,80 @@
+"""The integrator's tools (issue 22 item 5): `hcpd verifier lint FILE` (the
+start-up checks on one file: ok, the error naming the file and the key, a
+JSON syntax error with its line and column, a definition off until its
+secret is set) and `hcpd verifier test FILE CASES_DIR` (recorded cases, no
+network, no database: every case passes; a wrong expectation fails naming
+what differs; a definition that does not load fails). Neither needs
+HCPD_DATABASE_URL."""
+
+import json
+import os
+import shutil
+import subprocess
+
+from conftest import HCPD_BIN, ROOT
+
+NPPES = os.path.join(ROOT, "verifiers", "registries", "us-nppes.json")
+RPPS = os.path.join(ROOT, "verifiers", "registries", "fr-rpps.json")
+ANNUAIRE = os.path.join(ROOT, "verifiers", "registries", "fr-annuaire-sante.json")
+CASES = os.path.join(ROOT, "tests", "verifiers", "cases")
+
+
+def hcpd(*args, env=None):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("HCPD_")}
+    e.update(env or {})
+    return subprocess.run([HCPD_BIN, "verifier"] + list(args), env=e, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def lines(r):
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def test_lint(tmp_path):
+    r = hcpd("lint", NPPES)
+    assert r.returncode == 0 and lines(r) == [{"file": NPPES, "ok": True}]
+    with open(RPPS) as f:
+        doc = json.load(f)
+    doc["roster_csv"]["delimiter"] = "::"
+    bad = tmp_path / "fr-rpps.json"
+    bad.write_text(json.dumps(doc))
+    r = hcpd("lint", str(bad))
+    assert r.returncode == 1
+    out = lines(r)[0]
+    assert not out["ok"] and str(bad) in out["error"]
+    assert '"roster_csv": "delimiter"' in out["error"]
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"name": "x",\n "kind": ')
+    out = lines(hcpd("lint", str(broken)))[0]
+    assert not out["ok"] and "line 2" in out["error"]
+    off = lines(hcpd("lint", ANNUAIRE))[0]
+    assert off["ok"] and "HCPD_REGISTRY_SECRET_FR_ANNUAIRE_SANTE_ESANTE_API_KEY" in off["off"]
+
+
+def test_recorded_cases(tmp_path):
+    r = hcpd("test", NPPES, os.path.join(CASES, "nppes"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = lines(r)
+    assert all(c["ok"] for c in out[:-1]) and out[-1] == {"passed": 14, "failed": 0}
+
+    # a case whose expectation is wrong fails, saying what differs
+    cases = tmp_path / "cases"
+    shutil.copytree(os.path.join(CASES, "nppes"), str(cases))
+    path = cases / "004-inactive.json"
+    c = json.loads(path.read_text())
+    c["expect"]["outcome"] = "verified"
+    path.write_text(json.dumps(c))
+    r = hcpd("test", NPPES, str(cases))
+    assert r.returncode == 1
+    failed = [c for c in lines(r)[:-1] if not c["ok"]]
+    assert failed == [{"case": "004-inactive.json", "ok": False,
+                       "why": "expect.outcome: got inactive, expected verified"}]
+
+    # a definition that does not load runs nothing
+    with open(NPPES) as f:
+        doc = json.load(f)
+    doc["fields"] = ["npi", "email"]
+    bad = tmp_path / "us-nppes.json"
+    bad.write_text(json.dumps(doc))
+    r = hcpd("test", str(bad), str(cases))
+    assert r.returncode == 1 and not lines(r)[0]["ok"]
