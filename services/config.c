@@ -188,6 +188,62 @@ static enum err load_links(struct config *cfg, const char **ret_why)
 	return ERR_OK;
 }
 
+/* The mail settings: the SMTP server, the sender and its postal address. */
+static enum err load_mail(struct config *cfg, const char **ret_why)
+{
+	cfg->smtp_url = env_or("HCPD_SMTP_URL", NULL);
+	cfg->sender_postal = env_or("HCPD_SENDER_POSTAL_ADDRESS", NULL);
+	if (cfg->sender_postal != NULL &&
+	    (cfg->sender_postal[0] == '\0' || strlen(cfg->sender_postal) > 300 ||
+	     !validate_utf8(cfg->sender_postal, strlen(cfg->sender_postal)) ||
+	     !validate_no_controls(cfg->sender_postal))) {
+		*ret_why = "HCPD_SENDER_POSTAL_ADDRESS must be 1 to 300 bytes of UTF-8 without "
+			   "control characters";
+		return ERR_INVALID;
+	}
+	cfg->smtp_from = env_or("HCPD_SMTP_FROM", "hcpd@localhost");
+	if (cfg->smtp_url != NULL && strncmp(cfg->smtp_url, "smtp://", 7) != 0 &&
+	    strncmp(cfg->smtp_url, "smtps://", 8) != 0) {
+		*ret_why = "HCPD_SMTP_URL must start with smtp:// or smtps://";
+		return ERR_INVALID;
+	}
+	if (!address_ok(cfg->smtp_from)) {
+		*ret_why = "HCPD_SMTP_FROM must be an email address";
+		return ERR_INVALID;
+	}
+	return ERR_OK;
+}
+
+/* How long what is kept is kept, and how often the purge looks. */
+static enum err load_retention(struct config *cfg, const char **ret_why)
+{
+	enum err err = ERR_OK;
+
+	if (err == ERR_OK)
+		err = env_int("HCPD_PURGE_INTERVAL_SECONDS", 3600, 1, 86400, &cfg->purge_interval,
+			      ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_UNCOMPLETED_DAYS", 30, 1, 3650,
+			      &cfg->keep_pending_days, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_EVIDENCE_DAYS", 365, 0, 36500,
+			      &cfg->keep_evidence_days, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_IDEMPOTENCY_HOURS", 24, 1, 8760,
+			      &cfg->keep_idem_hours, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_DOCUMENTS_DAYS", 90, 1, 3650,
+			      &cfg->keep_documents_days, ret_why);
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_REJECTED_DAYS", 365, 1, 3650,
+			      &cfg->keep_rejected_days, ret_why);
+	/* more than the 30 days of warning a dormant account gets */
+	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_DORMANT_DAYS", 1095, 60, 36500,
+			      &cfg->keep_dormant_days, ret_why);
+	return err;
+}
+
 enum err config_load(struct config *cfg, const char **ret_why)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -237,27 +293,9 @@ enum err config_load(struct config *cfg, const char **ret_why)
 			      ret_why);
 	if (err == ERR_OK)
 		err = env_int("HCPD_REFRESH_TOKEN_DAYS", 30, 1, 365, &cfg->refresh_days, ret_why);
-	cfg->smtp_url = env_or("HCPD_SMTP_URL", NULL);
-	cfg->sender_postal = env_or("HCPD_SENDER_POSTAL_ADDRESS", NULL);
-	if (err == ERR_OK && cfg->sender_postal != NULL &&
-	    (cfg->sender_postal[0] == '\0' || strlen(cfg->sender_postal) > 300 ||
-	     !validate_utf8(cfg->sender_postal, strlen(cfg->sender_postal)) ||
-	     !validate_no_controls(cfg->sender_postal))) {
-		*ret_why = "HCPD_SENDER_POSTAL_ADDRESS must be 1 to 300 bytes of UTF-8 without "
-			   "control characters";
-		err = ERR_INVALID;
-	}
-	cfg->smtp_from = env_or("HCPD_SMTP_FROM", "hcpd@localhost");
+	if (err == ERR_OK)
+		err = load_mail(cfg, ret_why);
 	cfg->admin_dir = env_or("HCPD_ADMIN_DIR", NULL);
-	if (err == ERR_OK && cfg->smtp_url != NULL && strncmp(cfg->smtp_url, "smtp://", 7) != 0 &&
-	    strncmp(cfg->smtp_url, "smtps://", 8) != 0) {
-		*ret_why = "HCPD_SMTP_URL must start with smtp:// or smtps://";
-		err = ERR_INVALID;
-	}
-	if (err == ERR_OK && !address_ok(cfg->smtp_from)) {
-		*ret_why = "HCPD_SMTP_FROM must be an email address";
-		err = ERR_INVALID;
-	}
 	cfg->recipients_file = env_or("HCPD_RECIPIENTS_FILE", "services/recipients.json");
 	cfg->public_url = env_or("HCPD_PUBLIC_URL", "http://127.0.0.1:8080");
 	if (err == ERR_OK && !public_url_ok(cfg->public_url)) {
@@ -266,27 +304,7 @@ enum err config_load(struct config *cfg, const char **ret_why)
 		err = ERR_INVALID;
 	}
 	if (err == ERR_OK)
-		err = env_int("HCPD_PURGE_INTERVAL_SECONDS", 3600, 1, 86400, &cfg->purge_interval,
-			      ret_why);
-	if (err == ERR_OK)
-		err = env_int("HCPD_RETENTION_UNCOMPLETED_DAYS", 30, 1, 3650,
-			      &cfg->keep_pending_days, ret_why);
-	if (err == ERR_OK)
-		err = env_int("HCPD_RETENTION_EVIDENCE_DAYS", 365, 0, 36500,
-			      &cfg->keep_evidence_days, ret_why);
-	if (err == ERR_OK)
-		err = env_int("HCPD_RETENTION_IDEMPOTENCY_HOURS", 24, 1, 8760,
-			      &cfg->keep_idem_hours, ret_why);
-	if (err == ERR_OK)
-		err = env_int("HCPD_RETENTION_DOCUMENTS_DAYS", 90, 1, 3650,
-			      &cfg->keep_documents_days, ret_why);
-	if (err == ERR_OK)
-		err = env_int("HCPD_RETENTION_REJECTED_DAYS", 365, 1, 3650,
-			      &cfg->keep_rejected_days, ret_why);
-	/* more than the 30 days of warning a dormant account gets */
-	if (err == ERR_OK)
-		err = env_int("HCPD_RETENTION_DORMANT_DAYS", 1095, 60, 36500,
-			      &cfg->keep_dormant_days, ret_why);
+		err = load_retention(cfg, ret_why);
 	cfg->registries_dir = env_or("HCPD_REGISTRIES_DIR", "verifiers/registries");
 	if (err == ERR_OK)
 		err = env_int("HCPD_VERIFY_CONCURRENCY", 32, 0, 1024, &cfg->verify_concurrency,

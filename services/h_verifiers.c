@@ -15,7 +15,7 @@
 #include "http.h"
 #include "jobs.h"
 #include "problem.h"
-#include "runner.h"
+#include "breaker.h"
 #include "verifier.h"
 
 /* One verifier's entry; h its job figures or NULL (no job yet). */
@@ -23,7 +23,7 @@ static json_t *entry(const struct verifier *v, size_t vi, const struct job_healt
 {
 	const char *circuit =
 		v->ops->transport == TRANSPORT_HTTP || v->ops->transport == TRANSPORT_PROCESS
-			? runner_circuit(vi)
+			? breaker_circuit(vi)
 			: NULL;
 	long long checks = h != NULL ? h->checks_24h : 0;
 

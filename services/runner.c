@@ -2,7 +2,7 @@
  * runner.c - the verification job runner (see runner.h). Owns its thread,
  * the libcurl multi handle, the checks in flight (each with its request,
  * transfer or program, and the account's data key, wiped when it ends)
- * and each verifier's circuit breaker. Borrows pooled database
+ * and each verifier's circuit breaker (breaker.c). Borrows pooled database
  * connections for one transaction at a time.
  *
  * It logs what a job did - job id, verifier, outcome, attempt - and never
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "breaker.h"
 #include "check.h"
 #include "db.h"
 #include "jobkeys.h"
@@ -40,14 +41,7 @@
 #define LEASE_SLACK   5000 /* lease beyond twice an attempt's own timeout */
 #define LOCAL_BATCH   32   /* roster checks per transaction */
 #define PACE_HOLD_MS  1000 /* a claimed batch has left within this, well inside its lease */
-#define MAX_VERIFIERS 64
-
-struct breaker {
-	int failures; /* consecutive */
-	bool open;
-	long long opened; /* monotonic ms */
-	bool probing;     /* the one half-open request is in flight */
-};
+#define MAX_VERIFIERS BREAKERS_MAX
 
 /* One check in flight. */
 struct check {
@@ -89,13 +83,6 @@ struct runner {
 
 /* Checks this process finished, by verifier (set order) and outcome. */
 static atomic_ulong checks_done[MAX_VERIFIERS][OUTCOME_ERROR + 1];
-
-/* Each verifier's circuit as this process's runner last left it, for
- * GET /v1/admin/verifiers (runner_circuit()); runner_on says whether a
- * runner runs here at all. Written by the runner thread only. */
-enum circuit { CIRCUIT_CLOSED, CIRCUIT_OPEN, CIRCUIT_HALF_OPEN };
-static atomic_int circuit[MAX_VERIFIERS];
-static atomic_bool runner_on;
 
 static long long now_ms(void)
 {
@@ -230,30 +217,6 @@ static enum err settle(struct runner *r, PGconn *conn, struct check *c, void *ar
 	return db_job_retry(conn, c->job_id, r->owner, delay, e->error);
 }
 
-/* The breaker after an attempt: answered (any reply it meant) or failed. */
-static void breaker_note(struct runner *r, const struct check *c, bool answered)
-{
-	struct breaker *b = &r->breakers[c->vi];
-
-	if (c->probe)
-		b->probing = false;
-	if (answered) {
-		b->failures = 0;
-		b->open = false;
-		atomic_store(&circuit[c->vi], CIRCUIT_CLOSED);
-		return;
-	}
-	if (++b->failures >= c->v->breaker_failures || c->probe) {
-		if (!b->open)
-			log_json(LOG_WARN, "circuit open: registry failing",
-				 json_pack("{s:s, s:i}", "verifier", c->v->name, "failures",
-					   b->failures));
-		b->open = true;
-		b->opened = now_ms();
-		atomic_store(&circuit[c->vi], CIRCUIT_OPEN);
-	}
-}
-
 static void check_free(struct runner *r, struct check *c)
 {
 	if (c == NULL)
@@ -297,7 +260,8 @@ static void conclude(struct runner *r, struct check *c, long status, const char 
 			e.error = err == ERR_NOMEM ? "nomem" : "bad_reply";
 		}
 	}
-	breaker_note(r, c, e.res != NULL);
+	breaker_note(&r->breakers[c->vi], c->vi, c->v->name, c->v->breaker_failures, c->probe,
+		     e.res != NULL, now_ms());
 	err = in_transaction(r, settle, c, &e);
 	if (err != ERR_OK && err != ERR_NOT_FOUND)
 		log_json(LOG_WARN, "cannot record a verification; its lease will lapse",
@@ -560,30 +524,24 @@ static void launch_due(struct runner *r)
 static void claim(struct runner *r, size_t vi, int want)
 {
 	const struct verifier *v = verifier_set_at(r->set, vi);
-	struct breaker *b = &r->breakers[vi];
 	struct job_claim *jobs = NULL;
 	struct jobkeys keys = {0};
 	struct check *send = NULL, *c;
 	long long now = now_ms(), wait_ms = 0;
-	bool local = v->ops->transport == TRANSPORT_LOCAL, probe = false, fail_fast = false;
+	enum breaker_turn turn = breaker_turn(&r->breakers[vi], vi, now, v->breaker_open_ms);
+	bool local = v->ops->transport == TRANSPORT_LOCAL, probe = turn == BREAKER_PROBE,
+	     fail_fast = turn == BREAKER_FAIL_FAST;
 	PGconn *conn = NULL;
 	size_t n = 0, ready;
 	int granted;
 	enum err err;
 
-	if (b->open) {
-		if (b->probing) {
-			r->next_claim[vi] = now + IDLE_MS;
-			return;
-		}
-		if (now - b->opened >= v->breaker_open_ms) {
-			probe = true; /* half-open: one request decides */
-			want = 1;
-			atomic_store(&circuit[vi], CIRCUIT_HALF_OPEN);
-		} else {
-			fail_fast = true;
-		}
+	if (turn == BREAKER_WAIT) {
+		r->next_claim[vi] = now + IDLE_MS;
+		return;
 	}
+	if (probe) /* half open: one request decides */
+		want = 1;
 	if (local && want > LOCAL_BATCH)
 		want = LOCAL_BATCH;
 	if (!local && !fail_fast && want > v->burst - r->waiting_for[vi])
@@ -721,13 +679,11 @@ static bool adopt(struct runner *r)
 	r->nverifiers = verifier_set_count(now);
 	memset(r->waiting_for, 0, sizeof(r->waiting_for));
 	memset(r->next_send, 0, sizeof(r->next_send));
-	memset(r->breakers, 0, sizeof(r->breakers));
+	breakers_reset(r->breakers, MAX_VERIFIERS, true);
 	memset(r->next_claim, 0, sizeof(r->next_claim));
-	for (size_t i = 0; i < MAX_VERIFIERS; i++) {
-		atomic_store(&circuit[i], CIRCUIT_CLOSED);
+	for (size_t i = 0; i < MAX_VERIFIERS; i++)
 		for (int o = 0; o <= OUTCOME_ERROR; o++) /* counters by index: a new count */
 			atomic_store(&checks_done[i][o], 0);
-	}
 	log_json(LOG_INFO, "verification runner took the reloaded definitions",
 		 json_pack("{s:i}", "verifiers", (int)r->nverifiers));
 	return true;
@@ -794,9 +750,7 @@ enum err runner_start(struct app *app, struct runner **ret_runner)
 	r->seed = (unsigned)rnd[0] << 8 | rnd[1];
 	if (pthread_create(&r->thread, NULL, runner_main, r) != 0)
 		goto fail;
-	for (size_t i = 0; i < r->nverifiers; i++)
-		atomic_store(&circuit[i], CIRCUIT_CLOSED);
-	atomic_store(&runner_on, true);
+	breakers_reset(r->breakers, MAX_VERIFIERS, true);
 	log_json(LOG_INFO, "verification runner started",
 		 json_pack("{s:i, s:i}", "verifiers", (int)r->nverifiers, "concurrency",
 			   app->cfg.verify_concurrency));
@@ -816,10 +770,10 @@ void runner_stop(struct runner *r)
 
 	if (r == NULL)
 		return;
-	atomic_store(&runner_on, false);
 	atomic_store(&r->stopping, true);
 	curl_multi_wakeup(r->multi);
 	pthread_join(r->thread, NULL);
+	breakers_reset(r->breakers, MAX_VERIFIERS, false);
 	while (r->checks != NULL)
 		check_end(r, r->checks);
 	if (db_acquire(r->app->db, ACQUIRE_MS * 5, &conn) == ERR_OK)
@@ -843,13 +797,4 @@ void runner_metrics_render(const struct verifier_set *set, FILE *f)
 				"%lu\n",
 				verifier_set_at(set, i)->name, outcome_name((enum outcome)o),
 				atomic_load_explicit(&checks_done[i][o], memory_order_relaxed));
-}
-
-const char *runner_circuit(size_t vi)
-{
-	static const char *const names[] = {"closed", "open", "half_open"};
-
-	if (!atomic_load(&runner_on) || vi >= MAX_VERIFIERS)
-		return NULL;
-	return names[atomic_load(&circuit[vi])];
 }

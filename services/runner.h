@@ -49,12 +49,6 @@ void runner_stop(struct runner *r);
  * retry_after_s seconds (-1: none; at most an hour). Pure. */
 long long runner_backoff_ms(int backoff_ms, int attempt, long retry_after_s, unsigned rnd);
 
-/* The circuit of the vi-th loaded verifier as this process's runner last
- * left it: "closed", "open" (failing fast) or "half_open" (one probe in
- * flight); NULL when no runner runs in this process (HCPD_VERIFY_CONCURRENCY
- * 0). Each process keeps its own circuits. Thread-safe. */
-const char *runner_circuit(size_t vi);
-
 /* Writes this process's check counters in the Prometheus text format. */
 void runner_metrics_render(const struct verifier_set *set, FILE *f);
 
