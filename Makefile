@@ -82,14 +82,41 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(INC_ALL) \
 	      -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_OBJS := $(CORE_OBJS:$(BUILD)/obj/%=bin/fuzz/obj/%)
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+# Translations (issue 24, services/base/i18n.h): services/po/<lang>.po, each
+# compiled by msgfmt into $(BUILD)/locale/C.UTF-8/LC_MESSAGES/hcpd-<lang>.mo
+# (HCPD_LOCALE_DIR's default is the "locale" beside the binary). `make pot`
+# extracts services/po/hcpd.pot from the sources with these keywords: the
+# functions whose argument is a text a reader gets.
+PO_FILES := $(sort $(wildcard services/po/*.po))
+MO_DIR := $(BUILD)/locale/C.UTF-8/LC_MESSAGES
+MO_FILES := $(PO_FILES:services/po/%.po=$(MO_DIR)/hcpd-%.mo)
+XGETTEXT_KEYWORDS := -k -kN_ -ki18n_text:2 -ki18n_ntext:2,3 -kproblem_send:4 \
+	-kproblem_send_field:4 -kjson_error_add:4 -kadd_error:5
+POT_SRCS = $(sort $(wildcard services/*.c services/base/*.c))
 
 .PHONY: all deps deps-test build unit-bins run test fuzz bench valgrind alloc-fail format format-check clean install
+.PHONY: pot po-check
 
 all:
 	@./deploy/deps.sh build
 	@$(MAKE) --no-print-directory build
 
-build: $(BUILD)/hcpd
+build: $(BUILD)/hcpd $(MO_FILES)
+
+$(MO_DIR)/hcpd-%.mo: services/po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# The message ids, from the sources (commit the result; po-check compares).
+pot:
+	xgettext --from-code=UTF-8 --language=C --add-comments=TRANSLATORS: --sort-by-file \
+		--package-name=hcpd --omit-header --no-location $(XGETTEXT_KEYWORDS) -o services/po/hcpd.pot \
+		$(POT_SRCS)
+
+# Every .po complete: no untranslated or fuzzy entry, every id of a
+# fresh extraction present (tests/po-check; make test runs it).
+po-check:
+	@XGETTEXT_KEYWORDS="$(XGETTEXT_KEYWORDS)" tests/po-check $(POT_SRCS)
 
 $(BUILD)/hcpd: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
@@ -152,11 +179,12 @@ bench:
 # verifier definitions when they exist.
 prefix ?= /usr/local
 datadir ?= $(prefix)/share/hcpd
-INSTALL_DATA = db/migrations $(filter-out %.c %.h %.md services/base,$(wildcard services/*)) \
+INSTALL_DATA = db/migrations $(filter-out %.c %.h %.md services/base services/po,$(wildcard services/*)) \
 	       $(wildcard verifiers/registries)
 
 install: build
 	install -D -m 0755 $(BUILD)/hcpd $(DESTDIR)$(prefix)/bin/hcpd
+	@mkdir -p $(DESTDIR)$(datadir)/locale && cp -R $(BUILD)/locale/. $(DESTDIR)$(datadir)/locale/
 	@for p in $(INSTALL_DATA); do \
 		mkdir -p "$(DESTDIR)$(datadir)/$$(dirname $$p)" && \
 		cp -R "$$p" "$(DESTDIR)$(datadir)/$$(dirname $$p)/" || exit 1; \

@@ -134,6 +134,8 @@ enum err db_registration_insert(PGconn *conn, const struct account_new *acct,
 	PQclear(res);
 	if (!duplicate)
 		err = insert_consents(conn, acct);
+	if (err == ERR_OK && !duplicate && acct->locale != NULL)
+		err = db_account_set_locale(conn, acct->id, acct->locale);
 	if (err == ERR_OK && !duplicate)
 		err = db_jobs_enqueue(conn, acct->id, OCCASION_REGISTRATION, acct->jobs,
 				      acct->njobs, &queued);
@@ -226,6 +228,9 @@ static enum err account_read(PGconn *conn, const char *sql, const void *key, siz
 	row.email_verified = PQgetvalue(res, 0, 1)[0] == 't';
 	snprintf(row.password_hash, sizeof(row.password_hash), "%s", PQgetvalue(res, 0, 2));
 	err = db_sealed_read(res, 0, 3, &row.sealed);
+	if (PQfnumber(res, "locale") >= 0)
+		snprintf(row.locale, sizeof(row.locale), "%s",
+			 PQgetvalue(res, 0, PQfnumber(res, "locale")));
 	if (err == ERR_OK && ret_extra != NULL &&
 	    (extra = strdup(PQgetvalue(res, 0, 3 + SEALED_NCOLUMNS))) == NULL)
 		err = ERR_NOMEM;
@@ -242,8 +247,8 @@ static enum err account_read(PGconn *conn, const char *sql, const void *key, siz
 
 enum err db_account_get(PGconn *conn, const char *id, struct account_row *ret_row)
 {
-	return account_read(conn, "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1", id, 0,
-			    ret_row, NULL);
+	return account_read(conn, "SELECT " ACCOUNT_COLUMNS ", locale FROM accounts WHERE id = $1",
+			    id, 0, ret_row, NULL);
 }
 
 enum err db_account_get_by_email(PGconn *conn, const unsigned char *bidx, size_t len,
@@ -260,6 +265,19 @@ enum err db_account_get_me(PGconn *conn, const char *id, struct account_row *ret
 {
 	/* one statement, so GET /v1/me is one round trip */
 	return account_read(conn, DB_ACCOUNT_ME_SQL, id, 0, ret_row, ret_verifications);
+}
+
+enum err db_account_set_locale(PGconn *conn, const char *id, const char *locale)
+{
+	const char *params[2] = {id, locale};
+	PGresult *res = NULL;
+	enum err err = db_exec(conn, "UPDATE accounts SET locale = $2 WHERE id = $1 RETURNING id",
+			       2, params, NULL, NULL, &res);
+
+	if (err == ERR_OK && PQntuples(res) == 0)
+		err = ERR_NOT_FOUND;
+	PQclear(res);
+	return err;
 }
 
 void account_row_release(struct account_row *row)

@@ -56,6 +56,7 @@ struct account_new {
 	const char *unique_within;       /* the duplicate identifier check's JSON (NULL: none) */
 	const struct audit_entry *audit; /* appended with the account, its target the new
 					    account's id (staff made by staff); may be NULL */
+	const char *locale; /* the language its mail is written in (an i18n tag); NULL: none */
 };
 
 /* Idempotency: the key's SHA-256 and the request's MAC. */
@@ -123,6 +124,8 @@ struct account_row {
 	char status[32];
 	bool email_verified;
 	char password_hash[192];
+	char locale[16]; /* its language (issue 24), "" when none was stored; read by
+			    db_account_get() and db_account_get_me() */
 };
 
 /* Reads account id. ERR_NOT_FOUND when there is none. Release the row with
@@ -143,7 +146,7 @@ enum err db_account_get_by_email(PGconn *conn, const unsigned char *bidx, size_t
 /* clang-format off */
 #define DB_ACCOUNT_ME_SQL                                                      \
 	"SELECT " ACCOUNT_COLUMNS ", " DB_VERIFICATIONS_SUMMARY("$1")           \
-	" FROM accounts WHERE id = $1"
+	", locale FROM accounts WHERE id = $1"
 /* clang-format on */
 
 /* db_account_get() with DB_ACCOUNT_ME_SQL, for GET /v1/me: the row, and
@@ -151,6 +154,10 @@ enum err db_account_get_by_email(PGconn *conn, const unsigned char *bidx, size_t
  * *ret_verifications. Blocks. */
 enum err db_account_get_me(PGconn *conn, const char *id, struct account_row *ret_row,
 			   char **ret_verifications);
+
+/* Sets account id's language (issue 24: an i18n tag, or NULL for none).
+ * ERR_NOT_FOUND when there is no such account. Blocks. */
+enum err db_account_set_locale(PGconn *conn, const char *id, const char *locale);
 
 /* Frees what db_account_get() put in row (not row itself). */
 void account_row_release(struct account_row *row);

@@ -209,7 +209,8 @@ enum err db_outbox_claim(PGconn *conn, int max, int lease_seconds, struct outbox
 							     "  ORDER BY next_attempt_at LIMIT "
 							     "$1::int FOR UPDATE SKIP LOCKED) "
 							     "RETURNING o.id, o.kind, "
-							     "o.payload_enc, " SEALED_COLUMNS("a."),
+							     "o.payload_enc, " SEALED_COLUMNS(
+								     "a.") ", a.locale",
 		2, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
@@ -223,6 +224,8 @@ enum err db_outbox_claim(PGconn *conn, int max, int lease_seconds, struct outbox
 		err = db_cell_bytes(res, (int)n, 2, &row->payload, &row->payload_len);
 		if (err == ERR_OK)
 			err = db_sealed_read(res, (int)n, 3, &row->account);
+		snprintf(row->locale, sizeof(row->locale), "%s",
+			 PQgetvalue(res, (int)n, 3 + SEALED_NCOLUMNS));
 	}
 	PQclear(res);
 	if (err != ERR_OK) { /* the rows claimed are due again after the lease */

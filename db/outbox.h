@@ -124,6 +124,7 @@ struct outbox_row {
 	unsigned char *payload; /* sealed with the account's data key; NULL for a notice */
 	size_t payload_len;
 	struct sealed_account account; /* data_key NULL once erased */
+	char locale[16];               /* the account's language (issue 24), "" when it has none */
 };
 
 /* Claims up to max due rows (unsent, fewer than OUTBOX_MAX_ATTEMPTS

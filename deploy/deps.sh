@@ -34,7 +34,7 @@ for group in "$@"; do
 	build)
 		pkgs+=(gcc make pkgconf libmicrohttpd-dev libpq-dev libjansson-dev
 			libjwt-dev libargon2-dev libcurl4-openssl-dev libssl-dev libzxcvbn-dev
-			libqrencode-dev libzip-dev)
+			libqrencode-dev libzip-dev gettext)
 		;;
 	run)
 		pkgs+=(postgresql-15 openssl)

@@ -143,16 +143,28 @@ const struct admin_asset *adminpage_find(const struct admin_page *page, const ch
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; "        \
 	"require-trusted-types-for 'script'; trusted-types 'none'"
 
+/* The headers every page file carries. */
+static void page_headers(struct req *r)
+{
+	http_add_header(r, "Content-Security-Policy", "%s", PAGE_CSP);
+	http_add_header(r, "Referrer-Policy", "no-referrer");
+	http_add_header(r, "X-Frame-Options", "DENY");
+	http_add_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	http_add_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+}
+
 enum MHD_Result adminpage_reply(struct req *r, const struct admin_page *page, const char *name)
 {
 	const struct admin_asset *a = page != NULL ? adminpage_find(page, name) : NULL;
 
 	if (a == NULL)
 		return problem_send(r, 404, "not-found", "no such resource");
-	http_add_header(r, "Content-Security-Policy", "%s", PAGE_CSP);
-	http_add_header(r, "Referrer-Policy", "no-referrer");
-	http_add_header(r, "X-Frame-Options", "DENY");
-	http_add_header(r, "Cross-Origin-Opener-Policy", "same-origin");
-	http_add_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+	page_headers(r);
 	return http_reply_static(r, 200, a->ctype, a->body, a->len);
+}
+
+enum MHD_Result adminpage_reply_json(struct req *r, json_t *body)
+{
+	page_headers(r);
+	return http_reply_json(r, 200, body, NULL);
 }

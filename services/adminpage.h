@@ -50,4 +50,8 @@ const struct admin_asset *adminpage_find(const struct admin_page *page, const ch
  * on its list. */
 enum MHD_Result adminpage_reply(struct req *r, const struct admin_page *page, const char *name);
 
+/* body (stolen) as application/json with the pages' headers (their CSP):
+ * a file of the pages made per request (issue 24: pagetext.h). */
+enum MHD_Result adminpage_reply_json(struct req *r, json_t *body);
+
 #endif

@@ -30,6 +30,7 @@ struct app {
 	struct db_pool *db;
 	struct keystore *keys; /* account secrets (vault.c) */
 	struct catalogue *catalogue;
+	struct schema_langs *schema_langs; /* its translations (schema_lang.h, issue 24) */
 	struct workpool *hashpool;
 	struct ratelimit *ratelimit;                /* NULL: no per-address limit */
 	struct jwt_keyring *keyring;                /* access-token keys */

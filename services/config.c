@@ -128,6 +128,25 @@ static enum err load_edge(struct config *cfg, const char **ret_why)
 	return err;
 }
 
+/* HCPD_LOCALE_DIR's default (issue 24): "locale" beside the executable,
+ * where the build puts the compiled translations ($(BUILD)/locale); NULL
+ * when the executable's path cannot be read (then English only). */
+static const char *locale_beside_binary(void)
+{
+	static char dir[4096];
+	ssize_t len = readlink("/proc/self/exe", dir, sizeof(dir) - sizeof("/locale"));
+	char *slash;
+
+	if (len <= 0)
+		return NULL;
+	dir[len] = '\0';
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		return NULL;
+	strcpy(slash, "/locale");
+	return dir;
+}
+
 /* The mail link templates (links.h); by default hcpd's own pages under
  * HCPD_PUBLIC_URL, the token in the fragment. A confirmation of a new
  * address goes to the same page as the first one: both are
@@ -162,6 +181,9 @@ static enum err load_links(struct config *cfg, const char **ret_why)
 		}
 	}
 	cfg->pages_dir = env_or("HCPD_PAGES_DIR", NULL);
+	cfg->locale_dir = env_or("HCPD_LOCALE_DIR", NULL);
+	if (cfg->locale_dir == NULL)
+		cfg->locale_dir = locale_beside_binary();
 	cfg->webhooks_file = env_or("HCPD_WEBHOOKS_FILE", NULL);
 	return ERR_OK;
 }

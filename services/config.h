@@ -66,6 +66,7 @@ struct config {
 	const char *link_change_email;        /* HCPD_LINK_CHANGE_EMAIL */
 	const char *link_cancel_email_change; /* HCPD_LINK_CANCEL_EMAIL_CHANGE */
 	const char *pages_dir;     /* HCPD_PAGES_DIR: hcpd's own account pages; NULL: default */
+	const char *locale_dir;    /* HCPD_LOCALE_DIR: compiled translations; NULL: default */
 	const char *webhooks_file; /* HCPD_WEBHOOKS_FILE: webhook endpoints; NULL: none here */
 };
 

@@ -53,6 +53,7 @@ enum err enroll(struct app *app, const struct enrollment *e, bool *ret_duplicate
 		.unqueued_event = e->unqueued_event,
 		.unqueued_reason = e->unqueued_reason,
 		.audit = e->audit,
+		.locale = e->locale,
 	};
 	struct field_indexes indexes;
 	json_t *profile = json_deep_copy(e->public);

@@ -35,6 +35,7 @@ struct enrollment {
 	enum status_event unqueued_event;
 	const char *unqueued_reason;
 	const struct audit_entry *audit; /* appended in the same transaction, or NULL */
+	const char *locale;              /* its language (an i18n tag), or NULL */
 };
 
 /* Stores e. *ret_duplicate tells that the email already had an account (no

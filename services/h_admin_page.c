@@ -7,9 +7,12 @@
  * from the allow-lists loaded at start-up with a strict
  * Content-Security-Policy (adminpage.h).
  */
+#include <string.h>
+
 #include "adminpage.h"
 #include "app.h"
 #include "handlers.h"
+#include "pagetext.h"
 
 enum MHD_Result h_admin_page_index(struct req *r)
 {
@@ -23,5 +26,8 @@ enum MHD_Result h_admin_page_file(struct req *r)
 
 enum MHD_Result h_account_page(struct req *r)
 {
+	/* the pages' texts in the reader's language (issue 24) */
+	if (r->app->account_pages != NULL && strcmp(r->param, "strings.json") == 0)
+		return pagetext_reply(r);
 	return adminpage_reply(r, r->app->account_pages, r->param);
 }

@@ -1,7 +1,8 @@
 /*
  * h_me.c - GET /v1/me (the caller's own account, personal fields opened
- * with the account's data key) and PATCH /v1/me/password. Only ever the
- * token's subject: there is no way to name another account here.
+ * with the account's data key, and its locale) and PATCH /v1/me/password.
+ * Only ever the token's subject: there is no way to name another account
+ * here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "app.h"
 #include "db.h"
 #include "handlers.h"
+#include "i18n.h"
 #include "jsonbody.h"
 #include "password.h"
 #include "problem.h"
@@ -31,9 +33,10 @@ enum MHD_Result h_me_get(struct req *r)
 	}
 	if (err == ERR_OK) {
 		verifications = json_loads(summary, 0, NULL);
-		body = json_pack("{s:s, s:s, s:b, s:o}", "id", r->auth.sub, "status", row.status,
-				 "email_verified", row.email_verified, "verifications",
-				 verifications);
+		body = json_pack("{s:s, s:s, s:b, s:o, s:s}", "id", r->auth.sub, "status",
+				 row.status, "email_verified", row.email_verified, "verifications",
+				 verifications, "locale",
+				 row.locale[0] != '\0' ? row.locale : I18N_DEFAULT);
 		err = body != NULL ? vault_open_account(r->app, &row.sealed, body) : ERR_NOMEM;
 	}
 	free(summary);

@@ -1,10 +1,12 @@
 /*
  * h_rectify.c - PATCH /v1/me: rectification of the caller's profile.
  *
- * The body is {"profile": {...}}, a JSON merge patch of the profile: a
- * field given replaces the stored one, a null removes it. The merged
- * profile is checked by the catalogue exactly as registration's (so a
- * required field cannot be removed and an unknown one is a 422), sealed
+ * The body is {"profile": {...}, "locale": "nl"}, one or both (issue 24:
+ * locale is the language of the account's mail). profile is a JSON merge
+ * patch of the profile: a field given replaces the stored one, a null
+ * removes it. The merged profile is checked by the catalogue exactly as
+ * registration's (so a required field cannot be removed and an unknown one
+ * is a 422), sealed
  * again with the account's data key and stored, all inside one
  * transaction that holds the account row. When a field of the catalogue's
  * reverify_fields (names, licence fields) changed, the account goes back
@@ -20,6 +22,7 @@
 #include "catalogue.h"
 #include "db.h"
 #include "handlers.h"
+#include "i18n.h"
 #include "jsonbody.h"
 #include "jobs.h"
 #include "jsontext.h"
@@ -104,7 +107,7 @@ static enum err store(struct app *app, PGconn *conn, const char *id, const unsig
  * merges, checks, seals, stores, audits. Problems with the patch go to
  * errors, and then nothing is stored. */
 static enum err rectify(struct req *r, PGconn *conn, const unsigned char key[CRYPTO_KEY_LEN],
-			json_t *patch, json_t *errors, json_t **ret_reply)
+			json_t *patch, const char *locale, json_t *errors, json_t **ret_reply)
 {
 	struct app *app = r->app;
 	const char *id = r->auth.sub;
@@ -149,6 +152,8 @@ static enum err rectify(struct req *r, PGconn *conn, const unsigned char key[CRY
 	err = ERR_OK;
 	if (json_array_size(changed) > 0)
 		err = store(app, conn, id, key, personal, public);
+	if (err == ERR_OK && locale != NULL)
+		err = db_account_set_locale(conn, id, locale);
 	if (err == ERR_OK && reverify)
 		err = reverify_round(app, conn, id, row.status, profile);
 	/* after the new round: a duplicate identifier sends it to an admin */
@@ -170,11 +175,14 @@ static enum err rectify(struct req *r, PGconn *conn, const unsigned char key[CRY
 		json_decref(details);
 	}
 	if (err == ERR_OK) {
-		*ret_reply = json_pack("{s:s, s:s, s:O, s:O}", "id", id, "status",
+		*ret_reply = json_pack("{s:s, s:s, s:O, s:O, s:s}", "id", id, "status",
 				       identifier ? status_name(now)
 				       : reverify ? "pending_verification"
 						  : row.status,
-				       "profile", profile, "changed", changed);
+				       "profile", profile, "changed", changed, "locale",
+				       locale != NULL          ? locale
+				       : row.locale[0] != '\0' ? row.locale
+							       : I18N_DEFAULT);
 		err = *ret_reply != NULL ? ERR_OK : ERR_NOMEM;
 	}
 out:
@@ -191,9 +199,10 @@ out:
 
 enum MHD_Result h_me_patch(struct req *r)
 {
-	static const char *const keys[] = {"profile", NULL};
+	static const char *const keys[] = {"profile", "locale", NULL};
 	json_t *errors = json_array(), *patch = json_object_get(r->json, "profile");
-	json_t *reply = NULL;
+	json_t *locale_value = json_object_get(r->json, "locale"), *reply = NULL;
+	const char *locale = NULL;
 	unsigned char key[CRYPTO_KEY_LEN];
 	PGconn *conn = NULL;
 	enum err err;
@@ -201,7 +210,9 @@ enum MHD_Result h_me_patch(struct req *r)
 	if (errors == NULL)
 		return problem_from_err(r, ERR_NOMEM);
 	json_body_check_keys(r->json, keys, errors);
-	if (!json_is_object(patch))
+	i18n_check_locale(locale_value, errors, &locale);
+	/* a locale alone changes no field (merge() of no patch is the profile) */
+	if (!json_is_object(patch) && (patch != NULL || locale_value == NULL))
 		json_error_add(errors, "profile", patch != NULL ? "type" : "required",
 			       "profile must be an object of the fields to change");
 	if (json_array_size(errors) > 0)
@@ -212,7 +223,7 @@ enum MHD_Result h_me_patch(struct req *r)
 	if (err == ERR_OK)
 		err = db_begin(conn);
 	if (err == ERR_OK)
-		err = rectify(r, conn, key, patch, errors, &reply);
+		err = rectify(r, conn, key, patch, locale, errors, &reply);
 	explicit_bzero(key, sizeof(key));
 	if (err == ERR_OK && json_array_size(errors) > 0)
 		db_end(conn, ERR_INVALID); /* the patch is refused: store nothing */

@@ -20,12 +20,14 @@
 #include "db.h"
 #include "enroll.h"
 #include "handlers.h"
+#include "i18n.h"
 #include "jsonbody.h"
 #include "jsontext.h"
 #include "password.h"
 #include "problem.h"
 #include "pwjob.h"
 #include "recipients.h"
+#include "schema_lang.h"
 #include "verdict.h"
 #include "validate.h"
 
@@ -36,8 +38,9 @@ struct reg {
 	struct pwjob pw; /* hashes the password */
 	struct idem idem;
 	bool has_idem;
-	json_t *personal; /* personal profile fields: sealed before storage */
-	json_t *public;   /* the others */
+	json_t *personal;   /* personal profile fields: sealed before storage */
+	json_t *public;     /* the others */
+	const char *locale; /* the body's "locale", else the negotiated language */
 };
 
 static void reg_free(void *p)
@@ -137,6 +140,12 @@ static enum MHD_Result resolved_schema(struct req *r, const char *country, const
 	if (err == ERR_OK && json_object_set_new(doc, "recipients",
 						 recipients_for(r->app, country, profession)) != 0)
 		err = ERR_NOMEM;
+	/* issue 24: labels, purposes and consents in the reader's language */
+	if (err == ERR_OK) {
+		r->lang = schema_langs_negotiate(r->app->schema_langs,
+						 http_header(r, "Accept-Language"));
+		err = schema_langs_apply(r->app->schema_langs, r->lang, doc);
+	}
 	if (err != ERR_OK) {
 		json_decref(doc);
 		return problem_from_err(r, err);
@@ -148,8 +157,9 @@ enum MHD_Result h_registration_schema(struct req *r)
 {
 	static const char *const names[] = {"country", "profession", NULL};
 	const char *v[2] = {NULL, NULL}, *why = NULL;
-	size_t len;
-	const char *body;
+	json_t *doc = NULL;
+	char etag[35];
+	enum err err;
 
 	if (http_query(r, names, v, &why) != ERR_OK)
 		return problem_send(r, 400, "bad-request", why);
@@ -158,9 +168,14 @@ enum MHD_Result h_registration_schema(struct req *r)
 				    "country and profession are given together, or neither");
 	if (v[0] != NULL)
 		return resolved_schema(r, v[0], v[1]);
-	body = catalogue_body(r->app->catalogue, &len);
-	http_add_header(r, "ETag", "%s", catalogue_etag(r->app->catalogue));
-	return http_reply_static(r, 200, "application/json", body, len);
+	r->lang = schema_langs_negotiate(r->app->schema_langs, http_header(r, "Accept-Language"));
+	err = schema_langs_catalogue(r->app->schema_langs, r->app->catalogue, r->lang, &doc);
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
+	/* one entity per language */
+	schema_langs_etag(r->app->schema_langs, r->app->catalogue, r->lang, etag);
+	http_add_header(r, "ETag", "%s", etag);
+	return http_reply_json(r, 200, doc, NULL);
 }
 
 /* Location names the account's own resource, the same for every reply: a
@@ -177,13 +192,17 @@ static enum MHD_Result reply_accepted(struct req *r, const char *id)
  * a check could not record its outcome: nothing may then be stored. */
 static enum err check_request(struct req *r, struct reg *reg, json_t *errors)
 {
-	static const char *const top[] = {"email", "password", "profile", "consents", NULL};
+	static const char *const top[] = {"email",    "password", "profile",
+					  "consents", "locale",   NULL};
 	json_t *body = r->json, *profile = json_object_get(body, "profile");
 	json_t *email = json_object_get(body, "email");
 	json_t *password = json_object_get(body, "password");
-	enum err err[6] = {ERR_OK};
+	enum err err[7] = {ERR_OK};
 
 	err[0] = json_body_check_keys(body, top, errors);
+	/* issue 24: the language of its mail; Accept-Language when not given */
+	reg->locale = i18n_negotiate(http_header(r, "Accept-Language"));
+	err[6] = i18n_check_locale(json_object_get(body, "locale"), errors, &reg->locale);
 	if (!json_is_string(email))
 		err[1] = json_error_add(errors, "email", email ? "type" : "required",
 					"an email address is required");
@@ -259,6 +278,7 @@ static enum MHD_Result finish(struct req *r, struct reg *reg)
 		.consents = consents,
 		.nconsents = catalogue_consent_count(cat),
 		.idem = reg->has_idem ? &reg->idem : NULL,
+		.locale = reg->locale,
 	};
 	struct job_spec jobs[VERDICT_JOBS_MAX];
 	const struct verifier_set *set = r->app->verifiers; /* read once: a reload swaps it */

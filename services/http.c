@@ -38,6 +38,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "http.h"
+#include "i18n.h"
 #include "jsonbody.h"
 #include "jsontext.h"
 #include "largebody.h"
@@ -129,6 +130,10 @@ static enum MHD_Result queue(struct req *r, unsigned status, const char *ctype,
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	for (int i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	if (r->lang != NULL) {
+		add_default(resp, r, "Content-Language", r->lang);
+		add_default(resp, r, "Vary", "Accept-Language");
+	}
 	add_default(resp, r, "Cache-Control", "no-store");
 	add_default(resp, r, "Content-Security-Policy",
 		    "default-src 'none'; frame-ancestors 'none'");
@@ -163,7 +168,8 @@ static enum MHD_Result reply_nomem(struct req *r)
 			   "is short of memory; retry shortly\",\"request_id\":\"%s\"}",
 			   r->id);
 
-	r->nheaders = 0; /* the failed reply's Location or ETag would mislead */
+	r->nheaders = 0;        /* the failed reply's Location or ETag would mislead */
+	r->lang = I18N_DEFAULT; /* the words above */
 	http_add_header(r, "Retry-After", "1");
 	return queue(r, 503, "application/problem+json",
 		     MHD_create_response_from_buffer((size_t)len, body, MHD_RESPMEM_MUST_COPY));
@@ -213,6 +219,13 @@ enum MHD_Result http_reply_with(struct req *r, unsigned status, const char *ctyp
 	return queue(r, status, ctype, resp);
 }
 
+const char *http_lang(struct req *r)
+{
+	if (r->lang == NULL)
+		r->lang = i18n_negotiate(http_header(r, "Accept-Language"));
+	return r->lang;
+}
+
 const char *http_header(struct req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
@@ -235,11 +248,11 @@ static enum MHD_Result query_one(void *cls, enum MHD_ValueKind kind, const char 
 	for (i = 0; q->names[i] != NULL && strcmp(q->names[i], key) != 0; i++)
 		;
 	if (q->names[i] == NULL)
-		q->why = "unknown query parameter";
+		q->why = N_("unknown query parameter");
 	else if (q->values[i] != NULL)
-		q->why = "a query parameter is given more than once";
+		q->why = N_("a query parameter is given more than once");
 	else if (value == NULL || value[0] == '\0')
-		q->why = "a query parameter has an empty value";
+		q->why = N_("a query parameter has an empty value");
 	else
 		q->values[i] = value;
 	return q->why == NULL ? MHD_YES : MHD_NO;

@@ -71,6 +71,7 @@ struct req {
 	bool holds_place;       /* a raw body holds one of the HTTP_LARGE_MAX places */
 	void *large;            /* largebody_buffer()'s, until largebody_reply() sends it */
 	unsigned status;        /* the status queued, for the access log */
+	const char *lang; /* http_lang()'s answer once asked (the reply has text), else NULL */
 	bool suspended;
 	void *state; /* a handler's own state across suspend/resume */
 	void (*state_free)(void *state);
@@ -111,6 +112,12 @@ void http_client(struct req *r, unsigned char ret[NETADDR_LEN]);
  * can be made, calls done(cls) at once and queues a 503. */
 enum MHD_Result http_reply_with(struct req *r, unsigned status, const char *ctype, void *body,
 				size_t len, void (*done)(void *cls), void *cls);
+
+/* The language of the reply's text (an i18n.h tag, static), negotiated
+ * from Accept-Language on the first call; from then on the reply says
+ * Content-Language and Vary: Accept-Language (issue 24). Call it for
+ * every reply that carries words a person reads. */
+const char *http_lang(struct req *r);
 
 /* A request header's value, or NULL. Borrowed for the request's life. */
 const char *http_header(struct req *r, const char *name);

@@ -21,10 +21,12 @@
 #include "app.h"
 #include "bgthread.h"
 #include "db.h"
+#include "i18n.h"
 #include "jsontext.h"
 #include "links.h"
 #include "log.h"
 #include "mailer.h"
+#include "mime.h"
 #include "outbox.h"
 #include "vault.h"
 
@@ -41,187 +43,188 @@ struct mailer {
 	bool db_failing; /* logged once per outage, not every second */
 };
 
-/* A body with a link holds one %s for it. */
+/* A body with a link holds one %s for it. Texts are msgids (issue 24):
+ * lines end in LF (made CRLF when composed), translated where composed. */
 static const char confirm_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"An account was registered with this email address. To confirm that the\r\n"
-	"address is yours, open this link within 24 hours:\r\n"
-	"\r\n"
-	"    %s\r\n"
-	"\r\n"
-	"The link works once; only the newest one sent to you works.\r\n"
-	"\r\n"
-	"If you did not register, you can ignore this message.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "An account was registered with this email address. To confirm that the\n"
+	   "address is yours, open this link within 24 hours:\n"
+	   "\n"
+	   "    %s\n"
+	   "\n"
+	   "The link works once; only the newest one sent to you works.\n"
+	   "\n"
+	   "If you did not register, you can ignore this message.\n");
 
 static const char reset_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"Someone asked to reset the password of the account registered with this\r\n"
-	"email address. To choose a new password, open this link within 30\r\n"
-	"minutes:\r\n"
-	"\r\n"
-	"    %s\r\n"
-	"\r\n"
-	"The link works once; only the newest one sent to you works. A new password\r\n"
-	"signs out every device signed in to the account.\r\n"
-	"\r\n"
-	"If you did not ask for this, you can ignore this message: your password\r\n"
-	"stays as it is.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "Someone asked to reset the password of the account registered with this\n"
+	   "email address. To choose a new password, open this link within 30\n"
+	   "minutes:\n"
+	   "\n"
+	   "    %s\n"
+	   "\n"
+	   "The link works once; only the newest one sent to you works. A new password\n"
+	   "signs out every device signed in to the account.\n"
+	   "\n"
+	   "If you did not ask for this, you can ignore this message: your password\n"
+	   "stays as it is.\n");
 
 static const char changed_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"The password of the account registered with this email address was just\r\n"
-	"changed with a password-reset link, and every device signed in to it was\r\n"
-	"signed out. If that was you, nothing more is needed.\r\n"
-	"\r\n"
-	"If it was not you, someone can read your mail: secure your mailbox, then\r\n"
-	"ask for a new password reset where you signed up.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "The password of the account registered with this email address was just\n"
+	   "changed with a password-reset link, and every device signed in to it was\n"
+	   "signed out. If that was you, nothing more is needed.\n"
+	   "\n"
+	   "If it was not you, someone can read your mail: secure your mailbox, then\n"
+	   "ask for a new password reset where you signed up.\n");
 
 static const char change_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"An account asked to change its email address to this one. To confirm\r\n"
-	"that the address is yours, open this link within 24 hours:\r\n"
-	"\r\n"
-	"    %s\r\n"
-	"\r\n"
-	"The change takes effect only then. If you did not ask for it, you can\r\n"
-	"ignore this message.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "An account asked to change its email address to this one. To confirm\n"
+	   "that the address is yours, open this link within 24 hours:\n"
+	   "\n"
+	   "    %s\n"
+	   "\n"
+	   "The change takes effect only then. If you did not ask for it, you can\n"
+	   "ignore this message.\n");
 
 static const char cancel_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"Someone signed in to the account registered with this email address asked\r\n"
-	"to change it to another address. If that was you, nothing more is needed.\r\n"
-	"\r\n"
-	"If it was not you, open this link within 7 days to cancel the change,\r\n"
-	"also if it has taken effect already: this address is given back to the\r\n"
-	"account and every device signed in to it is signed out.\r\n"
-	"\r\n"
-	"    %s\r\n"
-	"\r\n"
-	"Then ask for a password reset, since someone else knew your password.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "Someone signed in to the account registered with this email address asked\n"
+	   "to change it to another address. If that was you, nothing more is needed.\n"
+	   "\n"
+	   "If it was not you, open this link within 7 days to cancel the change,\n"
+	   "also if it has taken effect already: this address is given back to the\n"
+	   "account and every device signed in to it is signed out.\n"
+	   "\n"
+	   "    %s\n"
+	   "\n"
+	   "Then ask for a password reset, since someone else knew your password.\n");
 
 static const char taken_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"Someone asked to change the email address of an account to this one,\r\n"
-	"which already has an account. Nothing was changed, and nothing about your\r\n"
-	"account was shown to them.\r\n"
-	"\r\n"
-	"If it was you, sign in to this address's account instead. If it was not\r\n"
-	"you, you can ignore this message.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "Someone asked to change the email address of an account to this one,\n"
+	   "which already has an account. Nothing was changed, and nothing about your\n"
+	   "account was shown to them.\n"
+	   "\n"
+	   "If it was you, sign in to this address's account instead. If it was not\n"
+	   "you, you can ignore this message.\n");
 
 static const char already_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"Someone tried to register a new account with this email address, which\r\n"
-	"already has an account. No account was made, and nothing about yours was\r\n"
-	"shown to them.\r\n"
-	"\r\n"
-	"If it was you, sign in with your existing password (POST /v1/sessions).\r\n"
-	"If you no longer know it, ask for a password reset where you signed up:\r\n"
-	"it mails you a link to choose a new one.\r\n"
-	"\r\n"
-	"If it was not you, you can ignore this message.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "Someone tried to register a new account with this email address, which\n"
+	   "already has an account. No account was made, and nothing about yours was\n"
+	   "shown to them.\n"
+	   "\n"
+	   "If it was you, sign in with your existing password (POST /v1/sessions).\n"
+	   "If you no longer know it, ask for a password reset where you signed up:\n"
+	   "it mails you a link to choose a new one.\n"
+	   "\n"
+	   "If it was not you, you can ignore this message.\n");
 
 /* The review notices hold no personal value and never the admin's text:
  * the professional reads the question after signing in. */
 static const char info_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"An administrator reviewing your registration needs more information\r\n"
-	"from you before deciding on it. Sign in, read the question with a GET\r\n"
-	"request to /v1/me/review, and send your answer as the JSON body\r\n"
-	"{\"message\": \"...\"} in a POST request to /v1/me/review-response.\r\n"
-	"\r\n"
-	"This message does not repeat the question, so that it says nothing\r\n"
-	"about you to anyone who reads it on the way.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "An administrator reviewing your registration needs more information\n"
+	   "from you before deciding on it. Sign in, read the question with a GET\n"
+	   "request to /v1/me/review, and send your answer as the JSON body\n"
+	   "{\"message\": \"...\"} in a POST request to /v1/me/review-response.\n"
+	   "\n"
+	   "This message does not repeat the question, so that it says nothing\n"
+	   "about you to anyone who reads it on the way.\n");
 
 static const char approved_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"An administrator has reviewed your registration and approved it.\r\n"
-	"Nothing more is needed from you.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "An administrator has reviewed your registration and approved it.\n"
+	   "Nothing more is needed from you.\n");
 
 static const char rejected_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"An administrator has reviewed your registration and could not approve\r\n"
-	"it. If you think this is a mistake, contact the site where you\r\n"
-	"registered.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "An administrator has reviewed your registration and could not approve\n"
+	   "it. If you think this is a mistake, contact the site where you\n"
+	   "registered.\n");
 
 /* The monitoring notices say what happened and what to do, nothing about
  * the licence itself (which registry, which record, which date). */
 static const char suspended_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"A routine re-check of your licence with the registries that apply to\r\n"
-	"you did not confirm it, so your account is suspended while an\r\n"
-	"administrator looks at it. If your licence details changed, sign in and\r\n"
-	"correct them with a PATCH request to /v1/me: they are checked again.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "A routine re-check of your licence with the registries that apply to\n"
+	   "you did not confirm it, so your account is suspended while an\n"
+	   "administrator looks at it. If your licence details changed, sign in and\n"
+	   "correct them with a PATCH request to /v1/me: they are checked again.\n");
 
 static const char refused_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"Your licence is re-checked with its registries from time to time, and a\r\n"
-	"verified account stays verified only while that can happen. You have\r\n"
-	"withdrawn your consent to licensure verification, or restricted the\r\n"
-	"processing of your data, so the re-check could not run and your account\r\n"
-	"is suspended. To restore it, give your consent to licensure verification\r\n"
-	"again (PUT /v1/me/consents) and lift any restriction (DELETE\r\n"
-	"/v1/me/restriction): your licence is then checked again at once.\r\n"
-	"\r\n"
-	"This is a message about your account, not marketing.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "Your licence is re-checked with its registries from time to time, and a\n"
+	   "verified account stays verified only while that can happen. You have\n"
+	   "withdrawn your consent to licensure verification, or restricted the\n"
+	   "processing of your data, so the re-check could not run and your account\n"
+	   "is suspended. To restore it, give your consent to licensure verification\n"
+	   "again (PUT /v1/me/consents) and lift any restriction (DELETE\n"
+	   "/v1/me/restriction): your licence is then checked again at once.\n"
+	   "\n"
+	   "This is a message about your account, not marketing.\n");
 
 static const char expiry_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"The licence on your account expires within the next 30 days. When you\r\n"
-	"have renewed it, sign in and update your licence details with a PATCH\r\n"
-	"request to /v1/me, so that it is checked again before then.\r\n"
-	"\r\n"
-	"This is a message about your account, not marketing.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "The licence on your account expires within the next 30 days. When you\n"
+	   "have renewed it, sign in and update your licence details with a PATCH\n"
+	   "request to /v1/me, so that it is checked again before then.\n"
+	   "\n"
+	   "This is a message about your account, not marketing.\n");
 
 static const char digest_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"Registrations in the review queue have waited longer than they should.\r\n"
-	"Sign in to the admin page (/admin/) to review them.\r\n"
-	"\r\n"
-	"You get at most one such reminder a day.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "Registrations in the review queue have waited longer than they should.\n"
+	   "Sign in to the admin page (/admin/) to review them.\n"
+	   "\n"
+	   "You get at most one such reminder a day.\n");
 
 static const char admin_suspended_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"An administrator has suspended your account. While it is suspended,\r\n"
-	"sites that rely on it will not treat you as a verified professional.\r\n"
-	"If you think this is a mistake, reply to the support address of the\r\n"
-	"site you registered with.\r\n"
-	"\r\n"
-	"This is a message about your account, not marketing.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "An administrator has suspended your account. While it is suspended,\n"
+	   "sites that rely on it will not treat you as a verified professional.\n"
+	   "If you think this is a mistake, reply to the support address of the\n"
+	   "site you registered with.\n"
+	   "\n"
+	   "This is a message about your account, not marketing.\n");
 
 static const char reinstated_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"An administrator has reinstated your account. Your licence is being\r\n"
-	"checked again with the registries that apply to you; you will hear\r\n"
-	"from us if anything more is needed.\r\n"
-	"\r\n"
-	"This is a message about your account, not marketing.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "An administrator has reinstated your account. Your licence is being\n"
+	   "checked again with the registries that apply to you; you will hear\n"
+	   "from us if anything more is needed.\n"
+	   "\n"
+	   "This is a message about your account, not marketing.\n");
 
 /* Issue 25 item 6: the one warning before a dormant account is erased. */
 static const char dormancy_body[] =
-	"Hello,\r\n"
-	"\r\n"
-	"Nobody has signed in to your account for a long time. We keep personal\r\n"
-	"data only as long as it is needed, so unless you sign in within the\r\n"
-	"next 30 days your account and the personal data it holds will be\r\n"
-	"erased. To keep your account, simply sign in.\r\n"
-	"\r\n"
-	"This is a message about your account, not marketing.\r\n";
+	N_("Hello,\n"
+	   "\n"
+	   "Nobody has signed in to your account for a long time. We keep personal\n"
+	   "data only as long as it is needed, so unless you sign in within the\n"
+	   "next 30 days your account and the personal data it holds will be\n"
+	   "erased. To keep your account, simply sign in.\n"
+	   "\n"
+	   "This is a message about your account, not marketing.\n");
 
 /* Every kind of message: its subject and body and, for a mail with a
  * link, the token the mailer mints when it sends (db_email_token_mint())
@@ -238,35 +241,36 @@ static const struct message {
 	{                                                                                          \
 		.kind = k, .subject = subj, .body = text                                           \
 	}
-	{OUTBOX_CONFIRM_EMAIL, "Confirm your email address", confirm_body, TOKEN_CONFIRM_EMAIL,
+	{OUTBOX_CONFIRM_EMAIL, N_("Confirm your email address"), confirm_body, TOKEN_CONFIRM_EMAIL,
 	 EMAIL_TOKEN_TTL_HOURS * 3600, true, false, offsetof(struct config, link_confirm_email)},
-	{OUTBOX_PASSWORD_RESET, "Reset your password", reset_body, TOKEN_PASSWORD_RESET,
+	{OUTBOX_PASSWORD_RESET, N_("Reset your password"), reset_body, TOKEN_PASSWORD_RESET,
 	 PASSWORD_RESET_TTL_MINUTES * 60, true, false,
 	 offsetof(struct config, link_reset_password)},
-	{OUTBOX_EMAIL_CHANGE, "Confirm your new email address", change_body, TOKEN_EMAIL_CHANGE,
+	{OUTBOX_EMAIL_CHANGE, N_("Confirm your new email address"), change_body, TOKEN_EMAIL_CHANGE,
 	 EMAIL_TOKEN_TTL_HOURS * 3600, true, true, offsetof(struct config, link_change_email)},
 	/* every cancel link works: a second change must not take the first's
 	 * away from the address it was sent to */
-	{OUTBOX_EMAIL_CHANGE_CANCEL, "Your email address is being changed", cancel_body,
+	{OUTBOX_EMAIL_CHANGE_CANCEL, N_("Your email address is being changed"), cancel_body,
 	 TOKEN_EMAIL_CHANGE_CANCEL, EMAIL_CHANGE_CANCEL_DAYS * 86400, false, false,
 	 offsetof(struct config, link_cancel_email_change)},
-	NOTICE(OUTBOX_PASSWORD_CHANGED, "Your password was changed", changed_body),
-	NOTICE(OUTBOX_EMAIL_CHANGE_TAKEN, "Someone tried to move an account to your email address",
-	       taken_body),
-	NOTICE(OUTBOX_ALREADY_REGISTERED, "Someone tried to register with your email address",
+	NOTICE(OUTBOX_PASSWORD_CHANGED, N_("Your password was changed"), changed_body),
+	NOTICE(OUTBOX_EMAIL_CHANGE_TAKEN,
+	       N_("Someone tried to move an account to your email address"), taken_body),
+	NOTICE(OUTBOX_ALREADY_REGISTERED, N_("Someone tried to register with your email address"),
 	       already_body),
-	NOTICE(OUTBOX_REVIEW_INFO_REQUESTED, "Your registration needs more information", info_body),
-	NOTICE(OUTBOX_REVIEW_APPROVED, "Your registration was approved", approved_body),
-	NOTICE(OUTBOX_REVIEW_REJECTED, "Your registration was not approved", rejected_body),
-	NOTICE(OUTBOX_ACCOUNT_SUSPENDED, "Your account is suspended pending review",
+	NOTICE(OUTBOX_REVIEW_INFO_REQUESTED, N_("Your registration needs more information"),
+	       info_body),
+	NOTICE(OUTBOX_REVIEW_APPROVED, N_("Your registration was approved"), approved_body),
+	NOTICE(OUTBOX_REVIEW_REJECTED, N_("Your registration was not approved"), rejected_body),
+	NOTICE(OUTBOX_ACCOUNT_SUSPENDED, N_("Your account is suspended pending review"),
 	       suspended_body),
 	NOTICE(OUTBOX_MONITORING_REFUSED,
-	       "Your account is suspended: your licence cannot be re-checked", refused_body),
-	NOTICE(OUTBOX_LICENCE_EXPIRY_REMINDER, "Your licence expires soon", expiry_body),
-	NOTICE(OUTBOX_ADMIN_REVIEW_DIGEST, "Registrations are waiting for review", digest_body),
-	NOTICE(OUTBOX_ADMIN_SUSPENDED, "Your account is suspended", admin_suspended_body),
-	NOTICE(OUTBOX_ADMIN_REINSTATED, "Your account is reinstated", reinstated_body),
-	NOTICE(OUTBOX_DORMANCY_WARNING, "Your account will be erased unless you sign in",
+	       N_("Your account is suspended: your licence cannot be re-checked"), refused_body),
+	NOTICE(OUTBOX_LICENCE_EXPIRY_REMINDER, N_("Your licence expires soon"), expiry_body),
+	NOTICE(OUTBOX_ADMIN_REVIEW_DIGEST, N_("Registrations are waiting for review"), digest_body),
+	NOTICE(OUTBOX_ADMIN_SUSPENDED, N_("Your account is suspended"), admin_suspended_body),
+	NOTICE(OUTBOX_ADMIN_REINSTATED, N_("Your account is reinstated"), reinstated_body),
+	NOTICE(OUTBOX_DORMANCY_WARNING, N_("Your account will be erased unless you sign in"),
 	       dormancy_body),
 };
 
@@ -343,36 +347,59 @@ static bool link_safe(const char *s)
 	return true;
 }
 
-enum err mailer_compose(const char *kind, const char *from, const char *to, const char *link,
-			time_t now, const char *unique, char **ret_msg, size_t *ret_len)
+/* The body of m in lang (its link put in) into out, encoded for the
+ * message (mime_body_encode()). */
+static enum err compose_body(const struct message *m, const char *lang, const char *link,
+			     time_t now, char *out, size_t out_len, size_t *ret_len,
+			     const char **ret_encoding)
 {
-	const struct message *m = message_of(kind);
-	char date[64], body[2048];
-	struct tm tm;
-	char *msg;
+	char text[MAILER_MESSAGE_MAX], until[128];
 	int n;
 
-	if (m == NULL)
-		return ERR_INVALID;
-	if (!address_safe(from) || !address_safe(to) || !token_safe(unique) ||
+	if (m->purpose != NULL)
+		n = snprintf(text, sizeof(text), i18n_text(lang, m->body), link);
+	else
+		n = snprintf(text, sizeof(text), "%s", i18n_text(lang, m->body));
+	/* a link's end, as a date in the reader's form (issue 24) */
+	if (m->purpose != NULL && n >= 0 && (size_t)n < sizeof(text) &&
+	    i18n_date(lang, now + m->ttl_seconds, until, sizeof(until)))
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      i18n_text(lang, N_("\nThe link works until %s.\n")), until);
+	if (n < 0 || (size_t)n >= sizeof(text) ||
+	    !mime_body_encode(text, out, out_len, ret_len, ret_encoding)) {
+		explicit_bzero(text, sizeof(text));
+		return ERR_TOO_BIG;
+	}
+	explicit_bzero(text, sizeof(text));
+	return ERR_OK;
+}
+
+enum err mailer_compose_lang(const char *kind, const char *lang, const char *from, const char *to,
+			     const char *link, time_t now, const char *unique, char **ret_msg,
+			     size_t *ret_len)
+{
+	const struct message *m = message_of(kind);
+	char date[64], subject[512], *body = NULL, *msg = NULL;
+	const char *encoding = NULL;
+	size_t body_len = 0;
+	struct tm tm;
+	enum err err = ERR_INVALID;
+	int n;
+
+	if (m == NULL || !address_safe(from) || !address_safe(to) || !token_safe(unique) ||
 	    (m->purpose != NULL && !link_safe(link)))
 		return ERR_INVALID;
 	if (gmtime_r(&now, &tm) == NULL ||
-	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0)
+	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0 ||
+	    !mime_header_encode(i18n_text(lang, m->subject), subject, sizeof(subject)))
 		return ERR_INVALID;
-	if (m->purpose != NULL)
-		n = snprintf(body, sizeof(body), m->body, link);
-	else
-		n = snprintf(body, sizeof(body), "%s", m->body);
-	if (n < 0 || (size_t)n >= sizeof(body)) {
-		explicit_bzero(body, sizeof(body));
-		return ERR_TOO_BIG;
-	}
+	body = malloc(MAILER_MESSAGE_MAX);
 	msg = malloc(MAILER_MESSAGE_MAX);
-	if (msg == NULL) {
-		explicit_bzero(body, sizeof(body));
-		return ERR_NOMEM;
-	}
+	err = body == NULL || msg == NULL ? ERR_NOMEM
+					  : compose_body(m, lang, link, now, body,
+							 MAILER_MESSAGE_MAX, &body_len, &encoding);
+	if (err != ERR_OK)
+		goto out;
 	n = snprintf(msg, MAILER_MESSAGE_MAX,
 		     "From: %s\r\n"
 		     "To: %s\r\n"
@@ -380,20 +407,33 @@ enum err mailer_compose(const char *kind, const char *from, const char *to, cons
 		     "Date: %s\r\n"
 		     "Message-ID: <%s@%s>\r\n"
 		     "MIME-Version: 1.0\r\n"
+		     "Content-Language: %s\r\n"
 		     "Content-Type: text/plain; charset=utf-8\r\n"
-		     "Content-Transfer-Encoding: 7bit\r\n"
+		     "Content-Transfer-Encoding: %s\r\n"
 		     "\r\n"
 		     "%s",
-		     from, to, m->subject, date, unique, strchr(from, '@') + 1, body);
-	explicit_bzero(body, sizeof(body));
-	if (n < 0 || n >= MAILER_MESSAGE_MAX) {
+		     from, to, subject, date, unique, strchr(from, '@') + 1,
+		     i18n_find(lang) != NULL ? i18n_find(lang) : I18N_DEFAULT, encoding, body);
+	err = n < 0 || n >= MAILER_MESSAGE_MAX ? ERR_TOO_BIG : ERR_OK;
+out:
+	if (body != NULL)
+		explicit_bzero(body, MAILER_MESSAGE_MAX);
+	free(body);
+	if (err != ERR_OK && msg != NULL)
 		explicit_bzero(msg, MAILER_MESSAGE_MAX);
+	if (err != ERR_OK)
 		free(msg);
-		return ERR_TOO_BIG;
+	else {
+		*ret_msg = msg;
+		*ret_len = (size_t)n;
 	}
-	*ret_msg = msg;
-	*ret_len = (size_t)n;
-	return ERR_OK;
+	return err;
+}
+
+enum err mailer_compose(const char *kind, const char *from, const char *to, const char *link,
+			time_t now, const char *unique, char **ret_msg, size_t *ret_len)
+{
+	return mailer_compose_lang(kind, NULL, from, to, link, now, unique, ret_msg, ret_len);
 }
 
 /* The message being uploaded. */
@@ -577,8 +617,9 @@ static enum err open_row(struct mailer *m, PGconn *conn, const struct outbox_row
 	if (err != ERR_OK)
 		goto out;
 	crypto_hex(rnd, sizeof(rnd), unique);
-	err = mailer_compose(row->kind, m->app->cfg.smtp_from, to, link, time(NULL), unique,
-			     ret_msg, ret_len);
+	/* issue 24: in the account's language, read now (a change after queueing counts) */
+	err = mailer_compose_lang(row->kind, row->locale, m->app->cfg.smtp_from, to, link,
+				  time(NULL), unique, ret_msg, ret_len);
 out:
 	explicit_bzero(link, sizeof(link));
 	if (payload != NULL)

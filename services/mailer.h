@@ -26,8 +26,8 @@
 #include "crypto.h"
 #include "err.h"
 
-#define MAILER_BATCH       10   /* rows claimed at once */
-#define MAILER_MESSAGE_MAX 4096 /* bytes of one composed message */
+#define MAILER_BATCH       10    /* rows claimed at once */
+#define MAILER_MESSAGE_MAX 16384 /* bytes of one composed message (base64 of UTF-8) */
 
 struct app;
 struct mailer;
@@ -55,6 +55,14 @@ enum err mailer_notice_queue(PGconn *conn, const char *account_id, const char *k
  * before freeing. */
 enum err mailer_compose(const char *kind, const char *from, const char *to, const char *link,
 			time_t now, const char *unique, char **ret_msg, size_t *ret_len);
+
+/* mailer_compose() in language lang (an i18n.h tag; NULL or one this hcpd
+ * does not have: English), issue 24: subject and body translated, the
+ * subject RFC 2047-encoded and the body base64 when not ASCII (mime.h),
+ * Content-Language naming the language used. */
+enum err mailer_compose_lang(const char *kind, const char *lang, const char *from, const char *to,
+			     const char *link, time_t now, const char *unique, char **ret_msg,
+			     size_t *ret_len);
 
 /* Starts the mailer thread when app->cfg.smtp_url is set. Without it, logs
  * one line saying mail is off, sets *ret_mailer to NULL (the outbox then

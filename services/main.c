@@ -42,6 +42,7 @@
 #include "verifier_cli.h"
 #include "runner.h"
 #include "schedule.h"
+#include "schema_lang.h"
 #include "search.h"
 #include "validate.h"
 #include "vault.h"
@@ -163,6 +164,9 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 		if (catalogue_load(app->cfg.catalogue_file, &app->catalogue, buf, sizeof(buf)) !=
 		    ERR_OK)
 			return fail("bad field catalogue (HCPD_CATALOGUE_FILE)", buf);
+		if (schema_langs_load(app->cfg.locale_dir, app->cfg.catalogue_file, app->catalogue,
+				      &app->schema_langs, buf, sizeof(buf)) != ERR_OK)
+			return fail("bad translations", buf);
 	}
 	if (need & NEED_KEYS) {
 		if (app->cfg.master_key_file == NULL)
@@ -210,6 +214,7 @@ static void app_close(struct app *app)
 		retired = next;
 	}
 	webhooks_free(app->webhooks);
+	schema_langs_free(app->schema_langs);
 	workpool_free(app->hashpool);
 	recipients_free(app->recipients);
 	verifier_set_free(app->verifiers);

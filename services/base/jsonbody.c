@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "i18n.h"
 #include "jsonbody.h"
 #include "validate.h"
 
@@ -41,41 +42,41 @@ enum err json_body_parse(const char *buf, size_t len, int max_depth, json_t **re
 	json_t *obj;
 
 	if (len == 0) {
-		*ret_why = "the request body is empty";
+		*ret_why = N_("the request body is empty");
 		return ERR_INVALID;
 	}
 	if (memchr(buf, '\0', len) != NULL) {
-		*ret_why = "the request body contains a NUL byte";
+		*ret_why = N_("the request body contains a NUL byte");
 		return ERR_INVALID;
 	}
 	if (json_nesting_exceeds(buf, len, max_depth)) {
-		*ret_why = "the JSON body is nested too deeply";
+		*ret_why = N_("the JSON body is nested too deeply");
 		return ERR_INVALID;
 	}
 	obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (obj == NULL) {
 		switch (json_error_code(&jerr)) {
 		case json_error_duplicate_key:
-			*ret_why = "the JSON body repeats a key";
+			*ret_why = N_("the JSON body repeats a key");
 			break;
 		case json_error_invalid_utf8:
-			*ret_why = "the request body is not valid UTF-8";
+			*ret_why = N_("the request body is not valid UTF-8");
 			break;
 		case json_error_null_character:
 		case json_error_null_byte_in_key:
-			*ret_why = "the JSON body contains a NUL character";
+			*ret_why = N_("the JSON body contains a NUL character");
 			break;
 		case json_error_out_of_memory:
 			return ERR_NOMEM;
 		default:
-			*ret_why = "the request body is not valid JSON";
+			*ret_why = N_("the request body is not valid JSON");
 			break;
 		}
 		return ERR_INVALID;
 	}
 	if (!json_is_object(obj)) {
 		json_decref(obj);
-		*ret_why = "the JSON body must be an object";
+		*ret_why = N_("the JSON body must be an object");
 		return ERR_INVALID;
 	}
 	*ret_obj = obj;
