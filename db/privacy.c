@@ -350,6 +350,16 @@ enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct pur
 	snprintf(days, sizeof(days), "%d", l->documents_days);
 	if (err == ERR_OK)
 		err = purge_one(conn, DB_DOCUMENTS_PURGE, days, &counts->documents);
+	snprintf(days, sizeof(days), "%d", l->webhooks_days);
+	if (err == ERR_OK)
+		err = purge_one(conn,
+				"WITH done AS (SELECT id FROM webhook_deliveries "
+				"WHERE coalesce(delivered_at, given_up_at) < now() - "
+				"make_interval(days => $1::int)), "
+				"a AS (DELETE FROM webhook_attempts WHERE delivery_id IN "
+				"(SELECT id FROM done)) "
+				"DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM done)",
+				days, &counts->webhooks);
 	return err;
 }
 

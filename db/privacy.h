@@ -109,6 +109,7 @@ struct purge_limits {
 	int evidence_days;     /* for a verifier with no terms in force */
 	int idempotency_hours; /* age of idempotency keys */
 	int documents_days;    /* licence documents, after the review's decision */
+	int webhooks_days;     /* webhook deliveries, after delivery or giving up */
 };
 
 /* What one purge run removed. */
@@ -123,6 +124,7 @@ struct purge_counts {
 	long long rejected;          /* rejected registrations erased (dormancy.h) */
 	long long dormancy_warnings; /* dormant accounts warned by mail */
 	long long dormant;           /* dormant accounts erased after their warning */
+	long long webhooks; /* webhook deliveries done that long ago, with their attempts */
 };
 
 /* Drops verification evidence older than its verifier's retention
@@ -132,7 +134,8 @@ struct purge_counts {
  * keys older than l->idempotency_hours, sign-in throttle rows a day
  * past their last failure that no longer lock, and licence documents
  * l->documents_days after the decision that ended their account's review
- * (documents.h). Adds to *counts. Each statement
+ * (documents.h), and webhook deliveries delivered or given up
+ * l->webhooks_days ago, with their attempts. Adds to *counts. Each statement
  * commits on its own. Blocks. */
 enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct purge_counts *counts);
 

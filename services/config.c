@@ -235,6 +235,9 @@ static enum err load_retention(struct config *cfg, const char **ret_why)
 		err = env_int("HCPD_RETENTION_DOCUMENTS_DAYS", 90, 1, 3650,
 			      &cfg->keep_documents_days, ret_why);
 	if (err == ERR_OK)
+		err = env_int("HCPD_RETENTION_WEBHOOKS_DAYS", 30, 1, 3650, &cfg->keep_webhooks_days,
+			      ret_why);
+	if (err == ERR_OK)
 		err = env_int("HCPD_RETENTION_REJECTED_DAYS", 365, 1, 3650,
 			      &cfg->keep_rejected_days, ret_why);
 	/* more than the 30 days of warning a dormant account gets */

@@ -43,6 +43,7 @@ struct config {
 	int keep_evidence_days;      /* HCPD_RETENTION_EVIDENCE_DAYS: verifiers without terms */
 	int keep_idem_hours;         /* HCPD_RETENTION_IDEMPOTENCY_HOURS */
 	int keep_documents_days;     /* HCPD_RETENTION_DOCUMENTS_DAYS: after the review decision */
+	int keep_webhooks_days;      /* HCPD_RETENTION_WEBHOOKS_DAYS: after delivery or giving up */
 	int keep_rejected_days;      /* HCPD_RETENTION_REJECTED_DAYS: after the rejection */
 	int keep_dormant_days;       /* HCPD_RETENTION_DORMANT_DAYS: since the last sign-in */
 	const char *sender_postal;   /* HCPD_SENDER_POSTAL_ADDRESS: in all commercial mail;

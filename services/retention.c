@@ -122,7 +122,8 @@ enum err retention_purge(const struct app *app, PGconn *conn, struct purge_count
 	const struct config *cfg = &app->cfg;
 	struct purge_limits limits = {.evidence_days = cfg->keep_evidence_days,
 				      .idempotency_hours = cfg->keep_idem_hours,
-				      .documents_days = cfg->keep_documents_days};
+				      .documents_days = cfg->keep_documents_days,
+				      .webhooks_days = cfg->keep_webhooks_days};
 	struct purge_counts counts = {0};
 	enum err err = db_purge_expired(conn, &limits, &counts);
 
@@ -170,14 +171,14 @@ static void purge_pass(struct app *app)
 
 json_t *retention_counts_json(const struct purge_counts *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "registrations",
-			 (json_int_t)c->registrations, "evidence", (json_int_t)c->evidence,
-			 "email_tokens", (json_int_t)c->email_tokens, "refresh_tokens",
-			 (json_int_t)c->refresh_tokens, "idempotency_keys",
-			 (json_int_t)c->idempotency_keys, "login_throttle",
-			 (json_int_t)c->login_throttle, "documents", (json_int_t)c->documents,
-			 "rejected", (json_int_t)c->rejected, "dormancy_warnings",
-			 (json_int_t)c->dormancy_warnings, "dormant", (json_int_t)c->dormant);
+	return json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "registrations",
+		(json_int_t)c->registrations, "evidence", (json_int_t)c->evidence, "email_tokens",
+		(json_int_t)c->email_tokens, "refresh_tokens", (json_int_t)c->refresh_tokens,
+		"idempotency_keys", (json_int_t)c->idempotency_keys, "login_throttle",
+		(json_int_t)c->login_throttle, "documents", (json_int_t)c->documents, "rejected",
+		(json_int_t)c->rejected, "dormancy_warnings", (json_int_t)c->dormancy_warnings,
+		"dormant", (json_int_t)c->dormant, "webhooks", (json_int_t)c->webhooks);
 }
 
 /* One purge pass, then HCPD_PURGE_INTERVAL_SECONDS of rest. */

@@ -79,12 +79,30 @@ def test_purge_now(stack):
                 "last_failure_at) VALUES (sha256('%s'), 3, %s, now() - interval '%s')"
                 % (who, locked, last))
 
+    # webhook deliveries (issue 20: never purged): done 30 days ago (the
+    # default) they go with their attempts; a recent one and one still
+    # being tried stay
+    pg.psql("INSERT INTO webhook_endpoints (name, events) VALUES ('purge', '{account.verified}')")
+    for done in ("delivered_at = now() - interval '31 days'",
+                 "given_up_at = now() - interval '31 days'",
+                 "delivered_at = now() - interval '29 days'", "attempts = 3"):
+        pg.psql("WITH d AS (INSERT INTO webhook_deliveries (endpoint, account_id, type, status, "
+                "occurred_at) VALUES ('purge', '%s', 'account.verified', 'verified', "
+                "now() - interval '40 days') RETURNING id) "
+                "INSERT INTO webhook_attempts (delivery_id, duration_ms) SELECT id, 1 FROM d"
+                % recent.id)
+        pg.psql("UPDATE webhook_deliveries SET %s WHERE id = (SELECT max(id) FROM "
+                "webhook_deliveries)" % done)
+
     r = h.cli("purge", "--now")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == {"registrations": 2, "evidence": 2, "email_tokens": 1,
                                     "refresh_tokens": 1, "idempotency_keys": 1,
                                     "login_throttle": 1, "documents": 0,
-                                    "rejected": 0, "dormancy_warnings": 0, "dormant": 0}
+                                    "rejected": 0, "dormancy_warnings": 0, "dormant": 0,
+                                    "webhooks": 2}
+    assert pg.psql("SELECT count(*) || ' ' || (SELECT count(*) FROM webhook_attempts) "
+                   "FROM webhook_deliveries WHERE endpoint = 'purge'") == "2 2"
     assert erased(pg, old.id) and erased(pg, squatted.id)
     assert not any(erased(pg, p.id) for p in (confirmed, held, recent))
     # the purged account's secret left the keystore; the others' stay
@@ -112,7 +130,8 @@ def test_purge_now(stack):
     assert json.loads(r.stdout) == {"registrations": 0, "evidence": 0, "email_tokens": 0,
                                     "refresh_tokens": 0, "idempotency_keys": 0,
                                     "login_throttle": 0, "documents": 0,
-                                    "rejected": 0, "dormancy_warnings": 0, "dormant": 0}
+                                    "rejected": 0, "dormancy_warnings": 0, "dormant": 0,
+                                    "webhooks": 0}
     assert h.cli("purge").returncode == 2 and h.cli("purge", "--later").returncode == 2
 
 
