@@ -23,6 +23,8 @@
 #define OUTBOX_EMAIL_CHANGE        "email_change"
 #define OUTBOX_EMAIL_CHANGE_CANCEL "email_change_cancel"
 #define OUTBOX_EMAIL_CHANGE_TAKEN  "email_change_taken"
+/* A password changed by someone signed in (migration 0022). */
+#define OUTBOX_PASSWORD_CHANGED_SIGNED_IN "password_changed_signed_in"
 /* Admin review notices (migration 0007 adds them to outbox_kinds). */
 #define OUTBOX_REVIEW_INFO_REQUESTED "review_info_requested"
 #define OUTBOX_REVIEW_APPROVED       "review_approved"

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "outbox.h"
 #include "sessions.h"
 
 #define BIN32(p) ((const char *)(p))
@@ -271,6 +272,9 @@ enum err db_password_change(PGconn *conn, const char *account_id, const char *ha
 			      "'password_change' WHERE account_id = $1 AND id <> $2 "
 			      "AND revoked_at IS NULL",
 			      2, params, NULL, NULL, NULL);
+	if (err == ERR_OK) /* the owner hears of it, whoever changed it */
+		err = db_outbox_notice(conn, account_id, OUTBOX_PASSWORD_CHANGED_SIGNED_IN, 0,
+				       NULL);
 	err = db_end(conn, err);
 	/* committed or not, what the cache says of the account is now doubtful */
 	db_session_forget_account(account_id);

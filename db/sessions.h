@@ -85,8 +85,9 @@ enum err db_throttle_forget(PGconn *conn, const unsigned char bidx[32]);
 /* Replaces an account's password hash (re-hash with stronger parameters). */
 enum err db_password_hash_set(PGconn *conn, const char *account_id, const char *hash);
 
-/* Sets a new password hash and revokes every session of the account but
- * keep_session (reason "password_change"), in one transaction. */
+/* Sets a new password hash, revokes every session of the account but
+ * keep_session (reason "password_change") and queues the owner's notice
+ * (OUTBOX_PASSWORD_CHANGED_SIGNED_IN), in one transaction. */
 enum err db_password_change(PGconn *conn, const char *account_id, const char *hash,
 			    const char *keep_session);
 

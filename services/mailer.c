@@ -82,6 +82,16 @@ static const char changed_body[] =
 	   "If it was not you, someone can read your mail: secure your mailbox, then\n"
 	   "ask for a new password reset where you signed up.\n");
 
+static const char changed_here_body[] =
+	N_("Hello,\n"
+	   "\n"
+	   "The password of the account registered with this email address was just\n"
+	   "changed by someone signed in to it, and its other devices were signed out.\n"
+	   "If that was you, nothing more is needed.\n"
+	   "\n"
+	   "If it was not you, someone knew your password: ask for a password reset\n"
+	   "where you signed up. Its link signs every device out.\n");
+
 static const char change_body[] =
 	N_("Hello,\n"
 	   "\n"
@@ -254,6 +264,8 @@ static const struct message {
 	 TOKEN_EMAIL_CHANGE_CANCEL, EMAIL_CHANGE_CANCEL_DAYS * 86400, false, false,
 	 offsetof(struct config, link_cancel_email_change)},
 	NOTICE(OUTBOX_PASSWORD_CHANGED, N_("Your password was changed"), changed_body),
+	NOTICE(OUTBOX_PASSWORD_CHANGED_SIGNED_IN, N_("Your password was changed"),
+	       changed_here_body),
 	NOTICE(OUTBOX_EMAIL_CHANGE_TAKEN,
 	       N_("Someone tried to move an account to your email address"), taken_body),
 	NOTICE(OUTBOX_ALREADY_REGISTERED, N_("Someone tried to register with your email address"),

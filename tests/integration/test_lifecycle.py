@@ -278,6 +278,21 @@ def test_reset_tokens_expire_are_superseded_and_survive_a_refused_password(mail)
     login(h.api, address)  # the password never changed
 
 
+def test_a_password_changed_signed_in_is_told_to_the_owner(mail):
+    """ASVS V2.2.3: PATCH /v1/me/password mails the owner, in its own words
+    (someone signed in changed it; a reset's link signs everyone out)."""
+    pg, h, sink = mail
+    address, _ = signed_up(h.api, "changed.here")
+    access = login(h.api, address)["access_token"]
+    new = "a changed passphrase of mine 31"
+    r = h.api.request("PATCH", "/v1/me/password", headers=bearer(access),
+                      body={"current_password": PASSWORD, "new_password": new})
+    assert r.status == 204, r.body
+    body = sink.wait_for(address, "Your password was changed")[0]["msg"].get_content()
+    assert "signed in to it" in body and "password-reset link" not in body
+    assert new not in body and PASSWORD not in body
+
+
 def test_reset_request_does_not_reveal_an_account(mail):
     """Item 1, WSTG-IDNT-04: a known and an unknown address get the same
     status, body and headers, and take the same time (median ratio, as
