@@ -320,11 +320,13 @@ def test_recipients_are_stored_once_the_database_is_migrated(stack):
     assert h.api.request("GET", "/readyz").status == 503
     assert h.cli("migrate").returncode == 0
     assert h.api.request("GET", "/readyz").status == 200
-    # the recipients file's three and the remote verifier us-nppes
+    # the recipients file's three and the remote verifiers us-nppes and
+    # nl-big-register (fr-annuaire-sante is off without its API key)
     assert pg.psql("SELECT string_agg(name || ':' || kind, ',' ORDER BY name) "
                    "FROM recipients") == ("example-accreditor:accreditor,"
                                           "example-advertiser:advertiser,"
-                                          "example-cme-sponsor:cme_sponsor,us-nppes:verifier")
+                                          "example-cme-sponsor:cme_sponsor,"
+                                          "nl-big-register:verifier,us-nppes:verifier")
 
 
 def login(h, email):
