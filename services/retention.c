@@ -3,6 +3,7 @@
  * the purge thread, which holds one pooled connection only while a pass
  * runs. Logs counts, never ids or values.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,13 +191,36 @@ static long retention_main(void *arg)
 	return app->cfg.purge_interval * 1000L;
 }
 
+/* The purge totals last read for /metrics. A scrape never waits for a
+ * pooled connection (monitoring matters most when the pool is full):
+ * without one free at once it shows what the last scrape read. */
+static pthread_mutex_t totals_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *totals_text; /* NULL until read once */
+
 void retention_metrics_render(struct app *app, FILE *f)
 {
 	PGconn *conn = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
 
-	if (db_acquire(app->db, app->cfg.db_acquire_ms, &conn) == ERR_OK)
-		(void)db_purge_totals_render(conn, f);
+	if (db_acquire(app->db, 0, &conn) == ERR_OK && (m = open_memstream(&text, &len)) != NULL) {
+		enum err err = db_purge_totals_render(conn, m);
+
+		if (fclose(m) != 0 || err != ERR_OK) {
+			free(text);
+			text = NULL;
+		}
+	}
 	db_release(app->db, conn);
+	pthread_mutex_lock(&totals_lock);
+	if (text != NULL) {
+		free(totals_text);
+		totals_text = text;
+	}
+	if (totals_text != NULL)
+		fputs(totals_text, f);
+	pthread_mutex_unlock(&totals_lock);
 }
 
 enum err retention_start(struct app *app, struct bgthread **ret_thread)

@@ -54,8 +54,10 @@ json_t *retention_counts_json(const struct purge_counts *c);
 /* One purge pass; *ret_counts says what went. Blocks. */
 enum err retention_purge(const struct app *app, PGconn *conn, struct purge_counts *ret_counts);
 
-/* Writes the purge totals (hcpd_retention_purged_total) to f; nothing
- * when the database is out of reach. Blocks. */
+/* Writes the purge totals (hcpd_retention_purged_total) to f: read now
+ * when a pooled connection is free at once, else as last read (nothing
+ * before the first read). Never waits for the pool; blocks for one
+ * statement. */
 void retention_metrics_render(struct app *app, FILE *f);
 
 /* Starts the thread (bgthread.h) that purges every cfg.purge_interval
