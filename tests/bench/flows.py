@@ -1,6 +1,6 @@
 """The bench's phases for the flows issue 23 item 4 asks to measure as they
-land: password-reset requests, webhook deliveries and licence-document
-uploads (run.py's Bench takes them as a mixin). Each is measured against
+land: password-reset requests, webhook deliveries, licence-document
+uploads and roster loads (run.py's Bench takes them as a mixin). Each is measured against
 a baseline of its own in the same run."""
 
 import base64
@@ -182,3 +182,20 @@ class Flows:
                  "2 x the 10 MiB cap", four["peak_rss_growth_per_upload_mib"] /
                  four["bar_per_upload_mib"], "<= 20 MiB",
                  all(x["within_bar"] for x in r))
+
+    def roster(self):
+        """tests/perf/roster_load.py: `hcpd roster load` of an RPPS-shaped
+        extract (1,000,000 lines; 100,000 --quick) against `psql \\copy` of
+        the same rows, each on its own PostgreSQL (issue 22 item 3)."""
+        rows = 100000 if self.quick else 1000000
+        out = subprocess.run(
+            ["/usr/bin/python3", os.path.join(ROOT, "tests", "perf", "roster_load.py"),
+             "--rows", str(rows)],
+            capture_output=True, text=True, timeout=900, env=dict(os.environ, HCPD_BIN=HCPD_BIN))
+        if out.returncode != 0:
+            raise RuntimeError("roster_load: " + out.stderr[-500:])
+        r = json.loads(out.stdout)
+        self.facts["roster"] = r
+        self.row("hcpd roster load, %d lines" % rows, r["hcpd_roster_load_s"], "s",
+                 r["psql_copy_s"], "psql \\copy of the same rows (s)", r["ratio"], "<= 2x",
+                 r["ratio"] <= 2)

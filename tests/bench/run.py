@@ -14,7 +14,7 @@ bench/results/, and ends with "N passed, N failed" counting the bars.
 
 --quick shortens every phase (a smoke run; its numbers are not the
 bars'). --only runs some phases: ceiling, register, login, refresh, me,
-flood, verify, reset, webhooks, documents, memory, ledger, startup (memory
+flood, verify, reset, webhooks, documents, roster, memory, ledger, startup (memory
 needs the load of the phases before it to mean anything). The phases of
 the flows issue 23 added are in flows.py.
 """
@@ -50,7 +50,7 @@ CORES = os.cpu_count() or 1
 ARGON2_KIB = int(os.environ.get("HCPD_ARGON2_MEMORY_KIB", "19456"))
 HTTP_THREADS = 12 * CORES
 PHASES = ["ceiling", "register", "login", "refresh", "me", "flood", "verify", "reset", "webhooks",
-          "documents", "memory", "ledger", "startup"]
+          "documents", "roster", "memory", "ledger", "startup"]
 
 
 class Bench(Flows):
@@ -592,7 +592,7 @@ def main():
             try:
                 {"ceiling": b.ceiling, "register": b.register, "login": b.logins,
                  "refresh": b.refresh, "me": b.me, "flood": b.flood, "verify": b.verify,
-                 "reset": b.reset, "webhooks": b.webhooks, "documents": b.documents,
+                 "reset": b.reset, "webhooks": b.webhooks, "documents": b.documents, "roster": b.roster,
                  "memory": b.memory, "ledger": b.ledger, "startup": b.startup}[name]()
             except Exception as e:  # one phase failing does not hide the others
                 failed_phase = name
