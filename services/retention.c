@@ -18,6 +18,7 @@
 #include "dormancy.h"
 #include "log.h"
 #include "mailer.h"
+#include "notices.h"
 #include "outbox.h"
 #include "retention.h"
 
@@ -102,6 +103,39 @@ static enum err warn_dormant(PGconn *conn, int days, long long *count)
 	return err;
 }
 
+/* Queues the one mail of every professional who must accept the current
+ * notice version and was not told yet (notices.h), each in a transaction
+ * with its mark: one mail per account and version even when two
+ * processes pass at once. Logs how many, never who. */
+static enum err tell_notice_change(const struct app *app, PGconn *conn)
+{
+	const char *version = catalogue_notice_version(app->catalogue);
+	char ids[PURGE_BATCH][UUID_STR_LEN];
+	size_t n = PURGE_BATCH;
+	long long count = 0;
+	enum err err = ERR_OK;
+
+	while (err == ERR_OK && n == PURGE_BATCH) {
+		err = db_notice_to_mail(conn, version, PURGE_BATCH, ids, &n);
+		for (size_t i = 0; err == ERR_OK && i < n; i++) {
+			bool marked = false;
+
+			err = db_begin(conn);
+			if (err == ERR_OK)
+				err = db_notice_mail_mark(conn, ids[i], version, &marked);
+			if (err == ERR_OK && marked)
+				err = mailer_notice_queue(conn, ids[i], OUTBOX_NOTICE_CHANGED);
+			err = db_end(conn, err);
+			if (err == ERR_OK && marked)
+				count++;
+		}
+	}
+	if (count > 0)
+		log_json(LOG_INFO, "privacy notice change mailed",
+			 json_pack("{s:I}", "accounts", (json_int_t)count));
+	return err;
+}
+
 /* Adds a pass's counts to the totals /metrics shows (purge_totals). */
 static enum err count_totals(PGconn *conn, const struct purge_counts *c)
 {
@@ -139,6 +173,8 @@ enum err retention_purge(const struct app *app, PGconn *conn, struct purge_count
 				"account.purged_dormant", &counts.dormant);
 	if (err == ERR_OK)
 		err = warn_dormant(conn, cfg->keep_dormant_days, &counts.dormancy_warnings);
+	if (err == ERR_OK)
+		err = tell_notice_change(app, conn);
 	/* what went is counted even when a later step failed */
 	if (count_totals(conn, &counts) != ERR_OK && err == ERR_OK)
 		err = ERR_DB;
