@@ -9,8 +9,8 @@
 #include "dormancy.h"
 #include "notices.h"
 
-enum err db_notice_to_mail(PGconn *conn, const char *version, size_t max,
-			   char (*ids)[UUID_STR_LEN], size_t *ret_n)
+enum err db_notice_to_mail(PGconn *conn, const char *version, size_t max, char (*ids)[UUID_STR_LEN],
+			   size_t *ret_n)
 {
 	char lim[24];
 	const char *params[2] = {version, lim};
@@ -32,8 +32,7 @@ enum err db_notice_to_mail(PGconn *conn, const char *version, size_t max,
 	return ERR_OK;
 }
 
-enum err db_notice_mail_mark(PGconn *conn, const char *id, const char *version,
-			     bool *ret_marked)
+enum err db_notice_mail_mark(PGconn *conn, const char *id, const char *version, bool *ret_marked)
 {
 	const char *params[2] = {id, version};
 	PGresult *res;
@@ -64,8 +63,9 @@ enum err db_notice_accept(PGconn *conn, const char *id, const char *version)
 		err = ERR_NOT_FOUND;
 	PQclear(res);
 	if (err == ERR_OK)
-		err = db_exec(conn,
-			      "INSERT INTO notice_acceptances (account_id, version) VALUES ($1, $2)",
-			      2, params, NULL, NULL, NULL);
+		err = db_exec(
+			conn,
+			"INSERT INTO notice_acceptances (account_id, version) VALUES ($1, $2)", 2,
+			params, NULL, NULL, NULL);
 	return db_end(conn, err);
 }

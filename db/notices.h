@@ -22,14 +22,13 @@
 
 /* Up to max registered, not erased professionals who must accept version
  * and were not mailed about it yet. Blocks. */
-enum err db_notice_to_mail(PGconn *conn, const char *version, size_t max,
-			   char (*ids)[UUID_STR_LEN], size_t *ret_n);
+enum err db_notice_to_mail(PGconn *conn, const char *version, size_t max, char (*ids)[UUID_STR_LEN],
+			   size_t *ret_n);
 
 /* Records that account id was mailed about version; *ret_marked is false
  * when it already was (another process or pass did it). Call it in the
  * transaction that queues the mail. Blocks. */
-enum err db_notice_mail_mark(PGconn *conn, const char *id, const char *version,
-			     bool *ret_marked);
+enum err db_notice_mail_mark(PGconn *conn, const char *id, const char *version, bool *ret_marked);
 
 /* Records account id's acceptance of version (a notice_acceptances row,
  * and accounts.notice_version), in one transaction. ERR_NOT_FOUND for an
