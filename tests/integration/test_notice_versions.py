@@ -102,6 +102,9 @@ def test_a_new_notice_version_is_mailed_once_and_awaits_acceptance(stack, tmp_pa
                        % pro.id) == version_b
         assert me(pro)["notice_acceptance_required"] is False
         pro.access, pro.refresh = pro.login()
+        exported = pro.call("POST", "/v1/me/export", {"password": PASSWORD}, expect=200).json
+        assert exported["account"]["notice_version"] == version_b
+        assert [a["version"] for a in exported["account"]["notice_acceptances"]] == [version_b]
         assert "notice_acceptance_required" not in claims(pro.access)
         assert me(other)["notice_acceptance_required"] is True
         r = audience(procs[1], key)
