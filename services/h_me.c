@@ -38,9 +38,10 @@ enum MHD_Result h_me_get(struct req *r)
 				 row.status, "email_verified", row.email_verified, "verifications",
 				 verifications, "locale",
 				 row.locale[0] != '\0' ? row.locale : I18N_DEFAULT,
-				 "notice_acceptance_required",
-				 strcmp(row.notice_version,
-					catalogue_notice_version(r->app->catalogue)) != 0);
+				 "notice_acceptance_required", /* as the token says it */
+				 strcmp(r->auth.role, "professional") == 0 &&
+					 strcmp(row.notice_version,
+						catalogue_notice_version(r->app->catalogue)) != 0);
 		err = body != NULL ? vault_open_account(r->app, &row.sealed, body) : ERR_NOMEM;
 	}
 	free(summary);
