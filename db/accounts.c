@@ -231,6 +231,9 @@ static enum err account_read(PGconn *conn, const char *sql, const void *key, siz
 	if (PQfnumber(res, "locale") >= 0)
 		snprintf(row.locale, sizeof(row.locale), "%s",
 			 PQgetvalue(res, 0, PQfnumber(res, "locale")));
+	if (PQfnumber(res, "notice_version") >= 0)
+		snprintf(row.notice_version, sizeof(row.notice_version), "%s",
+			 PQgetvalue(res, 0, PQfnumber(res, "notice_version")));
 	if (err == ERR_OK && ret_extra != NULL &&
 	    (extra = strdup(PQgetvalue(res, 0, 3 + SEALED_NCOLUMNS))) == NULL)
 		err = ERR_NOMEM;

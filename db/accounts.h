@@ -124,8 +124,10 @@ struct account_row {
 	char status[32];
 	bool email_verified;
 	char password_hash[192];
-	char locale[16]; /* its language (issue 24), "" when none was stored; read by
-			    db_account_get() and db_account_get_me() */
+	char locale[16];         /* its language (issue 24), "" when none was stored; read by
+				    db_account_get() and db_account_get_me() */
+	char notice_version[64]; /* the notice version it last accepted (issue 25),
+				    read by db_account_get_me() only */
 };
 
 /* Reads account id. ERR_NOT_FOUND when there is none. Release the row with
@@ -146,7 +148,7 @@ enum err db_account_get_by_email(PGconn *conn, const unsigned char *bidx, size_t
 /* clang-format off */
 #define DB_ACCOUNT_ME_SQL                                                      \
 	"SELECT " ACCOUNT_COLUMNS ", " DB_VERIFICATIONS_SUMMARY("$1")           \
-	", locale FROM accounts WHERE id = $1"
+	", locale, notice_version FROM accounts WHERE id = $1"
 /* clang-format on */
 
 /* db_account_get() with DB_ACCOUNT_ME_SQL, for GET /v1/me: the row, and

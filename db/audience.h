@@ -14,9 +14,12 @@
 #include "err.h"
 
 /* Up to max ids (*ret_n how many) of the audience of channel, in id order,
- * after the id after (NULL: from the start). Blocks. */
-enum err db_marketing_audience(PGconn *conn, const char *channel, const char *after, size_t max,
-			       char (*ids)[UUID_STR_LEN], size_t *ret_n);
+ * after the id after (NULL: from the start). An account that has not
+ * accepted notice_version (the current privacy notice) waits outside it
+ * (issue 25 item 5). Blocks. */
+enum err db_marketing_audience(PGconn *conn, const char *channel, const char *notice_version,
+			       const char *after, size_t max, char (*ids)[UUID_STR_LEN],
+			       size_t *ret_n);
 
 /* The same for the opted-out of channel: professionals not erased whose
  * latest consent record on it withholds it (the suppression list). */

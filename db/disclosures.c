@@ -159,7 +159,7 @@ enum err db_gate_facts(PGconn *conn, const char *subject, const char *recipient,
 		      "(SELECT coalesce(json_agg(c.purpose), '[]')::text FROM "
 		      "  (SELECT DISTINCT ON (purpose) purpose, granted FROM consents "
 		      "   WHERE account_id = a.id ORDER BY purpose, id DESC) c WHERE c.granted), "
-		      "r.suspended_at IS NOT NULL "
+		      "r.suspended_at IS NOT NULL, a.notice_version "
 		      "FROM (SELECT $1::uuid AS subject, $2::text AS recipient) q "
 		      "LEFT JOIN recipients r ON r.name = q.recipient "
 		      "LEFT JOIN LATERAL (SELECT * FROM recipient_terms rt "
@@ -190,6 +190,7 @@ enum err db_gate_facts(PGconn *conn, const char *subject, const char *recipient,
 	f.erased = PQgetvalue(f.res, 0, 7)[0] == 't';
 	f.restricted = PQgetvalue(f.res, 0, 8)[0] == 't';
 	f.suspended = PQgetvalue(f.res, 0, 10)[0] == 't';
+	f.notice_version = PQgetisnull(f.res, 0, 11) ? NULL : PQgetvalue(f.res, 0, 11);
 	err = string_vector(f.arrays, PQgetvalue(f.res, 0, 5), &f.allowed, &f.nallowed);
 	if (err == ERR_OK)
 		err = string_vector(f.arrays,

@@ -95,10 +95,11 @@ struct gate_facts {
 	const char **allowed;          /* the terms' allowed_fields */
 	size_t nallowed;
 	bool account_found;
-	bool erased;          /* the account has no data key */
-	bool restricted;      /* accounts.processing_restricted */
-	bool suspended;       /* the recipient is suspended (recipients.suspended_at) */
-	const char **granted; /* consent purposes whose latest row grants */
+	bool erased;                /* the account has no data key */
+	bool restricted;            /* accounts.processing_restricted */
+	bool suspended;             /* the recipient is suspended (recipients.suspended_at) */
+	const char *notice_version; /* the notice the account accepted; NULL: none */
+	const char **granted;       /* consent purposes whose latest row grants */
 	size_t ngranted;
 	PGresult *res;  /* owns the strings above */
 	json_t *arrays; /* owns allowed/granted's strings */

@@ -38,6 +38,8 @@
 /* The admin console's notices (migration 0016). */
 #define OUTBOX_ADMIN_SUSPENDED  "account_suspended_by_admin"
 #define OUTBOX_ADMIN_REINSTATED "account_reinstated"
+/* A new privacy notice version (migration 0023). */
+#define OUTBOX_NOTICE_CHANGED "notice_changed"
 
 /* Failed sends after which a row is given up (the outbox_due index and
  * the claim query spell it as a literal too). */

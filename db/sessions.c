@@ -108,6 +108,8 @@ static void facts_read(PGresult *res, int col, struct token_facts *ret)
 	snprintf(ret->status, sizeof(ret->status), "%s", PQgetvalue(res, 0, col));
 	snprintf(ret->profession, sizeof(ret->profession), "%s", PQgetvalue(res, 0, col + 1));
 	snprintf(ret->country, sizeof(ret->country), "%s", PQgetvalue(res, 0, col + 2));
+	snprintf(ret->notice_version, sizeof(ret->notice_version), "%s",
+		 PQgetvalue(res, 0, col + 3));
 }
 
 static enum err exec_bidx(PGconn *conn, const char *sql, const unsigned char bidx[32],
@@ -143,7 +145,7 @@ enum err db_login_account(PGconn *conn, const unsigned char bidx[32],
 		snprintf(ret_account->password_hash, sizeof(ret_account->password_hash), "%s",
 			 PQgetvalue(res, 0, 2));
 		facts_read(res, 3, &ret_account->facts);
-		ret_account->totp = PQgetvalue(res, 0, 6)[0] == 't'; /* after the 3 facts */
+		ret_account->totp = PQgetvalue(res, 0, 7)[0] == 't'; /* after the 4 facts */
 	}
 	PQclear(res);
 	return err;
@@ -322,7 +324,7 @@ enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],
 	used = PQgetvalue(res, 0, 3)[0] == 't';
 	live = PQgetvalue(res, 0, 4)[0] == 't';
 	facts_read(res, 5, &out.facts);
-	out.auth_time = strtoll(PQgetvalue(res, 0, 8), NULL, 10);
+	out.auth_time = strtoll(PQgetvalue(res, 0, 9), NULL, 10);
 	if (used && live)
 		db_session_forget(out.session_id); /* revoked above: reuse */
 	if (used || !live) {

@@ -27,6 +27,7 @@ struct token_facts {
 	char status[32];
 	char profession[64];
 	char country[8];
+	char notice_version[64]; /* the notice version the account last accepted */
 };
 
 struct login_account {
@@ -107,7 +108,7 @@ struct refreshed {
 /* The columns of struct token_facts, of the accounts table under alias t. */
 #define TOKEN_FACTS(t)                                                                             \
 	t "status, coalesce(" t "profile_public->>'profession', '') AS profession, "               \
-	  "coalesce(" t "profile_public->>'country', '') AS country"
+	  "coalesce(" t "profile_public->>'country', '') AS country, " t "notice_version"
 
 /* db_session_refresh()'s statement ($1 the token's hash, $2 the next's),
  * here so that `make bench` gives pgbench the very statement. One
@@ -136,6 +137,7 @@ struct refreshed {
 		      "WHERE id IN (SELECT id FROM t WHERE used AND live) AND revoked_at IS "      \
 		      "NULL) "                                                                     \
 		      "SELECT id, account_id, role, used, live, status, profession, country, "     \
+		      "notice_version, "                                                           \
 		      "auth_time "                                                                 \
 		      "FROM t"
 

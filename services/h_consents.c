@@ -11,6 +11,10 @@
  * withdraws only the marketing channel its token was made for (see
  * marketing.h). Its reply is the same for every token, known or not, or
  * made for another channel, so it tells nobody who has an account.
+ *
+ * Also POST /v1/me/notice-acceptance (issue 25 item 5): the caller
+ * accepts the current privacy notice version, recorded with its time as a
+ * consent is (notices.h).
  */
 #include <string.h>
 
@@ -20,6 +24,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "marketing.h"
+#include "notices.h"
 #include "problem.h"
 #include "verdict.h"
 
@@ -118,5 +123,30 @@ enum MHD_Result h_unsubscribe(struct req *r)
 		if (err != ERR_OK && err != ERR_NOT_FOUND)
 			return problem_from_err(r, err);
 	}
+	return http_reply_static(r, 204, NULL, "", 0);
+}
+
+enum MHD_Result h_me_notice_accept(struct req *r)
+{
+	static const char *const keys[] = {"version", NULL};
+	const char *current = catalogue_notice_version(r->app->catalogue);
+	enum MHD_Result reply;
+	PGconn *conn;
+	enum err err;
+
+	if (!problem_check_strings(r, keys, &reply))
+		return reply;
+	/* only the notice in force can be accepted: an older one is stale */
+	if (strcmp(json_string_value(json_object_get(r->json, "version")), current) != 0)
+		return problem_send(r, 409, "conflict",
+				    "only the current notice version can be accepted; read "
+				    "notice_version at GET /v1/me/consents");
+	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
+	if (err == ERR_OK) {
+		err = db_notice_accept(conn, r->auth.sub, current);
+		db_release(r->app->db, conn);
+	}
+	if (err != ERR_OK)
+		return problem_from_err(r, err);
 	return http_reply_static(r, 204, NULL, "", 0);
 }

@@ -16,6 +16,7 @@
 #include "accounts.h"
 #include "app.h"
 #include "audit.h"
+#include "catalogue.h"
 #include "db.h"
 #include "handlers.h"
 #include "jsonbody.h"
@@ -143,6 +144,7 @@ static enum err export_run(struct req *r, PGconn *conn, struct export_item *item
 			.nfields = nfields,
 			.actor = r->auth.sub,
 			.request_id = r->id,
+			.notice_version = catalogue_notice_version(r->app->catalogue),
 		};
 
 		err = ledger_disclose_id(conn, &d, &items[i].rule, &items[i].disclosure_id);

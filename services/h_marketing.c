@@ -22,6 +22,7 @@
 #include "app.h"
 #include "audience.h"
 #include "audit.h"
+#include "catalogue.h"
 #include "crypto.h"
 #include "db.h"
 #include "handlers.h"
@@ -86,7 +87,9 @@ static enum err release(struct req *r, PGconn *conn, const char *recipient, cons
 					   .fields = fields,
 					   .nfields = 1,
 					   .actor = r->auth.sub,
-					   .request_id = r->id};
+					   .request_id = r->id,
+					   .notice_version =
+						   catalogue_notice_version(r->app->catalogue)};
 
 		if (p[i].email != NULL)
 			err = ledger_disclose_id(conn, &d, &p[i].rule, &p[i].disclosure_id);
@@ -167,7 +170,9 @@ enum MHD_Result h_marketing_audience(struct req *r)
 	if (err == ERR_OK)
 		err = db_client_live(conn, r->auth.sub, role, name, hash);
 	if (err == ERR_OK)
-		err = db_marketing_audience(conn, channel, cursor, limit + 1, ids, &n);
+		err = db_marketing_audience(conn, channel,
+					    catalogue_notice_version(r->app->catalogue), cursor,
+					    limit + 1, ids, &n);
 	if (err == ERR_OK && n > limit) {
 		snprintf(next, sizeof(next), "%s", ids[limit - 1]);
 		n = limit;

@@ -9,6 +9,7 @@
 
 #include "accounts.h"
 #include "app.h"
+#include "catalogue.h"
 #include "db.h"
 #include "handlers.h"
 #include "i18n.h"
@@ -33,10 +34,14 @@ enum MHD_Result h_me_get(struct req *r)
 	}
 	if (err == ERR_OK) {
 		verifications = json_loads(summary, 0, NULL);
-		body = json_pack("{s:s, s:s, s:b, s:o, s:s}", "id", r->auth.sub, "status",
+		body = json_pack("{s:s, s:s, s:b, s:o, s:s, s:b}", "id", r->auth.sub, "status",
 				 row.status, "email_verified", row.email_verified, "verifications",
 				 verifications, "locale",
-				 row.locale[0] != '\0' ? row.locale : I18N_DEFAULT);
+				 row.locale[0] != '\0' ? row.locale : I18N_DEFAULT,
+				 "notice_acceptance_required", /* as the token says it */
+				 strcmp(r->auth.role, "professional") == 0 &&
+					 strcmp(row.notice_version,
+						catalogue_notice_version(r->app->catalogue)) != 0);
 		err = body != NULL ? vault_open_account(r->app, &row.sealed, body) : ERR_NOMEM;
 	}
 	free(summary);

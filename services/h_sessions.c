@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "admins.h"
+#include "catalogue.h"
 #include "db.h"
 #include "handlers.h"
 #include "jsonbody.h"
@@ -70,6 +71,9 @@ static enum MHD_Result reply_tokens(struct req *r, const char *account_id, const
 	snprintf(c.hcp_status, sizeof(c.hcp_status), "%s", facts->status);
 	snprintf(c.profession, sizeof(c.profession), "%s", facts->profession);
 	snprintf(c.country, sizeof(c.country), "%s", facts->country);
+	c.notice_acceptance_required =
+		strcmp(role, "professional") == 0 &&
+		strcmp(facts->notice_version, catalogue_notice_version(r->app->catalogue)) != 0;
 	if (crypto_random(jti, sizeof(jti)) != ERR_OK)
 		return problem_from_err(r, ERR_CRYPTO);
 	crypto_hex(jti, sizeof(jti), c.jti);

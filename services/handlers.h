@@ -62,6 +62,8 @@ enum MHD_Result h_admin_legal_hold_lift(struct req *r);
 enum MHD_Result h_me_consents_get(struct req *r);
 enum MHD_Result h_me_consents_put(struct req *r);
 enum MHD_Result h_unsubscribe(struct req *r);
+/* POST /v1/me/notice-acceptance: accepts the current notice version. */
+enum MHD_Result h_me_notice_accept(struct req *r);
 
 /* h_export.c */
 enum MHD_Result h_me_export(struct req *r);

@@ -459,6 +459,8 @@ static char *payload_text(const char *iss, const char *aud, const struct jwt_cla
 		failed = json_object_set_new(p, "country", json_string(c->country)) != 0;
 	if (!failed && c->auth_time > 0)
 		failed = json_object_set_new(p, "auth_time", json_integer(c->auth_time)) != 0;
+	if (!failed && c->notice_acceptance_required)
+		failed = json_object_set_new(p, "notice_acceptance_required", json_true()) != 0;
 	if (!failed)
 		text = json_text_dump(p, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(p);
@@ -600,6 +602,15 @@ static int aud_ok(json_t *v, const char *aud)
 	return found;
 }
 
+/* An optional claim that, when present, must be true. */
+static bool claim_opt_true(json_t *p, const char *name, bool *ret)
+{
+	json_t *v = json_object_get(p, name);
+
+	*ret = json_is_true(v);
+	return v == NULL || *ret;
+}
+
 static int claims_ok(json_t *p, const char *iss, const char *aud, long long now,
 		     struct jwt_claims *c)
 {
@@ -617,6 +628,7 @@ static int claims_ok(json_t *p, const char *iss, const char *aud, long long now,
 	       claim_opt_str(p, "hcp_status", c->hcp_status, sizeof(c->hcp_status)) &&
 	       claim_opt_str(p, "profession", c->profession, sizeof(c->profession)) &&
 	       claim_opt_str(p, "country", c->country, sizeof(c->country)) &&
+	       claim_opt_true(p, "notice_acceptance_required", &c->notice_acceptance_required) &&
 	       (json_object_get(p, "auth_time") == NULL ||
 		(claim_time(p, "auth_time", &c->auth_time) && c->auth_time <= c->iat + JWT_LEEWAY));
 }

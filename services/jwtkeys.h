@@ -17,6 +17,7 @@
 #ifndef HCPD_JWTKEYS_H
 #define HCPD_JWTKEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -42,6 +43,9 @@ struct jwt_claims {
 	char profession[64]; /* non-personal catalogue fields of the profile */
 	char country[8];
 	long long auth_time; /* when the session signed in (kept by refreshes) */
+	/* true while the account has not accepted the current privacy notice
+	 * (issue 25): the claim is present only when true */
+	bool notice_acceptance_required;
 };
 
 /* Loads the current signing key (EC P-256 private key, PEM) from
@@ -58,7 +62,8 @@ void jwt_keyring_free(struct jwt_keyring *kr);
 
 /* Signs claims with the current key: header {"alg":"ES256","kid":...,
  * "typ":"JWT"}, payload iss, aud, sub, role, jti, sid, iat, nbf, exp and,
- * when set, hcp_status, profession, country and auth_time (compact JSON,
+ * when set, hcp_status, profession, country, auth_time and
+ * notice_acceptance_required (only when true) (compact JSON,
  * members sorted), signature r || s with s low. Does not block; any thread
  * may call it at once. *ret_token is malloc'd. ERR_INVALID for claims
  * jwt_verify would refuse, ERR_NOMEM when memory runs out, ERR_CRYPTO when

@@ -46,6 +46,7 @@ static const char *const rule_names[] = {
 	[GATE_CME_SPONSOR] = "cme_sponsor",
 	[GATE_ERASED] = "erased",
 	[GATE_RECIPIENT_SUSPENDED] = "recipient_suspended",
+	[GATE_NOTICE_PENDING] = "notice_pending",
 };
 
 const char *gate_rule_name(enum gate_rule rule)
@@ -107,6 +108,15 @@ enum gate_rule gate_processing(const struct gate_facts *f, const char *purpose)
 	return GATE_ALLOWED;
 }
 
+/* Must the subject accept a newer notice before this disclosure? Only the
+ * kinds whose sharing rests on the professional's choice wait. */
+static bool notice_pending(const struct gate_facts *f, const struct disclosure_req *d)
+{
+	return d->notice_version != NULL && f->notice_version != NULL &&
+	       (strcmp(f->kind, "advertiser") == 0 || strcmp(f->kind, "cme_sponsor") == 0) &&
+	       strcmp(f->notice_version, d->notice_version) != 0;
+}
+
 enum gate_rule gate_decide(const struct gate_facts *f, const struct disclosure_req *d,
 			   const char **ret_field)
 {
@@ -137,6 +147,8 @@ enum gate_rule gate_decide(const struct gate_facts *f, const struct disclosure_r
 				return GATE_ADVERTISER_CONTACT;
 	if (strcmp(f->kind, "cme_sponsor") == 0 && !granted(f, "cme_sponsor_sharing"))
 		return GATE_CME_SPONSOR;
+	if (notice_pending(f, d))
+		return GATE_NOTICE_PENDING;
 	if (f->legal_basis != NULL && strcmp(f->legal_basis, "consent") == 0) {
 		const char *consent = gate_consent_for(f->kind, d->purpose);
 

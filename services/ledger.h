@@ -46,11 +46,14 @@ enum gate_rule {
 	GATE_CME_SPONSOR,         /* cme_sponsor without cme_sponsor_sharing */
 	GATE_ERASED,              /* the account is erased (no data key), or does not exist */
 	GATE_RECIPIENT_SUSPENDED, /* the recipient is suspended (the kill-switch, issue 25) */
+	GATE_NOTICE_PENDING,      /* an advertiser or cme_sponsor, and the account has not
+				     accepted the current privacy notice (issue 25) */
 };
 
 /* "allowed", "unknown_recipient", "terms_not_in_force", "purpose",
  * "field_not_allowed", "no_consent", "restricted", "advertiser_contact",
- * "cme_sponsor", "erased", "recipient_suspended". Static strings. */
+ * "cme_sponsor", "erased", "recipient_suspended", "notice_pending". Static
+ * strings. */
 const char *gate_rule_name(enum gate_rule rule);
 
 struct disclosure_req {
@@ -62,6 +65,10 @@ struct disclosure_req {
 	long long job_id;       /* 0 when not a verification job */
 	const char *actor;      /* admin id or AUDIT_ACTOR_SYSTEM (for refusals) */
 	const char *request_id; /* may be NULL */
+	/* The privacy notice in force (catalogue_notice_version()); when set,
+	 * a disclosure to an advertiser or a cme_sponsor waits until the
+	 * subject has accepted it (GATE_NOTICE_PENDING). NULL: no wait. */
+	const char *notice_version;
 };
 
 /* The gate and the ledger in one step, inside the caller's open
@@ -97,7 +104,8 @@ const char *gate_consent_for(const char *kind, const char *purpose);
 /* The rules, in the order they are tried, on facts read from the
  * database; the first that refuses wins: the recipient, its suspension
  * (recipient_suspension_set()) and its terms,
- * the fields, gate_processing(), the kinds' own rules, then the consent
+ * the fields, gate_processing(), the kinds' own rules, the notice
+ * acceptance they wait for (disclosure_req.notice_version), then the consent
  * of terms whose legal basis is consent (gate_consent_for()). *ret_field (may be NULL) is the
  * field at fault for GATE_FIELD_NOT_ALLOWED. Pure. */
 enum gate_rule gate_decide(const struct gate_facts *facts, const struct disclosure_req *d,

@@ -236,6 +236,18 @@ static const char dormancy_body[] =
 	   "\n"
 	   "This is a message about your account, not marketing.\n");
 
+/* Issue 25 item 5: the privacy notice changed; nothing in it but that. */
+static const char notice_body[] =
+	N_("Hello,\n"
+	   "\n"
+	   "We have published a new version of our privacy notice, which explains\n"
+	   "how we process your professional and personal data. Please sign in to\n"
+	   "read it and accept it. Until you do, we pause the sharing with\n"
+	   "advertisers and education sponsors and the marketing that rely on\n"
+	   "your consent.\n"
+	   "\n"
+	   "This is a message about your account, not marketing.\n");
+
 /* Every kind of message: its subject and body and, for a mail with a
  * link, the token the mailer mints when it sends (db_email_token_mint())
  * and the link template that carries it (struct config, HCPD_LINK_*). */
@@ -284,6 +296,7 @@ static const struct message {
 	NOTICE(OUTBOX_ADMIN_REINSTATED, N_("Your account is reinstated"), reinstated_body),
 	NOTICE(OUTBOX_DORMANCY_WARNING, N_("Your account will be erased unless you sign in"),
 	       dormancy_body),
+	NOTICE(OUTBOX_NOTICE_CHANGED, N_("Our privacy notice has changed"), notice_body),
 };
 
 #undef NOTICE

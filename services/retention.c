@@ -18,6 +18,7 @@
 #include "dormancy.h"
 #include "log.h"
 #include "mailer.h"
+#include "notices.h"
 #include "outbox.h"
 #include "retention.h"
 
@@ -75,30 +76,90 @@ static enum err erase_due(const struct app *app, PGconn *conn, due_fn due, int d
 	return err;
 }
 
-/* Queues the one warning mail of every dormant account not warned yet
- * (dormancy.h), each in a transaction with its mark: one mail even when
- * two processes purge at once. */
-static enum err warn_dormant(PGconn *conn, int days, long long *count)
+/* One mail per account a pass tells (a dormancy warning, a new notice):
+ * who is due, and the mark that says it was told, with what they read. */
+struct one_mail {
+	enum err (*due)(PGconn *conn, const struct one_mail *m, char (*ids)[UUID_STR_LEN],
+			size_t *ret_n);
+	enum err (*mark)(PGconn *conn, const struct one_mail *m, const char *id, bool *ret_marked);
+	const char *kind;    /* the outbox kind queued */
+	int days;            /* the dormancy period */
+	const char *version; /* the notice version in force */
+};
+
+/* Queues m's mail to every account m->due gives, each in a transaction
+ * with its mark: one mail even when two processes pass at once. Adds how
+ * many were queued to *count. */
+static enum err mail_once(PGconn *conn, const struct one_mail *m, long long *count)
 {
 	char ids[PURGE_BATCH][UUID_STR_LEN];
 	size_t n = PURGE_BATCH;
 	enum err err = ERR_OK;
 
 	while (err == ERR_OK && n == PURGE_BATCH) {
-		err = db_dormant_to_warn(conn, days, PURGE_BATCH, ids, &n);
+		err = m->due(conn, m, ids, &n);
 		for (size_t i = 0; err == ERR_OK && i < n; i++) {
 			bool marked = false;
 
 			err = db_begin(conn);
 			if (err == ERR_OK)
-				err = db_dormancy_mark(conn, ids[i], days, &marked);
+				err = m->mark(conn, m, ids[i], &marked);
 			if (err == ERR_OK && marked)
-				err = mailer_notice_queue(conn, ids[i], OUTBOX_DORMANCY_WARNING);
+				err = mailer_notice_queue(conn, ids[i], m->kind);
 			err = db_end(conn, err);
 			if (err == ERR_OK && marked)
 				(*count)++;
 		}
 	}
+	return err;
+}
+
+static enum err dormant_due(PGconn *conn, const struct one_mail *m, char (*ids)[UUID_STR_LEN],
+			    size_t *ret_n)
+{
+	return db_dormant_to_warn(conn, m->days, PURGE_BATCH, ids, ret_n);
+}
+
+static enum err dormant_mark(PGconn *conn, const struct one_mail *m, const char *id,
+			     bool *ret_marked)
+{
+	return db_dormancy_mark(conn, id, m->days, ret_marked);
+}
+
+static enum err notice_due(PGconn *conn, const struct one_mail *m, char (*ids)[UUID_STR_LEN],
+			   size_t *ret_n)
+{
+	return db_notice_to_mail(conn, m->version, PURGE_BATCH, ids, ret_n);
+}
+
+static enum err notice_mark(PGconn *conn, const struct one_mail *m, const char *id,
+			    bool *ret_marked)
+{
+	return db_notice_mail_mark(conn, id, m->version, ret_marked);
+}
+
+/* Queues the one warning mail of every dormant account not warned yet
+ * (dormancy.h). */
+static enum err warn_dormant(PGconn *conn, int days, long long *count)
+{
+	const struct one_mail m = {dormant_due, dormant_mark, OUTBOX_DORMANCY_WARNING, days, NULL};
+
+	return mail_once(conn, &m, count);
+}
+
+/* Queues the one mail of every professional who must accept the current
+ * notice version and was not told of it yet (notices.h): one per account
+ * and version. Logs how many, never who. */
+static enum err tell_notice_change(const struct app *app, PGconn *conn)
+{
+	const struct one_mail m = {notice_due, notice_mark, OUTBOX_NOTICE_CHANGED, 0,
+				   catalogue_notice_version(app->catalogue)};
+	long long count = 0;
+	enum err err = mail_once(conn, &m, &count);
+
+	if (count > 0)
+		log_json(LOG_INFO, "privacy notice change mailed",
+			 json_pack("{s:I}", "accounts", (json_int_t)count));
 	return err;
 }
 
@@ -139,6 +200,8 @@ enum err retention_purge(const struct app *app, PGconn *conn, struct purge_count
 				"account.purged_dormant", &counts.dormant);
 	if (err == ERR_OK)
 		err = warn_dormant(conn, cfg->keep_dormant_days, &counts.dormancy_warnings);
+	if (err == ERR_OK)
+		err = tell_notice_change(app, conn);
 	/* what went is counted even when a later step failed */
 	if (count_totals(conn, &counts) != ERR_OK && err == ERR_OK)
 		err = ERR_DB;

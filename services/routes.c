@@ -25,6 +25,7 @@ const struct route routes[] = {
 	{"PUT", "/v1/me/email", h_me_email_change, ROUTE_AUTH | ROUTE_JSON | ROUTE_LIMITED},
 	{"POST", "/v1/me/email/confirm", h_me_email_confirm, ROUTE_AUTH | ROUTE_JSON},
 	{"POST", "/v1/me/email/confirmation", h_me_email_resend, ROUTE_AUTH},
+	{"POST", "/v1/me/notice-acceptance", h_me_notice_accept, ROUTE_AUTH | ROUTE_JSON},
 	{"POST", "/v1/email-confirmations", h_email_confirmation, ROUTE_JSON},
 	{"POST", "/v1/email-confirmations/resend", h_email_confirmation_resend,
 	 ROUTE_JSON | ROUTE_LIMITED},

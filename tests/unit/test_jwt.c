@@ -482,6 +482,30 @@ TEST(relying_page_claims)
 	CHECK_REJECTED(token_with(payload_with("auth_time", json_integer(NOW + JWT_LEEWAY + 1))));
 }
 
+/* Issue 25 item 5: notice_acceptance_required travels only when true. */
+TEST(notice_acceptance_claim)
+{
+	struct jwt_claims c = sample, out;
+	char *t = NULL;
+
+	c.notice_acceptance_required = true;
+	CHECK(jwt_sign(kr_a, ISS, AUD, &c, &t) == ERR_OK);
+	memset(&out, 0, sizeof(out));
+	CHECK(t != NULL && jwt_verify(kr_a, ISS, AUD, t, NOW, &out) == ERR_OK);
+	CHECK(out.notice_acceptance_required);
+	free(t);
+	c.notice_acceptance_required = false;
+	t = NULL;
+	CHECK(jwt_sign(kr_a, ISS, AUD, &c, &t) == ERR_OK);
+	memset(&out, 0, sizeof(out));
+	CHECK(t != NULL && jwt_verify(kr_a, ISS, AUD, t, NOW, &out) == ERR_OK);
+	CHECK(!out.notice_acceptance_required);
+	free(t);
+	CHECK_ACCEPTED(token_with(payload_with("notice_acceptance_required", json_true())));
+	CHECK_REJECTED(token_with(payload_with("notice_acceptance_required", json_false())));
+	CHECK_REJECTED(token_with(payload_with("notice_acceptance_required", json_string("yes"))));
+}
+
 /* The 64 bytes of token's signature into rs; false when it has not
  * exactly 64. */
 static bool sig_of(const char *token, unsigned char rs[64])
@@ -1087,6 +1111,7 @@ int main(void)
 	setup();
 	RUN(sign_verify_round_trip);
 	RUN(relying_page_claims);
+	RUN(notice_acceptance_claim);
 	RUN(signatures_are_fixed_width_and_low);
 	RUN(high_s_refused);
 	RUN(signing_from_many_threads);

@@ -325,6 +325,35 @@ TEST(gate_refuses_each_rule)
 	CHECK(gate_consent_for(NULL, NULL) == NULL);
 }
 
+/* Issue 25 item 5: advertisers and CME sponsors wait for the current
+ * notice's acceptance; a verifier (licensure) does not, nor a disclosure
+ * that names no notice version. */
+TEST(gate_waits_for_the_notice)
+{
+	static const char *const contact[] = {"given_name"};
+	struct gate_facts f = good_facts("cme_sponsor", "cme_sponsorship");
+	struct disclosure_req d = req("cme_sponsorship", contact, 1);
+
+	f.notice_version = "2026-01";
+	d.notice_version = "2026-02";
+	CHECK(gate_decide(&f, &d, NULL) == GATE_NOTICE_PENDING);
+	f.notice_version = "2026-02";
+	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
+	f = good_facts("advertiser", "advertising");
+	f.notice_version = "2026-01";
+	d = req("advertising", contact, 1);
+	d.notice_version = "2026-02";
+	CHECK(gate_decide(&f, &d, NULL) == GATE_NOTICE_PENDING);
+	d.notice_version = NULL;
+	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
+	f = good_facts("verifier", "licensure_verification");
+	f.notice_version = "2026-01";
+	d = req("licensure_verification", contact, 1);
+	d.notice_version = "2026-02";
+	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
+	CHECK_STREQ(gate_rule_name(GATE_NOTICE_PENDING), "notice_pending");
+}
+
 TEST(rule_names)
 {
 	CHECK_STREQ(gate_rule_name(GATE_ALLOWED), "allowed");
@@ -471,6 +500,7 @@ int main(void)
 	RUN(report_lines_name_the_row);
 	RUN(gate_allows_within_terms);
 	RUN(gate_refuses_each_rule);
+	RUN(gate_waits_for_the_notice);
 	RUN(rule_names);
 	RUN(recipients_file_loads);
 	RUN(recipients_file_is_strict);
