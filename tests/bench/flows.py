@@ -141,18 +141,16 @@ class Flows:
                                     "FROM webhook_attempts")
             if rx.received < n:
                 raise RuntimeError("%d of %d delivered" % (rx.received, n))
-        finally:
-            if h.proc is not None and h.proc.poll() is None:
-                h.stop()
-        url, self.url = self.url, "http://127.0.0.1:%d" % rx.port
-        try:
+            h.stop()
             body = self.write_lines("hook-body.json", [json.dumps({
                 "type": "account.verified", "timestamp": "2026-12-07T00:00:00Z",
                 "data": {"account_id": "00000000-0000-4000-8000-000000000000",
                          "status": "verified", "reasons": []}})])
-            base = self.wrk("post.lua", 1, self.secs(5), ["/hooks", body], threads=1)
+            base = self.wrk("post.lua", 1, self.secs(5), ["/hooks", body], threads=1,
+                            url="http://127.0.0.1:%d" % rx.port)
         finally:
-            self.url = url
+            if h.proc is not None and h.proc.poll() is None:
+                h.stop()
             rx.close()
         rate, base_rate = n / took, base["rate"](204)
         self.facts["webhooks"] = {"deliveries": n, "seconds": took, "attempts": attempts,

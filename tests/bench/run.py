@@ -116,9 +116,10 @@ class Bench(Flows):
 
     # -- load tools ------------------------------------------------------
 
-    def wrk(self, script, conns, seconds, args=(), threads=2):
+    def wrk(self, script, conns, seconds, args=(), threads=2, url=None):
+        """wrk against url (hcpd's by default)."""
         cmd = ["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % seconds, "--timeout", "10s",
-               "-s", os.path.join(HERE, script), self.url, "--"] + [str(a) for a in args]
+               "-s", os.path.join(HERE, script), url or self.url, "--"] + [str(a) for a in args]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
         m = re.search(r"^BENCH (\{.*\})$", out.stdout, re.M)
         if out.returncode != 0 or m is None:
