@@ -13,6 +13,7 @@ After every test, every cluster still up must hold no stuck account (issue
 neither an open job nor a review item).
 """
 
+import atexit
 import http.client
 import json
 import os
@@ -90,6 +91,24 @@ STUCK_SQL = ("SELECT CASE WHEN to_regclass('public.stuck_accounts') IS NULL THEN
              "END")
 
 
+# A stopped cluster with its databases made, that every test cluster is a
+# copy of (pg.sh clone): one initdb per test process instead of one per
+# scenario. Removed when the process exits.
+TEMPLATE = []
+
+
+def template_cluster():
+    if not TEMPLATE:
+        top = tempfile.mkdtemp(prefix="hcpd-template-")
+        os.chmod(top, 0o755)
+        atexit.register(shutil.rmtree, top, True)
+        d = os.path.join(top, "pg")
+        subprocess.run([PG_SH, "start", d], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([PG_SH, "stop", d], check=True, stdout=subprocess.DEVNULL)
+        TEMPLATE.append(d)
+    return TEMPLATE[0]
+
+
 class Postgres:
     """A private cluster under a temp directory the postgres user can reach."""
 
@@ -97,7 +116,8 @@ class Postgres:
         self.top = tempfile.mkdtemp(prefix="hcpd-test-")
         os.chmod(self.top, 0o755)
         self.dir = os.path.join(self.top, "pg")
-        subprocess.run([PG_SH, "init", self.dir], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([PG_SH, "clone", template_cluster(), self.dir], check=True,
+                       stdout=subprocess.DEVNULL)
         self.start()
         self.url = self.url_of("hcpd")
         self.keys_url = self.url_of("hcpd_keys")  # the keystore (HCPD_KEYSTORE_URL)

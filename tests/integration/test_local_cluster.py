@@ -73,3 +73,26 @@ def test_a_cluster_made_before_is_hardened_at_start(cluster):
     assert psql_as("nobody", url).stdout.strip() == "postgres"  # the hole, reproduced
     pg("start", cluster)  # running already: hardened and reloaded
     only_the_owner_gets_in(cluster)
+
+
+def test_a_clone_is_a_cluster_of_its_own_and_as_closed(cluster):
+    """pg.sh clone (what the tests make their clusters with): the copy
+    listens on its own socket beside the running source, holds the
+    source's databases, and lets only its owner in."""
+    pg("start", cluster)
+    with pytest.raises(subprocess.CalledProcessError):  # a running source is refused
+        pg("clone", cluster, cluster + "-copy")
+    pg("stop", cluster)
+    copy = cluster + "-copy"
+    try:
+        pg("clone", cluster, copy)
+        pg("start", cluster)
+        pg("start", copy)
+        only_the_owner_gets_in(copy)
+        for db in ("hcpd", "hcpd_keys"):
+            r = psql_as("root", pg("url", copy, db).strip())
+            assert r.returncode == 0 and r.stdout.strip() == "postgres", r.stderr
+        assert psql_as("root", pg("url", cluster).strip()).returncode == 0
+    finally:
+        subprocess.run([PG_SH, "stop", copy, "immediate"], capture_output=True)
+        subprocess.run(["rm", "-rf", copy])
