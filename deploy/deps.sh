@@ -40,7 +40,7 @@ for group in "$@"; do
 		pkgs+=(postgresql-15 openssl)
 		;;
 	test)
-		pkgs+=(python3-pytest python3-yaml python3-jsonschema python3-jwt
+		pkgs+=(python3-pytest python3-pytest-xdist python3-yaml python3-jsonschema python3-jwt
 			python3-aiosmtpd python3-cryptography clang-format valgrind
 			chromium)
 		# Offline checks of deploy/: compose file schema, systemd unit.

@@ -19,10 +19,10 @@ ARTIFACTS = os.path.join(ROOT, "tests", "artifacts")
 
 
 def ensure_playwright():
-    """Installs the pinned npm packages (tests/package-lock.json) once."""
-    if not os.path.isdir(os.path.join(ROOT, "tests", "node_modules", "playwright-core")):
-        subprocess.run(["npm", "ci", "--prefix", os.path.join(ROOT, "tests"), "--no-audit",
-                        "--no-fund"], check=True, capture_output=True, timeout=600)
+    """Installs the pinned npm packages (tests/package-lock.json) when one
+    is missing or differs, one test process at a time (tests/npm-ci)."""
+    subprocess.run([os.path.join(ROOT, "tests", "npm-ci")], check=True, capture_output=True,
+                   timeout=600)
 
 
 def run_script(script, h, capsys, **values):

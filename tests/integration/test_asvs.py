@@ -56,13 +56,17 @@ def strip_id(reply):
     return {k: v for k, v in reply.json.items() if k not in ("id", "request_id")}
 
 
-def median_seconds(fn, rounds):
-    times = []
+def interleaved_medians(rounds, *fns):
+    """The median time of each fn(i), the fns called in turn round after
+    round, so that a burst of other work on the machine (the suite runs
+    in parallel) falls on all of them alike."""
+    times = [[] for _ in fns]
     for i in range(rounds):
-        t0 = time.perf_counter()
-        fn(i)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for fn, t in zip(fns, times):
+            t0 = time.perf_counter()
+            fn(i)
+            t.append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
 
 
 def assert_indistinguishable(a, b):
@@ -85,8 +89,9 @@ def test_v2_2_1_registration_does_not_reveal_a_taken_email(api):
     dup = api.register(registration(taken))
     assert_indistinguishable(new, dup)
     assert dup.json["id"] != new.json["id"]
-    t_new = median_seconds(lambda i: api.register(registration(unique("asvs.t%d" % i))), 5)
-    t_dup = median_seconds(lambda i: api.register(registration(taken)), 5)
+    t_new, t_dup = interleaved_medians(
+        7, lambda i: api.register(registration(unique("asvs.t%d" % i))),
+        lambda i: api.register(registration(taken)))
     assert 0.6 < t_dup / t_new < 1.6, (t_new, t_dup)
 
 
@@ -139,8 +144,8 @@ def test_v2_2_1_sign_in_does_not_reveal_whether_an_account_exists(api):
     wrong, unknown = attempt(email, 0), attempt(unique("asvs.ghost"), 0)
     assert wrong.status == 401
     assert_indistinguishable(wrong, unknown)
-    t_wrong = median_seconds(lambda i: attempt(email, i), 5)
-    t_unknown = median_seconds(lambda i: attempt(unique("asvs.ghost"), i), 5)
+    t_wrong, t_unknown = interleaved_medians(
+        7, lambda i: attempt(email, i + 1), lambda i: attempt(unique("asvs.ghost"), i + 1))
     assert 0.6 < t_unknown / t_wrong < 1.6, (t_wrong, t_unknown)
 
 
@@ -490,7 +495,7 @@ def test_v14_4_security_headers_on_every_reply(hcpd, callers):
         ctype = h.get("content-type", "")
         what = (r.status, ctype, h)
         assert h.get("x-content-type-options") == "nosniff", what
-        assert ctype or r.status == 204, what
+        assert ctype or not r.body, what  # an empty 202 or 204 needs none
         assert "frame-ancestors" in h.get("content-security-policy", ""), what
         assert h.get("x-frame-options") in ("DENY", "SAMEORIGIN"), what
         assert h.get("referrer-policy") in ("no-referrer", "same-origin",
