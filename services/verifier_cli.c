@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "casefile.h"
+#include "lint.h"
 #include "log.h"
 #include "verifier.h"
 #include "verifier_cli.h"
@@ -56,24 +57,53 @@ int verifier_cli_list(struct app *app, int argc, char **argv)
 	return 0;
 }
 
+/* errs as a JSON array of "$.path: rule" texts, with a last one saying
+ * how many were left out past the bound. */
+static json_t *errors_json(const struct lint_errors *errs)
+{
+	json_t *list = json_array();
+	char more[64];
+
+	for (size_t i = 0; list != NULL && i < errs->n; i++)
+		json_array_append_new(list, json_string(errs->msg[i]));
+	if (list != NULL && errs->dropped > 0) {
+		snprintf(more, sizeof(more), "... and %zu more", errs->dropped);
+		json_array_append_new(list, json_string(more));
+	}
+	return list;
+}
+
 /* Loads file alone into *ret_set as start-up would; the result printed
- * when print: {"file", "ok", "error"? | "off"?}. ERR_OK when it loads. */
+ * when print: {"file", "ok", "error"? (the first, as start-up says it),
+ * "errors"? (every one, with its JSON path) | "off"?}. ERR_OK when it
+ * loads. */
 static enum err lint(struct app *app, const char *file, bool print, struct verifier_set **ret_set)
 {
 	char why[1024] = "";
 	json_error_t jerr;
 	json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr), *out;
+	struct lint_errors *errs = calloc(1, sizeof(*errs));
 	enum err err = ERR_INVALID;
 
 	*ret_set = NULL;
-	if (doc == NULL)
+	if (errs == NULL) {
+		json_decref(doc);
+		return ERR_NOMEM;
+	}
+	if (doc == NULL) {
 		snprintf(why, sizeof(why), "%s: line %d, column %d: %s", file, jerr.line,
 			 jerr.column, jerr.text);
-	else
+	} else {
+		lint_collect(errs);
 		err = verifier_set_from_json(doc, file, app->catalogue, ret_set, why, sizeof(why));
+		lint_collect(NULL);
+	}
 	out = json_pack("{s:s, s:b}", "file", file, "ok", err == ERR_OK || err == ERR_NOT_FOUND);
 	if (out != NULL && err != ERR_OK)
 		json_object_set_new(out, err == ERR_NOT_FOUND ? "off" : "error", json_string(why));
+	if (out != NULL && err != ERR_OK && err != ERR_NOT_FOUND && errs->n > 0)
+		json_object_set_new(out, "errors", errors_json(errs));
+	free(errs);
 	if (print && out != NULL) {
 		json_dumpf(out, stdout, JSON_COMPACT);
 		putchar('\n');

@@ -21,6 +21,7 @@
  * definition) and, during a load, its fixed buffers. Never logs; reasons carry dates and the
  * roster's detail column, never a name or a number.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 
 #include "compare.h"
 #include "jsonbody.h"
+#include "lint.h"
 #include "roster.h"
 #include "validate.h"
 
@@ -100,15 +102,34 @@ static bool column_name_ok(const char *s)
 	return true;
 }
 
+/* Refuses the definition with a message written the checks' way (lint.h):
+ * why holds the first refusal, and each is noted for lint. */
+static enum err refuse(char *why, size_t why_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum err refuse(char *why, size_t why_len, const char *fmt, ...)
+{
+	char msg[LINT_ERROR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (why[0] == '\0') /* the first refusal */
+		snprintf(why, why_len, "%s", msg);
+	lint_note(msg);
+	return ERR_INVALID;
+}
+
 /* Fills p->columns from the "columns" object. */
 static enum err init_columns(struct roster_priv *p, json_t *columns, char *why, size_t why_len)
 {
 	const char *key;
 	json_t *value;
+	enum err err = ERR_OK;
 
 	if (!json_is_object(columns)) {
-		snprintf(why, why_len,
-			 "\"roster_csv\": \"columns\" must be an object {role: column}");
+		refuse(why, why_len,
+		       "\"roster_csv\": \"columns\" must be an object {role: column}");
 		return ERR_INVALID;
 	}
 	json_object_foreach (columns, key, value) {
@@ -117,37 +138,36 @@ static enum err init_columns(struct roster_priv *p, json_t *columns, char *why, 
 
 		for (r = 0; r < ROSTER_ROLES && strcmp(role_names[r], key) != 0; r++)
 			;
+		/* each role checked, so that lint names every one at fault */
 		if (r == ROSTER_ROLES) {
-			snprintf(why, why_len,
-				 "\"roster_csv\": \"columns\": \"%.64s\" is not a role (npi, "
-				 "family_name, given_name, middle_name, state, listed_on, "
-				 "reinstated_on, detail, identifier, status)",
-				 key);
-			return ERR_INVALID;
+			err = refuse(why, why_len,
+				     "\"roster_csv\": \"columns\": \"%.64s\" is not a role (npi, "
+				     "family_name, given_name, middle_name, state, listed_on, "
+				     "reinstated_on, detail, identifier, status)",
+				     key);
+			continue;
 		}
 		if (!column_name_ok(name)) {
-			snprintf(why, why_len,
-				 "\"roster_csv\": \"columns\": \"%s\" must name a column (1 to %d "
-				 "bytes, no control characters)",
-				 key, COLUMN_NAME_MAX);
-			return ERR_INVALID;
+			err = refuse(
+				why, why_len,
+				"\"roster_csv\": \"columns\": \"%s\" must name a column (1 to %d "
+				"bytes, no control characters)",
+				key, COLUMN_NAME_MAX);
+			continue;
 		}
 		for (int o = 0; o < ROSTER_ROLES; o++)
-			if (p->columns[o] != NULL && strcmp(p->columns[o], name) == 0) {
-				snprintf(
+			if (p->columns[o] != NULL && strcmp(p->columns[o], name) == 0)
+				err = refuse(
 					why, why_len,
 					"\"roster_csv\": \"columns\": \"%s\" names the same column "
 					"as \"%s\"",
 					key, role_names[o]);
-				return ERR_INVALID;
-			}
 		p->columns[r] = name;
 	}
-	if (p->columns[ROSTER_FAMILY_NAME] == NULL) {
-		snprintf(why, why_len, "\"roster_csv\": \"columns\": \"family_name\" is required");
-		return ERR_INVALID;
-	}
-	return ERR_OK;
+	if (p->columns[ROSTER_FAMILY_NAME] == NULL)
+		err = refuse(why, why_len,
+			     "\"roster_csv\": \"columns\": \"family_name\" is required");
+	return err;
 }
 
 /* delimiter, quoting, trailing_delimiter, encoding, identifier_field. */
@@ -183,10 +203,10 @@ static enum err init_format(struct roster_priv *p, json_t *conf, char *why, size
 	p->identifier_field = json_string_value(field);
 	return ERR_OK;
 bad:
-	snprintf(why, why_len,
-		 "\"roster_csv\": \"delimiter\" must be one of , ; | or a tab, \"quoting\" and "
-		 "\"trailing_delimiter\" booleans, \"encoding\" UTF-8, WINDOWS-1252 or "
-		 "ISO-8859-1, \"identifier_field\" a field name");
+	refuse(why, why_len,
+	       "\"roster_csv\": \"delimiter\" must be one of , ; | or a tab, \"quoting\" and "
+	       "\"trailing_delimiter\" booleans, \"encoding\" UTF-8, WINDOWS-1252 or "
+	       "ISO-8859-1, \"identifier_field\" a field name");
 	return ERR_INVALID;
 }
 
@@ -208,9 +228,9 @@ static enum err init_in_force(struct roster_priv *p, json_t *list, char *why, si
 	p->in_force = list;
 	return ERR_OK;
 bad:
-	snprintf(why, why_len,
-		 "\"roster_csv\": \"in_force\" (1-32 status values) and \"columns\": "
-		 "\"status\" go together");
+	refuse(why, why_len,
+	       "\"roster_csv\": \"in_force\" (1-32 status values) and \"columns\": "
+	       "\"status\" go together");
 	return ERR_INVALID;
 }
 
@@ -229,15 +249,15 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 					   NULL};
 	struct roster_priv *p = v->priv;
 	const char *bad = NULL, *mode, *format;
-	enum err err;
+	enum err err = ERR_OK;
 
 	if (!json_is_object(conf)) {
-		snprintf(why, why_len,
-			 "\"roster_csv\": required, an object with \"mode\" and \"columns\"");
+		refuse(why, why_len,
+		       "\"roster_csv\": required, an object with \"mode\" and \"columns\"");
 		return ERR_INVALID;
 	}
 	if (!json_only_keys(conf, keys, &bad)) {
-		snprintf(why, why_len, "\"roster_csv\": \"%.64s\" is not a known key", bad);
+		refuse(why, why_len, "\"roster_csv\": \"%.64s\" is not a known key", bad);
 		return ERR_INVALID;
 	}
 	mode = json_string_value(json_object_get(conf, "mode"));
@@ -248,13 +268,13 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 	} else if (mode != NULL && strcmp(mode, "presence") == 0) {
 		p->mode = MODE_PRESENCE;
 	} else {
-		snprintf(why, why_len,
-			 "\"roster_csv\": \"mode\" must be exclusion, licensee or presence");
-		return ERR_INVALID;
+		err = refuse(why, why_len,
+			     "\"roster_csv\": \"mode\" must be exclusion, licensee or presence");
 	}
-	err = init_format(p, conf, why, why_len);
-	if (err != ERR_OK)
-		return err;
+	/* mode, format, date format and columns each checked, so that lint
+	 * names every error; what follows reads the columns */
+	if (init_format(p, conf, why, why_len) != ERR_OK)
+		err = ERR_INVALID;
 	format = json_string_value(json_object_get(conf, "date_format"));
 	if (json_object_get(conf, "date_format") == NULL ||
 	    (format != NULL && strcmp(format, "YYYY-MM-DD") == 0)) {
@@ -262,26 +282,25 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 	} else if (format != NULL && strcmp(format, "YYYYMMDD") == 0) {
 		p->date_format = DATE_YYYYMMDD;
 	} else {
-		snprintf(why, why_len,
-			 "\"roster_csv\": \"date_format\" must be YYYYMMDD or YYYY-MM-DD");
-		return ERR_INVALID;
+		err = refuse(why, why_len,
+			     "\"roster_csv\": \"date_format\" must be YYYYMMDD or YYYY-MM-DD");
 	}
-	err = init_columns(p, json_object_get(conf, "columns"), why, why_len);
-	if (err != ERR_OK)
-		return err;
+	if (init_columns(p, json_object_get(conf, "columns"), why, why_len) != ERR_OK ||
+	    err != ERR_OK)
+		return ERR_INVALID;
 	if ((p->identifier_field != NULL) != (p->columns[ROSTER_IDENTIFIER] != NULL) ||
 	    (p->columns[ROSTER_IDENTIFIER] != NULL && p->columns[ROSTER_NPI] != NULL)) {
-		snprintf(why, why_len,
-			 "\"roster_csv\": \"identifier_field\" and \"columns\": \"identifier\" "
-			 "go together, and not with \"npi\"");
+		refuse(why, why_len,
+		       "\"roster_csv\": \"identifier_field\" and \"columns\": \"identifier\" "
+		       "go together, and not with \"npi\"");
 		return ERR_INVALID;
 	}
 	if (init_in_force(p, json_object_get(conf, "in_force"), why, why_len) != ERR_OK)
 		return ERR_INVALID;
 	if (p->identifier_field != NULL &&
 	    !verifier_names_have(v->fields, v->nfields, p->identifier_field)) {
-		snprintf(why, why_len, "\"fields\": must list \"%s\" (its \"identifier_field\")",
-			 p->identifier_field);
+		refuse(why, why_len, "\"fields\": must list \"%s\" (its \"identifier_field\")",
+		       p->identifier_field);
 		return ERR_INVALID;
 	}
 	/* it reads what it matches on, and nothing else */
@@ -289,10 +308,10 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 		const char *f = i < v->nfields ? v->fields[i] : v->compares[i - v->nfields];
 
 		if (!field_read(p, f)) {
-			snprintf(why, why_len,
-				 "\"%s\": \"%s\" is not read by a roster verifier (npi, "
-				 "family_name, given_name, license_region, its identifier_field)",
-				 i < v->nfields ? "fields" : "compares", f);
+			refuse(why, why_len,
+			       "\"%s\": \"%s\" is not read by a roster verifier (npi, "
+			       "family_name, given_name, license_region, its identifier_field)",
+			       i < v->nfields ? "fields" : "compares", f);
 			return ERR_INVALID;
 		}
 	}
@@ -300,10 +319,10 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 		if (p->columns[r] != NULL && role_fields[r] != NULL &&
 		    !verifier_names_have(v->fields, v->nfields, role_fields[r]) &&
 		    !verifier_names_have(v->compares, v->ncompares, role_fields[r])) {
-			snprintf(why, why_len,
-				 "\"fields\": must list \"%s\" (\"roster_csv\": \"columns\" maps "
-				 "\"%s\")",
-				 role_fields[r], role_names[r]);
+			refuse(why, why_len,
+			       "\"fields\": must list \"%s\" (\"roster_csv\": \"columns\" maps "
+			       "\"%s\")",
+			       role_fields[r], role_names[r]);
 			return ERR_INVALID;
 		}
 	return ERR_OK;

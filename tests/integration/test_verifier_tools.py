@@ -1,5 +1,6 @@
 """The integrator's tools (issue 22 item 5): `hcpd verifier lint FILE` (the
-start-up checks on one file: ok, the error naming the file and the key, a
+start-up checks on one file: ok, the first error naming the file and the key
+and every error with its JSON path, a
 JSON syntax error with its line and column, a definition off until its
 secret is set) and `hcpd verifier test FILE CASES_DIR` (recorded cases, no
 network, no database: every case passes; a wrong expectation fails naming
@@ -43,6 +44,24 @@ def test_lint(tmp_path):
     out = lines(r)[0]
     assert not out["ok"] and str(bad) in out["error"]
     assert '"roster_csv": "delimiter"' in out["error"]
+    assert out["errors"] == [
+        "$.roster_csv.delimiter: must be one of , ; | or a tab, \"quoting\" and "
+        "\"trailing_delimiter\" booleans, \"encoding\" UTF-8, WINDOWS-1252 or ISO-8859-1, "
+        "\"identifier_field\" a field name"]
+    # every error, each with its JSON path, not only the first
+    doc["roster_csv"]["delimiter"] = "|"
+    doc["roster_csv"]["mode"] = "sometimes"
+    doc["roster_csv"]["columns"]["colour"] = "Couleur"
+    doc["timeout_ms"] = 5
+    doc["shade"] = 1
+    bad.write_text(json.dumps(doc))
+    r = hcpd("lint", str(bad))
+    assert r.returncode == 1
+    out = lines(r)[0]
+    assert out["error"] == str(bad) + ': "shade" is not a known key'
+    paths = [e.split(": ")[0] for e in out["errors"]]
+    assert paths == ["$.shade", "$.timeout_ms", "$.roster_csv.mode",
+                     "$.roster_csv.columns.colour"], out["errors"]
     broken = tmp_path / "broken.json"
     broken.write_text('{"name": "x",\n "kind": ')
     out = lines(hcpd("lint", str(broken)))[0]
