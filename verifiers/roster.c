@@ -48,6 +48,7 @@ enum roster_mode {
 enum date_format {
 	DATE_ISO,      /* YYYY-MM-DD */
 	DATE_YYYYMMDD, /* LEIE's */
+	DATE_US,       /* MM/DD/YYYY, SAM.gov's; "Indefinite" is no date (no end) */
 };
 
 struct roster_priv {
@@ -281,9 +282,12 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 		p->date_format = DATE_ISO;
 	} else if (format != NULL && strcmp(format, "YYYYMMDD") == 0) {
 		p->date_format = DATE_YYYYMMDD;
+	} else if (format != NULL && strcmp(format, "MM/DD/YYYY") == 0) {
+		p->date_format = DATE_US;
 	} else {
 		err = refuse(why, why_len,
-			     "\"roster_csv\": \"date_format\" must be YYYYMMDD or YYYY-MM-DD");
+			     "\"roster_csv\": \"date_format\" must be YYYYMMDD, YYYY-MM-DD or "
+			     "MM/DD/YYYY");
 	}
 	if (init_columns(p, json_object_get(conf, "columns"), why, why_len) != ERR_OK ||
 	    err != ERR_OK)
@@ -406,7 +410,19 @@ static enum err parse_date(enum date_format format, const char *s, size_t len, c
 		out[0] = '\0';
 		return ERR_OK;
 	}
-	if (format == DATE_YYYYMMDD) {
+	if (format == DATE_US && len == 10 && strncasecmp(s, "Indefinite", 10) == 0) {
+		out[0] = '\0'; /* an exclusion with no end */
+		return ERR_OK;
+	}
+	if (format == DATE_US) {
+		if (len != 10 || s[2] != '/' || s[5] != '/')
+			return ERR_INVALID;
+		memcpy(out, s + 6, 4);
+		out[4] = '-';
+		memcpy(out + 5, s, 2);
+		out[7] = '-';
+		memcpy(out + 8, s + 3, 2);
+	} else if (format == DATE_YYYYMMDD) {
 		if (len != 8 || !all_of(s, len, "0123456789"))
 			return ERR_INVALID;
 		/* the digits as they are, in ISO form, for the one date check */
@@ -566,6 +582,7 @@ enum err roster_map_record(const struct verifier *v, const struct roster_map *ma
 			 : bad == ROSTER_IDENTIFIER        ? "an identifier (at most 32 letters "
 							     "and digits)"
 			 : p->date_format == DATE_YYYYMMDD ? "a date (YYYYMMDD)"
+			 : p->date_format == DATE_US       ? "a date (MM/DD/YYYY or Indefinite)"
 							   : "a date (YYYY-MM-DD)");
 		return ERR_INVALID;
 	}
@@ -663,15 +680,86 @@ static enum err judge(const struct roster_priv *p, const json_t *fields, const c
 	return ERR_OK;
 }
 
-static enum err roster_check_local(const struct verifier *v, PGconn *conn, const json_t *fields,
-				   struct verifier_result *ret_res)
+/* The professional's values a roster is searched by. */
+struct roster_search {
+	struct roster_query q;
+	char family[COMPARE_TEXT_MAX], given[COMPARE_TEXT_MAX], state[COMPARE_TEXT_MAX];
+};
+
+/* What fields search v's roster by: the NPI (or identifier) and, when
+ * complete, the normalised name and state. false, with *ret_res an error
+ * outcome, when there is nothing to search by (or ERR_NOMEM in *ret_err). */
+static bool search_of(const struct verifier *v, const json_t *fields, struct roster_search *s,
+		      struct verifier_result *ret_res, enum err *ret_err)
 {
 	const struct roster_priv *p = v->priv;
 	const char *npi = json_string_value(json_object_get(fields, "npi"));
-	char family[COMPARE_TEXT_MAX], given[COMPARE_TEXT_MAX] = "", state[COMPARE_TEXT_MAX] = "";
-	struct roster_query q = {0};
+	bool by_name;
+
+	memset(s, 0, sizeof(*s));
+	if (npi != NULL &&
+	    (strlen(npi) != 10 || !all_of(npi, 10, "0123456789") || all_of(npi, 10, "0")))
+		npi = NULL;
+	if (p->columns[ROSTER_NPI] != NULL)
+		s->q.npi = npi;
+	if (p->identifier_field != NULL) {
+		const char *id = json_string_value(json_object_get(fields, p->identifier_field));
+
+		s->q.npi = id != NULL && id[0] != '\0' && strlen(id) <= ROSTER_ID_MAX &&
+					   identifier_ok(id, strlen(id))
+				   ? id
+				   : NULL;
+	}
+	compare_normalise(json_string_value(json_object_get(fields, "family_name")), s->family);
+	by_name = s->family[0] != '\0';
+	if (p->columns[ROSTER_GIVEN_NAME] != NULL) {
+		compare_normalise(json_string_value(json_object_get(fields, "given_name")),
+				  s->given);
+		by_name = by_name && s->given[0] != '\0';
+	}
+	if (p->columns[ROSTER_STATE] != NULL) {
+		compare_normalise(json_string_value(json_object_get(fields, "license_region")),
+				  s->state);
+		by_name = by_name && s->state[0] != '\0';
+	}
+	if (by_name) {
+		s->q.family_name = s->family;
+		s->q.given_name = s->given;
+		s->q.state = s->state;
+	}
+	if (s->q.npi != NULL || by_name)
+		return true;
+	*ret_err = verifier_result_init(ret_res, OUTCOME_ERROR,
+					p->identifier_field != NULL
+						? "no identifier and no full name to match"
+						: "no NPI and no full name to match");
+	return false;
+}
+
+/* The outcome of a search that found hit (ERR_OK) or nothing
+ * (ERR_NOT_FOUND); any other found is returned as it is. */
+static enum err decide(const struct verifier *v, const json_t *fields,
+		       const struct roster_search *s, enum err found, const struct roster_hit *hit,
+		       struct verifier_result *ret_res)
+{
+	const struct roster_priv *p = v->priv;
+
+	if (found == ERR_NOT_FOUND)
+		return p->mode == MODE_EXCLUSION
+			       ? verifier_result_init(ret_res, OUTCOME_VERIFIED, "not on the list")
+			       : verifier_result_init(ret_res, OUTCOME_NOT_FOUND,
+						      "not on the roster");
+	if (found != ERR_OK)
+		return found;
+	return judge(p, fields, s->q.npi, hit, ret_res);
+}
+
+static enum err roster_check_local(const struct verifier *v, PGconn *conn, const json_t *fields,
+				   struct verifier_result *ret_res)
+{
+	struct roster_search s;
 	struct roster_hit hit;
-	bool loaded = false, by_name;
+	bool loaded = false;
 	enum err err;
 
 	err = db_roster_loaded(conn, v->name, &loaded);
@@ -679,49 +767,23 @@ static enum err roster_check_local(const struct verifier *v, PGconn *conn, const
 		return err;
 	if (!loaded)
 		return verifier_result_init(ret_res, OUTCOME_ERROR, "roster not loaded");
-	if (npi != NULL &&
-	    (strlen(npi) != 10 || !all_of(npi, 10, "0123456789") || all_of(npi, 10, "0")))
-		npi = NULL;
-	if (p->columns[ROSTER_NPI] != NULL)
-		q.npi = npi;
-	if (p->identifier_field != NULL) {
-		const char *id = json_string_value(json_object_get(fields, p->identifier_field));
-
-		q.npi = id != NULL && id[0] != '\0' && strlen(id) <= ROSTER_ID_MAX &&
-					identifier_ok(id, strlen(id))
-				? id
-				: NULL;
-	}
-	compare_normalise(json_string_value(json_object_get(fields, "family_name")), family);
-	by_name = family[0] != '\0';
-	if (p->columns[ROSTER_GIVEN_NAME] != NULL) {
-		compare_normalise(json_string_value(json_object_get(fields, "given_name")), given);
-		by_name = by_name && given[0] != '\0';
-	}
-	if (p->columns[ROSTER_STATE] != NULL) {
-		compare_normalise(json_string_value(json_object_get(fields, "license_region")),
-				  state);
-		by_name = by_name && state[0] != '\0';
-	}
-	if (by_name) {
-		q.family_name = family;
-		q.given_name = given;
-		q.state = state;
-	}
-	if (q.npi == NULL && !by_name)
-		return verifier_result_init(ret_res, OUTCOME_ERROR,
-					    p->identifier_field != NULL
-						    ? "no identifier and no full name to match"
-						    : "no NPI and no full name to match");
-	err = db_roster_match(conn, v->name, &q, &hit);
-	if (err == ERR_NOT_FOUND)
-		return p->mode == MODE_EXCLUSION
-			       ? verifier_result_init(ret_res, OUTCOME_VERIFIED, "not on the list")
-			       : verifier_result_init(ret_res, OUTCOME_NOT_FOUND,
-						      "not on the roster");
-	if (err != ERR_OK)
+	if (!search_of(v, fields, &s, ret_res, &err))
 		return err;
-	return judge(p, fields, q.npi, &hit, ret_res);
+	err = db_roster_match(conn, v->name, &s.q, &hit);
+	return decide(v, fields, &s, err, &hit, ret_res);
+}
+
+enum err roster_check_rows(const struct verifier *v, const struct roster_hit *rows, size_t n,
+			   const json_t *fields, struct verifier_result *ret_res)
+{
+	struct roster_search s;
+	struct roster_hit hit;
+	enum err err = ERR_OK;
+
+	if (!search_of(v, fields, &s, ret_res, &err))
+		return err;
+	err = db_roster_pick(&s.q, rows, n, &hit);
+	return decide(v, fields, &s, err, &hit, ret_res);
 }
 
 const struct verifier_ops verifier_roster_csv = {

@@ -34,6 +34,8 @@ struct load {
 	EVP_MD_CTX *md;
 	struct csv_parser *csv;
 	struct db_roster_copy *copy; /* lent by db_roster_load() */
+	roster_row_fn put;           /* roster_read(): each row to it instead of copy */
+	void *put_ctx;
 	struct roster_map map;
 	bool have_header;
 	char today[11];
@@ -63,7 +65,8 @@ static enum err on_record(void *ctx, size_t line, const char *const *fields, con
 		if (err == ERR_NOT_FOUND)
 			return ERR_OK; /* skipped */
 		if (err == ERR_OK) {
-			err = db_roster_put(l->copy, &l->row.entry);
+			err = l->put != NULL ? l->put(l->put_ctx, &l->row)
+					     : db_roster_put(l->copy, &l->row.entry);
 			l->entries += err == ERR_OK;
 			if (err == ERR_INVALID)
 				snprintf(what, sizeof(what), "the row cannot be stored");
@@ -172,13 +175,31 @@ out:
 	return err;
 }
 
-enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
-		     struct roster_report *ret_report, char *why, size_t why_len)
+/* Frees what open_load() made. Accepts NULL. */
+static void load_free(struct load *l)
+{
+	if (l == NULL)
+		return;
+	if (l->entry != NULL)
+		zip_fclose(l->entry);
+	if (l->zip != NULL)
+		zip_discard(l->zip);
+	if (l->fd >= 0)
+		close(l->fd);
+	if (l->conv != (iconv_t)-1)
+		iconv_close(l->conv);
+	csv_parser_free(l->csv);
+	EVP_MD_CTX_free(l->md);
+	free(l);
+}
+
+/* Opens path ("-": standard input) as v's roster file: the zip entry,
+ * the parser in v's format, the conversion from its encoding, the digest;
+ * today is the date of the load. */
+static enum err load_open(const struct verifier *v, const char *path, char *why, size_t why_len,
+			  struct load **ret_load)
 {
 	struct load *l = NULL;
-	struct roster_report report = {0};
-	struct db_roster_target t = {0};
-	char *countries = NULL, *professions = NULL;
 	time_t now = time(NULL);
 	struct tm tm;
 	enum err err = ERR_NOMEM;
@@ -207,11 +228,7 @@ enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
 	gmtime_r(&now, &tm);
 	strftime(l->today, sizeof(l->today), "%Y-%m-%d", &tm);
 	l->md = EVP_MD_CTX_new();
-	countries = json_dumps(v->countries, JSON_COMPACT);
-	professions =
-		v->professions != NULL ? json_dumps(v->professions, JSON_COMPACT) : strdup("[]");
-	if (l->md == NULL || countries == NULL || professions == NULL ||
-	    csv_parser_new(on_record, l, &l->csv) != ERR_OK)
+	if (l->md == NULL || csv_parser_new(on_record, l, &l->csv) != ERR_OK)
 		goto out;
 	err = csv_parser_format(l->csv, roster_file_format(v).delimiter,
 				roster_file_format(v).quoting);
@@ -221,10 +238,33 @@ enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
 	if (roster_file_format(v).encoding != NULL &&
 	    (l->conv = iconv_open("UTF-8", roster_file_format(v).encoding)) == (iconv_t)-1)
 		goto out;
-	if (EVP_DigestInit_ex(l->md, EVP_sha256(), NULL) != 1) {
-		err = ERR_CRYPTO;
+	err = EVP_DigestInit_ex(l->md, EVP_sha256(), NULL) == 1 ? ERR_OK : ERR_CRYPTO;
+out:
+	if (err != ERR_OK)
+		load_free(l);
+	else
+		*ret_load = l;
+	return err;
+}
+
+enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
+		     struct roster_report *ret_report, char *why, size_t why_len)
+{
+	struct load *l = NULL;
+	struct roster_report report = {0};
+	struct db_roster_target t = {0};
+	char *countries = NULL, *professions = NULL;
+	enum err err;
+
+	err = load_open(v, path, why, why_len, &l);
+	if (err != ERR_OK)
+		return err;
+	err = ERR_NOMEM;
+	countries = json_dumps(v->countries, JSON_COMPACT);
+	professions =
+		v->professions != NULL ? json_dumps(v->professions, JSON_COMPACT) : strdup("[]");
+	if (countries == NULL || professions == NULL)
 		goto out;
-	}
 	t.name = v->name;
 	t.countries = countries;
 	t.professions = professions;
@@ -234,18 +274,27 @@ enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
 	crypto_hex(l->sha256, sizeof(l->sha256), report.sha256);
 	*ret_report = report;
 out:
-	if (l->entry != NULL)
-		zip_fclose(l->entry);
-	if (l->zip != NULL)
-		zip_discard(l->zip);
-	if (l->fd >= 0)
-		close(l->fd);
-	if (l->conv != (iconv_t)-1)
-		iconv_close(l->conv);
-	csv_parser_free(l->csv);
-	EVP_MD_CTX_free(l->md);
+	load_free(l);
 	free(countries);
 	free(professions);
-	free(l);
+	return err;
+}
+
+enum err roster_read(const struct verifier *v, const char *path, const char *today,
+		     roster_row_fn put, void *ctx, char *why, size_t why_len)
+{
+	struct load *l = NULL;
+	unsigned char sha256[32];
+	enum err err;
+
+	err = load_open(v, path, why, why_len, &l);
+	if (err != ERR_OK)
+		return err;
+	if (today != NULL)
+		snprintf(l->today, sizeof(l->today), "%s", today);
+	l->put = put;
+	l->put_ctx = ctx;
+	err = produce(l, NULL, sha256);
+	load_free(l);
 	return err;
 }

@@ -171,11 +171,14 @@ def test_sam_exclusions_extract(fstack, tmp_path):
     r = subprocess.run([HCPD_BIN, "roster", "load", "us-sam-exclusions", z], env=h.env,
                        cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["entries"] == 3  # the firm is skipped
+    assert json.loads(r.stdout)["entries"] == 4  # the firm is skipped
     by_npi = check(h, "us-sam-exclusions", npi="1900000013", family_name="Quartermaine",
                    given_name="Aldous", license_region="IL")
-    assert (by_npi["outcome"], by_npi["reason"]) == ("excluded",
-                                                     "listed (Prohibition/Restriction)")
+    assert (by_npi["outcome"], by_npi["reason"]) == (
+        "excluded", "listed since 2019-04-18 (Prohibition/Restriction)")  # Indefinite
+    ended = check(h, "us-sam-exclusions", npi="1900000047", family_name="Farnsworth",
+                  given_name="Hubert", license_region="MA")  # Termination Date 05/12/2020
+    assert (ended["outcome"], ended["reason"]) == ("verified", "reinstated: not excluded")
     by_name = check(h, "us-sam-exclusions", npi="1234567893", family_name="Vantremont",
                     given_name="Margaret", license_region="MD")
     assert by_name["outcome"] == "excluded"
