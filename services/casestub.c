@@ -138,19 +138,17 @@ enum err case_stub_start(struct case_stub **ret_stub)
 	}
 	pthread_mutex_init(&stub->lock, NULL);
 	stub->status = 500;
-	stub->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-					on_request, stub, MHD_OPTION_SOCK_ADDR,
-					(struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED,
-					on_completed, stub, MHD_OPTION_END);
-	info = stub->daemon != NULL
-		       ? MHD_get_daemon_info(stub->daemon, MHD_DAEMON_INFO_BIND_PORT)
-		       : NULL;
+	stub->daemon =
+		MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, stub,
+				 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				 MHD_OPTION_NOTIFY_COMPLETED, on_completed, stub, MHD_OPTION_END);
+	info = stub->daemon != NULL ? MHD_get_daemon_info(stub->daemon, MHD_DAEMON_INFO_BIND_PORT)
+				    : NULL;
 	if (info == NULL) {
 		case_stub_free(stub);
 		return ERR_IO;
 	}
-	snprintf(stub->origin, sizeof(stub->origin), "http://127.0.0.1:%u",
-		 (unsigned)info->port);
+	snprintf(stub->origin, sizeof(stub->origin), "http://127.0.0.1:%u", (unsigned)info->port);
 	*ret_stub = stub;
 	return ERR_OK;
 }

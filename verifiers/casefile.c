@@ -187,14 +187,15 @@ enum err verifier_case_run_roster(const struct verifier *v, json_t *c, const cha
 
 	if (!roster_is(v))
 		return differs(why, why_len, "kind", v->ops->kind, "roster_csv");
-	if (file == NULL || file[0] == '/' || !json_is_object(json_object_get(c, "fields")) ||
+	if (file == NULL || file[0] == '\0' || !json_is_object(json_object_get(c, "fields")) ||
 	    !json_is_object(json_object_get(c, "expect")))
 		return differs(why, why_len, "case", "a malformed one",
-			       "roster (a path from the directory), fields and expect");
+			       "roster (a file's path), fields and expect");
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%d", &tm);
 	rows.today = today != NULL ? today : now;
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	snprintf(path, sizeof(path), "%s%s%s", file[0] == '/' ? "" : dir, file[0] == '/' ? "" : "/",
+		 file);
 	err = roster_read(v, path, rows.today, add_row, &rows, rwhy, sizeof(rwhy));
 	if (err != ERR_OK) {
 		snprintf(why, why_len, "roster: %s", rwhy[0] != '\0' ? rwhy : err_name(err));

@@ -33,7 +33,8 @@
 enum err verifier_case_run(const struct verifier *v, json_t *c, char *why, size_t why_len);
 
 /* Runs a roster case c (borrowed) against v, a roster_csv verifier,
- * without a database: the case's "roster", a file of dir in the
+ * without a database: the case's "roster", a file's path (relative to
+ * dir unless absolute) in the
  * register's own format, is read by roster_read() (the loader's code)
  * into memory and the professional's "fields" judged by
  * roster_check_rows() (check_local's search, match and judgement), on

@@ -97,3 +97,38 @@ def test_recorded_cases(tmp_path):
     bad.write_text(json.dumps(doc))
     r = hcpd("test", str(bad), str(cases))
     assert r.returncode == 1 and not lines(r)[0]["ok"]
+
+
+def test_roster_and_process_cases(tmp_path):
+    """A roster's cases read its real-format file into memory (no database);
+    a process verifier's run its program against a local stub."""
+    r = hcpd("test", RPPS, os.path.join(CASES, "fr-rpps"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert lines(r)[-1] == {"passed": 5, "failed": 0}
+    cases = tmp_path / "rpps"
+    shutil.copytree(os.path.join(CASES, "fr-rpps"), str(cases))
+    for p in cases.iterdir():  # the roster path, from the copy
+        c = json.loads(p.read_text())
+        c["roster"] = os.path.join(CASES, "fr-rpps", c["roster"])
+        p.write_text(json.dumps(c))
+    c = json.loads((cases / "005-not-found.json").read_text())
+    c["fields"]["rpps"] = "10005173140"  # listed: verified, not the not_found recorded
+    (cases / "005-not-found.json").write_text(json.dumps(c))
+    r = hcpd("test", RPPS, str(cases))
+    assert r.returncode == 1
+    assert [c for c in lines(r)[:-1] if not c["ok"]] == [
+        {"case": "005-not-found.json", "ok": False,
+         "why": "expect.outcome: got verified, expected not_found"}]
+
+    big = os.path.join(ROOT, "verifiers", "registries", "nl-big-register.json")
+    r = hcpd("test", big, os.path.join(CASES, "nl-big-register"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert lines(r)[-1] == {"passed": 8, "failed": 0}
+    cases = tmp_path / "big"
+    shutil.copytree(os.path.join(CASES, "nl-big-register"), str(cases))
+    c = json.loads((cases / "001-verified-partner-name.json").read_text())
+    c["request"]["body_lacks"] = ["49064114102"]  # the number is sent
+    (cases / "001-verified-partner-name.json").write_text(json.dumps(c))
+    r = hcpd("test", big, str(cases))
+    assert r.returncode == 1
+    assert [c["case"] for c in lines(r)[:-1] if not c["ok"]] == ["001-verified-partner-name.json"]
