@@ -135,10 +135,10 @@ enum err db_roster_load(PGconn *conn, const struct db_roster_target *t, db_roste
 	struct db_roster_copy *copy = malloc(sizeof(*copy));
 	unsigned char sha256[32];
 	char entries[24];
-	const char *params[3] = {t->name, entries, (const char *)sha256};
+	const char *params[4] = {t->name, entries, (const char *)sha256, t->extract_date};
 	const char *jobs[3] = {t->name, t->countries, t->professions};
-	const int lengths[3] = {0, 0, sizeof(sha256)};
-	const int formats[3] = {0, 0, 1};
+	const int lengths[4] = {0, 0, sizeof(sha256), 0};
+	const int formats[4] = {0, 0, 1, 0};
 	PGresult *res = NULL;
 	long long queued = 0;
 	enum err err;
@@ -188,9 +188,9 @@ enum err db_roster_load(PGconn *conn, const struct db_roster_target *t, db_roste
 		goto out;
 	snprintf(entries, sizeof(entries), "%lld", copy->rows);
 	err = db_exec(conn,
-		      "UPDATE rosters SET entries = $2, sha256 = $3, loaded_at = now() "
-		      "WHERE name = $1",
-		      3, params, lengths, formats, NULL);
+		      "UPDATE rosters SET entries = $2, sha256 = $3, loaded_at = now(), "
+		      "extract_date = $4::date WHERE name = $1",
+		      4, params, lengths, formats, NULL);
 	if (err != ERR_OK)
 		goto out;
 	/* the partial unique index verification_jobs_open keeps it to one open
@@ -215,6 +215,33 @@ out:
 		*ret_queued = queued;
 	}
 	free(copy);
+	return err;
+}
+
+enum err db_roster_info(PGconn *conn, const char *name, struct db_roster_info *ret_info)
+{
+	struct db_roster_info info = {0};
+	PGresult *res = NULL;
+	enum err err =
+		db_exec(conn,
+			"SELECT entries, to_char(loaded_at AT TIME ZONE 'UTC', "
+			"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char(extract_date, 'YYYY-MM-DD') "
+			"FROM rosters WHERE name = $1",
+			1, &name, NULL, NULL, &res);
+
+	if (err == ERR_OK && PQntuples(res) > 0) {
+		const char *s;
+
+		info.loaded = true;
+		info.entries = atoll(PQgetvalue(res, 0, 0));
+		s = db_cell_text(res, 0, 1);
+		snprintf(info.loaded_at, sizeof(info.loaded_at), "%s", s != NULL ? s : "");
+		s = db_cell_text(res, 0, 2);
+		snprintf(info.extract_date, sizeof(info.extract_date), "%s", s != NULL ? s : "");
+	}
+	if (err == ERR_OK)
+		*ret_info = info;
+	PQclear(res);
 	return err;
 }
 

@@ -36,9 +36,10 @@ struct roster_entry {
 
 /* What a reload replaces and whose accounts it queues for a re-check. */
 struct db_roster_target {
-	const char *name;        /* the verifier: rosters.name and the jobs' verifier */
-	const char *countries;   /* a JSON array of ISO 3166-1 codes */
-	const char *professions; /* a JSON array of professions; "[]": every profession */
+	const char *name;         /* the verifier: rosters.name and the jobs' verifier */
+	const char *countries;    /* a JSON array of ISO 3166-1 codes */
+	const char *professions;  /* a JSON array of professions; "[]": every profession */
+	const char *extract_date; /* YYYY-MM-DD the publisher's extract is of; NULL: unknown */
 };
 
 /* An open COPY into roster_entries, lent to a producer. */
@@ -74,6 +75,18 @@ bool db_roster_entry_ok(const struct roster_entry *e);
  * an entry that breaks the rules above, ERR_UNAVAILABLE when the
  * connection fails. Blocks when a chunk is sent. */
 enum err db_roster_put(struct db_roster_copy *copy, const struct roster_entry *e);
+
+/* What is known of a loaded roster. */
+struct db_roster_info {
+	bool loaded;           /* false: never loaded (the rest is empty) */
+	long long entries;     /* rows stored */
+	char loaded_at[21];    /* YYYY-MM-DDTHH:MM:SSZ */
+	char extract_date[11]; /* YYYY-MM-DD of the publisher's extract, "" unknown */
+};
+
+/* name's roster as loaded, into *ret_info (loaded false when it never
+ * was). Blocks. */
+enum err db_roster_info(PGconn *conn, const char *name, struct db_roster_info *ret_info);
 
 /* Has name's roster been loaded (even with zero entries)? Blocks. */
 enum err db_roster_loaded(PGconn *conn, const char *name, bool *ret_loaded);

@@ -57,6 +57,7 @@ struct roster_priv {
 	struct roster_format format;  /* encoding borrowed from the definition */
 	const char *identifier_field; /* the field the identifier column matches; NULL: none */
 	json_t *in_force;             /* the status values in force, borrowed; NULL: none */
+	const char *attribution;      /* what its terms of reuse ask to cite ("RPPS"); NULL */
 	const char
 		*columns[ROSTER_ROLES]; /* header names, borrowed from the definition; NULL: none */
 };
@@ -244,9 +245,11 @@ struct roster_format roster_file_format(const struct verifier *v)
 
 static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t why_len)
 {
-	static const char *const keys[] = {"mode",      "columns",          "date_format",
-					   "delimiter", "quoting",          "trailing_delimiter",
-					   "encoding",  "identifier_field", "in_force",
+	static const char *const keys[] = {"mode",        "columns",
+					   "date_format", "delimiter",
+					   "quoting",     "trailing_delimiter",
+					   "encoding",    "identifier_field",
+					   "in_force",    "attribution",
 					   NULL};
 	struct roster_priv *p = v->priv;
 	const char *bad = NULL, *mode, *format;
@@ -289,6 +292,10 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 			     "\"roster_csv\": \"date_format\" must be YYYYMMDD, YYYY-MM-DD or "
 			     "MM/DD/YYYY");
 	}
+	if (json_object_get(conf, "attribution") != NULL &&
+	    (p->attribution = json_text(conf, "attribution", 200)) == NULL)
+		err = refuse(why, why_len,
+			     "\"roster_csv\": \"attribution\" must be a text of 1 to 200 bytes");
 	if (init_columns(p, json_object_get(conf, "columns"), why, why_len) != ERR_OK ||
 	    err != ERR_OK)
 		return ERR_INVALID;
@@ -330,42 +337,6 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 			return ERR_INVALID;
 		}
 	return ERR_OK;
-}
-
-/* Is s[0..len) well-formed UTF-8 (no overlong forms, no surrogates)? */
-static bool utf8_ok(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = s[i], cp, n;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3, cp = c & 0x07;
-		else
-			return false;
-		if (len - i <= n)
-			return false;
-		for (unsigned k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		i += n + 1;
-	}
-	return true;
 }
 
 /* Up to max - 1 bytes of the UTF-8 text s[0..len) into out, cut at a
@@ -539,7 +510,7 @@ enum err roster_map_record(const struct verifier *v, const struct roster_map *ma
 		return ERR_INVALID;
 	}
 	for (int r = 0; r < ROSTER_ROLES; r++)
-		if (col[r] >= 0 && !utf8_ok(fields[col[r]], lens[col[r]])) {
+		if (col[r] >= 0 && !validate_utf8(fields[col[r]], lens[col[r]])) {
 			snprintf(why, why_len, "column \"%s\" is not UTF-8 text (convert the file)",
 				 p->columns[r]);
 			return ERR_INVALID;
@@ -754,23 +725,41 @@ static enum err decide(const struct verifier *v, const json_t *fields,
 	return judge(p, fields, s->q.npi, hit, ret_res);
 }
 
+const char *roster_attribution(const struct verifier *v)
+{
+	const struct roster_priv *p = v->priv;
+
+	return p->attribution;
+}
+
 static enum err roster_check_local(const struct verifier *v, PGconn *conn, const json_t *fields,
 				   struct verifier_result *ret_res)
 {
+	const struct roster_priv *p = v->priv;
+	struct db_roster_info info;
 	struct roster_search s;
 	struct roster_hit hit;
-	bool loaded = false;
 	enum err err;
 
-	err = db_roster_loaded(conn, v->name, &loaded);
+	err = db_roster_info(conn, v->name, &info);
 	if (err != ERR_OK)
 		return err;
-	if (!loaded)
+	if (!info.loaded)
 		return verifier_result_init(ret_res, OUTCOME_ERROR, "roster not loaded");
 	if (!search_of(v, fields, &s, ret_res, &err))
 		return err;
 	err = db_roster_match(conn, v->name, &s.q, &hit);
-	return decide(v, fields, &s, err, &hit, ret_res);
+	err = decide(v, fields, &s, err, &hit, ret_res);
+	/* the register's terms of reuse: cite it and the extract's date */
+	if (err == ERR_OK && p->attribution != NULL &&
+	    json_object_set_new(
+		    ret_res->evidence, "attribution",
+		    json_pack("{s:s, s:s?}", "source", p->attribution, "extract_date",
+			      info.extract_date[0] != '\0' ? info.extract_date : NULL)) != 0) {
+		verifier_result_release(ret_res);
+		err = ERR_NOMEM;
+	}
+	return err;
 }
 
 enum err roster_check_rows(const struct verifier *v, const struct roster_hit *rows, size_t n,

@@ -113,10 +113,21 @@ enum err roster_read(const struct verifier *v, const char *path, const char *tod
 
 /* What a load did. */
 struct roster_report {
-	long long entries; /* rows stored */
-	long long queued;  /* roster_reload jobs queued */
-	char sha256[65];   /* of the file, lower-case hex */
+	long long entries;     /* rows stored */
+	long long queued;      /* roster_reload jobs queued */
+	char sha256[65];       /* of the file, lower-case hex */
+	char extract_date[11]; /* YYYY-MM-DD its name carries (roster_extract_date()), "" */
 };
+
+/* The date a publisher's extract is of, from its file name (the last
+ * path component): the first run of 8 or 12 digits, YYYYMMDD[HHMM],
+ * that is a calendar date, as in PS_LibreAcces_Personne_activite_
+ * 202612011200.txt; "" when there is none. Pure. */
+void roster_extract_date(const char *name, char ret_date[11]);
+
+/* The attribution the register's terms of reuse ask for ("RPPS"), from
+ * the definition's "attribution"; NULL for none. v a roster verifier. */
+const char *roster_attribution(const struct verifier *v);
 
 /* Replaces v's roster with the CSV file at path ("-": standard input),
  * streaming it (memory stays bounded whatever its size) and converting

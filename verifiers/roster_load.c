@@ -20,6 +20,7 @@
 #include "crypto.h"
 #include "csv.h"
 #include "roster.h"
+#include "validate.h"
 
 #define READ_CHUNK 65536 /* bytes of the file read at once */
 /* a single-byte encoding's character is at most 3 bytes of UTF-8 */
@@ -39,6 +40,7 @@ struct load {
 	struct roster_map map;
 	bool have_header;
 	char today[11];
+	char extract_date[11]; /* from the file's (or zip entry's) name; "" none */
 	long long entries;
 	unsigned char sha256[32];
 	char *why;
@@ -95,6 +97,25 @@ static enum err feed(struct load *l, size_t n)
 	return csv_feed(l->csv, l->utf8, sizeof(l->utf8) - out_left);
 }
 
+void roster_extract_date(const char *name, char ret_date[11])
+{
+	const char *base = name != NULL ? strrchr(name, '/') : NULL;
+	const char *s = base != NULL ? base + 1 : name;
+
+	ret_date[0] = '\0';
+	while (s != NULL && *s != '\0') {
+		size_t run = strspn(s, "0123456789");
+
+		if (run == 8 || run == 12) {
+			snprintf(ret_date, 11, "%.4s-%.2s-%.2s", s, s + 4, s + 6);
+			if (validate_date(ret_date))
+				return;
+			ret_date[0] = '\0';
+		}
+		s += run > 0 ? run : 1;
+	}
+}
+
 /* When the file at path is a zip archive (PK\3\4), opens its one file
  * entry for reading instead of fd (the registers deliver their extracts
  * zipped). ERR_INVALID, with why, for an archive of another number of
@@ -118,6 +139,13 @@ static enum err zip_entry(struct load *l, const char *path)
 			files++;
 			file = i;
 		}
+	}
+	if (files == 1) { /* the extract's own name carries its date, rather than the archive's */
+		char date[11];
+
+		roster_extract_date(zip_get_name(l->zip, (zip_uint64_t)file, 0), date);
+		if (date[0] != '\0')
+			memcpy(l->extract_date, date, sizeof(date));
 	}
 	if (l->zip == NULL || files != 1 ||
 	    (l->entry = zip_fopen_index(l->zip, (zip_uint64_t)file, 0)) == NULL) {
@@ -222,6 +250,8 @@ static enum err load_open(const struct verifier *v, const char *path, char *why,
 		err = ERR_IO;
 		goto out;
 	}
+	if (strcmp(path, "-") != 0)
+		roster_extract_date(path, l->extract_date);
 	if (strcmp(path, "-") != 0 && (err = zip_entry(l, path)) != ERR_OK)
 		goto out;
 	err = ERR_NOMEM;
@@ -268,10 +298,12 @@ enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
 	t.name = v->name;
 	t.countries = countries;
 	t.professions = professions;
+	t.extract_date = l->extract_date[0] != '\0' ? l->extract_date : NULL;
 	err = db_roster_load(conn, &t, produce, l, &report.entries, &report.queued);
 	if (err != ERR_OK)
 		goto out;
 	crypto_hex(l->sha256, sizeof(l->sha256), report.sha256);
+	memcpy(report.extract_date, l->extract_date, sizeof(report.extract_date));
 	*ret_report = report;
 out:
 	load_free(l);

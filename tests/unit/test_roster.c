@@ -361,6 +361,27 @@ static void us_date_format(json_t *doc)
 	json_object_set_new(section(doc), "date_format", json_string("MM/DD/YYYY"));
 }
 
+/* The extract's date from its file name (the RPPS's attribution). */
+TEST(extract_date)
+{
+	char d[11];
+
+	roster_extract_date("/srv/PS_LibreAcces_Personne_activite_202612011732.txt", d);
+	CHECK_STREQ(d, "2026-12-01");
+	roster_extract_date("export_20261201.csv", d);
+	CHECK_STREQ(d, "2026-12-01");
+	roster_extract_date("/data/20261201/UPDATED.csv", d); /* a directory's is not the file's */
+	CHECK_STREQ(d, "");
+	roster_extract_date("SAM_Exclusions_Public_Extract_V2_26341.CSV", d);
+	CHECK_STREQ(d, "");
+	roster_extract_date("v12345678_20250229_20240229.txt", d); /* the first that is a date */
+	CHECK_STREQ(d, "2024-02-29");
+	roster_extract_date("x_2026120117321.txt", d); /* 13 digits: no date */
+	CHECK_STREQ(d, "");
+	roster_extract_date(NULL, d);
+	CHECK_STREQ(d, "");
+}
+
 /* db_roster_pick(), the match both PostgreSQL's rows and a roster read
  * into memory go through: the rule, then the preference - not
  * reinstated, by NPI, earliest listed, an undated one last. */
@@ -639,6 +660,7 @@ int main(void)
 	RUN(dates);
 	RUN(us_dates);
 	RUN(pick);
+	RUN(extract_date);
 	RUN(sample_file);
 	RUN(file_format_and_identifier);
 	verifier_set_free(leie);
