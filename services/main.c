@@ -655,8 +655,7 @@ static int run_reverify(struct app *app, int argc, char **argv)
 	return 0;
 }
 
-/* hcpd roster load NAME FILE: FILE's rows replace the roster in one transaction, the
- * re-checks queued (roster.h). A bad file changes nothing; why names a line, never a value. */
+/* hcpd roster load NAME FILE (roster.h): one transaction; a bad file changes nothing. */
 static int run_roster_load(struct app *app, int argc, char **argv)
 {
 	const struct verifier *v = verifier_lookup(app->verifiers, argv[0]);
