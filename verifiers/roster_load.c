@@ -61,6 +61,14 @@ static enum err on_record(void *ctx, size_t line, const char *const *fields, con
 	if (!l->have_header) {
 		err = roster_map_header(l->v, fields, n, &l->map, what, sizeof(what));
 		l->have_header = err == ERR_OK;
+		if (l->have_header) { /* the records' other columns are not copied */
+			bool keep[CSV_FIELDS_MAX] = {false};
+
+			for (int r = 0; r < ROSTER_ROLES; r++)
+				if (l->map.column[r] >= 0 && l->map.column[r] < CSV_FIELDS_MAX)
+					keep[l->map.column[r]] = true;
+			csv_parser_keep(l->csv, keep, CSV_FIELDS_MAX);
+		}
 	} else {
 		err = roster_map_record(l->v, &l->map, l->today, fields, lens, n, &l->row, what,
 					sizeof(what));
