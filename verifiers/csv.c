@@ -44,10 +44,10 @@ struct csv_parser {
 	size_t field_kept;  /* of them, those copied into buf (all, or none when skipped) */
 	bool skip_some;     /* csv_parser_keep(): fields not kept are not copied */
 	bool keep[CSV_FIELDS_MAX];
-	size_t used;        /* bytes of buf taken */
-	enum err err;       /* the first error, sticky */
-	const char *why;    /* its description */
-	size_t err_line;    /* its record's line */
+	size_t used;     /* bytes of buf taken */
+	enum err err;    /* the first error, sticky */
+	const char *why; /* its description */
+	size_t err_line; /* its record's line */
 	size_t starts[CSV_FIELDS_MAX];
 	size_t lens[CSV_FIELDS_MAX];
 	const char *fields[CSV_FIELDS_MAX];

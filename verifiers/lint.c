@@ -40,11 +40,17 @@ void lint_path(const char *msg, char *ret_path, size_t path_len, const char **re
 	while (p[0] == '"') {
 		const char *end = strchr(p + 1, '"');
 
-		if (end == NULL || end == p + 1 || (end[1] != ':' && end[1] != ' ') ||
+		if (end == NULL || end == p + 1 ||
+		    (end[1] != ':' && end[1] != ' ' && end[1] != '[') ||
 		    memchr(p + 1, ' ', (size_t)(end - p - 1)) != NULL)
 			break;
 		path_add(ret_path, path_len, p + 1, (size_t)(end - p - 1));
 		p = end + 1;
+		/* an index after the quotes, "args"[2], is the path's too */
+		if (p[0] == '[' && strchr(p, ']') != NULL) {
+			path_add(ret_path, path_len, p, (size_t)(strchr(p, ']') - p + 1));
+			p = strchr(p, ']') + 1;
+		}
 		if (p[0] == ':')
 			p++;
 		while (p[0] == ' ')

@@ -62,6 +62,22 @@ def test_lint(tmp_path):
     paths = [e.split(": ")[0] for e in out["errors"]]
     assert paths == ["$.shade", "$.timeout_ms", "$.roster_csv.mode",
                      "$.roster_csv.columns.colour"], out["errors"]
+    # a process definition's arguments and variables, each named
+    big = tmp_path / "nl"
+    big.mkdir()
+    shutil.copy2(os.path.join(ROOT, "verifiers", "registries", "verifier-nl-big-register"),
+                 str(big / "verifier-nl-big-register"))
+    with open(os.path.join(ROOT, "verifiers", "registries", "nl-big-register.json")) as f:
+        nl = json.load(f)
+    nl["process"].update({"args": [1, "ok", 2], "env": ["lower", "HCPD_X"]})
+    (big / "nl-big-register.json").write_text(json.dumps(nl))
+    r = hcpd("lint", str(big / "nl-big-register.json"))
+    assert r.returncode == 1
+    assert lines(r)[0]["errors"] == [
+        "$.process.args[0]: must be a string of at most 1024 bytes",
+        "$.process.args[2]: must be a string of at most 1024 bytes",
+        "$.process.env[0]: must be a variable name ([A-Z_][A-Z0-9_]*)",
+        "$.process.env: HCPD_X: hcpd's own settings are never passed to a program"]
     broken = tmp_path / "broken.json"
     broken.write_text('{"name": "x",\n "kind": ')
     out = lines(hcpd("lint", str(broken)))[0]

@@ -435,6 +435,7 @@ static void lint_paths(void)
 		{"\"roster_csv\": \"columns\": \"x\" is not", "$.roster_csv.columns.x", "is not"},
 		{"\"fhir\": a fhir verifier sends", "$.fhir", "a fhir verifier sends"},
 		{"\"process\": \"env\": X is not set", "$.process.env", "X is not set"},
+		{"\"process\": \"env\"[3] must be", "$.process.env[3]", "must be"},
 		{"no path here", "$", "no path here"},
 	};
 
