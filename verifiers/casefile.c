@@ -13,6 +13,7 @@
 #include "casefile.h"
 #include "check.h"
 #include "roster.h"
+#include "validate.h"
 
 #define CASE_ROSTER_ROWS_MAX 100000 /* rows of a case's roster file held in memory */
 
@@ -188,9 +189,11 @@ enum err verifier_case_run_roster(const struct verifier *v, json_t *c, const cha
 	if (!roster_is(v))
 		return differs(why, why_len, "kind", v->ops->kind, "roster_csv");
 	if (file == NULL || file[0] == '\0' || !json_is_object(json_object_get(c, "fields")) ||
-	    !json_is_object(json_object_get(c, "expect")))
+	    !json_is_object(json_object_get(c, "expect")) ||
+	    (json_object_get(c, "today") != NULL && (today == NULL || !validate_date(today))))
 		return differs(why, why_len, "case", "a malformed one",
-			       "roster (a file's path), fields and expect");
+			       "roster (a file's path), today (YYYY-MM-DD, optional), fields and "
+			       "expect");
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%d", &tm);
 	rows.today = today != NULL ? today : now;
