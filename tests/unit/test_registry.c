@@ -423,6 +423,28 @@ static void lint_roster(void)
 	free(errs);
 }
 
+/* A manual section: instructions and search_url each named. */
+static void lint_manual(void)
+{
+	static const char *const want[] = {
+		"$.manual.instructions: must be a non-empty string",
+		"$.manual.search_url: has a '}' outside a placeholder",
+	};
+	struct lint_errors *errs = calloc(1, sizeof(*errs));
+	struct verifier_set *set = NULL;
+	json_t *doc = patched("verifiers/registries/sg-smc.json",
+			      "{\"base_url\": \"https://smc.example.org/search\", "
+			      "\"manual\": {\"instructions\": \"\", "
+			      "\"search_url\": \"{base_url}?q=x}\"}}");
+	char why[512] = "";
+
+	lint_collect(errs);
+	CHECK(verifier_set_from_json(doc, "def.json", cat, &set, why, sizeof(why)) == ERR_INVALID);
+	lint_collect(NULL);
+	CHECK(errors_are(errs, want, sizeof(want) / sizeof(want[0])));
+	free(errs);
+}
+
 /* lint_path(): the checks' messages as JSON paths. */
 static void lint_paths(void)
 {
@@ -466,6 +488,7 @@ int main(void)
 	RUN(manual_kind);
 	RUN(lint_every_error);
 	RUN(lint_roster);
+	RUN(lint_manual);
 	RUN(lint_paths);
 	catalogue_free(cat);
 	return harness_done();
