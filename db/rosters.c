@@ -74,17 +74,22 @@ static bool npi_ok(const char *s)
 	return s == NULL || (len >= 1 && len <= ROSTER_ID_MAX && strspn(s, alnum) == len);
 }
 
+bool db_roster_entry_ok(const struct roster_entry *e)
+{
+	return text_ok(e->family_name, ROSTER_TEXT_MAX, false) &&
+	       text_ok(e->given_name, ROSTER_TEXT_MAX, true) &&
+	       text_ok(e->state, ROSTER_TEXT_MAX, true) &&
+	       text_ok(e->detail, ROSTER_DETAIL_MAX, true) && npi_ok(e->npi) &&
+	       (e->listed_on == NULL || validate_date(e->listed_on));
+}
+
 enum err db_roster_put(struct db_roster_copy *copy, const struct roster_entry *e)
 {
 	struct db_roster_copy *c = copy;
 
 	if (c->err != ERR_OK)
 		return c->err;
-	if (!text_ok(e->family_name, ROSTER_TEXT_MAX, false) ||
-	    !text_ok(e->given_name, ROSTER_TEXT_MAX, true) ||
-	    !text_ok(e->state, ROSTER_TEXT_MAX, true) ||
-	    !text_ok(e->detail, ROSTER_DETAIL_MAX, true) || !npi_ok(e->npi) ||
-	    (e->listed_on != NULL && !validate_date(e->listed_on)))
+	if (!db_roster_entry_ok(e))
 		return ERR_INVALID;
 	if (c->used + ROSTER_LINE_MAX > sizeof(c->buf) && (c->err = flush(c)) != ERR_OK)
 		return c->err;
@@ -130,10 +135,10 @@ enum err db_roster_load(PGconn *conn, const struct db_roster_target *t, db_roste
 	struct db_roster_copy *copy = malloc(sizeof(*copy));
 	unsigned char sha256[32];
 	char entries[24];
-	const char *params[3] = {t->name, entries, (const char *)sha256};
+	const char *params[4] = {t->name, entries, (const char *)sha256, t->extract_date};
 	const char *jobs[3] = {t->name, t->countries, t->professions};
-	const int lengths[3] = {0, 0, sizeof(sha256)};
-	const int formats[3] = {0, 0, 1};
+	const int lengths[4] = {0, 0, sizeof(sha256), 0};
+	const int formats[4] = {0, 0, 1, 0};
 	PGresult *res = NULL;
 	long long queued = 0;
 	enum err err;
@@ -183,9 +188,9 @@ enum err db_roster_load(PGconn *conn, const struct db_roster_target *t, db_roste
 		goto out;
 	snprintf(entries, sizeof(entries), "%lld", copy->rows);
 	err = db_exec(conn,
-		      "UPDATE rosters SET entries = $2, sha256 = $3, loaded_at = now() "
-		      "WHERE name = $1",
-		      3, params, lengths, formats, NULL);
+		      "UPDATE rosters SET entries = $2, sha256 = $3, loaded_at = now(), "
+		      "extract_date = $4::date WHERE name = $1",
+		      4, params, lengths, formats, NULL);
 	if (err != ERR_OK)
 		goto out;
 	/* the partial unique index verification_jobs_open keeps it to one open
@@ -213,6 +218,33 @@ out:
 	return err;
 }
 
+enum err db_roster_info(PGconn *conn, const char *name, struct db_roster_info *ret_info)
+{
+	struct db_roster_info info = {0};
+	PGresult *res = NULL;
+	enum err err =
+		db_exec(conn,
+			"SELECT entries, to_char(loaded_at AT TIME ZONE 'UTC', "
+			"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char(extract_date, 'YYYY-MM-DD') "
+			"FROM rosters WHERE name = $1",
+			1, &name, NULL, NULL, &res);
+
+	if (err == ERR_OK && PQntuples(res) > 0) {
+		const char *s;
+
+		info.loaded = true;
+		info.entries = atoll(PQgetvalue(res, 0, 0));
+		s = db_cell_text(res, 0, 1);
+		snprintf(info.loaded_at, sizeof(info.loaded_at), "%s", s != NULL ? s : "");
+		s = db_cell_text(res, 0, 2);
+		snprintf(info.extract_date, sizeof(info.extract_date), "%s", s != NULL ? s : "");
+	}
+	if (err == ERR_OK)
+		*ret_info = info;
+	PQclear(res);
+	return err;
+}
+
 enum err db_roster_loaded(PGconn *conn, const char *name, bool *ret_loaded)
 {
 	PGresult *res = NULL;
@@ -226,55 +258,102 @@ enum err db_roster_loaded(PGconn *conn, const char *name, bool *ret_loaded)
 }
 
 /* A cell's text into a buffer of size bytes ("" for NULL). */
-static void cell(PGresult *res, int col, char *out, size_t size)
+static void cell(PGresult *res, int row, int col, char *out, size_t size)
 {
-	const char *s = db_cell_text(res, 0, col);
+	const char *s = db_cell_text(res, row, col);
 
 	snprintf(out, size, "%s", s != NULL ? s : "");
 }
 
-static bool cell_true(PGresult *res, int col)
+static bool cell_true(PGresult *res, int row, int col)
 {
-	const char *s = db_cell_text(res, 0, col);
+	const char *s = db_cell_text(res, row, col);
 
 	return s != NULL && strcmp(s, "t") == 0;
+}
+
+bool db_roster_row_matches(const struct roster_query *q, const struct roster_hit *row)
+{
+	if (q->npi != NULL && row->npi[0] != '\0')
+		return strcmp(row->npi, q->npi) == 0;
+	return row->npi[0] == '\0' && q->family_name != NULL && q->given_name != NULL &&
+	       q->state != NULL && strcmp(row->family_name, q->family_name) == 0 &&
+	       strcmp(row->given_name, q->given_name) == 0 && strcmp(row->state, q->state) == 0;
+}
+
+/* Is a (matched) preferred to b: one not reinstated, then one matched by
+ * NPI, then the earliest listed (an undated one last)? */
+static bool better(const struct roster_hit *a, const struct roster_hit *b)
+{
+	if (a->reinstated != b->reinstated)
+		return !a->reinstated;
+	if (a->by_npi != b->by_npi)
+		return a->by_npi;
+	if (a->listed_on[0] == '\0' || b->listed_on[0] == '\0')
+		return b->listed_on[0] == '\0' && a->listed_on[0] != '\0';
+	return strcmp(a->listed_on, b->listed_on) < 0;
+}
+
+enum err db_roster_pick(const struct roster_query *q, const struct roster_hit *rows, size_t n,
+			struct roster_hit *ret_hit)
+{
+	const struct roster_hit *best = NULL;
+	struct roster_hit hit;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!db_roster_row_matches(q, &rows[i]))
+			continue;
+		hit = rows[i];
+		hit.by_npi = q->npi != NULL && hit.npi[0] != '\0';
+		if (best == NULL || better(&hit, ret_hit)) {
+			*ret_hit = hit;
+			best = &rows[i];
+		}
+	}
+	return best != NULL ? ERR_OK : ERR_NOT_FOUND;
 }
 
 enum err db_roster_match(PGconn *conn, const char *name, const struct roster_query *q,
 			 struct roster_hit *ret_hit)
 {
 	const char *params[5] = {name, q->npi, q->family_name, q->given_name, q->state};
-	struct roster_hit hit;
+	struct roster_hit *rows = NULL;
 	PGresult *res = NULL;
+	int n = 0;
 	enum err err;
 
-	/* a NULL parameter compares as unknown: that branch matches nothing */
+	/* The WHERE clause only narrows by the indexes; db_roster_pick()
+	 * decides, the same function `hcpd verifier test` runs on a roster
+	 * read into memory. A NULL parameter compares as unknown: that branch
+	 * matches nothing. */
 	err = db_exec(
 		conn,
 		"SELECT npi, family_name, given_name, state, "
 		"to_char(listed_on, 'YYYY-MM-DD'), coalesce(listed_on > current_date, false), "
-		"reinstated, detail, coalesce(npi = $2, false) AS by_npi "
-		"FROM roster_entries WHERE roster = $1 AND (npi = $2 OR (npi IS NULL "
-		"AND family_name = $3 AND given_name = $4 AND state = $5)) "
-		"ORDER BY reinstated, by_npi DESC, listed_on NULLS LAST LIMIT 1",
+		"reinstated, detail FROM roster_entries WHERE roster = $1 AND (npi = $2 OR "
+		"(npi IS NULL AND family_name = $3 AND given_name = $4 AND state = $5)) "
+		"LIMIT " ROSTER_CANDIDATES_MAX_TEXT,
 		5, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		goto out;
-	if (PQntuples(res) == 0) {
-		err = ERR_NOT_FOUND;
+	n = PQntuples(res);
+	if (n > 0 && (rows = calloc((size_t)n, sizeof(*rows))) == NULL) {
+		err = ERR_NOMEM;
 		goto out;
 	}
-	cell(res, 0, hit.npi, sizeof(hit.npi));
-	cell(res, 1, hit.family_name, sizeof(hit.family_name));
-	cell(res, 2, hit.given_name, sizeof(hit.given_name));
-	cell(res, 3, hit.state, sizeof(hit.state));
-	cell(res, 4, hit.listed_on, sizeof(hit.listed_on));
-	hit.listed_later = cell_true(res, 5);
-	hit.reinstated = cell_true(res, 6);
-	cell(res, 7, hit.detail, sizeof(hit.detail));
-	hit.by_npi = cell_true(res, 8);
-	*ret_hit = hit;
+	for (int i = 0; i < n; i++) {
+		cell(res, i, 0, rows[i].npi, sizeof(rows[i].npi));
+		cell(res, i, 1, rows[i].family_name, sizeof(rows[i].family_name));
+		cell(res, i, 2, rows[i].given_name, sizeof(rows[i].given_name));
+		cell(res, i, 3, rows[i].state, sizeof(rows[i].state));
+		cell(res, i, 4, rows[i].listed_on, sizeof(rows[i].listed_on));
+		rows[i].listed_later = cell_true(res, i, 5);
+		rows[i].reinstated = cell_true(res, i, 6);
+		cell(res, i, 7, rows[i].detail, sizeof(rows[i].detail));
+	}
+	err = db_roster_pick(q, rows, (size_t)n, ret_hit);
 out:
+	free(rows);
 	PQclear(res);
 	return err;
 }

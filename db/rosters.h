@@ -36,9 +36,10 @@ struct roster_entry {
 
 /* What a reload replaces and whose accounts it queues for a re-check. */
 struct db_roster_target {
-	const char *name;        /* the verifier: rosters.name and the jobs' verifier */
-	const char *countries;   /* a JSON array of ISO 3166-1 codes */
-	const char *professions; /* a JSON array of professions; "[]": every profession */
+	const char *name;         /* the verifier: rosters.name and the jobs' verifier */
+	const char *countries;    /* a JSON array of ISO 3166-1 codes */
+	const char *professions;  /* a JSON array of professions; "[]": every profession */
+	const char *extract_date; /* YYYY-MM-DD the publisher's extract is of; NULL: unknown */
 };
 
 /* An open COPY into roster_entries, lent to a producer. */
@@ -66,10 +67,26 @@ typedef enum err (*db_roster_producer)(void *ctx, struct db_roster_copy *copy,
 enum err db_roster_load(PGconn *conn, const struct db_roster_target *t, db_roster_producer produce,
 			void *ctx, long long *ret_entries, long long *ret_queued);
 
+/* Does e keep the rules above? Pure: the COPY's check, and a roster
+ * read into memory's (`hcpd verifier test`). */
+bool db_roster_entry_ok(const struct roster_entry *e);
+
 /* Adds one entry to the COPY (buffered; sent in chunks). ERR_INVALID for
  * an entry that breaks the rules above, ERR_UNAVAILABLE when the
  * connection fails. Blocks when a chunk is sent. */
 enum err db_roster_put(struct db_roster_copy *copy, const struct roster_entry *e);
+
+/* What is known of a loaded roster. */
+struct db_roster_info {
+	bool loaded;           /* false: never loaded (the rest is empty) */
+	long long entries;     /* rows stored */
+	char loaded_at[21];    /* YYYY-MM-DDTHH:MM:SSZ */
+	char extract_date[11]; /* YYYY-MM-DD of the publisher's extract, "" unknown */
+};
+
+/* name's roster as loaded, into *ret_info (loaded false when it never
+ * was). Blocks. */
+enum err db_roster_info(PGconn *conn, const char *name, struct db_roster_info *ret_info);
 
 /* Has name's roster been loaded (even with zero entries)? Blocks. */
 enum err db_roster_loaded(PGconn *conn, const char *name, bool *ret_loaded);
@@ -95,8 +112,24 @@ struct roster_hit {
 	char detail[ROSTER_DETAIL_MAX];
 };
 
-/* The row of name's roster that q matches, preferring one not
- * reinstated, then one matched by NPI, then the earliest listed.
+/* Rows of one roster a match is chosen among: one person's several
+ * activities, never more than a few. */
+#define ROSTER_CANDIDATES_MAX      1000
+#define ROSTER_CANDIDATES_MAX_TEXT "1000"
+
+/* Does row match q: the same NPI (or identifier), or, for a row without
+ * one, the same normalised family name, given name and state? Pure. */
+bool db_roster_row_matches(const struct roster_query *q, const struct roster_hit *row);
+
+/* The row of rows[n] that q matches, preferring one not reinstated, then
+ * one matched by NPI, then the earliest listed (the first of equals);
+ * by_npi set. ERR_NOT_FOUND when none matches. Pure: db_roster_match()
+ * applies it to the rows PostgreSQL narrows to, `hcpd verifier test` to
+ * a roster read into memory, so that both judge alike. */
+enum err db_roster_pick(const struct roster_query *q, const struct roster_hit *rows, size_t n,
+			struct roster_hit *ret_hit);
+
+/* db_roster_pick() on the rows of name's roster its indexes find for q.
  * ERR_NOT_FOUND when none matches. Blocks. */
 enum err db_roster_match(PGconn *conn, const char *name, const struct roster_query *q,
 			 struct roster_hit *ret_hit);

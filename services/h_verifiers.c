@@ -2,8 +2,9 @@
  * h_verifiers.c - GET /v1/admin/verifiers (issue 22): each loaded
  * verifier's health for admins and auditors - its circuit as this
  * process's runner left it, its last answer, its error rate over 24 hours,
- * its queue and the rate limit it runs under. Reads verification_jobs
- * (db_jobs_health) and the runner's circuits; writes nothing, names no
+ * its queue and the rate limit it runs under, and a roster's loaded file
+ * with its attribution. Reads verification_jobs (db_jobs_health), rosters
+ * (db_roster_info) and the runner's circuits; writes nothing, names no
  * account, holds no personal value.
  */
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include "jobs.h"
 #include "problem.h"
 #include "breaker.h"
+#include "roster.h"
+#include "rosters.h"
 #include "verifier.h"
 
 /* One verifier's entry; h its job figures or NULL (no job yet). */
@@ -38,6 +41,25 @@ static json_t *entry(const struct verifier *v, size_t vi, const struct job_healt
 		v->rate_per_second, "burst", v->burst);
 }
 
+/* A roster verifier's loaded file, set on e as "roster" (null before its
+ * first load), with the attribution its register's terms ask for. */
+static enum err roster_entry(PGconn *conn, const struct verifier *v, json_t *e)
+{
+	struct db_roster_info info;
+	enum err err = db_roster_info(conn, v->name, &info);
+	json_t *roster;
+
+	if (err != ERR_OK)
+		return err;
+	roster = !info.loaded
+			 ? json_null()
+			 : json_pack("{s:I, s:s, s:s?, s:s?}", "entries", (json_int_t)info.entries,
+				     "loaded_at", info.loaded_at, "extract_date",
+				     info.extract_date[0] != '\0' ? info.extract_date : NULL,
+				     "attribution", roster_attribution(v));
+	return json_object_set_new(e, "roster", roster) == 0 ? ERR_OK : ERR_NOMEM;
+}
+
 enum MHD_Result h_admin_verifiers(struct req *r)
 {
 	const struct verifier_set *set = r->app->verifiers;
@@ -47,23 +69,27 @@ enum MHD_Result h_admin_verifiers(struct req *r)
 	size_t nhealth = 0;
 	enum err err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 
-	if (err == ERR_OK) {
+	if (err == ERR_OK)
 		err = db_jobs_health(conn, &health, &nhealth);
-		db_release(r->app->db, conn);
-	}
 	if (err == ERR_OK && (body = json_pack("{s:[]}", "verifiers")) == NULL)
 		err = ERR_NOMEM;
 	list = json_object_get(body, "verifiers");
 	for (size_t i = 0; err == ERR_OK && i < verifier_set_count(set); i++) {
 		const struct verifier *v = verifier_set_at(set, i);
 		const struct job_health *h = NULL;
+		json_t *e;
 
 		for (size_t k = 0; k < nhealth && h == NULL; k++)
 			if (strcmp(health[k].verifier, v->name) == 0)
 				h = &health[k];
-		if (json_array_append_new(list, entry(v, i, h)) != 0)
+		e = entry(v, i, h);
+		if (e == NULL || json_array_append_new(list, e) != 0)
 			err = ERR_NOMEM;
+		else if (roster_is(v))
+			err = roster_entry(conn, v, e);
 	}
+	if (conn != NULL)
+		db_release(r->app->db, conn);
 	free(health);
 	if (err != ERR_OK) {
 		json_decref(body);

@@ -655,15 +655,12 @@ static int run_reverify(struct app *app, int argc, char **argv)
 	return 0;
 }
 
-/* hcpd roster load NAME FILE: replaces a roster_csv verifier's entries
- * with FILE's rows in one transaction and queues the re-checks a reload
- * calls for (verifiers/roster.h). A bad file changes nothing; the message
- * names its line, never its content. */
+/* hcpd roster load NAME FILE (roster.h): one transaction; a bad file changes nothing. */
 static int run_roster_load(struct app *app, int argc, char **argv)
 {
 	const struct verifier *v = verifier_lookup(app->verifiers, argv[0]);
 	struct roster_report report;
-	char why[512] = "";
+	char why[512] = "", date[13] = "null"; /* the extract's date, a JSON value */
 	PGconn *conn = NULL;
 	enum err err;
 
@@ -679,8 +676,11 @@ static int run_roster_load(struct app *app, int argc, char **argv)
 	}
 	if (err != ERR_OK)
 		return fail("roster load failed", why[0] != '\0' ? why : err_name(err));
-	printf("{\"roster\": \"%s\", \"entries\": %lld, \"queued\": %lld, \"sha256\": \"%s\"}\n",
-	       v->name, report.entries, report.queued, report.sha256);
+	if (report.extract_date[0] != '\0')
+		snprintf(date, sizeof(date), "\"%s\"", report.extract_date);
+	printf("{\"roster\": \"%s\", \"entries\": %lld, \"queued\": %lld, \"sha256\": \"%s\", "
+	       "\"extract_date\": %s}\n",
+	       v->name, report.entries, report.queued, report.sha256, date);
 	return 0;
 }
 

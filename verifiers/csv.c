@@ -41,10 +41,13 @@ struct csv_parser {
 	bool in_record;     /* a byte of the current record was read */
 	size_t nfields;     /* fields of the current record completed */
 	size_t field_len;   /* bytes of the field being read */
-	size_t used;        /* bytes of buf taken */
-	enum err err;       /* the first error, sticky */
-	const char *why;    /* its description */
-	size_t err_line;    /* its record's line */
+	size_t field_kept;  /* of them, those copied into buf (all, or none when skipped) */
+	bool skip_some;     /* csv_parser_keep(): fields not kept are not copied */
+	bool keep[CSV_FIELDS_MAX];
+	size_t used;     /* bytes of buf taken */
+	enum err err;    /* the first error, sticky */
+	const char *why; /* its description */
+	size_t err_line; /* its record's line */
 	size_t starts[CSV_FIELDS_MAX];
 	size_t lens[CSV_FIELDS_MAX];
 	const char *fields[CSV_FIELDS_MAX];
@@ -91,6 +94,13 @@ enum err csv_parser_format(struct csv_parser *parser, char delimiter, bool quoti
 	return ERR_OK;
 }
 
+void csv_parser_keep(struct csv_parser *parser, const bool *keep, size_t n)
+{
+	parser->skip_some = keep != NULL;
+	for (size_t i = 0; i < CSV_FIELDS_MAX; i++)
+		parser->keep[i] = keep != NULL && i < n && keep[i];
+}
+
 void csv_parser_free(struct csv_parser *parser)
 {
 	free(parser);
@@ -111,9 +121,12 @@ static enum err append(struct csv_parser *p, const unsigned char *s, size_t len)
 		return fail(p, ERR_TOO_BIG, "more than " STR(CSV_FIELDS_MAX) " fields");
 	if (len > CSV_FIELD_MAX - p->field_len)
 		return fail(p, ERR_TOO_BIG, "a field longer than " STR(CSV_FIELD_MAX) " bytes");
+	p->field_len += len;
+	if (p->skip_some && !p->keep[p->nfields])
+		return ERR_OK; /* counted for the caps, not copied: nobody reads it */
 	memcpy(p->buf + p->used, s, len);
 	p->used += len;
-	p->field_len += len;
+	p->field_kept += len;
 	return ERR_OK;
 }
 
@@ -122,11 +135,12 @@ static enum err end_field(struct csv_parser *p)
 	if (p->nfields == CSV_FIELDS_MAX)
 		return fail(p, ERR_TOO_BIG, "more than " STR(CSV_FIELDS_MAX) " fields");
 	p->buf[p->used] = '\0';
-	p->starts[p->nfields] = p->used - p->field_len;
-	p->lens[p->nfields] = p->field_len;
+	p->starts[p->nfields] = p->used - p->field_kept;
+	p->lens[p->nfields] = p->field_kept;
 	p->nfields++;
 	p->used++;
 	p->field_len = 0;
+	p->field_kept = 0;
 	return ERR_OK;
 }
 

@@ -48,6 +48,7 @@
 #include "compare.h"
 #include "http_json_def.h"
 #include "jsonbody.h"
+#include "lint.h"
 #include "validate.h"
 #include "verifier.h"
 
@@ -60,9 +61,15 @@ struct fhir_priv {
 	char *url;          /* the whole URL template, built at start-up */
 };
 
+/* why holds the first refusal; each is noted for lint (lint.h). */
 static enum err refuse(char *why, size_t why_len, const char *rule)
 {
-	snprintf(why, why_len, "\"fhir\": %s", rule);
+	char msg[LINT_ERROR_LEN];
+
+	snprintf(msg, sizeof(msg), "\"fhir\": %s", rule);
+	if (why[0] == '\0')
+		snprintf(why, why_len, "%s", msg);
+	lint_note(msg);
 	return ERR_INVALID;
 }
 
@@ -109,25 +116,28 @@ static enum err fhir_init(struct verifier *v, json_t *conf, char *why, size_t wh
 	struct fhir_priv *priv = v->priv;
 	bool used[VERIFIER_FIELDS_MAX] = {false}, send_system, roles;
 	const char *bad = NULL;
-	enum err err;
+	enum err err = ERR_OK;
 
 	if (!json_is_object(conf) || !json_only_keys(conf, keys, &bad))
 		return refuse(why, why_len,
 			      "must be an object of \"system\", \"value\", \"send_system\" and "
 			      "\"revinclude_roles\" only");
+	/* each key checked, so that lint names every error */
 	priv->system = json_text(conf, "system", HJ_TEXT_MAX);
 	priv->value = json_text(conf, "value", HJ_TEXT_MAX);
 	if (priv->system == NULL)
-		return refuse(why, why_len, "\"system\" must be a non-empty string (a URI)");
+		err = refuse(why, why_len, "\"system\" must be a non-empty string (a URI)");
 	if (priv->value == NULL || strchr(priv->value, '{') == NULL)
-		return refuse(why, why_len,
-			      "\"value\" must be a template holding a {field} placeholder");
-	if (!flag(conf, "send_system", true, &send_system) ||
-	    !flag(conf, "revinclude_roles", false, &roles))
-		return refuse(why, why_len,
-			      "\"send_system\" and \"revinclude_roles\" must be booleans");
+		err = refuse(why, why_len,
+			     "\"value\" must be a template holding a {field} placeholder");
+	if (!flag(conf, "send_system", true, &send_system))
+		err = refuse(why, why_len, "\"send_system\" must be a boolean");
+	if (!flag(conf, "revinclude_roles", false, &roles))
+		err = refuse(why, why_len, "\"revinclude_roles\" must be a boolean");
 	if (v->nfields == 0)
-		return refuse(why, why_len, "a fhir verifier sends at least one field");
+		err = refuse(why, why_len, "a fhir verifier sends at least one field");
+	if (err != ERR_OK)
+		return err;
 	err = build_template(v, send_system, roles);
 	if (err == ERR_INVALID)
 		return refuse(why, why_len, "\"system\" and \"value\" make too long a URL");

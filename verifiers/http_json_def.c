@@ -16,21 +16,39 @@
 #include "http_json_def.h"
 #include "jsonbody.h"
 #include "jsonptr.h"
+#include "lint.h"
 #include "net.h"
 #include "validate.h"
 
+/* Refuses key of kind's section: why holds the first refusal, and each
+ * is noted for lint (lint.h). */
+static enum err refuse_msg(char *why, size_t why_len, const char *msg)
+{
+	if (why[0] == '\0') /* the first refusal */
+		snprintf(why, why_len, "%s", msg);
+	lint_note(msg);
+	return ERR_INVALID;
+}
+
+static enum err section_bad(const char *kind, char *why, size_t why_len, const char *key,
+			    const char *rule)
+{
+	char msg[2 * LINT_ERROR_LEN]; /* a long rule is cut by lint_note() */
+
+	snprintf(msg, sizeof(msg), "\"%s\": \"%s\" %s", kind, key, rule);
+	return refuse_msg(why, why_len, msg);
+}
+
 static enum err bad(char *why, size_t why_len, const char *key, const char *rule)
 {
-	snprintf(why, why_len, "\"http_json\": \"%s\" %s", key, rule);
-	return ERR_INVALID;
+	return section_bad("http_json", why, why_len, key, rule);
 }
 
 /* bad() for a template check, which other kinds share: names v's kind. */
 static enum err kind_bad(const struct verifier *v, char *why, size_t why_len, const char *key,
 			 const char *rule)
 {
-	snprintf(why, why_len, "\"%s\": \"%s\" %s", v->ops->kind, key, rule);
-	return ERR_INVALID;
+	return section_bad(v->ops->kind, why, why_len, key, rule);
 }
 
 static bool ident_char(char c)
@@ -61,6 +79,7 @@ enum err hj_template_check(const struct verifier *v, const char *t, bool is_url,
 			   bool used[VERIFIER_FIELDS_MAX], char *why, size_t why_len)
 {
 	const char *p = t;
+	char rule[HJ_NAME_MAX + 128];
 
 	if (is_url) {
 		if (strncmp(t, "{base_url}", 10) != 0)
@@ -98,17 +117,16 @@ enum err hj_template_check(const struct verifier *v, const char *t, bool is_url,
 			return kind_bad(v, why, why_len, key,
 					"may hold {base_url} only at its start (url)");
 		if (verifier_names_have(v->compares, v->ncompares, name)) {
-			snprintf(why, why_len,
-				 "\"%s\": \"%s\" sends {%s}, a \"compares\" field: only "
-				 "fields listed in \"fields\" are sent",
-				 v->ops->kind, key, name);
-			return ERR_INVALID;
+			snprintf(rule, sizeof(rule),
+				 "sends {%s}, a \"compares\" field: only fields listed in "
+				 "\"fields\" are sent",
+				 name);
+			return kind_bad(v, why, why_len, key, rule);
 		}
 		if (!verifier_names_have(v->fields, v->nfields, name)) {
-			snprintf(why, why_len,
-				 "\"%s\": \"%s\" sends {%s}, which is not in \"fields\"",
-				 v->ops->kind, key, name);
-			return ERR_INVALID;
+			snprintf(rule, sizeof(rule), "sends {%s}, which is not in \"fields\"",
+				 name);
+			return kind_bad(v, why, why_len, key, rule);
 		}
 		for (size_t i = 0; i < v->nfields; i++)
 			if (strcmp(v->fields[i], name) == 0)
@@ -156,7 +174,7 @@ static enum err header_add(struct hj_priv *priv, const char *name, json_t *value
 {
 	const char *t = json_string_value(value);
 	struct hj_buf line = {.cap = HJ_HEADER_MAX};
-	char key[HJ_HEADER_NAME_MAX + sizeof("headers.")];
+	char key[HJ_HEADER_NAME_MAX + sizeof("headers.")], rule[LINT_ERROR_LEN];
 	enum err err = ERR_INVALID;
 
 	snprintf(key, sizeof(key), "headers.%s", name);
@@ -183,20 +201,21 @@ static enum err header_add(struct hj_priv *priv, const char *name, json_t *value
 			var[len] = '\0';
 			secret = getenv(var);
 			if (secret == NULL || secret[0] == '\0') {
-				snprintf(why, why_len,
-					 "\"http_json\": \"%s\" needs the environment variable %s, "
-					 "which is not set",
-					 key, var);
+				snprintf(rule, sizeof(rule),
+					 "needs the environment variable %s, which is not set",
+					 var);
+				bad(why, why_len, key, rule);
 				goto out;
 			}
 			for (const char *s = secret; *s != '\0'; s++)
 				if (!net_header_value_char(*s)) {
-					snprintf(why, why_len,
-						 "\"http_json\": \"%s\": the environment variable "
-						 "%s "
-						 "holds a control or non-ASCII character (CR, LF "
-						 "...)",
-						 key, var);
+					snprintf(
+						rule, sizeof(rule),
+						"\"http_json\": \"%s\": the environment variable "
+						"%s holds a control or non-ASCII character (CR, LF "
+						"...)",
+						key, var);
+					refuse_msg(why, why_len, rule);
 					goto out;
 				}
 			hj_buf_add(&line, secret, strlen(secret));
@@ -238,33 +257,45 @@ static enum err headers_init(struct hj_priv *priv, json_t *headers, char *why, s
 	bool content_type = false;
 	const char *name;
 	json_t *value;
-	enum err err;
+	enum err err = ERR_OK, one;
 
 	if (headers != NULL &&
 	    (!json_is_object(headers) || json_object_size(headers) > HJ_HEADERS_MAX - 1))
 		return bad(why, why_len, "headers", "must be an object of at most 15 headers");
 	json_object_foreach (headers, name, value) {
 		size_t len = strlen(name);
+		bool dup = false;
 
-		if (!net_header_name_ok(name))
-			return bad(why, why_len, "headers",
-				   "has a name that is not an HTTP token of 1-64 bytes");
+		/* each header checked, so that lint names every one at fault */
+		if (!net_header_name_ok(name)) {
+			err = bad(why, why_len, "headers",
+				  "has a name that is not an HTTP token of 1-64 bytes");
+			continue;
+		}
 		snprintf(key, sizeof(key), "headers.%s", name);
-		if (net_header_reserved(name))
-			return bad(
-				why, why_len, key,
-				"may not be set: Host, Content-Length and the other headers that "
-				"frame or route the request are not the definition's");
+		if (net_header_reserved(name)) {
+			err = bad(why, why_len, key,
+				  "may not be set: Host, Content-Length and the other headers "
+				  "that frame or route the request are not the definition's");
+			continue;
+		}
 		for (size_t i = 0; i < priv->nheaders; i++)
-			if (strncasecmp(priv->headers[i], name, len) == 0 &&
-			    priv->headers[i][len] == ':')
-				return bad(why, why_len, key,
-					   "names a header already given (names ignore case)");
+			dup = dup || (strncasecmp(priv->headers[i], name, len) == 0 &&
+				      priv->headers[i][len] == ':');
+		if (dup) {
+			err = bad(why, why_len, key,
+				  "names a header already given (names ignore case)");
+			continue;
+		}
 		if (strcasecmp(name, "Content-Type") == 0)
 			content_type = true;
-		if ((err = header_add(priv, name, value, why, why_len)) != ERR_OK)
-			return err;
+		one = header_add(priv, name, value, why, why_len);
+		if (one == ERR_NOMEM)
+			return one;
+		err = err != ERR_OK ? err : one;
 	}
+	if (err != ERR_OK)
+		return err;
 	if (priv->post && !content_type) {
 		priv->headers[priv->nheaders] = strdup("Content-Type: application/json");
 		if (priv->headers[priv->nheaders] == NULL)
@@ -297,6 +328,7 @@ static enum err map_init(struct hj_priv *priv, json_t *map, char *why, size_t wh
 {
 	const char *name;
 	json_t *pointer;
+	enum err err = ERR_OK;
 
 	if (!json_is_object(map) || json_object_size(map) == 0 ||
 	    json_object_size(map) > HJ_MAP_MAX)
@@ -305,20 +337,25 @@ static enum err map_init(struct hj_priv *priv, json_t *map, char *why, size_t wh
 	json_object_foreach (map, name, pointer) {
 		char key[HJ_NAME_MAX + sizeof("map.")];
 
-		if (!ident_ok(name, strlen(name)))
-			return bad(why, why_len, "map",
-				   "has a name that is not lower-case letters, digits and _ "
-				   "(at most 63)");
+		/* each entry checked, so that lint names every one at fault */
+		if (!ident_ok(name, strlen(name))) {
+			err = bad(why, why_len, "map",
+				  "has a name that is not lower-case letters, digits and _ "
+				  "(at most 63)");
+			continue;
+		}
 		snprintf(key, sizeof(key), "map.%s", name);
-		if (!pointer_ok(pointer, &priv->map_pointer[priv->nmap]))
-			return bad(
-				why, why_len, key,
-				"must be a JSON pointer (RFC 6901: \"\" or \"/a/0/b\", ~0 and ~1 "
-				"escapes, at most 256 bytes)");
+		if (!pointer_ok(pointer, &priv->map_pointer[priv->nmap])) {
+			err = bad(why, why_len, key,
+				  "must be a JSON pointer (RFC 6901: \"\" or \"/a/0/b\", ~0 and ~1 "
+				  "escapes, at most 256 bytes)");
+			/* still a name, so that the rules using it are not refused too */
+			priv->map_pointer[priv->nmap] = "";
+		}
 		priv->map_name[priv->nmap++] = name;
 	}
 	priv->expires = map_index(priv, "expires");
-	return ERR_OK;
+	return err;
 }
 
 /* A list for "in" / "not_in": 1 to 32 distinct strings of at most 256
@@ -485,39 +522,43 @@ static enum err request_init(struct verifier *v, json_t *conf, char *why, size_t
 	bool used[VERIFIER_FIELDS_MAX] = {false};
 	json_t *method = json_object_get(conf, "method"), *body = json_object_get(conf, "body");
 	size_t nodes = 0;
-	enum err err;
+	enum err err = ERR_OK, headers;
 
 	if (method != NULL &&
 	    !(json_is_string(method) && (strcmp(json_string_value(method), "GET") == 0 ||
-					 strcmp(json_string_value(method), "POST") == 0)))
-		return bad(why, why_len, "method", "must be GET or POST");
+					 strcmp(json_string_value(method), "POST") == 0))) {
+		err = bad(why, why_len, "method", "must be GET or POST");
+		method = NULL;
+	}
 	priv->post = method != NULL && strcmp(json_string_value(method), "POST") == 0;
 	priv->url = json_string_value(json_object_get(conf, "url"));
 	if (priv->url == NULL || strlen(priv->url) > HJ_TEMPLATE_MAX)
-		return bad(why, why_len, "url", "must be a string of at most 2048 bytes");
-	if ((err = hj_template_check(v, priv->url, true, "url", used, why, why_len)) != ERR_OK)
-		return err;
+		err = bad(why, why_len, "url", "must be a string of at most 2048 bytes");
+	else if (hj_template_check(v, priv->url, true, "url", used, why, why_len) != ERR_OK)
+		err = ERR_INVALID;
 	if (body != NULL && !json_is_null(body)) {
 		if (!priv->post)
-			return bad(why, why_len, "body", "must be null or absent for GET");
-		if (!json_is_object(body) && !json_is_array(body))
-			return bad(why, why_len, "body", "must be a JSON object or array template");
-		if ((err = body_check(v, body, 1, &nodes, used, why, why_len)) != ERR_OK)
-			return err;
+			err = bad(why, why_len, "body", "must be null or absent for GET");
+		else if (!json_is_object(body) && !json_is_array(body))
+			err = bad(why, why_len, "body", "must be a JSON object or array template");
+		else if (body_check(v, body, 1, &nodes, used, why, why_len) != ERR_OK)
+			err = ERR_INVALID;
 		priv->body = body;
 	} else if (priv->post) {
-		return bad(why, why_len, "body",
-			   "must be a JSON object or array template for POST");
+		err = bad(why, why_len, "body", "must be a JSON object or array template for POST");
 	}
-	for (size_t i = 0; i < v->nfields; i++)
+	for (size_t i = 0; err == ERR_OK && i < v->nfields; i++)
 		if (!used[i]) {
-			snprintf(why, why_len,
-				 "\"http_json\": \"url\" and \"body\" must send every field of "
-				 "\"fields\" (%s is never sent)",
+			char rule[128];
+
+			snprintf(rule, sizeof(rule),
+				 "and \"body\" must send every field of \"fields\" (%s is never "
+				 "sent)",
 				 v->fields[i]);
-			return ERR_INVALID;
+			err = bad(why, why_len, "url", rule);
 		}
-	return headers_init(priv, json_object_get(conf, "headers"), why, why_len);
+	headers = headers_init(priv, json_object_get(conf, "headers"), why, why_len);
+	return err != ERR_OK && headers != ERR_NOMEM ? err : headers;
 }
 
 /* "not_found_status": distinct statuses from 201 to 499 but 429. */
@@ -555,27 +596,32 @@ static enum err reply_init(struct verifier *v, json_t *conf, char *why, size_t w
 	size_t i;
 	enum err err;
 
+	/* every part checked, so that lint names every error */
 	err = statuses_init(priv, json_object_get(conf, "not_found_status"), why, why_len);
-	if (err != ERR_OK)
-		return err;
 	item = json_object_get(conf, "envelope");
 	if (item != NULL && !pointer_ok(item, &priv->envelope))
-		return bad(why, why_len, "envelope", "must be a JSON pointer (RFC 6901)");
+		err = bad(why, why_len, "envelope", "must be a JSON pointer (RFC 6901)");
 	priv->record = "";
 	item = json_object_get(conf, "record");
 	if (item != NULL && !pointer_ok(item, &priv->record))
-		return bad(why, why_len, "record",
-			   "must be a JSON pointer (RFC 6901: \"\" or \"/results/0\")");
-	if ((err = map_init(priv, json_object_get(conf, "map"), why, why_len)) != ERR_OK)
-		return err;
-	if (rules != NULL && (!json_is_array(rules) || json_array_size(rules) > HJ_RULES_MAX))
-		return bad(why, why_len, "rules", "must be an array of at most 32 rules");
-	json_array_foreach (rules, i, item) {
-		if ((err = rule_init(priv, i, item, why, why_len)) != ERR_OK)
-			return err;
-		priv->nrules++;
+		err = bad(why, why_len, "record",
+			  "must be a JSON pointer (RFC 6901: \"\" or \"/results/0\")");
+	if (map_init(priv, json_object_get(conf, "map"), why, why_len) != ERR_OK)
+		err = ERR_INVALID;
+	if (rules != NULL && (!json_is_array(rules) || json_array_size(rules) > HJ_RULES_MAX)) {
+		err = bad(why, why_len, "rules", "must be an array of at most 32 rules");
+		rules = NULL;
 	}
-	if ((err = compare_init(v, priv, json_object_get(conf, "compare"), why, why_len)) != ERR_OK)
+	json_array_foreach (rules, i, item) {
+		/* a rule refused leaves its slot: the definition is refused */
+		if (rule_init(priv, i, item, why, why_len) != ERR_OK)
+			err = ERR_INVALID;
+		else
+			priv->nrules++;
+	}
+	if (compare_init(v, priv, json_object_get(conf, "compare"), why, why_len) != ERR_OK)
+		err = ERR_INVALID;
+	if (err != ERR_OK) /* an unused name may only be one a refused rule used */
 		return err;
 	if (!map_all_used(priv, &unused)) {
 		char key[HJ_NAME_MAX + sizeof("map.")];
@@ -593,20 +639,30 @@ enum err hj_init(struct verifier *v, json_t *conf, char *why, size_t why_len)
 		"method", "url",   "headers", "body", "not_found_status", "envelope", "record",
 		"map",    "rules", "compare", NULL};
 	struct hj_priv *priv = v->priv;
-	const char *bad_key = NULL;
-	enum err err;
+	const char *key;
+	json_t *item;
+	enum err err = ERR_OK, one;
 
 	priv->expires = -1;
 	if (!json_is_object(conf)) {
 		snprintf(why, why_len, "\"http_json\": this kind needs its section, an object");
 		return ERR_INVALID;
 	}
-	if (!json_only_keys(conf, keys, &bad_key))
-		return bad(why, why_len, bad_key, "is not a known key");
-	err = request_init(v, conf, why, why_len);
-	if (err == ERR_OK)
-		err = reply_init(v, conf, why, why_len);
-	return err;
+	json_object_foreach (conf, key, item) {
+		const char *const *k = keys;
+
+		while (*k != NULL && strcmp(*k, key) != 0)
+			k++;
+		if (*k == NULL)
+			err = bad(why, why_len, key, "is not a known key");
+	}
+	/* both halves checked, so that lint names every error */
+	one = request_init(v, conf, why, why_len);
+	if (one == ERR_NOMEM)
+		return one;
+	err = err != ERR_OK ? err : one;
+	one = reply_init(v, conf, why, why_len);
+	return err != ERR_OK && one != ERR_NOMEM ? err : one;
 }
 
 void hj_cleanup(struct verifier *v)

@@ -19,6 +19,7 @@
 
 #include "http_json_def.h"
 #include "jsonbody.h"
+#include "lint.h"
 #include "manual.h"
 
 #define MANUAL_URL_MAX 4096 /* bytes of a built link */
@@ -28,9 +29,15 @@ struct manual_priv {
 	const char *search_url;   /* the template, or NULL */
 };
 
+/* why holds the first refusal; each is noted for lint (lint.h). */
 static enum err refuse(char *why, size_t why_len, const char *rule)
 {
-	snprintf(why, why_len, "\"manual\": %s", rule);
+	char msg[LINT_ERROR_LEN];
+
+	snprintf(msg, sizeof(msg), "\"manual\": %s", rule);
+	if (why[0] == '\0')
+		snprintf(why, why_len, "%s", msg);
+	lint_note(msg);
 	return ERR_INVALID;
 }
 
@@ -40,29 +47,31 @@ static enum err manual_init(struct verifier *v, json_t *conf, char *why, size_t 
 	struct manual_priv *priv = v->priv;
 	bool used[VERIFIER_FIELDS_MAX] = {false};
 	const char *bad = NULL, *query;
-	enum err err;
+	enum err err = ERR_OK;
 
 	if (!json_is_object(conf) || !json_only_keys(conf, keys, &bad))
 		return refuse(why, why_len,
 			      "must be an object of \"instructions\" and \"search_url\" only");
+	/* instructions and search_url each checked, so that lint names both */
 	priv->instructions = json_text(conf, "instructions", 4000);
 	if (priv->instructions == NULL)
-		return refuse(why, why_len, "\"instructions\" must be a non-empty string");
+		err = refuse(why, why_len, "\"instructions\" must be a non-empty string");
 	if (json_object_get(conf, "search_url") == NULL) {
 		if (v->nfields > 0 || v->base_url != NULL)
 			return refuse(why, why_len,
 				      "without \"search_url\" a register has no \"fields\" and no "
 				      "\"base_url\"");
-		return ERR_OK;
+		return err;
 	}
 	priv->search_url = json_text(conf, "search_url", HJ_TEMPLATE_MAX);
 	if (priv->search_url == NULL || v->base_url == NULL)
 		return refuse(why, why_len,
 			      "\"search_url\" must be a template opening with {base_url}, and "
 			      "\"base_url\" the register's search page");
-	err = hj_template_check(v, priv->search_url, true, "search_url", used, why, why_len);
-	if (err != ERR_OK)
-		return err;
+	if (hj_template_check(v, priv->search_url, true, "search_url", used, why, why_len) !=
+		    ERR_OK ||
+	    err != ERR_OK)
+		return ERR_INVALID;
 	/* values go in the query only: a path segment of dots would point
 	 * the admin's browser at another page of the register's site */
 	query = strchr(priv->search_url, '?');

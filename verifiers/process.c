@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "jsonbody.h"
+#include "lint.h"
 #include "validate.h"
 #include "verifier.h"
 
@@ -112,31 +114,50 @@ static bool env_name_ok(const char *s)
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == len;
 }
 
+/* Refuses the definition with a message written the checks' way (lint.h):
+ * why holds the first refusal, and each is noted for lint. */
+static enum err refuse(char *why, size_t why_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum err refuse(char *why, size_t why_len, const char *fmt, ...)
+{
+	char msg[LINT_ERROR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (why[0] == '\0')
+		snprintf(why, why_len, "%s", msg);
+	lint_note(msg);
+	return ERR_INVALID;
+}
+
 /* "args" (at most PROCESS_ARGS_MAX strings) copied after the program in
  * p->argv. */
 static enum err args_init(struct process_priv *p, json_t *args, char *why, size_t why_len)
 {
 	json_t *item;
 	size_t i;
+	enum err err = ERR_OK;
 
 	if (args != NULL && (!json_is_array(args) || json_array_size(args) > PROCESS_ARGS_MAX)) {
-		snprintf(why, why_len,
-			 "\"process\": \"args\" must be an array of at most %d strings",
-			 PROCESS_ARGS_MAX);
+		refuse(why, why_len, "\"process\": \"args\" must be an array of at most %d strings",
+		       PROCESS_ARGS_MAX);
 		return ERR_INVALID;
 	}
 	json_array_foreach (args, i, item) {
 		if (!json_is_string(item) || strlen(json_string_value(item)) > PROCESS_ARG_LEN) {
-			snprintf(why, why_len,
-				 "\"process\": \"args\"[%zu] must be a string of at most %d bytes",
-				 i, PROCESS_ARG_LEN);
-			return ERR_INVALID;
+			err = refuse(
+				why, why_len,
+				"\"process\": \"args\"[%zu] must be a string of at most %d bytes",
+				i, PROCESS_ARG_LEN);
+			continue; /* each argument checked, so that lint names every one */
 		}
 		p->argv[1 + i] = strdup(json_string_value(item));
 		if (p->argv[1 + i] == NULL)
 			return ERR_NOMEM;
 	}
-	return ERR_OK;
+	return err;
 }
 
 /* The variable named by "env"[i] as "NAME=value" in p->env[i]: a name
@@ -146,30 +167,30 @@ static enum err env_add(struct process_priv *p, json_t *env, size_t i, char *why
 	const char *name = json_string_value(json_array_get(env, i)), *value;
 
 	if (!env_name_ok(name)) {
-		snprintf(why, why_len,
-			 "\"process\": \"env\"[%zu] must be a variable name ([A-Z_][A-Z0-9_]*)", i);
+		refuse(why, why_len,
+		       "\"process\": \"env\"[%zu] must be a variable name ([A-Z_][A-Z0-9_]*)", i);
 		return ERR_INVALID;
 	}
 	if (strncmp(name, "HCPD_", 5) == 0) {
-		snprintf(why, why_len,
-			 "\"process\": \"env\": %s: hcpd's own settings are never passed to a "
-			 "program",
-			 name);
+		refuse(why, why_len,
+		       "\"process\": \"env\": %s: hcpd's own settings are never passed to a "
+		       "program",
+		       name);
 		return ERR_INVALID;
 	}
 	for (size_t j = 0; j < i; j++)
 		if (strcmp(json_string_value(json_array_get(env, j)), name) == 0) {
-			snprintf(why, why_len, "\"process\": \"env\": %s is listed twice", name);
+			refuse(why, why_len, "\"process\": \"env\": %s is listed twice", name);
 			return ERR_INVALID;
 		}
 	value = getenv(name);
 	if (value == NULL) {
-		snprintf(why, why_len, "\"process\": \"env\": %s is not set", name);
+		refuse(why, why_len, "\"process\": \"env\": %s is not set", name);
 		return ERR_INVALID;
 	}
 	if (strlen(value) > PROCESS_ENV_VALUE) {
-		snprintf(why, why_len, "\"process\": \"env\": %s is longer than %d bytes", name,
-			 PROCESS_ENV_VALUE);
+		refuse(why, why_len, "\"process\": \"env\": %s is longer than %d bytes", name,
+		       PROCESS_ENV_VALUE);
 		return ERR_INVALID;
 	}
 	p->env[i] = malloc(strlen(name) + 1 + strlen(value) + 1);
@@ -186,12 +207,16 @@ static enum err env_init(struct process_priv *p, json_t *env, char *why, size_t 
 	enum err err = ERR_OK;
 
 	if (env != NULL && (!json_is_array(env) || json_array_size(env) > PROCESS_ENV_MAX)) {
-		snprintf(why, why_len, "\"process\": \"env\" must be an array of at most %d names",
-			 PROCESS_ENV_MAX);
+		refuse(why, why_len, "\"process\": \"env\" must be an array of at most %d names",
+		       PROCESS_ENV_MAX);
 		return ERR_INVALID;
 	}
-	for (size_t i = 0; err == ERR_OK && i < json_array_size(env); i++)
-		err = env_add(p, env, i, why, why_len);
+	/* each name checked, so that lint names every one at fault */
+	for (size_t i = 0; err != ERR_NOMEM && i < json_array_size(env); i++) {
+		enum err one = env_add(p, env, i, why, why_len);
+
+		err = err != ERR_OK && one != ERR_NOMEM ? err : one;
+	}
 	return err;
 }
 
@@ -205,36 +230,39 @@ static enum err process_init(struct verifier *v, json_t *conf, char *why, size_t
 	enum err err = ERR_INVALID;
 
 	if (v->ncompares > 0) {
-		snprintf(why, why_len,
-			 "\"compares\": a process verifier compares nothing itself (all it gets "
-			 "is disclosed): list what it needs under \"fields\"");
+		refuse(why, why_len,
+		       "\"compares\": a process verifier compares nothing itself (all it gets "
+		       "is disclosed): list what it needs under \"fields\"");
 		goto out;
 	}
 	if (conf != NULL && !json_is_object(conf)) {
-		snprintf(why, why_len, "\"process\" must be an object");
+		refuse(why, why_len, "\"process\" must be an object");
 		goto out;
 	}
 	if (conf != NULL && !json_only_keys(conf, keys, &bad)) {
-		snprintf(why, why_len, "\"process\": \"%s\" is not a known key", bad);
+		refuse(why, why_len, "\"process\": \"%s\" is not a known key", bad);
 		goto out;
 	}
 	snprintf(dflt, sizeof(dflt), "verifier-%s", v->name);
 	path = program != NULL ? arg_text(program) : dflt;
 	if (path == NULL) {
-		snprintf(why, why_len, "\"process\": \"program\" must be a non-empty string");
+		refuse(why, why_len, "\"process\": \"program\" must be a non-empty string");
 		goto out;
 	}
 	p->argv[0] = program_path(path, v->file);
 	if (p->argv[0] == NULL) {
 		err = errno == ENOMEM ? ERR_NOMEM : ERR_INVALID;
-		snprintf(why, why_len,
-			 "\"process\": \"program\" must be an executable file (absolute, or "
-			 "relative to the definition's directory)");
+		refuse(why, why_len,
+		       "\"process\": \"program\" must be an executable file (absolute, or "
+		       "relative to the definition's directory)");
 		goto out;
 	}
 	err = args_init(p, json_object_get(conf, "args"), why, why_len);
-	if (err == ERR_OK)
-		err = env_init(p, json_object_get(conf, "env"), why, why_len);
+	if (err != ERR_NOMEM) {
+		enum err env = env_init(p, json_object_get(conf, "env"), why, why_len);
+
+		err = err != ERR_OK && env != ERR_NOMEM ? err : env;
+	}
 out:
 	/* on failure the core calls process_cleanup, which frees what is set */
 	return err;

@@ -13,6 +13,7 @@
 
 #include "catalogue.h"
 #include "jsonbody.h"
+#include "lint.h"
 #include "net.h"
 #include "terms.h"
 #include "validate.h"
@@ -235,11 +236,28 @@ struct load {
 	size_t why_len;
 };
 
+/* Refuses the definition with msg, written `"key" rule` (lint.h): why
+ * is "FILE: msg" for the first refusal; each is noted for lint. */
+static enum err refuse_msg(struct load *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static enum err refuse_msg(struct load *l, const char *fmt, ...)
+{
+	char msg[LINT_ERROR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (l->why[0] == '\0') /* the first refusal */
+		snprintf(l->why, l->why_len, "%s: %s", l->file, msg);
+	lint_note(msg);
+	return ERR_INVALID;
+}
+
 /* Refuses the definition: "FILE: \"key\" rule". */
 static enum err refuse(struct load *l, const char *key, const char *rule)
 {
-	snprintf(l->why, l->why_len, "%s: \"%s\" %s", l->file, key, rule);
-	return ERR_INVALID;
+	return refuse_msg(l, "\"%s\" %s", key, rule);
 }
 
 /* name (unique in the set), display_name, kind, and no other kind's
@@ -248,25 +266,27 @@ static enum err load_identity(struct load *l)
 {
 	struct verifier *v = l->v;
 
+	enum err err = ERR_OK;
+
 	v->name = json_text(l->doc, "name", VERIFIER_NAME_MAX);
-	if (v->name == NULL || !validate_token(v->name, '-', VERIFIER_NAME_MAX))
-		return refuse(l, "name", "must be lower-case letters, digits and - (at most 63)");
+	if (v->name == NULL || !validate_token(v->name, '-', VERIFIER_NAME_MAX)) {
+		err = refuse(l, "name", "must be lower-case letters, digits and - (at most 63)");
+		v->name = "";
+	}
 	for (size_t i = 0; i < l->set->n; i++)
-		if (strcmp(l->set->v[i].name, v->name) == 0) {
-			snprintf(l->why, l->why_len, "%s: \"name\" is also the name in %s", l->file,
-				 l->set->v[i].file);
-			return ERR_INVALID;
-		}
+		if (strcmp(l->set->v[i].name, v->name) == 0)
+			err = refuse_msg(l, "\"name\" is also the name in %s", l->set->v[i].file);
 	if ((v->display_name = json_text(l->doc, "display_name", 200)) == NULL)
-		return refuse(l, "display_name", "must be a non-empty string");
+		err = refuse(l, "display_name", "must be a non-empty string");
 	v->ops = verifier_kind_lookup(json_string_value(json_object_get(l->doc, "kind")));
 	if (v->ops == NULL)
-		return refuse(l, "kind", "must be nppes, http_json, roster_csv, process or manual");
+		return refuse(l, "kind",
+			      "must be nppes, http_json, roster_csv, process, manual or fhir");
 	/* a kind's own section: only the one named like the kind */
 	for (const struct verifier_ops *const *k = kinds; *k != NULL; k++)
 		if (*k != v->ops && json_object_get(l->doc, (*k)->kind) != NULL)
-			return refuse(l, (*k)->kind, "belongs to another kind");
-	return ERR_OK;
+			err = refuse(l, (*k)->kind, "belongs to another kind");
+	return err;
 }
 
 /* "source": where the register's facts (its URLs, its identifier's
@@ -299,27 +319,28 @@ static enum err load_scope(struct load *l)
 	static const char *const fields_rule =
 		"must be an array of distinct catalogue field names, at most 16";
 	struct verifier *v = l->v;
+	enum err err = ERR_OK;
 
 	v->countries = json_object_get(l->doc, "countries");
 	if (!string_list(v->countries, country_ok, NULL) || json_array_size(v->countries) == 0)
-		return refuse(l, "countries",
-			      "must be a non-empty array of ISO 3166-1 alpha-2 codes");
+		err = refuse(l, "countries",
+			     "must be a non-empty array of ISO 3166-1 alpha-2 codes");
 	v->professions = json_object_get(l->doc, "professions");
 	if (v->professions != NULL && !string_list(v->professions, profession_ok, l->cat))
-		return refuse(l, "professions",
-			      "must be an array of catalogue professions (empty or absent: all)");
+		err = refuse(l, "professions",
+			     "must be an array of catalogue professions (empty or absent: all)");
 	/* a manual register's fields are those its search link carries: none
 	 * where it publishes no search page */
 	if (!field_list(json_object_get(l->doc, "fields"), l->cat,
 			v->ops->transport == TRANSPORT_MANUAL, v->fields, &v->nfields))
-		return refuse(l, "fields", fields_rule);
+		err = refuse(l, "fields", fields_rule);
 	if (!field_list(json_object_get(l->doc, "compares"), l->cat, true, v->compares,
 			&v->ncompares))
 		return refuse(l, "compares", fields_rule);
 	for (size_t i = 0; i < v->ncompares; i++)
 		if (verifier_names_have(v->fields, v->nfields, v->compares[i]))
 			return refuse(l, "compares", "must not repeat a field of \"fields\"");
-	return ERR_OK;
+	return err;
 }
 
 /* The limited-use terms: required of a kind that sends fields out (each
@@ -340,18 +361,12 @@ static enum err load_terms(struct load *l)
 	if (!json_is_object(terms) ||
 	    json_array_size(json_object_get(terms, "allowed_fields")) > VERIFIER_FIELDS_MAX * 2)
 		return refuse(l, "terms", "must be an object (this kind sends fields out)");
-	if (!terms_parse(terms, l->cat, set->allowed[set->nrecipients], &r->terms, &tbad, &trule)) {
-		snprintf(l->why, l->why_len, "%s: \"terms\": \"%s\" %s", l->file, tbad, trule);
-		return ERR_INVALID;
-	}
+	if (!terms_parse(terms, l->cat, set->allowed[set->nrecipients], &r->terms, &tbad, &trule))
+		return refuse_msg(l, "\"terms\": \"%s\" %s", tbad, trule);
 	for (size_t i = 0; i < v->nfields; i++)
-		if (!verifier_names_have(r->terms.allowed_fields, r->terms.nallowed,
-					 v->fields[i])) {
-			snprintf(l->why, l->why_len,
-				 "%s: \"fields\": \"%s\" is not in terms.allowed_fields", l->file,
-				 v->fields[i]);
-			return ERR_INVALID;
-		}
+		if (!verifier_names_have(r->terms.allowed_fields, r->terms.nallowed, v->fields[i]))
+			return refuse_msg(l, "\"fields\": \"%s\" is not in terms.allowed_fields",
+					  v->fields[i]);
 	r->name = v->name;
 	r->kind = "verifier";
 	r->display_name = v->display_name;
@@ -372,9 +387,11 @@ static enum err load_net(struct load *l)
 	if (l->v->ops->transport != TRANSPORT_HTTP)
 		return conf == NULL ? ERR_OK : refuse(l, "transport", "is for the HTTP kinds only");
 	err = net_opts_load(l->v, conf, &l->v->net, nwhy, sizeof(nwhy));
-	if (err == ERR_INVALID || err == ERR_IO || err == ERR_NOT_FOUND)
+	if (err == ERR_INVALID || err == ERR_IO)
+		return refuse_msg(l, "%s", nwhy);
+	if (err == ERR_NOT_FOUND) /* off: said so, not an error */
 		snprintf(l->why, l->why_len, "%s: %s", l->file, nwhy);
-	return err == ERR_IO ? ERR_INVALID : err;
+	return err;
 }
 
 /* How the registry is reached: base URL, timeouts, attempts, back-off. */
@@ -382,25 +399,32 @@ static enum err load_transport(struct load *l)
 {
 	static const char *const range = "must be an integer in range";
 	struct verifier *v = l->v;
+	enum err err = ERR_OK;
+	bool timeouts;
 
 	v->base_url = url_override(v->name);
 	if (v->base_url == NULL)
 		v->base_url = json_string_value(json_object_get(l->doc, "base_url"));
 	if (v->ops->transport == TRANSPORT_HTTP ? !url_ok(v->base_url)
 						: v->base_url != NULL && !url_ok(v->base_url))
-		return refuse(
+		err = refuse(
 			l, "base_url",
 			"must be an http:// or https:// URL (or set HCPD_REGISTRY_URL_<NAME>)");
-	if (!integer(l->doc, "connect_timeout_ms", 3000, 100, 60000, &v->connect_timeout_ms))
-		return refuse(l, "connect_timeout_ms", range);
-	if (!integer(l->doc, "timeout_ms", 10000, 100, 120000, &v->timeout_ms))
-		return refuse(l, "timeout_ms", range);
+	timeouts = integer(l->doc, "connect_timeout_ms", 3000, 100, 60000, &v->connect_timeout_ms);
+	if (!timeouts)
+		err = refuse(l, "connect_timeout_ms", range);
+	if (!integer(l->doc, "timeout_ms", 10000, 100, 120000, &v->timeout_ms)) {
+		err = refuse(l, "timeout_ms", range);
+		timeouts = false;
+	}
 	if (!integer(l->doc, "attempts", 4, 1, 20, &v->attempts))
-		return refuse(l, "attempts", range);
+		err = refuse(l, "attempts", range);
 	if (!integer(l->doc, "backoff_ms", 1000, 1, 3600000, &v->backoff_ms))
-		return refuse(l, "backoff_ms", range);
-	if (v->connect_timeout_ms > v->timeout_ms)
-		return refuse(l, "connect_timeout_ms", "must not exceed timeout_ms");
+		err = refuse(l, "backoff_ms", range);
+	if (timeouts && v->connect_timeout_ms > v->timeout_ms)
+		err = refuse(l, "connect_timeout_ms", "must not exceed timeout_ms");
+	if (err != ERR_OK) /* the secrets are not read for a definition refused */
+		return err;
 	return load_net(l);
 }
 
@@ -418,26 +442,32 @@ static enum err load_limits(struct load *l)
 	json_t *breaker = json_object_get(l->doc, "circuit_breaker");
 	const char *bad = "rate_limit";
 
+	enum err err = ERR_OK;
+
 	v->rate_per_second = 10;
-	if (rate != NULL) {
-		if (!json_is_object(rate) || !json_only_keys(rate, rate_keys, &bad))
-			return refuse(l, bad, rate_rule);
+	if (rate != NULL && (!json_is_object(rate) || !json_only_keys(rate, rate_keys, &bad))) {
+		err = refuse(l, bad, rate_rule);
+	} else if (rate != NULL) {
 		if (!json_is_number(per_second) || json_number_value(per_second) <= 0 ||
 		    json_number_value(per_second) > 10000)
-			return refuse(l, "rate_limit", rate_rule);
+			err = refuse(l, "rate_limit", rate_rule);
 		v->rate_per_second = json_number_value(per_second);
+		/* by default two at once: enough that a claim a few milliseconds
+		 * late loses no slot, little enough that no second sees much
+		 * above the rate */
+		if (!integer(rate, "burst", 2, 1, 10000, &v->burst))
+			err = refuse(l, "rate_limit",
+				     "\"burst\" must be an integer from 1 to 10000");
+	} else {
+		v->burst = 2;
 	}
-	/* by default two at once: enough that a claim a few milliseconds late
-	 * loses no slot, little enough that no second sees much above the rate */
-	if (!integer(rate, "burst", 2, 1, 10000, &v->burst))
-		return refuse(l, "rate_limit", "\"burst\" must be an integer from 1 to 10000");
 	bad = "circuit_breaker";
 	if ((breaker != NULL &&
 	     (!json_is_object(breaker) || !json_only_keys(breaker, breaker_keys, &bad))) ||
 	    !integer(breaker, "failures", 5, 1, 1000, &v->breaker_failures) ||
 	    !integer(breaker, "open_ms", 30000, 100, 3600000, &v->breaker_open_ms))
-		return refuse(l, bad, "must be {\"failures\": 1..1000, \"open_ms\": 100..3600000}");
-	return ERR_OK;
+		err = refuse(l, bad, "must be {\"failures\": 1..1000, \"open_ms\": 100..3600000}");
+	return err;
 }
 
 /* The kind's private state and its own section, checked by its init. */
@@ -452,8 +482,30 @@ static enum err load_kind(struct load *l)
 	if (v->ops->init == NULL)
 		return ERR_OK;
 	err = v->ops->init(v, json_object_get(l->doc, v->ops->kind), kwhy, sizeof(kwhy));
-	if (err != ERR_OK)
+	/* kwhy is the kind's first refusal; a kind that goes on notes the
+	 * others itself (lint.h) */
+	if (err == ERR_INVALID && kwhy[0] != '\0')
+		return refuse_msg(l, "%s", kwhy);
+	if (err != ERR_OK && l->why[0] == '\0')
 		snprintf(l->why, l->why_len, "%s: %s", l->file, kwhy);
+	return err;
+}
+
+/* Refuses each key of the definition that is not one of keys. */
+static enum err unknown_keys(struct load *l, const char *const *keys)
+{
+	const char *key;
+	json_t *value;
+	enum err err = ERR_OK;
+
+	json_object_foreach (l->doc, key, value) {
+		const char *const *k = keys;
+
+		while (*k != NULL && strcmp(*k, key) != 0)
+			k++;
+		if (*k == NULL)
+			err = refuse(l, key, "is not a known key");
+	}
 	return err;
 }
 
@@ -474,22 +526,31 @@ static enum err load_one(struct verifier_set *set, json_t *doc, const char *file
 			 .cat = cat,
 			 .why = why,
 			 .why_len = why_len};
-	const char *bad = NULL;
-	enum err err;
+	static enum err (*const steps[])(struct load *) = {load_source,    load_scope,  load_terms,
+							   load_transport, load_limits, load_kind};
+	enum err err, step;
 
 	memset(l.v, 0, sizeof(*l.v));
+	why[0] = '\0'; /* refuse() writes the first refusal only */
 	l.v->doc = doc;
 	l.v->file = file;
 	if (!json_is_object(doc)) {
 		snprintf(why, why_len, "%s: must be a JSON object", file);
 		return ERR_INVALID;
 	}
-	if (!json_only_keys(doc, keys, &bad))
-		return refuse(&l, bad, "is not a known key");
-	if ((err = load_identity(&l)) != ERR_OK || (err = load_source(&l)) != ERR_OK ||
-	    (err = load_scope(&l)) != ERR_OK || (err = load_terms(&l)) != ERR_OK ||
-	    (err = load_transport(&l)) != ERR_OK || (err = load_limits(&l)) != ERR_OK ||
-	    (err = load_kind(&l)) != ERR_OK)
+	err = unknown_keys(&l, keys);
+	/* every step runs, so that lint names every error; one that cannot
+	 * (no kind, out of memory, off for want of its secrets) ends it */
+	if ((step = load_identity(&l)) != ERR_OK && l.v->ops == NULL)
+		return step;
+	err = err != ERR_OK ? err : step;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		step = steps[i](&l);
+		if (step != ERR_OK && step != ERR_INVALID)
+			return step;
+		err = err != ERR_OK ? err : step;
+	}
+	if (err != ERR_OK)
 		return err;
 	set->n++;
 	return ERR_OK;

@@ -21,6 +21,7 @@
  * definition) and, during a load, its fixed buffers. Never logs; reasons carry dates and the
  * roster's detail column, never a name or a number.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 
 #include "compare.h"
 #include "jsonbody.h"
+#include "lint.h"
 #include "roster.h"
 #include "validate.h"
 
@@ -46,6 +48,7 @@ enum roster_mode {
 enum date_format {
 	DATE_ISO,      /* YYYY-MM-DD */
 	DATE_YYYYMMDD, /* LEIE's */
+	DATE_US,       /* MM/DD/YYYY, SAM.gov's; "Indefinite" is no date (no end) */
 };
 
 struct roster_priv {
@@ -54,6 +57,7 @@ struct roster_priv {
 	struct roster_format format;  /* encoding borrowed from the definition */
 	const char *identifier_field; /* the field the identifier column matches; NULL: none */
 	json_t *in_force;             /* the status values in force, borrowed; NULL: none */
+	const char *attribution;      /* what its terms of reuse ask to cite ("RPPS"); NULL */
 	const char
 		*columns[ROSTER_ROLES]; /* header names, borrowed from the definition; NULL: none */
 };
@@ -100,15 +104,34 @@ static bool column_name_ok(const char *s)
 	return true;
 }
 
+/* Refuses the definition with a message written the checks' way (lint.h):
+ * why holds the first refusal, and each is noted for lint. */
+static enum err refuse(char *why, size_t why_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum err refuse(char *why, size_t why_len, const char *fmt, ...)
+{
+	char msg[LINT_ERROR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (why[0] == '\0') /* the first refusal */
+		snprintf(why, why_len, "%s", msg);
+	lint_note(msg);
+	return ERR_INVALID;
+}
+
 /* Fills p->columns from the "columns" object. */
 static enum err init_columns(struct roster_priv *p, json_t *columns, char *why, size_t why_len)
 {
 	const char *key;
 	json_t *value;
+	enum err err = ERR_OK;
 
 	if (!json_is_object(columns)) {
-		snprintf(why, why_len,
-			 "\"roster_csv\": \"columns\" must be an object {role: column}");
+		refuse(why, why_len,
+		       "\"roster_csv\": \"columns\" must be an object {role: column}");
 		return ERR_INVALID;
 	}
 	json_object_foreach (columns, key, value) {
@@ -117,37 +140,36 @@ static enum err init_columns(struct roster_priv *p, json_t *columns, char *why, 
 
 		for (r = 0; r < ROSTER_ROLES && strcmp(role_names[r], key) != 0; r++)
 			;
+		/* each role checked, so that lint names every one at fault */
 		if (r == ROSTER_ROLES) {
-			snprintf(why, why_len,
-				 "\"roster_csv\": \"columns\": \"%.64s\" is not a role (npi, "
-				 "family_name, given_name, middle_name, state, listed_on, "
-				 "reinstated_on, detail, identifier, status)",
-				 key);
-			return ERR_INVALID;
+			err = refuse(why, why_len,
+				     "\"roster_csv\": \"columns\": \"%.64s\" is not a role (npi, "
+				     "family_name, given_name, middle_name, state, listed_on, "
+				     "reinstated_on, detail, identifier, status)",
+				     key);
+			continue;
 		}
 		if (!column_name_ok(name)) {
-			snprintf(why, why_len,
-				 "\"roster_csv\": \"columns\": \"%s\" must name a column (1 to %d "
-				 "bytes, no control characters)",
-				 key, COLUMN_NAME_MAX);
-			return ERR_INVALID;
+			err = refuse(
+				why, why_len,
+				"\"roster_csv\": \"columns\": \"%s\" must name a column (1 to %d "
+				"bytes, no control characters)",
+				key, COLUMN_NAME_MAX);
+			continue;
 		}
 		for (int o = 0; o < ROSTER_ROLES; o++)
-			if (p->columns[o] != NULL && strcmp(p->columns[o], name) == 0) {
-				snprintf(
+			if (p->columns[o] != NULL && strcmp(p->columns[o], name) == 0)
+				err = refuse(
 					why, why_len,
 					"\"roster_csv\": \"columns\": \"%s\" names the same column "
 					"as \"%s\"",
 					key, role_names[o]);
-				return ERR_INVALID;
-			}
 		p->columns[r] = name;
 	}
-	if (p->columns[ROSTER_FAMILY_NAME] == NULL) {
-		snprintf(why, why_len, "\"roster_csv\": \"columns\": \"family_name\" is required");
-		return ERR_INVALID;
-	}
-	return ERR_OK;
+	if (p->columns[ROSTER_FAMILY_NAME] == NULL)
+		err = refuse(why, why_len,
+			     "\"roster_csv\": \"columns\": \"family_name\" is required");
+	return err;
 }
 
 /* delimiter, quoting, trailing_delimiter, encoding, identifier_field. */
@@ -183,10 +205,10 @@ static enum err init_format(struct roster_priv *p, json_t *conf, char *why, size
 	p->identifier_field = json_string_value(field);
 	return ERR_OK;
 bad:
-	snprintf(why, why_len,
-		 "\"roster_csv\": \"delimiter\" must be one of , ; | or a tab, \"quoting\" and "
-		 "\"trailing_delimiter\" booleans, \"encoding\" UTF-8, WINDOWS-1252 or "
-		 "ISO-8859-1, \"identifier_field\" a field name");
+	refuse(why, why_len,
+	       "\"roster_csv\": \"delimiter\" must be one of , ; | or a tab, \"quoting\" and "
+	       "\"trailing_delimiter\" booleans, \"encoding\" UTF-8, WINDOWS-1252 or "
+	       "ISO-8859-1, \"identifier_field\" a field name");
 	return ERR_INVALID;
 }
 
@@ -208,9 +230,9 @@ static enum err init_in_force(struct roster_priv *p, json_t *list, char *why, si
 	p->in_force = list;
 	return ERR_OK;
 bad:
-	snprintf(why, why_len,
-		 "\"roster_csv\": \"in_force\" (1-32 status values) and \"columns\": "
-		 "\"status\" go together");
+	refuse(why, why_len,
+	       "\"roster_csv\": \"in_force\" (1-32 status values) and \"columns\": "
+	       "\"status\" go together");
 	return ERR_INVALID;
 }
 
@@ -223,21 +245,23 @@ struct roster_format roster_file_format(const struct verifier *v)
 
 static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t why_len)
 {
-	static const char *const keys[] = {"mode",      "columns",          "date_format",
-					   "delimiter", "quoting",          "trailing_delimiter",
-					   "encoding",  "identifier_field", "in_force",
+	static const char *const keys[] = {"mode",        "columns",
+					   "date_format", "delimiter",
+					   "quoting",     "trailing_delimiter",
+					   "encoding",    "identifier_field",
+					   "in_force",    "attribution",
 					   NULL};
 	struct roster_priv *p = v->priv;
 	const char *bad = NULL, *mode, *format;
-	enum err err;
+	enum err err = ERR_OK;
 
 	if (!json_is_object(conf)) {
-		snprintf(why, why_len,
-			 "\"roster_csv\": required, an object with \"mode\" and \"columns\"");
+		refuse(why, why_len,
+		       "\"roster_csv\": required, an object with \"mode\" and \"columns\"");
 		return ERR_INVALID;
 	}
 	if (!json_only_keys(conf, keys, &bad)) {
-		snprintf(why, why_len, "\"roster_csv\": \"%.64s\" is not a known key", bad);
+		refuse(why, why_len, "\"roster_csv\": \"%.64s\" is not a known key", bad);
 		return ERR_INVALID;
 	}
 	mode = json_string_value(json_object_get(conf, "mode"));
@@ -248,40 +272,46 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 	} else if (mode != NULL && strcmp(mode, "presence") == 0) {
 		p->mode = MODE_PRESENCE;
 	} else {
-		snprintf(why, why_len,
-			 "\"roster_csv\": \"mode\" must be exclusion, licensee or presence");
-		return ERR_INVALID;
+		err = refuse(why, why_len,
+			     "\"roster_csv\": \"mode\" must be exclusion, licensee or presence");
 	}
-	err = init_format(p, conf, why, why_len);
-	if (err != ERR_OK)
-		return err;
+	/* mode, format, date format and columns each checked, so that lint
+	 * names every error; what follows reads the columns */
+	if (init_format(p, conf, why, why_len) != ERR_OK)
+		err = ERR_INVALID;
 	format = json_string_value(json_object_get(conf, "date_format"));
 	if (json_object_get(conf, "date_format") == NULL ||
 	    (format != NULL && strcmp(format, "YYYY-MM-DD") == 0)) {
 		p->date_format = DATE_ISO;
 	} else if (format != NULL && strcmp(format, "YYYYMMDD") == 0) {
 		p->date_format = DATE_YYYYMMDD;
+	} else if (format != NULL && strcmp(format, "MM/DD/YYYY") == 0) {
+		p->date_format = DATE_US;
 	} else {
-		snprintf(why, why_len,
-			 "\"roster_csv\": \"date_format\" must be YYYYMMDD or YYYY-MM-DD");
-		return ERR_INVALID;
+		err = refuse(why, why_len,
+			     "\"roster_csv\": \"date_format\" must be YYYYMMDD, YYYY-MM-DD or "
+			     "MM/DD/YYYY");
 	}
-	err = init_columns(p, json_object_get(conf, "columns"), why, why_len);
-	if (err != ERR_OK)
-		return err;
+	if (json_object_get(conf, "attribution") != NULL &&
+	    (p->attribution = json_text(conf, "attribution", 200)) == NULL)
+		err = refuse(why, why_len,
+			     "\"roster_csv\": \"attribution\" must be a text of 1 to 200 bytes");
+	if (init_columns(p, json_object_get(conf, "columns"), why, why_len) != ERR_OK ||
+	    err != ERR_OK)
+		return ERR_INVALID;
 	if ((p->identifier_field != NULL) != (p->columns[ROSTER_IDENTIFIER] != NULL) ||
 	    (p->columns[ROSTER_IDENTIFIER] != NULL && p->columns[ROSTER_NPI] != NULL)) {
-		snprintf(why, why_len,
-			 "\"roster_csv\": \"identifier_field\" and \"columns\": \"identifier\" "
-			 "go together, and not with \"npi\"");
+		refuse(why, why_len,
+		       "\"roster_csv\": \"identifier_field\" and \"columns\": \"identifier\" "
+		       "go together, and not with \"npi\"");
 		return ERR_INVALID;
 	}
 	if (init_in_force(p, json_object_get(conf, "in_force"), why, why_len) != ERR_OK)
 		return ERR_INVALID;
 	if (p->identifier_field != NULL &&
 	    !verifier_names_have(v->fields, v->nfields, p->identifier_field)) {
-		snprintf(why, why_len, "\"fields\": must list \"%s\" (its \"identifier_field\")",
-			 p->identifier_field);
+		refuse(why, why_len, "\"fields\": must list \"%s\" (its \"identifier_field\")",
+		       p->identifier_field);
 		return ERR_INVALID;
 	}
 	/* it reads what it matches on, and nothing else */
@@ -289,10 +319,10 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 		const char *f = i < v->nfields ? v->fields[i] : v->compares[i - v->nfields];
 
 		if (!field_read(p, f)) {
-			snprintf(why, why_len,
-				 "\"%s\": \"%s\" is not read by a roster verifier (npi, "
-				 "family_name, given_name, license_region, its identifier_field)",
-				 i < v->nfields ? "fields" : "compares", f);
+			refuse(why, why_len,
+			       "\"%s\": \"%s\" is not read by a roster verifier (npi, "
+			       "family_name, given_name, license_region, its identifier_field)",
+			       i < v->nfields ? "fields" : "compares", f);
 			return ERR_INVALID;
 		}
 	}
@@ -300,49 +330,13 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 		if (p->columns[r] != NULL && role_fields[r] != NULL &&
 		    !verifier_names_have(v->fields, v->nfields, role_fields[r]) &&
 		    !verifier_names_have(v->compares, v->ncompares, role_fields[r])) {
-			snprintf(why, why_len,
-				 "\"fields\": must list \"%s\" (\"roster_csv\": \"columns\" maps "
-				 "\"%s\")",
-				 role_fields[r], role_names[r]);
+			refuse(why, why_len,
+			       "\"fields\": must list \"%s\" (\"roster_csv\": \"columns\" maps "
+			       "\"%s\")",
+			       role_fields[r], role_names[r]);
 			return ERR_INVALID;
 		}
 	return ERR_OK;
-}
-
-/* Is s[0..len) well-formed UTF-8 (no overlong forms, no surrogates)? */
-static bool utf8_ok(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = s[i], cp, n;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3, cp = c & 0x07;
-		else
-			return false;
-		if (len - i <= n)
-			return false;
-		for (unsigned k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		i += n + 1;
-	}
-	return true;
 }
 
 /* Up to max - 1 bytes of the UTF-8 text s[0..len) into out, cut at a
@@ -387,7 +381,19 @@ static enum err parse_date(enum date_format format, const char *s, size_t len, c
 		out[0] = '\0';
 		return ERR_OK;
 	}
-	if (format == DATE_YYYYMMDD) {
+	if (format == DATE_US && len == 10 && strncasecmp(s, "Indefinite", 10) == 0) {
+		out[0] = '\0'; /* an exclusion with no end */
+		return ERR_OK;
+	}
+	if (format == DATE_US) {
+		if (len != 10 || s[2] != '/' || s[5] != '/')
+			return ERR_INVALID;
+		memcpy(out, s + 6, 4);
+		out[4] = '-';
+		memcpy(out + 5, s, 2);
+		out[7] = '-';
+		memcpy(out + 8, s + 3, 2);
+	} else if (format == DATE_YYYYMMDD) {
 		if (len != 8 || !all_of(s, len, "0123456789"))
 			return ERR_INVALID;
 		/* the digits as they are, in ISO form, for the one date check */
@@ -504,7 +510,7 @@ enum err roster_map_record(const struct verifier *v, const struct roster_map *ma
 		return ERR_INVALID;
 	}
 	for (int r = 0; r < ROSTER_ROLES; r++)
-		if (col[r] >= 0 && !utf8_ok(fields[col[r]], lens[col[r]])) {
+		if (col[r] >= 0 && !validate_utf8(fields[col[r]], lens[col[r]])) {
 			snprintf(why, why_len, "column \"%s\" is not UTF-8 text (convert the file)",
 				 p->columns[r]);
 			return ERR_INVALID;
@@ -547,6 +553,7 @@ enum err roster_map_record(const struct verifier *v, const struct roster_map *ma
 			 : bad == ROSTER_IDENTIFIER        ? "an identifier (at most 32 letters "
 							     "and digits)"
 			 : p->date_format == DATE_YYYYMMDD ? "a date (YYYYMMDD)"
+			 : p->date_format == DATE_US       ? "a date (MM/DD/YYYY or Indefinite)"
 							   : "a date (YYYY-MM-DD)");
 		return ERR_INVALID;
 	}
@@ -644,65 +651,128 @@ static enum err judge(const struct roster_priv *p, const json_t *fields, const c
 	return ERR_OK;
 }
 
-static enum err roster_check_local(const struct verifier *v, PGconn *conn, const json_t *fields,
-				   struct verifier_result *ret_res)
+/* The professional's values a roster is searched by. */
+struct roster_search {
+	struct roster_query q;
+	char family[COMPARE_TEXT_MAX], given[COMPARE_TEXT_MAX], state[COMPARE_TEXT_MAX];
+};
+
+/* What fields search v's roster by: the NPI (or identifier) and, when
+ * complete, the normalised name and state. false, with *ret_res an error
+ * outcome, when there is nothing to search by (or ERR_NOMEM in *ret_err). */
+static bool search_of(const struct verifier *v, const json_t *fields, struct roster_search *s,
+		      struct verifier_result *ret_res, enum err *ret_err)
 {
 	const struct roster_priv *p = v->priv;
 	const char *npi = json_string_value(json_object_get(fields, "npi"));
-	char family[COMPARE_TEXT_MAX], given[COMPARE_TEXT_MAX] = "", state[COMPARE_TEXT_MAX] = "";
-	struct roster_query q = {0};
-	struct roster_hit hit;
-	bool loaded = false, by_name;
-	enum err err;
+	bool by_name;
 
-	err = db_roster_loaded(conn, v->name, &loaded);
-	if (err != ERR_OK)
-		return err;
-	if (!loaded)
-		return verifier_result_init(ret_res, OUTCOME_ERROR, "roster not loaded");
+	memset(s, 0, sizeof(*s));
 	if (npi != NULL &&
 	    (strlen(npi) != 10 || !all_of(npi, 10, "0123456789") || all_of(npi, 10, "0")))
 		npi = NULL;
 	if (p->columns[ROSTER_NPI] != NULL)
-		q.npi = npi;
+		s->q.npi = npi;
 	if (p->identifier_field != NULL) {
 		const char *id = json_string_value(json_object_get(fields, p->identifier_field));
 
-		q.npi = id != NULL && id[0] != '\0' && strlen(id) <= ROSTER_ID_MAX &&
-					identifier_ok(id, strlen(id))
-				? id
-				: NULL;
+		s->q.npi = id != NULL && id[0] != '\0' && strlen(id) <= ROSTER_ID_MAX &&
+					   identifier_ok(id, strlen(id))
+				   ? id
+				   : NULL;
 	}
-	compare_normalise(json_string_value(json_object_get(fields, "family_name")), family);
-	by_name = family[0] != '\0';
+	compare_normalise(json_string_value(json_object_get(fields, "family_name")), s->family);
+	by_name = s->family[0] != '\0';
 	if (p->columns[ROSTER_GIVEN_NAME] != NULL) {
-		compare_normalise(json_string_value(json_object_get(fields, "given_name")), given);
-		by_name = by_name && given[0] != '\0';
+		compare_normalise(json_string_value(json_object_get(fields, "given_name")),
+				  s->given);
+		by_name = by_name && s->given[0] != '\0';
 	}
 	if (p->columns[ROSTER_STATE] != NULL) {
 		compare_normalise(json_string_value(json_object_get(fields, "license_region")),
-				  state);
-		by_name = by_name && state[0] != '\0';
+				  s->state);
+		by_name = by_name && s->state[0] != '\0';
 	}
 	if (by_name) {
-		q.family_name = family;
-		q.given_name = given;
-		q.state = state;
+		s->q.family_name = s->family;
+		s->q.given_name = s->given;
+		s->q.state = s->state;
 	}
-	if (q.npi == NULL && !by_name)
-		return verifier_result_init(ret_res, OUTCOME_ERROR,
-					    p->identifier_field != NULL
-						    ? "no identifier and no full name to match"
-						    : "no NPI and no full name to match");
-	err = db_roster_match(conn, v->name, &q, &hit);
-	if (err == ERR_NOT_FOUND)
+	if (s->q.npi != NULL || by_name)
+		return true;
+	*ret_err = verifier_result_init(ret_res, OUTCOME_ERROR,
+					p->identifier_field != NULL
+						? "no identifier and no full name to match"
+						: "no NPI and no full name to match");
+	return false;
+}
+
+/* The outcome of a search that found hit (ERR_OK) or nothing
+ * (ERR_NOT_FOUND); any other found is returned as it is. */
+static enum err decide(const struct verifier *v, const json_t *fields,
+		       const struct roster_search *s, enum err found, const struct roster_hit *hit,
+		       struct verifier_result *ret_res)
+{
+	const struct roster_priv *p = v->priv;
+
+	if (found == ERR_NOT_FOUND)
 		return p->mode == MODE_EXCLUSION
 			       ? verifier_result_init(ret_res, OUTCOME_VERIFIED, "not on the list")
 			       : verifier_result_init(ret_res, OUTCOME_NOT_FOUND,
 						      "not on the roster");
+	if (found != ERR_OK)
+		return found;
+	return judge(p, fields, s->q.npi, hit, ret_res);
+}
+
+const char *roster_attribution(const struct verifier *v)
+{
+	const struct roster_priv *p = v->priv;
+
+	return p->attribution;
+}
+
+static enum err roster_check_local(const struct verifier *v, PGconn *conn, const json_t *fields,
+				   struct verifier_result *ret_res)
+{
+	const struct roster_priv *p = v->priv;
+	struct db_roster_info info;
+	struct roster_search s;
+	struct roster_hit hit;
+	enum err err;
+
+	err = db_roster_info(conn, v->name, &info);
 	if (err != ERR_OK)
 		return err;
-	return judge(p, fields, q.npi, &hit, ret_res);
+	if (!info.loaded)
+		return verifier_result_init(ret_res, OUTCOME_ERROR, "roster not loaded");
+	if (!search_of(v, fields, &s, ret_res, &err))
+		return err;
+	err = db_roster_match(conn, v->name, &s.q, &hit);
+	err = decide(v, fields, &s, err, &hit, ret_res);
+	/* the register's terms of reuse: cite it and the extract's date */
+	if (err == ERR_OK && p->attribution != NULL &&
+	    json_object_set_new(
+		    ret_res->evidence, "attribution",
+		    json_pack("{s:s, s:s?}", "source", p->attribution, "extract_date",
+			      info.extract_date[0] != '\0' ? info.extract_date : NULL)) != 0) {
+		verifier_result_release(ret_res);
+		err = ERR_NOMEM;
+	}
+	return err;
+}
+
+enum err roster_check_rows(const struct verifier *v, const struct roster_hit *rows, size_t n,
+			   const json_t *fields, struct verifier_result *ret_res)
+{
+	struct roster_search s;
+	struct roster_hit hit;
+	enum err err = ERR_OK;
+
+	if (!search_of(v, fields, &s, ret_res, &err))
+		return err;
+	err = db_roster_pick(&s.q, rows, n, &hit);
+	return decide(v, fields, &s, err, &hit, ret_res);
 }
 
 const struct verifier_ops verifier_roster_csv = {

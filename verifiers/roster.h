@@ -93,12 +93,41 @@ enum err roster_map_record(const struct verifier *v, const struct roster_map *ma
  * else that is not a calendar date. Pure. */
 enum err roster_parse_date(const struct verifier *v, const char *s, char ret_date[11]);
 
+/* check_local's judgement on rows[n] instead of the table: a roster read
+ * into memory (roster_read()), for `hcpd verifier test`. The same search,
+ * match (db_roster_pick()) and judgement as a check against PostgreSQL.
+ * Pure. */
+enum err roster_check_rows(const struct verifier *v, const struct roster_hit *rows, size_t n,
+			   const json_t *fields, struct verifier_result *ret_res);
+
+/* A row read from a roster file (roster_read()), borrowed for the call. */
+typedef enum err (*roster_row_fn)(void *ctx, const struct roster_row *row);
+
+/* Reads v's roster file at path ("-": standard input) exactly as
+ * roster_load() does - zip, encoding, format, header and records mapped
+ * with today (YYYY-MM-DD; NULL: the real today) as the day of the load -
+ * handing each entry to put instead of PostgreSQL: `hcpd verifier test`.
+ * Errors and why as roster_load()'s, or put's. */
+enum err roster_read(const struct verifier *v, const char *path, const char *today,
+		     roster_row_fn put, void *ctx, char *why, size_t why_len);
+
 /* What a load did. */
 struct roster_report {
-	long long entries; /* rows stored */
-	long long queued;  /* roster_reload jobs queued */
-	char sha256[65];   /* of the file, lower-case hex */
+	long long entries;     /* rows stored */
+	long long queued;      /* roster_reload jobs queued */
+	char sha256[65];       /* of the file, lower-case hex */
+	char extract_date[11]; /* YYYY-MM-DD its name carries (roster_extract_date()), "" */
 };
+
+/* The date a publisher's extract is of, from its file name (the last
+ * path component): the first run of 8 or 12 digits, YYYYMMDD[HHMM],
+ * that is a calendar date, as in PS_LibreAcces_Personne_activite_
+ * 202612011200.txt; "" when there is none. Pure. */
+void roster_extract_date(const char *name, char ret_date[11]);
+
+/* The attribution the register's terms of reuse ask for ("RPPS"), from
+ * the definition's "attribution"; NULL for none. v a roster verifier. */
+const char *roster_attribution(const struct verifier *v);
 
 /* Replaces v's roster with the CSV file at path ("-": standard input),
  * streaming it (memory stays bounded whatever its size) and converting

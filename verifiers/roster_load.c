@@ -20,6 +20,7 @@
 #include "crypto.h"
 #include "csv.h"
 #include "roster.h"
+#include "validate.h"
 
 #define READ_CHUNK 65536 /* bytes of the file read at once */
 /* a single-byte encoding's character is at most 3 bytes of UTF-8 */
@@ -34,9 +35,12 @@ struct load {
 	EVP_MD_CTX *md;
 	struct csv_parser *csv;
 	struct db_roster_copy *copy; /* lent by db_roster_load() */
+	roster_row_fn put;           /* roster_read(): each row to it instead of copy */
+	void *put_ctx;
 	struct roster_map map;
 	bool have_header;
 	char today[11];
+	char extract_date[11]; /* from the file's (or zip entry's) name; "" none */
 	long long entries;
 	unsigned char sha256[32];
 	char *why;
@@ -57,13 +61,22 @@ static enum err on_record(void *ctx, size_t line, const char *const *fields, con
 	if (!l->have_header) {
 		err = roster_map_header(l->v, fields, n, &l->map, what, sizeof(what));
 		l->have_header = err == ERR_OK;
+		if (l->have_header) { /* the records' other columns are not copied */
+			bool keep[CSV_FIELDS_MAX] = {false};
+
+			for (int r = 0; r < ROSTER_ROLES; r++)
+				if (l->map.column[r] >= 0 && l->map.column[r] < CSV_FIELDS_MAX)
+					keep[l->map.column[r]] = true;
+			csv_parser_keep(l->csv, keep, CSV_FIELDS_MAX);
+		}
 	} else {
 		err = roster_map_record(l->v, &l->map, l->today, fields, lens, n, &l->row, what,
 					sizeof(what));
 		if (err == ERR_NOT_FOUND)
 			return ERR_OK; /* skipped */
 		if (err == ERR_OK) {
-			err = db_roster_put(l->copy, &l->row.entry);
+			err = l->put != NULL ? l->put(l->put_ctx, &l->row)
+					     : db_roster_put(l->copy, &l->row.entry);
 			l->entries += err == ERR_OK;
 			if (err == ERR_INVALID)
 				snprintf(what, sizeof(what), "the row cannot be stored");
@@ -92,6 +105,25 @@ static enum err feed(struct load *l, size_t n)
 	return csv_feed(l->csv, l->utf8, sizeof(l->utf8) - out_left);
 }
 
+void roster_extract_date(const char *name, char ret_date[11])
+{
+	const char *base = name != NULL ? strrchr(name, '/') : NULL;
+	const char *s = base != NULL ? base + 1 : name;
+
+	ret_date[0] = '\0';
+	while (s != NULL && *s != '\0') {
+		size_t run = strspn(s, "0123456789");
+
+		if (run == 8 || run == 12) {
+			snprintf(ret_date, 11, "%.4s-%.2s-%.2s", s, s + 4, s + 6);
+			if (validate_date(ret_date))
+				return;
+			ret_date[0] = '\0';
+		}
+		s += run > 0 ? run : 1;
+	}
+}
+
 /* When the file at path is a zip archive (PK\3\4), opens its one file
  * entry for reading instead of fd (the registers deliver their extracts
  * zipped). ERR_INVALID, with why, for an archive of another number of
@@ -115,6 +147,13 @@ static enum err zip_entry(struct load *l, const char *path)
 			files++;
 			file = i;
 		}
+	}
+	if (files == 1) { /* the extract's own name carries its date, rather than the archive's */
+		char date[11];
+
+		roster_extract_date(zip_get_name(l->zip, (zip_uint64_t)file, 0), date);
+		if (date[0] != '\0')
+			memcpy(l->extract_date, date, sizeof(date));
 	}
 	if (l->zip == NULL || files != 1 ||
 	    (l->entry = zip_fopen_index(l->zip, (zip_uint64_t)file, 0)) == NULL) {
@@ -172,13 +211,31 @@ out:
 	return err;
 }
 
-enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
-		     struct roster_report *ret_report, char *why, size_t why_len)
+/* Frees what open_load() made. Accepts NULL. */
+static void load_free(struct load *l)
+{
+	if (l == NULL)
+		return;
+	if (l->entry != NULL)
+		zip_fclose(l->entry);
+	if (l->zip != NULL)
+		zip_discard(l->zip);
+	if (l->fd >= 0)
+		close(l->fd);
+	if (l->conv != (iconv_t)-1)
+		iconv_close(l->conv);
+	csv_parser_free(l->csv);
+	EVP_MD_CTX_free(l->md);
+	free(l);
+}
+
+/* Opens path ("-": standard input) as v's roster file: the zip entry,
+ * the parser in v's format, the conversion from its encoding, the digest;
+ * today is the date of the load. */
+static enum err load_open(const struct verifier *v, const char *path, char *why, size_t why_len,
+			  struct load **ret_load)
 {
 	struct load *l = NULL;
-	struct roster_report report = {0};
-	struct db_roster_target t = {0};
-	char *countries = NULL, *professions = NULL;
 	time_t now = time(NULL);
 	struct tm tm;
 	enum err err = ERR_NOMEM;
@@ -201,17 +258,15 @@ enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
 		err = ERR_IO;
 		goto out;
 	}
+	if (strcmp(path, "-") != 0)
+		roster_extract_date(path, l->extract_date);
 	if (strcmp(path, "-") != 0 && (err = zip_entry(l, path)) != ERR_OK)
 		goto out;
 	err = ERR_NOMEM;
 	gmtime_r(&now, &tm);
 	strftime(l->today, sizeof(l->today), "%Y-%m-%d", &tm);
 	l->md = EVP_MD_CTX_new();
-	countries = json_dumps(v->countries, JSON_COMPACT);
-	professions =
-		v->professions != NULL ? json_dumps(v->professions, JSON_COMPACT) : strdup("[]");
-	if (l->md == NULL || countries == NULL || professions == NULL ||
-	    csv_parser_new(on_record, l, &l->csv) != ERR_OK)
+	if (l->md == NULL || csv_parser_new(on_record, l, &l->csv) != ERR_OK)
 		goto out;
 	err = csv_parser_format(l->csv, roster_file_format(v).delimiter,
 				roster_file_format(v).quoting);
@@ -221,31 +276,65 @@ enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
 	if (roster_file_format(v).encoding != NULL &&
 	    (l->conv = iconv_open("UTF-8", roster_file_format(v).encoding)) == (iconv_t)-1)
 		goto out;
-	if (EVP_DigestInit_ex(l->md, EVP_sha256(), NULL) != 1) {
-		err = ERR_CRYPTO;
+	err = EVP_DigestInit_ex(l->md, EVP_sha256(), NULL) == 1 ? ERR_OK : ERR_CRYPTO;
+out:
+	if (err != ERR_OK)
+		load_free(l);
+	else
+		*ret_load = l;
+	return err;
+}
+
+enum err roster_load(PGconn *conn, const struct verifier *v, const char *path,
+		     struct roster_report *ret_report, char *why, size_t why_len)
+{
+	struct load *l = NULL;
+	struct roster_report report = {0};
+	struct db_roster_target t = {0};
+	char *countries = NULL, *professions = NULL;
+	enum err err;
+
+	err = load_open(v, path, why, why_len, &l);
+	if (err != ERR_OK)
+		return err;
+	err = ERR_NOMEM;
+	countries = json_dumps(v->countries, JSON_COMPACT);
+	professions =
+		v->professions != NULL ? json_dumps(v->professions, JSON_COMPACT) : strdup("[]");
+	if (countries == NULL || professions == NULL)
 		goto out;
-	}
 	t.name = v->name;
 	t.countries = countries;
 	t.professions = professions;
+	t.extract_date = l->extract_date[0] != '\0' ? l->extract_date : NULL;
 	err = db_roster_load(conn, &t, produce, l, &report.entries, &report.queued);
 	if (err != ERR_OK)
 		goto out;
 	crypto_hex(l->sha256, sizeof(l->sha256), report.sha256);
+	memcpy(report.extract_date, l->extract_date, sizeof(report.extract_date));
 	*ret_report = report;
 out:
-	if (l->entry != NULL)
-		zip_fclose(l->entry);
-	if (l->zip != NULL)
-		zip_discard(l->zip);
-	if (l->fd >= 0)
-		close(l->fd);
-	if (l->conv != (iconv_t)-1)
-		iconv_close(l->conv);
-	csv_parser_free(l->csv);
-	EVP_MD_CTX_free(l->md);
+	load_free(l);
 	free(countries);
 	free(professions);
-	free(l);
+	return err;
+}
+
+enum err roster_read(const struct verifier *v, const char *path, const char *today,
+		     roster_row_fn put, void *ctx, char *why, size_t why_len)
+{
+	struct load *l = NULL;
+	unsigned char sha256[32];
+	enum err err;
+
+	err = load_open(v, path, why, why_len, &l);
+	if (err != ERR_OK)
+		return err;
+	if (today != NULL)
+		snprintf(l->today, sizeof(l->today), "%s", today);
+	l->put = put;
+	l->put_ctx = ctx;
+	err = produce(l, NULL, sha256);
+	load_free(l);
 	return err;
 }

@@ -53,6 +53,8 @@ def test_health_follows_the_registry(hstack):
     assert before["us-nppes"]["error_rate_24h"] is None
     assert before["us-nppes"]["rate_limit"] == {"per_second": 1000, "burst": 100}
     assert before["us-oig-leie"]["circuit"] is None  # local: nothing to break
+    assert before["us-oig-leie"]["roster"] is None  # not loaded yet
+    assert "roster" not in before["us-nppes"]
     for i in range(3):
         email = unique_email("hv%d" % i)
         r = h.api.register(registration(email, npi=valid_npi()))

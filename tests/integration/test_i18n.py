@@ -239,6 +239,27 @@ def test_every_shipped_catalogue_translation_is_complete():
             assert t["description"].strip(), (lang, name)
 
 
+AUTOMATIC = {"en": "automatically", "fr": "automatiquement", "nl": "automatisch",
+             "de": "automatisch", "zh-CN": "自动", "ms": "automatik", "id": "otomatis",
+             "th": "อัตโนมัติ", "vi": "tự động"}
+
+
+def test_numbers_a_register_checks_automatically_say_so():
+    """The RPPS and BIG numbers are checked by verifiers (fr-rpps,
+    fr-annuaire-sante, nl-big-register), not by an admin by hand (issue 22)."""
+    english = {f["name"]: f for f in catalogue_english()["fields"]}
+    for name in ("rpps", "big_number"):
+        assert AUTOMATIC["en"] in english[name]["purpose"], name
+        assert "admin" not in english[name]["purpose"], name
+    assert set(AUTOMATIC) == set(SHIPPED) | {"en"}
+    for lang in SHIPPED:
+        path = os.path.join(ROOT, "services/catalogue.%s.json" % lang.replace("-", "_"))
+        with open(path) as f:
+            tr = json.load(f)
+        for name in ("rpps", "big_number"):
+            assert AUTOMATIC[lang] in tr["fields"][name]["purpose"], (lang, name)
+
+
 def test_an_incomplete_translation_stops_start_up(stack, tmp_path):
     cat = tmp_path / "catalogue.json"
     shutil.copy(os.path.join(ROOT, "services/catalogue.json"), cat)

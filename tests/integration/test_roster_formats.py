@@ -26,6 +26,7 @@ import zipfile
 
 import pytest
 
+from reviewkit import bearer, make_admin
 from conftest import HCPD_BIN, ROOT, start_stack
 
 RPPS = os.path.join(ROOT, "tests", "data", "rpps", "PS_LibreAcces_Personne_activite_sample.txt")
@@ -89,6 +90,37 @@ def test_rpps_extract_from_standard_input(fstack):
     absent = check(h, "fr-rpps", rpps="10000001916", family_name="Lefèvre",
                    given_name="Élodie")
     assert (absent["outcome"], absent["reason"]) == ("not_found", "not on the roster")
+
+
+def test_rpps_extract_date_is_attributed(fstack, tmp_path):
+    """The RPPS is reused on condition of citing "RPPS" and the extract's
+    date: the load reads it from the extract's name (inside the zip), the
+    check's evidence and GET /v1/admin/verifiers cite both (issue 22)."""
+    pg, h = fstack
+    z = str(tmp_path / "PS_LibreAcces_Personne_activite.zip")
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
+        f.write(RPPS, "PS_LibreAcces_Personne_activite_202612011732.txt")
+    r = subprocess.run([HCPD_BIN, "roster", "load", "fr-rpps", z], env=h.env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["extract_date"] == "2026-12-01"
+    ok = check(h, "fr-rpps", rpps="10005173140", family_name="Lefèvre", given_name="Élodie")
+    assert ok["outcome"] == "verified"
+    assert ok["evidence"]["attribution"] == {"source": "RPPS", "extract_date": "2026-12-01"}
+    token = make_admin(h)[2]
+    r = h.api.request("GET", "/v1/admin/verifiers", headers=bearer(token))
+    assert r.status == 200, r.body
+    got = {v["name"]: v for v in r.json["verifiers"]}
+    roster = got["fr-rpps"]["roster"]
+    assert (roster["entries"], roster["extract_date"], roster["attribution"]) == (
+        4, "2026-12-01", "RPPS")
+    assert got["gb-gmc-lrmp"]["roster"] is None or got["gb-gmc-lrmp"]["roster"]["attribution"] \
+        is None
+    # a name without a date (standard input here) stores none
+    assert load(h, "fr-rpps", RPPS).returncode == 0
+    assert check(h, "fr-rpps", rpps="10005173140", family_name="Lefèvre",
+                 given_name="Élodie")["evidence"]["attribution"] == {
+        "source": "RPPS", "extract_date": None}
 
 
 def test_windows_1252_file_with_a_status(fstack):
@@ -171,11 +203,14 @@ def test_sam_exclusions_extract(fstack, tmp_path):
     r = subprocess.run([HCPD_BIN, "roster", "load", "us-sam-exclusions", z], env=h.env,
                        cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["entries"] == 3  # the firm is skipped
+    assert json.loads(r.stdout)["entries"] == 4  # the firm is skipped
     by_npi = check(h, "us-sam-exclusions", npi="1900000013", family_name="Quartermaine",
                    given_name="Aldous", license_region="IL")
-    assert (by_npi["outcome"], by_npi["reason"]) == ("excluded",
-                                                     "listed (Prohibition/Restriction)")
+    assert (by_npi["outcome"], by_npi["reason"]) == (
+        "excluded", "listed since 2019-04-18 (Prohibition/Restriction)")  # Indefinite
+    ended = check(h, "us-sam-exclusions", npi="1900000047", family_name="Farnsworth",
+                  given_name="Hubert", license_region="MA")  # Termination Date 05/12/2020
+    assert (ended["outcome"], ended["reason"]) == ("verified", "reinstated: not excluded")
     by_name = check(h, "us-sam-exclusions", npi="1234567893", family_name="Vantremont",
                     given_name="Margaret", license_region="MD")
     assert by_name["outcome"] == "excluded"

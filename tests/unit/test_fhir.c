@@ -186,7 +186,8 @@ TEST(definition_checks)
 		{"value", "\"{family_name}\"", "a \"compares\" field"},
 		{"value", "\"8 {rpps}\"", "URL characters"},
 		{"value", "\"{npi}\"", "not in \"fields\""},
-		{"send_system", "\"yes\"", "booleans"},
+		{"send_system", "\"yes\"", "\"send_system\" must be a boolean"},
+		{"revinclude_roles", "1", "\"revinclude_roles\" must be a boolean"},
 		{"extra", "1", "only"},
 	};
 

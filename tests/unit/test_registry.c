@@ -3,13 +3,15 @@
  * (verifiers/registry.c), run from the repository root: the common keys
  * of a definition, each refused with the message that names its file and
  * key (never a value), their defaults, two files with one name, and the
- * "which verifiers apply to whom" rule, verifier_applies().
+ * "which verifiers apply to whom" rule, verifier_applies(), and lint's
+ * collection of every error of a definition, each with its JSON path.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "catalogue.h"
+#include "lint.h"
 #include "manual.h"
 #include "harness.h"
 #include "verifier.h"
@@ -72,7 +74,7 @@ TEST(refusals)
 		{NPPES_FILE, "{\"display_name\": 5}",
 		 "\"display_name\" must be a non-empty string"},
 		{NPPES_FILE, "{\"kind\": \"ldap\"}",
-		 "\"kind\" must be nppes, http_json, roster_csv, process or manual"},
+		 "\"kind\" must be nppes, http_json, roster_csv, process, manual or fhir"},
 		{NPPES_FILE, "{\"process\": {}}", "\"process\" belongs to another kind"},
 		{NPPES_FILE, "{\"countries\": []}",
 		 "\"countries\" must be a non-empty array of ISO 3166-1 alpha-2 codes"},
@@ -331,6 +333,144 @@ TEST(manual_kind)
 		      "\"terms\" must be absent: a local or manual check discloses nothing"));
 }
 
+/* Does errs hold exactly the n texts of want, in order? */
+static bool errors_are(const struct lint_errors *errs, const char *const *want, size_t n)
+{
+	bool ok = errs->n == n && errs->dropped == 0;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = strcmp(errs->msg[i], want[i]) == 0;
+	for (size_t i = 0; !ok && i < errs->n; i++)
+		fprintf(stderr, "  got %s\n", errs->msg[i]);
+	return ok;
+}
+
+/* One definition with errors in the common keys, in http_json's headers,
+ * map and rules: every one named with its path, the first still start-up's
+ * message; and none collected when no collection is open. */
+static void lint_every_error(void)
+{
+	static const char *const want[] = {
+		"$.colour: is not a known key",
+		"$.countries: must be a non-empty array of ISO 3166-1 alpha-2 codes",
+		"$.attempts: must be an integer in range",
+		"$.http_json.method: must be GET or POST",
+		"$.http_json.headers.Host: may not be set: Host, Content-Length and the other "
+		"headers that frame or route the request are not the definition's",
+		"$.http_json.headers.X-Field: may not hold {field} placeholders or braces: fields "
+		"go in url or body",
+		"$.http_json.map.status: must be a JSON pointer (RFC 6901: \"\" or \"/a/0/b\", ~0 "
+		"and ~1 escapes, at most 256 bytes)",
+		"$.http_json.rules[0].outcome: must be mismatch, not_found, inactive, excluded or "
+		"error (only \"compare\" verifies)",
+	};
+	struct lint_errors *errs = calloc(1, sizeof(*errs));
+	struct verifier_set *set = NULL;
+	json_t *doc = json_load_file("verifiers/examples/example-board.json", 0, NULL), *hj;
+	char why[512] = "";
+
+	setenv("EXAMPLE_BOARD_TOKEN", "t", 1);
+	hj = json_object_get(doc, "http_json");
+	json_object_set_new(doc, "colour", json_string("red"));
+	json_object_set_new(doc, "countries", json_pack("[s]", "usa"));
+	json_object_set_new(doc, "attempts", json_integer(0));
+	json_object_set_new(hj, "method", json_string("PUT"));
+	json_object_set_new(json_object_get(hj, "headers"), "Host", json_string("x"));
+	json_object_set_new(json_object_get(hj, "headers"), "X-Field", json_string("{npi}"));
+	json_object_set_new(json_object_get(hj, "map"), "status", json_string("no-slash"));
+	json_object_set_new(json_array_get(json_object_get(hj, "rules"), 0), "outcome",
+			    json_string("verified"));
+	json_incref(doc);
+	lint_collect(errs);
+	CHECK(verifier_set_from_json(doc, "def.json", cat, &set, why, sizeof(why)) == ERR_INVALID);
+	lint_collect(NULL);
+	CHECK(set == NULL);
+	CHECK(errors_are(errs, want, sizeof(want) / sizeof(want[0])));
+	CHECK_STREQ(why, "def.json: \"colour\" is not a known key");
+	/* start-up's load collects nothing and says the first */
+	errs->n = 0;
+	why[0] = '\0';
+	CHECK(verifier_set_from_json(doc, "def.json", cat, &set, why, sizeof(why)) == ERR_INVALID);
+	CHECK(errs->n == 0);
+	CHECK_STREQ(why, "def.json: \"colour\" is not a known key");
+	unsetenv("EXAMPLE_BOARD_TOKEN");
+	free(errs);
+}
+
+/* A roster definition's section: each column role at fault named. */
+static void lint_roster(void)
+{
+	static const char *const want[] = {
+		"$.roster_csv.mode: must be exclusion, licensee or presence",
+		"$.roster_csv.columns.given_name: must name a column (1 to 128 bytes, no control "
+		"characters)",
+		"$.roster_csv.columns.colour: is not a role (npi, family_name, given_name, "
+		"middle_name, state, listed_on, reinstated_on, detail, identifier, status)",
+	};
+	struct lint_errors *errs = calloc(1, sizeof(*errs));
+	struct verifier_set *set = NULL;
+	json_t *doc = json_load_file(ROSTER_FILE, 0, NULL);
+	json_t *section = json_object_get(doc, "roster_csv");
+	char why[512] = "";
+
+	json_object_set_new(section, "mode", json_string("sometimes"));
+	json_object_set_new(json_object_get(section, "columns"), "colour", json_string("C"));
+	json_object_set_new(json_object_get(section, "columns"), "given_name", json_string(""));
+	lint_collect(errs);
+	CHECK(verifier_set_from_json(doc, "def.json", cat, &set, why, sizeof(why)) == ERR_INVALID);
+	lint_collect(NULL);
+	CHECK(errors_are(errs, want, sizeof(want) / sizeof(want[0])));
+	free(errs);
+}
+
+/* A manual section: instructions and search_url each named. */
+static void lint_manual(void)
+{
+	static const char *const want[] = {
+		"$.manual.instructions: must be a non-empty string",
+		"$.manual.search_url: has a '}' outside a placeholder",
+	};
+	struct lint_errors *errs = calloc(1, sizeof(*errs));
+	struct verifier_set *set = NULL;
+	json_t *doc = patched("verifiers/registries/sg-smc.json",
+			      "{\"base_url\": \"https://smc.example.org/search\", "
+			      "\"manual\": {\"instructions\": \"\", "
+			      "\"search_url\": \"{base_url}?q=x}\"}}");
+	char why[512] = "";
+
+	lint_collect(errs);
+	CHECK(verifier_set_from_json(doc, "def.json", cat, &set, why, sizeof(why)) == ERR_INVALID);
+	lint_collect(NULL);
+	CHECK(errors_are(errs, want, sizeof(want) / sizeof(want[0])));
+	free(errs);
+}
+
+/* lint_path(): the checks' messages as JSON paths. */
+static void lint_paths(void)
+{
+	static const struct {
+		const char *msg, *path, *rule;
+	} cases[] = {
+		{"\"name\" must be", "$.name", "must be"},
+		{"\"http_json\": \"rules[2].field\" must be", "$.http_json.rules[2].field",
+		 "must be"},
+		{"\"roster_csv\": \"columns\": \"x\" is not", "$.roster_csv.columns.x", "is not"},
+		{"\"fhir\": a fhir verifier sends", "$.fhir", "a fhir verifier sends"},
+		{"\"process\": \"env\": X is not set", "$.process.env", "X is not set"},
+		{"\"process\": \"env\"[3] must be", "$.process.env[3]", "must be"},
+		{"no path here", "$", "no path here"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[128];
+		const char *rule;
+
+		lint_path(cases[i].msg, path, sizeof(path), &rule);
+		CHECK_STREQ(path, cases[i].path);
+		CHECK_STREQ(rule, cases[i].rule);
+	}
+}
+
 int main(void)
 {
 	char why[512];
@@ -346,6 +486,10 @@ int main(void)
 	RUN(names_have);
 	RUN(applies);
 	RUN(manual_kind);
+	RUN(lint_every_error);
+	RUN(lint_roster);
+	RUN(lint_manual);
+	RUN(lint_paths);
 	catalogue_free(cat);
 	return harness_done();
 }

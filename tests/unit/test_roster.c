@@ -67,7 +67,7 @@ static void bad_mode(json_t *doc)
 
 static void bad_format(json_t *doc)
 {
-	json_object_set_new(section(doc), "date_format", json_string("MM/DD/YYYY"));
+	json_object_set_new(section(doc), "date_format", json_string("DD.MM.YYYY"));
 }
 
 static void column_not_string(json_t *doc)
@@ -356,6 +356,103 @@ static void iso_dates(json_t *doc)
 	json_object_set_new(section(doc), "date_format", json_string("YYYY-MM-DD"));
 }
 
+static void us_date_format(json_t *doc)
+{
+	json_object_set_new(section(doc), "date_format", json_string("MM/DD/YYYY"));
+}
+
+/* The extract's date from its file name (the RPPS's attribution). */
+TEST(extract_date)
+{
+	char d[11];
+
+	roster_extract_date("/srv/PS_LibreAcces_Personne_activite_202612011732.txt", d);
+	CHECK_STREQ(d, "2026-12-01");
+	roster_extract_date("export_20261201.csv", d);
+	CHECK_STREQ(d, "2026-12-01");
+	roster_extract_date("/data/20261201/UPDATED.csv", d); /* a directory's is not the file's */
+	CHECK_STREQ(d, "");
+	roster_extract_date("SAM_Exclusions_Public_Extract_V2_26341.CSV", d);
+	CHECK_STREQ(d, "");
+	roster_extract_date("v12345678_20250229_20240229.txt", d); /* the first that is a date */
+	CHECK_STREQ(d, "2024-02-29");
+	roster_extract_date("x_2026120117321.txt", d); /* 13 digits: no date */
+	CHECK_STREQ(d, "");
+	roster_extract_date(NULL, d);
+	CHECK_STREQ(d, "");
+}
+
+/* db_roster_pick(), the match both PostgreSQL's rows and a roster read
+ * into memory go through: the rule, then the preference - not
+ * reinstated, by NPI, earliest listed, an undated one last. */
+TEST(pick)
+{
+	struct roster_hit rows[6] = {
+		{.npi = "1900000013",
+		 .family_name = "A",
+		 .listed_on = "2019-01-01",
+		 .reinstated = true},
+		{.npi = "", .family_name = "A", .given_name = "B", .state = "IL", .listed_on = ""},
+		{.npi = "",
+		 .family_name = "A",
+		 .given_name = "B",
+		 .state = "IL",
+		 .listed_on = "2018-05-05"},
+		{.npi = "1900000013", .family_name = "Z", .listed_on = "2020-01-01"},
+		{.npi = "1900000021", .family_name = "A", .given_name = "B", .state = "IL"},
+		{.npi = "", .family_name = "A", .given_name = "B", .state = "TX"},
+	};
+	struct roster_query by_both = {"1900000013", "A", "B", "IL"};
+	struct roster_query by_name = {NULL, "A", "B", "IL"};
+	struct roster_query none = {"1900000039", "A", "B", "NY"};
+	struct roster_hit hit;
+
+	CHECK(db_roster_pick(&by_both, rows, 6, &hit) == ERR_OK);
+	CHECK(hit.by_npi && strcmp(hit.family_name, "Z") == 0); /* in force, by NPI */
+	CHECK(db_roster_pick(&by_both, rows, 3, &hit) == ERR_OK);
+	CHECK(!hit.by_npi && strcmp(hit.listed_on, "2018-05-05") == 0); /* not reinstated */
+	CHECK(db_roster_pick(&by_name, rows, 6, &hit) == ERR_OK);
+	CHECK(!hit.by_npi && strcmp(hit.listed_on, "2018-05-05") == 0); /* dated first */
+	CHECK(db_roster_pick(&by_name, rows, 2, &hit) == ERR_OK);
+	CHECK(hit.listed_on[0] == '\0');
+	memset(&hit, 0x5A, sizeof(hit));
+	CHECK(db_roster_pick(&none, rows, 6, &hit) == ERR_NOT_FOUND);
+	CHECK(hit.npi[0] == 0x5A);                         /* untouched */
+	CHECK(!db_roster_row_matches(&by_name, &rows[4])); /* a row with an NPI: by NPI only */
+	CHECK(db_roster_row_matches(&by_both, &rows[0]));
+}
+
+/* SAM.gov's MM/DD/YYYY, and its Termination Date "Indefinite" (no end). */
+TEST(us_dates)
+{
+	struct verifier_set *us = NULL;
+	const struct verifier *v;
+	char d[11], why[512];
+
+	CHECK(load(us_date_format, &us, why, sizeof(why)) == ERR_OK);
+	v = verifier_lookup(us, "us-oig-leie");
+	CHECK(v != NULL);
+	if (v != NULL) {
+		CHECK(roster_parse_date(v, "04/18/2019", d) == ERR_OK);
+		CHECK_STREQ(d, "2019-04-18");
+		CHECK(roster_parse_date(v, " 02/29/2020 ", d) == ERR_OK);
+		CHECK_STREQ(d, "2020-02-29");
+		CHECK(roster_parse_date(v, "Indefinite", d) == ERR_OK);
+		CHECK_STREQ(d, "");
+		CHECK(roster_parse_date(v, "INDEFINITE", d) == ERR_OK);
+		CHECK_STREQ(d, "");
+		CHECK(roster_parse_date(v, "", d) == ERR_OK);
+		CHECK_STREQ(d, "");
+		CHECK(roster_parse_date(v, "02/29/2019", d) == ERR_INVALID);
+		CHECK(roster_parse_date(v, "18/04/2019", d) == ERR_INVALID);
+		CHECK(roster_parse_date(v, "2019-04-18", d) == ERR_INVALID);
+		CHECK(roster_parse_date(v, "4/18/2019", d) == ERR_INVALID);
+		CHECK(roster_parse_date(v, "04-18-2019", d) == ERR_INVALID);
+		CHECK(roster_parse_date(v, "Indefinitely", d) == ERR_INVALID);
+	}
+	verifier_set_free(us);
+}
+
 TEST(dates)
 {
 	struct verifier_set *iso = NULL;
@@ -561,6 +658,9 @@ int main(void)
 	RUN(rows_skipped);
 	RUN(rows_refused);
 	RUN(dates);
+	RUN(us_dates);
+	RUN(pick);
+	RUN(extract_date);
 	RUN(sample_file);
 	RUN(file_format_and_identifier);
 	verifier_set_free(leie);
