@@ -36,6 +36,7 @@
 #include "migrate.h"
 #include "password.h"
 #include "ratelimit.h"
+#include "activities.h"
 #include "recipients.h"
 #include "retention.h"
 #include "roster.h"
@@ -189,6 +190,10 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 	    recipients_load(app->cfg.recipients_file, app->catalogue, &app->recipients, buf,
 			    sizeof(buf)) != ERR_OK)
 		return fail("bad recipients file (HCPD_RECIPIENTS_FILE)", buf);
+	if ((need & NEED_RECIPIENTS) &&
+	    activities_load(app->cfg.activities_file, app->recipients, &app->activities, buf,
+			    sizeof(buf)) != ERR_OK)
+		return fail("bad activities file (HCPD_ACTIVITIES_FILE)", buf);
 	if (need & NEED_VERIFIERS) {
 		struct verifier_set *set = NULL;
 
@@ -216,6 +221,7 @@ static void app_close(struct app *app)
 	webhooks_free(app->webhooks);
 	schema_langs_free(app->schema_langs);
 	workpool_free(app->hashpool);
+	activities_free(app->activities);
 	recipients_free(app->recipients);
 	verifier_set_free(app->verifiers);
 	adminpage_free(app->admin_page);
@@ -229,6 +235,7 @@ static void app_close(struct app *app)
 	explicit_bzero(app->bidx_key, sizeof(app->bidx_key));
 	explicit_bzero(app->idem_key, sizeof(app->idem_key));
 	explicit_bzero(app->link_key, sizeof(app->link_key));
+	explicit_bzero(app->release_key, sizeof(app->release_key));
 	search_keys_wipe(app);
 }
 

@@ -23,6 +23,7 @@ void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN])
 	crypto_derive(master, "hcpd sign-in throttle client v1", app->throttle_key);
 	crypto_derive(master, "hcpd staff note v1", app->note_key);
 	crypto_derive(master, "hcpd suppression list v1", app->suppress_key);
+	crypto_derive(master, "hcpd activity release signing v1", app->release_key);
 }
 
 /* The key a data key is sealed under: the master's wrap key and the
