@@ -276,3 +276,34 @@ enum err vault_open_account(const struct app *app, const struct sealed_account *
 	vault_wipe_free(email);
 	return err;
 }
+
+enum err vault_open_fields(const struct app *app, PGconn *conn, const char *id, json_t *fields,
+			   json_t **ret_values)
+{
+	struct account_row row = {0};
+	json_t *all = json_object(), *values = json_object(), *f;
+	enum err err = all != NULL && values != NULL ? ERR_OK : ERR_NOMEM;
+	size_t i;
+
+	if (err == ERR_OK)
+		err = db_account_get(conn, id, &row);
+	if (err == ERR_OK)
+		err = vault_open_account(app, &row.sealed, all);
+	account_row_release(&row);
+	json_array_foreach (fields, i, f) {
+		const char *name = json_string_value(f);
+		json_t *v = strcmp(name, "email") == 0
+				    ? json_object_get(all, "email")
+				    : json_object_get(json_object_get(all, "profile"), name);
+
+		if (err == ERR_OK)
+			json_object_set_new(values, name, v != NULL ? json_copy(v) : json_null());
+	}
+	json_decref(all);
+	if (err != ERR_OK) {
+		json_decref(values);
+		return err;
+	}
+	*ret_values = values;
+	return ERR_OK;
+}
