@@ -101,7 +101,7 @@ static bool target_read(struct activity_target *t, json_t *def, const struct rec
 	}
 	t->role = role;
 	t->recipient = json_text(def, "recipient", 63);
-	d = recipient_of(rcp, t->recipient);
+	t->def = d = recipient_of(rcp, t->recipient);
 	if (d == NULL)
 		return fail(f, "must name a recipient of the recipients file", "%s.recipient", key,
 			    0);
@@ -249,4 +249,13 @@ const struct activity *activities_find(const struct activities *set, const char 
 		if (strcmp(set->list[i].id, id) == 0)
 			return &set->list[i];
 	return NULL;
+}
+
+bool activities_name_recipient(const struct activities *set, const char *recipient)
+{
+	for (size_t i = 0; set != NULL && recipient != NULL && i < set->n; i++)
+		for (size_t j = 0; j < set->list[i].ntargets; j++)
+			if (strcmp(set->list[i].targets[j].recipient, recipient) == 0)
+				return true;
+	return false;
 }

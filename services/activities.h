@@ -16,6 +16,7 @@
 #ifndef HCPD_ACTIVITIES_H
 #define HCPD_ACTIVITIES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -23,6 +24,7 @@
 
 struct recipients;
 struct activities;
+struct recipient_def;
 
 /* Sent to every recipient of an activity besides its configured fields:
  * the enrolment's outcome, which the recipient's terms must allow. */
@@ -38,6 +40,8 @@ struct activity_target {
 	const char *fields[ACTIVITY_FIELDS_MAX]; /* catalogue names, no completion_status */
 	size_t nfields;
 	const char *url; /* where releases are POSTed (webhooks_url_rule()) */
+	const struct recipient_def *def; /* the recipient and its terms (borrowed from the
+					    recipients set, which outlives this one) */
 };
 
 struct activity {
@@ -64,5 +68,9 @@ void activities_free(struct activities *set);
 
 /* The activity of that id, or NULL (set may be NULL). Pure. */
 const struct activity *activities_find(const struct activities *set, const char *id);
+
+/* Does an activity of set name recipient as its sponsor or an
+ * accreditor? Pure. */
+bool activities_name_recipient(const struct activities *set, const char *recipient);
 
 #endif

@@ -38,6 +38,7 @@
 #include "ratelimit.h"
 #include "activities.h"
 #include "recipients.h"
+#include "releases.h"
 #include "retention.h"
 #include "roster.h"
 #include "verifier_cli.h"
@@ -342,7 +343,7 @@ static int cmd_serve(struct app *app)
 	struct mailer *mailer = NULL;
 	struct bgthread *retention = NULL;
 	struct runner *runner = NULL;
-	struct bgthread *schedule = NULL, *indexer = NULL;
+	struct bgthread *schedule = NULL, *indexer = NULL, *releases = NULL;
 	sigset_t signals;
 	char why[512];
 	int sig = 0;
@@ -399,6 +400,8 @@ static int cmd_serve(struct app *app)
 		log_json(LOG_ERROR, "cannot start the verification runner", NULL);
 	if (webhooks_start(app->webhooks, app) != ERR_OK)
 		log_json(LOG_ERROR, "cannot start the webhook sender", NULL);
+	if (releases_start(app, &releases) != ERR_OK)
+		log_json(LOG_ERROR, "cannot start the activity release sender", NULL);
 	sig = wait_for_stop(app, &signals);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
 	/* a rollout: new connections go to other processes; every request
@@ -410,6 +413,7 @@ static int cmd_serve(struct app *app)
 	bgthread_stop(retention);
 	mailer_stop(mailer);
 	webhooks_stop(app->webhooks);
+	bgthread_stop(releases);
 	/* queued hashes run, each resuming its parked connection */
 	workpool_stop(app->hashpool);
 	http_drain(server, HTTP_DRAIN_MS);
@@ -426,7 +430,7 @@ static int cmd_worker(struct app *app)
 	struct http_server *ops = NULL;
 	struct mailer *mailer = NULL;
 	struct runner *runner = NULL;
-	struct bgthread *schedule = NULL;
+	struct bgthread *schedule = NULL, *releases = NULL;
 	sigset_t signals;
 	char why[512];
 	int sig = 0;
@@ -452,6 +456,8 @@ static int cmd_worker(struct app *app)
 	}
 	if (webhooks_start(app->webhooks, app) != ERR_OK)
 		log_json(LOG_ERROR, "cannot start the webhook sender", NULL);
+	if (releases_start(app, &releases) != ERR_OK)
+		log_json(LOG_ERROR, "cannot start the activity release sender", NULL);
 	sig = wait_for_stop(app, &signals);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
 	http_stop(ops);
@@ -459,6 +465,7 @@ static int cmd_worker(struct app *app)
 	runner_stop(runner);
 	mailer_stop(mailer);
 	webhooks_stop(app->webhooks);
+	bgthread_stop(releases);
 	metrics_release();
 	return 0;
 }
@@ -732,6 +739,9 @@ static const struct command {
 	{"admin", "disable", 1, 1,
 	 "admin disable ID           disable a staff account; its sessions end at once",
 	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, cli_admin_disable},
+	{"activity", "secret", 1, 1,
+	 "activity secret RECIPIENT  print the secret that signs releases to an activity recipient",
+	 NEED_KEYS | NEED_CATALOGUE | NEED_RECIPIENTS, 0, releases_secret_cmd},
 	{"ledger", "verify", 0, 0,
 	 "ledger verify              check the disclosure ledger's hash chain", NEED_DB, 1,
 	 run_ledger_verify},
