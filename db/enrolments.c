@@ -47,13 +47,15 @@ static const char withdraw_sql[] =
 	"  AND given_up_at IS NULL AND cancelled_at IS NULL) "
 	"SELECT old.status, old.activity FROM old";
 
-/* $1 subject, $2 recipient, $3 enrolment or NULL */
+/* $1 subject, $2 recipient, $3 enrolment or NULL; each field once, in
+ * the order the (first) enrolment stored it */
 static const char fields_sql[] =
-	"SELECT count(*) > 0, coalesce(json_agg(DISTINCT f), '[]')::text FROM ("
-	"  SELECT unnest(r.fields) AS f FROM enrolments e "
+	"SELECT count(*) > 0, coalesce(json_agg(f ORDER BY n), '[]')::text FROM ("
+	"  SELECT u.f, min(u.n) AS n FROM enrolments e "
 	"  JOIN enrolment_recipients r ON r.enrolment_id = e.id "
+	"  CROSS JOIN LATERAL unnest(r.fields) WITH ORDINALITY AS u(f, n) "
 	"  WHERE e.account_id = $1 AND r.recipient = $2 AND e.status <> 'withdrawn' "
-	"  AND ($3::uuid IS NULL OR e.id = $3::uuid)) x";
+	"  AND ($3::uuid IS NULL OR e.id = $3::uuid) GROUP BY u.f) x";
 
 static const char claim_sql[] =
 	"UPDATE activity_releases d SET next_attempt_at = now() + $1 * interval '1 second' "
