@@ -212,11 +212,12 @@ enum err db_release_queue(PGconn *conn, const char *enrolment, const char *recip
 	if (text == NULL)
 		return ERR_NOMEM;
 	snprintf(id, sizeof(id), "%lld", disclosure_id);
-	err = db_exec(conn,
-		      "INSERT INTO activity_releases (enrolment_id, recipient, disclosure_id, fields, "
-		      "completion_status) VALUES ($1::uuid, $2, $3::bigint, "
-		      "ARRAY(SELECT json_array_elements_text($4::json)), $5)",
-		      5, params, NULL, NULL, &res);
+	err = db_exec(
+		conn,
+		"INSERT INTO activity_releases (enrolment_id, recipient, disclosure_id, fields, "
+		"completion_status) VALUES ($1::uuid, $2, $3::bigint, "
+		"ARRAY(SELECT json_array_elements_text($4::json)), $5)",
+		5, params, NULL, NULL, &res);
 	free(text);
 	PQclear(res);
 	return err;

@@ -106,8 +106,9 @@ static bool target_read(struct activity_target *t, json_t *def, const struct rec
 		return fail(f, "must name a recipient of the recipients file", "%s.recipient", key,
 			    0);
 	if (strcmp(d->kind, kind) != 0)
-		return fail(f, strcmp(role, "sponsor") == 0 ? "must name a cme_sponsor recipient"
-							    : "must name an accreditor recipient",
+		return fail(f,
+			    strcmp(role, "sponsor") == 0 ? "must name a cme_sponsor recipient"
+							 : "must name an accreditor recipient",
 			    "%s.recipient", key, 0);
 	if (!allowed(d, ACTIVITY_COMPLETION_FIELD))
 		return fail(f, "names a recipient whose terms do not allow completion_status",
@@ -132,7 +133,7 @@ static bool kind_ok(const char *kind)
 static bool activity_read(struct activities *set, size_t i, json_t *def,
 			  const struct recipients *rcp, struct fault *f)
 {
-	static const char *const keys[] = {"id",     "kind",        "title", "system_client",
+	static const char *const keys[] = {"id",      "kind",        "title", "system_client",
 					   "sponsor", "accreditors", NULL};
 	struct activity *a = &set->list[i];
 	json_t *accs = json_object_get(def, "accreditors"), *v;

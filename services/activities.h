@@ -30,16 +30,16 @@ struct recipient_def;
  * the enrolment's outcome, which the recipient's terms must allow. */
 #define ACTIVITY_COMPLETION_FIELD "completion_status"
 
-#define ACTIVITY_FIELDS_MAX 32 /* fields per recipient */
-#define ACTIVITY_TARGETS_MAX 9 /* the sponsor and up to 8 accreditors */
+#define ACTIVITY_FIELDS_MAX  32 /* fields per recipient */
+#define ACTIVITY_TARGETS_MAX 9  /* the sponsor and up to 8 accreditors */
 
 /* One recipient of an activity. Strings borrowed from the set. */
 struct activity_target {
-	const char *recipient; /* a recipients file name */
-	const char *role;      /* "sponsor" or "accreditor" */
+	const char *recipient;                   /* a recipients file name */
+	const char *role;                        /* "sponsor" or "accreditor" */
 	const char *fields[ACTIVITY_FIELDS_MAX]; /* catalogue names, no completion_status */
 	size_t nfields;
-	const char *url; /* where releases are POSTed (webhooks_url_rule()) */
+	const char *url;                 /* where releases are POSTed (webhooks_url_rule()) */
 	const struct recipient_def *def; /* the recipient and its terms (borrowed from the
 					    recipients set, which outlives this one) */
 };

@@ -56,11 +56,12 @@ static enum err release_one(struct req *r, PGconn *conn, const char *enrolment, 
 		err = ledger_disclose_id(conn, &d, &rule, &disclosure);
 	}
 	if (err == ERR_OK && rule == GATE_ALLOWED)
-		err = db_release_queue(conn, enrolment, t->recipient, disclosure, fields, COMPLETED);
+		err = db_release_queue(conn, enrolment, t->recipient, disclosure, fields,
+				       COMPLETED);
 	if (err == ERR_OK &&
-	    json_array_append_new(result, json_pack("{s:s, s:s, s:s}", "recipient", t->recipient,
-						    "role", t->role, "rule",
-						    gate_rule_name(rule))) != 0)
+	    json_array_append_new(result,
+				  json_pack("{s:s, s:s, s:s}", "recipient", t->recipient, "role",
+					    t->role, "rule", gate_rule_name(rule))) != 0)
 		err = ERR_NOMEM;
 	json_decref(fields);
 	return err;
@@ -161,6 +162,7 @@ enum MHD_Result h_activity_completion(struct req *r)
 	return http_reply_json(r, 202,
 			       json_pack("{s:s, s:s, s:s, s:o}", "enrolment",
 					 json_string_value(json_object_get(r->json, "enrolment")),
-					 "activity", a->id, "status", COMPLETED, "releases", result),
+					 "activity", a->id, "status", COMPLETED, "releases",
+					 result),
 			       NULL);
 }

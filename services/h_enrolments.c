@@ -40,10 +40,10 @@ static json_t *target_json(const struct activity_target *t, json_t *values, bool
 	if (!full)
 		return json_pack("{s:s, s:s, s:o}", "recipient", t->recipient, "role", t->role,
 				 "fields", fields);
-	item = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:i, s:b}, s:o, s:s}",
-			 "recipient", t->recipient, "display_name", t->def->display_name, "role",
-			 t->role, "recipient_country", terms->recipient_country, "terms",
-			 "version", terms->version, "purpose", terms->purpose, "legal_basis",
+	item = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:i, s:b}, s:o, s:s}", "recipient",
+			 t->recipient, "display_name", t->def->display_name, "role", t->role,
+			 "recipient_country", terms->recipient_country, "terms", "version",
+			 terms->version, "purpose", terms->purpose, "legal_basis",
 			 terms->legal_basis, "retention_days", terms->retention_days,
 			 "onward_transfer", terms->onward_transfer, "fields", fields, "when",
 			 "on_completion");

@@ -95,7 +95,8 @@ const char *gate_consent_for(const char *kind, const char *purpose)
 
 bool gate_kind_by_enrolment(const char *kind)
 {
-	return kind != NULL && (strcmp(kind, "cme_sponsor") == 0 || strcmp(kind, "accreditor") == 0);
+	return kind != NULL &&
+	       (strcmp(kind, "cme_sponsor") == 0 || strcmp(kind, "accreditor") == 0);
 }
 
 /* The enrolment rule (issue 25 item 1): the professional chose this
