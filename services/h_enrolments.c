@@ -76,25 +76,13 @@ static enum err preview_build(struct req *r, PGconn *conn, const struct activity
 	return ERR_OK;
 }
 
-/* Only a professional enrols: a staff token has no profile to share. */
-static bool professional(struct req *r, enum MHD_Result *ret_reply)
-{
-	if (strcmp(r->auth.role, "professional") == 0)
-		return true;
-	*ret_reply = problem_send(r, 403, "forbidden", NULL);
-	return false;
-}
-
 enum MHD_Result h_activity_preview(struct req *r)
 {
 	const struct activity *a = activities_find(r->app->activities, r->param);
 	json_t *list = NULL;
-	enum MHD_Result reply;
 	PGconn *conn;
 	enum err err;
 
-	if (!professional(r, &reply))
-		return reply;
 	if (a == NULL)
 		return problem_send(r, 404, "not-found", "no such activity");
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
@@ -170,7 +158,7 @@ enum MHD_Result h_me_enrol(struct req *r)
 	PGconn *conn;
 	enum err err;
 
-	if (!professional(r, &reply) || !problem_check_strings(r, keys, &reply))
+	if (!problem_check_strings(r, keys, &reply))
 		return reply;
 	a = activities_find(r->app->activities,
 			    json_string_value(json_object_get(r->json, "activity")));
