@@ -31,9 +31,9 @@
 #include "ledger.h"
 #include "log.h"
 #include "mailer.h"
-#include "marketing.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "cli_marketing.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "activities.h"
@@ -46,7 +46,6 @@
 #include "schedule.h"
 #include "schema_lang.h"
 #include "search.h"
-#include "validate.h"
 #include "vault.h"
 #include "verifier.h"
 #include "webhooks.h"
@@ -605,48 +604,6 @@ static int run_purge(struct app *app, int argc, char **argv)
 	return 0;
 }
 
-/* marketing headers|check ACCOUNT CHANNEL: for marketing sent by another
- * system, the RFC 8058 headers a message must carry and the send-time
- * consent check (exit 0: may send, 1: may not). */
-static int run_marketing(struct app *app, const char *what, char **argv)
-{
-	char list[MARKETING_HEADER_MAX], post[MARKETING_HEADER_MAX];
-	bool allowed = false;
-	PGconn *conn;
-	enum err err;
-
-	if (!validate_uuid(argv[0]) || !marketing_channel_ok(app, argv[1]))
-		return fail("bad arguments",
-			    "give an account id and a marketing channel (marketing_*)");
-	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
-	if (err == ERR_OK) {
-		err = strcmp(what, "headers") == 0
-			      ? marketing_headers(app, conn, argv[0], argv[1], list, post)
-			      : marketing_may_send(app, conn, argv[0], argv[1], &allowed);
-		db_release(app->db, conn);
-	}
-	if (err != ERR_OK)
-		return fail("marketing failed", err_name(err));
-	if (strcmp(what, "headers") == 0) {
-		printf("List-Unsubscribe: %s\nList-Unsubscribe-Post: %s\n", list, post);
-		return 0;
-	}
-	printf("{\"allowed\": %s}\n", allowed ? "true" : "false");
-	return allowed ? 0 : 1;
-}
-
-static int run_marketing_headers(struct app *app, int argc, char **argv)
-{
-	(void)argc;
-	return run_marketing(app, "headers", argv);
-}
-
-static int run_marketing_check(struct app *app, int argc, char **argv)
-{
-	(void)argc;
-	return run_marketing(app, "check", argv);
-}
-
 /* hcpd reverify --all | --due: one monitoring pass now (waiting for a
  * pass another process runs), its counts as JSON. */
 static int run_reverify(struct app *app, int argc, char **argv)
@@ -749,10 +706,10 @@ static const struct command {
 	 NEED_DB | NEED_CATALOGUE, 1, run_purge},
 	{"marketing", "headers", 2, 2,
 	 "marketing headers ID CHAN  the List-Unsubscribe headers for a marketing message",
-	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, run_marketing_headers},
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, cli_marketing_headers},
 	{"marketing", "check", 2, 2,
 	 "marketing check ID CHAN    may marketing on CHAN go to ID now (exit 0) or not (1)",
-	 NEED_DB | NEED_CATALOGUE, 1, run_marketing_check},
+	 NEED_DB | NEED_CATALOGUE, 1, cli_marketing_check},
 	{"reverify", NULL, 1, 1,
 	 "reverify --all | --due     queue re-verification of every verified account, or the due",
 	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_VERIFIERS, 1, run_reverify},
