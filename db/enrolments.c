@@ -72,13 +72,13 @@ static const char claim_sql[] =
 /* $1 id, $2 error (NULL: delivered); in SET, attempts is the old count */
 static const char attempt_sql[] =
 	"UPDATE activity_releases SET "
-	"attempts = attempts + CASE WHEN $2 IS NULL THEN 0 ELSE 1 END, "
-	"delivered_at = CASE WHEN $2 IS NULL THEN now() END, last_error = $2, "
-	"given_up_at = CASE WHEN $2 IS NOT NULL AND attempts + 1 >= "
+	"attempts = attempts + CASE WHEN $2::text IS NULL THEN 0 ELSE 1 END, "
+	"delivered_at = CASE WHEN $2::text IS NULL THEN now() END, last_error = $2::text, "
+	"given_up_at = CASE WHEN $2::text IS NOT NULL AND attempts + 1 >= "
 	STR(RELEASE_MAX_ATTEMPTS) " THEN now() END, "
 	"next_attempt_at = now() + make_interval(secs => least(" STR(RELEASE_BACKOFF_MAX_S)
 	", power(2, attempts + 1))) "
-	"WHERE id = $1 RETURNING given_up_at IS NOT NULL";
+	"WHERE id = $1::bigint RETURNING given_up_at IS NOT NULL";
 /* clang-format on */
 
 enum err db_enrolment_insert(PGconn *conn, const char *account, const char *activity,

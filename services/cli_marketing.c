@@ -31,7 +31,8 @@ static int run_marketing(struct app *app, const char *what, char **argv)
 	enum err err;
 
 	if (!validate_uuid(argv[0]) || !marketing_channel_ok(app, argv[1]))
-		return fail("bad arguments", "give an account id and a marketing channel (marketing_*)");
+		return fail("bad arguments",
+			    "give an account id and a marketing channel (marketing_*)");
 	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
 	if (err == ERR_OK) {
 		err = strcmp(what, "headers") == 0
@@ -60,4 +61,3 @@ int cli_marketing_check(struct app *app, int argc, char **argv)
 	(void)argc;
 	return run_marketing(app, "check", argv);
 }
-

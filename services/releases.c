@@ -102,11 +102,16 @@ static enum err deliver(struct sender *s, PGconn *conn, const struct release_row
 	explicit_bzero(body, strlen(body));
 	free(body);
 	err = db_release_attempt(conn, w->id, error[0] != '\0' ? error : NULL, &given_up);
-	log_json(error[0] != '\0' ? LOG_WARN : LOG_INFO,
-		 error[0] != '\0' ? "release not delivered" : "release delivered",
-		 json_pack("{s:I, s:s, s:s, s:b}", "release", (json_int_t)w->id, "recipient",
-			   w->recipient, "error", error[0] != '\0' ? error : "none", "given_up",
-			   given_up));
+	if (err != ERR_OK) /* sent, but not recorded: due again after the lease */
+		log_json(LOG_ERROR, "release attempt not recorded",
+			 json_pack("{s:I, s:s}", "release", (json_int_t)w->id, "error",
+				   err_name(err)));
+	else
+		log_json(error[0] != '\0' ? LOG_WARN : LOG_INFO,
+			 error[0] != '\0' ? "release not delivered" : "release delivered",
+			 json_pack("{s:I, s:s, s:s, s:b}", "release", (json_int_t)w->id,
+				   "recipient", w->recipient, "error",
+				   error[0] != '\0' ? error : "none", "given_up", given_up));
 	return err;
 }
 

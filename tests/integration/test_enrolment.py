@@ -178,6 +178,9 @@ def test_the_preview_is_what_the_recipients_get_and_what_the_ledger_holds(stack,
     assert complete(h, key, item["id"]).status == 409
     time.sleep(1.5)
     assert len(receiver.got) == 2 and len(ledger(pg, pro.id)) == 2
+    # each recorded as delivered at its first attempt
+    assert pg.psql("SELECT count(*) FROM activity_releases WHERE delivered_at IS NOT NULL "
+                   "AND attempts = 0") == "2"
     # the export (right of access) shows the enrolment and what it released
     export_doc = pro.call("GET", "/v1/me/export", expect=200).json
     assert [e["status"] for e in export_doc["enrolments"]] == ["completed"]
@@ -219,6 +222,7 @@ def test_a_withdrawn_enrolment_releases_nothing_more(stack, tmp_path):
     while time.time() < deadline and pg.psql(
             "SELECT count(*) FROM activity_releases WHERE attempts > 0") == "0":
         time.sleep(0.2)
+    assert pg.psql("SELECT count(*) FROM activity_releases WHERE attempts > 0") != "0"
     late.call("DELETE", "/v1/me/enrolments/%s" % e["id"], expect=204,
               template="/v1/me/enrolments/{id}")
     receiver.fail = 0
@@ -354,3 +358,36 @@ def test_erasure_ends_enrolments(stack, tmp_path):
     enrol(pro)
     pro.call("DELETE", "/v1/me", {"password": PASSWORD}, expect=204)
     assert pg.psql("SELECT status FROM enrolments WHERE account_id = '%s'" % pro.id) == "withdrawn"
+
+
+def test_a_suspended_recipient_gets_no_release_even_one_queued(stack, tmp_path):
+    pg, h, receiver = world(stack, tmp_path)
+    key = client(h)
+    admin = admin_token(h)
+    r = h.cli("recipient", "suspend", SPONSOR, "--reason", "sent to the wrong list")
+    assert r.returncode == 0, r.stderr
+
+    # suspended at completion: the gate refuses the sponsor, the accreditor gets its release
+    first = Pro(h.api)
+    r = complete(h, key, enrol(first).json["id"])
+    assert [x["rule"] for x in r.json["releases"]] == ["recipient_suspended", "allowed"]
+    assert [name for name, _ in receiver.wait(1)] == [ACCREDITOR]
+
+    # suspended after the release was queued: held, sent once resumed
+    assert h.cli("recipient", "resume", SPONSOR).returncode == 0
+    receiver.fail = 1000
+    second = Pro(h.api)
+    r = complete(h, key, enrol(second).json["id"])
+    assert [x["rule"] for x in r.json["releases"]] == ["allowed", "allowed"]
+    assert h.cli("recipient", "suspend", SPONSOR, "--reason", "again").returncode == 0
+    receiver.fail = 0
+    pg.psql("UPDATE activity_releases SET next_attempt_at = now()")
+    got = receiver.wait(2)
+    time.sleep(2)
+    assert [name for name, _ in receiver.got] == [ACCREDITOR, ACCREDITOR]
+    assert h.api.request("DELETE", "/v1/admin/recipients/%s/suspension" % SPONSOR,
+                         headers=bearer(admin),
+                         template="/v1/admin/recipients/{name}/suspension").status == 200
+    pg.psql("UPDATE activity_releases SET next_attempt_at = now()")
+    got = receiver.wait(3)
+    assert got[-1][0] == SPONSOR and got[-1][1]["enrolment"] == r.json["enrolment"]
