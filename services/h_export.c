@@ -32,13 +32,13 @@
 #include "consents.h"
 #include "crypto.h"
 #include "db.h"
+#include "enrolments.h"
 #include "fhir_practitioner.h"
 #include "fhir_verification.h"
 #include "handlers.h"
 #include "privacy.h"
 #include "problem.h"
 #include "pwjob.h"
-#include "enrolments.h"
 #include "vault.h"
 
 /* Opens obj's member (hex of bytes sealed as what) in place: as JSON when
@@ -152,8 +152,11 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 						    r->app->verifiers, r->app->cfg.reverify_days));
 	err = *ret_doc != NULL ? ERR_OK : ERR_NOMEM;
 	/* the activities enrolled in, with what each recipient was to get */
-	if (err == ERR_OK && json_object_set(*ret_doc, "enrolments", enrolments) != 0)
+	if (err == ERR_OK && json_object_set(*ret_doc, "enrolments", enrolments) != 0) {
+		json_decref(*ret_doc);
+		*ret_doc = NULL;
 		err = ERR_NOMEM;
+	}
 out:
 	vault_wipe_free(email);
 	json_decref(profile);
