@@ -16,9 +16,11 @@ enum err db_consent_history(PGconn *conn, const char *account_id, json_t **ret_h
 	PGresult *res;
 	json_t *history;
 	enum err err = db_exec(conn,
-			       "SELECT coalesce(json_agg(json_build_object('purpose', purpose, "
-			       "'granted', granted, 'source', source, 'notice_version', "
-			       "notice_version, 'changed_at', created_at) ORDER BY id), '[]') "
+			       /* reason: only a migration's rows have one (0024) */
+			       "SELECT coalesce(json_agg(jsonb_strip_nulls(jsonb_build_object("
+			       "'purpose', purpose, 'granted', granted, 'source', source, "
+			       "'notice_version', notice_version, 'changed_at', created_at, "
+			       "'reason', reason)) ORDER BY id), '[]') "
 			       "FROM consents WHERE account_id = $1",
 			       1, params, NULL, NULL, &res);
 

@@ -209,7 +209,9 @@ void gate_facts_release(struct gate_facts *facts)
 {
 	free(facts->allowed);
 	free(facts->granted);
+	free(facts->enrolled);
 	json_decref(facts->arrays);
+	json_decref(facts->enrolled_json);
 	PQclear(facts->res);
 	memset(facts, 0, sizeof(*facts));
 }

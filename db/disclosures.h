@@ -101,12 +101,19 @@ struct gate_facts {
 	const char *notice_version; /* the notice the account accepted; NULL: none */
 	const char **granted;       /* consent purposes whose latest row grants */
 	size_t ngranted;
-	PGresult *res;  /* owns the strings above */
-	json_t *arrays; /* owns allowed/granted's strings */
+	/* For a cme_sponsor or an accreditor (issue 25): the fields it may
+	 * receive under the subject's enrolments in force that name it
+	 * (disclosure_req.enrolment's only, when set); NULL: not enrolled. */
+	const char **enrolled;
+	size_t nenrolled;
+	PGresult *res;         /* owns the strings above */
+	json_t *arrays;        /* owns allowed/granted's strings */
+	json_t *enrolled_json; /* owns enrolled's strings */
 };
 
 /* Reads the facts for subject (a UUID) and recipient at the database's
- * now(). Release them with gate_facts_release(). Blocks. */
+ * now() (all but enrolled, which services/ledger.c adds from
+ * db/enrolments.h). Release them with gate_facts_release(). Blocks. */
 enum err db_gate_facts(PGconn *conn, const char *subject, const char *recipient,
 		       struct gate_facts *ret_facts);
 

@@ -193,6 +193,13 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 		"WHERE account_id = $1",
 		/* sealed under the destroyed key already; their chunks go with them */
 		"DELETE FROM documents WHERE account_id = $1",
+		/* enrolments end: nothing more is released for them (their rows
+		 * stay, naming the account id only, as consents do) */
+		"UPDATE activity_releases SET cancelled_at = now(), last_error = 'erased' "
+		"WHERE enrolment_id IN (SELECT id FROM enrolments WHERE account_id = $1) "
+		"AND delivered_at IS NULL AND given_up_at IS NULL AND cancelled_at IS NULL",
+		"UPDATE enrolments SET status = 'withdrawn', withdrawn_at = now() "
+		"WHERE account_id = $1 AND status <> 'withdrawn'",
 	};
 	const char *params[2] = {e->id, e->kept};
 	const char *lock[1] = {e->id};

@@ -21,6 +21,7 @@ struct keystore;
 struct workpool;
 struct ratelimit;
 struct recipients;
+struct activities;
 struct admin_page;
 struct verifier_set;
 struct webhooks;
@@ -40,6 +41,8 @@ struct app {
 	unsigned char bidx_key[CRYPTO_KEY_LEN];     /* email blind index */
 	unsigned char idem_key[CRYPTO_KEY_LEN];     /* MACs of idempotent requests */
 	struct recipients *recipients;              /* the recipients file (serve) */
+	struct activities *activities;              /* the activities file (serve) */
+	unsigned char release_key[CRYPTO_KEY_LEN];  /* signs activity releases (releases.h) */
 	atomic_bool recipients_synced;              /* stored by ledger_sync_recipients() */
 	unsigned char link_key[CRYPTO_KEY_LEN];     /* one-click unsubscribe tokens */
 	unsigned char throttle_key[CRYPTO_KEY_LEN]; /* sign-in throttle's client keys */

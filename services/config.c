@@ -300,6 +300,7 @@ enum err config_load(struct config *cfg, const char **ret_why)
 		err = load_mail(cfg, ret_why);
 	cfg->admin_dir = env_or("HCPD_ADMIN_DIR", NULL);
 	cfg->recipients_file = env_or("HCPD_RECIPIENTS_FILE", "services/recipients.json");
+	cfg->activities_file = env_or("HCPD_ACTIVITIES_FILE", "services/activities.json");
 	cfg->public_url = env_or("HCPD_PUBLIC_URL", "http://127.0.0.1:8080");
 	if (err == ERR_OK && !public_url_ok(cfg->public_url)) {
 		*ret_why = "HCPD_PUBLIC_URL must be an http:// or https:// URL of at most 200 "

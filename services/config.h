@@ -37,6 +37,7 @@ struct config {
 	const char *smtp_url;        /* HCPD_SMTP_URL: smtp:// or smtps://; NULL: mail off */
 	const char *smtp_from;       /* HCPD_SMTP_FROM: envelope and From address */
 	const char *recipients_file; /* HCPD_RECIPIENTS_FILE: non-verifier recipients */
+	const char *activities_file; /* HCPD_ACTIVITIES_FILE: activities to enrol in */
 	const char *public_url;      /* HCPD_PUBLIC_URL: base of links in mail */
 	int purge_interval;          /* HCPD_PURGE_INTERVAL_SECONDS: retention purge period */
 	int keep_pending_days;       /* HCPD_RETENTION_UNCOMPLETED_DAYS */

@@ -92,38 +92,6 @@ static bool uuid_ok(const void *ctx, const char *s)
 	return validate_uuid(s);
 }
 
-/* Opens the requested fields of one account (absent fields are null). */
-static enum err open_values(struct app *app, PGconn *conn, const char *id, json_t *fields,
-			    json_t **ret_values)
-{
-	struct account_row row = {0};
-	json_t *all = json_object(), *values = json_object(), *f;
-	enum err err = all != NULL && values != NULL ? ERR_OK : ERR_NOMEM;
-	size_t i;
-
-	if (err == ERR_OK)
-		err = db_account_get(conn, id, &row);
-	if (err == ERR_OK)
-		err = vault_open_account(app, &row.sealed, all);
-	account_row_release(&row);
-	json_array_foreach (fields, i, f) {
-		const char *name = json_string_value(f);
-		json_t *v = strcmp(name, "email") == 0
-				    ? json_object_get(all, "email")
-				    : json_object_get(json_object_get(all, "profile"), name);
-
-		if (err == ERR_OK)
-			json_object_set_new(values, name, v != NULL ? json_copy(v) : json_null());
-	}
-	json_decref(all);
-	if (err != ERR_OK) {
-		json_decref(values);
-		return err;
-	}
-	*ret_values = values;
-	return ERR_OK;
-}
-
 /* The gate for every account, the ledger rows, the refusals' and the
  * export's own audit rows: one transaction. */
 static enum err export_run(struct req *r, PGconn *conn, struct export_item *items, size_t n,
@@ -246,7 +214,8 @@ enum MHD_Result h_admin_disclosures_export(struct req *r)
 
 		for (int c = 0; c < 37; c++)
 			items[i].account[c] = (char)tolower((unsigned char)id[c]);
-		err = open_values(r->app, conn, items[i].account, fields_json, &items[i].values);
+		err = vault_open_fields(r->app, conn, items[i].account, fields_json,
+					&items[i].values);
 		if (err == ERR_NOT_FOUND) /* erased or no such account: the gate says so */
 			err = ERR_OK;
 	}

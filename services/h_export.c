@@ -32,6 +32,7 @@
 #include "consents.h"
 #include "crypto.h"
 #include "db.h"
+#include "enrolments.h"
 #include "fhir_practitioner.h"
 #include "fhir_verification.h"
 #include "handlers.h"
@@ -112,7 +113,7 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 	struct account_row row = {0};
 	unsigned char key[CRYPTO_KEY_LEN];
 	char *email = NULL, now[32];
-	json_t *profile = NULL, *history = NULL, *records = NULL, *account;
+	json_t *profile = NULL, *history = NULL, *records = NULL, *account, *enrolments = NULL;
 	time_t t = time(NULL);
 	struct tm tm;
 	enum err err = db_account_get(conn, id, &row);
@@ -125,6 +126,8 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 	err = db_consent_history(conn, id, &history);
 	if (err == ERR_OK)
 		err = db_export_records(conn, id, &records);
+	if (err == ERR_OK)
+		err = db_enrolments_list(conn, id, &enrolments);
 	if (err == ERR_OK)
 		err = open_records(key, id, records);
 	if (err == ERR_OK)
@@ -148,11 +151,18 @@ static enum err export_build(struct req *r, PGconn *conn, json_t **ret_doc)
 			  fhir_verification_results(id, json_object_get(records, "verifications"),
 						    r->app->verifiers, r->app->cfg.reverify_days));
 	err = *ret_doc != NULL ? ERR_OK : ERR_NOMEM;
+	/* the activities enrolled in, with what each recipient was to get */
+	if (err == ERR_OK && json_object_set(*ret_doc, "enrolments", enrolments) != 0) {
+		json_decref(*ret_doc);
+		*ret_doc = NULL;
+		err = ERR_NOMEM;
+	}
 out:
 	vault_wipe_free(email);
 	json_decref(profile);
 	json_decref(history);
 	json_decref(records);
+	json_decref(enrolments);
 	return err;
 }
 

@@ -120,6 +120,13 @@ enum MHD_Result h_admin_audit(struct req *r);
 /* h_webhooks.c */
 enum MHD_Result h_admin_webhook_deliveries(struct req *r);
 
+/* h_enrolments.c, h_completions.c: activities and enrolment (issue 25) */
+enum MHD_Result h_activity_preview(struct req *r);
+enum MHD_Result h_me_enrolments(struct req *r);
+enum MHD_Result h_me_enrol(struct req *r);
+enum MHD_Result h_me_enrolment_withdraw(struct req *r);
+enum MHD_Result h_activity_completion(struct req *r);
+
 /* h_admin_page.c */
 enum MHD_Result h_admin_page_index(struct req *r);
 enum MHD_Result h_admin_page_file(struct req *r);

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "crypto.h"
 #include "db.h"
+#include "enrolments.h"
 #include "ledger.h"
 #include "validate.h"
 
@@ -31,7 +32,6 @@ static const char *const purpose_consents[][2] = {
 static const char *const kind_consents[][2] = {
 	{"verifier", "licensure_verification"},
 	{"advertiser", "advertiser_contact"},
-	{"cme_sponsor", "cme_sponsor_sharing"},
 };
 
 static const char *const rule_names[] = {
@@ -43,7 +43,7 @@ static const char *const rule_names[] = {
 	[GATE_NO_CONSENT] = "no_consent",
 	[GATE_RESTRICTED] = "restricted",
 	[GATE_ADVERTISER_CONTACT] = "advertiser_contact",
-	[GATE_CME_SPONSOR] = "cme_sponsor",
+	[GATE_NOT_ENROLLED] = "not_enrolled",
 	[GATE_ERASED] = "erased",
 	[GATE_RECIPIENT_SUSPENDED] = "recipient_suspended",
 	[GATE_NOTICE_PENDING] = "notice_pending",
@@ -91,6 +91,28 @@ const char *gate_consent_for(const char *kind, const char *purpose)
 		if (strcmp(kind, kind_consents[i][0]) == 0)
 			return kind_consents[i][1];
 	return NULL;
+}
+
+bool gate_kind_by_enrolment(const char *kind)
+{
+	return kind != NULL &&
+	       (strcmp(kind, "cme_sponsor") == 0 || strcmp(kind, "accreditor") == 0);
+}
+
+/* The enrolment rule (issue 25 item 1): the professional chose this
+ * activity, and with it exactly these fields for this recipient. */
+static enum gate_rule enrolment_rule(const struct gate_facts *f, const struct disclosure_req *d,
+				     const char **ret_field)
+{
+	if (f->enrolled == NULL)
+		return GATE_NOT_ENROLLED;
+	for (size_t i = 0; i < d->nfields; i++)
+		if (!in_list(f->enrolled, f->nenrolled, d->fields[i])) {
+			if (ret_field != NULL)
+				*ret_field = d->fields[i];
+			return GATE_NOT_ENROLLED;
+		}
+	return GATE_ALLOWED;
 }
 
 enum gate_rule gate_processing(const struct gate_facts *f, const char *purpose)
@@ -145,11 +167,14 @@ enum gate_rule gate_decide(const struct gate_facts *f, const struct disclosure_r
 				    sizeof(contact_fields) / sizeof(contact_fields[0]) - 1,
 				    d->fields[i]))
 				return GATE_ADVERTISER_CONTACT;
-	if (strcmp(f->kind, "cme_sponsor") == 0 && !granted(f, "cme_sponsor_sharing"))
-		return GATE_CME_SPONSOR;
+	if (gate_kind_by_enrolment(f->kind) &&
+	    (rule = enrolment_rule(f, d, ret_field)) != GATE_ALLOWED)
+		return rule;
 	if (notice_pending(f, d))
 		return GATE_NOTICE_PENDING;
-	if (f->legal_basis != NULL && strcmp(f->legal_basis, "consent") == 0) {
+	/* an enrolment in force is the consent such terms rest on */
+	if (f->legal_basis != NULL && strcmp(f->legal_basis, "consent") == 0 &&
+	    !gate_kind_by_enrolment(f->kind)) {
 		const char *consent = gate_consent_for(f->kind, d->purpose);
 
 		if (consent == NULL || !granted(f, consent))
@@ -189,6 +214,27 @@ out:
 	return err;
 }
 
+/* facts->enrolled, from the enrolments in force. */
+static enum err enrolled_facts(PGconn *conn, const char *subject, const struct disclosure_req *d,
+			       struct gate_facts *facts)
+{
+	json_t *fields = NULL;
+	size_t n;
+	enum err err = db_enrolment_fields(conn, subject, d->recipient, d->enrolment, &fields);
+
+	if (err != ERR_OK || fields == NULL)
+		return err;
+	n = json_array_size(fields);
+	facts->enrolled_json = fields;
+	facts->enrolled = calloc(n + 1, sizeof(*facts->enrolled));
+	if (facts->enrolled == NULL)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		facts->enrolled[i] = json_string_value(json_array_get(fields, i));
+	facts->nenrolled = n;
+	return ERR_OK;
+}
+
 enum err ledger_disclose_id(PGconn *conn, const struct disclosure_req *d, enum gate_rule *ret_rule,
 			    long long *ret_id)
 {
@@ -206,6 +252,12 @@ enum err ledger_disclose_id(PGconn *conn, const struct disclosure_req *d, enum g
 	err = db_gate_facts(conn, subject, d->recipient, &facts);
 	if (err != ERR_OK)
 		return err;
+	if (gate_kind_by_enrolment(facts.kind))
+		err = enrolled_facts(conn, subject, d, &facts);
+	if (err != ERR_OK) {
+		gate_facts_release(&facts);
+		return err;
+	}
 	rule = gate_decide(&facts, d, &field);
 	if (rule == GATE_ALLOWED) {
 		struct ledger_row row = {

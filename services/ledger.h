@@ -43,7 +43,9 @@ enum gate_rule {
 	GATE_RESTRICTED,          /* processing_restricted is set */
 	GATE_ADVERTISER_CONTACT,  /* advertiser + email/phone/postal_address without
 				     advertiser_contact */
-	GATE_CME_SPONSOR,         /* cme_sponsor without cme_sponsor_sharing */
+	GATE_NOT_ENROLLED,        /* a cme_sponsor or accreditor, and no enrolment in force in
+				     an activity naming it, or a field outside that activity's
+				     fields for it (issue 25) */
 	GATE_ERASED,              /* the account is erased (no data key), or does not exist */
 	GATE_RECIPIENT_SUSPENDED, /* the recipient is suspended (the kill-switch, issue 25) */
 	GATE_NOTICE_PENDING,      /* an advertiser or cme_sponsor, and the account has not
@@ -52,7 +54,7 @@ enum gate_rule {
 
 /* "allowed", "unknown_recipient", "terms_not_in_force", "purpose",
  * "field_not_allowed", "no_consent", "restricted", "advertiser_contact",
- * "cme_sponsor", "erased", "recipient_suspended", "notice_pending". Static
+ * "not_enrolled", "erased", "recipient_suspended", "notice_pending". Static
  * strings. */
 const char *gate_rule_name(enum gate_rule rule);
 
@@ -69,6 +71,10 @@ struct disclosure_req {
 	 * a disclosure to an advertiser or a cme_sponsor waits until the
 	 * subject has accepted it (GATE_NOTICE_PENDING). NULL: no wait. */
 	const char *notice_version;
+	/* For a cme_sponsor or an accreditor: the enrolment (a UUID) the
+	 * disclosure is made under; NULL: any enrolment in force of the
+	 * subject naming the recipient (an admin export). */
+	const char *enrolment;
 };
 
 /* The gate and the ledger in one step, inside the caller's open
@@ -96,15 +102,19 @@ enum gate_rule gate_processing(const struct gate_facts *facts, const char *purpo
 
 /* The consent that terms of legal basis "consent" rest on: their
  * purpose's own (licensure_verification; a marketing_* channel is its own
- * consent), else the recipient kind's
- * ("advertiser": advertiser_contact, "cme_sponsor": cme_sponsor_sharing);
+ * consent), else the recipient kind's ("advertiser": advertiser_contact);
  * NULL when there is none. Static strings. */
 const char *gate_consent_for(const char *kind, const char *purpose);
+
+/* Does a recipient of kind receive fields only under an activity
+ * enrolment, which is then the consent ("cme_sponsor", "accreditor")? */
+bool gate_kind_by_enrolment(const char *kind);
 
 /* The rules, in the order they are tried, on facts read from the
  * database; the first that refuses wins: the recipient, its suspension
  * (recipient_suspension_set()) and its terms,
- * the fields, gate_processing(), the kinds' own rules, the notice
+ * the fields, gate_processing(), the kinds' own rules (an advertiser's
+ * contact fields; a cme_sponsor's or accreditor's enrolment), the notice
  * acceptance they wait for (disclosure_req.notice_version), then the consent
  * of terms whose legal basis is consent (gate_consent_for()). *ret_field (may be NULL) is the
  * field at fault for GATE_FIELD_NOT_ALLOWED. Pure. */

@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "activities.h"
 #include "adminpage.h"
 #include "app.h"
 #include "check.h"
 #include "cli_admin.h"
 #include "cli_client.h"
+#include "cli_marketing.h"
 #include "cli_recipient.h"
 #include "bgthread.h"
 #include "catalogue.h"
@@ -31,12 +33,12 @@
 #include "ledger.h"
 #include "log.h"
 #include "mailer.h"
-#include "marketing.h"
 #include "metrics.h"
 #include "migrate.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "recipients.h"
+#include "releases.h"
 #include "retention.h"
 #include "roster.h"
 #include "verifier_cli.h"
@@ -44,7 +46,6 @@
 #include "schedule.h"
 #include "schema_lang.h"
 #include "search.h"
-#include "validate.h"
 #include "vault.h"
 #include "verifier.h"
 #include "webhooks.h"
@@ -189,6 +190,10 @@ static int app_open(struct app *app, unsigned need, int pool_size)
 	    recipients_load(app->cfg.recipients_file, app->catalogue, &app->recipients, buf,
 			    sizeof(buf)) != ERR_OK)
 		return fail("bad recipients file (HCPD_RECIPIENTS_FILE)", buf);
+	if ((need & NEED_RECIPIENTS) &&
+	    activities_load(app->cfg.activities_file, app->recipients, &app->activities, buf,
+			    sizeof(buf)) != ERR_OK)
+		return fail("bad activities file (HCPD_ACTIVITIES_FILE)", buf);
 	if (need & NEED_VERIFIERS) {
 		struct verifier_set *set = NULL;
 
@@ -216,6 +221,7 @@ static void app_close(struct app *app)
 	webhooks_free(app->webhooks);
 	schema_langs_free(app->schema_langs);
 	workpool_free(app->hashpool);
+	activities_free(app->activities);
 	recipients_free(app->recipients);
 	verifier_set_free(app->verifiers);
 	adminpage_free(app->admin_page);
@@ -229,6 +235,7 @@ static void app_close(struct app *app)
 	explicit_bzero(app->bidx_key, sizeof(app->bidx_key));
 	explicit_bzero(app->idem_key, sizeof(app->idem_key));
 	explicit_bzero(app->link_key, sizeof(app->link_key));
+	explicit_bzero(app->release_key, sizeof(app->release_key));
 	search_keys_wipe(app);
 }
 
@@ -335,7 +342,7 @@ static int cmd_serve(struct app *app)
 	struct mailer *mailer = NULL;
 	struct bgthread *retention = NULL;
 	struct runner *runner = NULL;
-	struct bgthread *schedule = NULL, *indexer = NULL;
+	struct bgthread *schedule = NULL, *indexer = NULL, *releases = NULL;
 	sigset_t signals;
 	char why[512];
 	int sig = 0;
@@ -392,6 +399,8 @@ static int cmd_serve(struct app *app)
 		log_json(LOG_ERROR, "cannot start the verification runner", NULL);
 	if (webhooks_start(app->webhooks, app) != ERR_OK)
 		log_json(LOG_ERROR, "cannot start the webhook sender", NULL);
+	if (releases_start(app, &releases) != ERR_OK)
+		log_json(LOG_ERROR, "cannot start the activity release sender", NULL);
 	sig = wait_for_stop(app, &signals);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
 	/* a rollout: new connections go to other processes; every request
@@ -403,6 +412,7 @@ static int cmd_serve(struct app *app)
 	bgthread_stop(retention);
 	mailer_stop(mailer);
 	webhooks_stop(app->webhooks);
+	bgthread_stop(releases);
 	/* queued hashes run, each resuming its parked connection */
 	workpool_stop(app->hashpool);
 	http_drain(server, HTTP_DRAIN_MS);
@@ -419,7 +429,7 @@ static int cmd_worker(struct app *app)
 	struct http_server *ops = NULL;
 	struct mailer *mailer = NULL;
 	struct runner *runner = NULL;
-	struct bgthread *schedule = NULL;
+	struct bgthread *schedule = NULL, *releases = NULL;
 	sigset_t signals;
 	char why[512];
 	int sig = 0;
@@ -445,6 +455,8 @@ static int cmd_worker(struct app *app)
 	}
 	if (webhooks_start(app->webhooks, app) != ERR_OK)
 		log_json(LOG_ERROR, "cannot start the webhook sender", NULL);
+	if (releases_start(app, &releases) != ERR_OK)
+		log_json(LOG_ERROR, "cannot start the activity release sender", NULL);
 	sig = wait_for_stop(app, &signals);
 	log_json(LOG_INFO, "stopping", json_pack("{s:s}", "signal", strsignal(sig)));
 	http_stop(ops);
@@ -452,6 +464,7 @@ static int cmd_worker(struct app *app)
 	runner_stop(runner);
 	mailer_stop(mailer);
 	webhooks_stop(app->webhooks);
+	bgthread_stop(releases);
 	metrics_release();
 	return 0;
 }
@@ -591,48 +604,6 @@ static int run_purge(struct app *app, int argc, char **argv)
 	return 0;
 }
 
-/* marketing headers|check ACCOUNT CHANNEL: for marketing sent by another
- * system, the RFC 8058 headers a message must carry and the send-time
- * consent check (exit 0: may send, 1: may not). */
-static int run_marketing(struct app *app, const char *what, char **argv)
-{
-	char list[MARKETING_HEADER_MAX], post[MARKETING_HEADER_MAX];
-	bool allowed = false;
-	PGconn *conn;
-	enum err err;
-
-	if (!validate_uuid(argv[0]) || !marketing_channel_ok(app, argv[1]))
-		return fail("bad arguments",
-			    "give an account id and a marketing channel (marketing_*)");
-	err = db_acquire(app->db, app->cfg.db_acquire_ms, &conn);
-	if (err == ERR_OK) {
-		err = strcmp(what, "headers") == 0
-			      ? marketing_headers(app, conn, argv[0], argv[1], list, post)
-			      : marketing_may_send(app, conn, argv[0], argv[1], &allowed);
-		db_release(app->db, conn);
-	}
-	if (err != ERR_OK)
-		return fail("marketing failed", err_name(err));
-	if (strcmp(what, "headers") == 0) {
-		printf("List-Unsubscribe: %s\nList-Unsubscribe-Post: %s\n", list, post);
-		return 0;
-	}
-	printf("{\"allowed\": %s}\n", allowed ? "true" : "false");
-	return allowed ? 0 : 1;
-}
-
-static int run_marketing_headers(struct app *app, int argc, char **argv)
-{
-	(void)argc;
-	return run_marketing(app, "headers", argv);
-}
-
-static int run_marketing_check(struct app *app, int argc, char **argv)
-{
-	(void)argc;
-	return run_marketing(app, "check", argv);
-}
-
 /* hcpd reverify --all | --due: one monitoring pass now (waiting for a
  * pass another process runs), its counts as JSON. */
 static int run_reverify(struct app *app, int argc, char **argv)
@@ -725,6 +696,9 @@ static const struct command {
 	{"admin", "disable", 1, 1,
 	 "admin disable ID           disable a staff account; its sessions end at once",
 	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, cli_admin_disable},
+	{"activity", "secret", 1, 1,
+	 "activity secret RECIPIENT  print the secret that signs releases to an activity recipient",
+	 NEED_KEYS | NEED_CATALOGUE | NEED_RECIPIENTS, 0, releases_secret_cmd},
 	{"ledger", "verify", 0, 0,
 	 "ledger verify              check the disclosure ledger's hash chain", NEED_DB, 1,
 	 run_ledger_verify},
@@ -732,10 +706,10 @@ static const struct command {
 	 NEED_DB | NEED_CATALOGUE, 1, run_purge},
 	{"marketing", "headers", 2, 2,
 	 "marketing headers ID CHAN  the List-Unsubscribe headers for a marketing message",
-	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, run_marketing_headers},
+	 NEED_DB | NEED_KEYS | NEED_CATALOGUE, 1, cli_marketing_headers},
 	{"marketing", "check", 2, 2,
 	 "marketing check ID CHAN    may marketing on CHAN go to ID now (exit 0) or not (1)",
-	 NEED_DB | NEED_CATALOGUE, 1, run_marketing_check},
+	 NEED_DB | NEED_CATALOGUE, 1, cli_marketing_check},
 	{"reverify", NULL, 1, 1,
 	 "reverify --all | --due     queue re-verification of every verified account, or the due",
 	 NEED_DB | NEED_KEYS | NEED_CATALOGUE | NEED_VERIFIERS, 1, run_reverify},

@@ -87,11 +87,12 @@ static enum err load_one(struct recipients *set, size_t i, json_t *r, const stru
 		return ERR_INVALID;
 	}
 	/* the gate could never find the consent such terms rest on */
-	if (strcmp(d->terms.legal_basis, "consent") == 0 &&
+	if (strcmp(d->terms.legal_basis, "consent") == 0 && !gate_kind_by_enrolment(d->kind) &&
 	    gate_consent_for(d->kind, d->terms.purpose) == NULL) {
 		snprintf(why, why_len,
 			 "%s: recipients[%zu].terms: \"legal_basis\" consent needs a kind with a "
-			 "consent of its own (advertiser, cme_sponsor) or a purpose with one",
+			 "consent of its own (advertiser; cme_sponsor and accreditor: the "
+			 "enrolment) or a purpose with one",
 			 name, i);
 		return ERR_INVALID;
 	}

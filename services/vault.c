@@ -23,6 +23,7 @@ void vault_init(struct app *app, const unsigned char master[CRYPTO_KEY_LEN])
 	crypto_derive(master, "hcpd sign-in throttle client v1", app->throttle_key);
 	crypto_derive(master, "hcpd staff note v1", app->note_key);
 	crypto_derive(master, "hcpd suppression list v1", app->suppress_key);
+	crypto_derive(master, "hcpd activity release signing v1", app->release_key);
 }
 
 /* The key a data key is sealed under: the master's wrap key and the
@@ -274,4 +275,35 @@ enum err vault_open_account(const struct app *app, const struct sealed_account *
 		err = ERR_NOMEM;
 	vault_wipe_free(email);
 	return err;
+}
+
+enum err vault_open_fields(const struct app *app, PGconn *conn, const char *id, json_t *fields,
+			   json_t **ret_values)
+{
+	struct account_row row = {0};
+	json_t *all = json_object(), *values = json_object(), *f;
+	enum err err = all != NULL && values != NULL ? ERR_OK : ERR_NOMEM;
+	size_t i;
+
+	if (err == ERR_OK)
+		err = db_account_get(conn, id, &row);
+	if (err == ERR_OK)
+		err = vault_open_account(app, &row.sealed, all);
+	account_row_release(&row);
+	json_array_foreach (fields, i, f) {
+		const char *name = json_string_value(f);
+		json_t *v = strcmp(name, "email") == 0
+				    ? json_object_get(all, "email")
+				    : json_object_get(json_object_get(all, "profile"), name);
+
+		if (err == ERR_OK)
+			json_object_set_new(values, name, v != NULL ? json_copy(v) : json_null());
+	}
+	json_decref(all);
+	if (err != ERR_OK) {
+		json_decref(values);
+		return err;
+	}
+	*ret_values = values;
+	return ERR_OK;
 }

@@ -109,6 +109,13 @@ enum err vault_open_hex(const unsigned char key[CRYPTO_KEY_LEN], const char *acc
  * NULL. */
 void vault_wipe_free(char *s);
 
+/* Opens the fields named in fields (a JSON array of names: "email" or a
+ * profile field) of account id into *ret_values, an object name -> value
+ * (null for a field the account holds no value for). ERR_NOT_FOUND for
+ * an erased or unknown account. Blocks. */
+enum err vault_open_fields(const struct app *app, PGconn *conn, const char *id, json_t *fields,
+			   json_t **ret_values);
+
 /* The blind index of an email address (case-insensitive). */
 void vault_email_index(const struct app *app, const char *email, unsigned char ret_index[32]);
 

@@ -72,7 +72,7 @@ static bool name_ok(const char *s)
 
 /* https://, or http:// to this machine only: the events leave in clear
  * otherwise. No credentials in the URL (they belong in the secret). */
-static const char *url_rule(const char *url)
+const char *webhooks_url_rule(const char *url)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *user = NULL;
@@ -99,10 +99,10 @@ static const char *url_rule(const char *url)
 	return rule;
 }
 
-/* Reads "whsec_" + base64 from path (a name relative to dir unless
- * absolute) into e->secret. */
-static const char *secret_read(struct endpoint *e, const char *dir, const char *path)
+const char *webhooks_secret_read(const char *dir, const char *path,
+				 unsigned char ret_secret[WEBHOOK_SECRET_MAX], size_t *ret_len)
 {
+	size_t secret_len = 0;
 	char full[4096], buf[256];
 	size_t len = 0;
 	FILE *f;
@@ -123,13 +123,14 @@ static const char *secret_read(struct endpoint *e, const char *dir, const char *
 	buf[len] = '\0';
 	if (rule == NULL && (len <= strlen(WHSEC) || strncmp(buf, WHSEC, strlen(WHSEC)) != 0 ||
 			     crypto_unbase64(buf + strlen(WHSEC), len - strlen(WHSEC),
-					     (unsigned char *)full, &e->secret_len) != ERR_OK))
+					     (unsigned char *)full, &secret_len) != ERR_OK))
 		rule = "names a file that does not hold whsec_ and base64";
-	if (rule == NULL &&
-	    (e->secret_len < WEBHOOK_SECRET_MIN || e->secret_len > WEBHOOK_SECRET_MAX))
+	if (rule == NULL && (secret_len < WEBHOOK_SECRET_MIN || secret_len > WEBHOOK_SECRET_MAX))
 		rule = "names a secret that is not 24 to 64 bytes";
-	if (rule == NULL)
-		memcpy(e->secret, full, e->secret_len);
+	if (rule == NULL) {
+		memcpy(ret_secret, full, secret_len);
+		*ret_len = secret_len;
+	}
 	explicit_bzero(buf, sizeof(buf));
 	explicit_bzero(full, sizeof(full));
 	return rule;
@@ -163,7 +164,7 @@ static const char *endpoint_read(struct endpoint *e, json_t *def, const char *di
 	*ret_key = "url";
 	if (!json_is_string(json_object_get(def, "url")))
 		return "must be a string";
-	if ((key = url_rule(json_string_value(json_object_get(def, "url")))) != NULL)
+	if ((key = webhooks_url_rule(json_string_value(json_object_get(def, "url")))) != NULL)
 		return key;
 	*ret_key = "events";
 	if (!json_is_array(events) || json_array_size(events) == 0)
@@ -179,8 +180,8 @@ static const char *endpoint_read(struct endpoint *e, json_t *def, const char *di
 	*ret_key = "secret_file";
 	if (!json_is_string(json_object_get(def, "secret_file")))
 		return "must be a string";
-	if ((key = secret_read(e, dir, json_string_value(json_object_get(def, "secret_file")))) !=
-	    NULL)
+	if ((key = webhooks_secret_read(dir, json_string_value(json_object_get(def, "secret_file")),
+					e->secret, &e->secret_len)) != NULL)
 		return key;
 	e->url = strdup(json_string_value(json_object_get(def, "url")));
 	e->events_json = json_text_dump(events, JSON_COMPACT);
@@ -396,6 +397,20 @@ static void post(struct webhooks *h, const struct endpoint *e, const char *msg_i
 	if (h == NULL)
 		curl_easy_cleanup(curl);
 	explicit_bzero(sig, sizeof(sig));
+}
+
+void webhooks_post_once(const char *url, const unsigned char *secret, size_t secret_len,
+			const char *msg_id, const char *body, long *ret_http_status,
+			char ret_error[32])
+{
+	struct endpoint e = {.url = (char *)url, .secret_len = secret_len};
+	struct outcome o;
+
+	memcpy(e.secret, secret, secret_len);
+	post(NULL, &e, msg_id, body, &o);
+	*ret_http_status = o.http_status;
+	memcpy(ret_error, o.error, sizeof(o.error));
+	explicit_bzero(&e, sizeof(e));
 }
 
 static const struct endpoint *endpoint_of(const struct webhooks *h, const char *name)

@@ -49,6 +49,26 @@ void webhooks_sign(const unsigned char *secret, size_t secret_len, const char *m
 		   long long timestamp, const char *body, size_t body_len,
 		   char out[WEBHOOK_SIGNATURE_MAX]);
 
+/* Why url may not receive signed requests ("must be https:// ..."), or
+ * NULL when it may: https://, or http:// to a loopback host, no
+ * credentials. Also checks the activities file's release URLs. */
+const char *webhooks_url_rule(const char *url);
+
+/* Reads "whsec_" + base64 from path (relative to dir unless absolute)
+ * into ret_secret and *ret_len; NULL, or why it cannot (never the
+ * secret). Blocks (file reads). */
+const char *webhooks_secret_read(const char *dir, const char *path,
+				 unsigned char ret_secret[WEBHOOK_SECRET_MAX], size_t *ret_len);
+
+/* One signed POST of body to url, as a webhook is sent (the headers
+ * webhook-id msg_id, webhook-timestamp, webhook-signature), on a handle
+ * of its own: *ret_http_status (0: no reply) and ret_error ("" when
+ * delivered, else "http_NNN" or "CURLE_N"). curl_global_init() must have
+ * run. Blocks up to the timeout. For the activity releases. */
+void webhooks_post_once(const char *url, const unsigned char *secret, size_t secret_len,
+			const char *msg_id, const char *body, long *ret_http_status,
+			char ret_error[32]);
+
 /* Starts the thread that stores hooks' endpoints in the database
  * (retrying until it can) and delivers their events. hooks NULL (no
  * HCPD_WEBHOOKS_FILE): logs that this process delivers none. ERR_NOMEM

@@ -13,7 +13,10 @@
 
 bool terms_field_known(const struct catalogue *cat, const char *name)
 {
-	return strcmp(name, "email") == 0 || catalogue_field_exists(cat, name);
+	/* completion_status: an activity enrolment's outcome (issue 25), which
+	 * CME sponsors and accreditors receive */
+	return strcmp(name, "email") == 0 || strcmp(name, "completion_status") == 0 ||
+	       catalogue_field_exists(cat, name);
 }
 
 /* A date or time (validate_timestamp()) from 1970 on, as Unix seconds. */

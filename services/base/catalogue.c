@@ -544,7 +544,8 @@ json_t *catalogue_consents_current(const struct catalogue *cat, json_t *history)
 	json_array_foreach (history, i, row) {
 		const char *purpose = json_string_value(json_object_get(row, "purpose"));
 
-		if (current != NULL && purpose != NULL)
+		/* a retired purpose (migration 0024) stays in the history only */
+		if (current != NULL && purpose != NULL && json_object_get(current, purpose) != NULL)
 			json_object_set(current, purpose, json_object_get(row, "granted"));
 	}
 	return current;

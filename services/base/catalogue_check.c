@@ -187,6 +187,18 @@ enum err catalogue_check_profile(const struct catalogue *cat, json_t *profile, j
 	return err;
 }
 
+/* Purposes hcpd once offered and no longer does: named as retired, not
+ * as unknown, so a client learns what replaced them (migration 0024). */
+static const char *const retired_consents[] = {"cme_sponsor_sharing", NULL};
+
+static bool consent_retired(const char *purpose)
+{
+	for (size_t i = 0; retired_consents[i] != NULL; i++)
+		if (strcmp(retired_consents[i], purpose) == 0)
+			return true;
+	return false;
+}
+
 enum err catalogue_check_consent_changes(const struct catalogue *cat, json_t *consents,
 					 json_t *errors)
 {
@@ -200,7 +212,12 @@ enum err catalogue_check_consent_changes(const struct catalogue *cat, json_t *co
 		return err;
 	}
 	json_object_foreach (consents, key, v) {
-		if (!catalogue_consent_known(cat, key, NULL))
+		if (consent_retired(key) && !catalogue_consent_known(cat, key, NULL))
+			add_error(errors, "consents", key, "retired",
+				  "this consent purpose is retired: enrolling in an activity "
+				  "(POST /v1/me/enrolments) replaces it",
+				  &err);
+		else if (!catalogue_consent_known(cat, key, NULL))
 			add_error(errors, "consents", key, "unknown_field",
 				  "this consent purpose is not in the catalogue", &err);
 		else if (!json_is_boolean(v))

@@ -12,7 +12,7 @@ import uuid
 
 from conftest import registration, valid_npi  # noqa: F401 (tests import it from here)
 from reviewkit import data_key, seal
-from test_ledger import CME, export
+from test_ledger import CME, CME_MODULE, export
 
 PASSWORD = "a long passphrase 2024"
 
@@ -38,7 +38,9 @@ def canaries():
 class Pro:
     """A registered, signed-in professional."""
 
-    def __init__(self, api, email=None, consents=None, **profile):
+    def __init__(self, api, email=None, consents=None, enrolled=False, **profile):
+        """enrolled: enrolled in the sample CME module (test_ledger.CME_MODULE),
+        under which its sponsor may receive the module's fields."""
         self.api = api
         self.email = email or "pro.%s@example.org" % uuid.uuid4().hex[:10]
         body = registration(self.email, **profile)
@@ -47,6 +49,8 @@ class Pro:
         assert r.status == 202, r.body
         self.id = r.json["id"]
         self.access, self.refresh = self.login()
+        if enrolled:
+            self.call("POST", "/v1/me/enrolments", {"activity": CME_MODULE}, expect=201)
 
     def login(self, expect=200):
         r = self.api.request("POST", "/v1/sessions",
@@ -78,8 +82,8 @@ def seal_for(hcpd, pg, account_id, what, value):
 
 def disclose(h, admin, account_id):
     """A real ledger row for account_id: an admin export of its given name
-    to the sample CME sponsor, through the gate (the account needs the
-    cme_sponsor_sharing consent)."""
+    to the sample CME sponsor, through the gate (the account must be
+    enrolled in the sample CME module)."""
     body = export(h, admin, *CME, ["given_name"], [account_id])
     assert [d["account"] for d in body["disclosed"]] == [account_id], body
 

@@ -41,7 +41,7 @@ def test_a_suspended_recipient_receives_nothing_from_any_process(stack, tmp_path
     try:
         pg, h = pipeline(stack, stub, tmp_path)
         admin = admin_token(h)
-        sharer = Pro(h.api, consents={"cme_sponsor_sharing": True})
+        sharer = Pro(h.api, enrolled=True)
         assert [d["account"] for d in export(h, admin, *CME, ["given_name"],
                                              [sharer.id])["disclosed"]] == [sharer.id]
 
@@ -114,7 +114,7 @@ def test_suspension_is_admin_only_audited_and_its_reason_sealed(stack):
 def test_disclosures_export_as_csv_and_ndjson(stack):
     pg, h = stack()
     admin = admin_token(h)
-    pros = [Pro(h.api, consents={"cme_sponsor_sharing": True}) for _ in range(3)]
+    pros = [Pro(h.api, enrolled=True) for _ in range(3)]
     export(h, admin, *CME, ["given_name", "family_name"], [p.id for p in pros])
     base = "/v1/admin/disclosures?recipient=%s" % CME[0]
     page = h.api.request("GET", base, headers=bearer(admin)).json["items"]

@@ -17,12 +17,28 @@ CME = ("example-cme-sponsor", "cme_sponsorship")
 ADS = ("example-advertiser", "advertising")
 
 
-def register(h, email=None, **consents):
+CME_MODULE = "example-cme-module"  # the sample activity whose sponsor CME[0] is
+
+
+def register(h, email=None, enrolled=False, **consents):
+    """A new account's id; enrolled: enrolled in the sample CME module,
+    under which its sponsor may receive the module's fields."""
     body = registration(email or "led.%s@example.org" % uuid.uuid4().hex[:10])
     body["consents"] = dict({"licensure_verification": True}, **consents)
     r = h.api.register(body)
     assert r.status == 202
+    if enrolled:
+        enrol(h, body["email"], body["password"])
     return r.json["id"]
+
+
+def enrol(h, email, password, activity=CME_MODULE):
+    r = h.api.request("POST", "/v1/sessions", body={"email": email, "password": password})
+    assert r.status == 200, r.body
+    r = h.api.request("POST", "/v1/me/enrolments", body={"activity": activity},
+                      headers={"Authorization": "Bearer " + r.json["access_token"]})
+    assert r.status == 201, r.body
+    return r.json
 
 
 def export(h, token, recipient, purpose, fields, accounts, status=200):
@@ -54,8 +70,8 @@ def verify(h):
 
 def test_export_sends_and_records_exactly_the_allowed_fields(hcpd, pg):
     token = admin_token(hcpd)
-    fields = ["given_name", "family_name", "specialty"]
-    ids = [register(hcpd, cme_sponsor_sharing=True) for _ in range(3)]
+    fields = ["given_name", "family_name", "license_number"]
+    ids = [register(hcpd, enrolled=True) for _ in range(3)]
     body = export(hcpd, token, *CME, fields, ids)
     assert body["refused"] == []
     assert [d["account"] for d in body["disclosed"]] == ids
@@ -63,7 +79,8 @@ def test_export_sends_and_records_exactly_the_allowed_fields(hcpd, pg):
                           "WHERE recipient = 'example-cme-sponsor'").split(","))
     for d in body["disclosed"]:
         assert d["values"] == {"given_name": "Ana", "family_name": "Ng",
-                               "specialty": "cardiology"}
+                               "license_number": d["values"]["license_number"]}
+        assert d["values"]["license_number"].startswith("A")
         rows = ledger_rows(pg, d["account"])
         assert len(rows) == 1 and rows[0]["id"] == d["disclosure_id"]
         # what was received is what the ledger says, within the terms
@@ -72,7 +89,8 @@ def test_export_sends_and_records_exactly_the_allowed_fields(hcpd, pg):
         assert rows[0]["purpose"] == "cme_sponsorship" and rows[0]["terms_version"]
     # no value is kept in the ledger or the audit log
     dump = pg.psql("SELECT d::text FROM disclosures d") + pg.psql("SELECT a::text FROM audit_log a")
-    assert "cardiology" not in dump and "Ana" not in dump
+    assert "Ana" not in dump
+    assert not any(d["values"]["license_number"] in dump for d in body["disclosed"])
     r = verify(hcpd)
     assert r.returncode == 0 and "intact" in r.stdout, r.stderr
 
@@ -106,7 +124,7 @@ def test_every_gate_rule_refuses_sends_nothing_and_audits_once(hcpd, pg):
             "('test-expired', '1', 'cme_accreditation', '{given_name}', 30, false, "
             "'legal_obligation', 'US', now() - interval '2 days', now() - interval '1 day') "
             "ON CONFLICT DO NOTHING")
-    everyone = register(hcpd, cme_sponsor_sharing=True, advertiser_contact=True)
+    everyone = register(hcpd, enrolled=True, advertiser_contact=True)
     # each passes first, so each refusal below is the rule's own doing
     assert export(hcpd, token, "test-board", "licensure_verification", ["npi"],
                   [everyone])["refused"] == []
@@ -128,24 +146,28 @@ def test_every_gate_rule_refuses_sends_nothing_and_audits_once(hcpd, pg):
     # advertiser_contact it gets nothing, not even profession or country
     for fields in (["profession"], ["country"], ["profession", "country"]):
         check_refused(hcpd, pg, token, "no_consent", *ADS, fields, no_contact)
-    check_refused(hcpd, pg, token, "cme_sponsor", *CME, ["given_name"], no_contact)
+    # not enrolled in an activity the CME sponsor sponsors: nothing
+    check_refused(hcpd, pg, token, "not_enrolled", *CME, ["given_name"], no_contact)
 
     # consents withdrawn later: the latest row counts
-    withdrawn = register(hcpd, cme_sponsor_sharing=True)
+    withdrawn = register(hcpd, enrolled=True)
     assert export(hcpd, token, "test-board", "licensure_verification", ["npi"],
                   [withdrawn])["refused"] == []
-    for purpose in ("licensure_verification", "cme_sponsor_sharing"):
-        pg.psql("INSERT INTO consents (account_id, purpose, granted, source, notice_version) "
-                "VALUES ('%s', '%s', false, 'self_service', 'x')" % (withdrawn, purpose))
+    pg.psql("INSERT INTO consents (account_id, purpose, granted, source, notice_version) "
+            "VALUES ('%s', 'licensure_verification', false, 'self_service', 'x')" % withdrawn)
+    pg.psql("UPDATE enrolments SET status = 'withdrawn', withdrawn_at = now() "
+            "WHERE account_id = '%s'" % withdrawn)
     check_refused(hcpd, pg, token, "no_consent", "test-board", "licensure_verification", ["npi"],
                   withdrawn)
-    check_refused(hcpd, pg, token, "cme_sponsor", *CME, ["given_name"], withdrawn)
+    check_refused(hcpd, pg, token, "not_enrolled", *CME, ["given_name"], withdrawn)
+    # enrolled, but a field the activity does not list for the sponsor
+    check_refused(hcpd, pg, token, "not_enrolled", *CME, ["given_name", "specialty"], everyone)
 
-    restricted = register(hcpd, cme_sponsor_sharing=True)
+    restricted = register(hcpd, enrolled=True)
     pg.psql("UPDATE accounts SET processing_restricted = true WHERE id = '%s'" % restricted)
     check_refused(hcpd, pg, token, "restricted", *CME, ["given_name"], restricted)
 
-    erased = register(hcpd, cme_sponsor_sharing=True)
+    erased = register(hcpd, enrolled=True)
     pg.psql("UPDATE accounts SET data_key = NULL WHERE id = '%s'" % erased)
     check_refused(hcpd, pg, token, "erased", *CME, ["given_name"], erased)
 
@@ -197,7 +219,7 @@ def test_export_request_is_checked(hcpd, pg):
 
 def test_disclosures_refuse_update_and_delete(hcpd, pg):
     token = admin_token(hcpd)
-    acct = register(hcpd, cme_sponsor_sharing=True)
+    acct = register(hcpd, enrolled=True)
     row = export(hcpd, token, *CME, ["given_name"], [acct])["disclosed"][0]["disclosure_id"]
     for sql in ("UPDATE disclosures SET purpose = 'x' WHERE id = %d" % row,
                 "DELETE FROM disclosures WHERE id = %d" % row,
@@ -217,9 +239,9 @@ def tamper(pg, sql):
 def test_ledger_verify_finds_edits_made_behind_the_triggers(stack):
     pg, h = stack()
     token = admin_token(h)
-    accts = [register(h, cme_sponsor_sharing=True) for _ in range(2)]
+    accts = [register(h, enrolled=True) for _ in range(2)]
     for _ in range(3):
-        export(h, token, *CME, ["given_name", "specialty"], accts)
+        export(h, token, *CME, ["given_name", "license_number"], accts)
     r = verify(h)
     assert r.returncode == 0 and "intact: 6 rows" in r.stdout, r.stdout + r.stderr
 
@@ -227,7 +249,7 @@ def test_ledger_verify_finds_edits_made_behind_the_triggers(stack):
     tamper(pg, "UPDATE disclosures SET fields = '{given_name}' WHERE id = 4")
     r = verify(h)
     assert r.returncode == 1 and "row 4" in r.stderr and "content" in r.stderr, r.stderr
-    tamper(pg, "UPDATE disclosures SET fields = '{given_name,specialty}' WHERE id = 4")
+    tamper(pg, "UPDATE disclosures SET fields = '{given_name,license_number}' WHERE id = 4")
     assert verify(h).returncode == 0
 
     # a row re-hashed after its edit: the next row's link gives it away
@@ -250,7 +272,7 @@ def test_two_processes_appending_at_once_keep_one_chain(stack, tmp_path):
     other = Hcpd(pg, str(tmp_path)).start()  # the same keys, the same database
     try:
         token = admin_token(h)
-        accts = [register(h, cme_sponsor_sharing=True) for _ in range(4)]
+        accts = [register(h, enrolled=True) for _ in range(4)]
         errors = []
 
         def run(server, n):
@@ -312,7 +334,7 @@ def test_recipients_file_is_checked_and_terms_versions_kept(stack, tmp_path):
     h.env = pg_env
     h.start()
     assert pg.psql("SELECT string_agg(version, ',' ORDER BY version) FROM recipient_terms "
-                   "WHERE recipient = 'example-cme-sponsor'") == "2026-01-01,2099-01-01"
+                   "WHERE recipient = 'example-cme-sponsor'") == "2026-12-01,2099-01-01"
 
 
 def test_recipients_are_stored_once_the_database_is_migrated(stack):
@@ -345,8 +367,8 @@ def get(h, path, auth, status=200):
 def test_me_disclosures_are_own_newest_first_and_paged(hcpd, pg):
     token = admin_token(hcpd)
     email = "acct.%s@example.org" % uuid.uuid4().hex[:8]
-    mine = register(hcpd, email, cme_sponsor_sharing=True, advertiser_contact=True)
-    other = register(hcpd, cme_sponsor_sharing=True)
+    mine = register(hcpd, email, enrolled=True, advertiser_contact=True)
+    other = register(hcpd, enrolled=True)
     export(hcpd, token, *CME, ["given_name"], [mine, other])
     export(hcpd, token, *ADS, ["profession", "email"], [mine])
     export(hcpd, token, *CME, ["given_name", "family_name"], [mine, other])
@@ -407,8 +429,8 @@ def check_audit_event(ev, subject):
 def test_me_disclosures_as_a_fhir_bundle_of_audit_events(hcpd, pg):
     token = admin_token(hcpd)
     email = "fhir.%s@example.org" % uuid.uuid4().hex[:8]
-    mine = register(hcpd, email, cme_sponsor_sharing=True)
-    for fields in (["given_name"], ["given_name", "specialty"], ["family_name"]):
+    mine = register(hcpd, email, enrolled=True)
+    for fields in (["given_name"], ["given_name", "license_number"], ["family_name"]):
         export(hcpd, token, *CME, fields, [mine])
     auth = login(hcpd, email)
     want = ledger_rows(pg, mine)[::-1]
@@ -431,7 +453,7 @@ def test_me_disclosures_as_a_fhir_bundle_of_audit_events(hcpd, pg):
 def test_admin_lists_disclosures_by_recipient(hcpd, pg):
     token = admin_token(hcpd)
     auth = {"Authorization": "Bearer " + token}
-    a = register(hcpd, cme_sponsor_sharing=True, advertiser_contact=True)
+    a = register(hcpd, enrolled=True, advertiser_contact=True)
     export(hcpd, token, *ADS, ["profession"], [a])
     export(hcpd, token, *CME, ["given_name"], [a])
     page = get(hcpd, "/v1/admin/disclosures?recipient=example-advertiser&limit=100", auth).json

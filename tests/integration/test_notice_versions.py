@@ -55,8 +55,8 @@ def test_a_new_notice_version_is_mailed_once_and_awaits_acceptance(stack, tmp_pa
     pg, h = stack(env)
     key = sender(h)
     admin = admin_token(h)
-    both = {"marketing_email": True, "cme_sponsor_sharing": True}
-    pro, other = (confirmed(pg, Pro(h.api, consents=both)) for _ in range(2))
+    both = {"marketing_email": True}
+    pro, other = (confirmed(pg, Pro(h.api, consents=both, enrolled=True)) for _ in range(2))
     gone = Pro(h.api)
     gone.call("DELETE", "/v1/me", {"password": PASSWORD}, expect=204)
     assert me(pro)["notice_acceptance_required"] is False

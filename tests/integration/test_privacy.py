@@ -53,7 +53,9 @@ def test_consents_current_state_and_history(api):
     assert r.json["consents"]["licensure_verification"] is True
     assert r.json["consents"]["marketing_email"] is False
     assert set(r.json["consents"]) >= {"marketing_sms", "marketing_phone", "marketing_fax",
-                                       "advertiser_contact", "cme_sponsor_sharing"}
+                                       "advertiser_contact"}
+    # retired by migration 0024: enrolling in an activity replaced it
+    assert "cme_sponsor_sharing" not in r.json["consents"]
     registered = r.json["history"]
     assert registered and all(h["source"] == "registration" for h in registered)
 
@@ -204,7 +206,7 @@ def link_token(hcpd, message):
 
 
 OPTIONAL = {"marketing_email": True, "marketing_sms": True, "marketing_phone": True,
-            "advertiser_contact": True, "cme_sponsor_sharing": True}
+            "advertiser_contact": True}
 
 
 def test_an_unsubscribe_link_withdraws_only_its_own_channel(hcpd, api):
@@ -298,7 +300,7 @@ def test_restriction_set_and_lifted_with_audit(api, pg):
 
 def test_export_holds_everything_and_a_valid_fhir_practitioner(hcpd, api, pg):
     c = canaries()
-    pro = Pro(api, email=c["email"], consents={"cme_sponsor_sharing": True},
+    pro = Pro(api, email=c["email"], enrolled=True,
               given_name=c["given_name"], middle_name=c["middle_name"],
               family_name=c["family_name"], npi=c["npi"], phone=c["phone"],
               license_number=c["license_number"], license_expiry="2027-06-30",
@@ -519,7 +521,7 @@ def personal_traces(dump, values):
 
 def test_erasure_crypto_shreds_and_keeps_only_pseudonymous_rows(hcpd, api, pg):
     c = canaries()
-    pro = Pro(api, email=c["email"], consents={"cme_sponsor_sharing": True},
+    pro = Pro(api, email=c["email"], enrolled=True,
               given_name=c["given_name"], middle_name=c["middle_name"],
               family_name=c["family_name"], npi=c["npi"], phone=c["phone"],
               license_number=c["license_number"], specialty="nephrology")
@@ -708,7 +710,7 @@ def test_restriction_withdrawal_and_erasure_block_flows_through_the_gate(hcpd, a
             "VALUES ('test-board', '1', 'licensure_verification', '{npi,family_name}', 30, "
             "false, 'consent', 'US', now() - interval '1 day') ON CONFLICT DO NOTHING")
     board = ("test-board", "licensure_verification", ["npi"])
-    pro = Pro(api, consents={"cme_sponsor_sharing": True})
+    pro = Pro(api, enrolled=True)
 
     def refused(recipient, purpose, fields):
         body = export(hcpd, token, recipient, purpose, fields, [pro.id])
@@ -728,8 +730,11 @@ def test_restriction_withdrawal_and_erasure_block_flows_through_the_gate(hcpd, a
     pro.call("DELETE", "/v1/me/restriction", expect=200)
     assert refused(*CME, ["given_name"]) is None
 
-    pro.call("PUT", "/v1/me/consents", {"cme_sponsor_sharing": False}, expect=200)
-    assert refused(*CME, ["given_name"]) == "cme_sponsor"
+    # the enrolment withdrawn: the CME sponsor gets nothing more
+    enrolment = pro.call("GET", "/v1/me/enrolments", expect=200).json["items"][0]["id"]
+    pro.call("DELETE", "/v1/me/enrolments/%s" % enrolment, expect=204,
+             template="/v1/me/enrolments/{id}")
+    assert refused(*CME, ["given_name"]) == "not_enrolled"
     pro.call("PUT", "/v1/me/consents", {"licensure_verification": False}, expect=200)
     assert refused(*board) == "no_consent"
     pro.call("PUT", "/v1/me/consents", {"licensure_verification": True}, expect=200)
@@ -742,7 +747,7 @@ def test_restriction_withdrawal_and_erasure_block_flows_through_the_gate(hcpd, a
     assert pg.psql("SELECT count(*) FROM disclosures WHERE subject = '%s'" % pro.id) == disclosed
     rules = pg.psql("SELECT reason FROM audit_log WHERE target = '%s' AND action = "
                     "'disclosure.refused' ORDER BY id" % pro.id).splitlines()
-    assert rules == ["restricted", "restricted", "cme_sponsor", "no_consent", "erased"]
+    assert rules == ["restricted", "restricted", "not_enrolled", "no_consent", "erased"]
 
 
 def test_withdrawn_consent_stops_a_real_verification_job(stack, stub, tmp_path):  # noqa: F811

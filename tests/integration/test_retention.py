@@ -39,7 +39,7 @@ def test_purge_now(stack):
     # registrations: the old ones never completed go, whatever their status (issue
     # 18: an address squatted with someone's public licence data may have been
     # flagged, or even approved before approval needed a confirmed email)
-    old = Pro(api, consents={"cme_sponsor_sharing": True})
+    old = Pro(api, enrolled=True)
     confirmed, squatted, held, recent = Pro(api), Pro(api), Pro(api), Pro(api)
     for pro in (old, confirmed, squatted, held):
         backdate(pg, pro.id, 31)

@@ -567,8 +567,10 @@ TEST(consent_purposes_by_name)
 
 	CHECK(catalogue_consent_known(cat, "licensure_verification", &required) && required);
 	CHECK(catalogue_consent_known(cat, "marketing_email", &required) && !required);
-	CHECK(catalogue_consent_known(cat, "cme_sponsor_sharing", NULL));
+	CHECK(catalogue_consent_known(cat, "advertiser_contact", NULL));
 	CHECK(!catalogue_consent_known(cat, "marketing_pigeon", &required));
+	/* retired by migration 0024: enrolment in an activity replaced it */
+	CHECK(!catalogue_consent_known(cat, "cme_sponsor_sharing", NULL));
 }
 
 /* A change of consents: any subset, required ones may be withdrawn. */
@@ -586,6 +588,12 @@ TEST(consent_changes)
 	json_array_clear(errors);
 	catalogue_check_consent_changes(cat, NULL, errors);
 	CHECK(one_error(errors, "consents", "required"));
+	errors = json_array();
+	/* a retired purpose is named as retired, not as unknown */
+	json_decref(bad);
+	bad = json_pack("{s:b}", "cme_sponsor_sharing", 1);
+	catalogue_check_consent_changes(cat, bad, errors);
+	CHECK(one_error(errors, "consents.cme_sponsor_sharing", "retired"));
 	errors = json_array();
 	/* registration still insists on the required purpose */
 	catalogue_check_consents(cat, ok, errors);
@@ -607,12 +615,17 @@ TEST(consents_current_from_history)
 	CHECK(json_object_size(current) == catalogue_consent_count(cat));
 	CHECK(json_is_false(json_object_get(current, "licensure_verification")));
 	CHECK(json_is_false(json_object_get(current, "marketing_email")));
-	CHECK(json_is_false(json_object_get(current, "cme_sponsor_sharing")));
+	CHECK(json_is_false(json_object_get(current, "advertiser_contact")));
+	json_array_append_new(
+		history, json_pack("{s:s, s:b}", "purpose", "advertiser_contact", "granted", 1));
+	/* a retired purpose stays in the history only, not in the state */
 	json_array_append_new(
 		history, json_pack("{s:s, s:b}", "purpose", "cme_sponsor_sharing", "granted", 1));
 	json_decref(current);
 	current = catalogue_consents_current(cat, history);
-	CHECK(json_is_true(json_object_get(current, "cme_sponsor_sharing")));
+	CHECK(json_is_true(json_object_get(current, "advertiser_contact")));
+	CHECK(json_object_get(current, "cme_sponsor_sharing") == NULL);
+	CHECK(json_object_size(current) == catalogue_consent_count(cat));
 	json_decref(current);
 	json_decref(history);
 }

@@ -197,7 +197,7 @@ TEST(report_lines_name_the_row)
 /* Facts under which a verifier may receive npi and family_name. */
 static const char *const allowed[] = {"npi", "family_name", "given_name"};
 static const char *const consents_all[] = {"licensure_verification", "advertiser_contact",
-					   "cme_sponsor_sharing"};
+					   "marketing_email"};
 
 static struct gate_facts good_facts(const char *kind, const char *purpose)
 {
@@ -212,6 +212,8 @@ static struct gate_facts good_facts(const char *kind, const char *purpose)
 		.account_found = true,
 		.granted = (const char **)consents_all,
 		.ngranted = 3,
+		.enrolled = (const char **)allowed, /* read for cme_sponsor, accreditor only */
+		.nenrolled = 3,
 	};
 }
 
@@ -292,20 +294,36 @@ TEST(gate_refuses_each_rule)
 	d = req("advertising", ad_plain, 1);
 	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
 
-	/* a CME sponsor: only with cme_sponsor_sharing, whatever the basis */
+	/* a CME sponsor or an accreditor: only under an enrolment in force
+	 * naming it, and only its fields, whatever the basis (issue 25) */
 	f = good_facts("cme_sponsor", "cme_sponsorship");
 	d = req("cme_sponsorship", contact, 1);
 	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
-	f.ngranted = 2;
-	CHECK(gate_decide(&f, &d, NULL) == GATE_CME_SPONSOR);
+	f.ngranted = 0; /* the enrolment is the consent: no standing one */
+	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
+	f.enrolled = NULL;
+	f.nenrolled = 0;
+	CHECK(gate_decide(&f, &d, NULL) == GATE_NOT_ENROLLED);
 	f.legal_basis = "contract";
-	CHECK(gate_decide(&f, &d, NULL) == GATE_CME_SPONSOR);
-	/* a kind with no consent of its own cannot rest on consent */
+	CHECK(gate_decide(&f, &d, NULL) == GATE_NOT_ENROLLED);
+	f = good_facts("cme_sponsor", "cme_sponsorship");
+	f.nenrolled = 1; /* the activity lists npi only */
+	field = NULL;
+	CHECK(gate_decide(&f, &d, &field) == GATE_NOT_ENROLLED);
+	CHECK_STREQ(field, "given_name");
 	f = good_facts("accreditor", "cme_accreditation");
 	d = req("cme_accreditation", contact, 1);
-	CHECK(gate_decide(&f, &d, NULL) == GATE_NO_CONSENT);
-	f.legal_basis = "legal_obligation";
 	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
+	f.enrolled = NULL;
+	CHECK(gate_decide(&f, &d, NULL) == GATE_NOT_ENROLLED);
+	f.legal_basis = "legal_obligation";
+	CHECK(gate_decide(&f, &d, NULL) == GATE_NOT_ENROLLED);
+	f.enrolled = (const char **)allowed;
+	CHECK(gate_decide(&f, &d, NULL) == GATE_ALLOWED);
+	CHECK(gate_kind_by_enrolment("accreditor") && gate_kind_by_enrolment("cme_sponsor"));
+	CHECK(!gate_kind_by_enrolment("advertiser") && !gate_kind_by_enrolment(NULL));
+	CHECK(gate_consent_for("cme_sponsor", "cme_sponsorship") == NULL);
+	CHECK_STREQ(gate_rule_name(GATE_NOT_ENROLLED), "not_enrolled");
 	/* a suspended recipient (the kill-switch) gets nothing, before any other rule */
 	f.suspended = true;
 	CHECK(gate_decide(&f, &d, NULL) == GATE_RECIPIENT_SUSPENDED);
@@ -431,8 +449,9 @@ TEST(recipients_file_is_strict)
 		 "\"terms\""},
 		{ONE("", ", \"effective_to\": \"2025-01-01\""), "\"effective_to\""},
 		{ONE("", ", \"effective_to\": \"soon\""), "\"effective_to\""},
-		/* consent terms for a kind the gate knows no consent of */
-		{"{\"recipients\": [{\"name\": \"a\", \"kind\": \"accreditor\", "
+		/* consent terms for a kind the gate knows no consent of (an
+		 * accreditor's is its enrolment, issue 25) */
+		{"{\"recipients\": [{\"name\": \"a\", \"kind\": \"authority\", "
 		 "\"display_name\": \"V\", \"country\": \"GB\", \"terms\": {" GOOD_TERMS "}}]}",
 		 "\"legal_basis\" consent needs a kind with a consent"},
 	};
