@@ -280,6 +280,22 @@ def test_enrolment_waits_for_the_notice_and_a_lifted_restriction(stack, tmp_path
     assert pg.psql("SELECT count(*) FROM enrolments") == "0"
 
 
+def test_a_notice_changed_after_enrolment_does_not_hold_the_release(stack, tmp_path):
+    """The enrolment is the consent, under the notice it records: a notice
+    version published between enrolment and completion (not yet accepted)
+    does not refuse the release, which would be lost for good."""
+    pg, h, receiver = world(stack, tmp_path)
+    key = client(h)
+    pro = Pro(h.api)
+    e = enrol(pro).json
+    pg.psql("UPDATE accounts SET notice_version = 'older' WHERE id = '%s'" % pro.id)
+    r = complete(h, key, e["id"])
+    assert r.status == 202, r.body
+    assert {x["recipient"]: x["rule"] for x in r.json["releases"]} == \
+        {SPONSOR: "allowed", ACCREDITOR: "allowed"}
+    assert sorted(rec for rec, _ in receiver.wait(2)) == [ACCREDITOR, SPONSOR]
+
+
 def test_a_bad_activities_file_stops_start_up_naming_the_path(stack, tmp_path):
     pg, h = stack()
     with open(os.path.join(ROOT, "services", "activities.json")) as f:
