@@ -370,6 +370,12 @@ enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct pur
 				"(SELECT id FROM done)) "
 				"DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM done)",
 				days, &counts->webhooks);
+	if (err == ERR_OK)
+		err = purge_one(conn,
+				"DELETE FROM activity_releases "
+				"WHERE coalesce(delivered_at, given_up_at, cancelled_at) < now() - "
+				"make_interval(days => $1::int)",
+				days, &counts->releases);
 	return err;
 }
 

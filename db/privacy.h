@@ -109,7 +109,7 @@ struct purge_limits {
 	int evidence_days;     /* for a verifier with no terms in force */
 	int idempotency_hours; /* age of idempotency keys */
 	int documents_days;    /* licence documents, after the review's decision */
-	int webhooks_days;     /* webhook deliveries, after delivery or giving up */
+	int webhooks_days;     /* webhook deliveries and activity releases, once ended */
 };
 
 /* What one purge run removed. */
@@ -125,6 +125,7 @@ struct purge_counts {
 	long long dormancy_warnings; /* dormant accounts warned by mail */
 	long long dormant;           /* dormant accounts erased after their warning */
 	long long webhooks; /* webhook deliveries done that long ago, with their attempts */
+	long long releases; /* activity releases delivered, given up or cancelled as long ago */
 };
 
 /* Drops verification evidence older than its verifier's retention
@@ -135,7 +136,9 @@ struct purge_counts {
  * past their last failure that no longer lock, and licence documents
  * l->documents_days after the decision that ended their account's review
  * (documents.h), and webhook deliveries delivered or given up
- * l->webhooks_days ago, with their attempts. Adds to *counts. Each statement
+ * l->webhooks_days ago, with their attempts, and activity releases
+ * (releases.h) delivered, given up or cancelled as long ago: they hold
+ * field names, the ledger keeps the disclosure. Adds to *counts. Each statement
  * commits on its own. Blocks. */
 enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct purge_counts *counts);
 

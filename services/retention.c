@@ -226,7 +226,8 @@ static void purge_pass(struct app *app)
 	}
 	log_json(c.registrations + c.evidence + c.email_tokens + c.refresh_tokens +
 					 c.idempotency_keys + c.login_throttle + c.documents +
-					 c.rejected + c.dormancy_warnings + c.dormant >
+					 c.rejected + c.dormancy_warnings + c.dormant + c.webhooks +
+					 c.releases >
 				 0
 			 ? LOG_INFO
 			 : LOG_DEBUG,
@@ -235,14 +236,15 @@ static void purge_pass(struct app *app)
 
 json_t *retention_counts_json(const struct purge_counts *c)
 {
-	return json_pack(
-		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "registrations",
-		(json_int_t)c->registrations, "evidence", (json_int_t)c->evidence, "email_tokens",
-		(json_int_t)c->email_tokens, "refresh_tokens", (json_int_t)c->refresh_tokens,
-		"idempotency_keys", (json_int_t)c->idempotency_keys, "login_throttle",
-		(json_int_t)c->login_throttle, "documents", (json_int_t)c->documents, "rejected",
-		(json_int_t)c->rejected, "dormancy_warnings", (json_int_t)c->dormancy_warnings,
-		"dormant", (json_int_t)c->dormant, "webhooks", (json_int_t)c->webhooks);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "registrations", (json_int_t)c->registrations, "evidence",
+			 (json_int_t)c->evidence, "email_tokens", (json_int_t)c->email_tokens,
+			 "refresh_tokens", (json_int_t)c->refresh_tokens, "idempotency_keys",
+			 (json_int_t)c->idempotency_keys, "login_throttle",
+			 (json_int_t)c->login_throttle, "documents", (json_int_t)c->documents,
+			 "rejected", (json_int_t)c->rejected, "dormancy_warnings",
+			 (json_int_t)c->dormancy_warnings, "dormant", (json_int_t)c->dormant,
+			 "webhooks", (json_int_t)c->webhooks, "releases", (json_int_t)c->releases);
 }
 
 /* One purge pass, then HCPD_PURGE_INTERVAL_SECONDS of rest. */

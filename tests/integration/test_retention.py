@@ -94,15 +94,28 @@ def test_purge_now(stack):
         pg.psql("UPDATE webhook_deliveries SET %s WHERE id = (SELECT max(id) FROM "
                 "webhook_deliveries)" % done)
 
+    # activity releases (names of fields only): ended 31 days ago go
+    pg.psql("INSERT INTO enrolments (account_id, activity, notice_version, preview) "
+            "VALUES ('%s', 'example-cme-module', 'v', '[]')" % recent.id)
+    for ended in ("delivered_at = now() - interval '31 days'",
+                  "cancelled_at = now() - interval '31 days'",
+                  "given_up_at = now() - interval '29 days'", "attempts = 1"):
+        pg.psql("INSERT INTO activity_releases (enrolment_id, recipient, disclosure_id, fields, "
+                "completion_status) SELECT id, 'example-cme-sponsor', 0, '{email}', "
+                "'completed' FROM enrolments WHERE account_id = '%s'" % recent.id)
+        pg.psql("UPDATE activity_releases SET %s WHERE id = (SELECT max(id) FROM "
+                "activity_releases)" % ended)
+
     r = h.cli("purge", "--now")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == {"registrations": 2, "evidence": 2, "email_tokens": 1,
                                     "refresh_tokens": 1, "idempotency_keys": 1,
                                     "login_throttle": 1, "documents": 0,
                                     "rejected": 0, "dormancy_warnings": 0, "dormant": 0,
-                                    "webhooks": 2}
+                                    "webhooks": 2, "releases": 2}
     assert pg.psql("SELECT count(*) || ' ' || (SELECT count(*) FROM webhook_attempts) "
                    "FROM webhook_deliveries WHERE endpoint = 'purge'") == "2 2"
+    assert pg.psql("SELECT count(*) FROM activity_releases") == "2"
     assert erased(pg, old.id) and erased(pg, squatted.id)
     assert not any(erased(pg, p.id) for p in (confirmed, held, recent))
     # the purged account's secret left the keystore; the others' stay
@@ -131,7 +144,7 @@ def test_purge_now(stack):
                                     "refresh_tokens": 0, "idempotency_keys": 0,
                                     "login_throttle": 0, "documents": 0,
                                     "rejected": 0, "dormancy_warnings": 0, "dormant": 0,
-                                    "webhooks": 0}
+                                    "webhooks": 0, "releases": 0}
     assert h.cli("purge").returncode == 2 and h.cli("purge", "--later").returncode == 2
 
 
