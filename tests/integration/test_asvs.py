@@ -69,6 +69,20 @@ def interleaved_medians(rounds, *fns):
     return [statistics.median(t) for t in times]
 
 
+def assert_similar_timing(fn_a, fn_b):
+    """fn_b's median time within 0.6x-1.6x of fn_a's. Measured up to three
+    times: a real difference (a step skipped for one kind) shows in every
+    measurement, a burst of the parallel suite's work in one at most."""
+    seen = []
+    for attempt in range(3):
+        t_a, t_b = interleaved_medians(7, lambda i: fn_a(7 * attempt + i),
+                                       lambda i: fn_b(7 * attempt + i))
+        seen.append((t_a, t_b))
+        if 0.6 < t_b / t_a < 1.6:
+            return
+    raise AssertionError("timings differ in every measurement: %r" % seen)
+
+
 def assert_indistinguishable(a, b):
     """Two replies a caller must not be able to tell apart."""
     assert a.status == b.status, (a.status, b.status)
@@ -89,10 +103,8 @@ def test_v2_2_1_registration_does_not_reveal_a_taken_email(api):
     dup = api.register(registration(taken))
     assert_indistinguishable(new, dup)
     assert dup.json["id"] != new.json["id"]
-    t_new, t_dup = interleaved_medians(
-        7, lambda i: api.register(registration(unique("asvs.t%d" % i))),
-        lambda i: api.register(registration(taken)))
-    assert 0.6 < t_dup / t_new < 1.6, (t_new, t_dup)
+    assert_similar_timing(lambda i: api.register(registration(unique("asvs.t%d" % i))),
+                          lambda i: api.register(registration(taken)))
 
 
 def public_replies(api):
@@ -144,9 +156,8 @@ def test_v2_2_1_sign_in_does_not_reveal_whether_an_account_exists(api):
     wrong, unknown = attempt(email, 0), attempt(unique("asvs.ghost"), 0)
     assert wrong.status == 401
     assert_indistinguishable(wrong, unknown)
-    t_wrong, t_unknown = interleaved_medians(
-        7, lambda i: attempt(email, i + 1), lambda i: attempt(unique("asvs.ghost"), i + 1))
-    assert 0.6 < t_unknown / t_wrong < 1.6, (t_wrong, t_unknown)
+    assert_similar_timing(lambda i: attempt(email, i + 1),
+                          lambda i: attempt(unique("asvs.ghost"), i + 1))
 
 
 @pytest.fixture(scope="module")

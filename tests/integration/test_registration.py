@@ -66,7 +66,7 @@ def test_consents_and_notice_version_stored(api, pg):
                    "WHERE account_id = '%s' ORDER BY purpose" % r.json["id"]).splitlines()
     assert "licensure_verification=true/registration" in rows
     assert "marketing_email=false/registration" in rows
-    assert len(rows) == 7  # every purpose of the catalogue, recorded explicitly
+    assert len(rows) == 6  # every purpose of the catalogue, recorded explicitly
     notice = pg.psql("SELECT notice_version FROM accounts WHERE id = '%s'" % r.json["id"])
     assert notice == api.request("GET", "/v1/registration/schema").json["notice_version"]
 
