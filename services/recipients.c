@@ -82,7 +82,8 @@ static enum err load_one(struct recipients *set, size_t i, json_t *r, const stru
 		rule = "must be an object";
 		goto bad;
 	}
-	if (!terms_parse(json_object_get(r, "terms"), cat, fields, &d->terms, &bad, &rule)) {
+	if (!terms_parse(json_object_get(r, "terms"), cat, fields, &d->terms, &bad, &rule, NULL,
+			 NULL)) {
 		snprintf(why, why_len, "%s: recipients[%zu].terms: \"%s\" %s", name, i, bad, rule);
 		return ERR_INVALID;
 	}

@@ -343,6 +343,12 @@ static enum err load_scope(struct load *l)
 	return err;
 }
 
+/* One refusal of the terms (terms_parse() goes on past it). */
+static void refuse_term(void *ctx, const char *key, const char *rule)
+{
+	(void)refuse_msg(ctx, "\"terms\": \"%s\" %s", key, rule);
+}
+
 /* The limited-use terms: required of a kind that sends fields out (each
  * field it sends allowed by them), refused of a local one. */
 static enum err load_terms(struct load *l)
@@ -361,8 +367,9 @@ static enum err load_terms(struct load *l)
 	if (!json_is_object(terms) ||
 	    json_array_size(json_object_get(terms, "allowed_fields")) > VERIFIER_FIELDS_MAX * 2)
 		return refuse(l, "terms", "must be an object (this kind sends fields out)");
-	if (!terms_parse(terms, l->cat, set->allowed[set->nrecipients], &r->terms, &tbad, &trule))
-		return refuse_msg(l, "\"terms\": \"%s\" %s", tbad, trule);
+	if (!terms_parse(terms, l->cat, set->allowed[set->nrecipients], &r->terms, &tbad, &trule,
+			 refuse_term, l))
+		return ERR_INVALID;
 	for (size_t i = 0; i < v->nfields; i++)
 		if (!verifier_names_have(r->terms.allowed_fields, r->terms.nallowed, v->fields[i]))
 			return refuse_msg(l, "\"fields\": \"%s\" is not in terms.allowed_fields",

@@ -445,6 +445,40 @@ static void lint_manual(void)
 	free(errs);
 }
 
+/* The terms go on past an error too: each wrong key named; start-up's
+ * message is the first. */
+static void lint_terms(void)
+{
+	static const char *const want[] = {
+		"$.terms.purpose: must be lower-case letters, digits and _",
+		"$.terms.retention_days: must be an integer from 0 to 36500",
+		"$.terms.onward_transfer: must be false: hcpd discloses only under terms that "
+		"forbid "
+		"onward transfer",
+		"$.terms.allowed_fields: must be a non-empty array of distinct catalogue field "
+		"names "
+		"(or email)",
+	};
+	struct lint_errors *errs = calloc(1, sizeof(*errs));
+	struct verifier_set *set = NULL;
+	json_t *doc = json_load_file("verifiers/registries/us-nppes.json", 0, NULL), *terms;
+	char why[512] = "";
+
+	terms = json_object_get(doc, "terms");
+	json_object_set_new(terms, "purpose", json_string("Licensure!"));
+	json_object_set_new(terms, "retention_days", json_integer(-1));
+	json_object_set_new(terms, "onward_transfer", json_true());
+	json_object_set_new(terms, "allowed_fields", json_pack("[s]", "shoe_size"));
+	lint_collect(errs);
+	CHECK(verifier_set_from_json(doc, "def.json", cat, &set, why, sizeof(why)) == ERR_INVALID);
+	lint_collect(NULL);
+	CHECK(set == NULL);
+	CHECK(errors_are(errs, want, sizeof(want) / sizeof(want[0])));
+	CHECK_STREQ(why,
+		    "def.json: \"terms\": \"purpose\" must be lower-case letters, digits and _");
+	free(errs);
+}
+
 /* lint_path(): the checks' messages as JSON paths. */
 static void lint_paths(void)
 {
@@ -489,6 +523,7 @@ int main(void)
 	RUN(lint_every_error);
 	RUN(lint_roster);
 	RUN(lint_manual);
+	RUN(lint_terms);
 	RUN(lint_paths);
 	catalogue_free(cat);
 	return harness_done();
