@@ -138,7 +138,7 @@ static bool activity_read(struct activities *set, size_t i, json_t *def,
 	struct activity *a = &set->list[i];
 	json_t *accs = json_object_get(def, "accreditors"), *v;
 	const char *bad = NULL;
-	char key[32];
+	char key[48];
 	size_t j;
 
 	if (!json_is_object(def))
