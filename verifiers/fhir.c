@@ -64,13 +64,7 @@ struct fhir_priv {
 /* why holds the first refusal; each is noted for lint (lint.h). */
 static enum err refuse(char *why, size_t why_len, const char *rule)
 {
-	char msg[LINT_ERROR_LEN];
-
-	snprintf(msg, sizeof(msg), "\"fhir\": %s", rule);
-	if (why[0] == '\0')
-		snprintf(why, why_len, "%s", msg);
-	lint_note(msg);
-	return ERR_INVALID;
+	return lint_refuse(why, why_len, "\"fhir\": %s", rule);
 }
 
 /* An optional boolean under key into *ret (dflt when absent). */

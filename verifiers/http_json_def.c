@@ -20,23 +20,10 @@
 #include "net.h"
 #include "validate.h"
 
-/* Refuses key of kind's section: why holds the first refusal, and each
- * is noted for lint (lint.h). */
-static enum err refuse_msg(char *why, size_t why_len, const char *msg)
-{
-	if (why[0] == '\0') /* the first refusal */
-		snprintf(why, why_len, "%s", msg);
-	lint_note(msg);
-	return ERR_INVALID;
-}
-
 static enum err section_bad(const char *kind, char *why, size_t why_len, const char *key,
 			    const char *rule)
 {
-	char msg[2 * LINT_ERROR_LEN]; /* a long rule is cut by lint_note() */
-
-	snprintf(msg, sizeof(msg), "\"%s\": \"%s\" %s", kind, key, rule);
-	return refuse_msg(why, why_len, msg);
+	return lint_refuse(why, why_len, "\"%s\": \"%s\" %s", kind, key, rule);
 }
 
 static enum err bad(char *why, size_t why_len, const char *key, const char *rule)
@@ -215,7 +202,7 @@ static enum err header_add(struct hj_priv *priv, const char *name, json_t *value
 						"%s holds a control or non-ASCII character (CR, LF "
 						"...)",
 						key, var);
-					refuse_msg(why, why_len, rule);
+					lint_refuse(why, why_len, "%s", rule);
 					goto out;
 				}
 			hj_buf_add(&line, secret, strlen(secret));

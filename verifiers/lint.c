@@ -2,6 +2,7 @@
  * lint.c - see lint.h: the per-thread collection of a definition's
  * errors, and the conversion of the checks' messages to JSON paths.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,4 +80,18 @@ void lint_note(const char *msg)
 		return;
 	}
 	memcpy(collecting->msg[collecting->n++], line, sizeof(line));
+}
+
+enum err lint_refuse(char *why, size_t why_len, const char *fmt, ...)
+{
+	char msg[2 * LINT_ERROR_LEN]; /* a long rule is cut by lint_note() only */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (why[0] == '\0') /* the first refusal */
+		snprintf(why, why_len, "%s", msg);
+	lint_note(msg);
+	return ERR_INVALID;
 }

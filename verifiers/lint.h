@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "err.h"
+
 #define LINT_ERRORS_MAX 64  /* errors kept; more are counted in dropped */
 #define LINT_ERROR_LEN  320 /* bytes of one message */
 
@@ -34,6 +36,12 @@ void lint_collect(struct lint_errors *errs);
  * `"a": "b": "c" rule` or `"section": rule` (keys may hold .x and [n]) -
  * as "$.section.key: rule". A no-op when no collection is open. */
 void lint_note(const char *msg);
+
+/* Refuses a definition with a message written the checks' way: why
+ * (why_len bytes, "" until then) takes the first refusal, and each is
+ * noted (lint_note()). Returns ERR_INVALID. */
+enum err lint_refuse(char *why, size_t why_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* The path a message written the checks' way names ("$.a.b") and where
  * its rule starts, for lint_note() and its tests. */

@@ -32,13 +32,7 @@ struct manual_priv {
 /* why holds the first refusal; each is noted for lint (lint.h). */
 static enum err refuse(char *why, size_t why_len, const char *rule)
 {
-	char msg[LINT_ERROR_LEN];
-
-	snprintf(msg, sizeof(msg), "\"manual\": %s", rule);
-	if (why[0] == '\0')
-		snprintf(why, why_len, "%s", msg);
-	lint_note(msg);
-	return ERR_INVALID;
+	return lint_refuse(why, why_len, "\"manual\": %s", rule);
 }
 
 static enum err manual_init(struct verifier *v, json_t *conf, char *why, size_t why_len)

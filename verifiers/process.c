@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,24 +113,6 @@ static bool env_name_ok(const char *s)
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == len;
 }
 
-/* Refuses the definition with a message written the checks' way (lint.h):
- * why holds the first refusal, and each is noted for lint. */
-static enum err refuse(char *why, size_t why_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static enum err refuse(char *why, size_t why_len, const char *fmt, ...)
-{
-	char msg[LINT_ERROR_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (why[0] == '\0')
-		snprintf(why, why_len, "%s", msg);
-	lint_note(msg);
-	return ERR_INVALID;
-}
-
 /* "args" (at most PROCESS_ARGS_MAX strings) copied after the program in
  * p->argv. */
 static enum err args_init(struct process_priv *p, json_t *args, char *why, size_t why_len)
@@ -141,13 +122,14 @@ static enum err args_init(struct process_priv *p, json_t *args, char *why, size_
 	enum err err = ERR_OK;
 
 	if (args != NULL && (!json_is_array(args) || json_array_size(args) > PROCESS_ARGS_MAX)) {
-		refuse(why, why_len, "\"process\": \"args\" must be an array of at most %d strings",
-		       PROCESS_ARGS_MAX);
+		lint_refuse(why, why_len,
+			    "\"process\": \"args\" must be an array of at most %d strings",
+			    PROCESS_ARGS_MAX);
 		return ERR_INVALID;
 	}
 	json_array_foreach (args, i, item) {
 		if (!json_is_string(item) || strlen(json_string_value(item)) > PROCESS_ARG_LEN) {
-			err = refuse(
+			err = lint_refuse(
 				why, why_len,
 				"\"process\": \"args\"[%zu] must be a string of at most %d bytes",
 				i, PROCESS_ARG_LEN);
@@ -167,30 +149,31 @@ static enum err env_add(struct process_priv *p, json_t *env, size_t i, char *why
 	const char *name = json_string_value(json_array_get(env, i)), *value;
 
 	if (!env_name_ok(name)) {
-		refuse(why, why_len,
-		       "\"process\": \"env\"[%zu] must be a variable name ([A-Z_][A-Z0-9_]*)", i);
+		lint_refuse(why, why_len,
+			    "\"process\": \"env\"[%zu] must be a variable name ([A-Z_][A-Z0-9_]*)",
+			    i);
 		return ERR_INVALID;
 	}
 	if (strncmp(name, "HCPD_", 5) == 0) {
-		refuse(why, why_len,
-		       "\"process\": \"env\": %s: hcpd's own settings are never passed to a "
-		       "program",
-		       name);
+		lint_refuse(why, why_len,
+			    "\"process\": \"env\": %s: hcpd's own settings are never passed to a "
+			    "program",
+			    name);
 		return ERR_INVALID;
 	}
 	for (size_t j = 0; j < i; j++)
 		if (strcmp(json_string_value(json_array_get(env, j)), name) == 0) {
-			refuse(why, why_len, "\"process\": \"env\": %s is listed twice", name);
+			lint_refuse(why, why_len, "\"process\": \"env\": %s is listed twice", name);
 			return ERR_INVALID;
 		}
 	value = getenv(name);
 	if (value == NULL) {
-		refuse(why, why_len, "\"process\": \"env\": %s is not set", name);
+		lint_refuse(why, why_len, "\"process\": \"env\": %s is not set", name);
 		return ERR_INVALID;
 	}
 	if (strlen(value) > PROCESS_ENV_VALUE) {
-		refuse(why, why_len, "\"process\": \"env\": %s is longer than %d bytes", name,
-		       PROCESS_ENV_VALUE);
+		lint_refuse(why, why_len, "\"process\": \"env\": %s is longer than %d bytes", name,
+			    PROCESS_ENV_VALUE);
 		return ERR_INVALID;
 	}
 	p->env[i] = malloc(strlen(name) + 1 + strlen(value) + 1);
@@ -207,8 +190,9 @@ static enum err env_init(struct process_priv *p, json_t *env, char *why, size_t 
 	enum err err = ERR_OK;
 
 	if (env != NULL && (!json_is_array(env) || json_array_size(env) > PROCESS_ENV_MAX)) {
-		refuse(why, why_len, "\"process\": \"env\" must be an array of at most %d names",
-		       PROCESS_ENV_MAX);
+		lint_refuse(why, why_len,
+			    "\"process\": \"env\" must be an array of at most %d names",
+			    PROCESS_ENV_MAX);
 		return ERR_INVALID;
 	}
 	/* each name checked, so that lint names every one at fault */
@@ -230,31 +214,31 @@ static enum err process_init(struct verifier *v, json_t *conf, char *why, size_t
 	enum err err = ERR_INVALID;
 
 	if (v->ncompares > 0) {
-		refuse(why, why_len,
-		       "\"compares\": a process verifier compares nothing itself (all it gets "
-		       "is disclosed): list what it needs under \"fields\"");
+		lint_refuse(why, why_len,
+			    "\"compares\": a process verifier compares nothing itself (all it gets "
+			    "is disclosed): list what it needs under \"fields\"");
 		goto out;
 	}
 	if (conf != NULL && !json_is_object(conf)) {
-		refuse(why, why_len, "\"process\" must be an object");
+		lint_refuse(why, why_len, "\"process\" must be an object");
 		goto out;
 	}
 	if (conf != NULL && !json_only_keys(conf, keys, &bad)) {
-		refuse(why, why_len, "\"process\": \"%s\" is not a known key", bad);
+		lint_refuse(why, why_len, "\"process\": \"%s\" is not a known key", bad);
 		goto out;
 	}
 	snprintf(dflt, sizeof(dflt), "verifier-%s", v->name);
 	path = program != NULL ? arg_text(program) : dflt;
 	if (path == NULL) {
-		refuse(why, why_len, "\"process\": \"program\" must be a non-empty string");
+		lint_refuse(why, why_len, "\"process\": \"program\" must be a non-empty string");
 		goto out;
 	}
 	p->argv[0] = program_path(path, v->file);
 	if (p->argv[0] == NULL) {
 		err = errno == ENOMEM ? ERR_NOMEM : ERR_INVALID;
-		refuse(why, why_len,
-		       "\"process\": \"program\" must be an executable file (absolute, or "
-		       "relative to the definition's directory)");
+		lint_refuse(why, why_len,
+			    "\"process\": \"program\" must be an executable file (absolute, or "
+			    "relative to the definition's directory)");
 		goto out;
 	}
 	err = args_init(p, json_object_get(conf, "args"), why, why_len);

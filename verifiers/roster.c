@@ -21,7 +21,6 @@
  * definition) and, during a load, its fixed buffers. Never logs; reasons carry dates and the
  * roster's detail column, never a name or a number.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,24 +103,6 @@ static bool column_name_ok(const char *s)
 	return true;
 }
 
-/* Refuses the definition with a message written the checks' way (lint.h):
- * why holds the first refusal, and each is noted for lint. */
-static enum err refuse(char *why, size_t why_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static enum err refuse(char *why, size_t why_len, const char *fmt, ...)
-{
-	char msg[LINT_ERROR_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (why[0] == '\0') /* the first refusal */
-		snprintf(why, why_len, "%s", msg);
-	lint_note(msg);
-	return ERR_INVALID;
-}
-
 /* Fills p->columns from the "columns" object. */
 static enum err init_columns(struct roster_priv *p, json_t *columns, char *why, size_t why_len)
 {
@@ -130,8 +111,8 @@ static enum err init_columns(struct roster_priv *p, json_t *columns, char *why, 
 	enum err err = ERR_OK;
 
 	if (!json_is_object(columns)) {
-		refuse(why, why_len,
-		       "\"roster_csv\": \"columns\" must be an object {role: column}");
+		lint_refuse(why, why_len,
+			    "\"roster_csv\": \"columns\" must be an object {role: column}");
 		return ERR_INVALID;
 	}
 	json_object_foreach (columns, key, value) {
@@ -142,15 +123,16 @@ static enum err init_columns(struct roster_priv *p, json_t *columns, char *why, 
 			;
 		/* each role checked, so that lint names every one at fault */
 		if (r == ROSTER_ROLES) {
-			err = refuse(why, why_len,
-				     "\"roster_csv\": \"columns\": \"%.64s\" is not a role (npi, "
-				     "family_name, given_name, middle_name, state, listed_on, "
-				     "reinstated_on, detail, identifier, status)",
-				     key);
+			err = lint_refuse(
+				why, why_len,
+				"\"roster_csv\": \"columns\": \"%.64s\" is not a role (npi, "
+				"family_name, given_name, middle_name, state, listed_on, "
+				"reinstated_on, detail, identifier, status)",
+				key);
 			continue;
 		}
 		if (!column_name_ok(name)) {
-			err = refuse(
+			err = lint_refuse(
 				why, why_len,
 				"\"roster_csv\": \"columns\": \"%s\" must name a column (1 to %d "
 				"bytes, no control characters)",
@@ -159,7 +141,7 @@ static enum err init_columns(struct roster_priv *p, json_t *columns, char *why, 
 		}
 		for (int o = 0; o < ROSTER_ROLES; o++)
 			if (p->columns[o] != NULL && strcmp(p->columns[o], name) == 0)
-				err = refuse(
+				err = lint_refuse(
 					why, why_len,
 					"\"roster_csv\": \"columns\": \"%s\" names the same column "
 					"as \"%s\"",
@@ -167,8 +149,8 @@ static enum err init_columns(struct roster_priv *p, json_t *columns, char *why, 
 		p->columns[r] = name;
 	}
 	if (p->columns[ROSTER_FAMILY_NAME] == NULL)
-		err = refuse(why, why_len,
-			     "\"roster_csv\": \"columns\": \"family_name\" is required");
+		err = lint_refuse(why, why_len,
+				  "\"roster_csv\": \"columns\": \"family_name\" is required");
 	return err;
 }
 
@@ -205,10 +187,10 @@ static enum err init_format(struct roster_priv *p, json_t *conf, char *why, size
 	p->identifier_field = json_string_value(field);
 	return ERR_OK;
 bad:
-	refuse(why, why_len,
-	       "\"roster_csv\": \"delimiter\" must be one of , ; | or a tab, \"quoting\" and "
-	       "\"trailing_delimiter\" booleans, \"encoding\" UTF-8, WINDOWS-1252 or "
-	       "ISO-8859-1, \"identifier_field\" a field name");
+	lint_refuse(why, why_len,
+		    "\"roster_csv\": \"delimiter\" must be one of , ; | or a tab, \"quoting\" and "
+		    "\"trailing_delimiter\" booleans, \"encoding\" UTF-8, WINDOWS-1252 or "
+		    "ISO-8859-1, \"identifier_field\" a field name");
 	return ERR_INVALID;
 }
 
@@ -230,9 +212,9 @@ static enum err init_in_force(struct roster_priv *p, json_t *list, char *why, si
 	p->in_force = list;
 	return ERR_OK;
 bad:
-	refuse(why, why_len,
-	       "\"roster_csv\": \"in_force\" (1-32 status values) and \"columns\": "
-	       "\"status\" go together");
+	lint_refuse(why, why_len,
+		    "\"roster_csv\": \"in_force\" (1-32 status values) and \"columns\": "
+		    "\"status\" go together");
 	return ERR_INVALID;
 }
 
@@ -256,12 +238,12 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 	enum err err = ERR_OK;
 
 	if (!json_is_object(conf)) {
-		refuse(why, why_len,
-		       "\"roster_csv\": required, an object with \"mode\" and \"columns\"");
+		lint_refuse(why, why_len,
+			    "\"roster_csv\": required, an object with \"mode\" and \"columns\"");
 		return ERR_INVALID;
 	}
 	if (!json_only_keys(conf, keys, &bad)) {
-		refuse(why, why_len, "\"roster_csv\": \"%.64s\" is not a known key", bad);
+		lint_refuse(why, why_len, "\"roster_csv\": \"%.64s\" is not a known key", bad);
 		return ERR_INVALID;
 	}
 	mode = json_string_value(json_object_get(conf, "mode"));
@@ -272,8 +254,9 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 	} else if (mode != NULL && strcmp(mode, "presence") == 0) {
 		p->mode = MODE_PRESENCE;
 	} else {
-		err = refuse(why, why_len,
-			     "\"roster_csv\": \"mode\" must be exclusion, licensee or presence");
+		err = lint_refuse(
+			why, why_len,
+			"\"roster_csv\": \"mode\" must be exclusion, licensee or presence");
 	}
 	/* mode, format, date format and columns each checked, so that lint
 	 * names every error; what follows reads the columns */
@@ -288,30 +271,31 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 	} else if (format != NULL && strcmp(format, "MM/DD/YYYY") == 0) {
 		p->date_format = DATE_US;
 	} else {
-		err = refuse(why, why_len,
-			     "\"roster_csv\": \"date_format\" must be YYYYMMDD, YYYY-MM-DD or "
-			     "MM/DD/YYYY");
+		err = lint_refuse(why, why_len,
+				  "\"roster_csv\": \"date_format\" must be YYYYMMDD, YYYY-MM-DD or "
+				  "MM/DD/YYYY");
 	}
 	if (json_object_get(conf, "attribution") != NULL &&
 	    (p->attribution = json_text(conf, "attribution", 200)) == NULL)
-		err = refuse(why, why_len,
-			     "\"roster_csv\": \"attribution\" must be a text of 1 to 200 bytes");
+		err = lint_refuse(
+			why, why_len,
+			"\"roster_csv\": \"attribution\" must be a text of 1 to 200 bytes");
 	if (init_columns(p, json_object_get(conf, "columns"), why, why_len) != ERR_OK ||
 	    err != ERR_OK)
 		return ERR_INVALID;
 	if ((p->identifier_field != NULL) != (p->columns[ROSTER_IDENTIFIER] != NULL) ||
 	    (p->columns[ROSTER_IDENTIFIER] != NULL && p->columns[ROSTER_NPI] != NULL)) {
-		refuse(why, why_len,
-		       "\"roster_csv\": \"identifier_field\" and \"columns\": \"identifier\" "
-		       "go together, and not with \"npi\"");
+		lint_refuse(why, why_len,
+			    "\"roster_csv\": \"identifier_field\" and \"columns\": \"identifier\" "
+			    "go together, and not with \"npi\"");
 		return ERR_INVALID;
 	}
 	if (init_in_force(p, json_object_get(conf, "in_force"), why, why_len) != ERR_OK)
 		return ERR_INVALID;
 	if (p->identifier_field != NULL &&
 	    !verifier_names_have(v->fields, v->nfields, p->identifier_field)) {
-		refuse(why, why_len, "\"fields\": must list \"%s\" (its \"identifier_field\")",
-		       p->identifier_field);
+		lint_refuse(why, why_len, "\"fields\": must list \"%s\" (its \"identifier_field\")",
+			    p->identifier_field);
 		return ERR_INVALID;
 	}
 	/* it reads what it matches on, and nothing else */
@@ -319,10 +303,11 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 		const char *f = i < v->nfields ? v->fields[i] : v->compares[i - v->nfields];
 
 		if (!field_read(p, f)) {
-			refuse(why, why_len,
-			       "\"%s\": \"%s\" is not read by a roster verifier (npi, "
-			       "family_name, given_name, license_region, its identifier_field)",
-			       i < v->nfields ? "fields" : "compares", f);
+			lint_refuse(
+				why, why_len,
+				"\"%s\": \"%s\" is not read by a roster verifier (npi, "
+				"family_name, given_name, license_region, its identifier_field)",
+				i < v->nfields ? "fields" : "compares", f);
 			return ERR_INVALID;
 		}
 	}
@@ -330,10 +315,11 @@ static enum err roster_init(struct verifier *v, json_t *conf, char *why, size_t 
 		if (p->columns[r] != NULL && role_fields[r] != NULL &&
 		    !verifier_names_have(v->fields, v->nfields, role_fields[r]) &&
 		    !verifier_names_have(v->compares, v->ncompares, role_fields[r])) {
-			refuse(why, why_len,
-			       "\"fields\": must list \"%s\" (\"roster_csv\": \"columns\" maps "
-			       "\"%s\")",
-			       role_fields[r], role_names[r]);
+			lint_refuse(
+				why, why_len,
+				"\"fields\": must list \"%s\" (\"roster_csv\": \"columns\" maps "
+				"\"%s\")",
+				role_fields[r], role_names[r]);
 			return ERR_INVALID;
 		}
 	return ERR_OK;
