@@ -27,6 +27,19 @@ EVENTS = ["account.created", "account.email_verified", "account.verified", "acco
           "account.erased"]
 
 
+def signature_ok(key, headers, body):
+    """A Standard Webhooks signature: one of webhook-signature's v1 values
+    is the HMAC-SHA256 of "id.timestamp.body" under key, and the timestamp
+    is within five minutes."""
+    msg_id, ts = headers.get("webhook-id", ""), headers.get("webhook-timestamp", "")
+    signed = ("%s.%s." % (msg_id, ts)).encode() + body
+    want = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    given = [s.split(",", 1)[1] for s in headers.get("webhook-signature", "").split()
+             if s.startswith("v1,")]
+    fresh = ts.isdigit() and abs(time.time() - int(ts)) < 300
+    return fresh and any(hmac.compare_digest(want, g) for g in given)
+
+
 class Receiver:
     """An HTTP endpoint that verifies each request's signature as the
     Standard Webhooks specification says (HMAC-SHA256 over
@@ -63,17 +76,8 @@ class Receiver:
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def valid(self, headers, body):
-        msg_id, ts = headers.get("webhook-id", ""), headers.get("webhook-timestamp", "")
-        signed = ("%s.%s." % (msg_id, ts)).encode() + body
-        want = base64.b64encode(hmac.new(self.key, signed, hashlib.sha256).digest()).decode()
-        given = [s.split(",", 1)[1] for s in headers.get("webhook-signature", "").split()
-                 if s.startswith("v1,")]
-        fresh = ts.isdigit() and abs(time.time() - int(ts)) < 300
-        return fresh and any(hmac.compare_digest(want, g) for g in given)
-
     def take(self, headers, body):
-        ok = self.valid(headers, body)
+        ok = signature_ok(self.key, headers, body)
         with self.lock:
             self.requests.append((headers.get("webhook-id"), ok))
             if not ok:
