@@ -142,7 +142,12 @@ def test_registration_is_verified_and_the_disclosure_recorded(stack, stub, tmp_p
     me = h.api.request("GET", "/v1/me", headers=bearer(token)).json
     assert me["status"] == "verified"
     [v] = me["verifications"]
-    assert v["verifier"] == "us-nppes" and v["outcome"] == "verified" and v["checked_at"]
+    assert v["verifier"] == "us-nppes" and v["outcome"] == "verified"
+    # the instant of the check itself, to the microsecond (GET /v1/me reads
+    # the job's finished_at, written in the check's own transaction)
+    assert v["checked_at"] == pg.psql(
+        "SELECT to_char(checked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+        "FROM verifications WHERE account_id = '%s'" % account)
     # the ledger names exactly the field that left: the NPI
     d = h.api.request("GET", "/v1/me/disclosures", headers=bearer(token)).json["items"]
     assert [(x["recipient"], x["fields"], x["purpose"]) for x in d] == [
