@@ -111,9 +111,10 @@ struct notice_cap {
 };
 
 /* db_outbox_notice() for the professional whose email blind index is
- * bidx, if any, within cap: one statement, the same whether or not the
- * address has an account (so its work does not tell). Admins, made by an
- * operator, get no such mail. Blocks. */
+ * bidx, if any, within cap: one statement doing the same lookups whether
+ * or not the address has an account, in a transaction of its own whose
+ * commit does not wait for the WAL flush (so neither its work nor a mail
+ * queued tells). Admins, made by an operator, get no such mail. Blocks. */
 enum err db_outbox_notice_by_email(PGconn *conn, const unsigned char bidx[32], const char *kind,
 				   const struct notice_cap *cap, bool *ret_queued);
 
