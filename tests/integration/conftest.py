@@ -350,10 +350,16 @@ def migrate(hcpd):
 def start_stack(tmp_path, env=None, migrated=True):
     """A fresh PostgreSQL and hcpd, for tests that break them."""
     pg = Postgres()
-    h = Hcpd(pg, str(tmp_path), env)
-    if migrated:
-        migrate(h)
-    h.start(wait_ready=migrated)
+    try:
+        h = Hcpd(pg, str(tmp_path), env)
+        if migrated:
+            migrate(h)
+        h.start(wait_ready=migrated)
+    except BaseException:
+        # a server that would not start (some tests expect that) must not
+        # leave its cluster running after the suite
+        pg.destroy()
+        raise
     return pg, h
 
 
