@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -215,6 +216,39 @@ class Bench(Flows):
         with ThreadPoolExecutor(8) as pool:
             return list(pool.map(one, emails))
 
+    def cpu_during(self, run):
+        """run()'s result, and the CPU seconds spent meanwhile by hcpd, by
+        the PostgreSQL cluster and by the load tool (this script's
+        children: wrk, pgbench)."""
+        def now():
+            return (cpu_seconds(self.h.proc.pid), cluster_cpu_seconds(
+                os.path.join(self.pg.dir, "data")),
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime +
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime)
+        before = now()
+        result = run()
+        after = now()
+        return result, dict(zip(("hcpd", "postgres", "tool"),
+                                (a - b for a, b in zip(after, before))))
+
+    def cpu_rows(self, name, requests, cpu, transactions, base_cpu):
+        """Reported rows: CPU per request of hcpd, of PostgreSQL and of the
+        load tool, against PostgreSQL's and pgbench's per transaction of
+        the same SQL (issue 23: the data for a bar per CPU instead of per
+        second on a machine that also runs the load)."""
+        us = {k: v * 1e6 / max(1, requests) for k, v in cpu.items()}
+        base = {k: v * 1e6 / max(1, transactions) for k, v in base_cpu.items()}
+        self.facts[name + "_cpu_us_per_request"] = us
+        self.facts[name + "_pgbench_cpu_us_per_transaction"] = base
+        self.row("%s CPU per request: hcpd" % name, us["hcpd"], "us", base["postgres"],
+                 "PostgreSQL per pgbench transaction (us)", us["hcpd"] / max(1e-9, base["postgres"]),
+                 "(report)")
+        self.row("%s CPU per request: PostgreSQL" % name, us["postgres"], "us", base["postgres"],
+                 "the same under pgbench (us)", us["postgres"] / max(1e-9, base["postgres"]),
+                 "(report)")
+        self.row("%s CPU per request: wrk" % name, us["tool"], "us", base["tool"],
+                 "pgbench per transaction (us)", us["tool"] / max(1e-9, base["tool"]), "(report)")
+
     def write_lines(self, name, lines):
         path = os.path.join(self.work, name)
         with open(path, "w") as f:
@@ -270,16 +304,18 @@ class Bench(Flows):
         emails = self.register_accounts("refresh", 8)
         sessions = self.login([emails[i % len(emails)] for i in range(conns + 16)])
         path = self.write_lines("refresh-tokens.txt", [s["refresh_token"] for s in sessions])
-        r = self.wrk("refresh.lua", conns, self.secs(10), [path, 2])
+        r, cpu = self.cpu_during(lambda: self.wrk("refresh.lua", conns, self.secs(10), [path, 2]))
         rate = r["rate"](200)
         self.facts["refresh_wrk"] = strip(r)
-        base = self.refresh_baseline(sessions)
+        base, base_cpu = self.cpu_during(lambda: self.refresh_baseline(sessions))
         self.row("refresh/s (wrk, 32 connections)", rate, "/s", base,
                  "pgbench: the refresh's SQL, durable, 32 clients", rate / base, ">= 0.8x",
                  rate / base >= 0.8)
         self.row("refresh p99 (wrk, 32 connections)", r["p99_ms"], "ms",
                  self.facts["refresh_pgbench_latency_ms"], "pgbench's mean latency (ms)", None,
                  "(report)")
+        self.cpu_rows("refresh", r["statuses"].get(200, 0), cpu,
+                      self.facts["pgbench_transactions"], base_cpu)
 
     def refresh_baseline(self, sessions):
         """pgbench running a refresh's own statement (DB_SESSION_REFRESH_SQL,
@@ -324,11 +360,13 @@ class Bench(Flows):
         path = self.write_lines("me-tokens.txt", tokens)
         account = "id=" + jwt_claims(tokens[0])["sub"]
         script = self.statement("me").replace("$1", ":id") + ";\n"
-        base = self.pgbench(script, conns, self.secs(10), [account])
+        base, base_cpu = self.cpu_during(lambda: self.pgbench(script, conns, self.secs(10),
+                                                              [account]))
+        transactions = self.facts["pgbench_transactions"]
         pk = self.pgbench("SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id = :id;\n",
                           conns, self.secs(4), [account])
         self.facts["me_pgbench_pk_lookup_tps"] = pk
-        r = self.wrk("me.lua", conns, self.secs(10), [path, 2])
+        r, cpu = self.cpu_during(lambda: self.wrk("me.lua", conns, self.secs(10), [path, 2]))
         rate = r["rate"](200)
         self.facts["me_wrk"] = strip(r)
         self.row("GET /v1/me/s (wrk, %d connections)" % conns, rate, "/s", base,
@@ -337,6 +375,7 @@ class Bench(Flows):
         # the statement may not be heavier than it needs to be
         self.row("GET /v1/me's statement (pgbench)", base, "/s", pk,
                  "pgbench, the primary-key lookup alone", base / pk, ">= 0.5x", base / pk >= 0.5)
+        self.cpu_rows("GET /v1/me", r["statuses"].get(200, 0), cpu, transactions, base_cpu)
         half = max(1, int(rate / 2))
         p = self.paced("/v1/me", half, self.secs(10), conns,
                        headers=["Authorization: Bearer " + tokens[0]])
@@ -529,6 +568,35 @@ def proc_status(pid):
             if k in ("VmRSS", "VmHWM"):
                 out[k] = int(v.split()[0])
     return out
+
+
+def cpu_seconds(pid, children=False):
+    """A process's CPU time (user + system, all its threads), with its
+    reaped children's when children is true."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rpartition(")")[2].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cluster_cpu_seconds(data_dir):
+    """The CPU time of a PostgreSQL cluster: the postmaster with the
+    backends it has reaped, and those still running."""
+    with open(os.path.join(data_dir, "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    total = cpu_seconds(postmaster, children=True)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    ppid = int(f.read().rpartition(")")[2].split()[1])
+                if ppid == postmaster:
+                    total += cpu_seconds(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass  # gone meanwhile
+    return total
 
 
 def fmt(v, unit):
