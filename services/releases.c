@@ -1,7 +1,8 @@
 /*
  * releases.c - sends activity releases (see releases.h): one claimed at a
  * time, its values opened from the vault, then one signed POST outside
- * any transaction, and the attempt recorded.
+ * any transaction and without a pooled connection, and the attempt
+ * recorded.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,8 +80,11 @@ static enum err release_body(struct app *app, PGconn *conn, const struct release
 	return *ret_body != NULL ? ERR_OK : ERR_NOMEM;
 }
 
-/* Sends one claimed release and records how it went. */
-static enum err deliver(struct sender *s, PGconn *conn, const struct release_row *w)
+/* Sends one claimed release and records how it went. The pooled
+ * connection *conn is given back for the POST, which may last its whole
+ * timeout, and taken again to record the attempt (NULL when that fails:
+ * the release is due again after its lease). */
+static enum err deliver(struct sender *s, PGconn **conn, const struct release_row *w)
 {
 	const struct activity_target *t = target_of(s->app, w);
 	unsigned char secret[32];
@@ -90,18 +94,22 @@ static enum err deliver(struct sender *s, PGconn *conn, const struct release_row
 	enum err err;
 
 	if (t == NULL) /* the activities file no longer names it */
-		return db_release_cancel(conn, w->id, "activity_gone");
-	err = release_body(s->app, conn, w, &body);
+		return db_release_cancel(*conn, w->id, "activity_gone");
+	err = release_body(s->app, *conn, w, &body);
 	if (err == ERR_NOT_FOUND) /* erased meanwhile: nothing to send */
-		return db_release_cancel(conn, w->id, "erased");
+		return db_release_cancel(*conn, w->id, "erased");
 	if (err != ERR_OK)
 		return err;
+	db_release(s->app->db, *conn);
+	*conn = NULL;
 	secret_bytes(s->app, w->recipient, secret);
 	webhooks_post_once(t->url, secret, sizeof(secret), w->msg_id, body, &status, error);
 	explicit_bzero(secret, sizeof(secret));
 	explicit_bzero(body, strlen(body));
 	free(body);
-	err = db_release_attempt(conn, w->id, error[0] != '\0' ? error : NULL, &given_up);
+	err = db_acquire(s->app->db, s->app->cfg.db_acquire_ms, conn);
+	if (err == ERR_OK)
+		err = db_release_attempt(*conn, w->id, error[0] != '\0' ? error : NULL, &given_up);
 	if (err != ERR_OK) /* sent, but not recorded: due again after the lease */
 		log_json(LOG_ERROR, "release attempt not recorded",
 			 json_pack("{s:I, s:s}", "release", (json_int_t)w->id, "error",
@@ -125,7 +133,7 @@ static long release_pass(void *arg)
 	if (err == ERR_OK)
 		err = db_release_claim(conn, RELEASE_LEASE_S, &w);
 	if (err == ERR_OK)
-		err = deliver(s, conn, &w);
+		err = deliver(s, &conn, &w);
 	release_row_release(&w);
 	db_release(s->app->db, conn);
 	return err == ERR_OK ? 0 : RELEASE_IDLE_MS; /* more may be due at once */

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from conftest import HCPD_BIN, ROOT, free_port, migrate
 from privacy_helpers import PASSWORD, Pro, bearer
 from test_admin import admin_token
+from test_db_outage import pool_gauges
 from test_ledger import export
 from test_webhooks import signature_ok
 
@@ -30,10 +31,11 @@ PREVIEW = "/v1/activities/%s/enrolment-preview"
 class Receiver:
     """Releases POSTed to /<recipient>: each signature checked with the
     recipient's secret (set once hcpd can print it), the first `fail`
-    answered 500, the rest kept."""
+    answered 500, the rest kept; each answered `hold` seconds after it
+    arrived (counted in `arrived`)."""
 
     def __init__(self):
-        self.keys, self.fail = {}, 0
+        self.keys, self.fail, self.hold, self.arrived = {}, 0, 0, 0
         self.lock = threading.Lock()
         self.got, self.bad = [], []
         receiver = self
@@ -41,6 +43,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    receiver.arrived += 1
+                time.sleep(receiver.hold)
                 self.send_response(receiver.take(self.path.strip("/"), self.headers, body))
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -291,6 +296,29 @@ def test_a_notice_changed_after_enrolment_does_not_hold_the_release(stack, tmp_p
     assert {x["recipient"]: x["rule"] for x in r.json["releases"]} == \
         {SPONSOR: "allowed", ACCREDITOR: "allowed"}
     assert sorted(rec for rec, _ in receiver.wait(2)) == [ACCREDITOR, SPONSOR]
+
+
+def test_a_slow_recipient_holds_no_database_connection(stack, tmp_path):
+    """The POST to a recipient may last its whole timeout: the sender gives
+    its pooled connection back for it (a slow sponsor must not take one
+    from the API for that long), then records the delivery."""
+    pg, h, receiver = world(stack, tmp_path)
+    receiver.hold = 3
+    e = enrol(Pro(h.api)).json
+    assert complete(h, client(h), e["id"]).status == 202
+    deadline = time.time() + 10
+    while receiver.arrived == 0:
+        assert time.time() < deadline, "no release arrived"
+        time.sleep(0.05)
+    # while the receiver holds the POST, nothing stays lent out (other
+    # background work borrows a connection for a moment now and then)
+    lent = []
+    while time.time() < deadline and (not lent or lent[-1] != 0):
+        lent.append(pool_gauges(h.metrics)["in_use"])
+        time.sleep(0.05)
+    assert lent[-1] == 0 and receiver.arrived == 1 and not receiver.got, lent
+    receiver.wait(2)
+    assert pg.psql("SELECT count(*) FROM activity_releases WHERE delivered_at IS NOT NULL") == "2"
 
 
 def test_a_bad_activities_file_stops_start_up_naming_the_path(stack, tmp_path):
