@@ -36,6 +36,9 @@
 /* a claimed row is due again after this: longer than a batch can take */
 #define MAILER_LEASE_S (MAILER_BATCH * (SMTP_TOTAL_TIMEOUT_MS / 1000) * 2)
 #define TOKEN_MAX      64 /* Message-ID's unique part */
+/* how long the mailer waits for a connection to record what it sent: a
+ * failure sends it again after the lease */
+#define RECORD_ACQUIRE_MS 20000
 
 struct mailer {
 	struct app *app;
@@ -668,8 +671,11 @@ static bool open_error_final(enum err err)
 	       err == ERR_CRYPTO || err == ERR_TOO_BIG;
 }
 
-/* Sends one claimed row and reports it. Returns only database errors. */
-static enum err deliver(struct mailer *m, PGconn *conn, const struct outbox_row *row)
+/* Sends one claimed row and reports it. Returns only database errors.
+ * The pooled connection *conn is given back for the SMTP exchange, which
+ * may last its whole timeout, and taken again after it (NULL when that
+ * fails: the row is due again after its lease). */
+static enum err deliver(struct mailer *m, PGconn **conn, const struct outbox_row *row)
 {
 	char *msg = NULL, *to = NULL, name[32];
 	const char *error = NULL;
@@ -677,7 +683,7 @@ static enum err deliver(struct mailer *m, PGconn *conn, const struct outbox_row 
 	bool final = false;
 	int attempts = 0;
 	CURLcode rc;
-	enum err err = open_row(m, conn, row, &to, &msg, &len);
+	enum err err = open_row(m, *conn, row, &to, &msg, &len);
 
 	if (err != ERR_OK) {
 		final = open_error_final(err);
@@ -686,20 +692,25 @@ static enum err deliver(struct mailer *m, PGconn *conn, const struct outbox_row 
 					      : err_name(err);
 		goto failed;
 	}
+	db_release(m->app->db, *conn);
+	*conn = NULL;
 	rc = smtp_send(m, to, msg, len);
+	err = db_acquire(m->app->db, RECORD_ACQUIRE_MS, conn);
+	if (err != ERR_OK)
+		goto out;
 	if (rc == CURLE_OK) {
-		err = db_outbox_sent(conn, row->id);
+		err = db_outbox_sent(*conn, row->id);
 		if (err == ERR_OK)
 			log_json(LOG_INFO, "mail sent", row_fields(row));
 		goto out;
 	}
 	if (rc == CURLE_ABORTED_BY_CALLBACK && bgthread_stopping(m->thread)) {
-		err = db_outbox_release(conn, row->id); /* not the message's fault */
+		err = db_outbox_release(*conn, row->id); /* not the message's fault */
 		goto out;
 	}
 	error = curl_code_name(rc, name, sizeof(name));
 failed:
-	err = db_outbox_failed(conn, row->id, error, final, &attempts);
+	err = db_outbox_failed(*conn, row->id, error, final, &attempts);
 	if (err == ERR_OK) {
 		json_t *fields = row_fields(row);
 
@@ -730,7 +741,7 @@ static size_t run_batch(struct mailer *m)
 	if (err == ERR_OK)
 		err = db_outbox_claim(conn, MAILER_BATCH, MAILER_LEASE_S, &rows, &n);
 	for (; err == ERR_OK && i < n && !bgthread_stopping(m->thread); i++)
-		err = deliver(m, conn, &rows[i]);
+		err = deliver(m, &conn, &rows[i]);
 	for (; err == ERR_OK && i < n; i++)
 		err = db_outbox_release(conn, rows[i].id);
 	if (err != ERR_OK && !m->db_failing)

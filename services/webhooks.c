@@ -32,7 +32,10 @@
 #define WEBHOOK_REPLY_MAX  4096  /* bytes of a reply read (and dropped) */
 #define WEBHOOK_IDLE_MS    1000
 #define WEBHOOK_LEASE_S    (WEBHOOK_BATCH * (WEBHOOK_TIMEOUT_MS / 1000) * 2)
-#define WHSEC              "whsec_"
+/* how long a sender waits for a connection to record what it sent: a
+ * failure sends it again after the lease */
+#define RECORD_ACQUIRE_MS 20000
+#define WHSEC             "whsec_"
 
 struct endpoint {
 	char name[65];
@@ -422,8 +425,10 @@ static const struct endpoint *endpoint_of(const struct webhooks *h, const char *
 }
 
 /* Sends one claimed delivery and records the attempt. Returns only
- * database errors. */
-static enum err deliver(struct webhooks *h, PGconn *conn, const struct webhook_row *w)
+ * database errors. The pooled connection *conn is given back for the
+ * POST, which may last its whole timeout, and taken again after it
+ * (NULL when that fails: the delivery is due again after its lease). */
+static enum err deliver(struct webhooks *h, PGconn **conn, const struct webhook_row *w)
 {
 	const struct endpoint *e = endpoint_of(h, w->endpoint);
 	json_t *data = json_pack("{s:s, s:s, s:o}", "account_id", w->account_id, "status",
@@ -436,13 +441,18 @@ static enum err deliver(struct webhooks *h, PGconn *conn, const struct webhook_r
 	json_decref(data);
 	if (e == NULL || body == NULL) { /* claimed by name: cannot be; memory: try later */
 		free(body);
-		return db_webhook_release(conn, w->id);
+		return db_webhook_release(*conn, w->id);
 	}
+	db_release(h->app->db, *conn);
+	*conn = NULL;
 	post(h, e, w->msg_id, body, &o);
 	free(body);
+	err = db_acquire(h->app->db, RECORD_ACQUIRE_MS, conn);
+	if (err != ERR_OK)
+		return err;
 	if (o.error[0] != '\0' && bgthread_stopping(h->thread))
-		return db_webhook_release(conn, w->id); /* not the receiver's fault */
-	err = db_webhook_attempt(conn, w->id, o.http_status, o.error[0] != '\0' ? o.error : NULL,
+		return db_webhook_release(*conn, w->id); /* not the receiver's fault */
+	err = db_webhook_attempt(*conn, w->id, o.http_status, o.error[0] != '\0' ? o.error : NULL,
 				 o.duration_ms, &given_up);
 	if (err == ERR_OK && o.error[0] != '\0')
 		log_json(LOG_WARN, "webhook not delivered",
@@ -473,7 +483,7 @@ static size_t run_batch(struct webhooks *h)
 		err = db_webhook_claim(conn, h->names_literal, WEBHOOK_BATCH, WEBHOOK_LEASE_S,
 				       &rows, &n);
 	for (; err == ERR_OK && i < n && !bgthread_stopping(h->thread); i++)
-		err = deliver(h, conn, &rows[i]);
+		err = deliver(h, &conn, &rows[i]);
 	for (; err == ERR_OK && i < n; i++)
 		err = db_webhook_release(conn, rows[i].id);
 	if (err != ERR_OK && !h->db_failing)

@@ -6,6 +6,7 @@ POST /v1/me/email/confirm, the "already registered" notice for a taken
 email, back-off while the SMTP server is down, and no plaintext address or
 token at rest or in the log."""
 
+import asyncio
 import email
 import email.policy
 import re
@@ -18,6 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from conftest import free_port, registration
+from test_db_outage import pool_gauges
 
 PASSWORD = "a long passphrase 2024"
 # the token of a mailed link: in the fragment, 43 base64url characters
@@ -28,13 +30,18 @@ CANARIES = {"given_name": "Philippa", "family_name": "Quenneville", "npi": "1245
 
 
 class Sink:
-    """aiosmtpd handler that keeps every message it is given."""
+    """aiosmtpd handler that keeps every message it is given, answering
+    each `hold` seconds after its data arrived (counted in `arrived`)."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.messages = []
+        self.hold, self.arrived = 0, 0
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.arrived += 1
+        await asyncio.sleep(self.hold)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append({"mail_from": envelope.mail_from,
@@ -187,6 +194,34 @@ def test_confirmation_mail_confirm_and_already_registered(stack, smtp):
         assert value.lower() not in dump.lower(), "%s found in clear in pg_dump" % name
         assert value.lower() not in log.lower(), "%s found in the log" % name
     assert '"msg":"mail sent"' in log and '"kind":"confirm_email"' in log
+
+
+def test_a_slow_mail_server_holds_no_database_connection(stack, smtp):
+    """An SMTP exchange may last its whole timeout: the mailer gives its
+    pooled connection back for it (a slow server must not take one from
+    the API for that long), then records the mail as sent."""
+    sink, port = smtp
+    sink.hold = 3
+    pg, h = stack({"HCPD_SMTP_URL": "smtp://127.0.0.1:%d" % port})
+    address = unique_email("slow.smtp")
+    account_id = register(h.api, address).json["id"]
+    deadline = time.time() + 10
+    while sink.arrived == 0:
+        assert time.time() < deadline, "no mail arrived"
+        time.sleep(0.05)
+    # while the server holds the exchange, nothing stays lent out (other
+    # background work borrows a connection for a moment now and then)
+    lent = []
+    while time.time() < deadline and (not lent or lent[-1] != 0):
+        lent.append(pool_gauges(h.metrics)["in_use"])
+        time.sleep(0.05)
+    assert lent[-1] == 0 and sink.received(address, "Confirm") == [], lent
+    sink.wait_for(address, "Confirm your email address")
+    deadline = time.time() + 5
+    while pg.psql("SELECT count(*) FROM outbox WHERE account_id = '%s' "
+                  "AND sent_at IS NOT NULL" % account_id) != "1":
+        assert time.time() < deadline, "the mail was not recorded as sent"
+        time.sleep(0.1)
 
 
 def test_registering_a_taken_address_again_and_again_is_no_mail_bomb(stack, smtp):

@@ -20,6 +20,7 @@ import pytest
 
 from conftest import HCPD_BIN, ROOT, Hcpd, Postgres, free_port, migrate, registration
 from reviewkit import bearer, confirm_email, decide, item, make_admin
+from test_db_outage import pool_gauges
 
 PASSWORD = "a long passphrase 2024"
 EVENTS = ["account.created", "account.email_verified", "account.verified", "account.flagged",
@@ -45,11 +46,13 @@ class Receiver:
     Standard Webhooks specification says (HMAC-SHA256 over
     "id.timestamp.body" with the base64-decoded secret, the header's
     space-separated "v1,<base64>" signatures), fails the first `fail`
-    requests with 500, and keeps what it acknowledged."""
+    requests with 500, and keeps what it acknowledged; each answered
+    `hold` seconds after it arrived."""
 
     def __init__(self, secret, fail=0):
         self.key = base64.b64decode(secret[len("whsec_"):])
         self.fail = fail
+        self.hold = 0
         self.lock = threading.Lock()
         self.requests = []  # (msg_id, valid) of every request
         self.acked = []     # parsed bodies acknowledged, in arrival order
@@ -64,6 +67,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with receiver.lock:
                     receiver.ports.append(self.client_address[1])
+                time.sleep(receiver.hold)
                 code = receiver.take(self.headers, body)
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
@@ -209,6 +213,33 @@ def test_every_event_once_in_order_across_a_restart_and_a_failing_receiver(world
     assert [a["error"] for a in created["attempts"]] == ["http_500", "http_500", None]
     # the secret is in no log line
     assert state["secret"][len("whsec_"):] not in h.read_log()
+
+
+def test_a_slow_receiver_holds_no_database_connection(world):
+    """A POST may last its whole timeout: the sender gives its pooled
+    connection back for it (a slow receiver must not take one from the
+    API for that long), then records the delivery."""
+    pg, receiver, hcpd, _ = world
+    rx = receiver()
+    rx.hold = 3
+    h = hcpd()
+    account_id = h.api.register(registration("slow.%s@example.org" % os.urandom(4).hex())).json["id"]
+    deadline = time.time() + 10
+    while not rx.ports:
+        assert time.time() < deadline, "no delivery arrived"
+        time.sleep(0.05)
+    # while the receiver holds the POST, nothing stays lent out (other
+    # background work borrows a connection for a moment now and then)
+    lent = []
+    while time.time() < deadline and (not lent or lent[-1] != 0):
+        lent.append(pool_gauges(h.metrics)["in_use"])
+        time.sleep(0.05)
+    assert lent[-1] == 0 and not rx.of(account_id), lent
+    rx.wait(account_id, 1)
+    deadline = time.time() + 5
+    while pg.psql("SELECT count(*) FROM webhook_deliveries WHERE delivered_at IS NOT NULL") != "1":
+        assert time.time() < deadline, "the delivery was not recorded"
+        time.sleep(0.1)
 
 
 def test_one_accounts_events_follow_each_other_without_a_pause(world):
