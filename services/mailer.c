@@ -34,11 +34,9 @@
 #define SMTP_TOTAL_TIMEOUT_MS   15000
 #define MAILER_IDLE_MS          1000 /* between polls when the outbox is drained */
 /* a claimed row is due again after this: longer than a batch can take */
-#define MAILER_LEASE_S (MAILER_BATCH * (SMTP_TOTAL_TIMEOUT_MS / 1000) * 2)
-#define TOKEN_MAX      64 /* Message-ID's unique part */
-/* how long the mailer waits for a connection to record what it sent: a
- * failure sends it again after the lease */
-#define RECORD_ACQUIRE_MS 20000
+#define MAILER_LEASE_S    (MAILER_BATCH * (SMTP_TOTAL_TIMEOUT_MS / 1000) * 2)
+#define TOKEN_MAX         64    /* Message-ID's unique part */
+#define RECORD_ACQUIRE_MS 20000 /* to record a send; past it, sent again after the lease */
 
 struct mailer {
 	struct app *app;
