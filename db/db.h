@@ -43,6 +43,11 @@ void db_pool_free(struct db_pool *pool);
  * cannot be reached. */
 enum err db_acquire(struct db_pool *pool, int wait_ms, PGconn **ret_conn);
 
+/* How long a background sender (mail, webhooks, releases), which gives its
+ * connection back while it talks to the outside, waits for one to record
+ * what it sent: past it, the row is sent again after its lease. */
+#define DB_RECORD_ACQUIRE_MS 20000
+
 /* Gives a connection back. A connection that is broken, or left inside a
  * transaction, is closed and re-opened on next use. Accepts NULL. */
 void db_release(struct db_pool *pool, PGconn *conn);

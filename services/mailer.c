@@ -34,9 +34,8 @@
 #define SMTP_TOTAL_TIMEOUT_MS   15000
 #define MAILER_IDLE_MS          1000 /* between polls when the outbox is drained */
 /* a claimed row is due again after this: longer than a batch can take */
-#define MAILER_LEASE_S    (MAILER_BATCH * (SMTP_TOTAL_TIMEOUT_MS / 1000) * 2)
-#define TOKEN_MAX         64    /* Message-ID's unique part */
-#define RECORD_ACQUIRE_MS 20000 /* to record a send; past it, sent again after the lease */
+#define MAILER_LEASE_S (MAILER_BATCH * (SMTP_TOTAL_TIMEOUT_MS / 1000) * 2)
+#define TOKEN_MAX      64 /* Message-ID's unique part */
 
 struct mailer {
 	struct app *app;
@@ -693,7 +692,7 @@ static enum err deliver(struct mailer *m, PGconn **conn, const struct outbox_row
 	db_release(m->app->db, *conn);
 	*conn = NULL;
 	rc = smtp_send(m, to, msg, len);
-	err = db_acquire(m->app->db, RECORD_ACQUIRE_MS, conn);
+	err = db_acquire(m->app->db, DB_RECORD_ACQUIRE_MS, conn);
 	if (err != ERR_OK)
 		goto out;
 	if (rc == CURLE_OK) {

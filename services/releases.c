@@ -24,9 +24,6 @@
 
 #define RELEASE_IDLE_MS 1000
 #define RELEASE_LEASE_S 60
-/* how long the sender waits for a connection to record what it sent: a
- * failure sends it again after the lease (the same webhook-id) */
-#define RECORD_ACQUIRE_MS 20000
 
 struct sender {
 	struct app *app;
@@ -110,7 +107,7 @@ static enum err deliver(struct sender *s, PGconn **conn, const struct release_ro
 	explicit_bzero(secret, sizeof(secret));
 	explicit_bzero(body, strlen(body));
 	free(body);
-	err = db_acquire(s->app->db, RECORD_ACQUIRE_MS, conn);
+	err = db_acquire(s->app->db, DB_RECORD_ACQUIRE_MS, conn);
 	if (err == ERR_OK)
 		err = db_release_attempt(*conn, w->id, error[0] != '\0' ? error : NULL, &given_up);
 	if (err != ERR_OK) /* sent, but not recorded: due again after the lease */

@@ -32,10 +32,7 @@
 #define WEBHOOK_REPLY_MAX  4096  /* bytes of a reply read (and dropped) */
 #define WEBHOOK_IDLE_MS    1000
 #define WEBHOOK_LEASE_S    (WEBHOOK_BATCH * (WEBHOOK_TIMEOUT_MS / 1000) * 2)
-/* how long a sender waits for a connection to record what it sent: a
- * failure sends it again after the lease */
-#define RECORD_ACQUIRE_MS 20000
-#define WHSEC             "whsec_"
+#define WHSEC              "whsec_"
 
 struct endpoint {
 	char name[65];
@@ -447,7 +444,7 @@ static enum err deliver(struct webhooks *h, PGconn **conn, const struct webhook_
 	*conn = NULL;
 	post(h, e, w->msg_id, body, &o);
 	free(body);
-	err = db_acquire(h->app->db, RECORD_ACQUIRE_MS, conn);
+	err = db_acquire(h->app->db, DB_RECORD_ACQUIRE_MS, conn);
 	if (err != ERR_OK)
 		return err;
 	if (o.error[0] != '\0' && bgthread_stopping(h->thread))
