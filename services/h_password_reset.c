@@ -3,7 +3,7 @@
  * for a reset link by address, POST /v1/password-resets/confirm sets a
  * new password with the link's token.
  *
- * The request answers one empty 202 after one statement whether or not
+ * The request answers one empty 202 after the same work whether or not
  * the address has an account (linkreq.h); the mail's token is minted when
  * it is sent, lives 30 minutes and dies when a newer one is sent. The
  * confirmation opens the account's email and names before any

@@ -2,8 +2,9 @@
  * linkreq.h - the two shapes of request around a mailed link (issue 20),
  * one place for each: a body that carries the link's token, and a mail
  * asked for by address without signing in (a password reset, a lost
- * confirmation), which answers the same 202 after the same one statement
- * whether or not the address has an account.
+ * confirmation), which answers the same 202 after the same work (one
+ * statement, db_outbox_notice_by_email()) whether or not the address has
+ * an account.
  */
 #ifndef HCPD_LINKREQ_H
 #define HCPD_LINKREQ_H
