@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from conftest import HCPD_BIN, ROOT, free_port, migrate
 from privacy_helpers import PASSWORD, Pro, bearer
 from test_admin import admin_token
-from test_db_outage import pool_gauges
+from test_db_outage import pool_gauges, pool_idle
 from test_ledger import export
 from test_webhooks import signature_ok
 
@@ -310,13 +310,10 @@ def test_a_slow_recipient_holds_no_database_connection(stack, tmp_path):
     while receiver.arrived == 0:
         assert time.time() < deadline, "no release arrived"
         time.sleep(0.05)
-    # while the receiver holds the POST, nothing stays lent out (other
+    # while the receiver holds the POST, nothing stays lent out (pool_idle: other
     # background work borrows a connection for a moment now and then)
-    lent = []
-    while time.time() < deadline and (not lent or lent[-1] != 0):
-        lent.append(pool_gauges(h.metrics)["in_use"])
-        time.sleep(0.05)
-    assert lent[-1] == 0 and receiver.arrived == 1 and not receiver.got, lent
+    assert pool_idle(h.metrics, 2.5), pool_gauges(h.metrics)
+    assert receiver.arrived == 1 and not receiver.got
     receiver.wait(2)
     assert pg.psql("SELECT count(*) FROM activity_releases WHERE delivered_at IS NOT NULL") == "2"
 
