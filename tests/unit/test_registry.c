@@ -345,6 +345,20 @@ static bool errors_are(const struct lint_errors *errs, const char *const *want, 
 	return ok;
 }
 
+/* Loads doc (the load takes it) collecting each error into errs: is it
+ * refused, with exactly the n texts of want? why gets the first. */
+static bool lint_refuses(json_t *doc, struct lint_errors *errs, const char *const *want, size_t n,
+			 char *why, size_t why_len)
+{
+	struct verifier_set *set = NULL;
+	enum err err;
+
+	lint_collect(errs);
+	err = verifier_set_from_json(doc, "def.json", cat, &set, why, why_len);
+	lint_collect(NULL);
+	return err == ERR_INVALID && set == NULL && errors_are(errs, want, n);
+}
+
 /* One definition with errors in the common keys, in http_json's headers,
  * map and rules: every one named with its path, the first still start-up's
  * message; and none collected when no collection is open. */
@@ -381,11 +395,7 @@ static void lint_every_error(void)
 	json_object_set_new(json_array_get(json_object_get(hj, "rules"), 0), "outcome",
 			    json_string("verified"));
 	json_incref(doc);
-	lint_collect(errs);
-	CHECK(verifier_set_from_json(doc, "def.json", cat, &set, why, sizeof(why)) == ERR_INVALID);
-	lint_collect(NULL);
-	CHECK(set == NULL);
-	CHECK(errors_are(errs, want, sizeof(want) / sizeof(want[0])));
+	CHECK(lint_refuses(doc, errs, want, sizeof(want) / sizeof(want[0]), why, sizeof(why)));
 	CHECK_STREQ(why, "def.json: \"colour\" is not a known key");
 	/* start-up's load collects nothing and says the first */
 	errs->n = 0;
@@ -408,7 +418,6 @@ static void lint_roster(void)
 		"middle_name, state, listed_on, reinstated_on, detail, identifier, status)",
 	};
 	struct lint_errors *errs = calloc(1, sizeof(*errs));
-	struct verifier_set *set = NULL;
 	json_t *doc = json_load_file(ROSTER_FILE, 0, NULL);
 	json_t *section = json_object_get(doc, "roster_csv");
 	char why[512] = "";
@@ -416,10 +425,7 @@ static void lint_roster(void)
 	json_object_set_new(section, "mode", json_string("sometimes"));
 	json_object_set_new(json_object_get(section, "columns"), "colour", json_string("C"));
 	json_object_set_new(json_object_get(section, "columns"), "given_name", json_string(""));
-	lint_collect(errs);
-	CHECK(verifier_set_from_json(doc, "def.json", cat, &set, why, sizeof(why)) == ERR_INVALID);
-	lint_collect(NULL);
-	CHECK(errors_are(errs, want, sizeof(want) / sizeof(want[0])));
+	CHECK(lint_refuses(doc, errs, want, sizeof(want) / sizeof(want[0]), why, sizeof(why)));
 	free(errs);
 }
 
@@ -431,17 +437,13 @@ static void lint_manual(void)
 		"$.manual.search_url: has a '}' outside a placeholder",
 	};
 	struct lint_errors *errs = calloc(1, sizeof(*errs));
-	struct verifier_set *set = NULL;
 	json_t *doc = patched("verifiers/registries/sg-smc.json",
 			      "{\"base_url\": \"https://smc.example.org/search\", "
 			      "\"manual\": {\"instructions\": \"\", "
 			      "\"search_url\": \"{base_url}?q=x}\"}}");
 	char why[512] = "";
 
-	lint_collect(errs);
-	CHECK(verifier_set_from_json(doc, "def.json", cat, &set, why, sizeof(why)) == ERR_INVALID);
-	lint_collect(NULL);
-	CHECK(errors_are(errs, want, sizeof(want) / sizeof(want[0])));
+	CHECK(lint_refuses(doc, errs, want, sizeof(want) / sizeof(want[0]), why, sizeof(why)));
 	free(errs);
 }
 
@@ -460,7 +462,6 @@ static void lint_terms(void)
 		"(or email)",
 	};
 	struct lint_errors *errs = calloc(1, sizeof(*errs));
-	struct verifier_set *set = NULL;
 	json_t *doc = json_load_file("verifiers/registries/us-nppes.json", 0, NULL), *terms;
 	char why[512] = "";
 
@@ -469,11 +470,7 @@ static void lint_terms(void)
 	json_object_set_new(terms, "retention_days", json_integer(-1));
 	json_object_set_new(terms, "onward_transfer", json_true());
 	json_object_set_new(terms, "allowed_fields", json_pack("[s]", "shoe_size"));
-	lint_collect(errs);
-	CHECK(verifier_set_from_json(doc, "def.json", cat, &set, why, sizeof(why)) == ERR_INVALID);
-	lint_collect(NULL);
-	CHECK(set == NULL);
-	CHECK(errors_are(errs, want, sizeof(want) / sizeof(want[0])));
+	CHECK(lint_refuses(doc, errs, want, sizeof(want) / sizeof(want[0]), why, sizeof(why)));
 	CHECK_STREQ(why,
 		    "def.json: \"terms\": \"purpose\" must be lower-case letters, digits and _");
 	free(errs);
