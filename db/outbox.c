@@ -134,17 +134,26 @@ enum err db_outbox_insert(PGconn *conn, const char *account_id, const char *kind
 		       params, lengths, formats, NULL);
 }
 
-/* A notice within caps, to the account the clause "a.id = $1" or
- * "a.email_bidx = $1" names (one statement each, so each is planned on
- * its own index); $2 kind, $3 per day, $4 gap in seconds, $5 unconfirmed
- * only. */
-#define NOTICE_SQL(who)                                                                            \
-	"INSERT INTO outbox (account_id, kind) SELECT a.id, $2 FROM accounts a WHERE " who " "     \
-	"AND a.data_key IS NOT NULL AND NOT ($5::boolean AND a.email_verified) "                   \
-	"AND ($3::int = 0 OR (SELECT count(*) FROM outbox o WHERE o.account_id = a.id "            \
-	"AND o.kind = $2 AND o.created_at > now() - interval '1 day') < $3::int) "                 \
-	"AND ($4::int = 0 OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.account_id = a.id "        \
-	"AND o.kind = $2 AND o.created_at > now() - make_interval(secs => $4::int)))"
+/* A notice within caps, to the account whose column col (uuid id, or
+ * bytea email_bidx with clause "AND a.role = 'professional'") is $1; $2
+ * kind, $3 per day, $4 gap in seconds, $5 unconfirmed only. One
+ * statement each, planned on its own index. The one row of the LEFT
+ * JOIN, materialised, makes the caps' two outbox lookups run whether or
+ * not an account matched (with the nil UUID, which none has), so an
+ * address without an account is not answered sooner for the work it
+ * skips (issue 23: the median known/unknown was 1.13-1.52x with the caps
+ * checked only for a match). */
+#define NIL_UUID "'00000000-0000-0000-0000-000000000000'::uuid"
+#define NOTICE_SQL(type, col, clause)                                                              \
+	"WITH c AS MATERIALIZED (SELECT a.id, a.data_key IS NOT NULL AND NOT ($5::boolean AND "    \
+	"a.email_verified) AS open, (SELECT count(*) FROM outbox o WHERE o.account_id = "          \
+	"coalesce(a.id, " NIL_UUID ") AND o.kind = $2 AND o.created_at > now() - interval '1 "     \
+	"day') AS today, EXISTS (SELECT 1 FROM outbox o WHERE o.account_id = "                     \
+	"coalesce(a.id, " NIL_UUID ") AND o.kind = $2 AND o.created_at > now() - "                 \
+	"make_interval(secs => $4::int)) AS recent FROM (SELECT $1::" type " AS k) k "             \
+	"LEFT JOIN accounts a ON a." col " = k.k " clause ") "                                     \
+	"INSERT INTO outbox (account_id, kind) SELECT id, $2 FROM c WHERE open AND ($3::int = 0 "  \
+	"OR today < $3::int) AND ($4::int = 0 OR NOT recent)"
 
 static enum err notice_queue(PGconn *conn, const char *sql, const char *who, int who_len,
 			     const char *kind, const struct notice_cap *cap, bool *ret_queued)
@@ -178,28 +187,9 @@ enum err db_outbox_notice(PGconn *conn, const char *account_id, const char *kind
 enum err db_outbox_notice_capped(PGconn *conn, const char *account_id, const char *kind,
 				 const struct notice_cap *cap, bool *ret_queued)
 {
-	return notice_queue(conn, NOTICE_SQL("a.id = $1"), account_id, 0, kind, cap, ret_queued);
+	return notice_queue(conn, NOTICE_SQL("uuid", "id", ""), account_id, 0, kind, cap,
+			    ret_queued);
 }
-
-#define NIL_UUID "'00000000-0000-0000-0000-000000000000'::uuid"
-
-/* NOTICE_SQL's caps, for an address: the one row of the LEFT JOIN,
- * materialised, makes the cap's two outbox lookups run for every address
- * (with an account's id, or the nil UUID that none has), so an address
- * without an account is not answered sooner for the work it skips
- * (issue 23: the median known/unknown was 1.13-1.52x with the caps
- * checked only for a match). */
-#define NOTICE_BY_EMAIL_SQL                                                                        \
-	"WITH c AS MATERIALIZED (SELECT a.id, a.data_key IS NOT NULL AND NOT ($5::boolean AND "    \
-	"a.email_verified) AS open, (SELECT count(*) FROM outbox o WHERE o.account_id = "          \
-	"coalesce(a.id, " NIL_UUID ") AND o.kind = $2 AND o.created_at > now() - interval '1 "     \
-	"day') AS today, EXISTS (SELECT 1 FROM outbox o WHERE o.account_id = "                     \
-	"coalesce(a.id, " NIL_UUID                                                                 \
-	") AND o.kind = $2 AND o.created_at > now() - make_interval(secs => $4::int)) "            \
-	"AS recent FROM (SELECT $1::bytea AS bidx) k LEFT JOIN accounts a ON a.email_bidx = "      \
-	"k.bidx AND a.role = 'professional') "                                                     \
-	"INSERT INTO outbox (account_id, kind) SELECT id, $2 FROM c WHERE open AND ($3::int = 0 "  \
-	"OR today < $3::int) AND ($4::int = 0 OR NOT recent)"
 
 enum err db_outbox_notice_by_email(PGconn *conn, const unsigned char bidx[32], const char *kind,
 				   const struct notice_cap *cap, bool *ret_queued)
@@ -214,8 +204,9 @@ enum err db_outbox_notice_by_email(PGconn *conn, const unsigned char bidx[32], c
 	if (err == ERR_OK)
 		err = db_command(conn, "SET LOCAL synchronous_commit = off");
 	if (err == ERR_OK)
-		err = notice_queue(conn, NOTICE_BY_EMAIL_SQL, (const char *)bidx, 32, kind, cap,
-				   ret_queued);
+		err = notice_queue(conn,
+				   NOTICE_SQL("bytea", "email_bidx", "AND a.role = 'professional'"),
+				   (const char *)bidx, 32, kind, cap, ret_queued);
 	return db_end(conn, err);
 }
 
