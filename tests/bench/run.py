@@ -221,10 +221,10 @@ class Bench(Flows):
         the PostgreSQL cluster and by the load tool (this script's
         children: wrk, pgbench)."""
         def now():
-            return (cpu_seconds(self.h.proc.pid), cluster_cpu_seconds(
-                os.path.join(self.pg.dir, "data")),
-                resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime +
-                resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime)
+            tool = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return (cpu_seconds(self.h.proc.pid),
+                    cluster_cpu_seconds(os.path.join(self.pg.dir, "data")),
+                    tool.ru_utime + tool.ru_stime)
         before = now()
         result = run()
         after = now()
