@@ -150,6 +150,18 @@ enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_c
 	return ERR_OK;
 }
 
+static int by_account(const void *a, const void *b)
+{
+	return strcmp(((const struct job_claim *)a)->account.id,
+		      ((const struct job_claim *)b)->account.id);
+}
+
+void job_claims_lock_order(struct job_claim *claims, size_t n)
+{
+	if (n > 1)
+		qsort(claims, n, sizeof(*claims), by_account);
+}
+
 void job_claims_free(struct job_claim *claims, size_t n)
 {
 	for (size_t i = 0; claims != NULL && i < n; i++)

@@ -77,6 +77,12 @@ enum err db_jobs_due_accounts(PGconn *conn, const char *verifier, int max,
 enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_claim **ret_claims,
 		       size_t *ret_n);
 
+/* Puts n claims in their accounts' id order, the order in which a
+ * transaction that locks several account rows takes them (a registration
+ * flagging duplicates does too: db_identifier_duplicates()); two taking
+ * them in opposite orders deadlock. Pure. */
+void job_claims_lock_order(struct job_claim *claims, size_t n);
+
 /* Frees n claims and wipes their sealed values. Accepts NULL. */
 void job_claims_free(struct job_claim *claims, size_t n);
 

@@ -15,11 +15,12 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 
 import pytest
 
-from conftest import HCPD_BIN, ROOT, SPEC_EXAMPLE, start_stack
+from conftest import HCPD_BIN, PSQL, ROOT, SPEC_EXAMPLE, start_stack
 
 SAMPLE = os.path.join(ROOT, "tests", "data", "leie", "UPDATED-sample.csv")
 DEFINITION = os.path.join(ROOT, "verifiers", "registries", "us-oig-leie.json")
@@ -392,6 +393,78 @@ def test_reload_job_suspends_an_excluded_professional(rstack):
                      "ON j.id = v.job_id WHERE j.account_id = '%s' "
                      "AND j.occasion = 'roster_reload'" % excluded)
     assert reason == "listed since 2019-04-18 (1128a1)"
+
+
+def waiting_on_locks(pg):
+    return int(pg.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+
+
+def until(condition, what, seconds=4):
+    deadline = time.time() + seconds
+    while not condition():
+        assert time.time() < deadline, what
+        time.sleep(0.02)
+
+
+def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
+    """A claim's local checks lock their accounts one by one, in one
+    transaction, as a registration flagging its duplicates locks theirs:
+    both in account id order, or each may hold what the other waits for
+    and PostgreSQL aborts one (a registration answered 500 in CI so).
+
+    Accounts a < b < c of one NPI get jobs due in the order b, c, a; a
+    session holds c. The claim takes b's lock (a's too when in order) and
+    waits for c; a registration of the same NPI then waits too. When c is
+    let go, out of order the claim would wait for a, which the
+    registration had taken: a deadlock."""
+    pg, h = rstack
+    a, b, c = sorted(register(h, "order-%d@example.org" % i) for i in range(3))
+    h.stop()
+    log = os.path.join(pg.dir, "postgres.log")
+    log_from = os.path.getsize(log)
+    holder = None
+    try:
+        pg.psql("UPDATE verification_jobs SET state = 'cancelled' "
+                "WHERE state IN ('queued', 'running')")
+        for account, ago in ((b, 3), (c, 2), (a, 1)):
+            pg.psql("INSERT INTO verification_jobs (account_id, verifier, occasion, "
+                    "next_attempt_at) VALUES ('%s', 'us-oig-leie', 'reverification', "
+                    "now() - interval '%d s')" % (account, ago))
+        holder = subprocess.Popen([PSQL, pg.url, "-q"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, text=True,
+                                  env=dict(os.environ, PGAPPNAME="holder"))
+        holder.stdin.write("BEGIN;\nSELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE;\n" % c)
+        holder.stdin.flush()
+        until(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE "
+                              "application_name = 'holder' AND state = 'idle in transaction'")
+              == "1", "the holder did not take its lock")
+        h.start()
+        until(lambda: waiting_on_locks(pg) == 1, "the claim did not wait for c")
+        reply = []
+        body = json.loads(json.dumps(SPEC_EXAMPLE))
+        body["email"] = "order-new@example.org"
+
+        def go():
+            try:
+                reply.append(h.api.register(body).status)
+            except AssertionError as e:  # an undocumented status: a 500
+                reply.append(str(e))
+        t = threading.Thread(target=go)
+        t.start()
+        until(lambda: waiting_on_locks(pg) == 2, "the registration did not wait")
+        holder.stdin.write("COMMIT;\n")
+        holder.stdin.close()
+        holder.wait(timeout=10)
+        t.join(timeout=20)
+        assert reply == [202]
+        with open(log, "rb") as f:
+            f.seek(log_from)
+            assert b"deadlock detected" not in f.read()
+    finally:
+        if holder is not None and holder.poll() is None:
+            holder.kill()
+        if h.proc.poll() is not None:
+            h.start()
 
 
 # --- a file of the real list's size -----------------------------------------
