@@ -225,6 +225,43 @@ class Reply:
                 and self.json["status"] == self.status)
 
 
+# Every hcpd log file and cluster made, for the report of a failed test.
+HCPD_LOGS = []
+
+
+def problems_in(path, since, marks, keep=15):
+    """The last keep lines of the file at path that carry one of marks,
+    if it was written to after since (epoch seconds)."""
+    try:
+        if os.path.getmtime(path) < since:
+            return []
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return []
+    return [line[:400] for line in lines if any(m in line for m in marks)][-keep:]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report ends with the warnings and errors of the
+    hcpd logs and PostgreSQL logs still around: a 500 seen only in CI
+    then says why (e.g. a deadlock's DETAIL) without a second run."""
+    outcome = yield
+    rep = outcome.get_result()
+    if not rep.failed:
+        return
+    for path in HCPD_LOGS:
+        found = problems_in(path, call.start, ('"level":"error"', '"level":"warn"'))
+        if found:
+            rep.sections.append(("hcpd log " + os.path.basename(path), "\n".join(found)))
+    for cluster in LIVE_CLUSTERS:
+        found = problems_in(os.path.join(cluster.dir, "postgres.log"), call.start,
+                            ("ERROR:", "DETAIL:", "FATAL:", "PANIC:"))
+        if found:
+            rep.sections.append(("postgres log " + cluster.dir, "\n".join(found)))
+
+
 class Hcpd:
     """One `hcpd serve` process; its stderr (JSON log lines) goes to a file.
     argv (the command before the subcommand) and cwd may be changed before
@@ -261,6 +298,7 @@ class Hcpd:
         self.api = Api(self.port)
         self.proc = None
         self.prefix = list(prefix or [])
+        HCPD_LOGS.append(self.log_path)
         self.start_seconds = 15
 
     def cli(self, *args, input=None):
