@@ -40,17 +40,18 @@ void db_ids_read(PGresult *res, size_t max, char (*ids)[UUID_STR_LEN], size_t *r
 	*ret_n = n < max ? n : max;
 }
 
-enum err db_due_ids(PGconn *conn, const char *sql, int days, size_t max, char (*ids)[UUID_STR_LEN],
-		    size_t *ret_n)
+enum err db_due_ids(PGconn *conn, const char *list_sql, const char *one_sql, int days,
+		    const char *only, size_t max, char (*ids)[UUID_STR_LEN], size_t *ret_n)
 {
 	char num[16], lim[24];
-	const char *params[2] = {num, lim};
+	const char *params[3] = {num, lim, only};
 	PGresult *res;
 	enum err err;
 
 	snprintf(num, sizeof(num), "%d", days);
 	snprintf(lim, sizeof(lim), "%zu", max);
-	err = db_exec(conn, sql, 2, params, NULL, NULL, &res);
+	err = db_exec(conn, only != NULL ? one_sql : list_sql, only != NULL ? 3 : 2, params, NULL,
+		      NULL, &res);
 	if (err != ERR_OK)
 		return err;
 	db_ids_read(res, max, ids, ret_n);
@@ -58,25 +59,22 @@ enum err db_due_ids(PGconn *conn, const char *sql, int days, size_t max, char (*
 	return ERR_OK;
 }
 
-enum err db_rejected_due(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
-			 size_t *ret_n)
+#define REJECTED                                                                                   \
+	ERASABLE "AND a.status = 'rejected' AND (SELECT max(h.changed_at) "                        \
+		 "FROM account_status_history h WHERE h.account_id = a.id "                        \
+		 "AND h.to_status = 'rejected') < now() - make_interval(days => $1::int)"
+
+enum err db_rejected_due(PGconn *conn, int days, const char *only, size_t max,
+			 char (*ids)[UUID_STR_LEN], size_t *ret_n)
 {
-	return db_due_ids(conn,
-			  "SELECT a.id FROM accounts a WHERE " ERASABLE
-			  "AND a.status = 'rejected' AND (SELECT max(h.changed_at) "
-			  "FROM account_status_history h WHERE h.account_id = a.id "
-			  "AND h.to_status = 'rejected') < now() - make_interval(days => $1::int) "
-			  "ORDER BY a.created_at LIMIT $2::int",
-			  days, max, ids, ret_n);
+	return db_due_ids(conn, DB_DUE_SQL(REJECTED), DB_STILL_DUE_SQL(REJECTED), days, only, max,
+			  ids, ret_n);
 }
 
 enum err db_dormant_to_warn(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
 			    size_t *ret_n)
 {
-	return db_due_ids(conn,
-			  "SELECT a.id FROM accounts a WHERE " WARN_DUE
-			  " ORDER BY a.created_at LIMIT $2::int",
-			  days, max, ids, ret_n);
+	return db_due_ids(conn, DB_DUE_SQL(WARN_DUE), NULL, days, NULL, max, ids, ret_n);
 }
 
 enum err db_dormancy_mark(PGconn *conn, const char *id, int days, bool *ret_marked)
@@ -98,21 +96,19 @@ enum err db_dormancy_mark(PGconn *conn, const char *id, int days, bool *ret_mark
 	return ERR_OK;
 }
 
-enum err db_dormant_due(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
-			size_t *ret_n)
+/* the warning is what the account did last, and it went out
+ * DORMANCY_WARNING_DAYS ago: a sign-in since (or a hold) saves it */
+#define DORMANT                                                                                    \
+	ERASABLE "AND a.dormancy_warned_at < now() - interval '" STR(                              \
+		DORMANCY_WARNING_DAYS) " days' AND a.dormancy_warned_at >= " LAST_ACTIVE           \
+				       " AND " LAST_ACTIVE                                         \
+				       " < now() - make_interval(days => $1::int)"
+
+enum err db_dormant_due(PGconn *conn, int days, const char *only, size_t max,
+			char (*ids)[UUID_STR_LEN], size_t *ret_n)
 {
-	/* the warning is what the account did last, and it went out
-	 * DORMANCY_WARNING_DAYS ago: a sign-in since (or a hold) saves it */
-	return db_due_ids(
-		conn,
-		"SELECT a.id FROM accounts a WHERE " ERASABLE
-		"AND a.dormancy_warned_at < now() - interval '" STR(
-			DORMANCY_WARNING_DAYS) " days' "
-					       "AND a.dormancy_warned_at >= " LAST_ACTIVE
-					       " AND " LAST_ACTIVE
-					       " < now() - make_interval(days => $1::int) "
-					       "ORDER BY a.created_at LIMIT $2::int",
-		days, max, ids, ret_n);
+	return db_due_ids(conn, DB_DUE_SQL(DORMANT), DB_STILL_DUE_SQL(DORMANT), days, only, max,
+			  ids, ret_n);
 }
 
 enum err db_purge_total_add(PGconn *conn, const char *what, long long n)

@@ -18,6 +18,7 @@
 
 #include "accounts.h"
 #include "err.h"
+#include "privacy.h"
 
 /* How long a dormant account is warned before it is erased. */
 #define DORMANCY_WARNING_DAYS 30
@@ -25,17 +26,23 @@
 /* The first column of res's rows, up to max, into ids; *ret_n how many. */
 void db_ids_read(PGresult *res, size_t max, char (*ids)[UUID_STR_LEN], size_t *ret_n);
 
-/* Up to max ids into ids (*ret_n how many) of what sql selects: a SELECT
- * of one id column taking $1 (days, an integer) and $2 (the limit). The
- * helper behind every "which accounts are due" question here and in
- * privacy.c. Blocks. */
-enum err db_due_ids(PGconn *conn, const char *sql, int days, size_t max, char (*ids)[UUID_STR_LEN],
-		    size_t *ret_n);
+/* A rule's two statements, from its condition on accounts a ($1: days):
+ * the due accounts oldest first ($2: the limit), and one of them ($3). */
+#define DB_DUE_SQL(cond)                                                                           \
+	"SELECT a.id FROM accounts a WHERE " cond " ORDER BY a.created_at LIMIT $2::int"
+#define DB_STILL_DUE_SQL(cond)                                                                     \
+	"SELECT a.id FROM accounts a WHERE a.id = $3::uuid AND " cond " LIMIT $2::int"
 
-/* Up to max rejected professionals, not erased nor on legal hold, whose
- * latest rejection is more than days old. Blocks. */
-enum err db_rejected_due(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
-			 size_t *ret_n);
+/* The db_due_fn behind every rule here and in privacy.c: what list_sql
+ * selects, or with only set what one_sql does (DB_DUE_SQL(),
+ * DB_STILL_DUE_SQL() of one condition). Blocks. */
+enum err db_due_ids(PGconn *conn, const char *list_sql, const char *one_sql, int days,
+		    const char *only, size_t max, char (*ids)[UUID_STR_LEN], size_t *ret_n);
+
+/* A db_due_fn: rejected professionals, not erased nor on legal hold, whose
+ * latest rejection is more than days old. */
+enum err db_rejected_due(PGconn *conn, int days, const char *only, size_t max,
+			 char (*ids)[UUID_STR_LEN], size_t *ret_n);
 
 /* Up to max professionals with a confirmed address, not erased nor on
  * legal hold, whose last activity is more than days - DORMANCY_WARNING_DAYS
@@ -49,11 +56,11 @@ enum err db_dormant_to_warn(PGconn *conn, int days, size_t max, char (*ids)[UUID
  * when marked. Blocks. */
 enum err db_dormancy_mark(PGconn *conn, const char *id, int days, bool *ret_marked);
 
-/* Up to max accounts warned more than DORMANCY_WARNING_DAYS days ago,
+/* A db_due_fn: accounts warned more than DORMANCY_WARNING_DAYS days ago,
  * with no activity since the warning nor for days, not erased nor on
- * legal hold. Blocks. */
-enum err db_dormant_due(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
-			size_t *ret_n);
+ * legal hold. */
+enum err db_dormant_due(PGconn *conn, int days, const char *only, size_t max,
+			char (*ids)[UUID_STR_LEN], size_t *ret_n);
 
 /* Adds n to the purge total named what ([a-z_]). Blocks. */
 enum err db_purge_total_add(PGconn *conn, const char *what, long long n);

@@ -219,6 +219,16 @@ enum err db_account_erase(PGconn *conn, const struct erasure *e)
 			err = ERR_CONFLICT;
 		PQclear(res);
 	}
+	/* a sign-in's session holds the row until it commits: this statement
+	 * sees it (a new snapshot), and the purge lets the account be */
+	if (err == ERR_OK && e->due != NULL) {
+		char due[1][UUID_STR_LEN];
+		size_t n = 0;
+
+		err = e->due(conn, e->due_days, e->id, 1, due, &n);
+		if (err == ERR_OK && n == 0)
+			err = ERR_CONFLICT;
+	}
 	/* the secret goes first, while the row lock keeps a legal hold from
 	 * being set: every value sealed under the account's data key, here or
 	 * in any dump of this database, can no longer be opened. A failure
@@ -379,14 +389,13 @@ enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct pur
 	return err;
 }
 
-enum err db_uncompleted_registrations(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
-				      size_t *ret_n)
+#define UNCOMPLETED                                                                                \
+	"NOT a.email_verified AND a.erased_at IS NULL AND a.role = 'professional' "                \
+	"AND a.legal_hold_at IS NULL AND a.created_at < now() - make_interval(days => $1::int)"
+
+enum err db_uncompleted_registrations(PGconn *conn, int days, const char *only, size_t max,
+				      char (*ids)[UUID_STR_LEN], size_t *ret_n)
 {
-	return db_due_ids(conn,
-			  "SELECT id FROM accounts WHERE NOT email_verified "
-			  "AND erased_at IS NULL AND role = 'professional' "
-			  "AND legal_hold_at IS NULL "
-			  "AND created_at < now() - make_interval(days => $1::int) "
-			  "ORDER BY created_at LIMIT $2::int",
-			  days, max, ids, ret_n);
+	return db_due_ids(conn, DB_DUE_SQL(UNCOMPLETED), DB_STILL_DUE_SQL(UNCOMPLETED), days, only,
+			  max, ids, ret_n);
 }

@@ -64,6 +64,12 @@ struct erasure_check {
  * Blocks. */
 enum err db_erasure_check(PGconn *conn, const char *id, struct erasure_check *ret_check);
 
+/* A retention rule's question: up to max ids (*ret_n how many) of the
+ * accounts due under it after days; with only set, only that account,
+ * if it is due. Blocks. */
+typedef enum err (*db_due_fn)(PGconn *conn, int days, const char *only, size_t max,
+			      char (*ids)[UUID_STR_LEN], size_t *ret_n);
+
 /* One erasure. */
 struct keystore;
 
@@ -74,6 +80,8 @@ struct erasure {
 	const char *action;     /* "account.erased", "account.purged" */
 	const char *request_id; /* may be NULL */
 	struct keystore *keys;  /* the account's secret is destroyed there */
+	db_due_fn due;          /* NULL, or the rule that found the account due, */
+	int due_days;           /* asked again under the row lock */
 };
 
 /* Erases an account in one transaction: revokes every session (reason
@@ -83,8 +91,9 @@ struct erasure {
  * account's secret in e->keys, the sealed data key, email and profile, blind index and password
  * hash, and its licence documents; keeps in profile_public only e->kept; sets erased_at; appends
  * e->action to the audit log. Ledger, audit and consent rows stay (pseudonymous). ERR_CONFLICT when
- * a legal hold applies (nothing changes), ERR_NOT_FOUND when the account does not exist or is
- * already erased. Blocks. */
+ * a legal hold applies or e->due no longer finds it due (it signed in, confirmed its address
+ * between the purge's question and the lock: nothing changes), ERR_NOT_FOUND when the account
+ * does not exist or is already erased. Blocks. */
 enum err db_account_erase(PGconn *conn, const struct erasure *e);
 
 /* The export's records about account id, as a new JSON object:
@@ -142,12 +151,12 @@ struct purge_counts {
  * commits on its own. Blocks. */
 enum err db_purge_expired(PGconn *conn, const struct purge_limits *l, struct purge_counts *counts);
 
-/* Up to max ids of registrations never completed within days: a
+/* A db_due_fn: registrations never completed within days: a
  * professional whose email was never confirmed, whatever the status (an
  * address squatted with someone's public licence data is purged even when
  * its checks passed or an admin looked at it), created more than days ago,
- * not erased, not under a legal hold. ids holds max entries; *ret_n how many were found. Blocks. */
-enum err db_uncompleted_registrations(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
-				      size_t *ret_n);
+ * not erased, not under a legal hold. */
+enum err db_uncompleted_registrations(PGconn *conn, int days, const char *only, size_t max,
+				      char (*ids)[UUID_STR_LEN], size_t *ret_n);
 
 #endif

@@ -290,14 +290,24 @@ enum err db_session_create(PGconn *conn, const char *session_id, const char *acc
 	const char *params[4] = {session_id, account_id, days, BIN32(token_hash)};
 	const int lengths[4] = {0, 0, 0, 32};
 	const int formats[4] = {0, 0, 0, 1};
+	PGresult *res;
+	enum err err;
 
 	snprintf(days, sizeof(days), "%d", ttl_days);
-	/* one statement, so one transaction and one round trip */
-	return db_exec(conn,
-		       "WITH s AS (INSERT INTO sessions (id, account_id, expires_at) "
-		       "VALUES ($1, $2, now() + make_interval(days => $3::int)) RETURNING id) "
-		       "INSERT INTO refresh_tokens (token_hash, session_id) SELECT $4, id FROM s",
-		       4, params, lengths, formats, NULL);
+	/* one statement, so one transaction and one round trip; the lock waits
+	 * for an erasure under way, then reads the row it left */
+	err = db_exec(conn,
+		      "WITH s AS (INSERT INTO sessions (id, account_id, expires_at) "
+		      "SELECT $1::uuid, id, now() + make_interval(days => $3::int) FROM accounts "
+		      "WHERE id = $2 AND erased_at IS NULL FOR KEY SHARE RETURNING id) "
+		      "INSERT INTO refresh_tokens (token_hash, session_id) SELECT $4, id FROM s",
+		      4, params, lengths, formats, &res);
+	if (err != ERR_OK)
+		return err;
+	if (atoll(PQcmdTuples(res)) != 1)
+		err = ERR_NOT_FOUND;
+	PQclear(res);
+	return err;
 }
 
 enum err db_session_refresh(PGconn *conn, const unsigned char token_hash[32],

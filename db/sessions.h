@@ -92,7 +92,8 @@ enum err db_password_hash_set(PGconn *conn, const char *account_id, const char *
 enum err db_password_change(PGconn *conn, const char *account_id, const char *hash,
 			    const char *keep_session);
 
-/* Starts a session of ttl_days with its first refresh token. */
+/* Starts a session of ttl_days with its first refresh token.
+ * ERR_NOT_FOUND when the account is erased (or is being: this waits). */
 enum err db_session_create(PGconn *conn, const char *session_id, const char *account_id,
 			   int ttl_days, const unsigned char token_hash[32]);
 

@@ -53,7 +53,11 @@ static enum MHD_Result erase_finish(struct req *r, struct pwjob *pw)
 	err = db_acquire(r->app->db, r->app->cfg.db_acquire_ms, &conn);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
-	err = retention_erase(r->app, conn, r->auth.sub, r->auth.sub, "account.erased", r->id);
+	err = retention_erase(r->app, conn,
+			      &(struct erasure){.id = r->auth.sub,
+						.actor = r->auth.sub,
+						.action = "account.erased",
+						.request_id = r->id});
 	db_release(r->app->db, conn);
 	if (err == ERR_CONFLICT)
 		return problem_send(r, 409, "legal-hold", legal_hold_detail);

@@ -164,6 +164,8 @@ static enum MHD_Result login_finish(struct req *r, struct login *l)
 	if (err == ERR_OK && l->factor == FACTOR_ENROL)
 		err = db_session_set_enrolling(conn, sid);
 	db_release(r->app->db, conn);
+	if (err == ERR_NOT_FOUND) /* erased since its password was checked */
+		return unauthorized(r);
 	if (err != ERR_OK)
 		return problem_from_err(r, err);
 	return reply_tokens(r, l->acct.id, l->factor == FACTOR_ENROL ? "enrolling" : l->acct.role,

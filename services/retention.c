@@ -24,9 +24,9 @@
 
 #define PURGE_BATCH 100 /* registrations erased per query */
 
-enum err retention_erase(const struct app *app, PGconn *conn, const char *id, const char *actor,
-			 const char *action, const char *request_id)
+enum err retention_erase(const struct app *app, PGconn *conn, const struct erasure *e)
 {
+	struct erasure full = *e;
 	char kept[512] = "{";
 	size_t len = 1;
 
@@ -41,21 +41,14 @@ enum err retention_erase(const struct app *app, PGconn *conn, const char *id, co
 	}
 	kept[len] = '}';
 	kept[len + 1] = '\0';
-	return db_account_erase(conn, &(struct erasure){.id = id,
-							.kept = kept,
-							.actor = actor,
-							.action = action,
-							.request_id = request_id,
-							.keys = app->keys});
+	full.kept = kept;
+	full.keys = app->keys;
+	return db_account_erase(conn, &full);
 }
-
-/* Which accounts are due: a db_*_due() of dormancy.h / privacy.h. */
-typedef enum err (*due_fn)(PGconn *conn, int days, size_t max, char (*ids)[UUID_STR_LEN],
-			   size_t *ret_n);
 
 /* Erases, batch by batch, every account due(days) gives, auditing action;
  * adds how many went to *count. */
-static enum err erase_due(const struct app *app, PGconn *conn, due_fn due, int days,
+static enum err erase_due(const struct app *app, PGconn *conn, db_due_fn due, int days,
 			  const char *action, long long *count)
 {
 	char ids[PURGE_BATCH][UUID_STR_LEN];
@@ -63,10 +56,16 @@ static enum err erase_due(const struct app *app, PGconn *conn, due_fn due, int d
 	enum err err = ERR_OK;
 
 	while (err == ERR_OK && n == PURGE_BATCH) {
-		err = due(conn, days, PURGE_BATCH, ids, &n);
+		err = due(conn, days, NULL, PURGE_BATCH, ids, &n);
 		for (size_t i = 0; err == ERR_OK && i < n; i++) {
-			err = retention_erase(app, conn, ids[i], AUDIT_ACTOR_SYSTEM, action, NULL);
-			/* a hold set or an erasure done meanwhile: skip it */
+			struct erasure e = {.id = ids[i],
+					    .actor = AUDIT_ACTOR_SYSTEM,
+					    .action = action,
+					    .due = due,
+					    .due_days = days};
+
+			err = retention_erase(app, conn, &e);
+			/* a hold set, a sign-in or an erasure meanwhile: skip it */
 			if (err == ERR_CONFLICT || err == ERR_NOT_FOUND)
 				err = ERR_OK;
 			else if (err == ERR_OK)

@@ -40,12 +40,12 @@
 struct app;
 struct bgthread;
 
-/* Erases account id, keeping in profile_public only the catalogue's
- * kept_after_erasure fields; actor, action and request_id go to the audit
- * row (see struct erasure). ERR_CONFLICT under a legal hold, ERR_NOT_FOUND
- * when already erased. Blocks. */
-enum err retention_erase(const struct app *app, PGconn *conn, const char *id, const char *actor,
-			 const char *action, const char *request_id);
+/* Erases account e->id (db_account_erase()), keeping in profile_public
+ * only the catalogue's kept_after_erasure fields (e->kept and e->keys are
+ * set here).
+ * ERR_CONFLICT under a legal hold or when e->due no longer finds it due,
+ * ERR_NOT_FOUND when already erased. Blocks. */
+enum err retention_erase(const struct app *app, PGconn *conn, const struct erasure *e);
 
 /* What a purge pass removed, as a JSON object (a new reference, NULL when
  * out of memory): the log line's details and `hcpd purge --now`'s output. */

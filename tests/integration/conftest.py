@@ -380,6 +380,46 @@ def jwt_key(workdir, name="jwt-es256.pem"):
     return path
 
 
+def until(condition, what, seconds=4):
+    """Polls condition() every 20 ms; fails saying what after seconds."""
+    deadline = time.time() + seconds
+    while not condition():
+        assert time.time() < deadline, what
+        time.sleep(0.02)
+
+
+def waiting_on_locks(pg):
+    """How many of the cluster's sessions wait for a lock now."""
+    return int(pg.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+
+
+class HeldTransaction:
+    """A psql session of its own whose transaction the test holds open
+    (what a concurrent request would hold), to let go with commit()."""
+
+    def __init__(self, pg, *statements):
+        self.proc = subprocess.Popen([PSQL, pg.url, "-q", "-v", "ON_ERROR_STOP=1"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     text=True)
+        name = "held-%d" % self.proc.pid
+        self.proc.stdin.write("BEGIN;\n" + "".join(s + ";\n" for s in statements) +
+                              "SET application_name = '%s';\n" % name)
+        self.proc.stdin.flush()
+        until(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name "
+                              "= '%s' AND state = 'idle in transaction'" % name) == "1",
+              "the held transaction did not begin")
+
+    def commit(self):
+        self.proc.stdin.write("COMMIT;\n")
+        self.proc.stdin.close()
+        assert self.proc.wait(timeout=10) == 0
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
 def migrate(hcpd):
     r = hcpd.cli("migrate")
     assert r.returncode == 0, r.stderr

@@ -6,8 +6,11 @@ purge is counted in `hcpd purge --now`'s output and in /metrics. The clock
 is moved forward by backdating the rows the rules read."""
 
 import json
+import subprocess
+import threading
 
-from privacy_helpers import Pro
+from conftest import HeldTransaction, until, waiting_on_locks
+from privacy_helpers import PASSWORD, Pro
 from test_retention import erased
 
 SETTINGS = {"HCPD_RETENTION_REJECTED_DAYS": "10", "HCPD_RETENTION_DORMANT_DAYS": "100"}
@@ -101,6 +104,55 @@ def test_dormant_account_is_warned_then_erased(stack):
     text = text.decode() if isinstance(text, bytes) else text
     assert 'hcpd_retention_purged_total{what="dormant"} 1' in text
     assert 'hcpd_retention_purged_total{what="dormancy_warnings"} 2' in text
+
+
+def test_a_sign_in_while_the_purge_erases_saves_the_account(stack):
+    """The purge asks which accounts are due, then erases them one at a
+    time: one that signs in meanwhile stays. A sign-in's session not yet
+    committed holds the account's row; the erasure waits for it, then
+    asks again and finds the account active."""
+    pg, h = stack(SETTINGS)
+    pro = Pro(h.api)
+    idle(pg, pro.id, 140)
+    pg.psql("UPDATE accounts SET dormancy_warned_at = now() - interval '31 days' "
+            "WHERE id = '%s'" % pro.id)
+    sign_in = HeldTransaction(pg, "INSERT INTO sessions (id, account_id, expires_at) VALUES "
+                              "(gen_random_uuid(), '%s', now() + interval '1 day')" % pro.id)
+    try:
+        purging = subprocess.Popen(h.argv + ["purge", "--now"], env=h.env, cwd=h.cwd,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        until(lambda: waiting_on_locks(pg) == 1, "the erasure did not wait for the sign-in")
+        sign_in.commit()
+        out, err = purging.communicate(timeout=30)
+    finally:
+        sign_in.close()
+    assert purging.returncode == 0, err
+    assert json.loads(out)["dormant"] == 0
+    assert not erased(pg, pro.id)
+    pro.login()
+
+
+def test_an_erasure_under_way_makes_a_sign_in_fail(stack):
+    """The other order: the erasure holds the row when the sign-in, its
+    password already checked, opens its session. The session waits, then
+    finds the account erased: 401 and no session."""
+    pg, h = stack(SETTINGS)
+    pro = Pro(h.api)
+    before = pg.psql("SELECT count(*) FROM sessions WHERE account_id = '%s'" % pro.id)
+    erasure = HeldTransaction(pg, "SELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE" % pro.id,
+                              "UPDATE accounts SET erased_at = now() WHERE id = '%s'" % pro.id)
+    status = []
+    try:
+        t = threading.Thread(target=lambda: status.append(pro.api.request(
+            "POST", "/v1/sessions", body={"email": pro.email, "password": PASSWORD}).status))
+        t.start()
+        until(lambda: waiting_on_locks(pg) == 1, "the sign-in did not wait for the erasure")
+        erasure.commit()
+        t.join(timeout=20)
+    finally:
+        erasure.close()
+    assert status == [401]
+    assert pg.psql("SELECT count(*) FROM sessions WHERE account_id = '%s'" % pro.id) == before
 
 
 def test_dormancy_settings_are_checked(stack):

@@ -20,7 +20,8 @@ import time
 
 import pytest
 
-from conftest import HCPD_BIN, PSQL, ROOT, SPEC_EXAMPLE, start_stack
+from conftest import (HCPD_BIN, ROOT, SPEC_EXAMPLE, HeldTransaction, start_stack, until,
+                      waiting_on_locks)
 
 SAMPLE = os.path.join(ROOT, "tests", "data", "leie", "UPDATED-sample.csv")
 DEFINITION = os.path.join(ROOT, "verifiers", "registries", "us-oig-leie.json")
@@ -395,17 +396,6 @@ def test_reload_job_suspends_an_excluded_professional(rstack):
     assert reason == "listed since 2019-04-18 (1128a1)"
 
 
-def waiting_on_locks(pg):
-    return int(pg.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
-
-
-def until(condition, what, seconds=4):
-    deadline = time.time() + seconds
-    while not condition():
-        assert time.time() < deadline, what
-        time.sleep(0.02)
-
-
 def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
     """A claim's local checks lock their accounts one by one, in one
     transaction, as a registration flagging its duplicates locks theirs:
@@ -430,14 +420,7 @@ def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
             pg.psql("INSERT INTO verification_jobs (account_id, verifier, occasion, "
                     "next_attempt_at) VALUES ('%s', 'us-oig-leie', 'reverification', "
                     "now() - interval '%d s')" % (account, ago))
-        holder = subprocess.Popen([PSQL, pg.url, "-q"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.DEVNULL, text=True,
-                                  env=dict(os.environ, PGAPPNAME="holder"))
-        holder.stdin.write("BEGIN;\nSELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE;\n" % c)
-        holder.stdin.flush()
-        until(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE "
-                              "application_name = 'holder' AND state = 'idle in transaction'")
-              == "1", "the holder did not take its lock")
+        holder = HeldTransaction(pg, "SELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE" % c)
         h.start()
         until(lambda: waiting_on_locks(pg) == 1, "the claim did not wait for c")
         reply = []
@@ -452,17 +435,15 @@ def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
         t = threading.Thread(target=go)
         t.start()
         until(lambda: waiting_on_locks(pg) == 2, "the registration did not wait")
-        holder.stdin.write("COMMIT;\n")
-        holder.stdin.close()
-        holder.wait(timeout=10)
+        holder.commit()
         t.join(timeout=20)
         assert reply == [202]
         with open(log, "rb") as f:
             f.seek(log_from)
             assert b"deadlock detected" not in f.read()
     finally:
-        if holder is not None and holder.poll() is None:
-            holder.kill()
+        if holder is not None:
+            holder.close()
         if h.proc.poll() is not None:
             h.start()
 
