@@ -347,6 +347,10 @@ enum err db_exec(PGconn *conn, const char *sql, int n, const char *const *params
 	if (strcmp(state, "57014") == 0 || strncmp(state, "08", 2) == 0 ||
 	    strcmp(state, "57P01") == 0 || strcmp(state, "57P03") == 0)
 		return ERR_UNAVAILABLE; /* timeout, connection, shutdown, starting up */
+	/* a deadlock's victim, a serialization failure: nothing was kept and
+	 * the same request may well succeed (the server's log says which) */
+	if (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)
+		return ERR_UNAVAILABLE;
 	return ERR_DB;
 }
 

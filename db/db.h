@@ -58,8 +58,9 @@ void db_pool_stats(struct db_pool *pool, struct db_stats *ret_stats);
  * lengths/formats may be NULL for all-text parameters. On ERR_OK,
  * *ret_res (if ret_res is non-NULL) holds the result for the caller to
  * PQclear; otherwise the result is cleared here. Errors: ERR_UNAVAILABLE
- * (connection lost, statement timeout), ERR_CONFLICT (unique violation),
- * ERR_DB (anything else). Blocks. */
+ * (connection lost, statement timeout, a deadlock's victim, serialization
+ * failure), ERR_CONFLICT (unique violation), ERR_DB (anything else).
+ * Blocks. */
 enum err db_exec(PGconn *conn, const char *sql, int n, const char *const *params,
 		 const int *lengths, const int *formats, PGresult **ret_res);
 

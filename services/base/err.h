@@ -16,7 +16,7 @@ enum err {
 	ERR_CONFLICT,    /* a uniqueness or state conflict */
 	ERR_TOO_BIG,     /* an input exceeds its declared cap */
 	ERR_BUSY,        /* a bounded queue or pool is full: try again later */
-	ERR_UNAVAILABLE, /* a dependency (the database) cannot be reached */
+	ERR_UNAVAILABLE, /* a dependency (the database) cannot serve now: retry */
 	ERR_UPSTREAM,    /* a remote registry failed */
 	ERR_DB,          /* the database answered with an unexpected error */
 	ERR_CRYPTO,      /* a cryptographic operation failed (bad key, bad tag) */

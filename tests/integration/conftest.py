@@ -409,6 +409,11 @@ class HeldTransaction:
                               "= '%s' AND state = 'idle in transaction'" % name) == "1",
               "the held transaction did not begin")
 
+    def send(self, statement):
+        """One more statement, not waited for (it may wait for a lock)."""
+        self.proc.stdin.write(statement + ";\n")
+        self.proc.stdin.flush()
+
     def commit(self):
         self.proc.stdin.write("COMMIT;\n")
         self.proc.stdin.close()

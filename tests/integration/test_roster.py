@@ -448,6 +448,34 @@ def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
             h.start()
 
 
+def test_a_registration_a_deadlock_aborts_answers_503(rstack):
+    """PostgreSQL ends a deadlock by aborting one of its transactions. A
+    request's aborted so kept nothing and may be sent again: 503 with
+    Retry-After, not 500. A session holds b, a registration of the same
+    NPI takes a and waits for b, then the session asks for a."""
+    pg, h = rstack
+    a, b = sorted(register(h, "victim-%d@example.org" % i) for i in range(2))
+    until(lambda: pg.psql("SELECT count(*) FROM verification_jobs WHERE account_id IN "
+                          "('%s', '%s') AND state IN ('queued', 'running')" % (a, b)) == "0",
+          "their checks did not end", seconds=20)
+    accounts = pg.psql("SELECT count(*) FROM accounts")
+    holder = HeldTransaction(pg, "SELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE" % b)
+    try:
+        body = json.loads(json.dumps(SPEC_EXAMPLE))
+        body["email"] = "victim-new@example.org"
+        reply = []
+        t = threading.Thread(target=lambda: reply.append(h.api.register(body)))
+        t.start()
+        until(lambda: waiting_on_locks(pg) == 1, "the registration did not wait for b")
+        holder.send("SELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE" % a)
+        t.join(timeout=20)
+        holder.commit()
+    finally:
+        holder.close()
+    assert reply and reply[0].status == 503 and reply[0].headers.get("retry-after"), reply
+    assert pg.psql("SELECT count(*) FROM accounts") == accounts
+
+
 # --- a file of the real list's size -----------------------------------------
 
 
