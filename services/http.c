@@ -298,7 +298,7 @@ static enum MHD_Result authenticate(struct req *r, bool *ret_ok)
 	/* the route table's role flags are the permissions (router.h); an
 	 * enrolling token is not enough sign-in for anything else (401) */
 	if (!route_role_allowed(r->route->flags, claims.role) &&
-	    (r->route->flags & ROUTE_STAFF_ROLES) == 0) {
+	    (r->route->flags & ROUTE_SESSION_ROLES) == 0) {
 		http_add_header(r, "WWW-Authenticate", "Bearer");
 		return problem_send(r, 401, "unauthorized",
 				    "enrol a second factor first (POST /v1/admin/me/totp)");
@@ -390,7 +390,7 @@ static enum MHD_Result admit(struct req *r, const char *url, bool *ret_ok)
 	if ((r->route->flags & (ROUTE_LIMITED | ROUTE_RAW)) == ROUTE_LIMITED &&
 	    r->app->hashpool != NULL && workpool_full(r->app->hashpool))
 		return problem_from_err(r, ERR_BUSY);
-	if ((r->route->flags & (ROUTE_AUTH | ROUTE_STAFF_ROLES)) && r->auth.sub[0] == '\0') {
+	if ((r->route->flags & (ROUTE_AUTH | ROUTE_SESSION_ROLES)) && r->auth.sub[0] == '\0') {
 		bool ok;
 		enum MHD_Result ret = authenticate(r, &ok);
 

@@ -111,16 +111,18 @@ static const struct {
 	{"reviewer", ROUTE_REVIEWER},
 	{"auditor", ROUTE_AUDITOR},
 	{"enrolling", ROUTE_ENROLLING},
+	{"professional", ROUTE_PROFESSIONAL},
 };
 
 bool route_role_allowed(unsigned flags, const char *role)
 {
+	bool named = (flags & ROUTE_SESSION_ROLES) != 0;
+
 	for (size_t i = 0; i < sizeof(route_roles) / sizeof(route_roles[0]); i++)
 		if (strcmp(route_roles[i].role, role) == 0)
-			return (flags & ROUTE_STAFF_ROLES) == 0
-				       ? route_roles[i].flag != ROUTE_ENROLLING
-				       : (flags & route_roles[i].flag) != 0;
-	return (flags & ROUTE_STAFF_ROLES) == 0; /* a professional */
+			return named ? (flags & route_roles[i].flag) != 0
+				     : route_roles[i].flag != ROUTE_ENROLLING;
+	return !named;
 }
 
 bool route_role_is_staff(const char *role)

@@ -40,6 +40,9 @@ enum route_flags {
 	/* service clients (clients.h), by API key, never a session's token */
 	ROUTE_MARKETING_SENDER = 1 << 8, /* a client of role marketing_sender may call it */
 	ROUTE_ACTIVITY_SYSTEM = 1 << 9,  /* a client of role activity_system may call it */
+	/* only a professional, about their own verification, documents,
+	 * consents or enrolments: staff get 403 (implies AUTH) */
+	ROUTE_PROFESSIONAL = 1 << 10,
 };
 
 #define ROUTE_CLIENT_ROLES (ROUTE_MARKETING_SENDER | ROUTE_ACTIVITY_SYSTEM)
@@ -51,6 +54,8 @@ enum route_flags {
 #define ROUTE_RECORDS (ROUTE_ADMIN | ROUTE_AUDITOR)
 /* a staff member's own second factor: every staff role */
 #define ROUTE_STAFF_SELF ROUTE_STAFF_ROLES
+/* a route with one of these admits only the session roles it names */
+#define ROUTE_SESSION_ROLES (ROUTE_STAFF_ROLES | ROUTE_PROFESSIONAL)
 
 struct route {
 	const char *method;  /* "GET", "POST", ... */

@@ -344,16 +344,16 @@ CLIENT_ROLES = ("marketing_sender", "activity_system")
 ROLE_FLAGS = {"ROUTE_ADMIN": {"admin"}, "ROUTE_REVIEWER": {"reviewer"},
               "ROUTE_AUDITOR": {"auditor"}, "ROUTE_ENROLLING": {"enrolling"},
               "ROUTE_REVIEW": {"admin", "reviewer"}, "ROUTE_RECORDS": {"admin", "auditor"},
-              "ROUTE_STAFF_SELF": set(STAFF_ROLES),
+              "ROUTE_STAFF_SELF": set(STAFF_ROLES), "ROUTE_PROFESSIONAL": {"professional"},
               "ROUTE_MARKETING_SENDER": {"marketing_sender"},
               "ROUTE_ACTIVITY_SYSTEM": {"activity_system"},
               "ROUTE_CLIENT_ROLES": set(CLIENT_ROLES)}
 
 
 def classify(method, path, op, doc):
-    """'public', 'signed-in' or the frozenset of staff roles allowed, from
-    the operation's security and x-hcpd-role (a role or a list of them);
-    None when it fits none of them."""
+    """'public', 'signed-in' or the frozenset of roles allowed (staff roles,
+    or {"professional"}), from the operation's security and x-hcpd-role (a
+    role or a list of them); None when it fits none of them."""
     security = op.get("security", doc.get("security", []))
     role = op.get("x-hcpd-role")
     if security in ([], [{}]):
@@ -366,6 +366,8 @@ def classify(method, path, op, doc):
     if role is None:
         return "signed-in"
     roles = frozenset([role] if isinstance(role, str) else role)
+    if roles == {"professional"}:
+        return roles
     return roles if roles and roles <= set(STAFF_ROLES) else None
 
 
@@ -375,7 +377,7 @@ def may_call(kind, who):
         return True
     if kind == "signed-in":
         return who != "anonymous"
-    return who in kind
+    return who in kind or (who in ("A", "B") and "professional" in kind)
 
 
 def documented_operations():

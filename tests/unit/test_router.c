@@ -180,6 +180,12 @@ TEST(roles_are_least_privilege)
 	CHECK(route_role_allowed(ROUTE_STAFF_SELF, "enrolling"));
 	CHECK(route_role_allowed(ROUTE_STAFF_SELF, "auditor"));
 	CHECK(!route_role_allowed(ROUTE_STAFF_SELF, "professional"));
+	/* a professional's own records: no staff role, no enrolling one */
+	CHECK(route_role_allowed(ROUTE_PROFESSIONAL, "professional"));
+	CHECK(!route_role_allowed(ROUTE_PROFESSIONAL, "admin"));
+	CHECK(!route_role_allowed(ROUTE_PROFESSIONAL, "reviewer"));
+	CHECK(!route_role_allowed(ROUTE_PROFESSIONAL, "enrolling"));
+	CHECK(!route_role_allowed(ROUTE_PROFESSIONAL | ROUTE_JSON, "auditor"));
 	CHECK(!route_role_allowed(ROUTE_ADMIN, "Admin"));
 	CHECK(!route_role_allowed(ROUTE_ADMIN, ""));
 	CHECK(route_role_is_staff("auditor") && !route_role_is_staff("enrolling"));
