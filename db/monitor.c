@@ -8,6 +8,7 @@
 #include "applies.h"
 #include "db.h"
 #include "monitor.h"
+#include "outbox.h"
 
 /* A 64-bit advisory lock key of its own: "hcpd.mon". */
 #define MONITOR_LOCK "7526737891620532078"
@@ -250,6 +251,74 @@ static enum err stuck_gauges(PGconn *conn, FILE *f)
 	return ERR_OK;
 }
 
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+#define MAIL_PENDING "attempts < " STR(OUTBOX_MAX_ATTEMPTS)
+
+/* kind, destination, waiting, given up, the oldest waiting one's age */
+static const char deliveries_sql[] =
+	"SELECT 'mail', '', count(*) FILTER (WHERE " MAIL_PENDING "), "
+	"count(*) FILTER (WHERE NOT " MAIL_PENDING "), coalesce(extract(epoch FROM "
+	"now() - min(created_at) FILTER (WHERE " MAIL_PENDING "))::bigint, 0) "
+	"FROM outbox WHERE sent_at IS NULL "
+	"UNION ALL SELECT 'webhook', endpoint, count(*) FILTER (WHERE given_up_at IS NULL), "
+	"count(given_up_at), coalesce(extract(epoch FROM now() - min(occurred_at) FILTER "
+	"(WHERE given_up_at IS NULL))::bigint, 0) "
+	"FROM webhook_deliveries WHERE delivered_at IS NULL GROUP BY endpoint "
+	"UNION ALL SELECT 'release', r.recipient, count(*) FILTER (WHERE r.given_up_at IS NULL), "
+	"count(r.given_up_at), coalesce(extract(epoch FROM now() - min(d.disclosed_at) FILTER "
+	"(WHERE r.given_up_at IS NULL))::bigint, 0) "
+	"FROM activity_releases r JOIN disclosures d ON d.id = r.disclosure_id "
+	"WHERE r.delivered_at IS NULL AND r.cancelled_at IS NULL GROUP BY r.recipient "
+	"ORDER BY 1, 2";
+
+/* A label's value in the text format: \, " and newline escaped. */
+static void label_value(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+}
+
+/* The outbound deliveries still owed (mail, webhooks, activity releases),
+ * by kind and destination (an endpoint's or recipient's configured name;
+ * none for mail, whose addresses are personal). */
+static enum err delivery_gauges(PGconn *conn, FILE *f)
+{
+	static const char *const states[2] = {"pending", "given_up"};
+	PGresult *res;
+	enum err err = db_exec(conn, deliveries_sql, 0, NULL, NULL, NULL, &res);
+
+	if (err != ERR_OK)
+		return err;
+	fputs("# HELP hcpd_deliveries Mail, webhook deliveries and activity releases not "
+	      "delivered: still tried (pending) or given up.\n"
+	      "# TYPE hcpd_deliveries gauge\n",
+	      f);
+	for (int i = 0; i < PQntuples(res); i++)
+		for (int s = 0; s < 2; s++) {
+			fprintf(f, "hcpd_deliveries{kind=\"%s\",to=\"", PQgetvalue(res, i, 0));
+			label_value(f, PQgetvalue(res, i, 1));
+			fprintf(f, "\",state=\"%s\"} %s\n", states[s], PQgetvalue(res, i, 2 + s));
+		}
+	fputs("# HELP hcpd_deliveries_oldest_pending_seconds Age of the oldest delivery still "
+	      "tried.\n"
+	      "# TYPE hcpd_deliveries_oldest_pending_seconds gauge\n",
+	      f);
+	for (int i = 0; i < PQntuples(res); i++) {
+		fprintf(f, "hcpd_deliveries_oldest_pending_seconds{kind=\"%s\",to=\"",
+			PQgetvalue(res, i, 0));
+		label_value(f, PQgetvalue(res, i, 1));
+		fprintf(f, "\"} %s\n", PQgetvalue(res, i, 4));
+	}
+	PQclear(res);
+	return ERR_OK;
+}
+
 enum err db_monitor_gauges(PGconn *conn, FILE *f)
 {
 	PGresult *res;
@@ -286,5 +355,6 @@ enum err db_monitor_gauges(PGconn *conn, FILE *f)
 		"hcpd_verification_oldest_queued_seconds %s\n",
 		PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
 	PQclear(res);
-	return stuck_gauges(conn, f);
+	err = stuck_gauges(conn, f);
+	return err == ERR_OK ? delivery_gauges(conn, f) : err;
 }

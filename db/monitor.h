@@ -77,8 +77,10 @@ enum err db_monitor_digest_due(PGconn *conn, int hours, struct monitor_account *
 /* Writes the monitoring gauges in the Prometheus text format: accounts by
  * status, jobs queued and running, the oldest queued job's age, and the
  * stuck-account invariant (issue 19: the view stuck_accounts of migration
- * 0013, its count and oldest age, and the oldest pending account's age).
- * Blocks. */
+ * 0013, its count and oldest age, and the oldest pending account's age),
+ * and the deliveries owed: mail, webhook deliveries and activity releases
+ * pending or given up, and the oldest pending one's age, by kind and
+ * destination. Blocks. */
 enum err db_monitor_gauges(PGconn *conn, FILE *f);
 
 #endif

@@ -423,6 +423,10 @@ def test_a_suspended_recipient_gets_no_release_even_one_queued(stack, tmp_path):
     got = receiver.wait(2)
     time.sleep(2)
     assert [name for name, _ in receiver.got] == [ACCREDITOR, ACCREDITOR]
+    # owed, and the operator sees it
+    text = h.metrics.request("GET", "/metrics").body.decode()
+    assert 'hcpd_deliveries{kind="release",to="%s",state="pending"} 1' % SPONSOR in text
+    assert 'to="%s"' % ACCREDITOR not in text  # both delivered
     assert h.api.request("DELETE", "/v1/admin/recipients/%s/suspension" % SPONSOR,
                          headers=bearer(admin),
                          template="/v1/admin/recipients/{name}/suspension").status == 200

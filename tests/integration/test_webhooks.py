@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -237,6 +238,37 @@ def test_a_slow_receiver_holds_no_database_connection(world):
     while pg.psql("SELECT count(*) FROM webhook_deliveries WHERE delivered_at IS NOT NULL") != "1":
         assert time.time() < deadline, "the delivery was not recorded"
         time.sleep(0.1)
+
+
+def deliveries(h):
+    """The hcpd_deliveries gauges: {(kind, to, state): value}."""
+    text = h.metrics.request("GET", "/metrics").body.decode()
+    return {m[:3]: int(m[3]) for m in re.findall(
+        r'^hcpd_deliveries\{kind="(\w+)",to="([^"]*)",state="(\w+)"\} (\d+)$', text, re.M)}
+
+
+def test_deliveries_owed_are_in_the_metrics(world):
+    """An operator sees what is owed and to whom: mail (no destination: an
+    address is personal), webhook deliveries by endpoint, pending or given
+    up; a delivered one is owed no more."""
+    pg, receiver, hcpd, _ = world
+    rx = receiver(fail=1000)
+    h = hcpd()  # and no SMTP server: the confirmation mail waits
+    h.api.register(registration("owed.%s@example.org" % os.urandom(4).hex()))
+    deadline = time.time() + 10
+    while not rx.requests:
+        assert time.time() < deadline, "no delivery was tried"
+        time.sleep(0.05)
+    got = deliveries(h)
+    assert got[("mail", "", "pending")] == 1 and got[("mail", "", "given_up")] == 0
+    assert got[("webhook", "crm", "pending")] == 1
+    assert got[("webhook", "crm", "given_up")] == 0
+    pg.psql("UPDATE webhook_deliveries SET given_up_at = now()")
+    got = deliveries(h)
+    assert got[("webhook", "crm", "pending")] == 0
+    assert got[("webhook", "crm", "given_up")] == 1
+    pg.psql("UPDATE webhook_deliveries SET delivered_at = now(), given_up_at = NULL")
+    assert ("webhook", "crm", "given_up") not in deliveries(h)
 
 
 def test_one_accounts_events_follow_each_other_without_a_pause(world):
