@@ -20,6 +20,11 @@ struct db_pool;
 
 /* SQL for a timestamptz expression as RFC 3339 text in UTC with
  * microseconds: the same instant gives the same bytes every time. */
+/* A macro's value as a string literal, for SQL put together at compile
+ * time ("attempts < " DB_STR(OUTBOX_MAX_ATTEMPTS)). */
+#define DB_STR_(x) #x
+#define DB_STR(x)  DB_STR_(x)
+
 #define DB_RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 struct db_stats {

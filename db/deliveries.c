@@ -9,9 +9,6 @@
 #include "db.h"
 #include "deliveries.h"
 
-#define STR_(x) #x
-#define STR(x)  STR_(x)
-
 const char *const db_webhook_events[] = {
 	WEBHOOK_ACCOUNT_CREATED, WEBHOOK_ACCOUNT_EMAIL_VERIFIED,
 	"account.verified",      "account.flagged",
@@ -56,8 +53,8 @@ static const char attempt_sql[] =
 	"UPDATE webhook_deliveries SET attempts = attempts + CASE WHEN $3 IS NULL THEN 0 ELSE 1 END, "
 	"delivered_at = CASE WHEN $3 IS NULL THEN now() END, last_error = $3, "
 	"given_up_at = CASE WHEN $3 IS NOT NULL AND attempts + 1 >= "
-	STR(WEBHOOK_MAX_ATTEMPTS) " THEN now() END, "
-	"next_attempt_at = now() + make_interval(secs => least(" STR(WEBHOOK_BACKOFF_MAX_S)
+	DB_STR(WEBHOOK_MAX_ATTEMPTS) " THEN now() END, "
+	"next_attempt_at = now() + make_interval(secs => least(" DB_STR(WEBHOOK_BACKOFF_MAX_S)
 	", power(2, attempts + 1)) * (0.9 + random() * 0.2)) "
 	"WHERE id = $1 RETURNING given_up_at IS NOT NULL";
 

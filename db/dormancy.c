@@ -10,9 +10,6 @@
 #include "db.h"
 #include "dormancy.h"
 
-#define STR_(x) #x
-#define STR(x)  STR_(x)
-
 /* The last activity of the account aliased a (dormancy.h); greatest()
  * skips the NULL of an account that never signed in. */
 #define LAST_ACTIVE                                                                                \
@@ -27,9 +24,9 @@
 /* Due a warning: inactive for $1 - DORMANCY_WARNING_DAYS days, not warned since. */
 #define WARN_DUE                                                                                   \
 	ERASABLE "AND a.email_verified AND " LAST_ACTIVE " < now() - make_interval(days => "       \
-		 "$1::int - " STR(DORMANCY_WARNING_DAYS) ") AND (a.dormancy_warned_at IS NULL "    \
-							 "OR a.dormancy_warned_at < " LAST_ACTIVE  \
-							 ")"
+		 "$1::int - " DB_STR(                                                              \
+			 DORMANCY_WARNING_DAYS) ") AND (a.dormancy_warned_at IS NULL "             \
+						"OR a.dormancy_warned_at < " LAST_ACTIVE ")"
 
 void db_ids_read(PGresult *res, size_t max, char (*ids)[UUID_STR_LEN], size_t *ret_n)
 {
@@ -99,7 +96,7 @@ enum err db_dormancy_mark(PGconn *conn, const char *id, int days, bool *ret_mark
 /* the warning is what the account did last, and it went out
  * DORMANCY_WARNING_DAYS ago: a sign-in since (or a hold) saves it */
 #define DORMANT                                                                                    \
-	ERASABLE "AND a.dormancy_warned_at < now() - interval '" STR(                              \
+	ERASABLE "AND a.dormancy_warned_at < now() - interval '" DB_STR(                           \
 		DORMANCY_WARNING_DAYS) " days' AND a.dormancy_warned_at >= " LAST_ACTIVE           \
 				       " AND " LAST_ACTIVE                                         \
 				       " < now() - make_interval(days => $1::int)"

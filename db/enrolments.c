@@ -11,9 +11,6 @@
 #include "jsontext.h"
 #include "validate.h"
 
-#define STR_(x) #x
-#define STR(x)  STR_(x)
-
 /* clang-format off */
 #define ITEM_SQL(e) \
 	"jsonb_strip_nulls(jsonb_build_object('id', " e ".id, 'activity', " e ".activity, " \
@@ -75,8 +72,8 @@ static const char attempt_sql[] =
 	"attempts = attempts + CASE WHEN $2::text IS NULL THEN 0 ELSE 1 END, "
 	"delivered_at = CASE WHEN $2::text IS NULL THEN now() END, last_error = $2::text, "
 	"given_up_at = CASE WHEN $2::text IS NOT NULL AND attempts + 1 >= "
-	STR(RELEASE_MAX_ATTEMPTS) " THEN now() END, "
-	"next_attempt_at = now() + make_interval(secs => least(" STR(RELEASE_BACKOFF_MAX_S)
+	DB_STR(RELEASE_MAX_ATTEMPTS) " THEN now() END, "
+	"next_attempt_at = now() + make_interval(secs => least(" DB_STR(RELEASE_BACKOFF_MAX_S)
 	", power(2, attempts + 1))) "
 	"WHERE id = $1::bigint RETURNING given_up_at IS NOT NULL";
 /* clang-format on */

@@ -251,9 +251,7 @@ static enum err stuck_gauges(PGconn *conn, FILE *f)
 	return ERR_OK;
 }
 
-#define STR_(x) #x
-#define STR(x)  STR_(x)
-#define MAIL_PENDING "attempts < " STR(OUTBOX_MAX_ATTEMPTS)
+#define MAIL_PENDING "attempts < " DB_STR(OUTBOX_MAX_ATTEMPTS)
 
 /* kind, destination, waiting, given up, the oldest waiting one's age */
 static const char deliveries_sql[] =

@@ -10,9 +10,6 @@
 #include "db.h"
 #include "outbox.h"
 
-#define STR_(x) #x
-#define STR(x)  STR_(x)
-
 enum err db_email_token_mint(PGconn *conn, const char *account_id, const char *purpose,
 			     int ttl_seconds, const unsigned char token_hash[32],
 			     const unsigned char *target_bidx, bool supersede, bool *ret_minted)
@@ -227,12 +224,12 @@ enum err db_outbox_claim(PGconn *conn, int max, int lease_seconds, struct outbox
 		"UPDATE outbox o SET next_attempt_at = now() + $2 * interval '1 second' "
 		"FROM accounts a WHERE a.id = o.account_id AND o.id IN ("
 		"  SELECT id FROM outbox WHERE sent_at IS NULL "
-		"  AND attempts < " STR(OUTBOX_MAX_ATTEMPTS) " AND next_attempt_at <= now() "
-							     "  ORDER BY next_attempt_at LIMIT "
-							     "$1::int FOR UPDATE SKIP LOCKED) "
-							     "RETURNING o.id, o.kind, "
-							     "o.payload_enc, " SEALED_COLUMNS(
-								     "a.") ", a.locale",
+		"  AND attempts < " DB_STR(OUTBOX_MAX_ATTEMPTS) " AND next_attempt_at <= now() "
+								"  ORDER BY next_attempt_at LIMIT "
+								"$1::int FOR UPDATE SKIP LOCKED) "
+								"RETURNING o.id, o.kind, "
+								"o.payload_enc, " SEALED_COLUMNS(
+									"a.") ", a.locale",
 		2, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
@@ -281,7 +278,7 @@ enum err db_outbox_failed(PGconn *conn, long long id, const char *error, bool fi
 	/* in SET, attempts is the old value: the wait is 2^(new count) s */
 	err = db_exec(conn,
 		      "UPDATE outbox SET last_error = $2, "
-		      "attempts = CASE WHEN $3::boolean THEN " STR(
+		      "attempts = CASE WHEN $3::boolean THEN " DB_STR(
 			      OUTBOX_MAX_ATTEMPTS) " "
 						   "ELSE attempts + 1 END, "
 						   "next_attempt_at = now() + "
