@@ -14,6 +14,9 @@ from privacy_helpers import PASSWORD, Pro
 from test_retention import erased
 
 SETTINGS = {"HCPD_RETENTION_REJECTED_DAYS": "10", "HCPD_RETENTION_DORMANT_DAYS": "100"}
+# a statement may wait for a transaction the test holds while the other
+# side (a password hash, a process start) takes its time on a loaded machine
+LOCKED = dict(SETTINGS, HCPD_STATEMENT_TIMEOUT_MS="30000")
 
 
 def purge(h):
@@ -111,7 +114,7 @@ def test_a_sign_in_while_the_purge_erases_saves_the_account(stack):
     time: one that signs in meanwhile stays. A sign-in's session not yet
     committed holds the account's row; the erasure waits for it, then
     asks again and finds the account active."""
-    pg, h = stack(SETTINGS)
+    pg, h = stack(LOCKED)
     pro = Pro(h.api)
     idle(pg, pro.id, 140)
     pg.psql("UPDATE accounts SET dormancy_warned_at = now() - interval '31 days' "
@@ -121,7 +124,8 @@ def test_a_sign_in_while_the_purge_erases_saves_the_account(stack):
     try:
         purging = subprocess.Popen(h.argv + ["purge", "--now"], env=h.env, cwd=h.cwd,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        until(lambda: waiting_on_locks(pg) == 1, "the erasure did not wait for the sign-in")
+        until(lambda: waiting_on_locks(pg) == 1, "the erasure did not wait for the sign-in",
+              seconds=20)
         sign_in.commit()
         out, err = purging.communicate(timeout=30)
     finally:
@@ -136,7 +140,7 @@ def test_an_erasure_under_way_makes_a_sign_in_fail(stack):
     """The other order: the erasure holds the row when the sign-in, its
     password already checked, opens its session. The session waits, then
     finds the account erased: 401 and no session."""
-    pg, h = stack(SETTINGS)
+    pg, h = stack(LOCKED)
     pro = Pro(h.api)
     before = pg.psql("SELECT count(*) FROM sessions WHERE account_id = '%s'" % pro.id)
     erasure = HeldTransaction(pg, "SELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE" % pro.id,
@@ -146,7 +150,8 @@ def test_an_erasure_under_way_makes_a_sign_in_fail(stack):
         t = threading.Thread(target=lambda: status.append(pro.api.request(
             "POST", "/v1/sessions", body={"email": pro.email, "password": PASSWORD}).status))
         t.start()
-        until(lambda: waiting_on_locks(pg) == 1, "the sign-in did not wait for the erasure")
+        until(lambda: waiting_on_locks(pg) == 1, "the sign-in did not wait for the erasure",
+              seconds=20)
         erasure.commit()
         t.join(timeout=20)
     finally:

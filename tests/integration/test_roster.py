@@ -21,7 +21,7 @@ import time
 import pytest
 
 from conftest import (HCPD_BIN, ROOT, SPEC_EXAMPLE, HeldTransaction, start_stack, until,
-                      waiting_on_locks)
+                      valid_npi, waiting_on_locks)
 
 SAMPLE = os.path.join(ROOT, "tests", "data", "leie", "UPDATED-sample.csv")
 DEFINITION = os.path.join(ROOT, "verifiers", "registries", "us-oig-leie.json")
@@ -37,9 +37,12 @@ def rstack(tmp_path_factory):
     regs = tmp / "registries"
     regs.mkdir()
     shutil.copy(DEFINITION, str(regs / "us-oig-leie.json"))
-    # the runner on: roster checks are local, nothing can reach a registry
+    # the runner on: roster checks are local, nothing can reach a registry;
+    # a statement may wait for a lock a test holds while a registration
+    # hashes its password on a loaded machine
     pg, h = start_stack(tmp, env={"HCPD_REGISTRIES_DIR": str(regs),
-                                  "HCPD_VERIFY_CONCURRENCY": "4"})
+                                  "HCPD_VERIFY_CONCURRENCY": "4",
+                                  "HCPD_STATEMENT_TIMEOUT_MS": "30000"})
     yield pg, h
     if h.proc.poll() is None:
         h.assert_clean_exit()
@@ -396,6 +399,14 @@ def test_reload_job_suspends_an_excluded_professional(rstack):
     assert reason == "listed since 2019-04-18 (1128a1)"
 
 
+def one_identifier():
+    """An NPI and a licence number of their own, for the accounts of one
+    test to share: the module's many accounts with the spec example's pair
+    are more than a registration flags (SEARCH_DUPES_SQL_LIMIT)."""
+    npi = valid_npi()
+    return {"npi": npi, "license_number": "L" + npi}
+
+
 def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
     """A claim's local checks lock their accounts one by one, in one
     transaction, as a registration flagging its duplicates locks theirs:
@@ -408,7 +419,8 @@ def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
     let go, out of order the claim would wait for a, which the
     registration had taken: a deadlock."""
     pg, h = rstack
-    a, b, c = sorted(register(h, "order-%d@example.org" % i) for i in range(3))
+    shared = one_identifier()
+    a, b, c = sorted(register(h, "order-%d@example.org" % i, **shared) for i in range(3))
     h.stop()
     log = os.path.join(pg.dir, "postgres.log")
     log_from = os.path.getsize(log)
@@ -422,10 +434,11 @@ def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
                     "now() - interval '%d s')" % (account, ago))
         holder = HeldTransaction(pg, "SELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE" % c)
         h.start()
-        until(lambda: waiting_on_locks(pg) == 1, "the claim did not wait for c")
+        until(lambda: waiting_on_locks(pg) == 1, "the claim did not wait for c", seconds=20)
         reply = []
         body = json.loads(json.dumps(SPEC_EXAMPLE))
         body["email"] = "order-new@example.org"
+        body["profile"].update(shared)
 
         def go():
             try:
@@ -434,7 +447,7 @@ def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
                 reply.append(str(e))
         t = threading.Thread(target=go)
         t.start()
-        until(lambda: waiting_on_locks(pg) == 2, "the registration did not wait")
+        until(lambda: waiting_on_locks(pg) == 2, "the registration did not wait", seconds=20)
         holder.commit()
         t.join(timeout=20)
         assert reply == [202]
@@ -454,7 +467,8 @@ def test_a_registration_a_deadlock_aborts_answers_503(rstack):
     Retry-After, not 500. A session holds b, a registration of the same
     NPI takes a and waits for b, then the session asks for a."""
     pg, h = rstack
-    a, b = sorted(register(h, "victim-%d@example.org" % i) for i in range(2))
+    shared = one_identifier()
+    a, b = sorted(register(h, "victim-%d@example.org" % i, **shared) for i in range(2))
     until(lambda: pg.psql("SELECT count(*) FROM verification_jobs WHERE account_id IN "
                           "('%s', '%s') AND state IN ('queued', 'running')" % (a, b)) == "0",
           "their checks did not end", seconds=20)
@@ -463,10 +477,12 @@ def test_a_registration_a_deadlock_aborts_answers_503(rstack):
     try:
         body = json.loads(json.dumps(SPEC_EXAMPLE))
         body["email"] = "victim-new@example.org"
+        body["profile"].update(shared)
         reply = []
         t = threading.Thread(target=lambda: reply.append(h.api.register(body)))
         t.start()
-        until(lambda: waiting_on_locks(pg) == 1, "the registration did not wait for b")
+        until(lambda: waiting_on_locks(pg) == 1, "the registration did not wait for b",
+              seconds=20)
         holder.send("SELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE" % a)
         t.join(timeout=20)
         holder.commit()
