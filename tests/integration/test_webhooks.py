@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import HCPD_BIN, ROOT, Hcpd, Postgres, free_port, migrate, registration
+from conftest import HCPD_BIN, ROOT, Hcpd, Postgres, free_port, migrate, registration, until
 from reviewkit import bearer, confirm_email, decide, item, make_admin
 from test_db_outage import pool_gauges, pool_idle
 
@@ -255,10 +255,7 @@ def test_deliveries_owed_are_in_the_metrics(world):
     rx = receiver(fail=1000)
     h = hcpd()  # and no SMTP server: the confirmation mail waits
     h.api.register(registration("owed.%s@example.org" % os.urandom(4).hex()))
-    deadline = time.time() + 10
-    while not rx.requests:
-        assert time.time() < deadline, "no delivery was tried"
-        time.sleep(0.05)
+    until(lambda: rx.requests, "no delivery was tried", seconds=10)
     got = deliveries(h)
     assert got[("mail", "", "pending")] == 1 and got[("mail", "", "given_up")] == 0
     assert got[("webhook", "crm", "pending")] == 1
