@@ -386,19 +386,25 @@ def test_a_job_whose_worker_died_is_taken_again(stack, stub, tmp_path):
 
 
 def test_two_processes_run_each_job_once(stack, stub, tmp_path):
+    """Both processes are ready before any job is due, and the work lasts
+    several of a runner's idle looks (250 ms) even for one of them alone
+    (five rounds of 8 at 0.2 s): a second process started after the first
+    had done everything would prove nothing (as once under SANITIZE)."""
     pg, a = pipeline(stack, stub, tmp_path, concurrency=0)
-    stub.latency = 0.02
+    stub.latency = 0.2
     accounts = {}
     for _ in range(40):
         npi = valid_npi()
         answer(stub, npi)
         accounts[register(a, npi=npi)[0]] = npi
+    pg.psql("UPDATE verification_jobs SET next_attempt_at = now() + interval '1 day'")
     procs = []
     env = {k: v for k, v in a.env.items() if k != "HCPD_LISTEN"}
     for _ in range(2):
         p = Hcpd(pg, str(tmp_path), dict(env, HCPD_VERIFY_CONCURRENCY="8"))
         p.start()
         procs.append(p)
+    pg.psql("UPDATE verification_jobs SET next_attempt_at = now()")
     for account in accounts:
         assert jobs_settled(pg, account, timeout=30) == "verified"
     for npi in accounts.values():
