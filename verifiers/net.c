@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 
 #include "jsonbody.h"
+#include "lint.h"
 #include "net.h"
 
 #define USER_AGENT      "hcpd/1 (licensure verification)"
@@ -144,19 +146,55 @@ static const char *env_of(const struct verifier *v, const char *what, const char
 	return val != NULL && val[0] != '\0' ? val : NULL;
 }
 
+/* What the transport section comes to: its worst refusal so far, whose
+ * message is why. Each refusal is also noted for lint (lint.h), an unset
+ * secret only when it is an error (no "off_without_secrets"), so that
+ * `hcpd verifier lint` names every one. */
+struct verdict {
+	enum err err;
+	bool off; /* "off_without_secrets": an unset secret leaves v out */
+	char *why;
+	size_t why_len;
+};
+
+/* How bad e is: an unset secret is less than a refusal. */
+static int severity(enum err e)
+{
+	return e == ERR_OK ? 0 : e == ERR_NOT_FOUND ? 1 : e == ERR_NOMEM ? 3 : 2;
+}
+
+/* Adds refusal e (ERR_NOT_FOUND: an unset secret), written the checks'
+ * way, to vd. Returns e. */
+static enum err refuse(struct verdict *vd, enum err e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum err refuse(struct verdict *vd, enum err e, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (e != ERR_NOMEM && (e != ERR_NOT_FOUND || !vd->off))
+		lint_note(msg);
+	if (severity(e) > severity(vd->err)) {
+		vd->err = e;
+		snprintf(vd->why, vd->why_len, "%s", msg);
+	}
+	return e;
+}
+
 /* A secret: the file that HCPD_REGISTRY_SECRET_<NAME>_<suffix> names,
  * one line (a final newline dropped) of header-value bytes. */
-static enum err secret_read(const struct verifier *v, const char *suffix, struct blob *b, char *why,
-			    size_t why_len)
+static enum err secret_read(const struct verifier *v, const char *suffix, struct blob *b,
+			    struct verdict *vd)
 {
 	char var[256];
 	const char *path = env_of(v, "SECRET", suffix, var);
 	enum err err;
 
-	if (path == NULL) {
-		snprintf(why, why_len, "\"transport\": %s must name a file", var);
-		return ERR_NOT_FOUND; /* unset: net_opts_load() decides */
-	}
+	if (path == NULL) /* unset: the verdict decides */
+		return refuse(vd, ERR_NOT_FOUND, "\"transport\": %s must name a file", var);
 	err = blob_read(path, NET_SECRET_MAX, b);
 	if (err == ERR_OK) {
 		while (b->len > 0 && (b->data[b->len - 1] == '\n' || b->data[b->len - 1] == '\r'))
@@ -170,18 +208,29 @@ static enum err secret_read(const struct verifier *v, const char *suffix, struct
 	if (err != ERR_OK)
 		blob_wipe(b); /* read, but no secret */
 	if (err == ERR_NOMEM)
-		return err;
+		return refuse(vd, err, "out of memory");
 	if (err != ERR_OK)
-		snprintf(why, why_len,
-			 "\"transport\": the file %s names %s (one line of printable ASCII, at "
-			 "most 4096 bytes)",
-			 var, err == ERR_IO ? "cannot be read" : "is not a secret of one line");
-	return err;
+		return refuse(vd, err,
+			      "\"transport\": the file %s names %s (one line of printable ASCII, "
+			      "at most 4096 bytes)",
+			      var,
+			      err == ERR_IO ? "cannot be read" : "is not a secret of one line");
+	return ERR_OK;
 }
 
-/* The secret headers: "Name: value" lines. */
-static enum err secret_headers(const struct verifier *v, json_t *list, struct net_opts *o,
-			       char *why, size_t why_len)
+/* Is name one of list's first n items, in any case? */
+static bool named_before(json_t *list, size_t n, const char *name)
+{
+	for (size_t j = 0; j < n; j++)
+		if (strcasecmp(json_string_value(json_array_get(list, j)), name) == 0)
+			return true;
+	return false;
+}
+
+/* The secret headers: "Name: value" lines; each unset or unreadable
+ * secret refused. */
+static void secret_headers(const struct verifier *v, json_t *list, struct net_opts *o,
+			   struct verdict *vd)
 {
 	json_t *item;
 	size_t i;
@@ -191,103 +240,93 @@ static enum err secret_headers(const struct verifier *v, json_t *list, struct ne
 		goto bad;
 	json_array_foreach (list, i, item) {
 		const char *name = json_string_value(item);
-		struct blob b = {0};
-		enum err err;
 
-		if (!net_header_name_ok(name) || net_header_reserved(name))
+		if (!net_header_name_ok(name) || net_header_reserved(name) ||
+		    named_before(list, i, name))
 			goto bad;
-		for (size_t j = 0; j < o->nheaders; j++)
-			if (strncasecmp(o->headers[j], name, strlen(name)) == 0 &&
-			    o->headers[j][strlen(name)] == ':')
-				goto bad;
-		err = secret_read(v, name, &b, why, why_len);
-		if (err != ERR_OK)
-			return err;
-		o->headers[o->nheaders] = malloc(strlen(name) + 2 + b.len + 1);
-		if (o->headers[o->nheaders] != NULL)
-			sprintf(o->headers[o->nheaders++], "%s: %s", name, b.data);
-		blob_wipe(&b);
-		if (o->headers[o->nheaders - 1] == NULL)
-			return ERR_NOMEM;
 	}
-	return ERR_OK;
+	json_array_foreach (list, i, item) {
+		const char *name = json_string_value(item);
+		struct blob b = {0};
+		char *line;
+
+		if (secret_read(v, name, &b, vd) != ERR_OK)
+			continue;
+		line = malloc(strlen(name) + 2 + b.len + 1);
+		if (line == NULL) {
+			blob_wipe(&b);
+			refuse(vd, ERR_NOMEM, "out of memory");
+			return;
+		}
+		sprintf(line, "%s: %s", name, b.data);
+		blob_wipe(&b);
+		o->headers[o->nheaders++] = line;
+	}
+	return;
 bad:
-	snprintf(why, why_len,
-		 "\"transport\": \"secret_headers\" must be 1-8 distinct HTTP header names, none "
-		 "that frames the request (Host, Content-Length, ...)");
-	return ERR_INVALID;
+	refuse(vd, ERR_INVALID,
+	       "\"transport\": \"secret_headers\" must be 1-8 distinct HTTP header names, none "
+	       "that frames the request (Host, Content-Length, ...)");
 }
 
 /* A PEM file named by HCPD_REGISTRY_<what>_<NAME>, when set. */
-static enum err pem_read(const struct verifier *v, const char *what, struct blob *b, char *why,
-			 size_t why_len)
+static void pem_read(const struct verifier *v, const char *what, struct blob *b, struct verdict *vd)
 {
 	char var[256];
 	const char *path = env_of(v, what, NULL, var);
 	enum err err;
 
 	if (path == NULL)
-		return ERR_OK;
+		return;
 	err = blob_read(path, PEM_MAX, b);
-	if (err == ERR_IO || err == ERR_INVALID)
-		snprintf(why, why_len, "\"transport\": the file %s names %s", var,
-			 err == ERR_IO ? "cannot be read" : "is over 1 MiB");
-	return err;
+	if (err == ERR_NOMEM)
+		refuse(vd, err, "out of memory");
+	else if (err != ERR_OK)
+		refuse(vd, err, "\"transport\": the file %s names %s", var,
+		       err == ERR_IO ? "cannot be read" : "is over 1 MiB");
 }
 
 /* The TLS files: a CA bundle, a client certificate and key. */
-static enum err tls_files(const struct verifier *v, bool client, struct net_opts *o, char *why,
-			  size_t why_len)
+static void tls_files(const struct verifier *v, bool client, struct net_opts *o, struct verdict *vd)
 {
-	enum err err;
-
-	if ((err = pem_read(v, "CA", &o->ca, why, why_len)) != ERR_OK ||
-	    (err = pem_read(v, "CERT", &o->cert, why, why_len)) != ERR_OK ||
-	    (err = pem_read(v, "KEY", &o->key, why, why_len)) != ERR_OK)
-		return err;
-	if ((o->cert.data == NULL) != (o->key.data == NULL) || (client && o->cert.data == NULL)) {
-		snprintf(why, why_len,
-			 "\"transport\": a client certificate needs both HCPD_REGISTRY_CERT_<NAME> "
-			 "and HCPD_REGISTRY_KEY_<NAME>%s",
-			 client ? " (\"client_certificate\" is true)" : "");
-		return ERR_INVALID;
-	}
-	return ERR_OK;
+	pem_read(v, "CA", &o->ca, vd);
+	pem_read(v, "CERT", &o->cert, vd);
+	pem_read(v, "KEY", &o->key, vd);
+	if ((o->cert.data == NULL) != (o->key.data == NULL) || (client && o->cert.data == NULL))
+		refuse(vd, ERR_INVALID,
+		       "\"transport\": a client certificate needs both HCPD_REGISTRY_CERT_<NAME> "
+		       "and HCPD_REGISTRY_KEY_<NAME>%s",
+		       client ? " (\"client_certificate\" is true)" : "");
 }
 
 /* The OAuth2 section: token URL, scope, the client's secrets. */
-static enum err oauth2_load(const struct verifier *v, json_t *conf, struct net_opts *o, char *why,
-			    size_t why_len)
+static void oauth2_load(const struct verifier *v, json_t *conf, struct net_opts *o,
+			struct verdict *vd)
 {
 	static const char *const keys[] = {"token_url", "scope", NULL};
 	const char *bad = NULL, *url;
 	char var[256];
-	enum err err;
 
 	if (!json_is_object(conf) || !json_only_keys(conf, keys, &bad) ||
 	    (json_object_get(conf, "scope") != NULL && json_text(conf, "scope", 1024) == NULL))
-		goto refuse;
-	url = env_of(v, "TOKEN_URL", NULL, var);
-	if (url == NULL)
+		url = NULL;
+	else if ((url = env_of(v, "TOKEN_URL", NULL, var)) == NULL)
 		url = json_text(conf, "token_url", 2048);
 	if (url == NULL || (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0))
-		goto refuse;
+		refuse(vd, ERR_INVALID,
+		       "\"transport\": \"oauth2\" must be {\"token_url\": an http(s) URL (or set "
+		       "HCPD_REGISTRY_TOKEN_URL_<NAME>), \"scope\": an optional string}");
+	secret_read(v, "CLIENT_ID", &o->client_id, vd);
+	secret_read(v, "CLIENT_SECRET", &o->client_secret, vd);
+	if (vd->err != ERR_OK)
+		return;
 	o->token_url = strdup(url);
 	o->scope = json_text(conf, "scope", 1024);
-	if (o->token_url == NULL)
-		return ERR_NOMEM;
-	if ((err = secret_read(v, "CLIENT_ID", &o->client_id, why, why_len)) != ERR_OK ||
-	    (err = secret_read(v, "CLIENT_SECRET", &o->client_secret, why, why_len)) != ERR_OK)
-		return err;
-	if (pthread_mutex_init(&o->lock, NULL) != 0)
-		return ERR_NOMEM;
+	if (o->token_url == NULL || pthread_mutex_init(&o->lock, NULL) != 0) {
+		refuse(vd, ERR_NOMEM, "out of memory");
+		return;
+	}
 	o->has_lock = true;
-	return ERR_OK;
-refuse:
-	snprintf(why, why_len,
-		 "\"transport\": \"oauth2\" must be {\"token_url\": an http(s) URL (or set "
-		 "HCPD_REGISTRY_TOKEN_URL_<NAME>), \"scope\": an optional string}");
-	return ERR_INVALID;
 }
 
 enum err net_opts_load(const struct verifier *v, json_t *conf, struct net_opts **ret_opts,
@@ -297,29 +336,29 @@ enum err net_opts_load(const struct verifier *v, json_t *conf, struct net_opts *
 					   "off_without_secrets", NULL};
 	json_t *client = json_object_get(conf, "client_certificate");
 	json_t *off = json_object_get(conf, "off_without_secrets");
+	struct verdict vd = {ERR_OK, json_is_true(off), why, why_len};
 	struct net_opts *o = calloc(1, sizeof(*o));
 	const char *bad = NULL;
-	enum err err = ERR_NOMEM;
 
 	if (o == NULL)
-		goto out;
-	err = ERR_INVALID;
+		return ERR_NOMEM;
 	if (conf != NULL && (!json_is_object(conf) || !json_only_keys(conf, keys, &bad) ||
 			     (client != NULL && !json_is_boolean(client)) ||
-			     (off != NULL && !json_is_boolean(off)))) {
-		snprintf(why, why_len,
-			 "\"transport\": must be an object of \"secret_headers\", "
-			 "\"client_certificate\", \"off_without_secrets\" (booleans) and "
-			 "\"oauth2\" only");
-		goto out;
+			     (off != NULL && !json_is_boolean(off))))
+		refuse(&vd, ERR_INVALID,
+		       "\"transport\": must be an object of \"secret_headers\", "
+		       "\"client_certificate\", \"off_without_secrets\" (booleans) and "
+		       "\"oauth2\" only");
+	/* each part on past another's refusal: lint names them all */
+	secret_headers(v, json_object_get(conf, "secret_headers"), o, &vd);
+	tls_files(v, json_is_true(client), o, &vd);
+	if (json_object_get(conf, "oauth2") != NULL)
+		oauth2_load(v, json_object_get(conf, "oauth2"), o, &vd);
+	if (vd.err != ERR_OK) {
+		net_opts_free(o);
+		/* a secret it needs is unset: an error unless off_without_secrets */
+		return vd.err == ERR_NOT_FOUND && !vd.off ? ERR_INVALID : vd.err;
 	}
-	if ((err = secret_headers(v, json_object_get(conf, "secret_headers"), o, why, why_len)) !=
-		    ERR_OK ||
-	    (err = tls_files(v, json_is_true(client), o, why, why_len)) != ERR_OK)
-		goto out;
-	if (json_object_get(conf, "oauth2") != NULL &&
-	    (err = oauth2_load(v, json_object_get(conf, "oauth2"), o, why, why_len)) != ERR_OK)
-		goto out;
 	if (o->nheaders == 0 && o->ca.data == NULL && o->cert.data == NULL &&
 	    o->token_url == NULL) {
 		net_opts_free(o); /* nothing: transfers take the defaults */
@@ -327,11 +366,6 @@ enum err net_opts_load(const struct verifier *v, json_t *conf, struct net_opts *
 	}
 	*ret_opts = o;
 	return ERR_OK;
-out:
-	if (err == ERR_NOT_FOUND && !json_is_true(off))
-		err = ERR_INVALID; /* a secret it needs is unset */
-	net_opts_free(o);
-	return err;
 }
 
 void net_opts_free(struct net_opts *o)

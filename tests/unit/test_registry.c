@@ -476,6 +476,58 @@ static void lint_terms(void)
 	free(errs);
 }
 
+/* The transport section goes on past an error too: a bad header list,
+ * a half client certificate, a bad OAuth2 section and its unset secrets
+ * each named; every unset secret, unless the section says off_without_secrets (the
+ * verifier is left out, and lint has nothing to name). */
+static void lint_transport(void)
+{
+	static const char *const shape[] = {
+		"$.transport.secret_headers: must be 1-8 distinct HTTP header names, none that "
+		"frames the request (Host, Content-Length, ...)",
+		"$.transport: a client certificate needs both HCPD_REGISTRY_CERT_<NAME> and "
+		"HCPD_REGISTRY_KEY_<NAME> (\"client_certificate\" is true)",
+		"$.transport.oauth2: must be {\"token_url\": an http(s) URL (or set "
+		"HCPD_REGISTRY_TOKEN_URL_<NAME>), \"scope\": an optional string}",
+		"$.transport: HCPD_REGISTRY_SECRET_US_NPPES_CLIENT_ID must name a file",
+		"$.transport: HCPD_REGISTRY_SECRET_US_NPPES_CLIENT_SECRET must name a file",
+	};
+	static const char *const unset[] = {
+		"$.transport: HCPD_REGISTRY_SECRET_US_NPPES_X_API_KEY must name a file",
+		"$.transport: HCPD_REGISTRY_SECRET_US_NPPES_X_TENANT must name a file",
+		"$.transport: HCPD_REGISTRY_SECRET_US_NPPES_CLIENT_ID must name a file",
+		"$.transport: HCPD_REGISTRY_SECRET_US_NPPES_CLIENT_SECRET must name a file",
+	};
+	static const char *const secrets =
+		"{\"transport\": {\"secret_headers\": [\"X-Api-Key\", \"X-Tenant\"], "
+		"\"oauth2\": {\"token_url\": \"https://auth.example.org/token\"}%s}}";
+	struct lint_errors *errs = calloc(1, sizeof(*errs));
+	struct verifier_set *set = NULL;
+	char why[512] = "", patch[512];
+	json_t *doc;
+
+	doc = patched("verifiers/registries/us-nppes.json",
+		      "{\"transport\": {\"secret_headers\": [\"X-Api-Key\", \"x-api-key\"], "
+		      "\"client_certificate\": true, \"oauth2\": {\"token_url\": \"ftp://x\"}}}");
+	CHECK(lint_refuses(doc, errs, shape, sizeof(shape) / sizeof(shape[0]), why, sizeof(why)));
+	CHECK_STREQ(why, "def.json: \"transport\": \"secret_headers\" must be 1-8 distinct HTTP "
+			 "header names, none that frames the request (Host, Content-Length, ...)");
+	snprintf(patch, sizeof(patch), secrets, "");
+	why[0] = '\0';
+	doc = patched("verifiers/registries/us-nppes.json", patch);
+	CHECK(lint_refuses(doc, errs, unset, sizeof(unset) / sizeof(unset[0]), why, sizeof(why)));
+	CHECK_STREQ(why, "def.json: \"transport\": HCPD_REGISTRY_SECRET_US_NPPES_X_API_KEY must "
+			 "name a file");
+	snprintf(patch, sizeof(patch), secrets, ", \"off_without_secrets\": true");
+	why[0] = '\0';
+	lint_collect(errs);
+	CHECK(verifier_set_from_json(patched("verifiers/registries/us-nppes.json", patch),
+				     "def.json", cat, &set, why, sizeof(why)) == ERR_NOT_FOUND);
+	lint_collect(NULL);
+	CHECK(set == NULL && errs->n == 0);
+	free(errs);
+}
+
 /* lint_path(): the checks' messages as JSON paths. */
 static void lint_paths(void)
 {
@@ -521,6 +573,7 @@ int main(void)
 	RUN(lint_roster);
 	RUN(lint_manual);
 	RUN(lint_terms);
+	RUN(lint_transport);
 	RUN(lint_paths);
 	catalogue_free(cat);
 	return harness_done();
