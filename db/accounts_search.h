@@ -45,8 +45,9 @@ enum err db_search_index_write(PGconn *conn, const char *id, const struct field_
  * EVENT_DUPLICATE_IDENTIFIER (reason duplicate_identifier) where the status table allows it, each
  * with a system audit row naming the field and the other account. Identifier writes of one value
  * are serialised by an advisory lock, so two registrations at once still see each other.
- * The other accounts' rows are locked in ascending id order, as the job runner locks those of
- * a claim (job_claims_lock_order()). *ret_flagged (may be NULL) counts the accounts that moved.
+ * The other accounts' rows are locked in ascending id order, one order for every transaction
+ * that locks several (a verification claim waits for none: db_jobs_claim() skips a held one).
+ * *ret_flagged (may be NULL) counts the accounts that moved.
  * Blocks. */
 enum err db_identifier_duplicates(PGconn *conn, const char *id, const char *within,
 				  int *ret_flagged);

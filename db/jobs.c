@@ -126,7 +126,7 @@ enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_c
 		      "SELECT j.id, j.attempts, " SEALED_COLUMNS(
 			      "a.") " FROM verification_jobs j "
 				    "JOIN accounts a ON a.id = j.account_id WHERE " JOBS_DUE
-				    " FOR UPDATE OF j SKIP LOCKED",
+				    " FOR UPDATE OF j, a SKIP LOCKED",
 		      2, params, NULL, NULL, &res);
 	if (err != ERR_OK)
 		return err;
@@ -148,18 +148,6 @@ enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_c
 	*ret_claims = claims;
 	*ret_n = n;
 	return ERR_OK;
-}
-
-static int by_account(const void *a, const void *b)
-{
-	return strcmp(((const struct job_claim *)a)->account.id,
-		      ((const struct job_claim *)b)->account.id);
-}
-
-void job_claims_lock_order(struct job_claim *claims, size_t n)
-{
-	if (n > 1)
-		qsort(claims, n, sizeof(*claims), by_account);
 }
 
 void job_claims_free(struct job_claim *claims, size_t n)

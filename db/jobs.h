@@ -70,18 +70,16 @@ enum err db_jobs_due_accounts(PGconn *conn, const char *verifier, int max,
 			      struct sealed_account **ret_accounts, size_t *ret_n);
 
 /* Locks up to max due jobs of verifier (queued, or running with a lapsed
- * lease, next_attempt_at passed), oldest first, skipping rows other
- * transactions hold. Inside the caller's transaction; mark each with
- * db_job_start() or db_job_cancel() before committing. *ret_claims is
- * freed with job_claims_free(). Blocks. */
+ * lease, next_attempt_at passed), oldest first, and each one's account,
+ * skipping a job whose row or account row another transaction holds: a
+ * claim then never waits for an account while it holds jobs, so one
+ * holding an account and waiting for its job (a profile change cancelling
+ * it, a registration flagging duplicates) cannot deadlock with it; the
+ * job skipped is due still, for the next claim. Inside the caller's
+ * transaction; mark each with db_job_start() or db_job_cancel() before
+ * committing. *ret_claims is freed with job_claims_free(). Blocks. */
 enum err db_jobs_claim(PGconn *conn, const char *verifier, int max, struct job_claim **ret_claims,
 		       size_t *ret_n);
-
-/* Puts n claims in their accounts' id order, the order in which a
- * transaction that locks several account rows takes them (a registration
- * flagging duplicates does too: db_identifier_duplicates()); two taking
- * them in opposite orders deadlock. Pure. */
-void job_claims_lock_order(struct job_claim *claims, size_t n);
 
 /* Frees n claims and wipes their sealed values. Accepts NULL. */
 void job_claims_free(struct job_claim *claims, size_t n);

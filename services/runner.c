@@ -570,7 +570,6 @@ static void claim(struct runner *r, size_t vi, int want)
 		if (granted < (int)ready)
 			r->next_claim[vi] = now + (wait_ms > 0 ? wait_ms : 1);
 	}
-	job_claims_lock_order(jobs, (size_t)granted); /* each prepare may lock its account */
 	for (int i = 0; err == ERR_OK && i < granted; i++) {
 		c = NULL;
 		err = prepare(r, conn, &jobs[i], jobkeys_find(&keys, &jobs[i]), vi, fail_fast,

@@ -407,24 +407,31 @@ def one_identifier():
     return {"npi": npi, "license_number": "L" + npi}
 
 
-def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
-    """A claim's local checks lock their accounts one by one, in one
-    transaction, as a registration flagging its duplicates locks theirs:
-    both in account id order, or each may hold what the other waits for
-    and PostgreSQL aborts one (a registration answered 500 in CI so).
+def test_a_claim_never_waits_for_an_account(rstack):
+    """A claim takes its jobs' account rows with the jobs, skipping any row
+    another transaction holds (db_jobs_claim()): it never waits for an
+    account while it holds jobs, so a transaction that holds an account
+    and waits for one of those jobs - a profile change cancelling it, a
+    registration flagging duplicates - cannot deadlock with it (a
+    registration answered 500 in CI when claims locked accounts one by
+    one, as they checked them).
 
-    Accounts a < b < c of one NPI get jobs due in the order b, c, a; a
-    session holds c. The claim takes b's lock (a's too when in order) and
-    waits for c; a registration of the same NPI then waits too. When c is
-    let go, out of order the claim would wait for a, which the
-    registration had taken: a deadlock."""
+    Accounts a, b, c of one NPI get jobs due, b's the oldest; a session
+    holds b. The claim checks a and c and leaves b's job due; a
+    registration of the same NPI waits for b. When b is let go, the
+    registration gets its 202 and b's check runs."""
     pg, h = rstack
     shared = one_identifier()
-    a, b, c = sorted(register(h, "order-%d@example.org" % i, **shared) for i in range(3))
+    a, b, c = sorted(register(h, "claim-%d@example.org" % i, **shared) for i in range(3))
     h.stop()
     log = os.path.join(pg.dir, "postgres.log")
     log_from = os.path.getsize(log)
     holder = None
+
+    def open_jobs(*accounts):
+        return int(pg.psql("SELECT count(*) FROM verification_jobs WHERE account_id IN (%s) "
+                           "AND state IN ('queued', 'running')"
+                           % ", ".join("'%s'" % x for x in accounts)))
     try:
         pg.psql("UPDATE verification_jobs SET state = 'cancelled' "
                 "WHERE state IN ('queued', 'running')")
@@ -432,12 +439,14 @@ def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
             pg.psql("INSERT INTO verification_jobs (account_id, verifier, occasion, "
                     "next_attempt_at) VALUES ('%s', 'us-oig-leie', 'reverification', "
                     "now() - interval '%d s')" % (account, ago))
-        holder = HeldTransaction(pg, "SELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE" % c)
+        holder = HeldTransaction(pg, "SELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE" % b)
         h.start()
-        until(lambda: waiting_on_locks(pg) == 1, "the claim did not wait for c", seconds=20)
+        until(lambda: open_jobs(a, c) == 0, "the claim did not check a and c", seconds=20)
+        assert waiting_on_locks(pg) == 0
+        assert open_jobs(b) == 1
         reply = []
         body = json.loads(json.dumps(SPEC_EXAMPLE))
-        body["email"] = "order-new@example.org"
+        body["email"] = "claim-new@example.org"
         body["profile"].update(shared)
 
         def go():
@@ -447,10 +456,12 @@ def test_a_claim_and_a_registration_lock_accounts_in_one_order(rstack):
                 reply.append(str(e))
         t = threading.Thread(target=go)
         t.start()
-        until(lambda: waiting_on_locks(pg) == 2, "the registration did not wait", seconds=20)
+        until(lambda: waiting_on_locks(pg) == 1, "the registration did not wait for b",
+              seconds=20)
         holder.commit()
         t.join(timeout=20)
         assert reply == [202]
+        until(lambda: open_jobs(b) == 0, "b's check did not run", seconds=20)
         with open(log, "rb") as f:
             f.seek(log_from)
             assert b"deadlock detected" not in f.read()
