@@ -308,3 +308,36 @@ enum err db_enrolment_account(PGconn *conn, const char *account, bool *ret_restr
 	PQclear(res);
 	return ERR_OK;
 }
+
+/* clang-format off */
+/* A release's state, from the time that ended it. */
+#define RELEASE_STATE                                                                              \
+	"CASE WHEN r.delivered_at IS NOT NULL THEN 'delivered' "                                   \
+	"WHEN r.given_up_at IS NOT NULL THEN 'given_up' "                                          \
+	"WHEN r.cancelled_at IS NOT NULL THEN 'cancelled' ELSE 'pending' END"
+
+static const char release_list_sql[] =
+	"SELECT r.id, json_build_object('id', r.id, 'msg_id', r.msg_id, "
+	"'recipient', r.recipient, 'activity', e.activity, 'enrolment', r.enrolment_id, "
+	"'account_id', e.account_id, 'fields', r.fields, "
+	"'completion_status', r.completion_status, 'disclosure_id', r.disclosure_id, "
+	"'state', " RELEASE_STATE ", 'attempts', r.attempts, 'last_error', r.last_error, "
+	"'next_attempt_at', CASE WHEN " RELEASE_STATE " = 'pending' "
+	"  THEN " DB_RFC3339("r.next_attempt_at") " END, "
+	"'ended_at', " DB_RFC3339("coalesce(r.delivered_at, r.given_up_at, r.cancelled_at)")
+	")::text FROM activity_releases r JOIN enrolments e ON e.id = r.enrolment_id "
+	"WHERE ($1::text IS NULL OR r.recipient = $1) "
+	"AND ($2::text IS NULL OR " RELEASE_STATE " = $2) "
+	"AND ($3::bigint = 0 OR r.id < $3::bigint) ORDER BY r.id DESC LIMIT $4::int";
+/* clang-format on */
+
+enum err db_release_list(PGconn *conn, const char *recipient, const char *state,
+			 long long before_id, int limit, PGresult **ret_res)
+{
+	char before[24], lim[16];
+	const char *params[4] = {recipient, state, before, lim};
+
+	snprintf(before, sizeof(before), "%lld", before_id);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	return db_exec(conn, release_list_sql, 4, params, NULL, NULL, ret_res);
+}

@@ -101,4 +101,12 @@ enum err db_release_cancel(PGconn *conn, long long id, const char *why);
 /* Frees what a claim put in row. Accepts an empty row. */
 void release_row_release(struct release_row *row);
 
+/* A page of releases for admins, newest first, below before_id (0: from
+ * the newest), of recipient and in state (pending, delivered, given_up or
+ * cancelled; NULL: any). Columns: id, then the item as JSON text: ids,
+ * field names, times, the error name; never a value. *ret_res is the
+ * caller's to PQclear. Blocks. */
+enum err db_release_list(PGconn *conn, const char *recipient, const char *state,
+			 long long before_id, int limit, PGresult **ret_res);
+
 #endif

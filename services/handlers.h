@@ -119,6 +119,7 @@ enum MHD_Result h_admin_audit(struct req *r);
 
 /* h_webhooks.c */
 enum MHD_Result h_admin_webhook_deliveries(struct req *r);
+enum MHD_Result h_admin_releases(struct req *r);
 
 /* h_enrolments.c, h_completions.c: activities and enrolment (issue 25) */
 enum MHD_Result h_activity_preview(struct req *r);

@@ -75,6 +75,7 @@ const struct route routes[] = {
 	 ROUTE_ADMIN | ROUTE_JSON},
 	{"DELETE", "/v1/admin/recipients/{name}/suspension", h_admin_recipient_resume, ROUTE_ADMIN},
 	{"GET", "/v1/admin/webhooks/deliveries", h_admin_webhook_deliveries, ROUTE_ADMIN},
+	{"GET", "/v1/admin/releases", h_admin_releases, ROUTE_ADMIN},
 	{"GET", "/v1/admin/admins", h_admins_list, ROUTE_ADMIN},
 	{"POST", "/v1/admin/admins", h_admins_create, ROUTE_ADMIN | ROUTE_JSON},
 	{"POST", "/v1/admin/admins/{id}/disable", h_admins_disable, ROUTE_ADMIN},

@@ -14,9 +14,10 @@ import shutil
 import subprocess
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from conftest import HCPD_BIN, ROOT, free_port, migrate
+from conftest import HCPD_BIN, ROOT, free_port, migrate, until
 from privacy_helpers import PASSWORD, Pro, bearer
 from test_admin import admin_token
 from test_db_outage import pool_gauges, pool_idle
@@ -123,6 +124,14 @@ def ledger(pg, subject):
         "SELECT coalesce(json_agg(json_build_object('recipient', recipient, 'fields', fields, "
         "'purpose', purpose, 'id', id) ORDER BY id), '[]') FROM disclosures "
         "WHERE subject = '%s'" % subject))
+
+
+def releases(h, admin, **query):
+    """The items of GET /v1/admin/releases with query (one page)."""
+    r = h.api.request("GET", "/v1/admin/releases?" + urllib.parse.urlencode(query),
+                      headers=bearer(admin), template="/v1/admin/releases")
+    assert r.status == 200, r.body
+    return r.json["items"]
 
 
 def test_the_preview_is_what_the_recipients_get_and_what_the_ledger_holds(stack, tmp_path):
@@ -233,6 +242,9 @@ def test_a_withdrawn_enrolment_releases_nothing_more(stack, tmp_path):
     assert receiver.got == []
     assert pg.psql("SELECT string_agg(DISTINCT last_error, ',') FROM activity_releases "
                    "WHERE cancelled_at IS NOT NULL") == "withdrawn"
+    cancelled = releases(h, admin, state="cancelled")
+    assert {(x["account_id"], x["last_error"]) for x in cancelled} == {(late.id, "withdrawn")}
+    assert len(cancelled) == 2 and all(x["ended_at"] for x in cancelled)
     # a never-enrolled account: no enrolment, no release, refused by name
     never = Pro(h.api)
     assert export(h, admin, SPONSOR, "cme_sponsorship", ["given_name"],
@@ -427,9 +439,38 @@ def test_a_suspended_recipient_gets_no_release_even_one_queued(stack, tmp_path):
     text = h.metrics.request("GET", "/metrics").body.decode()
     assert 'hcpd_deliveries{kind="release",to="%s",state="pending"} 1' % SPONSOR in text
     assert 'to="%s"' % ACCREDITOR not in text  # both delivered
+    # and so does an admin, release by release: names and ids, never a value
+    held = releases(h, admin, recipient=SPONSOR, state="pending")
+    assert [(x["enrolment"], x["account_id"], x["state"]) for x in held] == [
+        (r.json["enrolment"], second.id, "pending")]
+    row = [x for x in ledger(pg, second.id) if x["id"] == held[0]["disclosure_id"]]
+    assert row[0]["recipient"] == SPONSOR and held[0]["fields"] == row[0]["fields"]
+    assert "email" in held[0]["fields"]
+    assert held[0]["next_attempt_at"] and held[0]["ended_at"] is None
+    sent = releases(h, admin, recipient=ACCREDITOR)
+    assert [(x["account_id"], x["state"]) for x in sent] == [(second.id, "delivered"),
+                                                             (first.id, "delivered")]
+    assert sent[0]["ended_at"] and sent[0]["next_attempt_at"] is None
+    assert second.email not in json.dumps(held + sent)
+    page = h.api.request("GET", "/v1/admin/releases?limit=1", headers=bearer(admin),
+                         template="/v1/admin/releases").json
+    newest = max(x["id"] for x in held + sent)
+    assert [x["id"] for x in page["items"]] == [newest] and page["next_cursor"]
+    page = h.api.request("GET", "/v1/admin/releases?cursor=" + page["next_cursor"],
+                         headers=bearer(admin), template="/v1/admin/releases").json
+    assert [x["id"] for x in page["items"]] == sorted(
+        (x["id"] for x in held + sent if x["id"] < newest), reverse=True)
+    for query in ("state=sent", "recipient=No%20Such", "colour=red", "limit=0"):
+        bad = h.api.request("GET", "/v1/admin/releases?" + query, headers=bearer(admin),
+                            template="/v1/admin/releases")
+        assert bad.status == 400, query
+    assert pg.psql("SELECT details->>'recipient' FROM audit_log WHERE action = "
+                   "'releases.view' ORDER BY id LIMIT 1") == SPONSOR
     assert h.api.request("DELETE", "/v1/admin/recipients/%s/suspension" % SPONSOR,
                          headers=bearer(admin),
                          template="/v1/admin/recipients/{name}/suspension").status == 200
     pg.psql("UPDATE activity_releases SET next_attempt_at = now()")
     got = receiver.wait(3)
     assert got[-1][0] == SPONSOR and got[-1][1]["enrolment"] == r.json["enrolment"]
+    until(lambda: releases(h, admin, state="pending") == [], "the release was not recorded")
+    assert [x["state"] for x in releases(h, admin, recipient=SPONSOR)] == ["delivered"]
