@@ -361,6 +361,13 @@ def test_reload_queues_rechecks_for_verified_us_accounts(rstack, tmp_path):
         h.start()
 
 
+def open_jobs(pg, *accounts):
+    """How many queued or running jobs the accounts have."""
+    return int(pg.psql("SELECT count(*) FROM verification_jobs WHERE account_id IN (%s) "
+                       "AND state IN ('queued', 'running')"
+                       % ", ".join("'%s'" % x for x in accounts)))
+
+
 def test_reload_job_suspends_an_excluded_professional(rstack):
     """Needs the job runner: the reload's job runs check_local and an
     excluded outcome suspends a verified account."""
@@ -370,9 +377,7 @@ def test_reload_job_suspends_an_excluded_professional(rstack):
     clean = register(h, "leie-clean@example.org")
     # the registration's own jobs end first (the roster is loaded: one each)
     deadline = time.time() + 20
-    while time.time() < deadline and pg.psql(
-            "SELECT count(*) FROM verification_jobs WHERE account_id IN ('%s', '%s') "
-            "AND state IN ('queued', 'running')" % (excluded, clean)) != "0":
+    while time.time() < deadline and open_jobs(pg, excluded, clean) != 0:
         time.sleep(0.1)
     pg.psql("UPDATE verification_jobs SET state = 'cancelled' WHERE account_id IN ('%s', '%s') "
             "AND state IN ('queued', 'running')" % (excluded, clean))
@@ -427,11 +432,6 @@ def test_a_claim_never_waits_for_an_account(rstack):
     log = os.path.join(pg.dir, "postgres.log")
     log_from = os.path.getsize(log)
     holder = None
-
-    def open_jobs(*accounts):
-        return int(pg.psql("SELECT count(*) FROM verification_jobs WHERE account_id IN (%s) "
-                           "AND state IN ('queued', 'running')"
-                           % ", ".join("'%s'" % x for x in accounts)))
     try:
         pg.psql("UPDATE verification_jobs SET state = 'cancelled' "
                 "WHERE state IN ('queued', 'running')")
@@ -441,9 +441,9 @@ def test_a_claim_never_waits_for_an_account(rstack):
                     "now() - interval '%d s')" % (account, ago))
         holder = HeldTransaction(pg, "SELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE" % b)
         h.start()
-        until(lambda: open_jobs(a, c) == 0, "the claim did not check a and c", seconds=20)
+        until(lambda: open_jobs(pg, a, c) == 0, "the claim did not check a and c", seconds=20)
         assert waiting_on_locks(pg) == 0
-        assert open_jobs(b) == 1
+        assert open_jobs(pg, b) == 1
         reply = []
         body = json.loads(json.dumps(SPEC_EXAMPLE))
         body["email"] = "claim-new@example.org"
@@ -461,7 +461,7 @@ def test_a_claim_never_waits_for_an_account(rstack):
         holder.commit()
         t.join(timeout=20)
         assert reply == [202]
-        until(lambda: open_jobs(b) == 0, "b's check did not run", seconds=20)
+        until(lambda: open_jobs(pg, b) == 0, "b's check did not run", seconds=20)
         with open(log, "rb") as f:
             f.seek(log_from)
             assert b"deadlock detected" not in f.read()
@@ -480,9 +480,7 @@ def test_a_registration_a_deadlock_aborts_answers_503(rstack):
     pg, h = rstack
     shared = one_identifier()
     a, b = sorted(register(h, "victim-%d@example.org" % i, **shared) for i in range(2))
-    until(lambda: pg.psql("SELECT count(*) FROM verification_jobs WHERE account_id IN "
-                          "('%s', '%s') AND state IN ('queued', 'running')" % (a, b)) == "0",
-          "their checks did not end", seconds=20)
+    until(lambda: open_jobs(pg, a, b) == 0, "their checks did not end", seconds=20)
     accounts = pg.psql("SELECT count(*) FROM accounts")
     holder = HeldTransaction(pg, "SELECT 1 FROM accounts WHERE id = '%s' FOR UPDATE" % b)
     try:
