@@ -170,37 +170,54 @@ def test_full_hash_queue_sheds_with_503(stack):
 def test_hashing_holds_no_server_thread(stack):
     """One HTTP thread, one hashing thread, eight registrations hashing:
     /healthz is still answered at once, because a connection waiting for
-    its hash is suspended and gives the server thread back."""
+    its hash is suspended and gives the server thread back. Measured up to
+    three times: a held server thread makes every /healthz wait behind the
+    queued hashes (about 150 ms each) in every round; a burst of the
+    parallel suite's work delays one sample of one round at most (166 ms
+    once in CI)."""
     pg, h = stack({"HCPD_HTTP_THREADS": "1", "HCPD_HASH_THREADS": "1",
                    "HCPD_ARGON2_ITERATIONS": "6"})  # each hash long enough to overlap
-    done = []
 
-    def go(i):
-        r = h.api.register(registration("busy.%d.%s@example.org" % (i, uuid.uuid4().hex[:6])))
-        done.append(r.status)
+    def round_of_eight():
+        """Eight registrations at once and five /healthz while they hash:
+        [(seconds, registrations done)]."""
+        done = []
+
+        def go(i):
+            r = h.api.register(registration("busy.%d.%s@example.org"
+                                            % (i, uuid.uuid4().hex[:6])))
+            done.append(r.status)
+
+        threads = [threading.Thread(target=go, args=(i,)) for i in range(8)]
+        t_start = time.time()
+        for t in threads:
+            t.start()
+        time.sleep(0.15)  # the requests are in and their hashes queued
+        samples = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            assert h.api.request("GET", "/healthz", check=False).status == 200
+            samples.append((time.perf_counter() - t0, len(done)))
+            time.sleep(0.03)
+        for t in threads:
+            t.join()
+        hashing = time.time() - t_start
+        print("healthz while hashing (seconds, registrations done):", samples,
+              "; the 8 took %.2f s" % hashing)
+        # the samples were taken while registrations were still hashing
+        assert samples[-1][1] < 8, (samples, hashing)
+        assert done == [202] * 8
+        return samples
 
     h.api.request("GET", "/healthz")  # openapi.yaml is loaded now, not inside the timing
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(8)]
-    t_start = time.time()
-    for t in threads:
-        t.start()
-    time.sleep(0.15)  # the requests are in and their hashes queued
-    samples = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        assert h.api.request("GET", "/healthz", check=False).status == 200
-        samples.append((time.perf_counter() - t0, len(done)))
-        time.sleep(0.03)
-    for t in threads:
-        t.join()
-    hashing = time.time() - t_start
-    print("healthz while hashing (seconds, registrations done):", samples,
-          "; the 8 took %.2f s" % hashing)
-    # the samples were taken while registrations were still hashing
-    assert samples[-1][1] < 8, (samples, hashing)
-    assert max(seconds for seconds, _ in samples) < 0.1, samples
-    assert done == [202] * 8
-    assert pg.psql("SELECT count(*) FROM accounts") == "8"
+    seen = []
+    for rounds in range(1, 4):
+        seen.append(round_of_eight())
+        if max(seconds for seconds, _ in seen[-1]) < 0.1:
+            break
+    else:
+        raise AssertionError("a /healthz took 0.1 s or more in every round: %r" % seen)
+    assert pg.psql("SELECT count(*) FROM accounts") == str(8 * rounds)
 
 
 def test_logs_hold_no_personal_data_or_secrets(hcpd):
